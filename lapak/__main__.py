@@ -1,0 +1,3 @@
+from lapak.cli import main
+import sys
+sys.exit(main())
