@@ -1,0 +1,296 @@
+"""The one signaling client used by booths, consoles and technician tools.
+
+Connects, says hello, and keeps the connection up: on a drop it reconnects with exponential
+backoff and jitter and says hello again; the server's ``welcome`` carries this device's sessions,
+so the application resumes where it was (``on_message`` sees the new ``Welcome``). Authentication
+failures are final: a wrong token does not fix itself by retrying.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import random
+import uuid
+from typing import Any, Awaitable, Callable
+
+from pydantic import BaseModel
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from . import protocol as p
+from .protocol import CloseCode
+
+logger = logging.getLogger(__name__)
+
+MessageHandler = Callable[[Any], Awaitable[None] | None]
+
+
+class ClientState(enum.Enum):
+    """Where the client is in its connect/reconnect cycle."""
+
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    READY = "ready"
+    BACKOFF = "backoff"
+    FAILED = "failed"  # refused for good (wrong token, unknown device, wrong version)
+    CLOSED = "closed"
+
+
+class SignalingError(Exception):
+    """The server refused a request.
+
+    Args:
+        code: the server's error code.
+        message: the server's explanation.
+    """
+
+    def __init__(self, code: p.ErrorCode, message: str):
+        super().__init__(f"{code.value}: {message}")
+        self.code = code
+        self.message = message
+
+
+class NotConnected(Exception):
+    """The request could not be sent or its answer was lost with the connection."""
+
+
+class AuthRefused(Exception):
+    """The server refused this device for good (its error is in ``.error``)."""
+
+    def __init__(self, error: p.Error | None, close_code: int | None):
+        text = error.message if error else f"closed with code {close_code}"
+        super().__init__(text)
+        self.error = error
+        self.close_code = close_code
+
+
+# Refusals that retrying cannot fix; REPLACED means another process uses this identity.
+_FINAL_CLOSE = {CloseCode.AUTH_FAILED, CloseCode.VERSION_MISMATCH, CloseCode.REPLACED}
+
+
+class SignalingClient:
+    """A reconnecting, authenticating client of the branch signaling server.
+
+    Args:
+        url: ws:// URL of the branch server.
+        role: "booth", "cso" or "technician".
+        device_id: this device's configured id.
+        token: this device's token.
+        on_message: called (awaited if a coroutine) with every server message that is not the
+            answer to a request: welcome, session, queue, presence, signal, unsolicited error.
+        backoff_initial: first reconnect delay in seconds.
+        backoff_max: largest reconnect delay in seconds.
+        request_timeout: seconds to wait for the answer to a request.
+        open_timeout: seconds to wait for the TCP + WebSocket handshake.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        role: str,
+        device_id: str,
+        token: str,
+        on_message: MessageHandler | None = None,
+        *,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 5.0,
+        request_timeout: float = 10.0,
+        open_timeout: float = 5.0,
+    ):
+        self.url = url
+        self.role = role
+        self.device_id = device_id
+        self.token = token
+        self.on_message = on_message
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.request_timeout = request_timeout
+        self.open_timeout = open_timeout
+        self.state = ClientState.IDLE
+        self.welcome: p.Welcome | None = None
+        self.refusal: AuthRefused | None = None
+        self.connects = 0
+        self._ws: ClientConnection | None = None
+        self._pending: dict[str, asyncio.Future] = {}
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._state_waiters: list[asyncio.Future] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Start connecting in the background (returns at once)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"signaling-{self.device_id}")
+
+    async def wait_ready(self, timeout: float | None = None) -> p.Welcome:
+        """Wait until authenticated; returns the welcome.
+
+        Raises:
+            AuthRefused: the server refused this device for good.
+            TimeoutError: not ready within ``timeout``.
+        """
+        async def ready() -> p.Welcome:
+            while True:
+                if self.state is ClientState.FAILED:
+                    raise self.refusal  # type: ignore[misc]
+                if self.state is ClientState.READY and self.welcome is not None:
+                    return self.welcome
+                fut = asyncio.get_running_loop().create_future()
+                self._state_waiters.append(fut)
+                await fut
+
+        return await asyncio.wait_for(ready(), timeout)
+
+    async def close(self) -> None:
+        """Disconnect for good."""
+        self._set_state(ClientState.CLOSED)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._ws is not None:
+            await self._ws.close()
+        self._fail_pending(NotConnected("client closed"))
+
+    async def __aenter__(self) -> "SignalingClient":
+        await self.start()
+        await self.wait_ready()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ sending
+
+    async def send(self, message: BaseModel) -> None:
+        """Send a message without waiting for an answer.
+
+        Raises:
+            NotConnected: not connected right now.
+        """
+        ws = self._ws
+        if ws is None or self.state is not ClientState.READY:
+            raise NotConnected(f"not connected to {self.url}")
+        try:
+            await ws.send(p.encode(message))
+        except ConnectionClosed as exc:
+            raise NotConnected(str(exc)) from None
+
+    async def request(self, message: BaseModel, timeout: float | None = None) -> Any:
+        """Send a request and wait for its answer (ack / booking_result).
+
+        Args:
+            message: a client message model; its ``id`` is set here.
+            timeout: seconds to wait (default ``request_timeout``).
+
+        Raises:
+            SignalingError: the server refused it (the error names why).
+            NotConnected: the connection was lost before the answer came.
+        """
+        rid = uuid.uuid4().hex[:12]
+        message = message.model_copy(update={"id": rid})
+        fut = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        try:
+            await self.send(message)
+            return await asyncio.wait_for(fut, timeout or self.request_timeout)
+        finally:
+            self._pending.pop(rid, None)
+
+    async def send_signal(self, session_id: str, payload: dict[str, Any]) -> None:
+        """Relay a WebRTC negotiation payload to the other end of a session."""
+        await self.send(p.Signal(session_id=session_id, payload=payload))
+
+    # ------------------------------------------------------------------ loop
+
+    def _set_state(self, state: ClientState) -> None:
+        if self.state is ClientState.CLOSED:
+            return
+        self.state = state
+        waiters, self._state_waiters = self._state_waiters, []
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
+
+    def _fail_pending(self, exc: Exception) -> None:
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(exc)
+        self._pending.clear()
+
+    async def _run(self) -> None:
+        delay = self.backoff_initial
+        while self.state is not ClientState.CLOSED:
+            self._set_state(ClientState.CONNECTING)
+            refused = None
+            try:
+                async with connect(self.url, open_timeout=self.open_timeout, compression=None, proxy=None,
+                                   ping_interval=5, ping_timeout=10, max_size=2**22) as ws:
+                    self._ws = ws
+                    await ws.send(p.encode(p.Hello(role=self.role, device_id=self.device_id, token=self.token,
+                                                   version=p.PROTOCOL_VERSION)))
+                    refused = await self._read(ws)
+                    if refused is None:
+                        delay = self.backoff_initial  # we were in: start backoff afresh
+            except (OSError, asyncio.TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
+                logger.info("%s %s: connection to %s failed: %s", self.role, self.device_id, self.url, exc)
+            except InvalidURI as exc:
+                refused = AuthRefused(p.Error(code=p.ErrorCode.INVALID_MESSAGE, message=str(exc)), None)
+            finally:
+                self._ws = None
+                self._fail_pending(NotConnected(f"connection to {self.url} lost"))
+            if refused is not None:
+                self.refusal = refused
+                logger.error("%s %s refused by %s: %s", self.role, self.device_id, self.url, refused)
+                self._set_state(ClientState.FAILED)
+                return
+            if self.state is ClientState.CLOSED:
+                return
+            self._set_state(ClientState.BACKOFF)
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(self.backoff_max, delay * 2)
+
+    async def _read(self, ws: ClientConnection) -> AuthRefused | None:
+        """Read until the connection closes; returns a refusal if the server refused us."""
+        last_error: p.Error | None = None
+        try:
+            async for raw in ws:
+                try:
+                    msg = p.parse_server_message(raw)
+                except p.ProtocolError as exc:
+                    logger.warning("ignoring server message: %s", exc)
+                    continue
+                if isinstance(msg, p.Welcome):
+                    self.welcome = msg
+                    self.connects += 1
+                    self._set_state(ClientState.READY)
+                elif isinstance(msg, p.Error) and self.state is not ClientState.READY:
+                    last_error = msg
+                if isinstance(msg, (p.Ack, p.BookingResult, p.Error)) and msg.ref in self._pending:
+                    fut = self._pending.pop(msg.ref)
+                    if not fut.done():
+                        if isinstance(msg, p.Error):
+                            fut.set_exception(SignalingError(msg.code, msg.message))
+                        else:
+                            fut.set_result(msg)
+                    continue
+                await self._deliver(msg)
+        except ConnectionClosed:
+            pass
+        code = ws.close_code
+        if code in _FINAL_CLOSE:
+            return AuthRefused(last_error, code)
+        return None
+
+    async def _deliver(self, msg: Any) -> None:
+        if self.on_message is None:
+            return
+        try:
+            result = self.on_message(msg)
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:
+            logger.exception("on_message handler failed on %s", msg.type)

@@ -1,0 +1,389 @@
+"""The wire protocol between booths, CSO consoles, technicians and the branch server.
+
+One JSON object per WebSocket text message, with a ``type`` field. Every model here is shared
+by the server and the client (kiosk and console), so the two ends cannot drift apart.
+
+A client's first message must be ``hello``. Requests may carry an ``id`` chosen by the client;
+the server answers each such request with exactly one ``ack`` / ``booking_result`` / ``error``
+carrying ``ref=id``, and only after what the request changed is on disk.
+"""
+from __future__ import annotations
+
+import enum
+import json
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+PROTOCOL_VERSION = 1
+
+Role = Literal["booth", "cso", "technician"]
+DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+SessionId = Annotated[str, Field(min_length=1, max_length=64)]
+RequestId = Annotated[str, Field(min_length=1, max_length=64)]
+Language = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+
+
+class ErrorCode(str, enum.Enum):
+    """Machine-readable error codes sent in ``error`` messages."""
+
+    BAD_JSON = "bad_json"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID_MESSAGE = "invalid_message"
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTH_FAILED = "auth_failed"
+    UNKNOWN_DEVICE = "unknown_device"
+    VERSION_MISMATCH = "version_mismatch"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    INVALID_STATE = "invalid_state"
+    PEER_OFFLINE = "peer_offline"
+    BOOKING_INVALID = "booking_invalid"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL = "internal"
+
+
+class CloseCode(enum.IntEnum):
+    """WebSocket close codes the server uses (4000-4999 is the application range)."""
+
+    AUTH_FAILED = 4001  # wrong token or unknown device
+    VERSION_MISMATCH = 4002
+    NOT_AUTHENTICATED = 4003  # something other than hello came first, or hello timed out
+    REPLACED = 4009  # the same device connected again; the older connection is closed
+    FLOOD = 4008  # kept sending far above the rate limit
+    TOO_SLOW = 4010  # did not read its messages; the outbound queue overflowed
+
+
+class SessionState(str, enum.Enum):
+    """Life of one participant's visit: queued at a booth, then served by a CSO."""
+
+    WAITING = "waiting"  # in the queue
+    OFFERED = "offered"  # assigned to a CSO's free slot, not yet accepted
+    ACTIVE = "active"  # the CSO is serving it
+    HELD = "held"  # the CSO put it on hold; it keeps its slot
+    ENDED = "ended"
+
+
+LIVE_STATES = frozenset({SessionState.WAITING, SessionState.OFFERED, SessionState.ACTIVE, SessionState.HELD})
+SLOT_STATES = frozenset({SessionState.OFFERED, SessionState.ACTIVE, SessionState.HELD})
+
+
+class Outcome(str, enum.Enum):
+    """How a session ended."""
+
+    COMPLETED = "completed"  # claim moved on
+    DOCUMENTS_INCOMPLETE = "documents_incomplete"
+    REFERRED = "referred"  # sent to another channel / office
+    PARTICIPANT_LEFT = "participant_left"
+    BOOTH_OFFLINE = "booth_offline"  # the booth did not come back within the grace period
+    TECHNICAL_PROBLEM = "technical_problem"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- shared records
+
+
+class SessionInfo(_Model):
+    """What both ends (and the queue view) know about one session."""
+
+    id: SessionId
+    booth_id: DeviceId
+    ticket: str
+    kind: Literal["walk_in", "booking"]
+    booking_code: str | None = None
+    language: Language
+    state: SessionState
+    cso_id: DeviceId | None = None
+    queued_at: float
+    slot_start: float | None = None
+    outcome: Outcome | None = None
+    booth_online: bool = True
+    cso_online: bool = False
+
+
+class BookingInfo(_Model):
+    """An appointment from the online booking channel, imported for the day."""
+
+    code: str
+    name: str
+    slot_start: float
+    service: str = "jht_claim"
+
+
+class PresenceEntry(_Model):
+    """One connected device."""
+
+    role: Role
+    device_id: DeviceId
+    since: float
+
+
+# --------------------------------------------------------------------------- client → server
+
+
+class _Request(_Model):
+    id: RequestId | None = None
+
+
+class Hello(_Request):
+    """First message of every connection: who I am and which protocol I speak."""
+
+    type: Literal["hello"] = "hello"
+    role: Role
+    device_id: DeviceId
+    token: Annotated[str, Field(min_length=1, max_length=256)]
+    version: int
+
+
+class CheckBooking(_Request):
+    """Booth: is this booking code valid today?"""
+
+    type: Literal["check_booking"] = "check_booking"
+    code: Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class Announce(_Request):
+    """Booth: a participant is here and wants to be served (walk-in ticket or booking)."""
+
+    type: Literal["announce"] = "announce"
+    kind: Literal["walk_in", "booking"]
+    booking_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    language: Language = "id"
+
+
+class Cancel(_Request):
+    """Booth: the participant left; end whatever session this booth has."""
+
+    type: Literal["cancel"] = "cancel"
+
+
+class Accept(_Request):
+    """CSO: accept a session offered to one of my slots."""
+
+    type: Literal["accept"] = "accept"
+    session_id: SessionId
+
+
+class Hold(_Request):
+    """CSO: put a session on hold (it keeps its slot)."""
+
+    type: Literal["hold"] = "hold"
+    session_id: SessionId
+
+
+class Unhold(_Request):
+    """CSO: take a held session back."""
+
+    type: Literal["unhold"] = "unhold"
+    session_id: SessionId
+
+
+class Transfer(_Request):
+    """CSO: give a session back to the queue for another officer."""
+
+    type: Literal["transfer"] = "transfer"
+    session_id: SessionId
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+
+class End(_Request):
+    """CSO: end a session with an outcome."""
+
+    type: Literal["end"] = "end"
+    session_id: SessionId
+    outcome: Outcome
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+
+class Decision(_Request):
+    """CSO: a verification decision on one document of a session (goes to the audit log)."""
+
+    type: Literal["decision"] = "decision"
+    session_id: SessionId
+    document: Annotated[str, Field(min_length=1, max_length=64)]
+    verdict: Literal["accepted", "rejected"]
+    reason: Annotated[str, Field(max_length=200)] | None = None
+    still_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+
+class Signal(_Request):
+    """Either end: an opaque WebRTC negotiation payload for the other end of a session."""
+
+    type: Literal["signal"] = "signal"
+    session_id: SessionId
+    payload: dict[str, Any]
+
+
+ClientMessage = Annotated[
+    Union[Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal],
+    Field(discriminator="type"),
+]
+CLIENT_TYPES = frozenset(
+    m.model_fields["type"].default
+    for m in (Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal)
+)
+
+# --------------------------------------------------------------------------- server → client
+
+
+class Welcome(_Model):
+    """Answer to a good hello: the device's current sessions, so it can resume."""
+
+    type: Literal["welcome"] = "welcome"
+    role: Role
+    device_id: DeviceId
+    version: int = PROTOCOL_VERSION
+    server_time: float
+    capacity: int | None = None
+    sessions: list[SessionInfo] = []
+
+
+class Ack(_Model):
+    """A request was carried out (and persisted)."""
+
+    type: Literal["ack"] = "ack"
+    ref: RequestId
+    session: SessionInfo | None = None
+
+
+class BookingResult(_Model):
+    """Answer to check_booking."""
+
+    type: Literal["booking_result"] = "booking_result"
+    ref: RequestId | None = None
+    code: str
+    valid: bool
+    reason: str | None = None
+    booking: BookingInfo | None = None
+
+
+class Error(_Model):
+    """Something the client sent was refused; nothing else was disturbed."""
+
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    ref: RequestId | None = None
+
+
+class SessionUpdate(_Model):
+    """A session this device takes part in (or, for CSOs, was offered) changed."""
+
+    type: Literal["session"] = "session"
+    session: SessionInfo
+
+
+class QueueUpdate(_Model):
+    """The waiting queue in serving order (to CSOs and technicians)."""
+
+    type: Literal["queue"] = "queue"
+    waiting: list[SessionInfo]
+
+
+class Presence(_Model):
+    """Who is online (to CSOs and technicians)."""
+
+    type: Literal["presence"] = "presence"
+    online: list[PresenceEntry]
+
+
+class Relayed(_Model):
+    """A signal from the other end of a session."""
+
+    type: Literal["signal"] = "signal"
+    session_id: SessionId
+    payload: dict[str, Any]
+    sender: DeviceId
+
+
+ServerMessage = Annotated[
+    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, Presence, Relayed],
+    Field(discriminator="type"),
+]
+
+_client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+_server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
+
+
+class ProtocolError(Exception):
+    """A message could not be understood.
+
+    Args:
+        code: the error code to report.
+        message: a sentence naming what was wrong.
+        ref: the request id, if one could be read.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, ref: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = [str(p) for p in err["loc"]]
+        if len(loc) > 1:
+            loc = loc[1:]  # drop the union tag (the message type)
+        parts.append(f"{'.'.join(loc) or 'message'}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse_client_message(raw: str | bytes) -> Any:
+    """Parse one client message.
+
+    Args:
+        raw: the text (or bytes) received.
+
+    Returns:
+        A typed client message model.
+
+    Raises:
+        ProtocolError: naming what was wrong (bad JSON, unknown type, wrong fields).
+    """
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ProtocolError(ErrorCode.BAD_JSON, "binary message is not UTF-8 JSON") from None
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"message is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"message must be a JSON object, got {type(data).__name__}")
+    ref = data.get("id") if isinstance(data.get("id"), str) and len(data["id"]) <= 64 else None
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, "message has no string field 'type'", ref)
+    if kind not in CLIENT_TYPES:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}", ref)
+    try:
+        return _client_adapter.validate_python(data)
+    except ValidationError as exc:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"invalid {kind!r} message: {_describe(exc)}", ref) from None
+
+
+def parse_server_message(raw: str | bytes) -> Any:
+    """Parse one server message (client side).
+
+    Args:
+        raw: the text received.
+
+    Raises:
+        ProtocolError: if the server sent something this client does not understand.
+    """
+    try:
+        return _server_adapter.validate_json(raw)
+    except ValidationError as exc:
+        raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"unexpected server message: {_describe(exc)}") from None
+
+
+def encode(message: BaseModel) -> str:
+    """Serialise a protocol model to its JSON text."""
+    return message.model_dump_json(exclude_none=True)

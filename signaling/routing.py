@@ -1,0 +1,574 @@
+"""The branch's signaling rules as a pure object: messages in, effects out.
+
+Like ``websockets.protocol``, this module does no I/O at all. The server feeds it
+authenticated connections, parsed messages, disconnects and clock ticks; it answers with
+:class:`Effects` — messages to send, connections to close, sessions to persist and audit
+entries to append. ``signaling/server.py`` writes the persistent part to SQLite *before*
+sending anything, so a client never sees an acknowledgement for something not on disk.
+
+Rules in one place:
+
+* who may say what (role permissions) and who may talk to whom (relay only between the booth
+  and the CSO of one active or held session);
+* the queue: booked participants whose slot window is open first (by slot time), then everyone
+  else oldest first; a transferred session keeps its place;
+* assignment: a waiting session whose booth is online goes to an online CSO with a free slot
+  (least loaded first, then the one idle longest), never over the CSO's capacity, and not back
+  to a CSO who transferred it while another CSO is online;
+* grace: a device that drops keeps its sessions for ``Policy.resume_grace`` seconds; after
+  that a lost CSO's sessions go back to the queue and a lost booth's session ends.
+"""
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable
+
+from pydantic import BaseModel
+
+from . import protocol as p
+from .protocol import CloseCode, ErrorCode, Outcome, SessionState
+
+PERMISSIONS: dict[str, frozenset[type]] = {
+    "booth": frozenset({p.CheckBooking, p.Announce, p.Cancel, p.Signal}),
+    "cso": frozenset({p.Accept, p.Hold, p.Unhold, p.Transfer, p.End, p.Decision, p.Signal}),
+    "technician": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Who may connect: tokens per (role, device id) and each CSO's booth capacity.
+
+    Args:
+        tokens: the secret token of every known device, keyed by (role, device_id).
+        capacities: how many booths each CSO serves at once (4 to 6).
+    """
+
+    tokens: dict[tuple[str, str], str]
+    capacities: dict[str, int] = field(default_factory=dict)
+
+    def capacity(self, cso_id: str) -> int:
+        """Booth capacity of one CSO (6 unless configured)."""
+        return self.capacities.get(cso_id, 6)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Timing rules.
+
+    Args:
+        resume_grace: seconds a dropped device keeps its sessions before they move on.
+        booking_early: seconds before its slot that a booking gets priority over walk-ins.
+        booking_late: seconds after its slot start that a booking code is still honoured.
+    """
+
+    resume_grace: float = 60.0
+    booking_early: float = 600.0
+    booking_late: float = 1800.0
+
+
+@dataclass
+class Session:
+    """One participant's visit, from announcement to outcome."""
+
+    id: str
+    booth_id: str
+    ticket: str
+    kind: str
+    language: str
+    queued_at: float
+    state: SessionState = SessionState.WAITING
+    booking_code: str | None = None
+    slot_start: float | None = None
+    cso_id: str | None = None
+    outcome: Outcome | None = None
+    declined_by: frozenset[str] = frozenset()
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Send:
+    """Send ``message`` on connection ``conn``."""
+
+    conn: str
+    message: BaseModel
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close connection ``conn`` with a close code and reason."""
+
+    conn: str
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One append-only audit record."""
+
+    ts: float
+    actor: str
+    session_id: str | None
+    event: str
+    detail: dict[str, Any]
+
+
+@dataclass
+class Effects:
+    """What one input caused. Persist ``saved``/``audit``/``counters`` first, then send."""
+
+    sends: list[Send] = field(default_factory=list)
+    closes: list[Close] = field(default_factory=list)
+    saved: dict[str, Session] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    counters: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def durable(self) -> bool:
+        """Whether anything must be written to disk before sending."""
+        return bool(self.saved or self.audit or self.counters)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """An authenticated connection."""
+
+    conn: str
+    role: str
+    device_id: str
+    since: float
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.role, self.device_id)
+
+
+def local_day(ts: float) -> str:
+    """The branch-local calendar day of a timestamp, as YYYY-MM-DD."""
+    return time.strftime("%Y-%m-%d", time.localtime(ts))
+
+
+class Branch:
+    """The rules of one branch: auth, presence, queue, assignment, relay, grace.
+
+    Args:
+        directory: known devices and CSO capacities.
+        policy: timing rules.
+        now: the time the branch (re)starts.
+        sessions: live sessions restored from the store.
+        counters: ticket counters restored from the store, keyed by (day, prefix).
+        served_bookings: booking codes already served today.
+        new_id: makes session ids (injectable for deterministic tests).
+    """
+
+    def __init__(
+        self,
+        directory: Directory,
+        policy: Policy = Policy(),
+        *,
+        now: float = 0.0,
+        sessions: Iterable[Session] = (),
+        counters: dict[tuple[str, str], int] | None = None,
+        served_bookings: Iterable[str] = (),
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:16],
+    ):
+        self.directory = directory
+        self.policy = policy
+        self.sessions: dict[str, Session] = {}
+        self.counters = dict(counters or {})
+        self.served_bookings = set(served_bookings)
+        self.peers: dict[str, Peer] = {}
+        self.by_device: dict[tuple[str, str], str] = {}
+        self.offline_since: dict[tuple[str, str], float] = {}
+        self.last_assigned: dict[str, float] = {}
+        self._new_id = new_id
+        for s in sessions:
+            if s.state is SessionState.ENDED:
+                continue
+            if s.state is SessionState.OFFERED:  # nobody accepted it before the restart
+                s = replace(s, state=SessionState.WAITING, cso_id=None)
+            self.sessions[s.id] = s
+            self.offline_since[("booth", s.booth_id)] = now
+            if s.cso_id:
+                self.offline_since[("cso", s.cso_id)] = now
+
+    # ------------------------------------------------------------------ queries
+
+    def online(self, role: str, device_id: str | None) -> bool:
+        """Whether a device is connected now."""
+        return device_id is not None and (role, device_id) in self.by_device
+
+    def info(self, s: Session) -> p.SessionInfo:
+        """The wire view of a session."""
+        return p.SessionInfo(
+            id=s.id, booth_id=s.booth_id, ticket=s.ticket, kind=s.kind, booking_code=s.booking_code,
+            language=s.language, state=s.state, cso_id=s.cso_id, queued_at=s.queued_at,
+            slot_start=s.slot_start, outcome=s.outcome,
+            booth_online=self.online("booth", s.booth_id), cso_online=self.online("cso", s.cso_id),
+        )
+
+    def load(self, cso_id: str) -> int:
+        """Number of slots a CSO has in use."""
+        return sum(1 for s in self.sessions.values() if s.cso_id == cso_id and s.state in p.SLOT_STATES)
+
+    def priority(self, s: Session, now: float) -> tuple:
+        """Sort key of a waiting session: open booking windows first, then oldest first."""
+        if s.slot_start is not None and now >= s.slot_start - self.policy.booking_early:
+            return (0, s.slot_start, s.queued_at, s.ticket)
+        return (1, s.queued_at, s.ticket)
+
+    def waiting(self, now: float) -> list[Session]:
+        """The queue in serving order."""
+        return sorted(
+            (s for s in self.sessions.values() if s.state is SessionState.WAITING),
+            key=lambda s: self.priority(s, now),
+        )
+
+    def booth_session(self, booth_id: str) -> Session | None:
+        """The live session of a booth, if any."""
+        return next((s for s in self.sessions.values() if s.booth_id == booth_id), None)
+
+    def check_booking(self, code: str, booking: p.BookingInfo | None, now: float) -> str | None:
+        """Why a booking code cannot be used now, or None if it can.
+
+        Args:
+            code: the code the participant typed.
+            booking: the imported booking with that code, if any.
+            now: current time.
+        """
+        if booking is None:
+            return f"unknown booking code {code!r}"
+        if local_day(booking.slot_start) != local_day(now):
+            return f"booking {code} is for {local_day(booking.slot_start)}, not today"
+        if now > booking.slot_start + self.policy.booking_late:
+            return f"the slot of booking {code} has passed; please take a walk-in ticket"
+        if code in self.served_bookings:
+            return f"booking {code} was already served today"
+        if any(s.booking_code == code for s in self.sessions.values()):
+            return f"booking {code} is already in the queue"
+        return None
+
+    # ------------------------------------------------------------------ inputs
+
+    def hello(self, conn: str, msg: p.Hello, now: float) -> Effects:
+        """Authenticate a new connection."""
+        fx = Effects()
+        key = (msg.role, msg.device_id)
+        if msg.version != p.PROTOCOL_VERSION:
+            return self._refuse(fx, conn, msg, ErrorCode.VERSION_MISMATCH, CloseCode.VERSION_MISMATCH,
+                                f"protocol version {msg.version} is not supported; this server speaks "
+                                f"version {p.PROTOCOL_VERSION}")
+        expected = self.directory.tokens.get(key)
+        if expected is None:
+            fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "unknown device"}))
+            return self._refuse(fx, conn, msg, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED,
+                                f"unknown {msg.role} {msg.device_id!r}")
+        if not hmac.compare_digest(expected.encode(), msg.token.encode()):
+            fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "wrong token"}))
+            return self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
+                                f"wrong token for {msg.role} {msg.device_id!r}")
+        old = self.by_device.get(key)
+        if old is not None:
+            self.peers.pop(old, None)
+            fx.closes.append(Close(old, CloseCode.REPLACED, "replaced by a new connection from the same device"))
+        peer = Peer(conn, msg.role, msg.device_id, now)
+        self.peers[conn] = peer
+        self.by_device[key] = conn
+        self.offline_since.pop(key, None)
+        mine = [s for s in self.sessions.values() if self._involves(s, peer)]
+        fx.sends.append(Send(conn, p.Welcome(
+            role=msg.role, device_id=msg.device_id, server_time=now,
+            capacity=self.directory.capacity(msg.device_id) if msg.role == "cso" else None,
+            sessions=[self.info(s) for s in mine],
+        )))
+        if msg.role != "booth":
+            fx.sends.append(Send(conn, self._queue_message(now)))
+            fx.sends.append(Send(conn, self._presence_message()))
+        touched = {s.id for s in mine}
+        self._assign(fx, now, touched)
+        self._flush(fx, now, touched, presence=True, skip={conn: {s.id for s in mine} - set(fx.saved)})
+        return fx
+
+    def handle(self, conn: str, msg: Any, now: float, booking: p.BookingInfo | None = None) -> Effects:
+        """Carry out one message from an authenticated connection.
+
+        Args:
+            conn: the connection it came on.
+            msg: a parsed client message (not hello).
+            now: current time.
+            booking: for check_booking / announce(kind=booking): the imported booking with that
+                code (looked up by the server), or None.
+        """
+        fx = Effects()
+        peer = self.peers.get(conn)
+        if peer is None:
+            fx.sends.append(Send(conn, p.Error(code=ErrorCode.NOT_AUTHENTICATED,
+                                               message="send hello first", ref=getattr(msg, "id", None))))
+            fx.closes.append(Close(conn, CloseCode.NOT_AUTHENTICATED, "hello required"))
+            return fx
+        if isinstance(msg, p.Hello):
+            return self._error(fx, peer, msg, ErrorCode.INVALID_STATE, "already authenticated")
+        if type(msg) not in PERMISSIONS[peer.role]:
+            return self._error(fx, peer, msg, ErrorCode.FORBIDDEN, f"a {peer.role} may not send {msg.type!r}")
+        touched: set[str] = set()
+        self._acks: list[tuple[Peer, Any, str | None]] = []
+        handler = getattr(self, f"_on_{msg.type}")
+        handler(fx, peer, msg, now, touched, booking)
+        self._assign(fx, now, touched)
+        for args in self._acks:  # acks show the state after assignment
+            self._send_ack(fx, *args)
+        self._flush(fx, now, touched)
+        return fx
+
+    def disconnect(self, conn: str, now: float) -> Effects:
+        """A connection closed (cleanly or not)."""
+        fx = Effects()
+        peer = self.peers.pop(conn, None)
+        if peer is None or self.by_device.get(peer.key) != conn:
+            return fx
+        del self.by_device[peer.key]
+        self.offline_since[peer.key] = now
+        touched: set[str] = set()
+        for s in list(self.sessions.values()):
+            if not self._involves(s, peer):
+                continue
+            if peer.role == "cso" and s.state is SessionState.OFFERED:
+                self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None)
+                fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "offer_withdrawn", {"why": "cso offline"}))
+            else:
+                touched.add(s.id)
+        self._assign(fx, now, touched)
+        self._flush(fx, now, touched, presence=True)
+        return fx
+
+    def tick(self, now: float) -> Effects:
+        """Advance the clock: move on the sessions of devices gone longer than the grace."""
+        fx = Effects()
+        touched: set[str] = set()
+        for key, since in list(self.offline_since.items()):
+            if now - since < self.policy.resume_grace:
+                continue
+            del self.offline_since[key]
+            role, device = key
+            for s in list(self.sessions.values()):
+                if role == "cso" and s.cso_id == device and s.state in p.SLOT_STATES:
+                    self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None)
+                    fx.audit.append(AuditEntry(now, "server", s.id, "cso_lost", {"cso_id": device}))
+                elif role == "booth" and s.booth_id == device:
+                    fx.audit.append(AuditEntry(now, "server", s.id, "booth_lost", {"booth_id": device}))
+                    self._end(fx, s, Outcome.BOOTH_OFFLINE, now, touched)
+        self._assign(fx, now, touched)
+        if touched:
+            self._flush(fx, now, touched)
+        return fx
+
+    # ------------------------------------------------------------------ handlers
+
+    def _on_check_booking(self, fx, peer, msg: p.CheckBooking, now, touched, booking):
+        why = self.check_booking(msg.code, booking, now)
+        fx.sends.append(Send(peer.conn, p.BookingResult(
+            ref=msg.id, code=msg.code, valid=why is None, reason=why, booking=booking if why is None else None)))
+
+    def _on_announce(self, fx, peer, msg: p.Announce, now, touched, booking):
+        if self.booth_session(peer.device_id) is not None:
+            return self._error(fx, peer, msg, ErrorCode.INVALID_STATE,
+                               f"booth {peer.device_id} already has a participant in the queue or in a call")
+        slot = None
+        if msg.kind == "booking":
+            if msg.booking_code is None:
+                return self._error(fx, peer, msg, ErrorCode.INVALID_MESSAGE, "announce kind=booking needs booking_code")
+            why = self.check_booking(msg.booking_code, booking, now)
+            if why is not None:
+                return self._error(fx, peer, msg, ErrorCode.BOOKING_INVALID, why)
+            slot = booking.slot_start
+        elif msg.booking_code is not None:
+            return self._error(fx, peer, msg, ErrorCode.INVALID_MESSAGE, "booking_code is only for kind=booking")
+        prefix = "B" if msg.kind == "booking" else "A"
+        key = (local_day(now), prefix)
+        number = self.counters.get(key, 0) + 1
+        self.counters[key] = fx.counters[key] = number
+        s = Session(id=self._new_id(), booth_id=peer.device_id, ticket=f"{prefix}{number:03d}", kind=msg.kind,
+                    language=msg.language, queued_at=now, booking_code=msg.booking_code, slot_start=slot,
+                    updated_at=now)
+        self.sessions[s.id] = s
+        fx.saved[s.id] = s
+        touched.add(s.id)
+        fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", s.id, "announced",
+                                   {"ticket": s.ticket, "kind": s.kind, "booking_code": s.booking_code,
+                                    "language": s.language}))
+        self._ack(fx, peer, msg, s.id)
+
+    def _on_cancel(self, fx, peer, msg: p.Cancel, now, touched, booking):
+        s = self.booth_session(peer.device_id)
+        if s is None:
+            return self._error(fx, peer, msg, ErrorCode.INVALID_STATE, f"booth {peer.device_id} has no session")
+        fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", s.id, "cancelled", {}))
+        self._end(fx, s, Outcome.PARTICIPANT_LEFT, now, touched)
+        self._ack(fx, peer, msg, s.id)
+
+    def _on_accept(self, fx, peer, msg: p.Accept, now, touched, booking):
+        self._transition(fx, peer, msg, now, touched, {SessionState.OFFERED}, SessionState.ACTIVE, "accepted")
+
+    def _on_hold(self, fx, peer, msg: p.Hold, now, touched, booking):
+        self._transition(fx, peer, msg, now, touched, {SessionState.ACTIVE}, SessionState.HELD, "held")
+
+    def _on_unhold(self, fx, peer, msg: p.Unhold, now, touched, booking):
+        self._transition(fx, peer, msg, now, touched, {SessionState.HELD}, SessionState.ACTIVE, "unheld")
+
+    def _on_transfer(self, fx, peer, msg: p.Transfer, now, touched, booking):
+        s = self._owned(fx, peer, msg, p.SLOT_STATES)
+        if s is None:
+            return
+        fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "transferred", {"reason": msg.reason}))
+        self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None,
+                  declined_by=s.declined_by | {peer.device_id})
+        self._ack(fx, peer, msg, s.id)
+
+    def _on_end(self, fx, peer, msg: p.End, now, touched, booking):
+        s = self._owned(fx, peer, msg, p.SLOT_STATES)
+        if s is None:
+            return
+        fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "ended",
+                                   {"outcome": msg.outcome.value, "note": msg.note}))
+        self._end(fx, s, msg.outcome, now, touched)
+        self._ack(fx, peer, msg, s.id)
+
+    def _on_decision(self, fx, peer, msg: p.Decision, now, touched, booking):
+        s = self._owned(fx, peer, msg, {SessionState.ACTIVE, SessionState.HELD})
+        if s is None:
+            return
+        fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "decision",
+                                   {"document": msg.document, "verdict": msg.verdict, "reason": msg.reason,
+                                    "still_sha256": msg.still_sha256}))
+        self._ack(fx, peer, msg, s.id)
+
+    def _on_signal(self, fx, peer, msg: p.Signal, now, touched, booking):
+        s = self.sessions.get(msg.session_id)
+        if s is None or not self._involves(s, peer):
+            return self._error(fx, peer, msg, ErrorCode.NOT_FOUND, f"no session {msg.session_id!r} of yours")
+        if s.state not in (SessionState.ACTIVE, SessionState.HELD):
+            return self._error(fx, peer, msg, ErrorCode.INVALID_STATE,
+                               f"session {s.id} is {s.state.value}; signals need an active or held session")
+        target = ("cso", s.cso_id) if peer.role == "booth" else ("booth", s.booth_id)
+        conn = self.by_device.get(target)
+        if conn is None:
+            return self._error(fx, peer, msg, ErrorCode.PEER_OFFLINE, f"{target[0]} {target[1]} is offline")
+        fx.sends.append(Send(conn, p.Relayed(session_id=s.id, payload=msg.payload, sender=peer.device_id)))
+        if msg.id is not None:
+            self._ack(fx, peer, msg, None)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _involves(self, s: Session, peer: Peer) -> bool:
+        if peer.role == "booth":
+            return s.booth_id == peer.device_id
+        if peer.role == "cso":
+            return s.cso_id == peer.device_id
+        return False
+
+    def _owned(self, fx, peer, msg, states) -> Session | None:
+        s = self.sessions.get(msg.session_id)
+        if s is None or s.cso_id != peer.device_id:
+            self._error(fx, peer, msg, ErrorCode.NOT_FOUND, f"no session {msg.session_id!r} assigned to you")
+            return None
+        if s.state not in states:
+            allowed = "/".join(sorted(x.value for x in states))
+            self._error(fx, peer, msg, ErrorCode.INVALID_STATE,
+                        f"cannot {msg.type} session {s.id}: it is {s.state.value}, needs {allowed}")
+            return None
+        return s
+
+    def _transition(self, fx, peer, msg, now, touched, sources, target, event):
+        s = self._owned(fx, peer, msg, sources)
+        if s is None:
+            return
+        fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, event, {}))
+        self._put(fx, s, now, touched, state=target)
+        self._ack(fx, peer, msg, s.id)
+
+    def _put(self, fx: Effects, s: Session, now: float, touched: set[str], **changes) -> Session:
+        new = replace(s, updated_at=now, **changes)
+        if new.state is SessionState.ENDED:
+            self.sessions.pop(s.id, None)
+        else:
+            self.sessions[s.id] = new
+        fx.saved[s.id] = new
+        touched.add(s.id)
+        return new
+
+    def _end(self, fx, s: Session, outcome: Outcome, now, touched):
+        if s.cso_id is not None:
+            touched.add(s.id)
+        new = self._put(fx, s, now, touched, state=SessionState.ENDED, outcome=outcome)
+        if outcome is Outcome.COMPLETED and new.booking_code:
+            self.served_bookings.add(new.booking_code)
+
+    def _assign(self, fx: Effects, now: float, touched: set[str]) -> None:
+        csos = [d for (role, d) in self.by_device if role == "cso"]
+        for s in self.waiting(now):
+            if not self.online("booth", s.booth_id):
+                continue
+            others_online = [c for c in csos if c not in s.declined_by]
+            pool = others_online or csos
+            free = [c for c in pool if self.load(c) < self.directory.capacity(c)]
+            if not free:
+                continue
+            cso = min(free, key=lambda c: (self.load(c), self.last_assigned.get(c, 0.0), c))
+            self.last_assigned[cso] = now
+            fx.audit.append(AuditEntry(now, "server", s.id, "offered", {"cso_id": cso}))
+            self._put(fx, s, now, touched, state=SessionState.OFFERED, cso_id=cso)
+
+    def _flush(self, fx: Effects, now: float, touched: set[str], presence: bool = False,
+               skip: dict[str, set[str]] | None = None) -> None:
+        """Tell every interested connection about the sessions this input touched."""
+        skip = skip or {}
+        for sid in touched:
+            s = fx.saved.get(sid) or self.sessions.get(sid)
+            if s is None:
+                continue
+            recipients = {self.by_device.get(("booth", s.booth_id)), self.by_device.get(("cso", s.cso_id))}
+            # A CSO that just lost the session (transfer, lost, ended) hears about it too.
+            for a in fx.audit:
+                if a.session_id == sid and a.actor.startswith("cso:"):
+                    recipients.add(self.by_device.get(("cso", a.actor[4:])))
+            for conn in recipients - {None}:
+                if sid in skip.get(conn, ()):
+                    continue
+                fx.sends.append(Send(conn, p.SessionUpdate(session=self.info(s))))
+        watchers = [c for (role, _), c in self.by_device.items() if role != "booth"]
+        if fx.saved:
+            queue = self._queue_message(now)
+            fx.sends.extend(Send(c, queue) for c in watchers)
+        if presence:
+            pres = self._presence_message()
+            fx.sends.extend(Send(c, pres) for c in watchers)
+
+    def _queue_message(self, now: float) -> p.QueueUpdate:
+        return p.QueueUpdate(waiting=[self.info(s) for s in self.waiting(now)])
+
+    def _presence_message(self) -> p.Presence:
+        return p.Presence(online=sorted(
+            (p.PresenceEntry(role=x.role, device_id=x.device_id, since=x.since) for x in self.peers.values()),
+            key=lambda e: (e.role, e.device_id)))
+
+    def _ack(self, fx: Effects, peer: Peer, msg: Any, session_id: str | None) -> None:
+        if msg.id is not None:
+            self._acks.append((peer, msg, session_id))
+
+    def _send_ack(self, fx: Effects, peer: Peer, msg: Any, session_id: str | None) -> None:
+        s = self.sessions.get(session_id) if session_id else None
+        s = s or (fx.saved.get(session_id) if session_id else None)
+        fx.sends.append(Send(peer.conn, p.Ack(ref=msg.id, session=self.info(s) if s else None)))
+
+    def _error(self, fx: Effects, peer: Peer, msg: Any, code: ErrorCode, text: str) -> Effects:
+        fx.sends.append(Send(peer.conn, p.Error(code=code, message=text, ref=getattr(msg, "id", None))))
+        return fx
+
+    def _refuse(self, fx, conn, msg, code: ErrorCode, close: CloseCode, text: str) -> Effects:
+        fx.sends.append(Send(conn, p.Error(code=code, message=text, ref=msg.id)))
+        fx.closes.append(Close(conn, close, text[:120]))
+        return fx

@@ -1,0 +1,277 @@
+"""The branch signaling server: moves messages between WebSockets, SQLite and the rules.
+
+All decisions live in :class:`signaling.routing.Branch`; this module only parses input, rate
+limits it, persists what the rules changed (before anything is sent) and delivers the rest
+through one bounded outbound queue per connection, so a slow reader never stalls the others.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from lapak.config import ServerConfig
+from . import protocol as p
+from .limits import TokenBucket
+from .protocol import CloseCode, ErrorCode
+from .routing import Branch, Directory, Effects, Policy, local_day
+from .store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def directory_from(config: ServerConfig) -> Directory:
+    """The rules' view of the configured devices."""
+    tokens: dict[tuple[str, str], str] = {}
+    for role, entries in (("booth", config.booths), ("cso", config.csos), ("technician", config.technicians)):
+        for e in entries:
+            tokens[(role, e.id)] = e.token
+    return Directory(tokens=tokens, capacities={c.id: c.capacity for c in config.csos})
+
+
+def policy_from(config: ServerConfig) -> Policy:
+    """The rules' timing policy from the config."""
+    return Policy(
+        resume_grace=config.limits.resume_grace,
+        booking_early=config.booking.early_minutes * 60,
+        booking_late=config.booking.late_minutes * 60,
+    )
+
+
+@dataclass(frozen=True)
+class _CloseRequest:
+    code: int
+    reason: str
+
+
+class _Outbound:
+    """One connection's bounded send queue and the task that drains it."""
+
+    def __init__(self, ws: ServerConnection, size: int):
+        self.ws = ws
+        self.queue: asyncio.Queue[str | _CloseRequest] = asyncio.Queue(size)
+        self.task = asyncio.create_task(self._drain())
+        self.closing = False
+
+    def put(self, item: str | _CloseRequest) -> None:
+        if self.closing:
+            return
+        if isinstance(item, _CloseRequest):
+            self.closing = True
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.closing = True
+            logger.warning("connection %s does not read its messages; closing it", self.ws.remote_address)
+            self.task.cancel()
+            asyncio.create_task(self.ws.close(CloseCode.TOO_SLOW, "outbound queue overflowed"))
+
+    async def _drain(self) -> None:
+        try:
+            while True:
+                item = await self.queue.get()
+                if isinstance(item, _CloseRequest):
+                    await self.ws.close(item.code, item.reason)
+                    return
+                await self.ws.send(item)
+        except ConnectionClosed:
+            pass
+
+
+class SignalingServer:
+    """The branch server: auth, presence, queue, relay and audit over WebSockets.
+
+    Args:
+        config: the validated server config.
+        clock: the wall clock (seconds since the epoch).
+    """
+
+    def __init__(self, config: ServerConfig, clock=time.time):
+        self.config = config
+        self.clock = clock
+        self.store = Store(config.database)
+        now = clock()
+        today = local_day(now)
+        self.branch = Branch(
+            directory_from(config), policy_from(config), now=now,
+            sessions=self.store.live_sessions(), counters=self.store.counters(today),
+            served_bookings=self.store.served_bookings(today),
+        )
+        self._out: dict[str, _Outbound] = {}
+        self._server: Server | None = None
+        self._ticker: asyncio.Task | None = None
+
+    @property
+    def port(self) -> int:
+        """The TCP port actually bound (useful with port 0)."""
+        assert self._server is not None, "server not started"
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        """ws:// URL a client on this machine can use."""
+        host = self.config.listen.host
+        if host in ("0.0.0.0", "", "::"):
+            host = "127.0.0.1"
+        return f"ws://{host}:{self.port}"
+
+    async def start(self) -> None:
+        """Bind and start serving."""
+        lim = self.config.limits
+        self._server = await serve(
+            self._handle, self.config.listen.host, self.config.listen.port,
+            max_size=lim.max_message_bytes, ping_interval=lim.ping_interval, ping_timeout=lim.ping_timeout,
+            compression=None, max_queue=64,
+        )
+        self._ticker = asyncio.create_task(self._tick_forever())
+        logger.info("listening on %s (database %s)", self.url, self.config.database)
+
+    async def stop(self) -> None:
+        """Close every connection and the database."""
+        if self._ticker:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        self.store.close()
+
+    async def __aenter__(self) -> "SignalingServer":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                self._apply(self.branch.tick(self.clock()))
+            except Exception:  # pragma: no cover - a bug must not stop the ticker
+                logger.exception("tick failed")
+
+    def _apply(self, fx: Effects) -> None:
+        """Persist first, then deliver; nothing is acknowledged before it is on disk."""
+        self.store.apply(fx)
+        encoded: dict[int, str] = {}
+        for send in fx.sends:
+            out = self._out.get(send.conn)
+            if out is None:
+                continue
+            text = encoded.get(id(send.message))
+            if text is None:
+                text = encoded[id(send.message)] = p.encode(send.message)
+            out.put(text)
+        for close in fx.closes:
+            out = self._out.get(close.conn)
+            if out is not None:
+                out.put(_CloseRequest(close.code, close.reason))
+
+    def _reply(self, conn: str, message: BaseModel) -> None:
+        out = self._out.get(conn)
+        if out is not None:
+            out.put(p.encode(message))
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        conn = uuid.uuid4().hex
+        lim = self.config.limits
+        out = self._out[conn] = _Outbound(ws, lim.outbound_queue)
+        try:
+            if not await self._greet(conn, ws):
+                return
+            bucket = TokenBucket(lim.rate_per_second, lim.rate_burst, self.clock())
+            dropped = 0
+            last_warning = 0.0
+            async for raw in ws:
+                now = self.clock()
+                if not bucket.take(now):
+                    dropped += 1
+                    if dropped > 4 * lim.rate_burst:
+                        out.put(_CloseRequest(CloseCode.FLOOD, "far above the message rate limit"))
+                        break
+                    if now - last_warning >= 1.0:
+                        last_warning = now
+                        self._reply(conn, p.Error(code=ErrorCode.RATE_LIMITED, message=(
+                            f"over {lim.rate_per_second:g} messages/s; {dropped} message(s) dropped")))
+                    continue
+                dropped = max(0, dropped - 1)
+                self._on_message(conn, raw, now)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._apply(self.branch.disconnect(conn, self.clock()))
+            self._out.pop(conn, None)
+            if not out.task.done():
+                out.put(_CloseRequest(1000, "bye"))
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(out.task, 2.0)
+                out.task.cancel()
+
+    async def _greet(self, conn: str, ws: ServerConnection) -> bool:
+        try:
+            raw = await asyncio.wait_for(ws.recv(), self.config.limits.hello_timeout)
+        except asyncio.TimeoutError:
+            self._refuse(conn, ErrorCode.NOT_AUTHENTICATED, "no hello received in time")
+            return False
+        try:
+            msg = p.parse_client_message(raw)
+        except p.ProtocolError as exc:
+            self._refuse(conn, exc.code, f"first message must be a valid hello: {exc.message}", exc.ref)
+            return False
+        if not isinstance(msg, p.Hello):
+            self._refuse(conn, ErrorCode.NOT_AUTHENTICATED, f"first message must be hello, not {msg.type!r}", msg.id)
+            return False
+        self._apply(self.branch.hello(conn, msg, self.clock()))
+        ok = conn in self.branch.peers
+        if ok:
+            logger.info("%s %s connected from %s", msg.role, msg.device_id, ws.remote_address)
+        else:
+            logger.warning("refused %s %s from %s", msg.role, msg.device_id, ws.remote_address)
+        return ok
+
+    def _refuse(self, conn: str, code: ErrorCode, text: str, ref: str | None = None) -> None:
+        self._reply(conn, p.Error(code=code, message=text, ref=ref))
+        out = self._out.get(conn)
+        if out is not None:
+            out.put(_CloseRequest(CloseCode.NOT_AUTHENTICATED, text[:120]))
+
+    def _on_message(self, conn: str, raw: str | bytes, now: float) -> None:
+        try:
+            msg = p.parse_client_message(raw)
+        except p.ProtocolError as exc:
+            self._reply(conn, p.Error(code=exc.code, message=exc.message, ref=exc.ref))
+            return
+        booking = None
+        code = getattr(msg, "code", None) or getattr(msg, "booking_code", None)
+        if isinstance(msg, (p.CheckBooking, p.Announce)) and code:
+            booking = self.store.booking(code)
+        try:
+            fx = self.branch.handle(conn, msg, now, booking)
+        except Exception:
+            logger.exception("internal error handling %s", msg.type)
+            self._reply(conn, p.Error(code=ErrorCode.INTERNAL, message=f"internal error handling {msg.type!r}",
+                                      ref=msg.id))
+            return
+        self._apply(fx)
+
+
+async def run(config: ServerConfig, stop: asyncio.Event | None = None) -> None:
+    """Serve until ``stop`` is set (or forever).
+
+    Args:
+        config: the validated server config.
+        stop: an event that ends the server cleanly.
+    """
+    async with SignalingServer(config):
+        await (stop.wait() if stop else asyncio.Future())

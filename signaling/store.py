@@ -1,0 +1,196 @@
+"""The branch server's SQLite store: sessions, ticket counters, bookings and the audit log.
+
+WAL mode with ``synchronous=FULL``: a commit is on disk before the server acknowledges it, so a
+server killed with SIGKILL (or a power cut) loses nothing it acknowledged. The audit table is
+append-only, enforced by triggers in the database itself.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Iterable
+
+from .protocol import BookingInfo, Outcome, SessionState
+from .routing import AuditEntry, Effects, Session, local_day
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    booth_id TEXT NOT NULL,
+    ticket TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    language TEXT NOT NULL,
+    queued_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    booking_code TEXT,
+    slot_start REAL,
+    cso_id TEXT,
+    outcome TEXT,
+    declined_by TEXT NOT NULL DEFAULT '[]',
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_state ON sessions(state);
+CREATE TABLE IF NOT EXISTS counters (
+    day TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    PRIMARY KEY (day, prefix)
+);
+CREATE TABLE IF NOT EXISTS bookings (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    slot_start REAL NOT NULL,
+    service TEXT NOT NULL,
+    imported_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts REAL NOT NULL,
+    actor TEXT NOT NULL,
+    session_id TEXT,
+    event TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_session ON audit(session_id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+
+class Store:
+    """One SQLite file holding everything the branch must not lose.
+
+    Args:
+        path: the database file (created with its folder if missing).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    # ------------------------------------------------------------------ effects
+
+    def apply(self, fx: Effects) -> None:
+        """Write what an input changed, in one transaction."""
+        if not fx.durable:
+            return
+        with self._tx():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_session_row(s) for s in fx.saved.values()],
+            )
+            self.db.executemany(
+                "INSERT INTO counters VALUES (?,?,?) ON CONFLICT(day, prefix) DO UPDATE SET value=excluded.value",
+                [(day, prefix, value) for (day, prefix), value in fx.counters.items()],
+            )
+            self._append(fx.audit)
+
+    def append_audit(self, entries: Iterable[AuditEntry]) -> None:
+        """Append audit entries on their own."""
+        with self._tx():
+            self._append(entries)
+
+    def _append(self, entries: Iterable[AuditEntry]) -> None:
+        self.db.executemany(
+            "INSERT INTO audit (ts, actor, session_id, event, detail) VALUES (?,?,?,?,?)",
+            [(a.ts, a.actor, a.session_id, a.event, json.dumps(a.detail, sort_keys=True)) for a in entries],
+        )
+
+    def _tx(self):
+        return _Transaction(self.db)
+
+    # ------------------------------------------------------------------ restore
+
+    def live_sessions(self) -> list[Session]:
+        """Sessions not yet ended."""
+        rows = self.db.execute("SELECT * FROM sessions WHERE state != ?", (SessionState.ENDED.value,))
+        return [_session_from_row(r) for r in rows]
+
+    def session(self, session_id: str) -> Session | None:
+        """One session by id (ended ones too)."""
+        row = self.db.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
+        return _session_from_row(row) if row else None
+
+    def counters(self, day: str) -> dict[tuple[str, str], int]:
+        """Ticket counters of one day."""
+        return {(d, p): v for d, p, v in self.db.execute("SELECT day, prefix, value FROM counters WHERE day=?", (day,))}
+
+    def served_bookings(self, day: str) -> set[str]:
+        """Booking codes whose session completed on that day."""
+        rows = self.db.execute(
+            "SELECT booking_code, updated_at FROM sessions WHERE booking_code IS NOT NULL AND outcome=?",
+            (Outcome.COMPLETED.value,),
+        )
+        return {code for code, ts in rows if local_day(ts) == day}
+
+    def audit(self, session_id: str | None = None) -> list[AuditEntry]:
+        """The audit log (of one session, or all), oldest first."""
+        q = "SELECT ts, actor, session_id, event, detail FROM audit"
+        args: tuple = ()
+        if session_id is not None:
+            q += " WHERE session_id=?"
+            args = (session_id,)
+        return [AuditEntry(ts, actor, sid, event, json.loads(detail))
+                for ts, actor, sid, event, detail in self.db.execute(q + " ORDER BY seq", args)]
+
+    # ------------------------------------------------------------------ bookings
+
+    def replace_bookings(self, bookings: list[BookingInfo], now: float) -> None:
+        """Insert (or update) a set of bookings in one transaction."""
+        with self._tx():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO bookings VALUES (?,?,?,?,?)",
+                [(b.code, b.name, b.slot_start, b.service, now) for b in bookings],
+            )
+
+    def booking(self, code: str) -> BookingInfo | None:
+        """The imported booking with that code, if any."""
+        row = self.db.execute("SELECT code, name, slot_start, service FROM bookings WHERE code=?", (code,)).fetchone()
+        return BookingInfo(code=row[0], name=row[1], slot_start=row[2], service=row[3]) if row else None
+
+    def bookings(self) -> list[BookingInfo]:
+        """All imported bookings by slot time."""
+        rows = self.db.execute("SELECT code, name, slot_start, service FROM bookings ORDER BY slot_start, code")
+        return [BookingInfo(code=c, name=n, slot_start=s, service=v) for c, n, s, v in rows]
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
+
+
+def _session_row(s: Session) -> tuple:
+    return (s.id, s.booth_id, s.ticket, s.kind, s.language, s.queued_at, s.state.value, s.booking_code,
+            s.slot_start, s.cso_id, s.outcome.value if s.outcome else None, json.dumps(sorted(s.declined_by)),
+            s.updated_at)
+
+
+def _session_from_row(r: tuple) -> Session:
+    return Session(
+        id=r[0], booth_id=r[1], ticket=r[2], kind=r[3], language=r[4], queued_at=r[5],
+        state=SessionState(r[6]), booking_code=r[7], slot_start=r[8], cso_id=r[9],
+        outcome=Outcome(r[10]) if r[10] else None, declined_by=frozenset(json.loads(r[11])), updated_at=r[12],
+    )
