@@ -1,0 +1,381 @@
+"""Simulated booth hardware as aiortc tracks: a stamped face camera, a document camera, a tone.
+
+The face camera draws a moving pattern and, in its top quarter, a 4 x 26 grid of large black
+and white cells carrying the frame number (32 bits), the capture time in wall-clock
+microseconds (``time.time()``, 64 bits) and a CRC-8-sized check (8 bits). The cells are large
+enough to survive VP8 at low bitrate and a downscale to 320x180, so the far side can measure
+glass-to-glass latency and count lost frames with :func:`read_stamp`.
+
+The document camera shows an ID card or a claim form in perspective on a tray (rendered by
+:mod:`hardware.docrender`) and gives lossless full-resolution PNG stills.
+"""
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+import math
+import time
+import zlib
+from dataclasses import dataclass
+
+import av
+import cv2
+import numpy as np
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+logger = logging.getLogger(__name__)
+
+VIDEO_CLOCK_RATE = 90000
+VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)
+AUDIO_RATE = 48000
+AUDIO_PTIME = 0.020
+
+STAMP_ROWS = 4
+STAMP_COLS = 26
+STAMP_BITS = STAMP_ROWS * STAMP_COLS  # 32 frame number + 64 capture time + 8 check
+STAMP_BAND = 0.25
+"""Fraction of the frame height (from the top) that holds the stamp cells."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a stamped frame carries.
+
+    Args:
+        frame_number: 0-based frame count of the source.
+        capture_us: wall-clock capture time in microseconds (``time.time() * 1e6``).
+    """
+
+    frame_number: int
+    capture_us: int
+
+
+def _stamp_bits(stamp: Stamp) -> np.ndarray:
+    payload = (stamp.frame_number & 0xFFFFFFFF).to_bytes(4, "big") + (
+        stamp.capture_us & 0xFFFFFFFFFFFFFFFF
+    ).to_bytes(8, "big")
+    check = zlib.crc32(payload) & 0xFF
+    data = payload + bytes([check])
+    return np.unpackbits(np.frombuffer(data, np.uint8))
+
+
+def _cell_edges(length: int, n: int) -> np.ndarray:
+    return np.linspace(0, length, n + 1).round().astype(int)
+
+
+def draw_stamp(y: np.ndarray, stamp: Stamp) -> None:
+    """Paint a stamp into a luma plane in place.
+
+    Args:
+        y: the Y plane (height x width, uint8) of the frame.
+        stamp: what to encode.
+    """
+    h, w = y.shape
+    xs = _cell_edges(w, STAMP_COLS)
+    ys = _cell_edges(int(h * STAMP_BAND), STAMP_ROWS)
+    bits = _stamp_bits(stamp).reshape(STAMP_ROWS, STAMP_COLS)
+    for r in range(STAMP_ROWS):
+        for c in range(STAMP_COLS):
+            y[ys[r] : ys[r + 1], xs[c] : xs[c + 1]] = 235 if bits[r, c] else 16
+
+
+def read_stamp_luma(y: np.ndarray) -> Stamp | None:
+    """Decode a stamp from a luma plane; None when absent or damaged.
+
+    Args:
+        y: the Y plane (height x width, uint8), at any scale of the original.
+    """
+    h, w = y.shape
+    xs = _cell_edges(w, STAMP_COLS)
+    ys = _cell_edges(int(h * STAMP_BAND), STAMP_ROWS)
+    bits = np.zeros(STAMP_BITS, np.uint8)
+    for r in range(STAMP_ROWS):
+        y0, y1 = ys[r], ys[r + 1]
+        qy = max(1, (y1 - y0) // 4)
+        for c in range(STAMP_COLS):
+            x0, x1 = xs[c], xs[c + 1]
+            qx = max(1, (x1 - x0) // 4)
+            cell = y[y0 + qy : y1 - qy, x0 + qx : x1 - qx]
+            bits[r * STAMP_COLS + c] = 1 if cell.size and cell.mean() > 125 else 0
+    data = np.packbits(bits).tobytes()
+    payload, check = data[:12], data[12]
+    if zlib.crc32(payload) & 0xFF != check:
+        return None
+    return Stamp(int.from_bytes(payload[:4], "big"), int.from_bytes(payload[4:12], "big"))
+
+
+def luma_plane(frame: av.VideoFrame) -> np.ndarray:
+    """The Y plane of a yuv420p frame as a (height, width) view, without conversion.
+
+    Args:
+        frame: a decoded frame (aiortc's VP8 decoder gives yuv420p).
+    """
+    if frame.format.name not in ("yuv420p", "yuvj420p", "nv12"):
+        return frame.to_ndarray(format="gray")
+    plane = frame.planes[0]
+    buf = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
+    return buf[:, : frame.width]
+
+
+def read_stamp(frame: av.VideoFrame) -> Stamp | None:
+    """Decode the stamp of a received frame; None when absent or damaged.
+
+    Args:
+        frame: a decoded video frame.
+    """
+    return read_stamp_luma(luma_plane(frame))
+
+
+class PacedVideoTrack(MediaStreamTrack):
+    """Base for sources that produce frames at a fixed rate on the event loop's clock.
+
+    Args:
+        fps: frames per second.
+    """
+
+    kind = "video"
+
+    def __init__(self, fps: float) -> None:
+        super().__init__()
+        self.fps = fps
+        self._start: float | None = None
+        self._count = 0
+
+    async def _next_slot(self) -> tuple[int, int]:
+        """Wait for the next frame slot; returns (frame_number, pts in 1/90000 s)."""
+        if self.readyState != "live":
+            raise MediaStreamError
+        loop = time.monotonic
+        if self._start is None:
+            self._start = loop()
+        due = self._start + self._count / self.fps
+        delay = due - loop()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -0.5:  # far behind (suspended): skip ahead instead of bursting
+            self._count = int((loop() - self._start) * self.fps)
+        n = self._count
+        self._count += 1
+        return n, int(n * VIDEO_CLOCK_RATE / self.fps)
+
+
+class SyntheticFaceCamera(PacedVideoTrack):
+    """A face-camera test pattern with a machine-readable frame number and capture time.
+
+    Args:
+        width: frame width (even).
+        height: frame height (even).
+        fps: frames per second.
+        seed: chooses the colours, so booths look different.
+    """
+
+    def __init__(self, width: int = 640, height: int = 480, fps: float = 30, seed: int = 0) -> None:
+        super().__init__(fps)
+        self.width, self.height = width, height
+        rng = np.random.default_rng(seed)
+        yy, xx = np.mgrid[0:height, 0:width]
+        self._y = (60 + 100 * xx / width + 40 * yy / height).astype(np.uint8)
+        u0, v0 = rng.integers(80, 176, size=2)
+        cw, ch = width // 2, height // 2
+        self._u = np.full((ch, cw), u0, np.uint8)
+        self._v = np.full((ch, cw), v0, np.uint8)
+        band = int(height * STAMP_BAND) // 2 + 1
+        self._u[:band] = 128
+        self._v[:band] = 128
+        self.state = "running"
+        self.reason = ""
+
+    def render(self, n: int, capture_us: int) -> np.ndarray:
+        """Render frame ``n`` as a yuv420p array (height * 3/2 x width).
+
+        Args:
+            n: frame number.
+            capture_us: capture time to stamp, in wall-clock microseconds.
+        """
+        w, h = self.width, self.height
+        out = np.empty((h * 3 // 2, w), np.uint8)
+        y = out[:h]
+        y[:] = self._y
+        cx = int(w / 2 + w / 3 * math.sin(n / 15))
+        cy = int(h * 0.62 + h / 8 * math.cos(n / 11))
+        cv2.circle(y, (cx, cy), max(4, h // 6), 200, -1)
+        cv2.rectangle(y, (0, int(h * 0.9)), (int(w * ((n % 60) / 60)), h - 1), 30, -1)
+        draw_stamp(y, Stamp(n, capture_us))
+        q = (w // 2) * (h // 2)
+        flat = out[h:].reshape(-1)
+        flat[:q] = self._u.reshape(-1)
+        flat[q:] = self._v.reshape(-1)
+        return out
+
+    async def recv(self) -> av.VideoFrame:
+        """The next frame, paced at ``fps``."""
+        n, pts = await self._next_slot()
+        arr = self.render(n, int(time.time() * 1e6))
+        frame = av.VideoFrame.from_ndarray(arr, format="yuv420p")
+        frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
+        return frame
+
+
+@dataclass(frozen=True)
+class StillImage:
+    """A lossless still from a document camera.
+
+    Args:
+        data: the encoded image bytes.
+        width: pixels.
+        height: pixels.
+        mime: media type of ``data``.
+    """
+
+    data: bytes
+    width: int
+    height: int
+    mime: str = "image/png"
+
+
+def _render_page(kind: str, seed: int) -> np.ndarray:
+    try:
+        from hardware import docrender
+    except ImportError:  # the renderer is optional; a plain page keeps the pipeline busy
+        page = np.full((540, 856, 3), 235, np.uint8)
+        cv2.putText(page, kind.upper(), (40, 120), cv2.FONT_HERSHEY_SIMPLEX, 2, (40, 35, 30), 4)
+        return page
+    if kind == "claim_form":
+        return docrender.render_claim_form(seed=seed)
+    return docrender.render_id_card(seed=seed)
+
+
+def _place(page: np.ndarray, size: tuple[int, int], seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    try:
+        from hardware import docrender
+    except ImportError:
+        frame = np.full((size[1], size[0], 3), 50, np.uint8)
+        ph, pw = page.shape[:2]
+        k = 0.5 * min(size) / max(ph, pw)
+        small = cv2.resize(page, (int(pw * k), int(ph * k)))
+        y0, x0 = (size[1] - small.shape[0]) // 2, (size[0] - small.shape[1]) // 2
+        frame[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+        return frame
+    frame, _corners = docrender.place_on_tray(
+        page,
+        size,
+        angle=float(rng.uniform(-12, 12)),
+        scale=float(rng.uniform(0.55, 0.75)),
+        tilt=float(rng.uniform(0.0, 0.12)),
+        seed=seed,
+    )
+    return frame
+
+
+class SyntheticDocumentCamera(PacedVideoTrack):
+    """A top-down document camera seeing an ID card or a claim form on the tray.
+
+    The scene is rendered once at still resolution; video frames are a downscaled copy with
+    a small moving marker, stills are the full-resolution image as PNG.
+
+    Args:
+        document: "id_card" or "claim_form".
+        still_size: (width, height) of stills, e.g. (1920, 1080).
+        video_size: (width, height) of video frames.
+        fps: video frames per second.
+        seed: chooses the page content and its placement.
+    """
+
+    def __init__(
+        self,
+        document: str = "id_card",
+        still_size: tuple[int, int] = (1920, 1080),
+        video_size: tuple[int, int] = (1280, 720),
+        fps: float = 15,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(fps)
+        self.document = document
+        self.still_size = still_size
+        self.width, self.height = video_size
+        self._seed = seed
+        self._scene: np.ndarray | None = None
+        self._video: np.ndarray | None = None
+        self.state = "running"
+        self.reason = ""
+
+    def scene(self) -> np.ndarray:
+        """The full-resolution BGR scene (rendered on first use)."""
+        if self._scene is None:
+            page = _render_page(self.document, self._seed)
+            self._scene = _place(page, self.still_size, self._seed)
+        return self._scene
+
+    def _video_yuv(self) -> np.ndarray:
+        if self._video is None:
+            small = cv2.resize(self.scene(), (self.width, self.height), interpolation=cv2.INTER_AREA)
+            self._video = cv2.cvtColor(small, cv2.COLOR_BGR2YUV_I420)
+        return self._video
+
+    async def prepare(self) -> None:
+        """Render the scene in a worker thread so the first frame does not stall the loop."""
+        await asyncio.to_thread(self._video_yuv)
+
+    async def recv(self) -> av.VideoFrame:
+        """The next video frame, paced at ``fps``."""
+        n, pts = await self._next_slot()
+        if self._video is None:
+            await self.prepare()
+        arr = self._video_yuv().copy()
+        x = (n * 8) % max(1, self.width - 16)
+        arr[self.height - 16 : self.height - 4, x : x + 12] = 235
+        frame = av.VideoFrame.from_ndarray(arr, format="yuv420p")
+        frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
+        return frame
+
+    def _encode_still(self) -> StillImage:
+        ok, buf = cv2.imencode(".png", self.scene(), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:
+            raise RuntimeError("PNG encoding failed")
+        h, w = self.scene().shape[:2]
+        return StillImage(buf.tobytes(), w, h)
+
+    async def capture_still(self) -> StillImage:
+        """A lossless full-resolution PNG of the current scene (encoded in a worker thread)."""
+        return await asyncio.to_thread(self._encode_still)
+
+
+class ToneMicrophone(MediaStreamTrack):
+    """A microphone stand-in: a quiet sine tone (or silence), 20 ms frames at 48 kHz.
+
+    Args:
+        frequency: tone in Hz; 0 gives silence.
+        level: amplitude as a fraction of full scale.
+    """
+
+    kind = "audio"
+
+    def __init__(self, frequency: float = 440.0, level: float = 0.05) -> None:
+        super().__init__()
+        self._samples = int(AUDIO_RATE * AUDIO_PTIME)
+        self._start: float | None = None
+        self._timestamp = 0
+        t = np.arange(AUDIO_RATE, dtype=np.float64) / AUDIO_RATE
+        one_second = (level * 32767 * np.sin(2 * np.pi * frequency * t)).astype(np.int16)
+        self._wave = one_second if frequency else np.zeros(AUDIO_RATE, np.int16)
+
+    async def recv(self) -> av.AudioFrame:
+        """The next 20 ms of audio, paced in real time."""
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        else:
+            self._timestamp += self._samples
+            delay = self._start + self._timestamp / AUDIO_RATE - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        i = self._timestamp % AUDIO_RATE
+        chunk = np.take(self._wave, range(i, i + self._samples), mode="wrap")
+        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = self._timestamp
+        frame.time_base = fractions.Fraction(1, AUDIO_RATE)
+        return frame

@@ -1,0 +1,247 @@
+"""MediaEngine: many booth sessions keyed by session id, transport-agnostic.
+
+The engine never touches the signaling transport. It is given
+``send_signal(session_id, payload)`` and is fed with :meth:`MediaEngine.handle_signal`.
+Payloads: ``{"kind": "offer"|"answer", "sdp": str}`` and ``{"kind": "bye"}``.
+
+* Booth engine: :meth:`start_call` creates the session and sends the offer (the booth is the
+  offerer, see :mod:`media.session`). If the heartbeat says the console is gone, the booth
+  re-offers on a new peer connection (``auto_recover``).
+* Console engine: an offer creates (or replaces) the session and is answered. The console
+  sets the focus (:meth:`set_focus`), which sends each booth its quality request and gives
+  the CSO's camera and microphone to the focused booth only.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Callable
+
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamTrack
+
+from media import control as ctl
+from media.quality import QualityPolicy
+from media.session import (
+    LocalMedia,
+    MediaConfig,
+    MediaSession,
+    Role,
+    SendSignal,
+    SessionState,
+    StateChanged,
+)
+from media.stats import SessionStats
+from media.tracks import AdaptiveVideoTrack, GatedTrack
+
+logger = logging.getLogger(__name__)
+
+EventCallback = Callable[[str, object], None]
+
+
+class MediaEngine:
+    """All media sessions of one booth or console.
+
+    Args:
+        role: "booth" or "console".
+        send_signal: coroutine ``(session_id, payload)`` delivering a payload to the peer.
+        media: booth: ``LocalMedia`` with face, document, audio and ``capture_still``;
+            console: ``LocalMedia`` with the CSO camera and microphone (either may be None).
+        config: limits and knobs (ICE servers, heartbeat, still transfer).
+        on_event: called with ``(session_id, event)`` for every session event
+            (``StateChanged``, ``StillReceived``, ``StillRejected``, ``StillProgressed``,
+            ``ControlReceived``); must not block.
+        policy: console: per-tile quality policy.
+        cso_quality: console: quality of the CSO camera sent to the focused booth.
+        auto_recover: booth: re-offer on a new peer connection when the call is lost.
+    """
+
+    def __init__(
+        self,
+        role: Role | str,
+        send_signal: SendSignal,
+        media: LocalMedia | None = None,
+        config: MediaConfig | None = None,
+        on_event: EventCallback | None = None,
+        policy: QualityPolicy | None = None,
+        cso_quality: ctl.TrackQuality | None = None,
+        auto_recover: bool = True,
+    ) -> None:
+        self.role = Role(role)
+        self._send_signal = send_signal
+        self.media = media or LocalMedia()
+        self.config = config or MediaConfig()
+        self._on_event = on_event
+        self.policy = policy or QualityPolicy()
+        self.cso_quality = cso_quality or ctl.TrackQuality(width=640, height=360, fps=15)
+        self.auto_recover = auto_recover
+        self.sessions: dict[str, MediaSession] = {}
+        self.focus: str | None = None
+        self._relay = MediaRelay()
+        self._cso_tracks: dict[str, tuple[AdaptiveVideoTrack | None, GatedTrack | None]] = {}
+        self._recovering: set[str] = set()
+        self._closed = False
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _listener(self, session: MediaSession, event: object) -> None:
+        if (
+            isinstance(event, StateChanged)
+            and event.state is SessionState.LOST
+            and self.role is Role.BOOTH
+            and self.auto_recover
+            and self.sessions.get(session.session_id) is session
+        ):
+            asyncio.ensure_future(self._recover(session))
+        if isinstance(event, StateChanged) and event.state is SessionState.CONNECTED:
+            if self.role is Role.CONSOLE:
+                session.send(self.policy.request_for(session.session_id == self.focus))
+        if self._on_event is not None:
+            self._on_event(session.session_id, event)
+
+    async def _recover(self, session: MediaSession) -> None:
+        sid = session.session_id
+        if sid in self._recovering:
+            return
+        self._recovering.add(sid)
+        try:
+            delay = 0.2
+            while not self._closed and self.sessions.get(sid) is session and session.state is SessionState.LOST:
+                logger.info("session %s: re-offering on a new peer connection", sid)
+                try:
+                    await session.offer()
+                    return
+                except Exception as exc:
+                    logger.warning("session %s: re-offer failed: %s", sid, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        finally:
+            self._recovering.discard(sid)
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def _console_media(self, session_id: str) -> LocalMedia:
+        focused = session_id == self.focus
+        face = audio = None
+        if self.media.face is not None:
+            face = AdaptiveVideoTrack(
+                self._relay.subscribe(self.media.face, buffered=False),
+                self.cso_quality if focused else None,
+            )
+        if self.media.audio is not None:
+            audio = GatedTrack(self._relay.subscribe(self.media.audio, buffered=False), focused)
+        self._cso_tracks[session_id] = (face, audio)
+        return LocalMedia(face=face, audio=audio)
+
+    def _new_session(self, session_id: str) -> MediaSession:
+        media = self.media if self.role is Role.BOOTH else self._console_media(session_id)
+        session = MediaSession(session_id, self.role, self._send_signal, media, self.config, self._listener)
+        self.sessions[session_id] = session
+        return session
+
+    async def start_call(self, session_id: str) -> MediaSession:
+        """Booth: open the session's media and send the offer.
+
+        Args:
+            session_id: the signaling session id.
+        """
+        if self.role is not Role.BOOTH:
+            raise RuntimeError("the booth starts calls; the console answers")
+        session = self.sessions.get(session_id) or self._new_session(session_id)
+        await session.offer()
+        return session
+
+    async def handle_signal(self, session_id: str, payload: dict) -> None:
+        """Apply a payload relayed from the peer.
+
+        Args:
+            session_id: the session it belongs to.
+            payload: ``{"kind": "offer"|"answer", "sdp": ...}`` or ``{"kind": "bye"}``.
+        """
+        kind = payload.get("kind")
+        if kind == "offer" and self.role is Role.CONSOLE:
+            session = self.sessions.get(session_id) or self._new_session(session_id)
+            await session.accept_offer(payload["sdp"])
+        elif kind == "answer" and self.role is Role.BOOTH:
+            session = self.sessions.get(session_id)
+            if session is None:
+                logger.warning("answer for unknown session %s ignored", session_id)
+                return
+            await session.accept_answer(payload["sdp"])
+        elif kind == "bye":
+            await self._close_session(session_id)
+        else:
+            logger.warning("session %s: unexpected signal %r for %s", session_id, kind, self.role.value)
+
+    async def end_call(self, session_id: str) -> None:
+        """Close one session and tell the peer; the other sessions are untouched.
+
+        Args:
+            session_id: the session to end.
+        """
+        if session_id in self.sessions:
+            await self._close_session(session_id)
+            try:
+                await self._send_signal(session_id, {"kind": "bye"})
+            except Exception as exc:  # the peer may already be gone
+                logger.info("session %s: bye not delivered: %s", session_id, exc)
+
+    async def _close_session(self, session_id: str) -> None:
+        session = self.sessions.pop(session_id, None)
+        tracks = self._cso_tracks.pop(session_id, (None, None))
+        if session is not None:
+            await session.close()
+        for t in tracks:
+            if t is not None:
+                t.stop()
+                getattr(t, "source", t).stop()
+        if self.focus == session_id:
+            self.focus = None
+
+    # -- console controls -----------------------------------------------------------------
+
+    def set_focus(self, session_id: str | None) -> None:
+        """Console: focus one booth's tile; every booth gets the quality its tile needs.
+
+        Args:
+            session_id: the focused session, or None.
+        """
+        if self.role is not Role.CONSOLE:
+            raise RuntimeError("focus is a console concept")
+        self.focus = session_id
+        for sid, request in self.policy.requests(self.sessions, session_id).items():
+            self.sessions[sid].send(request)
+            face, audio = self._cso_tracks.get(sid, (None, None))
+            if face is not None:
+                face.set_quality(self.cso_quality if sid == session_id else None)
+            if audio is not None:
+                audio.set_open(sid == session_id)
+
+    def request_still(self, session_id: str, document: str = "document") -> str:
+        """Console: ask a booth for a lossless still; returns the request id.
+
+        Args:
+            session_id: the booth's session.
+            document: what is being shown.
+        """
+        return self.sessions[session_id].request_still(document)
+
+    def send_control(self, session_id: str, message: ctl.ControlMessage) -> None:
+        """Send a control message (prompt, checklist, ...) on a session's data channel.
+
+        Args:
+            session_id: the session.
+            message: a :mod:`media.control` model.
+        """
+        self.sessions[session_id].send(message)
+
+    async def stats(self) -> dict[str, SessionStats]:
+        """Connection quality of every session, keyed by session id."""
+        ids = list(self.sessions)
+        results = await asyncio.gather(*(self.sessions[s].stats() for s in ids))
+        return dict(zip(ids, results))
+
+    async def close(self) -> None:
+        """Close every session (no bye is sent; the signaling layer ends the sessions)."""
+        self._closed = True
+        await asyncio.gather(*(self._close_session(s) for s in list(self.sessions)))

@@ -1,0 +1,212 @@
+"""Track adapters: the booth's quality-adapting sender track and the console's frame sink.
+
+:class:`AdaptiveVideoTrack` wraps a camera track, drops frames to the requested rate and
+scales the rest to the requested size before aiortc encodes them (aiortc's VP8 encoder
+follows the frame size and restarts with a keyframe when it changes, so a switch shows at
+the next frame). :class:`FrameSink` drains a remote track continuously (undrained tracks pile
+up decoded frames) and keeps only the latest frame for the view.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Callable
+
+import av
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from media.control import TrackQuality
+from media.quality import RateGate, fit_size
+from media.stats import FrameCounter
+
+logger = logging.getLogger(__name__)
+
+
+class AdaptiveVideoTrack(MediaStreamTrack):
+    """Sends a source track at a requested size and rate; can pause.
+
+    Args:
+        source: the camera track (its frames carry pts/time_base).
+        quality: initial quality; None starts paused.
+    """
+
+    kind = "video"
+
+    def __init__(self, source: MediaStreamTrack, quality: TrackQuality | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self._quality = quality
+        self._gate = RateGate(quality.fps if quality else 1.0)
+        self._resumed = asyncio.Event()
+        if quality is not None:
+            self._resumed.set()
+        self.frames_sent = 0
+        self.frames_dropped = 0
+        self.changed_at: float | None = None
+        """monotonic time of the last quality change (for measuring switch time)."""
+
+    @property
+    def quality(self) -> TrackQuality | None:
+        """The quality in force (None: paused)."""
+        return self._quality
+
+    def set_quality(self, quality: TrackQuality | None) -> None:
+        """Change size/rate at the next frame, or pause (None).
+
+        Args:
+            quality: new target, or None to pause.
+        """
+        if quality == self._quality:
+            return
+        self._quality = quality
+        self.changed_at = time.monotonic()
+        if quality is None:
+            self._resumed.clear()
+        else:
+            self._gate.set_fps(quality.fps)
+            self._resumed.set()
+
+    async def recv(self) -> av.VideoFrame:
+        """The next frame to encode: rate-limited and scaled."""
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            if self._quality is None:
+                # Paused: do not pull frames from the source at all (saves its rendering too).
+                await self._resumed.wait()
+                continue
+            frame = await self.source.recv()
+            q = self._quality
+            if q is None:
+                continue
+            t = float(frame.pts * frame.time_base) if frame.pts is not None else time.monotonic()
+            if not self._gate.admit(t):
+                self.frames_dropped += 1
+                continue
+            w, h = fit_size(q.width, q.height, frame.width, frame.height)
+            if (w, h) != (frame.width, frame.height):
+                scaled = frame.reformat(width=w, height=h, format="yuv420p")
+                scaled.pts, scaled.time_base = frame.pts, frame.time_base
+                frame = scaled
+            self.frames_sent += 1
+            return frame
+
+    def stop(self) -> None:
+        """Stop this track (the source is owned by its creator and left running)."""
+        super().stop()
+        self._resumed.set()
+
+
+class FrameSink:
+    """Drains one remote track; keeps the latest frame and counts frames.
+
+    Args:
+        name: track name for stats ("face", "document", "audio").
+        on_frame: optional cheap callback run for every frame (e.g. read a stamp); it must
+            not block.
+        clock: monotonic clock (seconds).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        on_frame: Callable[[str, av.VideoFrame | av.AudioFrame], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self.on_frame = on_frame
+        self.counter = FrameCounter()
+        self.latest: av.VideoFrame | av.AudioFrame | None = None
+        self.latest_at: float | None = None
+        self._clock = clock
+        self._task: asyncio.Task | None = None
+        self._new_frame = asyncio.Event()
+
+    def attach(self, track: MediaStreamTrack) -> None:
+        """Start draining ``track`` (replacing a previous one, e.g. after reconnecting).
+
+        Args:
+            track: the remote track.
+        """
+        self.detach()
+        self._task = asyncio.ensure_future(self._drain(track))
+
+    def detach(self) -> None:
+        """Stop draining."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _drain(self, track: MediaStreamTrack) -> None:
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            now = self._clock()
+            self.latest, self.latest_at = frame, now
+            size = (frame.width, frame.height) if isinstance(frame, av.VideoFrame) else None
+            self.counter.tick(now, size)
+            self._new_frame.set()
+            if self.on_frame is not None:
+                try:
+                    self.on_frame(self.name, frame)
+                except Exception:  # a view callback must not kill the drain
+                    logger.exception("frame callback failed for %s", self.name)
+
+    def take(self) -> av.VideoFrame | av.AudioFrame | None:
+        """The latest frame, once: returns None until a newer frame arrives."""
+        frame, self.latest = self.latest, None
+        self._new_frame.clear()
+        return frame
+
+    async def wait_frame(self) -> None:
+        """Wait until a frame newer than the last :meth:`take` arrives."""
+        await self._new_frame.wait()
+
+
+class GatedTrack(MediaStreamTrack):
+    """Passes a source track's frames while open; while closed it sends nothing.
+
+    Used by the console to send the CSO's microphone only to the booth it talks to.
+
+    Args:
+        source: the track to pass through (a relay subscription when shared).
+        is_open: initial gate state.
+    """
+
+    def __init__(self, source: MediaStreamTrack, is_open: bool = True) -> None:
+        super().__init__()
+        self.kind = source.kind
+        self.source = source
+        self._open = asyncio.Event()
+        if is_open:
+            self._open.set()
+
+    def set_open(self, is_open: bool) -> None:
+        """Open or close the gate.
+
+        Args:
+            is_open: True to pass frames.
+        """
+        if is_open:
+            self._open.set()
+        else:
+            self._open.clear()
+
+    async def recv(self):
+        """The next source frame while open."""
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            await self._open.wait()
+            frame = await self.source.recv()
+            if self._open.is_set():
+                return frame
+
+    def stop(self) -> None:
+        """Stop the gate and its source subscription."""
+        super().stop()
+        self.source.stop()
+        self._open.set()
