@@ -1,0 +1,346 @@
+"""Document pipeline against synthetic documents whose true geometry is known."""
+import cv2
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+from hardware import docrender, scanner
+from hardware.scanner import AutoCapture, CaptureState, Detection, Quality, Reason
+
+SIZE = (1280, 720)  # smaller than the real 1080p camera keeps the suite fast
+CARD = docrender.render_id_card(seed=11)
+FORM = docrender.render_claim_form(seed=12, width=900)
+
+
+def corner_error(found: np.ndarray, truth: np.ndarray) -> float:
+    """Largest corner distance, as a fraction of the true diagonal (corner order ignored)."""
+    diag = np.linalg.norm(truth[2] - truth[0])
+    return min(np.max(np.linalg.norm(np.roll(found, k, 0) - truth, axis=1)) for k in range(4)) / diag
+
+
+def inside(corners: np.ndarray, margin: float = 12) -> bool:
+    return bool((corners.min(axis=0) > margin).all() and (corners[:, 0] < SIZE[0] - margin).all()
+                and (corners[:, 1] < SIZE[1] - margin).all())
+
+
+# --- find_document ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("doc", ["card", "form"])
+@pytest.mark.parametrize("placement", [
+    dict(angle=0, scale=0.5),
+    dict(angle=17, scale=0.6, tilt=0.15),
+    dict(angle=-33, scale=0.45, tilt=-0.1, center=(0.4, 0.55)),
+    dict(angle=88, scale=0.55),
+    dict(angle=45, scale=0.7),
+    dict(angle=8, scale=0.5, blur=2.5),
+    dict(angle=8, scale=0.5, glare=(0.4, 0.5, 0.35)),
+])
+def test_finds_the_document_corners(doc, placement):
+    img = CARD if doc == "card" else FORM
+    frame, truth = docrender.place_on_tray(img, SIZE, seed=3, **placement)
+    det = scanner.find_document(frame)
+    assert det is not None
+    assert not det.touches_edge
+    assert corner_error(det.corners, truth) <= 0.015
+    assert det.frame_size == SIZE
+    assert det.area_fraction == pytest.approx(
+        cv2.contourArea(truth.astype(np.float32)) / (SIZE[0] * SIZE[1]), rel=0.05)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    card=st.booleans(),
+    angle=st.floats(-60, 60),
+    scale=st.floats(0.3, 0.85),
+    tilt=st.floats(-0.2, 0.2),
+    cx=st.floats(0.3, 0.7),
+    cy=st.floats(0.3, 0.7),
+    seed=st.integers(0, 1000),
+)
+def test_corner_accuracy_over_random_placements(card, angle, scale, tilt, cx, cy, seed):
+    img = CARD if card else FORM
+    truth = docrender.document_corners((img.shape[1], img.shape[0]), SIZE, center=(cx, cy),
+                                       angle=angle, scale=scale, tilt=tilt)
+    assume(inside(truth))
+    frame, truth = docrender.place_on_tray(img, SIZE, truth, seed=seed)
+    det = scanner.find_document(frame)
+    assert det is not None
+    assert corner_error(det.corners, truth) <= 0.015
+
+
+def test_corners_come_ordered_tl_tr_br_bl():
+    frame, truth = docrender.place_on_tray(CARD, SIZE, angle=20, scale=0.6, seed=1)
+    det = scanner.find_document(frame)
+    assert np.max(np.linalg.norm(det.corners - truth, axis=1)) < 0.015 * np.linalg.norm(truth[2] - truth[0])
+    shuffled = truth[[2, 0, 3, 1]]
+    assert np.allclose(scanner.order_corners(shuffled), truth)
+
+
+def test_empty_tray_has_no_document():
+    assert scanner.find_document(docrender.tray_background(SIZE, seed=4)) is None
+
+
+def test_blobs_that_are_not_pages_are_rejected():
+    frame = docrender.tray_background(SIZE, seed=4)
+    disc = frame.copy()
+    cv2.circle(disc, (640, 360), 200, (230, 230, 230), -1)
+    assert scanner.find_document(disc) is None
+    strip = frame.copy()
+    cv2.rectangle(strip, (200, 330), (1100, 400), (230, 230, 230), -1)  # 13:1, no document
+    assert scanner.find_document(strip) is None
+    speck = frame.copy()
+    cv2.rectangle(speck, (600, 340), (615, 350), (230, 230, 230), -1)
+    assert scanner.find_document(speck) is None
+
+
+def test_document_partly_out_of_frame_is_found_and_flagged():
+    frame, _ = docrender.place_on_tray(FORM, SIZE, center=(0.05, 0.5), angle=10, scale=0.7, seed=2)
+    det = scanner.find_document(frame)
+    assert det is not None and det.touches_edge
+
+
+# --- rectify ---------------------------------------------------------------------------------
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised cross-correlation of two pages (b resized to a's size, rim cut, softened)."""
+    ga = cv2.cvtColor(a, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    gb = cv2.resize(cv2.cvtColor(b, cv2.COLOR_BGR2GRAY), (a.shape[1], a.shape[0]),
+                    interpolation=cv2.INTER_AREA).astype(np.float32)
+    r = int(0.04 * min(ga.shape))
+    ga = cv2.GaussianBlur(ga[r:-r, r:-r], (0, 0), 2.0)
+    gb = cv2.GaussianBlur(gb[r:-r, r:-r], (0, 0), 2.0)
+    ga, gb = ga - ga.mean(), gb - gb.mean()
+    return float((ga * gb).sum() / np.sqrt((ga * ga).sum() * (gb * gb).sum()))
+
+
+@pytest.mark.parametrize("doc,angle,tilt", [("card", 0, 0), ("card", 25, 0.12), ("card", -40, -0.1),
+                                            ("form", 12, 0.1), ("form", -30, 0)])
+def test_rectify_recovers_the_flat_page(doc, angle, tilt):
+    img = CARD if doc == "card" else FORM
+    frame, _ = docrender.place_on_tray(img, SIZE, angle=angle, tilt=tilt, scale=0.75, seed=5)
+    det = scanner.find_document(frame)
+    page = scanner.rectify(frame, det.corners)
+    aspect = page.shape[1] / page.shape[0]
+    want = docrender.CARD_ASPECT if doc == "card" else docrender.A4_ASPECT
+    assert aspect == pytest.approx(want, rel=0.06 + abs(tilt))
+    assert similarity(page, img) > 0.8
+
+
+@pytest.mark.parametrize("doc,angle", [("card", 85), ("card", -80), ("form", 90), ("form", -75)])
+def test_rectify_turns_sideways_pages_upright(doc, angle):
+    img = CARD if doc == "card" else FORM
+    frame, _ = docrender.place_on_tray(img, SIZE, angle=angle, scale=0.7, seed=6)
+    det = scanner.find_document(frame)
+    page = scanner.rectify(frame, det.corners)
+    if doc == "card":
+        assert page.shape[1] > page.shape[0]
+    else:
+        assert page.shape[0] > page.shape[1]
+    # Upright or upside down: either way the text rows run horizontally.
+    best = max(similarity(page, img), similarity(page, img[::-1, ::-1].copy()))
+    assert best > 0.8
+
+
+def test_rectify_honours_kind_and_max_side():
+    frame, _ = docrender.place_on_tray(CARD, SIZE, angle=5, scale=0.7, seed=6)
+    det = scanner.find_document(frame)
+    assert scanner.rectify(frame, det.corners, kind="form").shape[0] > scanner.rectify(frame, det.corners, kind="form").shape[1]
+    small = scanner.rectify(frame, det.corners, max_side=300)
+    assert max(small.shape[:2]) == 300
+
+
+def test_rectify_rejects_degenerate_corners():
+    frame = docrender.tray_background(SIZE)
+    with pytest.raises(ValueError, match="no page"):
+        scanner.rectify(frame, np.zeros((4, 2)))
+
+
+# --- assess ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("doc", ["card", "form"])
+@pytest.mark.parametrize("placement,reason", [
+    (dict(angle=10, scale=0.6), Reason.OK),
+    (dict(angle=10, scale=0.6, tilt=0.1), Reason.OK),
+    (dict(angle=10, scale=0.6, blur=2.0), Reason.BLURRY),
+    (dict(angle=10, scale=0.6, blur=3.5), Reason.BLURRY),
+    (dict(angle=10, scale=0.6, glare=(0.5, 0.5, 0.3)), Reason.GLARE),
+    (dict(angle=10, scale=0.6, center=(0.92, 0.5)), Reason.OUT_OF_FRAME),
+    (dict(angle=10, scale=0.6, center=(0.5, 0.02)), Reason.OUT_OF_FRAME),
+    (dict(angle=10, scale=0.22), Reason.TOO_SMALL),
+])
+def test_assess_names_the_problem(doc, placement, reason):
+    img = CARD if doc == "card" else FORM
+    frame, _ = docrender.place_on_tray(img, SIZE, seed=8, **placement)
+    quality = scanner.assess(frame, scanner.find_document(frame))
+    assert quality.reason is reason, quality
+    assert quality.ok == (reason is Reason.OK)
+
+
+def test_assess_without_document_and_thresholds_are_configurable():
+    frame = docrender.tray_background(SIZE)
+    assert scanner.assess(frame, None).reasons == (Reason.NO_DOCUMENT,)
+    frame, _ = docrender.place_on_tray(CARD, SIZE, angle=10, scale=0.6, blur=1.0, seed=8)
+    det = scanner.find_document(frame)
+    relaxed = scanner.assess(frame, det)
+    strict = scanner.assess(frame, det, scanner.QualityLimits(min_sharpness=relaxed.sharpness + 1))
+    assert relaxed.ok and strict.reason is Reason.BLURRY
+
+
+def test_assess_lists_every_problem_most_important_first():
+    frame, _ = docrender.place_on_tray(CARD, SIZE, scale=0.6, center=(0.93, 0.5), blur=3, seed=8)
+    quality = scanner.assess(frame, scanner.find_document(frame))
+    assert quality.reasons[:2] == (Reason.OUT_OF_FRAME, Reason.BLURRY)
+
+
+def test_every_reason_has_a_hint_in_both_languages():
+    for reason in Reason:
+        for lang in ("id", "en"):
+            assert scanner.hint(reason, lang)
+    assert scanner.hint(Reason.BLURRY, "id") == "Tahan diam"
+    assert scanner.hint(Reason.BLURRY, "en") == "Hold still"
+    assert Quality(reasons=(Reason.GLARE,)).hint("en") == "Too much glare, tilt it slightly"
+    with pytest.raises(KeyError, match="fr"):
+        scanner.hint(Reason.OK, "fr")
+
+
+# --- AutoCapture -----------------------------------------------------------------------------
+
+BASE = np.array([[400.0, 200.0], [900.0, 210.0], [890.0, 520.0], [410.0, 510.0]])
+GOOD = Quality(reasons=(Reason.OK,))
+BLURRY = Quality(reasons=(Reason.BLURRY,))
+NONE = Quality(reasons=(Reason.NO_DOCUMENT,))
+
+
+def det(dx: float = 0.0, dy: float = 0.0) -> Detection:
+    return Detection(corners=BASE + [dx, dy], area_fraction=0.2, touches_edge=False, frame_size=SIZE)
+
+
+def run(auto: AutoCapture, frames) -> list[float]:
+    """Feed (t, detection, quality) frames; return the capture timestamps."""
+    return [c.timestamp for t, d, q in frames if (c := auto.feed(t, d, q))]
+
+
+def ticks(t0: float, t1: float, fps: float = 30.0):
+    return [t0 + i / fps for i in range(int(round((t1 - t0) * fps)))]
+
+
+def test_captures_once_after_holding_still():
+    auto = AutoCapture(hold_s=0.8)
+    got = run(auto, [(t, det(), GOOD) for t in ticks(0, 3)])
+    assert len(got) == 1 and 0.8 <= got[0] < 0.8 + 1 / 15
+    assert auto.state is CaptureState.CAPTURED
+
+
+def test_small_jitter_is_still_but_movement_is_not():
+    auto = AutoCapture(hold_s=0.8, still_px=6)
+    jitter = [(t, det(2 * np.sin(40 * t), 2 * np.cos(33 * t)), GOOD) for t in ticks(0, 1.2)]
+    assert len(run(auto, jitter)) == 1
+    auto = AutoCapture(hold_s=0.8, still_px=6)
+    moving = [(t, det(300 * t), GOOD) for t in ticks(0, 1)]  # sliding in: never still
+    assert run(auto, moving) == []
+    stop = [(t, det(300), GOOD) for t in ticks(1, 2.5)]
+    got = run(auto, stop)
+    assert len(got) == 1 and got[0] >= 1.8
+
+
+def test_slow_drift_is_measured_from_where_it_settled():
+    auto = AutoCapture(hold_s=0.8, still_px=6)
+    drift = [(t, det(10 * t), GOOD) for t in ticks(0, 3)]  # 0.33 px per frame, 10 px/s
+    got = run(auto, drift)
+    # 10 px/s crosses 6 px in 0.6 s, before the 0.8 s hold: never captured.
+    assert got == []
+
+
+def test_bad_quality_restarts_the_hold():
+    auto = AutoCapture(hold_s=0.8)
+    frames = [(t, det(), GOOD) for t in ticks(0, 0.7)] + [(0.7, det(), BLURRY)]
+    frames += [(t, det(), GOOD) for t in ticks(0.72, 2)]
+    got = run(auto, frames)
+    assert len(got) == 1 and got[0] >= 0.72 + 0.8
+
+
+def test_no_second_capture_until_the_tray_was_empty_long_enough():
+    auto = AutoCapture(hold_s=0.8, rearm_empty_s=0.5)
+    frames = [(t, det(), GOOD) for t in ticks(0, 2)]
+    frames += [(t, None, NONE) for t in ticks(2, 2.2)]          # brief dropout: not empty
+    frames += [(t, det(), GOOD) for t in ticks(2.2, 4)]
+    frames += [(t, None, NONE) for t in ticks(4, 4.7)]          # really taken away
+    frames += [(t, det(3, 3), GOOD) for t in ticks(4.7, 6)]     # put back: a new capture
+    got = run(auto, frames)
+    assert len(got) == 2
+    assert got[0] < 1 and 4.7 + 0.8 <= got[1] < 4.7 + 0.9
+
+
+def test_moving_the_document_away_rearms():
+    auto = AutoCapture(hold_s=0.5, rearm_move_px=120)
+    frames = [(t, det(), GOOD) for t in ticks(0, 1)]
+    frames += [(t, det(60), GOOD) for t in ticks(1, 2)]     # nudged: same document
+    frames += [(t, det(400, 50), GOOD) for t in ticks(2, 3)]  # moved far: another document
+    got = run(auto, frames)
+    assert len(got) == 2 and got[1] >= 2.5
+
+
+def test_progress_and_reset():
+    auto = AutoCapture(hold_s=1.0)
+    auto.feed(0.0, det(), GOOD)
+    auto.feed(0.5, det(), GOOD)
+    assert auto.progress == pytest.approx(0.5)
+    assert auto.state is CaptureState.STEADYING
+    assert auto.feed(1.0, det(), GOOD) is not None
+    assert auto.feed(1.5, det(), GOOD) is None
+    auto.reset()
+    auto.feed(2.0, det(), GOOD)
+    assert auto.feed(3.0, det(), GOOD) is not None
+
+
+def test_time_must_not_go_backwards():
+    auto = AutoCapture()
+    auto.feed(1.0, det(), GOOD)
+    with pytest.raises(ValueError, match="backwards"):
+        auto.feed(0.5, det(), GOOD)
+
+
+EVENTS = st.lists(st.tuples(st.sampled_from(["none", "bad", "good", "jitter", "jump"]),
+                            st.floats(0.01, 0.5)), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(EVENTS)
+def test_capture_rules_hold_for_any_sequence(events):
+    """Every capture follows >= hold_s of good, still frames; never twice without a re-arm."""
+    auto = AutoCapture(hold_s=0.8, still_px=6, rearm_empty_s=0.5, rearm_move_px=120)
+    t, pos = 0.0, np.zeros(2)
+    frames = []
+    for kind, dur in events:
+        if kind == "jump":
+            pos = pos + [200.0, 0.0] if pos[0] < 500 else np.zeros(2)
+        for i in range(max(1, int(dur * 30))):
+            wobble = np.array([3 * np.sin(7 * t), 0.0]) if kind == "jitter" else np.zeros(2)
+            d = None if kind == "none" else det(*(pos + wobble))
+            q = NONE if kind == "none" else (BLURRY if kind == "bad" else GOOD)
+            frames.append((t, d, q))
+            t += 1 / 30
+    captures = []
+    for i, (ft, d, q) in enumerate(frames):
+        c = auto.feed(ft, d, q)
+        if c:
+            captures.append(i)
+            assert q.ok and c.detection is d
+            # The last hold_s seconds were good and within still_px of one another.
+            window = [f for f in frames[: i + 1] if f[0] >= ft - 0.8 + 1e-9]
+            assert frames[0][0] <= ft - 0.8 + 1e-9 or window[0] is frames[0]
+            assert all(f[2].ok for f in window)
+            pts = np.array([f[1].corners for f in window])
+            assert np.max(np.linalg.norm(pts - pts[0], axis=2)) <= 2 * 6 + 1e-9
+    for a, b in zip(captures, captures[1:]):
+        between = frames[a + 1: b + 1]
+        empty_run, longest = None, 0.0
+        for ft, d, _ in between:
+            if d is None:
+                empty_run = ft if empty_run is None else empty_run
+                longest = max(longest, ft - empty_run)
+            else:
+                empty_run = None
+        moved = max((np.max(np.linalg.norm(d.corners - frames[a][1].corners, axis=1))
+                     for _, d, _ in between if d is not None), default=0.0)
+        assert longest >= 0.5 - 1e-9 or moved > 120
