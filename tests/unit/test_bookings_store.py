@@ -1,0 +1,102 @@
+"""Bookings import (all or nothing, errors by line) and the SQLite store (real file, WAL)."""
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+
+import pytest
+
+from signaling.bookings import BookingImportError, parse_bookings
+from signaling.protocol import Outcome, SessionState
+from signaling.routing import AuditEntry, Effects, Session
+from signaling.store import Store
+
+GOOD_CSV = "code,name,slot_start,service\nBK-001,Siti Aminah,2026-11-25T09:30,jht_claim\nBK-002,Budi,2026-11-25T10:00,\n"
+
+
+def test_csv_import(tmp_path):
+    f = tmp_path / "b.csv"
+    f.write_text(GOOD_CSV)
+    rows = parse_bookings(f)
+    assert [b.code for b in rows] == ["BK-001", "BK-002"]
+    assert rows[0].slot_start == datetime(2026, 11, 25, 9, 30).timestamp()
+    assert rows[1].service == "jht_claim"
+
+
+def test_json_import(tmp_path):
+    f = tmp_path / "b.json"
+    f.write_text('[{"code": "J1", "name": "A", "slot_start": "2026-11-25T08:00"}]')
+    assert parse_bookings(f)[0].name == "A"
+
+
+@pytest.mark.parametrize("name,text,words", [
+    ("b.csv", GOOD_CSV + "BK-003,Ani,tomorrow,\n", ["line 4", "slot_start 'tomorrow'"]),
+    ("b.csv", GOOD_CSV + ",Ani,2026-11-25T11:00,\n", ["line 4", "missing code"]),
+    ("b.csv", GOOD_CSV + "BK-001,Dup,2026-11-25T11:00,\n", ["line 4", "repeats line 2"]),
+    ("b.csv", GOOD_CSV + "BK-9,X,2026-11-25T11:00,a,b\n", ["line 4", "more value"]),
+    ("b.csv", "code,name\nX,Y\n", ["line 1", "slot_start"]),
+    ("b.json", '{"code": 1}', ["JSON list"]),
+    ("b.json", '[{"code": "A", "name": "B", "slot_start": "2026-11-25T08:00", "age": 3}]', ["item 1", "age"]),
+    ("b.json", "[", ["not valid JSON"]),
+    ("b.xlsx", "", ["use .csv or .json"]),
+])
+def test_bad_rows_are_named_and_nothing_is_imported(tmp_path, name, text, words):
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(BookingImportError) as exc:
+        parse_bookings(f)
+    for w in words:
+        assert w in str(exc.value)
+    assert "nothing imported" in str(exc.value)
+
+
+def test_cli_import_is_all_or_nothing(tmp_path):
+    cfg = tmp_path / "server.toml"
+    cfg.write_text('database = "branch.db"\n[branch]\nid = "t"\n')
+    bad = tmp_path / "bad.csv"
+    bad.write_text(GOOD_CSV + "BK-003,Ani,never,\n")
+    r = subprocess.run([sys.executable, "-m", "lapak", "bookings", "import", str(bad), "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "line 4" in r.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD_CSV)
+    store = Store(tmp_path / "branch.db")
+    assert store.bookings() == []
+    r = subprocess.run([sys.executable, "-m", "lapak", "bookings", "import", str(good), "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert [b.code for b in store.bookings()] == ["BK-001", "BK-002"]
+
+
+def session(sid="s1", **kw):
+    base = dict(id=sid, booth_id="b1", ticket="A001", kind="walk_in", language="id", queued_at=1.0, updated_at=1.0)
+    base.update(kw)
+    return Session(**base)
+
+
+def test_store_round_trip_and_wal(tmp_path):
+    store = Store(tmp_path / "x.db")
+    fx = Effects(saved={"s1": session(declined_by=frozenset({"c1"})),
+                        "s2": session("s2", state=SessionState.ENDED, outcome=Outcome.COMPLETED, booking_code="BK")},
+                 audit=[AuditEntry(1.0, "booth:b1", "s1", "announced", {"ticket": "A001"})],
+                 counters={("2026-11-25", "A"): 7})
+    store.apply(fx)
+    store.close()
+    again = Store(tmp_path / "x.db")
+    assert [s.id for s in again.live_sessions()] == ["s1"]
+    assert again.live_sessions()[0].declined_by == frozenset({"c1"})
+    assert again.session("s2").outcome is Outcome.COMPLETED
+    assert again.counters("2026-11-25") == {("2026-11-25", "A"): 7}
+    assert again.audit("s1")[0].detail == {"ticket": "A001"}
+    assert again.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_audit_log_is_append_only(tmp_path):
+    store = Store(tmp_path / "x.db")
+    store.append_audit([AuditEntry(1.0, "cso:c1", "s1", "decision", {"verdict": "accepted"})])
+    raw = sqlite3.connect(tmp_path / "x.db")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("UPDATE audit SET event='x'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("DELETE FROM audit")
+    assert len(store.audit()) == 1

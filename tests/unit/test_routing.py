@@ -1,0 +1,536 @@
+"""The branch rules (signaling.routing.Branch), pure: no sockets, no disk, no clock."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from signaling import protocol as p
+from signaling.protocol import CloseCode, ErrorCode, Outcome, SessionState
+from signaling.routing import Branch, Directory, Policy, Send, Session, local_day
+
+T0 = datetime(2026, 11, 25, 9, 0).timestamp()
+
+
+def directory(booths=6, csos=2, capacity=6):
+    tokens = {("booth", f"b{i}"): f"tok-b{i}" for i in range(1, booths + 1)}
+    tokens.update({("cso", f"c{i}"): f"tok-c{i}" for i in range(1, csos + 1)})
+    tokens[("technician", "t1")] = "tok-t1"
+    return Directory(tokens, {f"c{i}": capacity for i in range(1, csos + 1)})
+
+
+class World:
+    """Drives a Branch and remembers what each connection was sent."""
+
+    def __init__(self, branch: Branch):
+        self.b = branch
+        self.now = T0
+        self.inbox: dict[str, list] = {}
+        self.closed: dict[str, int] = {}
+        self.saved: list[Session] = []
+        self.audit: list = []
+        self.ids = itertools.count(1)
+
+    def _take(self, fx):
+        for s in fx.sends:
+            self.inbox.setdefault(s.conn, []).append(s.message)
+        for c in fx.closes:
+            self.closed[c.conn] = c.code
+        self.saved.extend(fx.saved.values())
+        self.audit.extend(fx.audit)
+        return fx
+
+    def connect(self, role, dev, token=None, version=p.PROTOCOL_VERSION):
+        conn = f"{role}:{dev}#{next(self.ids)}"
+        self._take(self.b.hello(conn, p.Hello(role=role, device_id=dev, token=token or f"tok-{dev}",
+                                                version=version), self.now))
+        return conn
+
+    def send(self, conn, msg, booking=None):
+        return self._take(self.b.handle(conn, msg, self.now, booking))
+
+    def drop(self, conn):
+        return self._take(self.b.disconnect(conn, self.now))
+
+    def tick(self, dt):
+        self.now += dt
+        return self._take(self.b.tick(self.now))
+
+    def last(self, conn, kind):
+        return next(m for m in reversed(self.inbox.get(conn, [])) if isinstance(m, kind))
+
+    def errors(self, conn):
+        return [m for m in self.inbox.get(conn, []) if isinstance(m, p.Error)]
+
+    def announce(self, conn, **kw):
+        kw.setdefault("kind", "walk_in")
+        self.send(conn, p.Announce(id="a", **kw))
+        return self.last(conn, p.Ack).session
+
+    def state(self, sid):
+        s = self.b.sessions.get(sid)
+        return s.state if s else SessionState.ENDED
+
+
+@pytest.fixture
+def w():
+    return World(Branch(directory(), Policy(resume_grace=60), now=T0,
+                        new_id=(lambda c=itertools.count(1): f"s{next(c)}")))
+
+
+# ---------------------------------------------------------------- auth
+
+
+def test_good_hello_is_welcomed_with_capacity(w):
+    c = w.connect("cso", "c1")
+    welcome = w.inbox[c][0]
+    assert isinstance(welcome, p.Welcome) and welcome.capacity == 6 and welcome.sessions == []
+    assert c not in w.closed
+
+
+@pytest.mark.parametrize("role,dev,token,version,code,close", [
+    ("booth", "b1", "wrong-token", p.PROTOCOL_VERSION, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED),
+    ("booth", "b99", "tok-b99", p.PROTOCOL_VERSION, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED),
+    ("cso", "b1", "tok-b1", p.PROTOCOL_VERSION, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED),
+    ("booth", "b1", "tok-b1", 99, ErrorCode.VERSION_MISMATCH, CloseCode.VERSION_MISMATCH),
+])
+def test_refused_hello_gets_error_then_close(w, role, dev, token, version, code, close):
+    c = w.connect(role, dev, token=token, version=version)
+    (err,) = w.errors(c)
+    assert err.code is code and dev in err.message or str(version) in err.message
+    assert w.closed[c] == close
+    assert c not in w.b.peers
+    if code is not ErrorCode.VERSION_MISMATCH:
+        assert w.audit[-1].event == "auth_failed"
+
+
+def test_message_before_hello_is_refused(w):
+    fx = w.b.handle("nobody", p.Announce(kind="walk_in"), w.now)
+    assert fx.closes[0].code == CloseCode.NOT_AUTHENTICATED
+    assert fx.sends[0].message.code is ErrorCode.NOT_AUTHENTICATED
+
+
+def test_second_hello_on_same_connection_is_an_error(w):
+    c = w.connect("booth", "b1")
+    w.send(c, p.Hello(role="booth", device_id="b1", token="tok-b1", version=1))
+    assert w.errors(c)[-1].code is ErrorCode.INVALID_STATE
+
+
+def test_same_device_again_replaces_older_connection(w):
+    old = w.connect("booth", "b1")
+    new = w.connect("booth", "b1")
+    assert w.closed[old] == CloseCode.REPLACED
+    assert w.b.by_device[("booth", "b1")] == new
+    w.drop(old)  # the old socket's close arrives later: must not take the new one offline
+    assert w.b.online("booth", "b1")
+
+
+@pytest.mark.parametrize("role,dev,msg", [
+    ("booth", "b1", p.Accept(session_id="x")),
+    ("booth", "b1", p.End(session_id="x", outcome=Outcome.COMPLETED)),
+    ("booth", "b1", p.Decision(session_id="x", document="ktp", verdict="accepted")),
+    ("cso", "c1", p.Announce(kind="walk_in")),
+    ("cso", "c1", p.CheckBooking(code="X1")),
+    ("cso", "c1", p.Cancel()),
+    ("technician", "t1", p.Signal(session_id="x", payload={})),
+    ("technician", "t1", p.Announce(kind="walk_in")),
+])
+def test_role_permissions(w, role, dev, msg):
+    c = w.connect(role, dev)
+    w.send(c, msg)
+    assert w.errors(c)[-1].code is ErrorCode.FORBIDDEN
+
+
+# ---------------------------------------------------------------- queue and assignment
+
+
+def test_walk_in_gets_ticket_and_is_offered_to_online_cso(w):
+    cso = w.connect("cso", "c1")
+    booth = w.connect("booth", "b1")
+    s = w.announce(booth, language="en")
+    assert s.ticket == "A001" and s.language == "en"
+    assert s.state is SessionState.OFFERED and s.cso_id == "c1"
+    assert w.last(cso, p.SessionUpdate).session.state is SessionState.OFFERED
+    assert w.b.counters[(local_day(T0), "A")] == 1
+
+
+def test_ticket_numbers_increase_per_prefix_and_reset_per_day(w):
+    tickets = []
+    for i in range(1, 4):
+        tickets.append(w.announce(w.connect("booth", f"b{i}")).ticket)
+    assert tickets == ["A001", "A002", "A003"]
+    w.now += 86400
+    assert w.announce(w.connect("booth", "b4")).ticket == "A001"
+
+
+def test_no_cso_means_waiting_then_offered_when_cso_arrives(w):
+    booth = w.connect("booth", "b1")
+    s = w.announce(booth)
+    assert s.state is SessionState.WAITING
+    w.connect("cso", "c1")
+    assert w.state(s.id) is SessionState.OFFERED
+
+
+def test_capacity_is_never_exceeded_and_oldest_first():
+    w = World(Branch(directory(booths=6, csos=1, capacity=4), now=T0))
+    cso = w.connect("cso", "c1")
+    ids = []
+    for i in range(1, 7):
+        w.now += 1
+        ids.append(w.announce(w.connect("booth", f"b{i}")).id)
+    states = [w.state(i) for i in ids]
+    assert states[:4] == [SessionState.OFFERED] * 4 and states[4:] == [SessionState.WAITING] * 2
+    assert [s.id for s in w.last(cso, p.QueueUpdate).waiting] == ids[4:]
+    w.send(cso, p.Accept(session_id=ids[2]))
+    w.send(cso, p.End(session_id=ids[2], outcome=Outcome.COMPLETED))
+    assert w.state(ids[4]) is SessionState.OFFERED and w.state(ids[5]) is SessionState.WAITING
+    assert w.b.load("c1") == 4
+
+
+def test_load_spreads_over_csos(w):
+    c1, c2 = w.connect("cso", "c1"), w.connect("cso", "c2")
+    for i in range(1, 5):
+        w.now += 1
+        w.announce(w.connect("booth", f"b{i}"))
+    assert w.b.load("c1") == 2 and w.b.load("c2") == 2
+
+
+def test_offline_booth_is_not_assigned(w):
+    booth = w.connect("booth", "b1")
+    s = w.announce(booth)
+    w.drop(booth)
+    w.connect("cso", "c1")
+    assert w.state(s.id) is SessionState.WAITING
+    w.connect("booth", "b1")
+    assert w.state(s.id) is SessionState.OFFERED
+
+
+def test_booth_cannot_announce_twice(w):
+    booth = w.connect("booth", "b1")
+    w.announce(booth)
+    w.send(booth, p.Announce(kind="walk_in"))
+    assert w.errors(booth)[-1].code is ErrorCode.INVALID_STATE
+
+
+# ---------------------------------------------------------------- bookings
+
+
+def booking(code="BK1", at=T0 + 1800, name="Siti"):
+    return p.BookingInfo(code=code, name=name, slot_start=at)
+
+
+def test_check_booking_answers_valid_and_invalid(w):
+    booth = w.connect("booth", "b1")
+    w.send(booth, p.CheckBooking(id="q", code="BK1"), booking=booking())
+    r = w.last(booth, p.BookingResult)
+    assert r.valid and r.booking.name == "Siti" and r.ref == "q"
+    w.send(booth, p.CheckBooking(id="q2", code="NOPE"), booking=None)
+    r = w.last(booth, p.BookingResult)
+    assert not r.valid and "unknown booking code" in r.reason and r.booking is None
+
+
+@pytest.mark.parametrize("b,why", [
+    (None, "unknown"),
+    (booking(at=T0 + 86400), "not today"),
+    (booking(at=T0 - 3600), "has passed"),
+])
+def test_bad_bookings_cannot_be_announced(w, b, why):
+    booth = w.connect("booth", "b1")
+    w.send(booth, p.Announce(id="x", kind="booking", booking_code="BK1"), booking=b)
+    err = w.errors(booth)[-1]
+    assert err.code is ErrorCode.BOOKING_INVALID and why in err.message
+    assert not w.b.sessions
+
+
+def test_booking_announce_needs_code_and_walk_in_refuses_code(w):
+    booth = w.connect("booth", "b1")
+    w.send(booth, p.Announce(kind="booking"))
+    w.send(booth, p.Announce(kind="walk_in", booking_code="BK1"))
+    assert [e.code for e in w.errors(booth)] == [ErrorCode.INVALID_MESSAGE] * 2
+
+
+def test_booking_used_once(w):
+    cso = w.connect("cso", "c1")
+    b1, b2 = w.connect("booth", "b1"), w.connect("booth", "b2")
+    w.send(b1, p.Announce(id="a", kind="booking", booking_code="BK1"), booking=booking())
+    s = w.last(b1, p.Ack).session
+    assert s.ticket == "B001" and s.slot_start == booking().slot_start
+    w.send(b2, p.Announce(id="a", kind="booking", booking_code="BK1"), booking=booking())
+    assert "already in the queue" in w.errors(b2)[-1].message
+    w.send(cso, p.Accept(session_id=s.id))
+    w.send(cso, p.End(session_id=s.id, outcome=Outcome.COMPLETED))
+    w.send(b2, p.Announce(id="a", kind="booking", booking_code="BK1"), booking=booking())
+    assert "already served" in w.errors(b2)[-1].message
+
+
+def test_booked_participant_in_slot_window_goes_before_walk_ins():
+    w = World(Branch(directory(booths=4, csos=1, capacity=4), Policy(booking_early=600), now=T0))
+    walk = []
+    for i in (1, 2):
+        w.now += 1
+        walk.append(w.announce(w.connect("booth", f"b{i}")).id)
+    b3 = w.connect("booth", "b3")
+    w.now += 1
+    w.send(b3, p.Announce(id="a", kind="booking", booking_code="BK1"), booking=booking(at=w.now + 300))
+    booked = w.last(b3, p.Ack).session.id
+    b4 = w.connect("booth", "b4")
+    w.send(b4, p.Announce(id="a", kind="booking", booking_code="BK2"), booking=booking("BK2", at=w.now + 3000))
+    early = w.last(b4, p.Ack).session.id
+    # Slot of BK1 is 5 min away (inside the 10 min window); BK2 is 50 min away: ranked as a walk-in.
+    assert [s.id for s in w.b.waiting(w.now)] == [booked, *walk, early]
+    w.connect("cso", "c1")
+    offered = [s for s in w.saved if s.state is SessionState.OFFERED]
+    assert offered[0].id == booked
+
+
+# ---------------------------------------------------------------- CSO actions
+
+
+@pytest.fixture
+def call(w):
+    cso = w.connect("cso", "c1")
+    booth = w.connect("booth", "b1")
+    s = w.announce(booth)
+    w.send(cso, p.Accept(id="acc", session_id=s.id))
+    return w, cso, booth, s.id
+
+
+def test_accept_hold_unhold_end(call):
+    w, cso, booth, sid = call
+    assert w.state(sid) is SessionState.ACTIVE and w.last(cso, p.Ack).session.state is SessionState.ACTIVE
+    w.send(cso, p.Hold(session_id=sid))
+    assert w.state(sid) is SessionState.HELD
+    assert w.last(booth, p.SessionUpdate).session.state is SessionState.HELD
+    w.send(cso, p.Unhold(session_id=sid))
+    assert w.state(sid) is SessionState.ACTIVE
+    w.send(cso, p.End(id="e", session_id=sid, outcome=Outcome.DOCUMENTS_INCOMPLETE, note="no KK"))
+    ended = w.last(booth, p.SessionUpdate).session
+    assert ended.state is SessionState.ENDED and ended.outcome is Outcome.DOCUMENTS_INCOMPLETE
+    assert [a.event for a in w.audit if a.session_id == sid] == [
+        "announced", "offered", "accepted", "held", "unheld", "ended"]
+    assert w.audit[-1].detail == {"outcome": "documents_incomplete", "note": "no KK"}
+    assert w.b.load("c1") == 0
+
+
+@pytest.mark.parametrize("msg_type,from_state", [
+    (p.Accept, "active"), (p.Unhold, "active"), (p.Hold, "held"), (p.Accept, "held"),
+])
+def test_wrong_state_transitions_are_refused(call, msg_type, from_state):
+    w, cso, booth, sid = call
+    if from_state == "held":
+        w.send(cso, p.Hold(session_id=sid))
+    before = w.state(sid)
+    w.send(cso, msg_type(id="x", session_id=sid))
+    err = w.errors(cso)[-1]
+    assert err.code is ErrorCode.INVALID_STATE and err.ref == "x" and sid in err.message
+    assert w.state(sid) is before
+
+
+def test_cso_cannot_touch_another_csos_session(call):
+    w, cso, booth, sid = call
+    other = w.connect("cso", "c2")
+    for msg in (p.Hold(session_id=sid), p.End(session_id=sid, outcome=Outcome.COMPLETED),
+                p.Transfer(session_id=sid), p.Decision(session_id=sid, document="ktp", verdict="accepted"),
+                p.Signal(session_id=sid, payload={"kind": "offer"})):
+        w.send(other, msg)
+        assert w.errors(other)[-1].code is ErrorCode.NOT_FOUND
+    assert w.state(sid) is SessionState.ACTIVE
+
+
+def test_transfer_goes_to_another_cso_keeping_its_place(w):
+    c1 = w.connect("cso", "c1")
+    b1 = w.connect("booth", "b1")
+    s = w.announce(b1)
+    w.send(c1, p.Accept(session_id=s.id))
+    c2 = w.connect("cso", "c2")
+    w.send(c1, p.Transfer(id="t", session_id=s.id, reason="needs supervisor"))
+    now = w.b.sessions[s.id]
+    assert now.cso_id == "c2" and now.state is SessionState.OFFERED and now.queued_at == s.queued_at
+    assert w.last(c1, p.SessionUpdate).session.cso_id == "c2"  # the old CSO hears it left
+    assert "c1" in now.declined_by
+
+
+def test_transfer_with_single_cso_comes_back(w):
+    c1 = w.connect("cso", "c1")
+    s = w.announce(w.connect("booth", "b1"))
+    w.send(c1, p.Accept(session_id=s.id))
+    w.send(c1, p.Transfer(session_id=s.id))
+    assert w.b.sessions[s.id].cso_id == "c1" and w.state(s.id) is SessionState.OFFERED
+
+
+def test_decision_is_audited(call):
+    w, cso, booth, sid = call
+    w.send(cso, p.Decision(id="d", session_id=sid, document="ktp", verdict="rejected", reason="blurry",
+                           still_sha256="ab" * 32))
+    assert w.audit[-1].event == "decision"
+    assert w.audit[-1].detail["verdict"] == "rejected" and w.audit[-1].detail["still_sha256"] == "ab" * 32
+    assert isinstance(w.last(cso, p.Ack), p.Ack)
+
+
+def test_booth_cancel_ends_its_session_and_frees_the_slot(call):
+    w, cso, booth, sid = call
+    w.send(booth, p.Cancel(id="c"))
+    assert w.state(sid) is SessionState.ENDED
+    assert w.last(cso, p.SessionUpdate).session.outcome is Outcome.PARTICIPANT_LEFT
+    w.send(booth, p.Cancel(id="c2"))
+    assert w.errors(booth)[-1].code is ErrorCode.INVALID_STATE
+
+
+# ---------------------------------------------------------------- relay
+
+
+def test_relay_only_between_the_two_ends(call):
+    w, cso, booth, sid = call
+    other_booth = w.connect("booth", "b2")
+    w.announce(other_booth)
+    n_other = len(w.inbox[other_booth])
+    w.send(booth, p.Signal(session_id=sid, payload={"kind": "offer", "sdp": "v=0"}))
+    relayed = w.last(cso, p.Relayed)
+    assert relayed.payload["sdp"] == "v=0" and relayed.sender == "b1"
+    w.send(cso, p.Signal(session_id=sid, payload={"kind": "answer"}))
+    assert w.last(booth, p.Relayed).payload == {"kind": "answer"}
+    w.send(other_booth, p.Signal(session_id=sid, payload={"kind": "offer"}))
+    assert w.errors(other_booth)[-1].code is ErrorCode.NOT_FOUND
+    assert len([m for m in w.inbox[other_booth][n_other:] if isinstance(m, p.Relayed)]) == 0
+
+
+def test_signal_needs_active_session_and_online_peer(w):
+    cso = w.connect("cso", "c1")
+    booth = w.connect("booth", "b1")
+    s = w.announce(booth)
+    w.send(booth, p.Signal(session_id=s.id, payload={}))
+    assert w.errors(booth)[-1].code is ErrorCode.INVALID_STATE  # offered, not accepted
+    w.send(cso, p.Accept(session_id=s.id))
+    w.drop(cso)
+    w.send(booth, p.Signal(session_id=s.id, payload={}))
+    assert w.errors(booth)[-1].code is ErrorCode.PEER_OFFLINE
+
+
+# ---------------------------------------------------------------- presence, grace, resume
+
+
+def test_presence_goes_to_csos_and_technicians(w):
+    cso = w.connect("cso", "c1")
+    tech = w.connect("technician", "t1")
+    booth = w.connect("booth", "b1")
+    for conn in (cso, tech):
+        assert {(e.role, e.device_id) for e in w.last(conn, p.Presence).online} == {
+            ("cso", "c1"), ("technician", "t1"), ("booth", "b1")}
+    assert not any(isinstance(m, p.Presence) for m in w.inbox[booth])
+    w.drop(booth)
+    assert ("booth", "b1") not in {(e.role, e.device_id) for e in w.last(cso, p.Presence).online}
+
+
+def test_cso_drop_keeps_active_sessions_for_grace_then_requeues(call):
+    w, cso, booth, sid = call
+    w.drop(cso)
+    assert w.last(booth, p.SessionUpdate).session.cso_online is False
+    w.tick(30)
+    assert w.state(sid) is SessionState.ACTIVE
+    again = w.connect("cso", "c1")
+    welcome = w.inbox[again][0]
+    assert [s.id for s in welcome.sessions] == [sid]  # resume
+    w.drop(again)
+    w.tick(61)
+    assert w.state(sid) is SessionState.WAITING and w.b.sessions[sid].cso_id is None
+    assert w.audit[-1].event == "cso_lost"
+
+
+def test_cso_drop_withdraws_offers_at_once(w):
+    c1 = w.connect("cso", "c1")
+    s = w.announce(w.connect("booth", "b1"))
+    w.drop(c1)
+    assert w.state(s.id) is SessionState.WAITING
+    w.connect("cso", "c2")
+    assert w.b.sessions[s.id].cso_id == "c2"
+
+
+def test_booth_drop_past_grace_ends_session(call):
+    w, cso, booth, sid = call
+    w.drop(booth)
+    w.tick(59)
+    assert w.state(sid) is SessionState.ACTIVE
+    w.tick(2)
+    assert w.state(sid) is SessionState.ENDED
+    assert w.last(cso, p.SessionUpdate).session.outcome is Outcome.BOOTH_OFFLINE
+
+
+def test_restore_after_restart_resumes_sessions():
+    w = World(Branch(directory(), now=T0, new_id=lambda c=itertools.count(): f"s{next(c)}"))
+    cso = w.connect("cso", "c1")
+    b1, b2 = w.connect("booth", "b1"), w.connect("booth", "b2")
+    active = w.announce(b1).id
+    w.send(cso, p.Accept(session_id=active))
+    offered = w.announce(b2).id
+    live = list(w.b.sessions.values())
+    counters = dict(w.b.counters)
+    # A new Branch from what the store would hold: everyone is offline, grace starts now.
+    r = World(Branch(directory(), now=T0 + 5, sessions=live, counters=counters))
+    r.now = T0 + 5
+    assert r.state(active) is SessionState.ACTIVE
+    assert r.state(offered) is SessionState.WAITING  # nobody had accepted it
+    c = r.connect("cso", "c1")
+    assert [s.id for s in r.inbox[c][0].sessions] == [active]
+    b = r.connect("booth", "b1")
+    assert r.inbox[b][0].sessions[0].cso_online is True
+    assert r.announce(r.connect("booth", "b3")).ticket == "A003"
+
+
+# ---------------------------------------------------------------- exhaustive: random walks
+
+ACTIONS = st.lists(st.tuples(st.sampled_from(
+    ["connect_booth", "connect_cso", "drop_booth", "drop_cso", "announce", "cancel", "accept", "hold", "unhold",
+     "transfer", "end", "tick"]), st.integers(1, 6), st.integers(1, 3)), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ACTIONS)
+def test_invariants_hold_under_any_sequence(actions):
+    """Capacity, single live session per booth, slots only with online-or-graced CSOs, relay."""
+    w = World(Branch(directory(booths=6, csos=3, capacity=4), Policy(resume_grace=30), now=T0))
+    conns: dict[tuple[str, str], str] = {}
+    for action, i, j in actions:
+        booth, cso = f"b{i}", f"c{j}"
+        bc, cc = conns.get(("booth", booth)), conns.get(("cso", cso))
+        sessions_of_cso = [s.id for s in w.b.sessions.values() if s.cso_id == cso]
+        sid = sessions_of_cso[i % len(sessions_of_cso)] if sessions_of_cso else "none"
+        if action == "connect_booth":
+            conns[("booth", booth)] = w.connect("booth", booth)
+        elif action == "connect_cso":
+            conns[("cso", cso)] = w.connect("cso", cso)
+        elif action == "drop_booth" and bc:
+            w.drop(conns.pop(("booth", booth)))
+        elif action == "drop_cso" and cc:
+            w.drop(conns.pop(("cso", cso)))
+        elif action == "announce" and bc:
+            w.send(bc, p.Announce(kind="walk_in"))
+        elif action == "cancel" and bc:
+            w.send(bc, p.Cancel())
+        elif action == "tick":
+            w.tick(10 * i)
+        elif cc and action in ("accept", "hold", "unhold", "transfer"):
+            cls = {"accept": p.Accept, "hold": p.Hold, "unhold": p.Unhold, "transfer": p.Transfer}[action]
+            w.send(cc, cls(session_id=sid))
+        elif cc and action == "end":
+            w.send(cc, p.End(session_id=sid, outcome=Outcome.COMPLETED))
+        # invariants after every step
+        for c in ("c1", "c2", "c3"):
+            assert w.b.load(c) <= 4
+        booths = [s.booth_id for s in w.b.sessions.values()]
+        assert len(booths) == len(set(booths)), "a booth has two live sessions"
+        for s in w.b.sessions.values():
+            assert (s.cso_id is None) == (s.state is SessionState.WAITING)
+            if s.state is SessionState.OFFERED:
+                assert w.b.online("cso", s.cso_id), "offer to an offline CSO"
+        waiting = w.b.waiting(w.now)
+        online_free = [c for c in ("c1", "c2", "c3") if w.b.online("cso", c) and w.b.load(c) < 4]
+        if online_free:
+            assert not [s for s in waiting if w.b.online("booth", s.booth_id)], \
+                "a booth waits while a CSO has a free slot"
+    for conn, msgs in w.inbox.items():
+        for m in msgs:
+            if isinstance(m, p.Relayed):  # never happens here, but must never cross sessions
+                pytest.fail("unexpected relay")
