@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from typing import Callable
 
 from aiortc.contrib.media import MediaRelay
@@ -54,6 +55,7 @@ class MediaEngine:
         policy: console: per-tile quality policy.
         cso_quality: console: quality of the CSO camera sent to the focused booth.
         auto_recover: booth: re-offer on a new peer connection when the call is lost.
+        recover_delay: booth: seconds to wait after a loss before re-offering.
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class MediaEngine:
         policy: QualityPolicy | None = None,
         cso_quality: ctl.TrackQuality | None = None,
         auto_recover: bool = True,
+        recover_delay: float = 0.5,
     ) -> None:
         self.role = Role(role)
         self._send_signal = send_signal
@@ -75,11 +78,13 @@ class MediaEngine:
         self.policy = policy or QualityPolicy()
         self.cso_quality = cso_quality or ctl.TrackQuality(width=640, height=360, fps=15)
         self.auto_recover = auto_recover
+        self.recover_delay = recover_delay
         self.sessions: dict[str, MediaSession] = {}
         self.focus: str | None = None
         self._relay = MediaRelay()
         self._cso_tracks: dict[str, tuple[AdaptiveVideoTrack | None, GatedTrack | None]] = {}
         self._recovering: set[str] = set()
+        self._ended: deque[str] = deque(maxlen=256)
         self._closed = False
 
     # -- events ---------------------------------------------------------------------------
@@ -106,6 +111,7 @@ class MediaEngine:
         self._recovering.add(sid)
         try:
             delay = 0.2
+            await asyncio.sleep(self.recover_delay)  # let a bye that crossed the loss arrive
             while not self._closed and self.sessions.get(sid) is session and session.state is SessionState.LOST:
                 logger.info("session %s: re-offering on a new peer connection", sid)
                 try:
@@ -160,6 +166,9 @@ class MediaEngine:
         """
         kind = payload.get("kind")
         if kind == "offer" and self.role is Role.CONSOLE:
+            if session_id in self._ended:  # a late re-offer for a call we ended
+                await self._send_signal(session_id, {"kind": "bye"})
+                return
             session = self.sessions.get(session_id) or self._new_session(session_id)
             await session.accept_offer(payload["sdp"])
         elif kind == "answer" and self.role is Role.BOOTH:
@@ -180,11 +189,12 @@ class MediaEngine:
             session_id: the session to end.
         """
         if session_id in self.sessions:
-            await self._close_session(session_id)
-            try:
+            self._ended.append(session_id)
+            try:  # bye first, so the peer hears it before its transport drops
                 await self._send_signal(session_id, {"kind": "bye"})
             except Exception as exc:  # the peer may already be gone
                 logger.info("session %s: bye not delivered: %s", session_id, exc)
+            await self._close_session(session_id)
 
     async def _close_session(self, session_id: str) -> None:
         session = self.sessions.pop(session_id, None)

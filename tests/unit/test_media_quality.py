@@ -1,0 +1,81 @@
+"""Per-tile quality policy, size fitting and frame-rate gating."""
+import pytest
+
+from media.control import QualityRequest, TrackQuality, dump_control, parse_control
+from media.quality import FULL_FACE, GRID_FACE, QualityPolicy, RateGate, fit_size
+from media.stats import FrameCounter, StatsSampler
+
+
+def test_focused_booth_gets_full_quality_others_grid():
+    reqs = QualityPolicy().requests(["a", "b", "c"], "b")
+    assert reqs["b"].face == FULL_FACE and reqs["b"].document is not None
+    assert reqs["a"].face == GRID_FACE and reqs["a"].document is None
+    assert reqs["c"] == reqs["a"]
+
+
+def test_no_focus_means_all_grid():
+    assert all(r.face == GRID_FACE for r in QualityPolicy().requests(["a", "b"], None).values())
+
+
+@pytest.mark.parametrize(
+    "want,src,out",
+    [
+        ((1280, 720), (1920, 1080), (1280, 720)),
+        ((1280, 720), (640, 480), (640, 360)),
+        ((320, 180), (640, 480), (320, 180)),
+        ((1280, 720), (320, 240), (320, 180)),
+        ((321, 181), (1920, 1080), (320, 180)),
+    ],
+)
+def test_fit_size_never_upscales_and_stays_even(want, src, out):
+    assert fit_size(*want, *src) == out
+
+
+@pytest.mark.parametrize("src_fps,target", [(30, 10), (30, 15), (30, 30), (25, 10), (30, 7.5)])
+def test_rate_gate_hits_target(src_fps, target):
+    gate = RateGate(target)
+    passed = sum(gate.admit(n / src_fps) for n in range(int(src_fps * 10)))
+    assert abs(passed - target * 10) <= 2
+
+
+def test_rate_gate_switch_passes_next_frame():
+    gate = RateGate(1)
+    assert gate.admit(0.0)
+    assert not gate.admit(0.1)
+    gate.set_fps(30)
+    assert gate.admit(0.2)
+
+
+def test_rate_gate_recovers_after_gap():
+    gate = RateGate(10)
+    assert gate.admit(0.0)
+    assert gate.admit(5.0)
+    assert not gate.admit(5.01)
+
+
+def test_quality_request_round_trips():
+    req = QualityRequest(face=TrackQuality(width=320, height=180, fps=15), document=None)
+    assert parse_control(dump_control(req)) == req
+
+
+def test_frame_counter_rate():
+    c = FrameCounter(window=2.0)
+    for n in range(100):
+        c.tick(n / 30, (320, 180))
+    assert c.rate(99 / 30) == pytest.approx(30, rel=0.05)
+    assert c.rate(10.0) == 0.0
+    assert c.total == 100 and c.last_size == (320, 180)
+
+
+class _S:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def test_stats_sampler_bitrate_and_loss():
+    s = StatsSampler()
+    s.update(0.0, [_S(type="transport", bytesReceived=0), _S(type="inbound-rtp", packetsReceived=0, packetsLost=0)])
+    s.update(1.0, [_S(type="transport", bytesReceived=125_000),
+                   _S(type="inbound-rtp", packetsReceived=90, packetsLost=10)])
+    assert s.bitrate_kbps == pytest.approx(1000)
+    assert s.packet_loss == pytest.approx(0.1)
