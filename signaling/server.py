@@ -128,6 +128,9 @@ class SignalingServer:
         self._server = await serve(
             self._handle, self.config.listen.host, self.config.listen.port,
             max_size=lim.max_message_bytes, ping_interval=lim.ping_interval, ping_timeout=lim.ping_timeout,
+            # A peer that missed its pong is dead: do not wait websockets' default 10 s more for its
+            # closing handshake before the connection (and its presence) is dropped.
+            close_timeout=lim.ping_timeout,
             compression=None, max_queue=64,
         )
         self._ticker = asyncio.create_task(self._tick_forever())
