@@ -265,15 +265,16 @@ class SerialDevice:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def wait_for(self, state: DeviceState, timeout: float) -> bool:
-        """Wait until the device is in `state`; returns False on timeout.
+    def wait_for(self, state: DeviceState | tuple[DeviceState, ...], timeout: float) -> bool:
+        """Wait until the device is in `state` (or one of several); returns False on timeout.
 
         Args:
-            state: The state to wait for.
+            state: The state, or a tuple of states, to wait for.
             timeout: Seconds to wait at most.
         """
+        states = state if isinstance(state, tuple) else (state,)
         with self._cond:
-            return self._cond.wait_for(lambda: self._state is state, timeout)
+            return self._cond.wait_for(lambda: self._state in states, timeout)
 
     def call(self, fn: _LinkFn, timeout: float | None = None) -> Any:
         """Run `fn(link)` on the device thread with the open port and return its result.
