@@ -196,13 +196,21 @@ class SignalingServer:
             bucket = TokenBucket(lim.rate_per_second, lim.rate_burst, self.clock())
             dropped = 0
             last_warning = 0.0
+            flooded = False
             async for raw in ws:
+                if flooded:
+                    continue  # discard until the peer answers our close (see below)
                 now = self.clock()
                 if not bucket.take(now):
                     dropped += 1
                     if dropped > 4 * lim.rate_burst:
                         out.put(_CloseRequest(CloseCode.FLOOD, "far above the message rate limit"))
-                        break
+                        self._apply(self.branch.disconnect(conn, now))
+                        # Keep reading: websockets stops reading a socket whose messages nobody
+                        # takes, and then never sees the peer's closing handshake, so the flooder
+                        # held its connection for close_timeout more.
+                        flooded = True
+                        continue
                     if now - last_warning >= 1.0:
                         last_warning = now
                         self._reply(conn, p.Error(code=ErrorCode.RATE_LIMITED, message=(
@@ -230,7 +238,8 @@ class SignalingServer:
         try:
             msg = p.parse_client_message(raw)
         except p.ProtocolError as exc:
-            self._refuse(conn, exc.code, f"first message must be a valid hello: {exc.message}", exc.ref)
+            # exc.ref may be "" (not a valid RequestId): echoing it would raise and kill the handler
+            self._refuse(conn, exc.code, f"first message must be a valid hello: {exc.message}", exc.ref or None)
             return False
         if not isinstance(msg, p.Hello):
             self._refuse(conn, ErrorCode.NOT_AUTHENTICATED, f"first message must be hello, not {msg.type!r}", msg.id)
@@ -253,7 +262,7 @@ class SignalingServer:
         try:
             msg = p.parse_client_message(raw)
         except p.ProtocolError as exc:
-            self._reply(conn, p.Error(code=exc.code, message=exc.message, ref=exc.ref))
+            self._reply(conn, p.Error(code=exc.code, message=exc.message, ref=exc.ref or None))
             return
         booking = None
         code = getattr(msg, "code", None) or getattr(msg, "booking_code", None)
