@@ -71,6 +71,10 @@ class MediaConfig:
         still_chunk_size: payload bytes per still chunk.
         still_high_water: pause sending still chunks while ``bufferedAmount`` is above this.
         still_low_water: ``bufferedAmountLowThreshold``: resume sending below this.
+        still_rate_bps: pace still chunks to this many bits/s (0: no pacing). An unpaced
+            2 MB burst overflows UDP receive buffers on loopback and drops RTP packets; a
+            video packet lost that way (and its NACK retransmission) freezes aiortc's video
+            jitter buffer for 512 packets.
         still_max_attempts: document requests per still before giving up on bad transfers.
         still_max_size: largest still the console accepts.
         initial_face: face quality a booth sends before the console asks for another.
@@ -85,6 +89,7 @@ class MediaConfig:
     still_chunk_size: int = 16 * 1024
     still_high_water: int = 1024 * 1024
     still_low_water: int = 256 * 1024
+    still_rate_bps: int = 50_000_000
     still_max_attempts: int = 3
     still_max_size: int = 64 * 1024 * 1024
     initial_face: ctl.TrackQuality | None = field(
@@ -526,7 +531,16 @@ class MediaSession:
             return
         channel.send(ctl.dump_control(manifest))
         flt = self.config.still_chunk_filter
+        rate = self.config.still_rate_bps
+        started, sent_bits = time.monotonic(), 0
         for index, frame in enumerate(frames):
+            if rate:
+                ahead = started + sent_bits / rate - time.monotonic()
+                if ahead > 0.002:
+                    await asyncio.sleep(ahead)
+                    if channel is not self._channel or channel.readyState != "open":
+                        return
+                sent_bits += len(frame) * 8
             while channel.bufferedAmount > self.config.still_high_water:
                 channel._lapak_low.clear()
                 await channel._lapak_low.wait()
