@@ -155,6 +155,8 @@ def find_document(
     level = float(np.percentile(border, 25))
     spread = float(np.percentile(border, 25) - np.percentile(border, 5))
     otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # The page is what is clearly brighter than the tray: 30 grey levels (or 3 noise spreads)
+    # above it, but no higher than Otsu's split when the page is only a little brighter.
     thr = min(max(level + 30.0, level + 3.0 * spread), max(otsu, level + 20.0))
     mask = (small > thr).astype(np.uint8) * 255
     k = max(3, int(round(sw / 160)) | 1)
