@@ -357,7 +357,8 @@ def parse_client_message(raw: str | bytes) -> Any:
         raise ProtocolError(ErrorCode.BAD_JSON, f"message is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"message must be a JSON object, got {type(data).__name__}")
-    ref = data.get("id") if isinstance(data.get("id"), str) and len(data["id"]) <= 64 else None
+    rid = data.get("id")
+    ref = rid if isinstance(rid, str) and 1 <= len(rid) <= 64 else None
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, "message has no string field 'type'", ref)

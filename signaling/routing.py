@@ -526,7 +526,10 @@ class Branch:
                skip: dict[str, set[str]] | None = None) -> None:
         """Tell every interested connection about the sessions this input touched."""
         skip = skip or {}
-        for sid in touched:
+        # Updates go out in the order the changes happened (an end before the offer it made room
+        # for), so a desk never sees more sessions than its capacity, not even for a moment.
+        ordered = [sid for sid in fx.saved if sid in touched] + sorted(touched - fx.saved.keys())
+        for sid in ordered:
             s = fx.saved.get(sid) or self.sessions.get(sid)
             if s is None:
                 continue

@@ -77,11 +77,6 @@ async def test_empty_request_id_in_a_bad_first_message_is_refused_cleanly(tmp_pa
         assert ws.close_code == CloseCode.NOT_AUTHENTICATED
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "protocol.parse_client_message takes any str id of length <= 64 as the ProtocolError ref, "
-    "including \"\", which is not a valid RequestId (min_length=1): p.Error(ref=exc.ref) then raises "
-    "ValidationError. The server now guards with `exc.ref or None`; the parser should only report a "
-    "ref that RequestId accepts (1 <= len <= 64)."))
 def test_protocol_error_ref_is_always_a_valid_request_id():
     with pytest.raises(p.ProtocolError) as info:
         p.parse_client_message('{"type": "teleport", "id": ""}')

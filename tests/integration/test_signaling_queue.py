@@ -113,11 +113,6 @@ def _load_on_disk(db: Path, cso_id: str) -> int:
         con.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "routing.Branch._flush sends the session updates of one input in set order (touched is a set): "
-    "when an end frees a slot and the next session is offered in the same input, the CSO may get the "
-    "new offer before the end, so a capacity-4 desk transiently holds 5 sessions. Fix: iterate "
-    "fx.saved in insertion order first (then the rest of touched)."))
 async def test_a_desk_never_sees_more_sessions_than_its_capacity_even_transiently(tmp_path):
     db = tmp_path / "branch.db"
     async with running_server(db, booths=5, csos=1, capacity=4) as branch, contextlib.AsyncExitStack() as stack:
