@@ -178,6 +178,20 @@ class StillError(_Message):
     reason: str
 
 
+class Renegotiate(_Message):
+    """The console asks the booth for a fresh offer on a new peer connection.
+
+    Sent when a video track stalls while the data channel is alive: aiortc's video jitter
+    buffer waits for 512 packets after an unrecoverable loss, and has no ICE restart.
+
+    Args:
+        reason: why (for the log).
+    """
+
+    type: Literal["renegotiate"] = "renegotiate"
+    reason: str = ""
+
+
 ControlMessage = Annotated[
     Union[
         Ping,
@@ -190,6 +204,7 @@ ControlMessage = Annotated[
         StillEnd,
         StillResult,
         StillError,
+        Renegotiate,
     ],
     Field(discriminator="type"),
 ]

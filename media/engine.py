@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import deque
 from typing import Callable
 
@@ -31,6 +32,8 @@ from media.session import (
     SendSignal,
     SessionState,
     StateChanged,
+    StillReceived,
+    StillRejected,
 )
 from media.stats import SessionStats
 from media.tracks import AdaptiveVideoTrack, GatedTrack
@@ -85,6 +88,8 @@ class MediaEngine:
         self._cso_tracks: dict[str, tuple[AdaptiveVideoTrack | None, GatedTrack | None]] = {}
         self._recovering: set[str] = set()
         self._ended: deque[str] = deque(maxlen=256)
+        self._still_queue: deque[tuple[str, str, str]] = deque()
+        self._still_active: tuple[str, str] | None = None
         self._closed = False
 
     # -- events ---------------------------------------------------------------------------
@@ -101,6 +106,11 @@ class MediaEngine:
         if isinstance(event, StateChanged) and event.state is SessionState.CONNECTED:
             if self.role is Role.CONSOLE:
                 session.send(self.policy.request_for(session.session_id == self.focus))
+        if isinstance(event, (StillReceived, StillRejected)) and self._still_active == (
+            session.session_id, event.request_id
+        ) and not getattr(event, "will_retry", False):
+            self._still_active = None
+            self._pump_stills()
         if self._on_event is not None:
             self._on_event(session.session_id, event)
 
@@ -207,6 +217,9 @@ class MediaEngine:
                 getattr(t, "source", t).stop()
         if self.focus == session_id:
             self.focus = None
+        if self._still_active is not None and self._still_active[0] == session_id:
+            self._still_active = None
+            self._pump_stills()
 
     # -- console controls -----------------------------------------------------------------
 
@@ -228,13 +241,29 @@ class MediaEngine:
                 audio.set_open(sid == session_id)
 
     def request_still(self, session_id: str, document: str = "document") -> str:
-        """Console: ask a booth for a lossless still; returns the request id.
+        """Console: ask a booth for a lossless still; returns the request id at once.
+
+        Transfers run one at a time across sessions, in request order.
 
         Args:
             session_id: the booth's session.
             document: what is being shown.
         """
-        return self.sessions[session_id].request_still(document)
+        if session_id not in self.sessions:
+            raise KeyError(session_id)
+        request_id = uuid.uuid4().hex[:12]
+        self._still_queue.append((session_id, document, request_id))
+        self._pump_stills()
+        return request_id
+
+    def _pump_stills(self) -> None:
+        # One still transfer at a time across all sessions: six parallel 2 MB bursts overflow
+        # the console's UDP buffers and drop RTP packets (see MediaConfig.still_rate_bps).
+        while self._still_active is None and self._still_queue:
+            sid, document, rid = self._still_queue.popleft()
+            if sid in self.sessions:
+                self.sessions[sid].request_still(document, rid)
+                self._still_active = (sid, rid)
 
     def send_control(self, session_id: str, message: ctl.ControlMessage) -> None:
         """Send a control message (prompt, checklist, ...) on a session's data channel.

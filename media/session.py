@@ -79,6 +79,8 @@ class MediaConfig:
         still_max_size: largest still the console accepts.
         initial_face: face quality a booth sends before the console asks for another.
         initial_document: document quality before the console asks (None: paused).
+        video_stall_timeout: console: a connected session whose face track delivered no
+            frame for this long is renegotiated (the booth re-offers); 0 disables.
         still_chunk_filter: fault injection for tests and benchmarks only:
             ``f(still_id, index, frame) -> frame or None (drop)`` applied by the booth.
     """
@@ -96,6 +98,7 @@ class MediaConfig:
         default_factory=lambda: ctl.TrackQuality(width=320, height=180, fps=15)
     )
     initial_document: ctl.TrackQuality | None = None
+    video_stall_timeout: float = 3.0
     still_chunk_filter: Callable[[int, int, bytes], bytes | None] | None = None
 
     def rtc_configuration(self) -> RTCConfiguration:
@@ -456,9 +459,21 @@ class MediaSession:
             if channel.readyState == "open":
                 channel.send(ctl.dump_control(ctl.Ping(seq=next(self._ping_seq), sent_at=time.monotonic())))
             await asyncio.sleep(interval)
-            if time.monotonic() - self._last_heard > timeout and self.state is SessionState.CONNECTED:
+            now = time.monotonic()
+            if now - self._last_heard > timeout and self.state is SessionState.CONNECTED:
                 self._set_state(SessionState.LOST, f"no heartbeat for {timeout:.1f} s")
                 return
+            stall = self.config.video_stall_timeout
+            face = self.sinks["face"]
+            if (
+                stall
+                and self.role is Role.CONSOLE
+                and self.state is SessionState.CONNECTED
+                and now - max(face.latest_at or 0.0, self.connected_at or now) > stall
+            ):
+                logger.warning("session %s: face video stalled for %.1f s, renegotiating", self.session_id, stall)
+                self.send(ctl.Renegotiate(reason=f"face video stalled {stall:.1f} s"))
+                self.connected_at = now  # one request per stall period
 
     def _on_message(self, data: bytes | str) -> None:
         self._last_heard = time.monotonic()
@@ -488,6 +503,9 @@ class MediaSession:
             verdict = self._stills.end(msg.still_id)
             if verdict is not None:
                 self._judge(verdict)
+        elif isinstance(msg, ctl.Renegotiate) and self.role is Role.BOOTH:
+            logger.info("session %s: console asks to renegotiate: %s", self.session_id, msg.reason)
+            self._set_state(SessionState.LOST, f"renegotiate: {msg.reason}")
         elif isinstance(msg, ctl.StillError):
             self._still_failed(msg.request_id, "capture_failed", msg.reason)
         else:
@@ -554,13 +572,14 @@ class MediaSession:
         channel.send(ctl.dump_control(ctl.StillEnd(still_id=still_id)))
         logger.info("session %s: still %s sent (%d bytes)", self.session_id, request.request_id, manifest.size)
 
-    def request_still(self, document: str = "document") -> str:
+    def request_still(self, document: str = "document", request_id: str | None = None) -> str:
         """Console: ask the booth for a lossless still; returns the request id.
 
         Args:
             document: what the participant shows ("id_card", "claim_form", ...).
+            request_id: use this id instead of a new one.
         """
-        request_id = uuid.uuid4().hex[:12]
+        request_id = request_id or uuid.uuid4().hex[:12]
         self._pending_stills[request_id] = _PendingStill(document, 1, time.monotonic())
         self.send(ctl.DocumentRequest(request_id=request_id, document=document))
         return request_id

@@ -1,0 +1,272 @@
+"""``lapak demo``: a headless branch on this machine.
+
+Starts the signaling server, six simulated booths (each its own OS process running
+``python -m media.simbooth``) and a console media engine that accepts them all, requests a
+document still from each, rotates focus and prints live figures until Ctrl-C or
+``--duration``. Children are terminated on exit, on SIGTERM, and (Linux) if this process dies.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hardware.synthetic import SyntheticFaceCamera, ToneMicrophone, read_stamp
+from media.control import TrackQuality
+from media.engine import MediaEngine
+from media.link import ConsoleLink
+from media.quality import QualityPolicy
+from media.session import LocalMedia, MediaConfig, StillReceived, StillRejected
+
+logger = logging.getLogger(__name__)
+
+
+def _die_with_parent() -> None:  # runs in the child before exec
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@dataclass
+class BoothFigures:
+    """What the console measured for one booth session.
+
+    Args:
+        session_id: the session.
+        accepted_at: monotonic time the CSO accepted.
+        first_frame_at: monotonic time of the first decoded face frame.
+        latencies_ms: capture -> decode times of stamped face frames.
+        last_frame_number: last stamp frame number seen.
+        gaps: frame numbers missing between consecutive stamps (includes intentional drops).
+        stills: verified stills received.
+        still_seconds: request -> verified time per still.
+        rejected: stills rejected.
+    """
+
+    session_id: str
+    accepted_at: float | None = None
+    first_frame_at: float | None = None
+    latencies_ms: list[float] = field(default_factory=list)
+    last_frame_number: int | None = None
+    gaps: int = 0
+    stills: int = 0
+    still_seconds: list[float] = field(default_factory=list)
+    rejected: int = 0
+    record: bool = True
+
+
+class HeadlessBranch:
+    """Signaling server + booth processes + console engine, for the demo and the benchmark.
+
+    Args:
+        booths: number of booth processes.
+        face: booth face camera ``WxH@FPS``.
+        doc_video: booth document video ``WxH@FPS``.
+        policy: console quality policy.
+        cso_camera: console camera ``(w, h, fps)`` sent to the focused booth, or None.
+        workdir: directory for the signaling database.
+    """
+
+    def __init__(self, booths: int = 6, face: str = "640x480@30", doc_video: str = "1280x720@15",
+                 policy: QualityPolicy | None = None, cso_camera: tuple[int, int, float] | None = (320, 240, 15),
+                 workdir: Path | None = None) -> None:
+        self.n_booths, self.face, self.doc_video = booths, face, doc_video
+        self.policy = policy or QualityPolicy()
+        self.cso_camera = cso_camera
+        self._tmp = tempfile.TemporaryDirectory(prefix="lapak-demo-") if workdir is None else None
+        self.workdir = Path(self._tmp.name) if self._tmp else workdir
+        self.procs: list[subprocess.Popen] = []
+        self.figures: dict[str, BoothFigures] = {}
+        self.server = None
+        self.console: ConsoleLink | None = None
+
+    @property
+    def engine(self) -> MediaEngine:
+        """The console's media engine."""
+        return self.console.engine
+
+    def _on_event(self, sid: str, event: object) -> None:
+        fig = self.figures.setdefault(sid, BoothFigures(sid))
+        session = self.engine.sessions.get(sid) if self.console else None
+        if session is not None and session.sinks["face"].on_frame is None:
+            session.sinks["face"].on_frame = lambda name, frame, fig=fig: self._on_face(fig, frame)
+        if isinstance(event, StillReceived):
+            fig.stills += 1
+            fig.still_seconds.append(event.seconds)
+        elif isinstance(event, StillRejected):
+            fig.rejected += 1
+
+    def _on_face(self, fig: BoothFigures, frame) -> None:
+        now = time.monotonic()
+        if fig.first_frame_at is None:
+            fig.first_frame_at = now
+        if fig.accepted_at is None and self.console:
+            fig.accepted_at = self.console.accepted_at.get(fig.session_id)
+        stamp = read_stamp(frame)
+        if stamp is None:
+            return
+        if fig.record:
+            fig.latencies_ms.append(time.time() * 1000 - stamp.capture_us / 1000)
+            if fig.last_frame_number is not None and stamp.frame_number > fig.last_frame_number + 1:
+                fig.gaps += stamp.frame_number - fig.last_frame_number - 1
+        fig.last_frame_number = stamp.frame_number
+
+    async def start(self) -> None:
+        """Start the server, the console and the booth processes."""
+        from signaling.server import SignalingServer
+        from signaling.testing import branch_config, tokens_of
+
+        config = branch_config(self.workdir / "branch.sqlite", booths=self.n_booths, csos=1,
+                               capacity=max(self.n_booths, 1))
+        self.server = SignalingServer(config)
+        await self.server.start()
+        tokens = tokens_of(config)
+        cso_media = LocalMedia()
+        if self.cso_camera:
+            w, h, fps = self.cso_camera
+            cso_media = LocalMedia(face=SyntheticFaceCamera(w, h, fps, seed=99), audio=ToneMicrophone(220))
+        cso_q = TrackQuality(width=self.cso_camera[0], height=self.cso_camera[1], fps=self.cso_camera[2]) \
+            if self.cso_camera else None
+        self.console = ConsoleLink(
+            self.server.url, "cso-01", tokens[("cso", "cso-01")],
+            lambda send: MediaEngine("console", send, cso_media, MediaConfig(), on_event=self._on_event,
+                                     policy=self.policy, cso_quality=cso_q),
+        )
+        await self.console.start()
+        for i in range(1, self.n_booths + 1):
+            dev = f"booth-{i:02d}"
+            cmd = [sys.executable, "-m", "media.simbooth", "--url", self.server.url, "--device-id", dev,
+                   "--token", tokens[("booth", dev)], "--face", self.face, "--doc-video", self.doc_video,
+                   "--seed", str(i), "--document", "id_card" if i % 2 else "claim_form"]
+            self.procs.append(subprocess.Popen(cmd, preexec_fn=_die_with_parent))
+
+    async def wait_sessions(self, n: int, timeout: float = 60.0) -> None:
+        """Wait until ``n`` sessions deliver face frames.
+
+        Args:
+            n: number of sessions.
+            timeout: seconds.
+        """
+        async def ready() -> None:
+            while sum(1 for s in self.engine.sessions.values() if s.sinks["face"].counter.total) < n:
+                await asyncio.sleep(0.1)
+        await asyncio.wait_for(ready(), timeout)
+
+    async def stop(self) -> None:
+        """Stop the console and server, terminate every booth process."""
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        if self.console is not None:
+            await self.console.close()
+        if self.server is not None:
+            await self.server.stop()
+        deadline = time.monotonic() + 5
+        for p in self.procs:
+            try:
+                await asyncio.to_thread(p.wait, max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    branch = HeadlessBranch(args.booths, args.face, args.doc_video)
+    requested: set[str] = set()
+    started = time.monotonic()
+    try:
+        await branch.start()
+        print(f"signaling on {branch.server.url}; {args.booths} booth processes starting", flush=True)
+        focus_i = 0
+        next_focus = time.monotonic()
+        while not stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 2.0)
+            engine = branch.engine
+            for sid, s in list(engine.sessions.items()):
+                if sid not in requested and s.state.value == "connected":
+                    requested.add(sid)
+                    engine.request_still(sid, "id_card")
+            ids = sorted(engine.sessions)
+            if ids and time.monotonic() >= next_focus:
+                engine.set_focus(ids[focus_i % len(ids)])
+                focus_i += 1
+                next_focus = time.monotonic() + 6
+            stats = await engine.stats()
+            print(f"\n t={time.monotonic() - started:5.1f}s  cpu={_cpu_cores(started):.2f} cores  focus={engine.focus}")
+            print(f" {'session':14} {'state':10} {'face fps':>8} {'size':>9} {'doc fps':>7} {'kbit/s':>7} "
+                  f"{'rtt ms':>6} {'setup ms':>8} {'g2g p50':>7} {'stills':>6}")
+            for sid in ids:
+                st, fig = stats[sid], branch.figures.get(sid, BoothFigures(sid))
+                size = st.frame_size.get("face")
+                setup = (fig.first_frame_at - fig.accepted_at) * 1000 if fig.first_frame_at and fig.accepted_at else float("nan")
+                lat = statistics.median(fig.latencies_ms[-60:]) if fig.latencies_ms else float("nan")
+                print(f" {sid[:14]:14} {st.state:10} {st.fps.get('face', 0):8.1f} "
+                      f"{(f'{size[0]}x{size[1]}' if size else '-'):>9} {st.fps.get('document', 0):7.1f} "
+                      f"{st.bitrate_kbps:7.0f} {(st.rtt_ms or float('nan')):6.1f} {setup:8.0f} {lat:7.1f} "
+                      f"{fig.stills:>4}/{fig.rejected}", flush=True)
+            if args.duration and time.monotonic() - started >= args.duration:
+                break
+            dead = [p.args[6] for p in branch.procs if p.poll() is not None]
+            if dead:
+                print(f" booth processes exited: {dead}", flush=True)
+    finally:
+        await branch.stop()
+    return 0
+
+
+_cpu0 = os.times()
+
+
+def _cpu_cores(since: float) -> float:
+    t = os.times()
+    used = (t.user - _cpu0.user) + (t.system - _cpu0.system)
+    return used / max(1e-6, time.monotonic() - since)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry for ``lapak demo``.
+
+    Args:
+        args: parsed command line.
+    """
+    global _cpu0
+    _cpu0 = os.times()
+    return asyncio.run(_demo(args))
+
+
+def register(subparsers) -> None:
+    """Add the ``demo`` subcommand.
+
+    Args:
+        subparsers: the CLI's subparsers object.
+    """
+    d = subparsers.add_parser("demo", help="headless branch: signaling, six simulated booths, a console")
+    d.add_argument("--booths", type=int, default=6, help="number of booth processes (default %(default)s)")
+    d.add_argument("--face", default="640x480@30", help="booth face camera WxH@FPS")
+    d.add_argument("--doc-video", default="1280x720@15", help="booth document camera video WxH@FPS")
+    d.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
+    d.set_defaults(func=run)
