@@ -16,7 +16,7 @@ from media.control import QualityRequest, TrackQuality
 logger = logging.getLogger(__name__)
 
 FULL_FACE = TrackQuality(width=1280, height=720, fps=30)
-GRID_FACE = TrackQuality(width=320, height=180, fps=15)
+GRID_FACE = TrackQuality(width=320, height=180, fps=10)
 FULL_DOCUMENT = TrackQuality(width=1280, height=720, fps=15)
 
 

@@ -1,0 +1,209 @@
+"""Media benchmark: figures, not assertions. Prints a table.
+
+Run: ``.venv/bin/python -m bench.media`` (a few minutes). Measures, each against a baseline
+from the same run (shared, noisy machines):
+
+* call setup: CSO accepts -> first decoded booth frame at the console, through the real
+  signaling server, vs a bare two-peer aiortc call (createOffer -> first decoded frame);
+* glass-to-glass latency (stamp capture time -> decode at console) of the focused booth at
+  30 fps with six booth processes live, vs a bare two-peer call at the same size;
+* console CPU (this process: console engine + signaling server) with per-tile quality vs a
+  naive console (all six 640x480@30 at full quality);
+* focus switch: set_focus -> first full-size frame of the newly focused booth;
+* lossless 1920x1080 still: request -> verified at the console.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from aiortc import RTCConfiguration, RTCPeerConnection
+
+from hardware.synthetic import SyntheticDocumentCamera, SyntheticFaceCamera, ToneMicrophone, read_stamp
+from lapak.demo import HeadlessBranch, _pct
+from media.control import TrackQuality
+from media.engine import MediaEngine
+from media.link import BoothLink, ConsoleLink
+from media.quality import QualityPolicy
+from media.session import LocalMedia, MediaConfig, StillReceived
+
+logger = logging.getLogger(__name__)
+rows: list[tuple[str, str, str, str]] = []
+
+
+def row(name: str, value: str, baseline: str = "", ratio: str = "") -> None:
+    rows.append((name, value, baseline, ratio))
+    print(f"  {name:52} {value:>18} {baseline:>18} {ratio:>8}", flush=True)
+
+
+async def bare_call(width: int, height: int, fps: float, seconds: float = 0.0):
+    """Two aiortc peers in-process; returns (setup seconds, latencies ms)."""
+    a, b = RTCPeerConnection(RTCConfiguration(iceServers=[])), RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    cam = SyntheticFaceCamera(width, height, fps)
+    first = asyncio.get_running_loop().create_future()
+    lat: list[float] = []
+
+    @b.on("track")
+    def on_track(track):
+        async def drain():
+            while True:
+                try:
+                    f = await track.recv()
+                except Exception:
+                    return
+                if not first.done():
+                    first.set_result(time.monotonic())
+                s = read_stamp(f)
+                if s is not None:
+                    lat.append(time.time() * 1000 - s.capture_us / 1000)
+        asyncio.ensure_future(drain())
+
+    t0 = time.monotonic()
+    a.addTrack(cam)
+    await a.setLocalDescription(await a.createOffer())
+    await b.setRemoteDescription(a.localDescription)
+    await b.setLocalDescription(await b.createAnswer())
+    await a.setRemoteDescription(b.localDescription)
+    t1 = await asyncio.wait_for(first, 20)
+    if seconds:
+        lat.clear()
+        await asyncio.sleep(seconds)
+    await a.close()
+    await b.close()
+    cam.stop()
+    return t1 - t0, lat
+
+
+async def lapak_setups(n: int, workdir: Path) -> list[float]:
+    """n calls booth->console through the real signaling server; accept -> first frame."""
+    from signaling.testing import running_server
+
+    out: list[float] = []
+    async with running_server(workdir / "setup.sqlite", booths=1, csos=1, capacity=6) as branch:
+        firsts: dict[str, float] = {}
+
+        def on_event(sid, e):
+            s = console.engine.sessions.get(sid)
+            if s is not None and s.sinks["face"].on_frame is None:
+                s.sinks["face"].on_frame = lambda name, f, sid=sid: firsts.setdefault(sid, time.monotonic())
+
+        console = ConsoleLink(branch.url, "cso-01", branch.tokens[("cso", "cso-01")],
+                              lambda send: MediaEngine("console", send, LocalMedia(), on_event=on_event))
+        await console.start()
+        doc = SyntheticDocumentCamera(video_size=(320, 180))
+        media = LocalMedia(SyntheticFaceCamera(640, 480, 30), ToneMicrophone(), doc, doc.capture_still)
+        booth = BoothLink(branch.url, "booth-01", branch.tokens[("booth", "booth-01")], media)
+        await booth.start()
+        from signaling import protocol as p
+        for _ in range(n):
+            sid = await booth.announce()
+            while sid not in firsts:
+                await asyncio.sleep(0.005)
+            out.append(firsts[sid] - console.accepted_at[sid])
+            await console.client.request(p.End(session_id=sid, outcome="completed"))
+            while sid in booth.engine.sessions or sid in console.engine.sessions:
+                await asyncio.sleep(0.01)
+        await booth.close()
+        await console.close()
+    return out
+
+
+def cpu_now() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+async def branch_run(policy: QualityPolicy, seconds: float, focus_switches: int, stills: bool, workdir: Path):
+    workdir = Path(tempfile.mkdtemp(dir=workdir))
+    branch = HeadlessBranch(6, "640x480@30", "1280x720@15", policy=policy, cso_camera=(320, 240, 15),
+                            workdir=workdir)
+    result = {}
+    try:
+        await branch.start()
+        await branch.wait_sessions(6, 90)
+        engine = branch.engine
+        ids = sorted(engine.sessions)
+        engine.set_focus(ids[0])
+        await asyncio.sleep(3)  # warm up
+        for f in branch.figures.values():
+            f.latencies_ms.clear()
+            f.gaps = 0
+            f.last_frame_number = None
+        c0, t0 = cpu_now(), time.monotonic()
+        await asyncio.sleep(seconds)
+        result["cpu"] = (cpu_now() - c0) / (time.monotonic() - t0)
+        fig = branch.figures[ids[0]]
+        result["lat"] = list(fig.latencies_ms)
+        result["lost"] = fig.gaps
+        result["frames"] = len(fig.latencies_ms)
+        stats = await engine.stats()
+        result["fps"] = {s: stats[s].fps.get("face", 0) for s in ids}
+        for f in branch.figures.values():
+            f.record = False
+        switches = []
+        for i in range(focus_switches):
+            target = ids[(i + 1) % len(ids)]
+            sink = engine.sessions[target].sinks["face"]
+            full = policy.focused_face
+            t = time.monotonic()
+            engine.set_focus(target)
+            while sink.counter.last_size is None or sink.counter.last_size[0] < min(full.width, 640):
+                await asyncio.sleep(0.002)
+                if time.monotonic() - t > 5:
+                    break
+            switches.append(time.monotonic() - t)
+            await asyncio.sleep(1.0)
+        result["switch"] = switches
+        if stills:
+            got = []
+            for sid in ids:
+                engine.request_still(sid, "id_card")
+            while sum(f.stills for f in branch.figures.values()) < len(ids):
+                await asyncio.sleep(0.05)
+            got = [s for f in branch.figures.values() for s in f.still_seconds]
+            result["stills"] = got
+    finally:
+        await branch.stop()
+    return result
+
+
+def fmt(values: list[float], scale: float = 1000.0) -> str:
+    return f"{_pct(values, .5) * scale:.0f} / {_pct(values, .95) * scale:.0f}"
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    work = Path(tempfile.mkdtemp(prefix="lapak-bench-"))
+    print(f"lapak media benchmark  ({os.cpu_count()} cores)")
+    print(f"  {'figure':52} {'lapak':>18} {'baseline':>18} {'ratio':>8}")
+    n = 20
+    bare = [(await bare_call(640, 480, 30))[0] for _ in range(n)]
+    ours = await lapak_setups(n, work)
+    row(f"call setup ms p50 / p95 (n={n})", fmt(ours), fmt(bare),
+        f"{_pct(ours, .95) / _pct(bare, .95):.2f}x")
+    _, bare_lat = await bare_call(640, 480, 30, seconds=8)
+    tiles = await branch_run(QualityPolicy(), 10, 5, True, work)
+    naive_face = TrackQuality(width=640, height=480, fps=30)
+    naive = await branch_run(QualityPolicy(focused_face=naive_face, grid_face=naive_face), 10, 0, False, work)
+    lat = tiles["lat"]
+    row("glass-to-glass ms p50 / p95 (focused, 30 fps, 6 live)", f"{_pct(lat, .5):.0f} / {_pct(lat, .95):.0f}",
+        f"{_pct(bare_lat, .5):.0f} / {_pct(bare_lat, .95):.0f}", f"{_pct(lat, .95) / _pct(bare_lat, .95):.2f}x")
+    row("  frames decoded / lost (focused booth, 10 s)", f"{tiles['frames']} / {tiles['lost']}")
+    row("  naive: g2g ms p95, frames lost (booth 1)", f"{_pct(naive['lat'], .95):.0f}, {naive['lost']}")
+    row("console CPU cores (per-tile vs naive 6x640x480@30)", f"{tiles['cpu']:.2f}", f"{naive['cpu']:.2f}",
+        f"{tiles['cpu'] / naive['cpu']:.2f}x")
+    row("  face fps per tile (per-tile)", " ".join(f"{v:.0f}" for v in tiles["fps"].values()))
+    row("  face fps per tile (naive)", " ".join(f"{v:.0f}" for v in naive["fps"].values()))
+    row("focus switch -> full-size frame ms p50 / max", f"{_pct(tiles['switch'], .5) * 1000:.0f} / "
+        f"{max(tiles['switch']) * 1000:.0f}")
+    row("1920x1080 PNG still request -> verified ms p50 / max", f"{_pct(tiles['stills'], .5) * 1000:.0f} / "
+        f"{max(tiles['stills']) * 1000:.0f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
