@@ -10,10 +10,11 @@ A config problem (missing file, bad TOML, wrong key or type under [devices]) exi
 from __future__ import annotations
 
 import argparse
+import sys
 import logging
 
 from hardware import probe
-from hardware.settings import (CAMERA_ROLES, ROLES, SERIAL_ROLES, ButtonSettings, CameraSettings,
+from hardware.settings import (ROLES, SERIAL_ROLES, ButtonSettings, CameraSettings,
                                DevicesSettings, LightSettings, PrinterSettings)
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def _load(path: str | None) -> DevicesSettings | None:
     try:
         return probe.load_devices(path)
     except probe.ConfigError as exc:
-        print(f"config error:\n{exc}")
+        print(f"lapak: {exc}", file=sys.stderr)
         return None
 
 

@@ -10,18 +10,15 @@ import logging
 import os
 import sys
 import time
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Union, get_args
 
 import cv2
 import numpy as np
-from pydantic import BaseModel, ValidationError
 from serial.tools import list_ports
 
-from hardware.settings import CAMERA_ROLES, CameraSettings, DevicesSettings, SerialSettings
+from lapak import config
+from hardware.settings import CameraSettings, DevicesSettings, SerialSettings
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +26,7 @@ COMMON_RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 """Resolutions tried on each camera found."""
 
 
-class ConfigError(Exception):
-    """The booth config file is missing, not TOML, or its [devices] table is invalid."""
+ConfigError = config.ConfigError  # re-exported: the one config error of lapak
 
 
 @dataclass(frozen=True)
@@ -103,62 +99,16 @@ class TestResult:
 # --- config ------------------------------------------------------------------------------------
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Return the keys allowed in the table at `loc` inside [devices]."""
-    model: Any = DevicesSettings
-    for part in loc:
-        fields = getattr(model, "model_fields", {})
-        if part not in fields:
-            break
-        ann = fields[part].annotation
-        candidates = [a for a in (get_args(ann) or (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if not candidates:
-            break
-        model = candidates[0]
-    return list(getattr(model, "model_fields", {}))
-
-
-def devices_from_table(table: Any, source: str = "config") -> DevicesSettings:
-    """Validate a [devices] table; raises ConfigError with one line per problem.
-
-    Args:
-        table: The parsed [devices] table (a dict).
-        source: Name of the file it came from, for messages.
-    """
-    try:
-        return DevicesSettings.model_validate(table)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            key = "devices." + ".".join(str(p) for p in loc)
-            if err["type"] == "extra_forbidden":
-                allowed = ", ".join(_allowed_keys(loc[:-1]))
-                lines.append(f"{source}: {key}: unknown key; expected one of: {allowed}")
-            elif err["type"] == "missing":
-                lines.append(f"{source}: {key}: missing; it is required")
-            else:
-                lines.append(f"{source}: {key} = {err.get('input')!r}: {err['msg']}")
-        raise ConfigError("\n".join(lines)) from None
-
-
 def load_devices(path: str | os.PathLike[str]) -> DevicesSettings:
-    """Read a booth TOML file and validate its [devices] table.
+    """Read and validate a whole booth config file; returns its [devices] table.
 
     Args:
         path: The booth config file.
+
+    Raises:
+        ConfigError: naming the file, each wrong key and what was expected.
     """
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-    table = data.get("devices", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{p}: devices must be a table ([devices]), got {type(table).__name__}")
-    return devices_from_table(table, str(p))
+    return config.load(config.BoothConfig, path).devices
 
 
 # --- probing -----------------------------------------------------------------------------------
@@ -343,7 +293,7 @@ def _test_synthetic_camera(role: str, settings: CameraSettings, seconds: float) 
         return TestResult(role, False, f"{role} (synthetic): synthetic source unavailable: {exc}")
     cam = SyntheticFaceCamera(settings.width, settings.height, settings.fps)
     frames, start, period = 0, time.monotonic(), 1.0 / settings.fps
-    while (now := time.monotonic()) - start < seconds:
+    while time.monotonic() - start < seconds:
         image = cam.render(frames, int(time.time() * 1e6))
         if not isinstance(image, np.ndarray) or image.size == 0:
             return TestResult(role, False, f"{role} (synthetic): rendered no frame")

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hardware.settings import DevicesSettings
 
 DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Token = Annotated[str, Field(min_length=8, max_length=256)]
@@ -129,17 +131,7 @@ class BoothConfig(_Section):
     booth: BoothSection
     server: ServerLink = ServerLink()
     ice: IceSection = IceSection()
-    devices: dict[str, Any] = {}
-
-    @model_validator(mode="after")
-    def _devices(self) -> "BoothConfig":
-        try:
-            from hardware.settings import DevicesSettings
-        except ImportError:  # the hardware layer is optional for the server
-            return self
-        if not isinstance(self.devices, DevicesSettings):
-            object.__setattr__(self, "devices", DevicesSettings.model_validate(self.devices))
-        return self
+    devices: DevicesSettings = DevicesSettings()
 
 
 class ConsoleSection(_Section):
@@ -161,12 +153,30 @@ class ConsoleConfig(_Section):
 M = TypeVar("M", bound=BaseModel)
 
 
-def _expected(err: dict) -> str:
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys allowed in the table that holds ``loc`` (walking nested models and lists)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        nested = [a for a in (get_args(field.annotation) or (field.annotation,))
+                  for a in (get_args(a) or (a,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            return []
+        current = nested[0]
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _expected(model: type[BaseModel], err: dict) -> str:
     kind = err["type"]
     if kind == "missing":
         return "is required but missing"
     if kind == "extra_forbidden":
-        return "is not a known key"
+        known = _known_keys(model, tuple(err["loc"]))
+        return "is not a known key" + (f"; expected one of: {', '.join(known)}" if known else "")
     got = err.get("input")
     shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
     return f"{err['msg'].lower()} (got {shown})"
@@ -189,7 +199,7 @@ def parse(model: type[M], data: dict[str, Any], path: Path | str = "<config>") -
         problems = []
         for err in exc.errors():
             key = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            problems.append(f"key '{key}' {_expected(err)}")
+            problems.append(f"key '{key}' {_expected(model, err)}")
         raise ConfigError(path, problems) from None
 
 

@@ -24,6 +24,7 @@ def write_config(tmp_path: Path, button: str, light: str, printer: str, extra: s
     path.write_text(f"""
 [booth]
 id = "booth-01"
+token = "booth-01-token"
 
 [devices.camera]
 source = "synthetic"
@@ -158,23 +159,28 @@ def test_check_lists_each_problem_by_role_and_port(tmp_path, sims, capsys):
 def test_config_errors_name_file_key_and_expectation(tmp_path, sims, capsys):
     config = write_config(tmp_path, *(s.port for s in sims), extra="paper = 80\n")
     assert main(["hw", "check", "--config", config]) == 2
-    out = capsys.readouterr().out
-    assert f"{config}: devices.printer.paper: unknown key; expected one of:" in out
-    assert "status_check" in out
-    Path(config).write_text('[devices.light]\nport = "/dev/x"\nbaudrate = "fast"\n')
+    err = capsys.readouterr().err
+    assert f"{config}: key 'devices.printer.paper' is not a known key; expected one of:" in err
+    assert "status_check" in err
+    Path(config).write_text('[booth]\nid = "b1"\ntoken = "12345678"\n[devices.light]\nport = "/dev/x"\nbaudrate = "fast"\n')
     assert main(["hw", "probe", "--config", config]) == 2
-    assert "devices.light.baudrate = 'fast'" in capsys.readouterr().out
-    Path(config).write_text('[devices.light]\nbaudrate = 9600\n')
+    assert "key 'devices.light.baudrate'" in (err := capsys.readouterr().err) and "'fast'" in err
+    Path(config).write_text('[booth]\nid = "b1"\ntoken = "12345678"\n[devices.light]\nbaudrate = 9600\n')
     assert main(["hw", "test", "light", "--config", config]) == 2
-    assert "devices.light.port: missing" in capsys.readouterr().out
+    assert "key 'devices.light.port' is required but missing" in capsys.readouterr().err
+    Path(config).write_text('[devices.light]\nport = "/dev/x"\n')
+    assert main(["hw", "check", "--config", config]) == 2
+    assert "key 'booth' is required but missing" in capsys.readouterr().err
     assert main(["hw", "check", "--config", str(tmp_path / "none.toml")]) == 2
-    assert "none.toml: no such file" in capsys.readouterr().out
+    assert "none.toml: config file not found" in capsys.readouterr().err
     Path(config).write_text("[devices\n")
     assert main(["hw", "check", "--config", config]) == 2
-    assert "not valid TOML" in capsys.readouterr().out
+    assert "not valid TOML" in capsys.readouterr().err
 
 
 def test_settings_reject_unknown_roles():
-    with pytest.raises(probe.ConfigError, match="devices.scanner: unknown key; expected one of: camera"):
-        probe.devices_from_table({"scanner": {}}, "booth.toml")
+    from lapak.config import BoothConfig, parse
+
+    with pytest.raises(probe.ConfigError, match="'devices.scanner' is not a known key; expected one of: button, camera"):
+        parse(BoothConfig, {"booth": {"id": "b1", "token": "12345678"}, "devices": {"scanner": {}}}, "booth.toml")
     assert DevicesSettings().configured() == {}
