@@ -88,11 +88,15 @@ class QualityRequest(_Message):
     Args:
         face: face camera quality.
         document: document camera quality, or None to pause the document track.
+        audio: whether the booth sends its microphone. The CSO hears only the focused booth,
+            so grid booths pause their microphone at the source and the console decodes one
+            audio stream instead of six.
     """
 
     type: Literal["quality"] = "quality"
     face: TrackQuality
     document: TrackQuality | None = None
+    audio: bool = True
 
 
 class DocumentRequest(_Message):

@@ -9,7 +9,14 @@ Payloads: ``{"kind": "offer"|"answer", "sdp": str}`` and ``{"kind": "bye"}``.
   re-offers on a new peer connection (``auto_recover``).
 * Console engine: an offer creates (or replaces) the session and is answered. The console
   sets the focus (:meth:`set_focus`), which sends each booth its quality request and gives
-  the CSO's camera and microphone to the focused booth only.
+  the CSO's camera and microphone to the focused booth only. Only the focused booth sends
+  its microphone and document camera (960x540@10, for positioning: documents are judged on
+  lossless stills); grid booths send a 320-pixel-wide face at 10 fps (see
+  :mod:`media.quality`). So the console decodes one audio stream, one full face, one small
+  document view and five small faces.
+* Stills: one transfer at a time across sessions; a transfer that makes no progress for
+  ``MediaConfig.still_timeout`` is reported (``StillRejected`` reason "timeout") and
+  re-requested, up to ``still_max_attempts`` attempts.
 """
 from __future__ import annotations
 

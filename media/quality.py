@@ -1,9 +1,19 @@
 """Per-tile quality policy (pure): which quality each booth sends, given the console's focus.
 
 Like a CCTV multiview with sub-streams: the focused booth sends its face camera at full
-quality and its document camera; the others send a small, slow face stream and pause the
-document camera. Also the two pure helpers the booth's adaptive track uses:
-:func:`fit_size` and :class:`RateGate`.
+quality, its document camera and its microphone; the others send a small, slow face stream
+and pause the document camera and the microphone. Product decisions that keep the console's
+decoding work small (it holds six calls on a modest PC):
+
+* the CSO hears only the focused booth, so only the focused booth sends audio
+  (``QualityRequest.audio``); the console decodes one audio stream, not six;
+* the live document view is for positioning the document only -- the CSO judges documents
+  on lossless stills (:mod:`media.stills`) -- so the focused document track is 960x540 at
+  10 fps, not 1280x720 at 15;
+* grid tiles are 320 pixels wide at 10 fps (320x180 from 16:9 cameras, 320x240 from 4:3).
+
+Also the two pure helpers the booth's adaptive track uses: :func:`fit_size` and
+:class:`RateGate`.
 """
 from __future__ import annotations
 
@@ -17,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 FULL_FACE = TrackQuality(width=1280, height=720, fps=30)
 GRID_FACE = TrackQuality(width=320, height=180, fps=10)
-FULL_DOCUMENT = TrackQuality(width=1280, height=720, fps=15)
+FULL_DOCUMENT = TrackQuality(width=960, height=540, fps=10)
 
 
 @dataclass(frozen=True)
@@ -29,12 +39,16 @@ class QualityPolicy:
         grid_face: face quality for every other booth.
         focused_document: document quality for the focused booth.
         grid_document: document quality for the others; None pauses their document track.
+        focused_audio: whether the focused booth sends its microphone.
+        grid_audio: whether the other booths send theirs (the CSO hears only the focus).
     """
 
     focused_face: TrackQuality = FULL_FACE
     grid_face: TrackQuality = GRID_FACE
     focused_document: TrackQuality | None = FULL_DOCUMENT
     grid_document: TrackQuality | None = None
+    focused_audio: bool = True
+    grid_audio: bool = False
 
     def request_for(self, focused: bool) -> QualityRequest:
         """The request for one booth.
@@ -43,8 +57,9 @@ class QualityPolicy:
             focused: whether the booth's tile has focus.
         """
         if focused:
-            return QualityRequest(face=self.focused_face, document=self.focused_document)
-        return QualityRequest(face=self.grid_face, document=self.grid_document)
+            return QualityRequest(face=self.focused_face, document=self.focused_document,
+                                  audio=self.focused_audio)
+        return QualityRequest(face=self.grid_face, document=self.grid_document, audio=self.grid_audio)
 
     def requests(self, session_ids: Iterable[str], focus: str | None) -> dict[str, QualityRequest]:
         """Requests for every session.
@@ -59,8 +74,9 @@ class QualityPolicy:
 def fit_size(want_w: int, want_h: int, src_w: int, src_h: int) -> tuple[int, int]:
     """Output size for a requested size: never upscale, keep even dimensions for yuv420p.
 
-    The requested box is scaled down so neither side exceeds the source; the aspect ratio of
-    the request is kept (the tile's aspect), as a viewer would crop-scale anyway.
+    The requested width is the tile width; the height follows the camera's aspect ratio
+    (nothing is stretched; a 4:3 camera asked for 320x180 gives 320x240 and the tile
+    letterboxes). The width is capped at the source width, so nothing is upscaled.
 
     Args:
         want_w: requested width.
@@ -68,10 +84,9 @@ def fit_size(want_w: int, want_h: int, src_w: int, src_h: int) -> tuple[int, int
         src_w: source width.
         src_h: source height.
     """
-    scale = min(1.0, src_w / want_w, src_h / want_h)
-    w = max(2, int(want_w * scale) // 2 * 2)
-    h = max(2, int(want_h * scale) // 2 * 2)
-    return w, h
+    w = min(want_w, src_w)
+    h = w * src_h / src_w
+    return max(2, int(w) // 2 * 2), max(2, int(round(h)) // 2 * 2)
 
 
 class RateGate:

@@ -15,6 +15,17 @@ Negotiation (no trickle ICE; aiortc puts every candidate in the SDP):
 
 Control messages, heartbeat and still transfer run over the data channel (see
 :mod:`media.control` and :mod:`media.stills`).
+
+Quality (booth): the console's :class:`media.control.QualityRequest` sets the face and
+document tracks and whether the microphone is sent at all. The CSO hears only the focused
+booth, so the other booths pause their microphone at the source (a drained
+:class:`media.tracks.GatedTrack`: no RTP, nothing for the console to decode). A booth starts
+with its microphone paused until the console's first request.
+
+Stills (console): each attempt of a document request is watched; an attempt with no progress
+(no manifest or chunk) for ``MediaConfig.still_timeout`` seconds counts as failed with reason
+``"timeout"`` (a :class:`StillRejected`), and is requested again up to
+``still_max_attempts`` times in all, then given up.
 """
 from __future__ import annotations
 
@@ -34,7 +45,7 @@ from pydantic import ValidationError
 from media import control as ctl
 from media.stats import SessionStats, StatsSampler
 from media.stills import StillReceiver, StillVerdict, split_still
-from media.tracks import AdaptiveVideoTrack, FrameSink
+from media.tracks import AdaptiveVideoTrack, FrameSink, GatedTrack
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +87,13 @@ class MediaConfig:
             video packet lost that way (and its NACK retransmission) freezes aiortc's video
             jitter buffer for 512 packets.
         still_max_attempts: document requests per still before giving up on bad transfers.
+        still_timeout: console: seconds without progress (no manifest, no chunk) after which
+            a still attempt counts as failed (reason "timeout") and is requested again.
         still_max_size: largest still the console accepts.
         initial_face: face quality a booth sends before the console asks for another.
         initial_document: document quality before the console asks (None: paused).
+        initial_audio: booth: send the microphone before the console asks (default: paused;
+            the CSO hears only the focused booth).
         video_stall_timeout: console: a connected session whose face track delivered no
             frame for this long is renegotiated (the booth re-offers); 0 disables.
         still_chunk_filter: fault injection for tests and benchmarks only:
@@ -93,11 +108,13 @@ class MediaConfig:
     still_low_water: int = 256 * 1024
     still_rate_bps: int = 50_000_000
     still_max_attempts: int = 3
+    still_timeout: float = 10.0
     still_max_size: int = 64 * 1024 * 1024
     initial_face: ctl.TrackQuality | None = field(
         default_factory=lambda: ctl.TrackQuality(width=320, height=180, fps=15)
     )
     initial_document: ctl.TrackQuality | None = None
+    initial_audio: bool = False
     video_stall_timeout: float = 3.0
     still_chunk_filter: Callable[[int, int, bytes], bytes | None] | None = None
 
@@ -195,7 +212,8 @@ class StillRejected:
 
     Args:
         request_id: the document request.
-        reason: the :class:`media.stills.StillFault` value.
+        reason: the :class:`media.stills.StillFault` value, "timeout" (no progress for
+            ``MediaConfig.still_timeout``) or "capture_failed".
         detail: a sentence.
         will_retry: whether the console asked for it again.
     """
@@ -214,6 +232,7 @@ class _PendingStill:
     document: str
     attempt: int
     sent_at: float
+    last_progress: float = 0.0
 
 
 class MediaSession:
@@ -264,11 +283,14 @@ class MediaSession:
         self.document_quality = config.initial_document
         self._face_out: AdaptiveVideoTrack | None = None
         self._doc_out: AdaptiveVideoTrack | None = None
+        self.audio_on = config.initial_audio
+        self._audio_out: GatedTrack | None = None
         self.quality_applied_at: float | None = None
         # stills
         self._still_ids = itertools.count(1)
         self._stills = StillReceiver(config.still_max_size)
         self._pending_stills: dict[str, _PendingStill] = {}
+        self._still_watch: asyncio.Task | None = None
         self.connected_at: float | None = None
         self.offered_at: float | None = None
 
@@ -340,10 +362,10 @@ class MediaSession:
             self._heartbeat = None
         for sink in self.sinks.values():
             sink.detach()
-        for out in (self._face_out, self._doc_out):
+        for out in (self._face_out, self._doc_out, self._audio_out):
             if out is not None:
                 out.stop()
-        self._face_out = self._doc_out = None
+        self._face_out = self._doc_out = self._audio_out = None
         self._channel = None
         self._outbox.clear()
         for v in self._stills.abandon_all("peer connection replaced"):
@@ -362,7 +384,8 @@ class MediaSession:
         self._doc_out = AdaptiveVideoTrack(m.document, self.document_quality) if m.document else None
         pc.addTransceiver(self._face_out or "video", direction="sendrecv")
         pc.addTransceiver(self._doc_out or "video", direction="sendonly")
-        pc.addTransceiver(m.audio or "audio", direction="sendrecv")
+        self._audio_out = GatedTrack(m.audio, self.audio_on, drain=True, owns_source=False) if m.audio else None
+        pc.addTransceiver(self._audio_out or "audio", direction="sendrecv")
         self._use_channel(pc.createDataChannel("control", ordered=True))
         await pc.setLocalDescription(await pc.createOffer())
         if pc is not self.pc:
@@ -480,6 +503,9 @@ class MediaSession:
         if isinstance(data, bytes):
             progress = self._stills.chunk(data)
             if progress is not None:
+                pending = self._pending_stills.get(progress.request_id)
+                if pending is not None:
+                    pending.last_progress = self._last_heard
                 self._emit(StillProgressed(progress.request_id, progress.received_bytes, progress.size))
             return
         try:
@@ -496,6 +522,9 @@ class MediaSession:
         elif isinstance(msg, ctl.DocumentRequest) and self.role is Role.BOOTH:
             self._spawn(self._send_still(msg))
         elif isinstance(msg, ctl.StillBegin):
+            pending = self._pending_stills.get(msg.request_id)
+            if pending is not None:
+                pending.last_progress = self._last_heard
             superseded = self._stills.begin(msg)
             if superseded is not None:
                 self._judge(superseded)
@@ -524,6 +553,9 @@ class MediaSession:
             self._face_out.set_quality(request.face)
         if self._doc_out is not None:
             self._doc_out.set_quality(request.document)
+        self.audio_on = request.audio
+        if self._audio_out is not None:
+            self._audio_out.set_open(request.audio)
         self.quality_applied_at = time.monotonic()
         self._emit(ControlReceived(request))
 
@@ -582,7 +614,25 @@ class MediaSession:
         request_id = request_id or uuid.uuid4().hex[:12]
         self._pending_stills[request_id] = _PendingStill(document, 1, time.monotonic())
         self.send(ctl.DocumentRequest(request_id=request_id, document=document))
+        if self._still_watch is None and self.config.still_timeout > 0:
+            self._still_watch = self._spawn(self._watch_stills())
         return request_id
+
+    async def _watch_stills(self) -> None:
+        timeout = self.config.still_timeout
+        try:
+            while self._pending_stills:
+                await asyncio.sleep(min(0.25, timeout / 4))
+                now = time.monotonic()
+                for rid, pending in list(self._pending_stills.items()):
+                    if now - max(pending.sent_at, pending.last_progress) > timeout:
+                        for _ in self._stills.abandon_request(rid, "timed out"):
+                            logger.info("session %s: still %s transfer abandoned", self.session_id, rid)
+                        logger.warning("session %s: still %s attempt %d: no progress for %.1f s",
+                                       self.session_id, rid, pending.attempt, timeout)
+                        self._still_failed(rid, "timeout", f"no progress for {timeout:.1f} s")
+        finally:
+            self._still_watch = None
 
     def _judge(self, verdict: StillVerdict) -> None:
         m = verdict.manifest
@@ -610,6 +660,7 @@ class MediaSession:
         if retry:
             pending.attempt += 1
             pending.sent_at = time.monotonic()
+            pending.last_progress = 0.0
             self.send(ctl.DocumentRequest(request_id=request_id, document=pending.document,
                                           attempt=pending.attempt))
         else:

@@ -327,6 +327,17 @@ class StillReceiver:
         self._open.clear()
         return verdicts
 
+    def abandon_request(self, request_id: str, detail: str = "") -> list[StillVerdict]:
+        """Fail the open transfers answering one request (it timed out); later chunks of them
+        count as stray.
+
+        Args:
+            request_id: the document request.
+            detail: why.
+        """
+        ids = [k for k, a in self._open.items() if a.manifest.request_id == request_id]
+        return [self._open.pop(k).abandon(detail) for k in ids]
+
     @property
     def open_transfers(self) -> int:
         """Number of transfers begun and not ended."""

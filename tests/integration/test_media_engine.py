@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 
 import pytest
 
@@ -71,7 +72,8 @@ class Events:
 
 
 def booth_media(seed=0, face=(320, 240), doc_video=(320, 180)):
-    doc = SyntheticDocumentCamera("id_card", still_size=(1920, 1080), video_size=doc_video, fps=10, seed=seed)
+    doc = SyntheticDocumentCamera("id_card", still_size=(1920, 1080), video_size=doc_video, fps=10, seed=seed,
+                                  still_compression=1)  # fast to encode: tests stay frugal
     return LocalMedia(
         face=SyntheticFaceCamera(*face, fps=15, seed=seed),
         document=doc,
@@ -117,12 +119,13 @@ async def test_call_carries_stamped_face_frames_both_ways(rig):
     session = pipe.console.sessions["s1"]
     await wait_until(lambda: session.sinks["face"].counter.total >= 5)
     assert read_stamp(session.sinks["face"].latest) is not None
-    assert session.sinks["audio"].counter.total > 0
     assert [k for _, _, k in pipe.log] == ["offer", "answer"]
-    # the CSO camera goes only to the focused booth
+    # the CSO camera goes only to the focused booth, and only the focused booth sends audio
     assert booth.sessions["s1"].sinks["face"].counter.total == 0
+    assert session.sinks["audio"].counter.total == 0
     pipe.console.set_focus("s1")
     await wait_until(lambda: booth.sessions["s1"].sinks["face"].counter.total >= 3)
+    await wait_until(lambda: session.sinks["audio"].counter.total > 0)
     stats = (await pipe.console.stats())["s1"]
     assert stats.state == "connected" and stats.fps["face"] > 0 and stats.rtt_ms is not None
 
@@ -217,3 +220,54 @@ async def test_console_notices_vanished_booth(rig):
     booth.auto_recover = False
     await booth.sessions["s1"].pc.close()
     await events.wait_for(lambda s, e: getattr(e, "state", None) is SessionState.LOST)
+
+
+async def test_only_the_focused_booth_sends_audio(rig):
+    pipe, events, _, add_booth = rig
+    await add_booth("a")
+    await add_booth("b")
+    sa, sb = (pipe.console.sessions[k].sinks["audio"] for k in ("a", "b"))
+    pipe.console.set_focus("a")
+    await wait_until(lambda: sa.counter.total > 10)
+    assert sb.counter.total == 0  # paused at the booth: nothing to decode
+    pipe.console.set_focus("b")
+    await wait_until(lambda: sb.counter.total > 10)
+    n = sa.counter.total
+    await asyncio.sleep(0.3)
+    assert sa.counter.total <= n + 2  # a's microphone paused (a frame in flight may land)
+    # the resumed microphone sends fresh audio, not a burst of what was missed
+    assert sb.counter.rate(time.monotonic()) < 70
+
+
+class _HangingCapture:
+    """A document camera whose capture hangs for the first ``hangs`` requests."""
+
+    def __init__(self, doc, hangs):
+        self.doc, self.hangs, self.calls = doc, hangs, 0
+
+    async def __call__(self):
+        self.calls += 1
+        if self.calls <= self.hangs:
+            await asyncio.Event().wait()  # never returns
+        return await self.doc.capture_still()
+
+
+@pytest.mark.parametrize("hangs,attempts", [(1, 3), (5, 2)])
+async def test_still_that_never_completes_times_out(rig, hangs, attempts):
+    pipe, events, _, add_booth = rig
+    pipe.console.config = MediaConfig(still_timeout=0.6, still_max_attempts=attempts)
+    booth, doc = await add_booth("s1")
+    await doc.capture_still()  # encoded before the request, as on a booth
+    capture = _HangingCapture(doc, hangs)
+    booth.media.capture_still = capture
+    await events.wait_for(lambda s, e: getattr(e, "state", None) is SessionState.CONNECTED)
+    rid = pipe.console.request_still("s1")
+    _, rejected = await events.wait_for(lambda s, e: isinstance(e, StillRejected))
+    assert rejected.request_id == rid and rejected.reason == "timeout" and rejected.will_retry
+    if hangs < attempts:
+        _, got = await events.wait_for(lambda s, e: isinstance(e, StillReceived))
+        assert got.attempt == 2 and got.data == (await doc.capture_still()).data
+    else:  # every attempt hangs: give up after the last one, and the queue moves on
+        _, last = await events.wait_for(lambda s, e: isinstance(e, StillRejected) and not e.will_retry)
+        assert last.reason == "timeout" and capture.calls == attempts
+        assert pipe.console._still_active is None

@@ -13,6 +13,12 @@ def test_focused_booth_gets_full_quality_others_grid():
     assert reqs["c"] == reqs["a"]
 
 
+def test_only_the_focused_booth_sends_audio():
+    reqs = QualityPolicy().requests(["a", "b"], "a")
+    assert reqs["a"].audio is True and reqs["b"].audio is False
+    assert parse_control(dump_control(reqs["b"])) == reqs["b"]
+
+
 def test_no_focus_means_all_grid():
     assert all(r.face == GRID_FACE for r in QualityPolicy().requests(["a", "b"], None).values())
 
@@ -21,9 +27,10 @@ def test_no_focus_means_all_grid():
     "want,src,out",
     [
         ((1280, 720), (1920, 1080), (1280, 720)),
-        ((1280, 720), (640, 480), (640, 360)),
-        ((320, 180), (640, 480), (320, 180)),
-        ((1280, 720), (320, 240), (320, 180)),
+        ((1280, 720), (640, 480), (640, 480)),  # height follows the camera's aspect
+        ((320, 180), (640, 480), (320, 240)),  # 4:3 grid tile
+        ((1280, 720), (320, 240), (320, 240)),
+        ((960, 540), (1280, 720), (960, 540)),
         ((321, 181), (1920, 1080), (320, 180)),
     ],
 )
