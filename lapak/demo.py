@@ -1,9 +1,11 @@
 """``lapak demo``: a headless branch on this machine.
 
-Starts the signaling server, six simulated booths (each its own OS process running
-``python -m media.simbooth``) and a console media engine that accepts them all, requests a
-document still from each, rotates focus and prints live figures until Ctrl-C or
-``--duration``. Children are terminated on exit, on SIGTERM, and (Linux) if this process dies.
+Starts the signaling server (its own OS process, ``python -m lapak signaling``), six simulated
+booths (each its own OS process running ``python -m media.simbooth``) and a console media
+engine in this process that accepts them all, requests a document still from each, rotates
+focus and prints live figures until Ctrl-C or ``--duration``. The CPU figure is this process
+only: the console. Children are terminated on exit, on SIGTERM, and (Linux) if this process
+dies.
 """
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
+import json
 import logging
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -35,6 +39,27 @@ logger = logging.getLogger(__name__)
 def _die_with_parent() -> None:  # runs in the child before exec
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return json.dumps(str(v))  # a JSON string is a valid TOML basic string
+
+
+def config_toml(data: dict) -> str:
+    """A server config (``ServerConfig.model_dump(mode="json")``) as TOML: scalars, tables,
+    arrays of tables."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list))]
+    for k, v in data.items():
+        if isinstance(v, dict):
+            lines += ["", f"[{k}]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items()]
+        elif isinstance(v, list):
+            for item in v:
+                lines += ["", f"[[{k}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items()]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -87,7 +112,8 @@ class HeadlessBranch:
         self.workdir = Path(self._tmp.name) if self._tmp else workdir
         self.procs: list[subprocess.Popen] = []
         self.figures: dict[str, BoothFigures] = {}
-        self.server = None
+        self.server: subprocess.Popen | None = None
+        self.url: str | None = None
         self.console: ConsoleLink | None = None
 
     @property
@@ -121,15 +147,32 @@ class HeadlessBranch:
                 fig.gaps += stamp.frame_number - fig.last_frame_number - 1
         fig.last_frame_number = stamp.frame_number
 
+    async def _start_server(self, config) -> str:
+        """Run ``lapak signaling`` in its own process; returns its URL."""
+        toml = self.workdir / "server.toml"
+        toml.write_text(config_toml(config.model_dump(mode="json")))
+        log_path = self.workdir / "signaling.log"
+        with open(log_path, "wb") as log:
+            self.server = subprocess.Popen(
+                [sys.executable, "-m", "lapak", "signaling", "--config", str(toml), "--port", "0"],
+                stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            m = re.search(r"listening on (\S+)", log_path.read_text(errors="replace"))
+            if m:
+                return m.group(1)
+            if self.server.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"signaling server did not start: {log_path.read_text(errors='replace')[-500:]}")
+
     async def start(self) -> None:
-        """Start the server, the console and the booth processes."""
-        from signaling.server import SignalingServer
+        """Start the server process, the console and the booth processes."""
         from signaling.testing import branch_config, tokens_of
 
         config = branch_config(self.workdir / "branch.sqlite", booths=self.n_booths, csos=1,
-                               capacity=max(self.n_booths, 1))
-        self.server = SignalingServer(config)
-        await self.server.start()
+                               capacity=min(6, max(self.n_booths, 4)))
+        self.url = await self._start_server(config)
         tokens = tokens_of(config)
         cso_media = LocalMedia()
         if self.cso_camera:
@@ -138,14 +181,14 @@ class HeadlessBranch:
         cso_q = TrackQuality(width=self.cso_camera[0], height=self.cso_camera[1], fps=self.cso_camera[2]) \
             if self.cso_camera else None
         self.console = ConsoleLink(
-            self.server.url, "cso-01", tokens[("cso", "cso-01")],
+            self.url, "cso-01", tokens[("cso", "cso-01")],
             lambda send: MediaEngine("console", send, cso_media, MediaConfig(), on_event=self._on_event,
                                      policy=self.policy, cso_quality=cso_q),
         )
         await self.console.start()
         for i in range(1, self.n_booths + 1):
             dev = f"booth-{i:02d}"
-            cmd = [sys.executable, "-m", "media.simbooth", "--url", self.server.url, "--device-id", dev,
+            cmd = [sys.executable, "-m", "media.simbooth", "--url", self.url, "--device-id", dev,
                    "--token", tokens[("booth", dev)], "--face", self.face, "--doc-video", self.doc_video,
                    "--seed", str(i), "--document", "id_card" if i % 2 else "claim_form"]
             self.procs.append(subprocess.Popen(cmd, preexec_fn=_die_with_parent))
@@ -163,21 +206,27 @@ class HeadlessBranch:
         await asyncio.wait_for(ready(), timeout)
 
     async def stop(self) -> None:
-        """Stop the console and server, terminate every booth process."""
-        for p in self.procs:
+        """Stop the console, terminate every booth process and the server."""
+        async def reap(procs: list[subprocess.Popen]) -> None:
+            deadline = time.monotonic() + 5
+            for p in procs:
+                try:
+                    await asyncio.to_thread(p.wait, max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+
+        for p in self.procs:  # booths first, while the server still relays their goodbyes
             if p.poll() is None:
                 p.terminate()
+        await reap(self.procs)
         if self.console is not None:
-            await self.console.close()
+            with contextlib.suppress(Exception):
+                await self.console.close()
         if self.server is not None:
-            await self.server.stop()
-        deadline = time.monotonic() + 5
-        for p in self.procs:
-            try:
-                await asyncio.to_thread(p.wait, max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            if self.server.poll() is None:
+                self.server.terminate()
+            await reap([self.server])
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -199,7 +248,7 @@ async def _demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         await branch.start()
-        print(f"signaling on {branch.server.url}; {args.booths} booth processes starting", flush=True)
+        print(f"signaling on {branch.url}; {args.booths} booth processes starting", flush=True)
         focus_i = 0
         next_focus = time.monotonic()
         while not stop.is_set():

@@ -43,6 +43,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from pydantic import ValidationError
 
 from media import control as ctl
+from media.jitter import use_marker_jitter_buffer
 from media.stats import SessionStats, StatsSampler
 from media.stills import StillReceiver, StillVerdict, split_still
 from media.tracks import AdaptiveVideoTrack, FrameSink, GatedTrack
@@ -96,6 +97,9 @@ class MediaConfig:
             the CSO hears only the focused booth).
         video_stall_timeout: console: a connected session whose face track delivered no
             frame for this long is renegotiated (the booth re-offers); 0 disables.
+        marker_jitter_buffer: decode a received video frame as soon as its last (marker)
+            packet arrives, instead of when the next frame starts (aiortc's rule, one frame
+            interval later); see :mod:`media.jitter`.
         still_chunk_filter: fault injection for tests and benchmarks only:
             ``f(still_id, index, frame) -> frame or None (drop)`` applied by the booth.
     """
@@ -116,6 +120,7 @@ class MediaConfig:
     initial_document: ctl.TrackQuality | None = None
     initial_audio: bool = False
     video_stall_timeout: float = 3.0
+    marker_jitter_buffer: bool = True
     still_chunk_filter: Callable[[int, int, bytes], bytes | None] | None = None
 
     def rtc_configuration(self) -> RTCConfiguration:
@@ -339,6 +344,10 @@ class MediaSession:
 
         @pc.on("track")
         def _on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "video" and self.config.marker_jitter_buffer:
+                for t in pc.getTransceivers():
+                    if t.receiver.track is track:
+                        use_marker_jitter_buffer(t.receiver)
             name = self._track_name(pc, track)
             if name is not None:
                 self.sinks[name].attach(track)
