@@ -186,6 +186,8 @@ class Branch:
         self.offline_since: dict[tuple[str, str], float] = {}
         self.last_assigned: dict[str, float] = {}
         self._new_id = new_id
+        self._acks: list[tuple[Peer, Any, str | None]] = []
+        self._last_queue: p.QueueUpdate | None = None
         for s in sessions:
             if s.state is SessionState.ENDED:
                 continue
@@ -318,10 +320,12 @@ class Branch:
         self._acks: list[tuple[Peer, Any, str | None]] = []
         handler = getattr(self, f"_on_{msg.type}")
         handler(fx, peer, msg, now, touched, booking)
-        self._assign(fx, now, touched)
+        if touched:  # relays, checks and decisions change no session: the hot path stays O(1)
+            self._assign(fx, now, touched)
         for args in self._acks:  # acks show the state after assignment
             self._send_ack(fx, *args)
-        self._flush(fx, now, touched)
+        if touched:
+            self._flush(fx, now, touched)
         return fx
 
     def disconnect(self, conn: str, now: float) -> Effects:
@@ -542,9 +546,17 @@ class Branch:
                 if sid in skip.get(conn, ()):
                     continue
                 fx.sends.append(Send(conn, p.SessionUpdate(session=self.info(s))))
-        watchers = [c for (role, _), c in self.by_device.items() if role != "booth"]
+        queue = None
         if fx.saved:
             queue = self._queue_message(now)
+            if queue == self._last_queue:
+                queue = None  # the waiting list did not change: CSOs need not hear it again
+            else:
+                self._last_queue = queue
+        if queue is None and not presence:
+            return
+        watchers = [c for (role, _), c in self.by_device.items() if role != "booth"]
+        if queue is not None:
             fx.sends.extend(Send(c, queue) for c in watchers)
         if presence:
             pres = self._presence_message()
