@@ -17,6 +17,11 @@ Rules in one place:
   to a CSO who transferred it while another CSO is online;
 * grace: a device that drops keeps its sessions for ``Policy.resume_grace`` seconds; after
   that a lost CSO's sessions go back to the queue and a lost booth's session ends.
+
+Cost: a relay is O(1). Presence and queue changes go to every CSO and technician as full lists
+(a branch has about a dozen devices, and a console wants the whole picture); with a thousand
+clients connecting at once that fan-out is quadratic, which the signaling bench shows as a
+slow connect storm, not as relay latency.
 """
 from __future__ import annotations
 
