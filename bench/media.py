@@ -6,9 +6,12 @@ from the same run (shared, noisy machines):
 * call setup: CSO accepts -> first decoded booth frame at the console, through the real
   signaling server, vs a bare two-peer aiortc call (createOffer -> first decoded frame);
 * glass-to-glass latency (stamp capture time -> decode at console) of the focused booth at
-  30 fps with six booth processes live, vs a bare two-peer call at the same size;
-* console CPU (this process: console engine + signaling server) with per-tile quality vs a
-  naive console (all six 640x480@30 at full quality);
+  30 fps with six booth processes live, vs a bare two-peer aiortc call (stock aiortc, in
+  this process, nothing else running) at the focused stream's size and rate;
+* console CPU (this process: the console engine only; the signaling server and the booths
+  run in their own processes) with per-tile quality vs a naive console (all six
+  640x480@30 at full quality), both with the same six 640x480@30 booth cameras; plus, for
+  information, per-tile with 1280x720@30 cameras;
 * focus switch: set_focus -> first full-size frame of the newly focused booth;
 * lossless 1920x1080 still: request -> verified at the console.
 """
@@ -29,7 +32,7 @@ from lapak.demo import HeadlessBranch, _pct
 from media.control import TrackQuality
 from media.engine import MediaEngine
 from media.link import BoothLink, ConsoleLink
-from media.quality import QualityPolicy
+from media.quality import QualityPolicy, fit_size
 from media.session import LocalMedia, MediaConfig, StillReceived
 
 logger = logging.getLogger(__name__)
@@ -118,9 +121,10 @@ def cpu_now() -> float:
     return t.user + t.system
 
 
-async def branch_run(policy: QualityPolicy, seconds: float, focus_switches: int, stills: bool, workdir: Path):
+async def branch_run(policy: QualityPolicy, seconds: float, focus_switches: int, stills: bool, workdir: Path,
+                     face: str = "640x480@30"):
     workdir = Path(tempfile.mkdtemp(dir=workdir))
-    branch = HeadlessBranch(6, "640x480@30", "1280x720@15", policy=policy, cso_camera=(320, 240, 15),
+    branch = HeadlessBranch(6, face, "1280x720@15", policy=policy, cso_camera=(320, 240, 15),
                             workdir=workdir)
     result = {}
     try:
@@ -143,6 +147,9 @@ async def branch_run(policy: QualityPolicy, seconds: float, focus_switches: int,
         result["frames"] = len(fig.latencies_ms)
         stats = await engine.stats()
         result["fps"] = {s: stats[s].fps.get("face", 0) for s in ids}
+        result["size"] = {s: stats[s].frame_size.get("face") for s in ids}
+        result["focus_size"] = result["size"][ids[0]]
+        result["audio"] = sum(1 for s in ids if engine.sessions[s].sinks["audio"].counter.rate(time.monotonic()) > 0)
         for f in branch.figures.values():
             f.record = False
         switches = []
@@ -186,18 +193,38 @@ async def main() -> None:
     ours = await lapak_setups(n, work)
     row(f"call setup ms p50 / p95 (n={n})", fmt(ours), fmt(bare),
         f"{_pct(ours, .95) / _pct(bare, .95):.2f}x")
-    _, bare_lat = await bare_call(640, 480, 30, seconds=8)
-    tiles = await branch_run(QualityPolicy(), 10, 5, True, work)
+    policy = QualityPolicy()
+    tiles = await branch_run(policy, 10, 5, True, work)
     naive_face = TrackQuality(width=640, height=480, fps=30)
-    naive = await branch_run(QualityPolicy(focused_face=naive_face, grid_face=naive_face), 10, 0, False, work)
+    naive_policy = QualityPolicy(focused_face=naive_face, grid_face=naive_face, grid_audio=True)
+    naive = await branch_run(naive_policy, 10, 0, False, work)
+    hd = await branch_run(policy, 10, 0, False, work, face="1280x720@30")
+    # the bare call sends what the focused booth sent: its camera scaled as the policy asks
+    fw, fh = fit_size(policy.focused_face.width, policy.focused_face.height, 640, 480)
+    ffps = min(30.0, policy.focused_face.fps)
+    _, bare_lat = await bare_call(fw, fh, ffps, seconds=8)
     lat = tiles["lat"]
+    fs = tiles["focus_size"]
+    print(f"  (g2g: lapak focused booth stream {fs[0]}x{fs[1]}@30 from a 640x480@30 camera, 6 booths live; "
+          f"bare: stock aiortc two-peer call {fw}x{fh}@{ffps:.0f}, alone)")
     row("glass-to-glass ms p50 / p95 (focused, 30 fps, 6 live)", f"{_pct(lat, .5):.0f} / {_pct(lat, .95):.0f}",
         f"{_pct(bare_lat, .5):.0f} / {_pct(bare_lat, .95):.0f}", f"{_pct(lat, .95) / _pct(bare_lat, .95):.2f}x")
     row("  frames decoded / lost (focused booth, 10 s)", f"{tiles['frames']} / {tiles['lost']}")
     row("  naive: g2g ms p95, frames lost (booth 1)", f"{_pct(naive['lat'], .95):.0f}, {naive['lost']}")
+    print("  (CPU: console process only; six 640x480@30 booth cameras in both runs; per-tile: focused "
+          f"{policy.focused_face.width}x{policy.focused_face.height}@{policy.focused_face.fps:.0f} capped by the "
+          f"camera + doc {policy.focused_document.width}x{policy.focused_document.height}@{policy.focused_document.fps:.0f}"
+          f" + audio, grid {policy.grid_face.width}w@{policy.grid_face.fps:.0f} no audio; naive: all six 640x480@30 + "
+          "audio, doc as per-tile)")
     row("console CPU cores (per-tile vs naive 6x640x480@30)", f"{tiles['cpu']:.2f}", f"{naive['cpu']:.2f}",
         f"{tiles['cpu'] / naive['cpu']:.2f}x")
+    row("  per-tile with 1280x720@30 cameras (info)", f"{hd['cpu']:.2f}", f"{naive['cpu']:.2f}",
+        f"{hd['cpu'] / naive['cpu']:.2f}x")
+    row("  1280x720 cameras: g2g ms p50 / p95 (focused)", f"{_pct(hd['lat'], .5):.0f} / {_pct(hd['lat'], .95):.0f}")
+    sizes = lambda r: " ".join(f"{w}x{h}" for w, h in (v or (0, 0) for v in r["size"].values()))
     row("  face fps per tile (per-tile)", " ".join(f"{v:.0f}" for v in tiles["fps"].values()))
+    row("  face sizes (per-tile)", sizes(tiles))
+    row("  audio streams decoded (per-tile / naive)", f"{tiles['audio']} / {naive['audio']}")
     row("  face fps per tile (naive)", " ".join(f"{v:.0f}" for v in naive["fps"].values()))
     row("focus switch -> full-size frame ms p50 / max", f"{_pct(tiles['switch'], .5) * 1000:.0f} / "
         f"{max(tiles['switch']) * 1000:.0f}")

@@ -248,7 +248,8 @@ async def _demo(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         await branch.start()
-        print(f"signaling on {branch.url}; {args.booths} booth processes starting", flush=True)
+        print(f"signaling on {branch.url} (pid {branch.server.pid}); {args.booths} booth processes starting: "
+              f"pids {' '.join(str(p.pid) for p in branch.procs)}", flush=True)
         focus_i = 0
         next_focus = time.monotonic()
         while not stop.is_set():
