@@ -19,9 +19,8 @@ Rules in one place:
   that a lost CSO's sessions go back to the queue and a lost booth's session ends.
 
 Cost: a relay is O(1). Presence and queue changes go to every CSO and technician as full lists
-(a branch has about a dozen devices, and a console wants the whole picture); with a thousand
-clients connecting at once that fan-out is quadratic, which the signaling bench shows as a
-slow connect storm, not as relay latency.
+(a branch has about a dozen devices, and a console wants the whole picture); presence is
+coalesced to one list per tick, so a connect storm does not fan out quadratically.
 """
 from __future__ import annotations
 
@@ -193,6 +192,7 @@ class Branch:
         self._new_id = new_id
         self._acks: list[tuple[Peer, Any, str | None]] = []
         self._last_queue: p.QueueUpdate | None = None
+        self._presence_dirty = False
         for s in sessions:
             if s.state is SessionState.ENDED:
                 continue
@@ -297,7 +297,8 @@ class Branch:
             fx.sends.append(Send(conn, self._presence_message()))
         touched = {s.id for s in mine}
         self._assign(fx, now, touched)
-        self._flush(fx, now, touched, presence=True, skip={conn: {s.id for s in mine} - set(fx.saved)})
+        self._presence_dirty = True
+        self._flush(fx, now, touched, skip={conn: {s.id for s in mine} - set(fx.saved)})
         return fx
 
     def handle(self, conn: str, msg: Any, now: float, booking: p.BookingInfo | None = None) -> Effects:
@@ -350,12 +351,17 @@ class Branch:
                 fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "offer_withdrawn", {"why": "cso offline"}))
             else:
                 touched.add(s.id)
+        self._presence_dirty = True
         self._assign(fx, now, touched)
-        self._flush(fx, now, touched, presence=True)
+        self._flush(fx, now, touched)
         return fx
 
     def tick(self, now: float) -> Effects:
-        """Advance the clock: move on the sessions of devices gone longer than the grace."""
+        """Advance the clock: send coalesced presence; move on the sessions of devices gone too long.
+
+        Presence changes are sent here, at most once per tick, rather than on every connect and
+        disconnect: a hundred booths starting at once cost one list per watcher, not a hundred.
+        """
         fx = Effects()
         touched: set[str] = set()
         for key, since in list(self.offline_since.items()):
@@ -371,8 +377,9 @@ class Branch:
                     fx.audit.append(AuditEntry(now, "server", s.id, "booth_lost", {"booth_id": device}))
                     self._end(fx, s, Outcome.BOOTH_OFFLINE, now, touched)
         self._assign(fx, now, touched)
-        if touched:
-            self._flush(fx, now, touched)
+        if touched or self._presence_dirty:
+            self._flush(fx, now, touched, presence=self._presence_dirty)
+            self._presence_dirty = False
         return fx
 
     # ------------------------------------------------------------------ handlers

@@ -93,6 +93,9 @@ class SignalingServer:
         clock: the wall clock (seconds since the epoch).
     """
 
+    tick_interval = 0.25
+    """Seconds between clock ticks: presence is coalesced to this, grace is checked at this."""
+
     def __init__(self, config: ServerConfig, clock=time.time):
         self.config = config
         self.clock = clock
@@ -158,7 +161,7 @@ class SignalingServer:
 
     async def _tick_forever(self) -> None:
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(self.tick_interval)
             try:
                 self._apply(self.branch.tick(self.clock()))
             except Exception:  # pragma: no cover - a bug must not stop the ticker

@@ -117,9 +117,10 @@ async def test_same_device_twice_closes_the_older_with_replaced(tmp_path):
         # ... and the new connection resumes the device's session.
         assert [s.id for s in second.welcome.sessions] == [sid]
         # The replacement is still online; the close of the old connection did not take it offline.
-        await asyncio.sleep(0.2)
-        pres = cin.of("presence")[-1]
-        assert {("booth", "booth-01"), ("booth", "booth-02")} <= {(e.role, e.device_id) for e in pres.online}
+        both = {("booth", "booth-01"), ("booth", "booth-02")}
+        await cin.wait(lambda m: m.type == "presence" and both <= _ids(m))
+        await asyncio.sleep(0.6)  # more than two presence ticks: nothing takes them offline
+        assert both <= _ids(cin.of("presence")[-1])
         await new.send(json.dumps({"type": "announce", "id": "n1", "kind": "walk_in"}))
         assert (await raw_recv(new, lambda m: m.get("ref") == "n1"))["type"] == "ack"
         await new.close()

@@ -416,11 +416,15 @@ def test_presence_goes_to_csos_and_technicians(w):
     cso = w.connect("cso", "c1")
     tech = w.connect("technician", "t1")
     booth = w.connect("booth", "b1")
+    w.connect("booth", "b2")
+    w.tick(0.25)
     for conn in (cso, tech):
         assert {(e.role, e.device_id) for e in w.last(conn, p.Presence).online} == {
-            ("cso", "c1"), ("technician", "t1"), ("booth", "b1")}
+            ("cso", "c1"), ("technician", "t1"), ("booth", "b1"), ("booth", "b2")}
+        assert sum(isinstance(m, p.Presence) for m in w.inbox[conn]) == 2  # own welcome + one coalesced
     assert not any(isinstance(m, p.Presence) for m in w.inbox[booth])
     w.drop(booth)
+    w.tick(0.25)
     assert ("booth", "b1") not in {(e.role, e.device_id) for e in w.last(cso, p.Presence).online}
 
 
