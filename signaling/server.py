@@ -241,8 +241,7 @@ class SignalingServer:
         try:
             msg = p.parse_client_message(raw)
         except p.ProtocolError as exc:
-            # exc.ref may be "" (not a valid RequestId): echoing it would raise and kill the handler
-            self._refuse(conn, exc.code, f"first message must be a valid hello: {exc.message}", exc.ref or None)
+            self._refuse(conn, exc.code, f"first message must be a valid hello: {exc.message}", exc.ref)
             return False
         if not isinstance(msg, p.Hello):
             self._refuse(conn, ErrorCode.NOT_AUTHENTICATED, f"first message must be hello, not {msg.type!r}", msg.id)
@@ -265,7 +264,7 @@ class SignalingServer:
         try:
             msg = p.parse_client_message(raw)
         except p.ProtocolError as exc:
-            self._reply(conn, p.Error(code=exc.code, message=exc.message, ref=exc.ref or None))
+            self._reply(conn, p.Error(code=exc.code, message=exc.message, ref=exc.ref))
             return
         booking = None
         code = getattr(msg, "code", None) or getattr(msg, "booking_code", None)
