@@ -427,7 +427,10 @@ class ToneMicrophone(MediaStreamTrack):
         self._timestamp = 0
         t = np.arange(AUDIO_RATE, dtype=np.float64) / AUDIO_RATE
         one_second = (level * 32767 * np.sin(2 * np.pi * frequency * t)).astype(np.int16)
-        self._wave = one_second if frequency else np.zeros(AUDIO_RATE, np.int16)
+        wave = one_second if frequency else np.zeros(AUDIO_RATE, np.int16)
+        # one second plus one frame, so every 20 ms chunk is a plain slice (no wrap-around
+        # gather per frame: this track runs 50 times a second in the console too)
+        self._wave = np.concatenate([wave, wave[: self._samples]]).reshape(1, -1)
 
     async def recv(self) -> av.AudioFrame:
         """The next 20 ms of audio, paced in real time."""
@@ -444,8 +447,7 @@ class ToneMicrophone(MediaStreamTrack):
                 behind = int(-delay * AUDIO_RATE) // self._samples * self._samples
                 self._timestamp += behind
         i = self._timestamp % AUDIO_RATE
-        chunk = np.take(self._wave, range(i, i + self._samples), mode="wrap")
-        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+        frame = av.AudioFrame.from_ndarray(self._wave[:, i : i + self._samples], format="s16", layout="mono")
         frame.sample_rate = AUDIO_RATE
         frame.pts = self._timestamp
         frame.time_base = fractions.Fraction(1, AUDIO_RATE)

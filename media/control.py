@@ -75,18 +75,24 @@ class TrackQuality(_Message):
         width: target frame width in pixels (the booth never upscales).
         height: target frame height in pixels.
         fps: target frame rate; frames above it are dropped at the source track.
+        max_kbps: upper bound of the encoder's bitrate (kbit/s); None: aiortc's own range
+            (250-1500, following the receiver's estimate). A small tile needs far fewer bits
+            than aiortc's estimate would give it, and every packet costs the receiver Python
+            work (SRTP, RTP parsing, jitter buffer).
     """
 
     width: int = Field(gt=0, le=3840)
     height: int = Field(gt=0, le=2160)
     fps: float = Field(gt=0, le=60)
+    max_kbps: int | None = Field(default=None, gt=0, le=10_000)
 
 
 class QualityRequest(_Message):
     """The quality a console tile needs from a booth.
 
     Args:
-        face: face camera quality.
+        face: face camera quality, or None to pause the face track (nothing sent; used to
+            measure the fixed cost of a call, and for a booth on hold).
         document: document camera quality, or None to pause the document track.
         audio: whether the booth sends its microphone. The CSO hears only the focused booth,
             so grid booths pause their microphone at the source and the console decodes one
@@ -94,7 +100,7 @@ class QualityRequest(_Message):
     """
 
     type: Literal["quality"] = "quality"
-    face: TrackQuality
+    face: TrackQuality | None
     document: TrackQuality | None = None
     audio: bool = True
 

@@ -10,10 +10,11 @@ Payloads: ``{"kind": "offer"|"answer", "sdp": str}`` and ``{"kind": "bye"}``.
 * Console engine: an offer creates (or replaces) the session and is answered. The console
   sets the focus (:meth:`set_focus`), which sends each booth its quality request and gives
   the CSO's camera and microphone to the focused booth only. Only the focused booth sends
-  its microphone and document camera (960x540@10, for positioning: documents are judged on
-  lossless stills); grid booths send a 320-pixel-wide face at 10 fps (see
-  :mod:`media.quality`). So the console decodes one audio stream, one full face, one small
-  document view and five small faces.
+  its microphone, and its document camera (960x540@10, for positioning: documents are judged
+  on lossless stills) only while a document request to it is outstanding or the CSO opened
+  the view (:meth:`show_document`); grid booths send a 320-pixel-wide face at 10 fps (see
+  :mod:`media.quality`). So the console decodes one audio stream, one full face, five small
+  faces and, while a document is being shown, one small document view.
 * Stills: one transfer at a time across sessions; a transfer that makes no progress for
   ``MediaConfig.still_timeout`` is reported (``StillRejected`` reason "timeout") and
   re-requested, up to ``still_max_attempts`` attempts.
@@ -30,7 +31,7 @@ from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 
 from media import control as ctl
-from media.quality import QualityPolicy
+from media.quality import CSO_CAMERA, QualityPolicy
 from media.session import (
     LocalMedia,
     MediaConfig,
@@ -43,7 +44,7 @@ from media.session import (
     StillRejected,
 )
 from media.stats import SessionStats
-from media.tracks import AdaptiveVideoTrack, GatedTrack
+from media.tracks import AdaptiveVideoTrack, GatedTrack, InlineOpusTrack
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class MediaEngine:
             (``StateChanged``, ``StillReceived``, ``StillRejected``, ``StillProgressed``,
             ``ControlReceived``); must not block.
         policy: console: per-tile quality policy.
-        cso_quality: console: quality of the CSO camera sent to the focused booth.
+        cso_quality: console: quality of the CSO camera sent to the focused booth (default
+            :data:`media.quality.CSO_CAMERA`).
         auto_recover: booth: re-offer on a new peer connection when the call is lost.
         recover_delay: booth: seconds to wait after a loss before re-offering.
     """
@@ -86,7 +88,7 @@ class MediaEngine:
         self.config = config or MediaConfig()
         self._on_event = on_event
         self.policy = policy or QualityPolicy()
-        self.cso_quality = cso_quality or ctl.TrackQuality(width=640, height=360, fps=15)
+        self.cso_quality = cso_quality or CSO_CAMERA
         self.auto_recover = auto_recover
         self.recover_delay = recover_delay
         self.sessions: dict[str, MediaSession] = {}
@@ -97,6 +99,7 @@ class MediaEngine:
         self._ended: deque[str] = deque(maxlen=256)
         self._still_queue: deque[tuple[str, str, str]] = deque()
         self._still_active: tuple[str, str] | None = None
+        self._doc_views: set[str] = set()
         self._closed = False
 
     # -- events ---------------------------------------------------------------------------
@@ -112,12 +115,13 @@ class MediaEngine:
             asyncio.ensure_future(self._recover(session))
         if isinstance(event, StateChanged) and event.state is SessionState.CONNECTED:
             if self.role is Role.CONSOLE:
-                session.send(self.policy.request_for(session.session_id == self.focus))
+                session.send(self._request_for(session.session_id))
         if isinstance(event, (StillReceived, StillRejected)) and self._still_active == (
             session.session_id, event.request_id
         ) and not getattr(event, "will_retry", False):
             self._still_active = None
             self._pump_stills()
+            self._refresh_documents()
         if self._on_event is not None:
             self._on_event(session.session_id, event)
 
@@ -151,10 +155,12 @@ class MediaEngine:
                 self._relay.subscribe(self.media.face, buffered=False),
                 self.cso_quality if focused else None,
             )
+        encoded = None
         if self.media.audio is not None:
             audio = GatedTrack(self._relay.subscribe(self.media.audio, buffered=False), focused)
+            encoded = InlineOpusTrack(audio)  # Opus on the loop: no executor hand-off per 20 ms
         self._cso_tracks[session_id] = (face, audio)
-        return LocalMedia(face=face, audio=audio)
+        return LocalMedia(face=face, audio=encoded)
 
     def _new_session(self, session_id: str) -> MediaSession:
         media = self.media if self.role is Role.BOOTH else self._console_media(session_id)
@@ -224,9 +230,11 @@ class MediaEngine:
                 getattr(t, "source", t).stop()
         if self.focus == session_id:
             self.focus = None
+        self._doc_views.discard(session_id)
         if self._still_active is not None and self._still_active[0] == session_id:
             self._still_active = None
             self._pump_stills()
+            self._refresh_documents()
 
     # -- console controls -----------------------------------------------------------------
 
@@ -239,13 +247,52 @@ class MediaEngine:
         if self.role is not Role.CONSOLE:
             raise RuntimeError("focus is a console concept")
         self.focus = session_id
-        for sid, request in self.policy.requests(self.sessions, session_id).items():
-            self.sessions[sid].send(request)
+        for sid in self.sessions:
+            self.sessions[sid].send(self._request_for(sid))
             face, audio = self._cso_tracks.get(sid, (None, None))
             if face is not None:
                 face.set_quality(self.cso_quality if sid == session_id else None)
             if audio is not None:
                 audio.set_open(sid == session_id)
+
+    def document_wanted(self, session_id: str) -> bool:
+        """Console: whether the booth's live document view is wanted: a document request to it
+        is queued or in transfer, or the CSO opened the view (:meth:`show_document`).
+
+        Args:
+            session_id: the session.
+        """
+        return (
+            session_id in self._doc_views
+            or (self._still_active is not None and self._still_active[0] == session_id)
+            or any(q[0] == session_id for q in self._still_queue)
+        )
+
+    def show_document(self, session_id: str, on: bool = True) -> None:
+        """Console: open (or close) the live document view of a booth regardless of document
+        requests (it is sent while the booth is focused).
+
+        Args:
+            session_id: the session.
+            on: open or close.
+        """
+        if on:
+            self._doc_views.add(session_id)
+        else:
+            self._doc_views.discard(session_id)
+        self._refresh_documents()
+
+    def _request_for(self, session_id: str) -> ctl.QualityRequest:
+        return self.policy.request_for(session_id == self.focus, self.document_wanted(session_id))
+
+    def _refresh_documents(self) -> None:
+        """Re-send the quality request of every session whose request changed."""
+        if self.role is not Role.CONSOLE:
+            return
+        for sid, session in self.sessions.items():
+            request = self._request_for(sid)
+            if session.requested is not None and session.requested != request:
+                session.send(request)
 
     def request_still(self, session_id: str, document: str = "document") -> str:
         """Console: ask a booth for a lossless still; returns the request id at once.
@@ -261,6 +308,7 @@ class MediaEngine:
         request_id = uuid.uuid4().hex[:12]
         self._still_queue.append((session_id, document, request_id))
         self._pump_stills()
+        self._refresh_documents()
         return request_id
 
     def _pump_stills(self) -> None:

@@ -8,9 +8,17 @@ decoding work small (it holds six calls on a modest PC):
 * the CSO hears only the focused booth, so only the focused booth sends audio
   (``QualityRequest.audio``); the console decodes one audio stream, not six;
 * the live document view is for positioning the document only -- the CSO judges documents
-  on lossless stills (:mod:`media.stills`) -- so the focused document track is 960x540 at
-  10 fps, not 1280x720 at 15;
-* grid tiles are 320 pixels wide at 10 fps (320x180 from 16:9 cameras, 320x240 from 4:3).
+  on lossless stills (:mod:`media.stills`), which the booth captures -- so the focused
+  document track is 960x540 at 10 fps, not 1280x720 at 15, and it is sent only while the
+  focused booth has a document request outstanding (requested, not yet received) or the CSO
+  opened the view explicitly (:meth:`media.engine.MediaEngine.show_document`); otherwise
+  the console decodes no document video at all (``document_on_request``);
+* grid tiles are 320 pixels wide at 10 fps (320x180 from 16:9 cameras, 320x240 from 4:3),
+  at most 120 kbit/s: aiortc's bandwidth estimate would give each up to 1.5 Mbit/s (it
+  gave about 180), and every packet costs the console Python work;
+* the CSO's own camera (:data:`CSO_CAMERA`) goes to the focused booth only, 320 pixels wide
+  at 15 fps and at most 250 kbit/s: the participant sees the CSO in a corner of the booth
+  screen, beside the flow screens (15 fps keeps a talking face fluid).
 
 Also the two pure helpers the booth's adaptive track uses: :func:`fit_size` and
 :class:`RateGate`.
@@ -26,7 +34,8 @@ from media.control import QualityRequest, TrackQuality
 logger = logging.getLogger(__name__)
 
 FULL_FACE = TrackQuality(width=1280, height=720, fps=30)
-GRID_FACE = TrackQuality(width=320, height=180, fps=10)
+GRID_FACE = TrackQuality(width=320, height=180, fps=10, max_kbps=120)
+CSO_CAMERA = TrackQuality(width=320, height=240, fps=15, max_kbps=250)
 FULL_DOCUMENT = TrackQuality(width=960, height=540, fps=10)
 
 
@@ -35,40 +44,50 @@ class QualityPolicy:
     """Maps focus to per-session quality requests.
 
     Args:
-        focused_face: face quality for the focused booth (capped by what its camera gives).
-        grid_face: face quality for every other booth.
+        focused_face: face quality for the focused booth (capped by what its camera gives);
+            None pauses it.
+        grid_face: face quality for every other booth; None pauses it.
         focused_document: document quality for the focused booth.
         grid_document: document quality for the others; None pauses their document track.
         focused_audio: whether the focused booth sends its microphone.
         grid_audio: whether the other booths send theirs (the CSO hears only the focus).
+        document_on_request: the focused document track is sent only when the console wants
+            the document view (a document request outstanding, or opened by the CSO); False
+            sends it whenever the booth is focused.
     """
 
-    focused_face: TrackQuality = FULL_FACE
-    grid_face: TrackQuality = GRID_FACE
+    focused_face: TrackQuality | None = FULL_FACE
+    grid_face: TrackQuality | None = GRID_FACE
     focused_document: TrackQuality | None = FULL_DOCUMENT
     grid_document: TrackQuality | None = None
     focused_audio: bool = True
     grid_audio: bool = False
+    document_on_request: bool = True
 
-    def request_for(self, focused: bool) -> QualityRequest:
+    def request_for(self, focused: bool, document_wanted: bool = False) -> QualityRequest:
         """The request for one booth.
 
         Args:
             focused: whether the booth's tile has focus.
+            document_wanted: whether the console wants this booth's document view now.
         """
         if focused:
-            return QualityRequest(face=self.focused_face, document=self.focused_document,
+            show = document_wanted or not self.document_on_request
+            return QualityRequest(face=self.focused_face, document=self.focused_document if show else None,
                                   audio=self.focused_audio)
         return QualityRequest(face=self.grid_face, document=self.grid_document, audio=self.grid_audio)
 
-    def requests(self, session_ids: Iterable[str], focus: str | None) -> dict[str, QualityRequest]:
+    def requests(self, session_ids: Iterable[str], focus: str | None,
+                 documents: Iterable[str] = ()) -> dict[str, QualityRequest]:
         """Requests for every session.
 
         Args:
             session_ids: sessions on the desk.
             focus: the focused session, or None (everything at grid quality).
+            documents: sessions whose document view is wanted.
         """
-        return {sid: self.request_for(sid == focus) for sid in session_ids}
+        documents = set(documents)
+        return {sid: self.request_for(sid == focus, sid in documents) for sid in session_ids}
 
 
 def fit_size(want_w: int, want_h: int, src_w: int, src_h: int) -> tuple[int, int]:

@@ -46,7 +46,7 @@ from media import control as ctl
 from media.jitter import use_marker_jitter_buffer
 from media.stats import SessionStats, StatsSampler
 from media.stills import StillReceiver, StillVerdict, split_still
-from media.tracks import AdaptiveVideoTrack, FrameSink, GatedTrack
+from media.tracks import AdaptiveVideoTrack, FrameSink, GatedTrack, cap_sender_bitrate, keep_cap_if_vp8
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ class MediaConfig:
         ice_servers: STUN/TURN URLs (e.g. ``["stun:10.0.0.1:3478"]``). Empty by default:
             on the branch LAN host candidates suffice and nothing contacts the internet
             (aiortc would otherwise add stun.l.google.com).
-        heartbeat_interval: seconds between application pings on the data channel.
+        heartbeat_interval: seconds between application pings on the data channel (the
+            console pings; the booth answers, and pings only when it has heard nothing for
+            1.5 intervals).
         heartbeat_timeout: silence (no message at all) after which the peer counts as dead.
         still_chunk_size: payload bytes per still chunk.
         still_high_water: pause sending still chunks while ``bufferedAmount`` is above this.
@@ -291,6 +293,9 @@ class MediaSession:
         self.audio_on = config.initial_audio
         self._audio_out: GatedTrack | None = None
         self.quality_applied_at: float | None = None
+        self.requested: ctl.QualityRequest | None = None
+        """console: the last quality request sent (a paused face is not a stall)."""
+        self.requested_at: float | None = None
         # stills
         self._still_ids = itertools.count(1)
         self._stills = StillReceiver(config.still_max_size)
@@ -391,8 +396,10 @@ class MediaSession:
         m = self.media
         self._face_out = AdaptiveVideoTrack(m.face, self.face_quality) if m.face else None
         self._doc_out = AdaptiveVideoTrack(m.document, self.document_quality) if m.document else None
-        pc.addTransceiver(self._face_out or "video", direction="sendrecv")
-        pc.addTransceiver(self._doc_out or "video", direction="sendonly")
+        for out, direction in ((self._face_out, "sendrecv"), (self._doc_out, "sendonly")):
+            t = pc.addTransceiver(out or "video", direction=direction)
+            if out is not None:
+                cap_sender_bitrate(t.sender, out)
         self._audio_out = GatedTrack(m.audio, self.audio_on, drain=True, owns_source=False) if m.audio else None
         pc.addTransceiver(self._audio_out or "audio", direction="sendrecv")
         self._use_channel(pc.createDataChannel("control", ordered=True))
@@ -414,10 +421,14 @@ class MediaSession:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         m = self.media
         if m.face is not None:
-            pc.addTrack(m.face)
+            sender = pc.addTrack(m.face)
+            if isinstance(m.face, AdaptiveVideoTrack):
+                cap_sender_bitrate(sender, m.face)
         if m.audio is not None:
             pc.addTrack(m.audio)
         await pc.setLocalDescription(await pc.createAnswer())
+        for t in pc.getTransceivers():
+            keep_cap_if_vp8(t)
         if pc is not self.pc:
             return
         await self._send_signal(self.session_id, {"kind": "answer", "sdp": pc.localDescription.sdp})
@@ -432,6 +443,8 @@ class MediaSession:
             logger.warning("session %s: answer without an offer, ignored", self.session_id)
             return
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+        for t in self.pc.getTransceivers():
+            keep_cap_if_vp8(t)
 
     # -- data channel ---------------------------------------------------------------------
 
@@ -478,6 +491,9 @@ class MediaSession:
         Args:
             message: any :mod:`media.control` model.
         """
+        if isinstance(message, ctl.QualityRequest):
+            self.requested = message
+            self.requested_at = time.monotonic()
         text = ctl.dump_control(message)
         ch = self._channel
         if ch is not None and ch.readyState == "open":
@@ -488,7 +504,11 @@ class MediaSession:
     async def _run_heartbeat(self, channel) -> None:
         interval, timeout = self.config.heartbeat_interval, self.config.heartbeat_timeout
         while channel is self._channel:
-            if channel.readyState == "open":
+            # The console pings, the booth answers. The booth's own pings are needed only
+            # when the console's stop arriving (its pings are the booth's proof of life): half
+            # the heartbeat messages of both sides pinging, same detection time.
+            quiet = time.monotonic() - self._last_heard > interval * 1.5
+            if channel.readyState == "open" and (self.role is Role.CONSOLE or quiet):
                 channel.send(ctl.dump_control(ctl.Ping(seq=next(self._ping_seq), sent_at=time.monotonic())))
             await asyncio.sleep(interval)
             now = time.monotonic()
@@ -501,7 +521,8 @@ class MediaSession:
                 stall
                 and self.role is Role.CONSOLE
                 and self.state is SessionState.CONNECTED
-                and now - max(face.latest_at or 0.0, self.connected_at or now) > stall
+                and not (self.requested is not None and self.requested.face is None)
+                and now - max(face.latest_at or 0.0, self.connected_at or now, self.requested_at or 0.0) > stall
             ):
                 logger.warning("session %s: face video stalled for %.1f s, renegotiating", self.session_id, stall)
                 self.send(ctl.Renegotiate(reason=f"face video stalled {stall:.1f} s"))

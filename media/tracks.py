@@ -21,6 +21,10 @@ import time
 from typing import Callable
 
 import av
+from aiortc.codecs.opus import SAMPLES_PER_FRAME as OPUS_FRAME
+from aiortc.codecs.opus import TIME_BASE as OPUS_TIME_BASE
+from aiortc.codecs.opus import OpusEncoder
+from aiortc.codecs.vpx import DEFAULT_BITRATE, MAX_BITRATE, MIN_BITRATE, Vp8Encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from media.control import TrackQuality
@@ -110,6 +114,71 @@ class AdaptiveVideoTrack(MediaStreamTrack):
         if self._source_gates and getattr(self.source, "frame_filter", None) == self._gate.admit:
             self.source.frame_filter = None
         self._resumed.set()
+
+
+class CappedVp8Encoder(Vp8Encoder):
+    """aiortc's VP8 encoder, with its bitrate bounded by the track's ``TrackQuality.max_kbps``.
+
+    aiortc sets ``target_bitrate`` from the receiver's REMB estimate (250 kbit/s to
+    1.5 Mbit/s). This encoder keeps that estimate and encodes at ``min(estimate, cap)``; the
+    cap is read at every frame, so a quality change applies at once (aiortc restarts the
+    codec when the bitrate moves by more than 10%, as it does for its own changes).
+
+    Args:
+        cap_bps: returns the cap in bit/s, or None for none.
+    """
+
+    def __init__(self, cap_bps: Callable[[], int | None]) -> None:
+        super().__init__()
+        self._cap_bps = cap_bps
+        self._estimate = DEFAULT_BITRATE
+
+    @property
+    def target_bitrate(self) -> int:
+        """The bitrate the codec runs at: the receiver's estimate, capped."""
+        cap = self._cap_bps()
+        return min(self._estimate, cap) if cap else self._estimate
+
+    @target_bitrate.setter
+    def target_bitrate(self, bitrate: int) -> None:
+        self._estimate = max(MIN_BITRATE, min(bitrate, MAX_BITRATE))
+
+    def encode(self, frame, force_keyframe: bool = False):
+        """Encode one frame (aiortc's encoder; its rate-control buffer follows the cap)."""
+        self._Vp8Encoder__target_bitrate = self.target_bitrate  # used for "bufsize"
+        return super().encode(frame, force_keyframe)
+
+
+def cap_sender_bitrate(sender, track: "AdaptiveVideoTrack") -> None:
+    """Give an ``RTCRtpSender`` a :class:`CappedVp8Encoder` following ``track``'s quality.
+
+    Call before the sender encodes (after ``addTrack``/``addTransceiver``); check with
+    :func:`keep_cap_if_vp8` once the codec is negotiated.
+
+    Args:
+        sender: an ``aiortc.RTCRtpSender``.
+        track: the adaptive track it sends.
+    """
+    def cap() -> int | None:
+        q = track.quality
+        return q.max_kbps * 1000 if q is not None and q.max_kbps else None
+
+    sender._RTCRtpSender__encoder = CappedVp8Encoder(cap)
+
+
+def keep_cap_if_vp8(transceiver) -> None:
+    """Drop a pre-set :class:`CappedVp8Encoder` when the negotiated codec is not VP8 (aiortc
+    then creates the right encoder itself).
+
+    Args:
+        transceiver: an ``aiortc.RTCRtpTransceiver`` after negotiation.
+    """
+    codecs = getattr(transceiver, "_codecs", None) or []
+    sender = transceiver.sender
+    if isinstance(getattr(sender, "_RTCRtpSender__encoder", None), CappedVp8Encoder) and (
+        not codecs or codecs[0].mimeType.lower() != "video/vp8"
+    ):
+        sender._RTCRtpSender__encoder = None
 
 
 class FrameSink:
@@ -251,3 +320,43 @@ class GatedTrack(MediaStreamTrack):
         if self._owns_source:
             self.source.stop()
         self._open.set()
+
+
+class InlineOpusTrack(MediaStreamTrack):
+    """Encodes a microphone track to Opus on the event loop and hands aiortc the packets.
+
+    aiortc encodes every audio frame in its default executor: a thread hand-off 50 times a
+    second whose bookkeeping (futures, wake-ups, GIL transfers) costs the console more than
+    the 0.1 ms Opus encode itself. Given an ``av.Packet`` instead of a frame, aiortc's sender
+    only packetises it. Used for the CSO microphone (the console's one outgoing audio
+    stream). The RTP audio-level header extension is not sent for pre-encoded audio.
+
+    Args:
+        source: the microphone track (s16, mono or stereo).
+    """
+
+    kind = "audio"
+
+    def __init__(self, source: MediaStreamTrack) -> None:
+        super().__init__()
+        self.source = source
+        self._encoder = OpusEncoder()
+        self._ready: list[av.Packet] = []
+
+    async def recv(self) -> av.Packet:
+        """The next Opus packet (20 ms)."""
+        while not self._ready:
+            if self.readyState != "live":
+                raise MediaStreamError
+            frame = await self.source.recv()
+            payloads, timestamp = self._encoder.encode(frame)
+            for i, payload in enumerate(payloads):
+                packet = av.Packet(payload)
+                packet.pts, packet.time_base = timestamp + i * OPUS_FRAME, OPUS_TIME_BASE
+                self._ready.append(packet)
+        return self._ready.pop(0)
+
+    def stop(self) -> None:
+        """Stop this track and its source."""
+        super().stop()
+        self.source.stop()

@@ -126,6 +126,9 @@ async def test_call_carries_stamped_face_frames_both_ways(rig):
     pipe.console.set_focus("s1")
     await wait_until(lambda: booth.sessions["s1"].sinks["face"].counter.total >= 3)
     await wait_until(lambda: session.sinks["audio"].counter.total > 0)
+    # the CSO microphone (Opus encoded on the console's loop) decodes at the booth
+    await wait_until(lambda: booth.sessions["s1"].sinks["audio"].counter.total >= 5)
+    assert booth.sessions["s1"].sinks["audio"].latest.sample_rate == 48000
     stats = (await pipe.console.stats())["s1"]
     assert stats.state == "connected" and stats.fps["face"] > 0 and stats.rtt_ms is not None
 
@@ -166,6 +169,20 @@ async def test_damaged_still_is_rejected_and_requested_again(rig, fault):
     assert sum(isinstance(e, StillReceived) for _, e in events.items) == 1
 
 
+async def test_document_view_follows_document_request(rig):
+    pipe, events, _, add_booth = rig
+    await add_booth("s1", face=(640, 360))
+    booth = pipe.booths["s1"].sessions["s1"]
+    pipe.console.set_focus("s1")
+    await wait_until(lambda: booth.face_quality is not None and booth.face_quality.width > 320)
+    assert booth.document_quality is None  # focused, but no document wanted
+    pipe.console.request_still("s1", "id_card")
+    assert pipe.console.document_wanted("s1")
+    await wait_until(lambda: any(isinstance(e, StillReceived) for _, e in events.items))
+    assert not pipe.console.document_wanted("s1")
+    await wait_until(lambda: booth.document_quality is None)
+
+
 async def test_focus_switches_quality_and_document_track(rig):
     pipe, events, _, add_booth = rig
     await add_booth("a", face=(640, 360))
@@ -176,9 +193,14 @@ async def test_focus_switches_quality_and_document_track(rig):
     assert sa.sinks["document"].counter.total == 0  # paused until focused
     pipe.console.set_focus("a")
     await wait_until(lambda: sa.sinks["face"].counter.last_size == (640, 360))
+    await asyncio.sleep(0.3)
+    assert sa.sinks["document"].counter.total == 0  # no document wanted yet
+    pipe.console.show_document("a")
     await wait_until(lambda: sa.sinks["document"].counter.total > 2)
     assert sb.sinks["face"].counter.last_size == (320, 180)
     assert sb.sinks["document"].counter.total == 0
+    pipe.console.show_document("a", False)
+    await wait_until(lambda: pipe.booths["a"].sessions["a"].document_quality is None)
     pipe.console.set_focus("b")
     await wait_until(lambda: sb.sinks["face"].counter.last_size == (640, 360))
     await wait_until(lambda: sa.sinks["face"].counter.last_size == (320, 180))

@@ -47,6 +47,7 @@ async def test_six_booths_one_console(tmp_path):
             assert all(read_stamp(s.sinks["face"].latest) is not None for s in list(sessions.values()))
             focused, *others = list(sessions)
             engine.set_focus(focused)
+            engine.show_document(focused)  # the document view is sent only when wanted
             await wait_until(lambda: sessions[focused].sinks["document"].counter.total >= 3)
             assert all(sessions[o].sinks["document"].counter.total == 0 for o in others)
 

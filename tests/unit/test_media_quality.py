@@ -7,10 +7,23 @@ from media.stats import FrameCounter, StatsSampler
 
 
 def test_focused_booth_gets_full_quality_others_grid():
-    reqs = QualityPolicy().requests(["a", "b", "c"], "b")
+    reqs = QualityPolicy().requests(["a", "b", "c"], "b", documents={"b", "c"})
     assert reqs["b"].face == FULL_FACE and reqs["b"].document is not None
     assert reqs["a"].face == GRID_FACE and reqs["a"].document is None
-    assert reqs["c"] == reqs["a"]
+    assert reqs["c"] == reqs["a"]  # a wanted document shows only on the focused tile
+
+
+def test_document_view_only_while_wanted():
+    policy = QualityPolicy()
+    assert policy.request_for(True).document is None
+    assert policy.request_for(True, document_wanted=True).document == policy.focused_document
+    always = QualityPolicy(document_on_request=False)
+    assert always.request_for(True).document == always.focused_document
+
+
+def test_face_can_be_paused():
+    req = QualityPolicy(focused_face=None, grid_face=None).request_for(True)
+    assert req.face is None and parse_control(dump_control(req)) == req
 
 
 def test_only_the_focused_booth_sends_audio():
@@ -86,3 +99,24 @@ def test_stats_sampler_bitrate_and_loss():
                    _S(type="inbound-rtp", packetsReceived=90, packetsLost=10)])
     assert s.bitrate_kbps == pytest.approx(1000)
     assert s.packet_loss == pytest.approx(0.1)
+
+
+def test_capped_vp8_encoder_follows_the_track_cap():
+    import av
+    import numpy as np
+
+    from hardware.synthetic import VIDEO_TIME_BASE
+    from media.tracks import CappedVp8Encoder
+
+    cap = {"bps": 120_000}
+    enc = CappedVp8Encoder(lambda: cap["bps"])
+    enc.target_bitrate = 1_400_000  # the receiver's estimate (REMB)
+    assert enc.target_bitrate == 120_000  # below aiortc's 250 kbit/s floor is allowed
+    frame = av.VideoFrame.from_ndarray(np.zeros((360, 320), np.uint8), format="yuv420p")
+    frame.pts, frame.time_base = 0, VIDEO_TIME_BASE
+    payloads, _ = enc.encode(frame)
+    assert payloads and enc.codec.bit_rate == 120_000
+    cap["bps"] = None  # no cap: the estimate again
+    assert enc.target_bitrate == 1_400_000
+    enc.encode(frame)
+    assert enc.codec.bit_rate == 1_400_000
