@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-import time
 
 import av
 import cv2

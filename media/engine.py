@@ -28,7 +28,6 @@ from collections import deque
 from typing import Callable
 
 from aiortc.contrib.media import MediaRelay
-from aiortc.mediastreams import MediaStreamTrack
 
 from media import control as ctl
 from media.quality import CSO_CAMERA, QualityPolicy

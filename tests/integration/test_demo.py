@@ -1,7 +1,6 @@
 """``lapak demo`` end to end: a small headless branch in a subprocess, and its clean-up."""
 from __future__ import annotations
 
-import os
 import queue
 import re
 import signal

@@ -6,10 +6,8 @@ import base64
 import contextlib
 import json
 import os
-import struct
 
 import pytest
-from websockets.frames import CloseCode as WsClose
 
 from signaling import protocol as p
 from signaling.client import AuthRefused, ClientState
@@ -17,7 +15,7 @@ from signaling.protocol import CloseCode, ErrorCode
 from signaling.store import Store
 from signaling.testing import running_server
 
-from test_signaling_kit import (WAIT, Inbox, online, raw_closed, raw_connect, raw_online, raw_recv, hello,
+from test_signaling_kit import (WAIT, online, raw_closed, raw_connect, raw_online, raw_recv, hello,
                                 relay_works, serve_one, served)
 
 

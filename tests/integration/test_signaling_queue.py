@@ -17,7 +17,7 @@ from signaling.routing import local_day
 from signaling.store import Store
 from signaling.testing import running_server
 
-from test_signaling_kit import WAIT, Inbox, online, offered_to, relay_works, serve_one
+from test_signaling_kit import Inbox, online, offered_to, relay_works, serve_one
 
 ROOT = Path(__file__).resolve().parents[2]
 

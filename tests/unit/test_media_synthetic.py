@@ -1,5 +1,4 @@
 """Synthetic sources: the face stamp survives real VP8 encoding and downscaling."""
-import asyncio
 
 import av
 import cv2

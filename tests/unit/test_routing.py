@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from signaling import protocol as p
 from signaling.protocol import CloseCode, ErrorCode, Outcome, SessionState
-from signaling.routing import Branch, Directory, Policy, Send, Session, local_day
+from signaling.routing import Branch, Directory, Policy, Session, local_day
 
 T0 = datetime(2026, 11, 25, 9, 0).timestamp()
 
@@ -191,7 +191,7 @@ def test_capacity_is_never_exceeded_and_oldest_first():
 
 
 def test_load_spreads_over_csos(w):
-    c1, c2 = w.connect("cso", "c1"), w.connect("cso", "c2")
+    w.connect("cso", "c1"), w.connect("cso", "c2")
     for i in range(1, 5):
         w.now += 1
         w.announce(w.connect("booth", f"b{i}"))
@@ -345,7 +345,7 @@ def test_transfer_goes_to_another_cso_keeping_its_place(w):
     b1 = w.connect("booth", "b1")
     s = w.announce(b1)
     w.send(c1, p.Accept(session_id=s.id))
-    c2 = w.connect("cso", "c2")
+    w.connect("cso", "c2")
     w.send(c1, p.Transfer(id="t", session_id=s.id, reason="needs supervisor"))
     now = w.b.sessions[s.id]
     assert now.cso_id == "c2" and now.state is SessionState.OFFERED and now.queued_at == s.queued_at
