@@ -320,6 +320,8 @@ def run(args: argparse.Namespace) -> int:
     """
     global _cpu0
     _cpu0 = os.times()
+    if not getattr(args, "verbose", 0):  # the table is the output; call-state chatter only with -v
+        logging.getLogger("media").setLevel(logging.WARNING)
     return asyncio.run(_demo(args))
 
 
