@@ -1,6 +1,7 @@
 """Media benchmark: figures, not assertions. Prints a table.
 
-Run: ``.venv/bin/python -m bench.media`` (a few minutes). Measures, each against a baseline
+Run: ``.venv/bin/python -m bench.media [--write]`` (a few minutes; ``--write`` records the
+figures in BENCHMARKS.md). Measures, each against a baseline
 from the same run (shared, noisy machines):
 
 * call setup: CSO accepts -> first decoded booth frame at the console, through the real
@@ -42,17 +43,22 @@ from hardware.synthetic import SyntheticDocumentCamera, SyntheticFaceCamera, Ton
 from lapak.demo import HeadlessBranch, _pct
 from media.control import TrackQuality
 from media.engine import MediaEngine
+from bench.report import Transcript
 from media.link import BoothLink, ConsoleLink
 from media.quality import QualityPolicy, fit_size
-from media.session import LocalMedia, MediaConfig, StillReceived
+from media.session import LocalMedia
 
 logger = logging.getLogger(__name__)
 rows: list[tuple[str, str, str, str]] = []
 
 
+OUT = Transcript()
+say = OUT.say
+
+
 def row(name: str, value: str, baseline: str = "", ratio: str = "") -> None:
     rows.append((name, value, baseline, ratio))
-    print(f"  {name:52} {value:>18} {baseline:>18} {ratio:>8}", flush=True)
+    say(f"  {name:52} {value:>18} {baseline:>18} {ratio:>8}", flush=True)
 
 
 async def bare_call(width: int, height: int, fps: float, seconds: float = 0.0):
@@ -251,8 +257,8 @@ def fmt(values: list[float], scale: float = 1000.0) -> str:
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     work = Path(tempfile.mkdtemp(prefix="lapak-bench-"))
-    print(f"lapak media benchmark  ({os.cpu_count()} cores)")
-    print(f"  {'figure':52} {'lapak':>18} {'baseline':>18} {'ratio':>8}")
+    say(f"lapak media benchmark  ({os.cpu_count()} cores)")
+    say(f"  {'figure':52} {'lapak':>18} {'baseline':>18} {'ratio':>8}")
     n = 20
     bare = [(await bare_call(640, 480, 30))[0] for _ in range(n)]
     ours = await lapak_setups(n, work)
@@ -272,13 +278,13 @@ async def main() -> None:
     _, bare_lat = await bare_call(fw, fh, ffps, seconds=8)
     lat = tiles["lat"]
     fs = tiles["focus_size"]
-    print(f"  (g2g: lapak focused booth stream {fs[0]}x{fs[1]}@30 from a 640x480@30 camera, 6 booths live; "
+    say(f"  (g2g: lapak focused booth stream {fs[0]}x{fs[1]}@30 from a 640x480@30 camera, 6 booths live; "
           f"bare: stock aiortc two-peer call {fw}x{fh}@{ffps:.0f}, alone)")
     row("glass-to-glass ms p50 / p95 (focused, 30 fps, 6 live)", f"{_pct(lat, .5):.0f} / {_pct(lat, .95):.0f}",
         f"{_pct(bare_lat, .5):.0f} / {_pct(bare_lat, .95):.0f}", f"{_pct(lat, .95) / _pct(bare_lat, .95):.2f}x")
     row(f"  frames decoded / lost (focused booth, {CPU_SECONDS:.0f} s)", f"{tiles['frames']} / {tiles['lost']}")
     row("  naive: g2g ms p95, frames lost (booth 1)", f"{_pct(naive['lat'], .95):.0f}, {naive['lost']}")
-    print("  (CPU: console process only, windows of %.0f s (alternating) / 15 s (separate runs); six 640x480@30 "
+    say("  (CPU: console process only, windows of %.0f s (alternating) / 15 s (separate runs); six 640x480@30 "
           "booth cameras in both, booth processes at "
           "nice +%d in both so the console is not starved; per-tile: focused "
           f"{policy.focused_face.width}x{policy.focused_face.height}@{policy.focused_face.fps:.0f} capped by the "
@@ -312,4 +318,8 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    import sys
+
     asyncio.run(main())
+    if "--write" in sys.argv[1:]:
+        OUT.write("media", ".venv/bin/python -m bench.media --write")

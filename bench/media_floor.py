@@ -34,9 +34,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench.report import Transcript
 from lapak.demo import HeadlessBranch
 from media.control import TrackQuality
 from media.quality import QualityPolicy
+
+OUT = Transcript()
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -106,12 +109,12 @@ async def measure(branch: HeadlessBranch, seconds: float) -> dict:
 def show(label: str, m: dict, prev: float | None) -> None:
     delta = "" if prev is None else f"{m['cpu'] - prev:+.3f}"
     fr = " ".join(f"{k} {v:.0f}/s" for k, v in m["frames"].items() if v)
-    print(f"  {label:44} {m['cpu']:6.3f} {delta:>7}   booths {m['booths']:4.2f}   in {m['kbps']:5.0f} kbit/s   {fr}",
+    OUT.say(f"  {label:44} {m['cpu']:6.3f} {delta:>7}   booths {m['booths']:4.2f}   in {m['kbps']:5.0f} kbit/s   {fr}",
           flush=True)
     groups = defaultdict(float)
     for k, v in m["threads"].items():
         groups[k] += v
-    print("      " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(groups.items(), key=lambda kv: -kv[1]) if v >= 0.002),
+    OUT.say("      " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(groups.items(), key=lambda kv: -kv[1]) if v >= 0.002),
           flush=True)
 
 
@@ -145,6 +148,7 @@ async def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seconds", type=float, default=12.0, help="measuring window per step")
     ap.add_argument("--settle", type=float, default=4.0, help="seconds after each change before measuring")
     ap.add_argument("--nice", type=int, default=10, help="niceness added to the booth processes")
+    ap.add_argument("--write", action="store_true", help="record the figures in BENCHMARKS.md")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     work = Path(tempfile.mkdtemp(prefix="lapak-floor-"))
@@ -152,9 +156,9 @@ async def main(argv: list[str] | None = None) -> None:
     none = QualityPolicy(focused_face=None, grid_face=None, focused_document=None, focused_audio=False)
     naive_face = TrackQuality(width=640, height=480, fps=30)
     naive = QualityPolicy(focused_face=naive_face, grid_face=naive_face, grid_audio=True)
-    print(f"console CPU breakdown, six booths, {os.cpu_count()} cores, booths at nice +{args.nice}, "
+    OUT.say(f"console CPU breakdown, six booths, {os.cpu_count()} cores, booths at nice +{args.nice}, "
           f"{args.seconds:.0f} s windows")
-    print(f"  {'step':44} {'cores':>6} {'delta':>7}")
+    OUT.say(f"  {'step':44} {'cores':>6} {'delta':>7}")
     steps = [
         ("1 six calls, no media (dc + heartbeat)", none, False),
         ("2 + grid faces", QualityPolicy(focused_face=None, focused_document=None, focused_audio=False), False),
@@ -167,6 +171,8 @@ async def main(argv: list[str] | None = None) -> None:
                      ("6' per-tile as in bench.media (no doc wanted)", base, False),
                      ("7 naive (6x640x480@30 + audio, no doc wanted)", naive, False)],
                     (320, 240, 15), args.seconds, args.settle, args.nice, work, prev=done[-1][1]["cpu"])
+    if args.write:
+        OUT.write("media_floor", ".venv/bin/python -m bench.media_floor --write")
 
 
 if __name__ == "__main__":

@@ -61,3 +61,24 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     BENCHMARKS.write_text(text)
+
+
+class Transcript:
+    """What a benchmark printed, kept so ``--write`` can put it into BENCHMARKS.md verbatim."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def say(self, text: str = "", flush: bool = True) -> None:
+        """Print one line and keep it."""
+        print(text, flush=flush)
+        self.lines.append(text)
+
+    def write(self, name: str, command: str) -> None:
+        """Record the transcript as section ``name`` of BENCHMARKS.md.
+
+        Args:
+            name: section key.
+            command: the command that reproduces it.
+        """
+        write_section(name, f"Machine: {machine()}\n\n`{command}`\n\n```\n" + "\n".join(self.lines) + "\n```")
