@@ -117,6 +117,17 @@ class IceSection(_Section):
     turn_username: str | None = None
     turn_password: str | None = None
 
+    @model_validator(mode="after")
+    def _turn_credentials(self) -> "IceSection":
+        if self.turn and not (self.turn_username and self.turn_password):
+            raise ValueError("turn servers need turn_username and turn_password")
+        return self
+
+    def media_options(self) -> dict[str, Any]:
+        """Keyword arguments for ``media.session.MediaConfig``: the ICE servers to use."""
+        return {"ice_servers": [*self.stun, *self.turn], "turn_username": self.turn_username,
+                "turn_password": self.turn_password}
+
 
 class BoothSection(_Section):
     id: DeviceId

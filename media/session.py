@@ -78,6 +78,8 @@ class MediaConfig:
         ice_servers: STUN/TURN URLs (e.g. ``["stun:10.0.0.1:3478"]``). Empty by default:
             on the branch LAN host candidates suffice and nothing contacts the internet
             (aiortc would otherwise add stun.l.google.com).
+        turn_username: username for the ``turn:``/``turns:`` URLs.
+        turn_password: password for the ``turn:``/``turns:`` URLs.
         heartbeat_interval: seconds between application pings on the data channel (the
             console pings; the booth answers, and pings only when it has heard nothing for
             1.5 intervals).
@@ -107,6 +109,8 @@ class MediaConfig:
     """
 
     ice_servers: list[str] = field(default_factory=list)
+    turn_username: str | None = None
+    turn_password: str | None = None
     heartbeat_interval: float = 0.5
     heartbeat_timeout: float = 2.0
     still_chunk_size: int = 16 * 1024
@@ -127,7 +131,13 @@ class MediaConfig:
 
     def rtc_configuration(self) -> RTCConfiguration:
         """The aiortc configuration: explicit (possibly empty) ICE server list."""
-        return RTCConfiguration(iceServers=[RTCIceServer(urls=u) for u in self.ice_servers])
+        servers = []
+        for url in self.ice_servers:
+            if url.startswith("turn"):
+                servers.append(RTCIceServer(urls=url, username=self.turn_username, credential=self.turn_password))
+            else:
+                servers.append(RTCIceServer(urls=url))
+        return RTCConfiguration(iceServers=servers)
 
 
 @dataclass

@@ -70,3 +70,22 @@ def test_cli_exits_2_and_starts_nothing_on_bad_config(tmp_path):
     assert r.returncode == 2
     assert "listen.port" in r.stderr and str(path) in r.stderr
     assert "listening" not in r.stderr
+
+
+def test_ice_section_feeds_the_media_engine(tmp_path):
+    from media.session import MediaConfig
+
+    path = write(tmp_path, '[booth]\nid="b1"\ntoken="12345678"\n[ice]\nstun=["stun:10.0.0.1:3478"]\n'
+                           'turn=["turn:10.0.0.1:3478"]\nturn_username="u"\nturn_password="p"\n', "booth.toml")
+    cfg = load(BoothConfig, path)
+    servers = MediaConfig(**cfg.ice.media_options()).rtc_configuration().iceServers
+    assert [(s.urls, s.username, s.credential) for s in servers] == [
+        ("stun:10.0.0.1:3478", None, None), ("turn:10.0.0.1:3478", "u", "p")]
+    default = load(BoothConfig, ROOT / "config" / "booth-01.toml")
+    assert MediaConfig(**default.ice.media_options()).rtc_configuration().iceServers == []
+
+
+def test_turn_without_credentials_is_refused(tmp_path):
+    path = write(tmp_path, '[booth]\nid="b1"\ntoken="12345678"\n[ice]\nturn=["turn:10.0.0.1"]\n', "booth.toml")
+    with pytest.raises(ConfigError, match="turn_username and turn_password"):
+        load(BoothConfig, path)
