@@ -103,11 +103,17 @@ def _refine_corners(quad: np.ndarray, contour: np.ndarray, shape: tuple[int, int
         rel = pts - a
         t = rel @ u
         dist = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
-        tol = max(2.0, 0.015 * length)
-        sel = pts[(dist < tol) & (t > 0.12 * length) & (t < 0.88 * length)]
+        middle = (t > 0.12 * length) & (t < 0.88 * length)
+        # A wide first pick (the rough side may be a few pixels off), then a tight one around
+        # the first fit, so the line follows the outline rather than the rough guess.
+        sel = pts[(dist < max(3.0, 0.04 * length)) & middle]
         if len(sel) < 10:
             return quad
         vx, vy, x0, y0 = cv2.fitLine(sel.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        rel = pts - (x0, y0)
+        tight = pts[(np.abs(rel[:, 0] * vy - rel[:, 1] * vx) < max(1.5, 0.01 * length)) & middle]
+        if len(tight) >= 10:
+            vx, vy, x0, y0 = cv2.fitLine(tight.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append(np.array([vx, vy, x0, y0], np.float64))
     refined = []
     for i in range(4):
@@ -206,9 +212,39 @@ def find_document(
                 logger.debug("blob rejected: outline is not a quadrilateral")
                 continue
         corners = (quad + 0.5) / f - 0.5
+        if f < 1.0:
+            corners = _refine_full_resolution(grey, corners, thr, k / f)
         return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
                          touches_edge=touches, frame_size=(fw, fh))
     return None
+
+
+def _refine_full_resolution(grey: np.ndarray, corners: np.ndarray, thr: float, kernel: float) -> np.ndarray:
+    """Refit the sides of a quadrilateral found on the shrunken frame at full resolution.
+
+    Shrinking for speed moves the page's outline by up to a pixel of the small image, which
+    is a large error for a small card; only the page's neighbourhood is segmented again here.
+
+    Args:
+        grey: the full-resolution greyscale frame.
+        corners: the corners found, in full-resolution pixels.
+        thr: the page/tray threshold used on the small frame.
+        kernel: the morphology kernel size used, in full-resolution pixels.
+    """
+    fh, fw = grey.shape[:2]
+    margin = int(round(2 * kernel + 0.02 * np.linalg.norm(corners[2] - corners[0]))) + 4
+    x0, y0 = np.maximum(np.floor(corners.min(axis=0)).astype(int) - margin, 0)
+    x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + margin, (fw, fh))
+    roi = cv2.GaussianBlur(grey[y0:y1, x0:x1], (5, 5), 0)
+    mask = (roi > thr).astype(np.uint8) * 255
+    kk = max(3, int(round(kernel)) | 1)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * kk + 1, 2 * kk + 1)))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return corners
+    contour = max(contours, key=cv2.contourArea).reshape(-1, 2) + (x0, y0)
+    return _refine_corners(order_corners(corners), contour, (fh, fw))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 import cv2
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import example, assume, given, settings, strategies as st
 
 from hardware import docrender, scanner
 from hardware.scanner import AutoCapture, CaptureState, Detection, Quality, Reason
@@ -48,6 +48,9 @@ def test_finds_the_document_corners(doc, placement):
 
 
 @settings(max_examples=30, deadline=None)
+# A small card that once came out 1.56 % off (the rough outline found on the shrunken frame).
+@example(card=True, angle=-35.421875, scale=0.30570323116258447, tilt=-0.06640625, cx=0.6950400267046588,
+         cy=0.6875, seed=78)
 @given(
     card=st.booleans(),
     angle=st.floats(-60, 60),
