@@ -43,6 +43,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from pydantic import ValidationError
 
 from media import control as ctl
+from media.estimate import estimate_bandwidth, needs_estimate
 from media.jitter import use_marker_jitter_buffer
 from media.stats import SessionStats, StatsSampler
 from media.stills import StillReceiver, StillVerdict, split_still
@@ -366,6 +367,7 @@ class MediaSession:
             name = self._track_name(pc, track)
             if name is not None:
                 self.sinks[name].attach(track)
+            self._apply_estimates()
 
         @pc.on("datachannel")
         def _on_channel(channel) -> None:
@@ -504,12 +506,22 @@ class MediaSession:
         if isinstance(message, ctl.QualityRequest):
             self.requested = message
             self.requested_at = time.monotonic()
+            self._apply_estimates()
         text = ctl.dump_control(message)
         ch = self._channel
         if ch is not None and ch.readyState == "open":
             ch.send(text)
         else:
             self._outbox.append(text)
+
+    def _apply_estimates(self) -> None:
+        """Console: bandwidth estimation on the face/document receivers only while the
+        requested quality is one the estimate steers (see :mod:`media.estimate`)."""
+        if self.role is not Role.CONSOLE or self.pc is None or self.requested is None:
+            return
+        videos = [t for t in self.pc.getTransceivers() if t.kind == "video"]
+        for transceiver, quality in zip(videos, (self.requested.face, self.requested.document)):
+            estimate_bandwidth(transceiver.receiver, needs_estimate(quality))
 
     async def _run_heartbeat(self, channel) -> None:
         interval, timeout = self.config.heartbeat_interval, self.config.heartbeat_timeout

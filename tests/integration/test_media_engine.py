@@ -6,6 +6,7 @@ import hashlib
 import time
 
 import pytest
+from aiortc.codecs.vpx import DEFAULT_BITRATE
 
 from hardware.synthetic import SyntheticDocumentCamera, SyntheticFaceCamera, ToneMicrophone, read_stamp
 from media.engine import MediaEngine
@@ -204,6 +205,34 @@ async def test_focus_switches_quality_and_document_track(rig):
     pipe.console.set_focus("b")
     await wait_until(lambda: sb.sinks["face"].counter.last_size == (640, 360))
     await wait_until(lambda: sa.sinks["face"].counter.last_size == (320, 180))
+
+
+def estimators(session):
+    """Whether each video receiver (face, document) of a console session estimates bandwidth."""
+    videos = [t for t in session.pc.getTransceivers() if t.kind == "video"]
+    return tuple(t.receiver._RTCRtpReceiver__remote_bitrate_estimator is not None for t in videos)
+
+
+async def test_bandwidth_estimated_only_for_streams_it_steers(rig):
+    pipe, events, _, add_booth = rig
+    booth_a, _ = await add_booth("a", face=(640, 360))
+    await add_booth("b", face=(640, 360))
+    sa, sb = pipe.console.sessions["a"], pipe.console.sessions["b"]
+    await wait_until(lambda: sa.sinks["face"].counter.total > 2 and sb.sinks["face"].counter.total > 2)
+    assert estimators(sa) == estimators(sb) == (False, False)  # grid tiles: capped below REMB's floor
+    pipe.console.set_focus("a")
+    await wait_until(lambda: sa.sinks["face"].counter.last_size == (640, 360))
+    assert estimators(sa) == (True, False) and estimators(sb) == (False, False)
+    pipe.console.show_document("a")
+    assert estimators(sa) == (True, True)
+    # the estimate reaches the focused booth's encoder (REMB), which runs at it
+    encoder = next(t.sender for t in booth_a.sessions["a"].pc.getTransceivers()
+                   if t.sender.track is not None and t.kind == "video")._RTCRtpSender__encoder
+    await wait_until(lambda: encoder._estimate != DEFAULT_BITRATE, timeout=WAIT)
+    pipe.console.set_focus("b")
+    assert estimators(sa) == (False, False) and estimators(sb) == (True, False)
+    before = sa.sinks["face"].counter.total
+    await wait_until(lambda: sa.sinks["face"].counter.total > before + 5)  # the grid tile still flows
 
 
 async def test_ending_one_session_leaves_the_others_running(rig):

@@ -120,3 +120,14 @@ def test_capped_vp8_encoder_follows_the_track_cap():
     assert enc.target_bitrate == 1_400_000
     enc.encode(frame)
     assert enc.codec.bit_rate == 1_400_000
+
+
+def test_bandwidth_estimate_only_for_streams_it_can_steer():
+    from media.estimate import needs_estimate
+    from media.quality import CSO_CAMERA, FULL_FACE, GRID_FACE
+
+    assert needs_estimate(FULL_FACE)  # no cap: the estimate sets the rate
+    assert not needs_estimate(GRID_FACE)  # 120 kbit/s cap, below aiortc's 250 kbit/s floor
+    assert not needs_estimate(None)  # paused
+    assert needs_estimate(CSO_CAMERA.model_copy(update={"max_kbps": 1000}))
+    assert not needs_estimate(CSO_CAMERA.model_copy(update={"max_kbps": 250}))  # at the floor: no effect
