@@ -47,7 +47,14 @@ from media.estimate import estimate_bandwidth, needs_estimate
 from media.jitter import use_marker_jitter_buffer
 from media.stats import SessionStats, StatsSampler
 from media.stills import StillReceiver, StillVerdict, split_still
-from media.tracks import AdaptiveVideoTrack, FrameSink, GatedTrack, cap_sender_bitrate, keep_cap_if_vp8
+from media.tracks import (
+    CSO_CAMERA_ENCODER,
+    AdaptiveVideoTrack,
+    FrameSink,
+    GatedTrack,
+    cap_sender_bitrate,
+    keep_cap_if_vp8,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -435,7 +442,7 @@ class MediaSession:
         if m.face is not None:
             sender = pc.addTrack(m.face)
             if isinstance(m.face, AdaptiveVideoTrack):
-                cap_sender_bitrate(sender, m.face)
+                cap_sender_bitrate(sender, m.face, **CSO_CAMERA_ENCODER)
         if m.audio is not None:
             pc.addTrack(m.audio)
         await pc.setLocalDescription(await pc.createAnswer())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import time
 from typing import Callable
 
@@ -24,7 +25,7 @@ import av
 from aiortc.codecs.opus import SAMPLES_PER_FRAME as OPUS_FRAME
 from aiortc.codecs.opus import TIME_BASE as OPUS_TIME_BASE
 from aiortc.codecs.opus import SAMPLE_RATE as OPUS_RATE
-from aiortc.codecs.vpx import DEFAULT_BITRATE, MAX_BITRATE, MIN_BITRATE, Vp8Encoder
+from aiortc.codecs.vpx import DEFAULT_BITRATE, MAX_BITRATE, MIN_BITRATE, Vp8Encoder, number_of_threads
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from media.control import TrackQuality
@@ -124,14 +125,25 @@ class CappedVp8Encoder(Vp8Encoder):
     cap is read at every frame, so a quality change applies at once (aiortc restarts the
     codec when the bitrate moves by more than 10%, as it does for its own changes).
 
+    ``speed``/``denoise`` override two of aiortc's libvpx settings (``cpu-used`` -6 and
+    ``noise-sensitivity`` 4) when given; the codec is then opened here, with aiortc's other
+    settings, whenever aiortc would open it.
+
     Args:
         cap_bps: returns the cap in bit/s, or None for none.
+        speed: libvpx ``cpu-used`` (-16..16; larger magnitude is faster), or None for aiortc's.
+        denoise: libvpx ``noise-sensitivity`` (0 is off), or None for aiortc's.
     """
 
-    def __init__(self, cap_bps: Callable[[], int | None]) -> None:
+    def __init__(self, cap_bps: Callable[[], int | None], speed: int | None = None,
+                 denoise: int | None = None) -> None:
         super().__init__()
         self._cap_bps = cap_bps
         self._estimate = DEFAULT_BITRATE
+        self._overrides = {k: str(v) for k, v in (("cpu-used", speed), ("noise-sensitivity", denoise))
+                           if v is not None}
+        self.opened_with: dict[str, str] | None = None
+        """libvpx options of the codec this encoder opened itself (None: aiortc opened it)."""
 
     @property
     def target_bitrate(self) -> int:
@@ -145,11 +157,42 @@ class CappedVp8Encoder(Vp8Encoder):
 
     def encode(self, frame, force_keyframe: bool = False):
         """Encode one frame (aiortc's encoder; its rate-control buffer follows the cap)."""
-        self._Vp8Encoder__target_bitrate = self.target_bitrate  # used for "bufsize"
+        target = self.target_bitrate
+        self._Vp8Encoder__target_bitrate = target  # used for "bufsize"
+        if self._overrides and (
+            self.codec is None  # aiortc's rule for a restart, as in Vp8Encoder.encode (1.16)
+            or (frame.width, frame.height) != (self.codec.width, self.codec.height)
+            or abs(target - self.codec.bit_rate) / self.codec.bit_rate > 0.1
+        ):
+            self.codec = self._open(frame.width, frame.height, target)
         return super().encode(frame, force_keyframe)
 
+    def _open(self, width: int, height: int, bitrate: int):
+        """aiortc 1.16's libvpx settings, with this encoder's overrides."""
+        codec = av.CodecContext.create("libvpx", "w")
+        codec.width, codec.height = width, height
+        codec.bit_rate = bitrate
+        codec.pix_fmt = "yuv420p"
+        codec.gop_size = 3000
+        codec.qmin, codec.qmax = 2, 56
+        self.opened_with = {
+            "bufsize": str(bitrate), "cpu-used": "-6", "deadline": "realtime", "lag-in-frames": "0",
+            "minrate": str(bitrate), "maxrate": str(bitrate), "noise-sensitivity": "4", "overshoot-pct": "15",
+            "partitions": "0", "static-thresh": "1", "undershoot-pct": "100", **self._overrides,
+        }
+        codec.options = dict(self.opened_with)
+        codec.thread_count = number_of_threads(width * height, multiprocessing.cpu_count())
+        return codec
 
-def cap_sender_bitrate(sender, track: "AdaptiveVideoTrack") -> None:
+
+CSO_CAMERA_ENCODER = {"speed": -12, "denoise": 0}
+"""The CSO camera's encoder: a small picture (320x240) of an officer at a desk, encoded on the
+console next to six decoding calls. libvpx's faster realtime setting and no denoiser halve the
+encode time (0.62 -> 0.32 ms a frame measured here, at the same 250 kbit/s)."""
+
+
+def cap_sender_bitrate(sender, track: "AdaptiveVideoTrack", speed: int | None = None,
+                       denoise: int | None = None) -> None:
     """Give an ``RTCRtpSender`` a :class:`CappedVp8Encoder` following ``track``'s quality.
 
     Call before the sender encodes (after ``addTrack``/``addTransceiver``); check with
@@ -158,12 +201,14 @@ def cap_sender_bitrate(sender, track: "AdaptiveVideoTrack") -> None:
     Args:
         sender: an ``aiortc.RTCRtpSender``.
         track: the adaptive track it sends.
+        speed: see :class:`CappedVp8Encoder`.
+        denoise: see :class:`CappedVp8Encoder`.
     """
     def cap() -> int | None:
         q = track.quality
         return q.max_kbps * 1000 if q is not None and q.max_kbps else None
 
-    sender._RTCRtpSender__encoder = CappedVp8Encoder(cap)
+    sender._RTCRtpSender__encoder = CappedVp8Encoder(cap, speed, denoise)
 
 
 def keep_cap_if_vp8(transceiver) -> None:

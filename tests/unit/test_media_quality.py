@@ -131,3 +131,44 @@ def test_bandwidth_estimate_only_for_streams_it_can_steer():
     assert not needs_estimate(None)  # paused
     assert needs_estimate(CSO_CAMERA.model_copy(update={"max_kbps": 1000}))
     assert not needs_estimate(CSO_CAMERA.model_copy(update={"max_kbps": 250}))  # at the floor: no effect
+
+
+def test_cso_camera_encoder_settings_survive_restarts():
+    import av
+    import numpy as np
+    from aiortc.codecs.vpx import Vp8Decoder, VpxPayloadDescriptor
+    from aiortc.jitterbuffer import JitterFrame
+
+    from hardware.synthetic import VIDEO_TIME_BASE, SyntheticFaceCamera
+    from media.tracks import CSO_CAMERA_ENCODER, CappedVp8Encoder
+
+    cap = {"bps": 250_000}
+    enc = CappedVp8Encoder(lambda: cap["bps"], **CSO_CAMERA_ENCODER)
+    cam = SyntheticFaceCamera(320, 240, 15)
+    dec = Vp8Decoder()
+
+    def encode(n, w=320, h=240):
+        arr = cam.render(n, n) if (w, h) == (320, 240) else np.zeros((h * 3 // 2, w), np.uint8)
+        frame = av.VideoFrame.from_ndarray(arr, format="yuv420p")
+        frame.pts, frame.time_base = n * 6000, VIDEO_TIME_BASE
+        payloads, ts = enc.encode(frame)
+        data = b"".join(VpxPayloadDescriptor.parse(p)[1] for p in payloads)
+        return dec.decode(JitterFrame(data=data, timestamp=ts))
+
+    assert encode(0)[0].width == 320  # a valid VP8 stream
+    codec, opts = enc.codec, enc.opened_with
+    assert opts["cpu-used"] == "-12" and opts["noise-sensitivity"] == "0" and opts["deadline"] == "realtime"
+    assert codec.bit_rate == 250_000
+    encode(1)
+    assert enc.codec is codec  # no restart while nothing changes
+    cap["bps"] = 150_000  # a bitrate change over 10%: restarted, with the same overrides
+    assert encode(2)
+    assert enc.codec is not codec and enc.codec.bit_rate == 150_000 and enc.opened_with["cpu-used"] == "-12"
+    assert enc.opened_with["minrate"] == enc.opened_with["maxrate"] == "150000"
+    codec = enc.codec
+    assert encode(3, 160, 120)[0].width == 160  # a size change: restarted
+    assert enc.codec is not codec and enc.opened_with["noise-sensitivity"] == "0"
+    plain = CappedVp8Encoder(lambda: None)  # the booth's encoders: aiortc opens its own codec
+    frame = av.VideoFrame.from_ndarray(cam.render(0, 0), format="yuv420p")
+    frame.pts, frame.time_base = 0, VIDEO_TIME_BASE
+    assert plain.encode(frame)[0] and plain.codec is not None and plain.opened_with is None
