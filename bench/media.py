@@ -1,6 +1,6 @@
 """Media benchmark: figures, not assertions. Prints a table.
 
-Run: ``.venv/bin/python -m bench.media [--write]`` (a few minutes; ``--write`` records the
+Run: ``.venv/bin/python -m bench.media [--write]`` (about 6 minutes; ``--write`` records the
 figures in BENCHMARKS.md). Measures, each against a baseline
 from the same run (shared, noisy machines):
 
@@ -12,18 +12,19 @@ from the same run (shared, noisy machines):
 * console CPU (this process: the console engine only; the signaling server and the booths
   run in their own processes) with per-tile quality vs a naive console (all six
   640x480@30 at full quality), both with the same six 640x480@30 booth cameras; plus, for
-  information, per-tile with 1280x720@30 cameras. Fairness on a small machine: the six
+  information, per-tile with 1280x720@30 cameras. Measured at steady state: the booths'
+  encoders follow the console's bandwidth estimate (REMB), which climbs for about 30 s
+  after a call or a quality change (a naive console's six streams go from 0.6 to about
+  1.1 Mbit/s each, and its CPU from 0.30 to 0.40 cores), so each run first waits until the
+  received bitrate stops climbing (:func:`settle`), then measures :data:`CPU_WINDOWS`
+  windows of :data:`CPU_SECONDS` (medians). Fairness on a small machine: the six
   simulated booths (whose cameras and encoders run on their own PCs in a branch) share
   this machine's cores with the console, so in both runs they run at ``nice +10``
   (:data:`BOOTH_NICE`) and the console gets its share first; a naive console starved of
   CPU would decode fewer frames and look cheaper. The naive run's decoded frame rate per
   tile is printed to show it decoded everything, and one more naive run with booths not
   niced shows the effect. Stamps (the latency instrument) are read only on the focused
-  booth, in both runs. The headline ratio comes from one branch whose policy alternates
-  per-tile / naive over :data:`ALT_ROUNDS` pairs of :data:`ALT_SECONDS` windows (medians;
-  separate runs drift by +-0.03 cores between runs on this machine), and the separate runs
-  (:data:`CPU_SECONDS` each) are shown beside it; ``python -m bench.media_floor`` breaks
-  the figure down;
+  booth, in both runs. ``python -m bench.media_floor`` breaks the figure down;
 * focus switch: set_focus -> first full-size frame of the newly focused booth;
 * lossless 1920x1080 still: request -> verified at the console.
 """
@@ -134,9 +135,13 @@ async def lapak_setups(n: int, workdir: Path) -> list[float]:
 
 
 BOOTH_NICE = 10
-CPU_SECONDS = 15.0
-ALT_ROUNDS = 3
-ALT_SECONDS = 12.0
+CPU_WINDOWS = 4
+CPU_SECONDS = 10.0
+WARMUP_MIN = 20.0
+WARMUP_MAX = 60.0
+WARMUP_STEP = 5.0
+SETTLED = 0.05
+"""steady: the total received bitrate moved by at most this fraction over two steps in a row."""
 
 
 def proc_cpu(pids: list[int]) -> float:
@@ -157,8 +162,26 @@ def cpu_now() -> float:
     return t.user + t.system
 
 
-async def branch_run(policy: QualityPolicy, seconds: float, focus_switches: int, stills: bool, workdir: Path,
+async def settle(engine: MediaEngine) -> tuple[float, list[float]]:
+    """Wait until the console's received bitrate stops climbing (the booths' encoders follow
+    its bandwidth estimate); returns (seconds waited, total kbit/s per step)."""
+    await engine.stats()
+    t0 = time.monotonic()
+    samples: list[float] = []
+    calm = 0
+    while time.monotonic() - t0 < WARMUP_MAX:
+        await asyncio.sleep(WARMUP_STEP)
+        samples.append(sum(st.bitrate_kbps for st in (await engine.stats()).values()))
+        calm = calm + 1 if len(samples) > 1 and abs(samples[-1] - samples[-2]) <= SETTLED * samples[-2] else 0
+        if calm >= 2 and time.monotonic() - t0 >= WARMUP_MIN:
+            break
+    return time.monotonic() - t0, samples
+
+
+async def branch_run(policy: QualityPolicy, focus_switches: int, stills: bool, workdir: Path,
                      face: str = "640x480@30", booth_nice: int = BOOTH_NICE):
+    """One branch at steady state: console CPU over :data:`CPU_WINDOWS` windows, latency of
+    the focused booth, then focus switches and stills."""
     workdir = Path(tempfile.mkdtemp(dir=workdir))
     branch = HeadlessBranch(6, face, "1280x720@15", policy=policy, cso_camera=(320, 240, 15),
                             workdir=workdir, booth_nice=booth_nice)
@@ -169,18 +192,25 @@ async def branch_run(policy: QualityPolicy, seconds: float, focus_switches: int,
         engine = branch.engine
         ids = sorted(engine.sessions)
         engine.set_focus(ids[0])
-        await asyncio.sleep(3)  # warm up
+        for f in branch.figures.values():
+            f.record = False
+        result["warmup"], result["ramp"] = await settle(engine)
         for sid, f in branch.figures.items():
             f.latencies_ms.clear()
             f.gaps = 0
             f.last_frame_number = None
             f.record = sid == ids[0]  # the instrument runs on the focused booth only
         pids = [p.pid for p in branch.procs]
-        c0, b0, t0 = cpu_now(), proc_cpu(pids), time.monotonic()
-        await asyncio.sleep(seconds)
-        dt = time.monotonic() - t0
-        result["cpu"] = (cpu_now() - c0) / dt
-        result["booth_cpu"] = (proc_cpu(pids) - b0) / dt
+        cpu, booth, kbps = [], [], []
+        for _ in range(CPU_WINDOWS):
+            c0, b0, t0 = cpu_now(), proc_cpu(pids), time.monotonic()
+            await asyncio.sleep(CPU_SECONDS)
+            dt = time.monotonic() - t0
+            cpu.append((cpu_now() - c0) / dt)
+            booth.append((proc_cpu(pids) - b0) / dt)
+            kbps.append(sum(st.bitrate_kbps for st in (await engine.stats()).values()))
+        result["cpu"], result["cpu_windows"] = statistics.median(cpu), cpu
+        result["booth_cpu"], result["kbps"] = statistics.median(booth), statistics.median(kbps)
         fig = branch.figures[ids[0]]
         result["lat"] = list(fig.latencies_ms)
         result["lost"] = fig.gaps
@@ -219,37 +249,6 @@ async def branch_run(policy: QualityPolicy, seconds: float, focus_switches: int,
     return result
 
 
-async def cpu_alternating(policies: dict[str, QualityPolicy], rounds: int, seconds: float, workdir: Path,
-                          settle: float = 3.0) -> dict[str, list[float]]:
-    """Console CPU of several policies in one branch, measured in alternating windows.
-
-    One branch (same booths, same calls), the policy switched between windows, ``settle``
-    seconds after each switch, then ``seconds`` of console CPU time. Alternating cancels
-    the drifts that separate runs pick up (bandwidth estimates ramping up, other load on a
-    shared machine); the median of ``rounds`` windows is reported.
-    """
-    branch = HeadlessBranch(6, "640x480@30", "1280x720@15", cso_camera=(320, 240, 15),
-                            workdir=Path(tempfile.mkdtemp(dir=workdir)), booth_nice=BOOTH_NICE)
-    out: dict[str, list[float]] = {k: [] for k in policies}
-    try:
-        await branch.start()
-        await branch.wait_sessions(6, 90)
-        ids = sorted(branch.engine.sessions)
-        for sid, f in branch.figures.items():
-            f.record = sid == ids[0]
-        for _ in range(rounds):
-            for name, policy in policies.items():
-                branch.engine.policy = policy
-                branch.engine.set_focus(ids[0])
-                await asyncio.sleep(settle)
-                c0, t0 = cpu_now(), time.monotonic()
-                await asyncio.sleep(seconds)
-                out[name].append((cpu_now() - c0) / (time.monotonic() - t0))
-    finally:
-        await branch.stop()
-    return out
-
-
 def fmt(values: list[float], scale: float = 1000.0) -> str:
     return f"{_pct(values, .5) * scale:.0f} / {_pct(values, .95) * scale:.0f}"
 
@@ -265,13 +264,12 @@ async def main() -> None:
     row(f"call setup ms p50 / p95 (n={n})", fmt(ours), fmt(bare),
         f"{_pct(ours, .95) / _pct(bare, .95):.2f}x")
     policy = QualityPolicy()
-    tiles = await branch_run(policy, CPU_SECONDS, 5, True, work)
+    tiles = await branch_run(policy, 5, True, work)
     naive_face = TrackQuality(width=640, height=480, fps=30)
     naive_policy = QualityPolicy(focused_face=naive_face, grid_face=naive_face, grid_audio=True)
-    naive = await branch_run(naive_policy, CPU_SECONDS, 0, False, work)
-    naive0 = await branch_run(naive_policy, CPU_SECONDS, 0, False, work, booth_nice=0)
-    hd = await branch_run(policy, CPU_SECONDS, 0, False, work, face="1280x720@30")
-    alt = await cpu_alternating({"tile": policy, "naive": naive_policy}, ALT_ROUNDS, ALT_SECONDS, work)
+    naive = await branch_run(naive_policy, 0, False, work)
+    naive0 = await branch_run(naive_policy, 0, False, work, booth_nice=0)
+    hd = await branch_run(policy, 0, False, work, face="1280x720@30")
     # the bare call sends what the focused booth sent: its camera scaled as the policy asks
     fw, fh = fit_size(policy.focused_face.width, policy.focused_face.height, 640, 480)
     ffps = min(30.0, policy.focused_face.fps)
@@ -282,24 +280,25 @@ async def main() -> None:
           f"bare: stock aiortc two-peer call {fw}x{fh}@{ffps:.0f}, alone)")
     row("glass-to-glass ms p50 / p95 (focused, 30 fps, 6 live)", f"{_pct(lat, .5):.0f} / {_pct(lat, .95):.0f}",
         f"{_pct(bare_lat, .5):.0f} / {_pct(bare_lat, .95):.0f}", f"{_pct(lat, .95) / _pct(bare_lat, .95):.2f}x")
-    row(f"  frames decoded / lost (focused booth, {CPU_SECONDS:.0f} s)", f"{tiles['frames']} / {tiles['lost']}")
+    window = f"{CPU_WINDOWS}x{CPU_SECONDS:.0f} s"
+    row(f"  frames decoded / lost (focused booth, {window})", f"{tiles['frames']} / {tiles['lost']}")
     row("  naive: g2g ms p95, frames lost (booth 1)", f"{_pct(naive['lat'], .95):.0f}, {naive['lost']}")
-    say("  (CPU: console process only, windows of %.0f s (alternating) / 15 s (separate runs); six 640x480@30 "
-          "booth cameras in both, booth processes at "
-          "nice +%d in both so the console is not starved; per-tile: focused "
-          f"{policy.focused_face.width}x{policy.focused_face.height}@{policy.focused_face.fps:.0f} capped by the "
-          f"camera + audio (doc {policy.focused_document.width}x{policy.focused_document.height}@"
-          f"{policy.focused_document.fps:.0f} only while a document is wanted: none in the window), grid "
-          f"{policy.grid_face.width}w@{policy.grid_face.fps:.0f} <= {policy.grid_face.max_kbps} kbit/s no audio; "
-          "naive: all six 640x480@30 + audio, doc as per-tile; both: CSO camera 320x240@15 + mic to the focused "
-          "booth, stamps read on the focused booth only)" % (ALT_SECONDS, BOOTH_NICE))
-    at, an = statistics.median(alt["tile"]), statistics.median(alt["naive"])
-    row(f"console CPU cores (per-tile vs naive, median of {ALT_ROUNDS}x{ALT_SECONDS:.0f} s alternating)",
-        f"{at:.3f}", f"{an:.3f}", f"{at / an:.2f}x")
-    row("  windows: per-tile | naive", " ".join(f"{v:.3f}" for v in alt["tile"]),
-        " ".join(f"{v:.3f}" for v in alt["naive"]))
-    row("  separate runs (one each, 15 s): per-tile vs naive", f"{tiles['cpu']:.3f}", f"{naive['cpu']:.3f}",
+    say(f"  (CPU: console process only, at steady state (after the booths' bitrates stop climbing), median of "
+        f"{window} windows; six 640x480@30 booth cameras in both, booth processes at nice +{BOOTH_NICE} in both "
+        "so the console is not starved; per-tile: focused "
+        f"{policy.focused_face.width}x{policy.focused_face.height}@{policy.focused_face.fps:.0f} capped by the "
+        f"camera + audio (doc {policy.focused_document.width}x{policy.focused_document.height}@"
+        f"{policy.focused_document.fps:.0f} only while a document is wanted: none in the window), grid "
+        f"{policy.grid_face.width}w@{policy.grid_face.fps:.0f} <= {policy.grid_face.max_kbps} kbit/s no audio; "
+        "naive: all six 640x480@30 + audio, doc as per-tile; both: CSO camera 320x240@15 + mic to the focused "
+        "booth, stamps read on the focused booth only)")
+    row("console CPU cores (per-tile vs naive, steady state)", f"{tiles['cpu']:.3f}", f"{naive['cpu']:.3f}",
         f"{tiles['cpu'] / naive['cpu']:.2f}x")
+    row("  windows: per-tile | naive", " ".join(f"{v:.3f}" for v in tiles["cpu_windows"]),
+        " ".join(f"{v:.3f}" for v in naive["cpu_windows"]))
+    row("  received kbit/s (per-tile / naive)", f"{tiles['kbps']:.0f}", f"{naive['kbps']:.0f}")
+    row("  warm-up until steady, s (per-tile / naive)", f"{tiles['warmup']:.0f}", f"{naive['warmup']:.0f}")
+    row("  naive kbit/s during warm-up (every 5 s)", " ".join(f"{v:.0f}" for v in naive["ramp"]))
     row("  booth processes' CPU cores (per-tile / naive)", f"{tiles['booth_cpu']:.2f}", f"{naive['booth_cpu']:.2f}")
     row("  naive, booths not niced: cores | fps per tile", f"{naive0['cpu']:.3f}",
         " ".join(f"{v:.0f}" for v in naive0["fps"].values()))
