@@ -52,7 +52,7 @@ BAD = [
 
 
 async def test_malformed_messages_get_an_error_and_the_connection_stays_usable(tmp_path):
-    async with running_server(tmp_path / "branch.db", booths=3) as branch, contextlib.AsyncExitStack() as stack:
+    async with running_server(tmp_path / "branch.db", booths=3) as branch:
         ws = await raw_online(branch, "booth", "booth-01")
         for frame, code, ref in BAD:
             await ws.send(frame)
