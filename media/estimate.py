@@ -36,8 +36,8 @@ def needs_estimate(quality: TrackQuality | None) -> bool:
 def estimate_bandwidth(receiver, on: bool) -> bool:
     """Turn the REMB estimator of one video ``RTCRtpReceiver`` on or off.
 
-    Returns False (and changes nothing) when the receiver is not of the expected aiortc shape
-    (an audio receiver has no estimator attribute set to an estimator or None).
+    Returns False (and changes nothing) for an audio receiver or one that is not of the
+    expected aiortc shape.
 
     Args:
         receiver: an ``aiortc.RTCRtpReceiver`` (video).
