@@ -10,7 +10,7 @@ import sys
 # `func=callable(args) -> int`. A module missing here is simply not offered.
 _AREAS = (
     "signaling.cli",   # lapak signaling, lapak bookings import
-    "hardware.cli",    # lapak hw probe | test | check
+    "kiosk.hwcli",     # lapak hw probe | test | check
     "lapak.demo",      # lapak demo
 )
 

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from lapak.config import ConfigError, ServerConfig, load
+from common.config import ConfigError, load
+from signaling.config import ServerConfig
 
 logger = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path("config/server.toml")

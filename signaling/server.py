@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from lapak.config import ServerConfig
+from signaling.config import ServerConfig
 from . import protocol as p
 from .limits import TokenBucket
 from .protocol import CloseCode, ErrorCode

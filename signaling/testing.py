@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator
 
-from lapak.config import ServerConfig
+from signaling.config import ServerConfig
 from .client import SignalingClient
 from .server import SignalingServer
 

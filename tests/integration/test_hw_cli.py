@@ -179,8 +179,9 @@ def test_config_errors_name_file_key_and_expectation(tmp_path, sims, capsys):
 
 
 def test_settings_reject_unknown_roles():
-    from lapak.config import BoothConfig, parse
+    from common.config import ConfigError, parse
+    from kiosk.config import BoothConfig
 
-    with pytest.raises(probe.ConfigError, match="'devices.scanner' is not a known key; expected one of: button, camera"):
+    with pytest.raises(ConfigError, match="'devices.scanner' is not a known key; expected one of: button, camera"):
         parse(BoothConfig, {"booth": {"id": "b1", "token": "12345678"}, "devices": {"scanner": {}}}, "booth.toml")
     assert DevicesSettings().configured() == {}

@@ -13,7 +13,7 @@ import argparse
 import sys
 import logging
 
-from hardware import probe
+from common.config import ConfigError, load
 from hardware.settings import (ROLES, SERIAL_ROLES, ButtonSettings, CameraSettings,
                                DevicesSettings, LightSettings, PrinterSettings)
 
@@ -51,12 +51,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(path: str | None) -> DevicesSettings | None:
-    """Load the [devices] table, printing the problem and returning None when it is invalid."""
+    """Validate the whole booth file and return its [devices] table; print the problem and return
+    None when the file is invalid."""
     if path is None:
         return DevicesSettings()
+    from kiosk.config import BoothConfig
+
     try:
-        return probe.load_devices(path)
-    except probe.ConfigError as exc:
+        return load(BoothConfig, path).devices
+    except ConfigError as exc:
         print(f"lapak: {exc}", file=sys.stderr)
         return None
 
@@ -67,6 +70,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
     Args:
         args: Parsed arguments (config, max_index).
     """
+    from hardware import probe  # OpenCV and pyserial load only when a hw command runs
+
     devices = _load(args.config)
     if devices is None:
         return 2
@@ -106,6 +111,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     Args:
         args: Parsed arguments (role, config, port, seconds, press_timeout).
     """
+    from hardware import probe  # OpenCV and pyserial load only when a hw command runs
+
     devices = _load(args.config)
     if devices is None:
         return 2
@@ -140,6 +147,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     Args:
         args: Parsed arguments (config).
     """
+    from hardware import probe  # OpenCV and pyserial load only when a hw command runs
+
     devices = _load(args.config)
     if devices is None:
         return 2

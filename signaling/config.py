@@ -1,0 +1,121 @@
+"""Configuration owned by the signaling layer: the branch server's file and the client's link.
+
+``config/server.toml`` is a :class:`ServerConfig`: listen address, database, limits, booking
+windows, the services a participant can come for (with the documents each needs), and every
+device's identity and token. :class:`ServerLink` is the ``[server]`` table of a booth or
+console file: where the branch server is.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from common.config import DeviceId, Section, Token
+from common.documents import DEFAULT_SERVICE, JHT_CLAIM_DOCUMENTS, DocumentKind
+
+ServiceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+
+
+class BranchSection(Section):
+    """The branch this server serves."""
+
+    id: DeviceId
+    name: str = ""
+
+
+class ListenSection(Section):
+    """Where the server listens."""
+
+    host: str = "0.0.0.0"
+    port: int = Field(8765, ge=0, le=65535)
+
+
+class LimitsSection(Section):
+    """Safety limits of the signaling server."""
+
+    max_message_bytes: int = Field(65536, ge=1024, le=16 * 2**20, description="largest message accepted")
+    rate_per_second: float = Field(50.0, gt=0, description="messages per second a connection may send")
+    rate_burst: int = Field(200, ge=1, description="messages a connection may send in one burst")
+    hello_timeout: float = Field(10.0, gt=0, description="seconds a new connection has to say hello")
+    ping_interval: float = Field(5.0, gt=0, description="seconds between WebSocket pings (presence)")
+    ping_timeout: float = Field(10.0, gt=0, description="seconds without a pong before a peer is dead")
+    outbound_queue: int = Field(1000, ge=10, description="messages queued for a slow reader before it is cut off")
+    inbound_queue: int = Field(64, ge=1, description="messages websockets buffers per connection before it stops reading")
+    resume_grace: float = Field(60.0, ge=0, description="seconds a dropped device keeps its sessions")
+    wait_estimate_sessions: int = Field(20, ge=1, description="recent session lengths the wait estimate averages")
+
+
+class BookingSection(Section):
+    """How booking slots are honoured."""
+
+    early_minutes: float = Field(10.0, ge=0, description="minutes before its slot a booking takes priority")
+    late_minutes: float = Field(30.0, ge=0, description="minutes after its slot a booking is still honoured")
+
+
+class DeviceEntry(Section):
+    """One device allowed to connect."""
+
+    id: DeviceId
+    token: Token
+    name: str = ""
+
+
+class CsoEntry(DeviceEntry):
+    """One customer-service officer's console."""
+
+    capacity: int = Field(6, ge=4, le=6, description="booths this CSO serves at once")
+
+
+class ServiceEntry(Section):
+    """A service a participant can come for, with the documents its claim checklist needs."""
+
+    id: ServiceId
+    documents: list[DocumentKind] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> "ServiceEntry":
+        if len(set(self.documents)) != len(self.documents):
+            raise ValueError(f"service {self.id!r} lists a document twice")
+        return self
+
+
+def _default_services() -> list[ServiceEntry]:
+    return [ServiceEntry(id=DEFAULT_SERVICE, documents=list(JHT_CLAIM_DOCUMENTS))]
+
+
+class ServerConfig(Section):
+    """config/server.toml: the branch signaling server."""
+
+    branch: BranchSection
+    listen: ListenSection = ListenSection()
+    database: Path = Path("var/branch.db")
+    limits: LimitsSection = LimitsSection()
+    booking: BookingSection = BookingSection()
+    services: list[ServiceEntry] = Field(default_factory=_default_services)
+    booths: list[DeviceEntry] = []
+    csos: list[CsoEntry] = []
+    technicians: list[DeviceEntry] = []
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "ServerConfig":
+        for role in ("booths", "csos", "technicians", "services"):
+            ids = [d.id for d in getattr(self, role)]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"{role}: duplicate id {dupes[0]!r}")
+        if DEFAULT_SERVICE not in {s.id for s in self.services}:
+            raise ValueError(f"services: the default service {DEFAULT_SERVICE!r} (walk-ins) must be configured")
+        return self
+
+    def resolve_paths(self, base: Path) -> None:
+        """The database path is relative to the config file's folder."""
+        if not self.database.is_absolute():
+            self.database = (base / self.database).resolve()
+
+
+class ServerLink(Section):
+    """The ``[server]`` table of a booth or console: where the branch server is."""
+
+    url: Annotated[str, Field(pattern=r"^wss?://")] = "ws://127.0.0.1:8765"
