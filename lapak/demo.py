@@ -325,17 +325,3 @@ def run(args: argparse.Namespace) -> int:
     if not getattr(args, "verbose", 0):  # the table is the output; call-state chatter only with -v
         logging.getLogger("media").setLevel(logging.WARNING)
     return asyncio.run(_demo(args))
-
-
-def register(subparsers) -> None:
-    """Add the ``demo`` subcommand.
-
-    Args:
-        subparsers: the CLI's subparsers object.
-    """
-    d = subparsers.add_parser("demo", help="headless branch: signaling, six simulated booths, a console")
-    d.add_argument("--booths", type=int, default=6, help="number of booth processes (default %(default)s)")
-    d.add_argument("--face", default="640x480@30", help="booth face camera WxH@FPS")
-    d.add_argument("--doc-video", default="1280x720@15", help="booth document camera video WxH@FPS")
-    d.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
-    d.set_defaults(func=run)
