@@ -14,6 +14,7 @@ import av
 import cv2
 import numpy as np
 
+from common.backoff import Backoff
 from hardware.synthetic import VIDEO_TIME_BASE, PacedVideoTrack
 
 logger = logging.getLogger(__name__)
@@ -88,13 +89,12 @@ class OpenCVCamera(PacedVideoTrack):
         return cap
 
     def _run(self) -> None:
-        delay = self.retry_initial
+        backoff = Backoff(self.retry_initial, self.retry_max, jitter=0.0)
         while not self._stop.is_set():
             cap = self._open()
             if cap is None:
                 self._set(CameraState.UNAVAILABLE, f"cannot open {self.device!r}")
-                self._stop.wait(delay)
-                delay = min(delay * 2, self.retry_max)
+                self._stop.wait(backoff.next())
                 continue
             self.opens += 1
             failures = 0
@@ -109,7 +109,7 @@ class OpenCVCamera(PacedVideoTrack):
                         self._stop.wait(0.02)
                         continue
                     failures = 0
-                    delay = self.retry_initial
+                    backoff.reset()
                     with self._lock:
                         self._latest = img
                     self._set(CameraState.RUNNING)
@@ -117,8 +117,7 @@ class OpenCVCamera(PacedVideoTrack):
                 cap.release()
             with self._lock:
                 self._latest = None
-            self._stop.wait(delay)
-            delay = min(delay * 2, self.retry_max)
+            self._stop.wait(backoff.next())
         self._set(CameraState.STOPPED, "stopped")
 
     def latest(self) -> np.ndarray | None:

@@ -14,24 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import BookingImportError
 from .protocol import BookingInfo
 
 REQUIRED = ("code", "name", "slot_start")
 OPTIONAL = ("service",)
-
-
-class BookingImportError(Exception):
-    """A bookings file could not be imported; nothing was.
-
-    Args:
-        path: the file.
-        problems: one line per bad row.
-    """
-
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.path = Path(path)
-        self.problems = problems
-        super().__init__(f"{path}: nothing imported:\n  " + "\n  ".join(problems))
 
 
 def _row(where: str, data: Any, problems: list[str], seen: dict[str, str]) -> BookingInfo | None:

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import enum
 import logging
-import random
 import uuid
 from typing import Any, Awaitable, Callable
 
@@ -19,7 +18,10 @@ from pydantic import BaseModel
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from common.backoff import Backoff
+
 from . import protocol as p
+from .errors import AuthRefused, NotConnected, RequestRefused
 from .protocol import CloseCode
 
 logger = logging.getLogger(__name__)
@@ -36,34 +38,6 @@ class ClientState(enum.Enum):
     BACKOFF = "backoff"
     FAILED = "failed"  # refused for good (wrong token, unknown device, wrong version)
     CLOSED = "closed"
-
-
-class SignalingError(Exception):
-    """The server refused a request.
-
-    Args:
-        code: the server's error code.
-        message: the server's explanation.
-    """
-
-    def __init__(self, code: p.ErrorCode, message: str):
-        super().__init__(f"{code.value}: {message}")
-        self.code = code
-        self.message = message
-
-
-class NotConnected(Exception):
-    """The request could not be sent or its answer was lost with the connection."""
-
-
-class AuthRefused(Exception):
-    """The server refused this device for good (its error is in ``.error``)."""
-
-    def __init__(self, error: p.Error | None, close_code: int | None):
-        text = error.message if error else f"closed with code {close_code}"
-        super().__init__(text)
-        self.error = error
-        self.close_code = close_code
 
 
 # Refusals that retrying cannot fix; REPLACED means another process uses this identity.
@@ -84,6 +58,9 @@ class SignalingClient:
         backoff_max: largest reconnect delay in seconds.
         request_timeout: seconds to wait for the answer to a request.
         open_timeout: seconds to wait for the TCP + WebSocket handshake.
+        ping_interval: seconds between WebSocket pings (a dead server is noticed by them).
+        ping_timeout: seconds without a pong before the connection counts as dead.
+        max_message_bytes: largest message accepted from the server.
     """
 
     def __init__(
@@ -98,6 +75,9 @@ class SignalingClient:
         backoff_max: float = 5.0,
         request_timeout: float = 10.0,
         open_timeout: float = 5.0,
+        ping_interval: float = 5.0,
+        ping_timeout: float = 10.0,
+        max_message_bytes: int = 4 * 2**20,
     ):
         self.url = url
         self.role = role
@@ -108,6 +88,9 @@ class SignalingClient:
         self.backoff_max = backoff_max
         self.request_timeout = request_timeout
         self.open_timeout = open_timeout
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.max_message_bytes = max_message_bytes
         self.state = ClientState.IDLE
         self.welcome: p.Welcome | None = None
         self.refusal: AuthRefused | None = None
@@ -187,7 +170,7 @@ class SignalingClient:
             timeout: seconds to wait (default ``request_timeout``).
 
         Raises:
-            SignalingError: the server refused it (the error names why).
+            RequestRefused: the server refused it (the error names why).
             NotConnected: the connection was lost before the answer came.
         """
         rid = uuid.uuid4().hex[:12]
@@ -222,19 +205,20 @@ class SignalingClient:
         self._pending.clear()
 
     async def _run(self) -> None:
-        delay = self.backoff_initial
+        backoff = Backoff(self.backoff_initial, self.backoff_max)
         while self.state is not ClientState.CLOSED:
             self._set_state(ClientState.CONNECTING)
             refused = None
             try:
                 async with connect(self.url, open_timeout=self.open_timeout, compression=None, proxy=None,
-                                   ping_interval=5, ping_timeout=10, max_size=2**22) as ws:
+                                   ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
+                                   max_size=self.max_message_bytes) as ws:
                     self._ws = ws
                     await ws.send(p.encode(p.Hello(role=self.role, device_id=self.device_id, token=self.token,
                                                    version=p.PROTOCOL_VERSION)))
                     refused = await self._read(ws)
                     if refused is None:
-                        delay = self.backoff_initial  # we were in: start backoff afresh
+                        backoff.reset()  # we were in: start backoff afresh
             except (OSError, asyncio.TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
                 logger.info("%s %s: connection to %s failed: %s", self.role, self.device_id, self.url, exc)
             except InvalidURI as exc:
@@ -250,8 +234,7 @@ class SignalingClient:
             if self.state is ClientState.CLOSED:
                 return
             self._set_state(ClientState.BACKOFF)
-            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
-            delay = min(self.backoff_max, delay * 2)
+            await asyncio.sleep(backoff.next())
 
     async def _read(self, ws: ClientConnection) -> AuthRefused | None:
         """Read until the connection closes; returns a refusal if the server refused us."""
@@ -273,7 +256,7 @@ class SignalingClient:
                     fut = self._pending.pop(msg.ref)
                     if not fut.done():
                         if isinstance(msg, p.Error):
-                            fut.set_exception(SignalingError(msg.code, msg.message))
+                            fut.set_exception(RequestRefused(msg.code, msg.message))
                         else:
                             fut.set_result(msg)
                     continue

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from signaling.errors import ProtocolError
+
 PROTOCOL_VERSION = 1
 
 Role = Literal["booth", "cso", "technician"]
@@ -306,22 +308,6 @@ ServerMessage = Annotated[
 
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 _server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
-
-
-class ProtocolError(Exception):
-    """A message could not be understood.
-
-    Args:
-        code: the error code to report.
-        message: a sentence naming what was wrong.
-        ref: the request id, if one could be read.
-    """
-
-    def __init__(self, code: ErrorCode, message: str, ref: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.ref = ref
 
 
 def _describe(exc: ValidationError) -> str:

@@ -134,7 +134,7 @@ class SignalingServer:
             # A peer that missed its pong is dead: do not wait websockets' default 10 s more for its
             # closing handshake before the connection (and its presence) is dropped.
             close_timeout=lim.ping_timeout,
-            compression=None, max_queue=64,
+            compression=None, max_queue=lim.inbound_queue,
         )
         self._ticker = asyncio.create_task(self._tick_forever())
         logger.info("listening on %s (database %s)", self.url, self.config.database)

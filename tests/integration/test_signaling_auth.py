@@ -10,7 +10,8 @@ import os
 import pytest
 
 from signaling import protocol as p
-from signaling.client import AuthRefused, ClientState
+from signaling.client import ClientState
+from signaling.errors import AuthRefused
 from signaling.protocol import CloseCode, ErrorCode
 from signaling.store import Store
 from signaling.testing import running_server

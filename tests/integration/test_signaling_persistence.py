@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from signaling import protocol as p
-from signaling.client import NotConnected, SignalingClient, SignalingError
+from signaling.client import SignalingClient
+from signaling.errors import NotConnected, RequestRefused
 from signaling.protocol import SessionState
 from signaling.store import Store
 
@@ -107,7 +108,7 @@ async def test_sigkill_loses_nothing_acknowledged_and_clients_resume(tmp_path):
         acked: list[str] = []
 
         async def decide(i: int) -> None:
-            with contextlib.suppress(NotConnected, SignalingError, asyncio.TimeoutError):
+            with contextlib.suppress(NotConnected, RequestRefused, asyncio.TimeoutError):
                 await cso.request(p.Decision(session_id=s1.id, document=f"doc-{i}", verdict="rejected",
                                              reason="blurred"))
                 acked.append(f"doc-{i}")

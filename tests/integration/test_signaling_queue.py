@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from signaling import protocol as p
-from signaling.client import SignalingError
+from signaling.errors import RequestRefused
 from signaling.protocol import ErrorCode, SessionState
 from signaling.routing import local_day
 from signaling.store import Store
@@ -193,7 +193,7 @@ async def test_bookings_with_open_window_go_before_walk_ins(tmp_path):
         assert cin.last_queue()[0].id == walk_in
 
         # a second announce of the same code is refused, with a reason
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await booths[0][0].request(p.Announce(kind="booking", booking_code="BK-OPEN"))
         assert info.value.code in (ErrorCode.BOOKING_INVALID, ErrorCode.INVALID_STATE)
 
@@ -248,7 +248,7 @@ async def test_hold_unhold_transfer_end_are_audited_and_on_disk_when_acked(tmp_p
         assert ack.session.state is SessionState.HELD and _on_disk(db, sid) == ("held", "cso-01")
         await bin_.wait(lambda m: m.type == "session" and m.session.state is SessionState.HELD)
         await relay_works(c1, bin_, sid, "while-held")  # a held session keeps its media path
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await c1.request(p.Hold(session_id=sid))
         assert info.value.code is ErrorCode.INVALID_STATE
 
@@ -275,7 +275,7 @@ async def test_hold_unhold_transfer_end_are_audited_and_on_disk_when_acked(tmp_p
         # the CSO who gave it away heard it left its slots
         await in1.wait(lambda m: m.type == "session" and m.session.id == sid and m.session.cso_id != "cso-01",
                        start=mark1)
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await c1.request(p.End(session_id=sid, outcome=p.Outcome.COMPLETED))
         assert info.value.code is ErrorCode.NOT_FOUND
 
@@ -327,7 +327,7 @@ async def test_relay_only_between_the_two_ends_of_a_session(tmp_path):
         assert got.payload == {"sdp": "v=0\r\n", "n": [1, 2.5, None]}
 
         async def refused(client, sid, code):
-            with pytest.raises(SignalingError) as info:
+            with pytest.raises(RequestRefused) as info:
                 await client.request(p.Signal(session_id=sid, payload={"probe": "leak"}))
             assert info.value.code is code, info.value
 
@@ -337,10 +337,10 @@ async def test_relay_only_between_the_two_ends_of_a_session(tmp_path):
         await refused(b1, "no-such-session", ErrorCode.NOT_FOUND)
         await refused(b3, s3.id, ErrorCode.INVALID_STATE)  # own session, not active yet
         await refused(tech, s1.id, ErrorCode.FORBIDDEN)
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await b1.request(p.Accept(session_id=s1.id))
         assert info.value.code is ErrorCode.FORBIDDEN
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await c1.request(p.Hold(session_id=s2.id))
         assert info.value.code is ErrorCode.NOT_FOUND
         assert _on_disk(db, s2.id) == ("active", "cso-02")
@@ -357,6 +357,6 @@ async def test_relay_only_between_the_two_ends_of_a_session(tmp_path):
 
         # the booth's peer going offline is reported, not silently dropped
         await c1.close()
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await b1.request(p.Signal(session_id=s1.id, payload={"probe": "x"}))
         assert info.value.code is ErrorCode.PEER_OFFLINE
