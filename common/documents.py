@@ -90,3 +90,23 @@ def info(kind: DocumentKind | str) -> DocumentInfo:
     except ValueError:
         known = ", ".join(k.value for k in DocumentKind)
         raise ValueError(f"unknown document kind {kind!r}; known kinds: {known}") from None
+
+
+class Verdict(str, enum.Enum):
+    """The officer's decision on one document."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class RejectReason(str, enum.Enum):
+    """Why a document was rejected (the officer picks one; the booth tells the participant)."""
+
+    UNREADABLE = "unreadable"  # blurred, too dark, glare over the text
+    INCOMPLETE = "incomplete"  # cut off, a page or side missing
+    COVERED = "covered"  # a finger or an object over the text
+    WRONG_DOCUMENT = "wrong_document"  # not the document asked for
+    EXPIRED = "expired"
+    DATA_MISMATCH = "data_mismatch"  # name or number differs from the other documents
+    DAMAGED = "damaged"
+    OTHER = "other"

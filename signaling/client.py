@@ -166,14 +166,17 @@ class SignalingClient:
         """Send a request and wait for its answer (ack / booking_result).
 
         Args:
-            message: a client message model; its ``id`` is set here.
+            message: a client message model; its ``id`` is set here unless it has one (a
+                decision's id names it, so a decision sent again is recorded once).
             timeout: seconds to wait (default ``request_timeout``).
 
         Raises:
             RequestRefused: the server refused it (the error names why).
             NotConnected: the connection was lost before the answer came.
         """
-        rid = uuid.uuid4().hex[:12]
+        rid = getattr(message, "id", None) or uuid.uuid4().hex[:12]
+        if rid in self._pending:
+            raise RequestRefused(p.ErrorCode.INVALID_STATE, f"request {rid} is already waiting for its answer")
         message = message.model_copy(update={"id": rid})
         fut = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut

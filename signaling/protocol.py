@@ -13,17 +13,21 @@ import enum
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from common.documents import DEFAULT_SERVICE, DocumentKind, RejectReason, Verdict
+from common.language import Language
 from signaling.errors import ProtocolError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""2: sessions carry service, name and accepted_at; queue positions to waiting booths; services
+in the CSO's welcome; transfer to a named CSO; decisions are idempotent by request id."""
 
 Role = Literal["booth", "cso", "technician"]
 DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 SessionId = Annotated[str, Field(min_length=1, max_length=64)]
 RequestId = Annotated[str, Field(min_length=1, max_length=64)]
-Language = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+ServiceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 
 
 class ErrorCode(str, enum.Enum):
@@ -96,14 +100,26 @@ class SessionInfo(_Model):
     ticket: str
     kind: Literal["walk_in", "booking"]
     booking_code: str | None = None
+    name: str | None = None
+    """the booked participant's name (walk-ins give none)"""
+    service: ServiceId = DEFAULT_SERVICE
     language: Language
     state: SessionState
     cso_id: DeviceId | None = None
     queued_at: float
     slot_start: float | None = None
+    accepted_at: float | None = None
+    """when a CSO first accepted it (time in session counts from here)"""
     outcome: Outcome | None = None
     booth_online: bool = True
     cso_online: bool = False
+
+
+class ServiceInfo(_Model):
+    """A service a participant can come for, with the documents its claim checklist needs."""
+
+    id: ServiceId
+    documents: list[DocumentKind]
 
 
 class BookingInfo(_Model):
@@ -153,7 +169,7 @@ class Announce(_Request):
     type: Literal["announce"] = "announce"
     kind: Literal["walk_in", "booking"]
     booking_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
-    language: Language = "id"
+    language: Language = Language.ID
 
 
 class Cancel(_Request):
@@ -184,11 +200,12 @@ class Unhold(_Request):
 
 
 class Transfer(_Request):
-    """CSO: give a session back to the queue for another officer."""
+    """CSO: give a session back to the queue, or straight to another (online, not full) officer."""
 
     type: Literal["transfer"] = "transfer"
     session_id: SessionId
     reason: Annotated[str, Field(max_length=200)] | None = None
+    to_cso: DeviceId | None = None
 
 
 class End(_Request):
@@ -201,14 +218,28 @@ class End(_Request):
 
 
 class Decision(_Request):
-    """CSO: a verification decision on one document of a session (goes to the audit log)."""
+    """CSO: a verification decision on one document of a session (goes to the audit log).
+
+    The request ``id`` is required and names the decision: a decision sent again with the same
+    id (the answer was lost with the connection) is acknowledged again and recorded once.
+    """
 
     type: Literal["decision"] = "decision"
+    id: RequestId
     session_id: SessionId
-    document: Annotated[str, Field(min_length=1, max_length=64)]
-    verdict: Literal["accepted", "rejected"]
-    reason: Annotated[str, Field(max_length=200)] | None = None
+    document: DocumentKind
+    verdict: Verdict
+    reason: RejectReason | None = None
+    note: Annotated[str, Field(max_length=200)] | None = None
     still_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+    @model_validator(mode="after")
+    def _rejection_has_a_reason(self) -> "Decision":
+        if self.verdict is Verdict.REJECTED and self.reason is None:
+            raise ValueError("a rejected document needs a reason")
+        if self.verdict is Verdict.ACCEPTED and self.reason is not None:
+            raise ValueError("an accepted document takes no reason")
+        return self
 
 
 class Signal(_Request):
@@ -239,8 +270,11 @@ class Welcome(_Model):
     device_id: DeviceId
     version: int = PROTOCOL_VERSION
     server_time: float
+    branch_name: str = ""
     capacity: int | None = None
     sessions: list[SessionInfo] = []
+    services: list[ServiceInfo] = []
+    """to CSOs: every service and the documents its checklist needs"""
 
 
 class Ack(_Model):
@@ -285,6 +319,24 @@ class QueueUpdate(_Model):
     waiting: list[SessionInfo]
 
 
+class QueuePosition(_Model):
+    """To a waiting booth: where its participant is in the queue, and roughly how long to wait.
+
+    Args:
+        session_id: the booth's waiting session.
+        position: 1 for the next to be served.
+        waiting: how many wait in all.
+        estimated_wait: seconds, from recent session lengths and the officers online; None when
+            no officer is online or no session has ended yet today.
+    """
+
+    type: Literal["queue_position"] = "queue_position"
+    session_id: SessionId
+    position: int
+    waiting: int
+    estimated_wait: float | None = None
+
+
 class Presence(_Model):
     """Who is online (to CSOs and technicians)."""
 
@@ -302,7 +354,7 @@ class Relayed(_Model):
 
 
 ServerMessage = Annotated[
-    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, Presence, Relayed],
+    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueuePosition, Presence, Relayed],
     Field(discriminator="type"),
 ]
 

@@ -25,12 +25,16 @@ coalesced to one list per tick, so a connect storm does not fan out quadraticall
 from __future__ import annotations
 
 import hmac
+import math
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
+
+from common.documents import DEFAULT_SERVICE, JHT_CLAIM_DOCUMENTS, DocumentKind
 
 from . import protocol as p
 from .protocol import CloseCode, ErrorCode, Outcome, SessionState
@@ -49,10 +53,16 @@ class Directory:
     Args:
         tokens: the secret token of every known device, keyed by (role, device_id).
         capacities: how many booths each CSO serves at once (4 to 6).
+        services: every service a participant can come for, with the documents its checklist
+            needs; walk-ins get :data:`common.documents.DEFAULT_SERVICE`.
+        branch_name: the branch's name (booths print it on slips).
     """
 
     tokens: dict[tuple[str, str], str]
     capacities: dict[str, int] = field(default_factory=dict)
+    services: dict[str, tuple[DocumentKind, ...]] = field(
+        default_factory=lambda: {DEFAULT_SERVICE: JHT_CLAIM_DOCUMENTS})
+    branch_name: str = ""
 
     def capacity(self, cso_id: str) -> int:
         """Booth capacity of one CSO (6 unless configured)."""
@@ -67,11 +77,14 @@ class Policy:
         resume_grace: seconds a dropped device keeps its sessions before they move on.
         booking_early: seconds before its slot that a booking gets priority over walk-ins.
         booking_late: seconds after its slot start that a booking code is still honoured.
+        wait_estimate_sessions: how many recent session lengths the queue's wait estimate
+            averages.
     """
 
     resume_grace: float = 60.0
     booking_early: float = 600.0
     booking_late: float = 1800.0
+    wait_estimate_sessions: int = 20
 
 
 @dataclass
@@ -84,9 +97,12 @@ class Session:
     kind: str
     language: str
     queued_at: float
+    service: str = DEFAULT_SERVICE
     state: SessionState = SessionState.WAITING
     booking_code: str | None = None
+    name: str | None = None
     slot_start: float | None = None
+    accepted_at: float | None = None
     cso_id: str | None = None
     outcome: Outcome | None = None
     declined_by: frozenset[str] = frozenset()
@@ -121,20 +137,37 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One document decision, kept for the case file (and to recognise a repeated request)."""
+
+    ts: float
+    cso_id: str
+    ref: str
+    session_id: str
+    document: str
+    verdict: str
+    reason: str | None
+    note: str | None
+    still_sha256: str | None
+
+
 @dataclass
 class Effects:
-    """What one input caused. Persist ``saved``/``audit``/``counters`` first, then send."""
+    """What one input caused. Persist ``saved``/``audit``/``counters``/``decisions`` first, then
+    send."""
 
     sends: list[Send] = field(default_factory=list)
     closes: list[Close] = field(default_factory=list)
     saved: dict[str, Session] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     counters: dict[tuple[str, str], int] = field(default_factory=dict)
+    decisions: list[DecisionRecord] = field(default_factory=list)
 
     @property
     def durable(self) -> bool:
         """Whether anything must be written to disk before sending."""
-        return bool(self.saved or self.audit or self.counters)
+        return bool(self.saved or self.audit or self.counters or self.decisions)
 
 
 @dataclass(frozen=True)
@@ -166,6 +199,9 @@ class Branch:
         sessions: live sessions restored from the store.
         counters: ticket counters restored from the store, keyed by (day, prefix).
         served_bookings: booking codes already served today.
+        decided: (cso_id, session_id, request id) of decisions already recorded (today's).
+        durations: lengths (accepted -> ended) of recent sessions, oldest first, for the wait
+            estimate.
         new_id: makes session ids (injectable for deterministic tests).
     """
 
@@ -178,6 +214,8 @@ class Branch:
         sessions: Iterable[Session] = (),
         counters: dict[tuple[str, str], int] | None = None,
         served_bookings: Iterable[str] = (),
+        decided: Iterable[tuple[str, str, str]] = (),
+        durations: Iterable[float] = (),
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:16],
     ):
         self.directory = directory
@@ -193,6 +231,9 @@ class Branch:
         self._acks: list[tuple[Peer, Any, str | None]] = []
         self._last_queue: p.QueueUpdate | None = None
         self._presence_dirty = False
+        self.decided: set[tuple[str, str, str]] = set(decided)
+        self.durations: deque[float] = deque(durations, maxlen=policy.wait_estimate_sessions)
+        self._positions: dict[str, tuple[int, int, float | None]] = {}
         for s in sessions:
             if s.state is SessionState.ENDED:
                 continue
@@ -213,10 +254,28 @@ class Branch:
         """The wire view of a session."""
         return p.SessionInfo(
             id=s.id, booth_id=s.booth_id, ticket=s.ticket, kind=s.kind, booking_code=s.booking_code,
-            language=s.language, state=s.state, cso_id=s.cso_id, queued_at=s.queued_at,
-            slot_start=s.slot_start, outcome=s.outcome,
+            name=s.name, service=s.service, language=s.language, state=s.state, cso_id=s.cso_id,
+            queued_at=s.queued_at, slot_start=s.slot_start, accepted_at=s.accepted_at, outcome=s.outcome,
             booth_online=self.online("booth", s.booth_id), cso_online=self.online("cso", s.cso_id),
         )
+
+    def estimated_wait(self, position: int) -> float | None:
+        """Seconds the participant at ``position`` (1 = next) will roughly wait, or None.
+
+        Every officer slot online frees up once per average session length (the last
+        ``Policy.wait_estimate_sessions`` sessions); the participant is served when
+        ``position`` slots have freed up, minus the slots free right now.
+
+        Args:
+            position: place in the queue, 1-based.
+        """
+        csos = [d for (role, d) in self.by_device if role == "cso"]
+        slots = sum(self.directory.capacity(c) for c in csos)
+        if not slots or not self.durations:
+            return None
+        free = sum(max(0, self.directory.capacity(c) - self.load(c)) for c in csos)
+        rounds = math.ceil(max(0, position - free) / slots)
+        return rounds * (sum(self.durations) / len(self.durations))
 
     def load(self, cso_id: str) -> int:
         """Number of slots a CSO has in use."""
@@ -288,10 +347,14 @@ class Branch:
         self.offline_since.pop(key, None)
         mine = [s for s in self.sessions.values() if self._involves(s, peer)]
         fx.sends.append(Send(conn, p.Welcome(
-            role=msg.role, device_id=msg.device_id, server_time=now,
+            role=msg.role, device_id=msg.device_id, server_time=now, branch_name=self.directory.branch_name,
             capacity=self.directory.capacity(msg.device_id) if msg.role == "cso" else None,
             sessions=[self.info(s) for s in mine],
+            services=[p.ServiceInfo(id=k, documents=list(v)) for k, v in self.directory.services.items()]
+            if msg.role == "cso" else [],
         )))
+        for s in mine:  # a waiting booth that comes back hears its place again
+            self._positions.pop(s.id, None)
         if msg.role != "booth":
             fx.sends.append(Send(conn, self._queue_message(now)))
             fx.sends.append(Send(conn, self._presence_message()))
@@ -299,6 +362,8 @@ class Branch:
         self._assign(fx, now, touched)
         self._presence_dirty = True
         self._flush(fx, now, touched, skip={conn: {s.id for s in mine} - set(fx.saved)})
+        if msg.role == "booth":
+            self._send_positions(fx, now)
         return fx
 
     def handle(self, conn: str, msg: Any, now: float, booking: p.BookingInfo | None = None) -> Effects:
@@ -407,15 +472,18 @@ class Branch:
         key = (local_day(now), prefix)
         number = self.counters.get(key, 0) + 1
         self.counters[key] = fx.counters[key] = number
+        service = booking.service if booking is not None and booking.service in self.directory.services \
+            else DEFAULT_SERVICE
         s = Session(id=self._new_id(), booth_id=peer.device_id, ticket=f"{prefix}{number:03d}", kind=msg.kind,
-                    language=msg.language, queued_at=now, booking_code=msg.booking_code, slot_start=slot,
-                    updated_at=now)
+                    language=msg.language.value, queued_at=now, service=service, booking_code=msg.booking_code,
+                    name=booking.name if booking is not None and msg.kind == "booking" else None,
+                    slot_start=slot, updated_at=now)
         self.sessions[s.id] = s
         fx.saved[s.id] = s
         touched.add(s.id)
         fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", s.id, "announced",
                                    {"ticket": s.ticket, "kind": s.kind, "booking_code": s.booking_code,
-                                    "language": s.language}))
+                                    "language": s.language, "service": s.service}))
         self._ack(fx, peer, msg, s.id)
 
     def _on_cancel(self, fx, peer, msg: p.Cancel, now, touched, booking):
@@ -427,7 +495,10 @@ class Branch:
         self._ack(fx, peer, msg, s.id)
 
     def _on_accept(self, fx, peer, msg: p.Accept, now, touched, booking):
-        self._transition(fx, peer, msg, now, touched, {SessionState.OFFERED}, SessionState.ACTIVE, "accepted")
+        s = self.sessions.get(msg.session_id)
+        first = s is not None and s.accepted_at is None
+        self._transition(fx, peer, msg, now, touched, {SessionState.OFFERED}, SessionState.ACTIVE, "accepted",
+                         **({"accepted_at": now} if first else {}))
 
     def _on_hold(self, fx, peer, msg: p.Hold, now, touched, booking):
         self._transition(fx, peer, msg, now, touched, {SessionState.ACTIVE}, SessionState.HELD, "held")
@@ -439,9 +510,25 @@ class Branch:
         s = self._owned(fx, peer, msg, p.SLOT_STATES)
         if s is None:
             return
-        fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "transferred", {"reason": msg.reason}))
-        self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None,
-                  declined_by=s.declined_by | {peer.device_id})
+        to = msg.to_cso
+        if to is not None:
+            if to == peer.device_id:
+                return self._error(fx, peer, msg, ErrorCode.INVALID_MESSAGE, "cannot transfer a session to yourself")
+            if ("cso", to) not in self.directory.tokens:
+                return self._error(fx, peer, msg, ErrorCode.NOT_FOUND, f"unknown cso {to!r}")
+            if not self.online("cso", to):
+                return self._error(fx, peer, msg, ErrorCode.PEER_OFFLINE, f"cso {to} is offline")
+            if self.load(to) >= self.directory.capacity(to):
+                return self._error(fx, peer, msg, ErrorCode.INVALID_STATE, f"cso {to} has no free slot")
+        fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "transferred",
+                                   {"reason": msg.reason, "to_cso": to}))
+        if to is None:
+            self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None,
+                      declined_by=s.declined_by | {peer.device_id})
+        else:
+            fx.audit.append(AuditEntry(now, "server", s.id, "offered", {"cso_id": to}))
+            self._put(fx, s, now, touched, state=SessionState.OFFERED, cso_id=to,
+                      declined_by=s.declined_by | {peer.device_id})
         self._ack(fx, peer, msg, s.id)
 
     def _on_end(self, fx, peer, msg: p.End, now, touched, booking):
@@ -454,12 +541,20 @@ class Branch:
         self._ack(fx, peer, msg, s.id)
 
     def _on_decision(self, fx, peer, msg: p.Decision, now, touched, booking):
+        key = (peer.device_id, msg.session_id, msg.id)
+        if key in self.decided:  # sent again after a lost answer: already recorded once
+            self._ack(fx, peer, msg, msg.session_id)
+            return
         s = self._owned(fx, peer, msg, {SessionState.ACTIVE, SessionState.HELD})
         if s is None:
             return
+        reason = msg.reason.value if msg.reason else None
         fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "decision",
-                                   {"document": msg.document, "verdict": msg.verdict, "reason": msg.reason,
-                                    "still_sha256": msg.still_sha256}))
+                                   {"document": msg.document.value, "verdict": msg.verdict.value, "reason": reason,
+                                    "note": msg.note, "still_sha256": msg.still_sha256, "ref": msg.id}))
+        fx.decisions.append(DecisionRecord(now, peer.device_id, msg.id, s.id, msg.document.value, msg.verdict.value,
+                                           reason, msg.note, msg.still_sha256))
+        self.decided.add(key)
         self._ack(fx, peer, msg, s.id)
 
     def _on_signal(self, fx, peer, msg: p.Signal, now, touched, booking):
@@ -498,12 +593,12 @@ class Branch:
             return None
         return s
 
-    def _transition(self, fx, peer, msg, now, touched, sources, target, event):
+    def _transition(self, fx, peer, msg, now, touched, sources, target, event, **changes):
         s = self._owned(fx, peer, msg, sources)
         if s is None:
             return
         fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, event, {}))
-        self._put(fx, s, now, touched, state=target)
+        self._put(fx, s, now, touched, state=target, **changes)
         self._ack(fx, peer, msg, s.id)
 
     def _put(self, fx: Effects, s: Session, now: float, touched: set[str], **changes) -> Session:
@@ -519,6 +614,9 @@ class Branch:
     def _end(self, fx, s: Session, outcome: Outcome, now, touched):
         if s.cso_id is not None:
             touched.add(s.id)
+        if s.accepted_at is not None and s.state in (SessionState.ACTIVE, SessionState.HELD):
+            self.durations.append(max(0.0, now - s.accepted_at))
+
         new = self._put(fx, s, now, touched, state=SessionState.ENDED, outcome=outcome)
         if outcome is Outcome.COMPLETED and new.booking_code:
             self.served_bookings.add(new.booking_code)
@@ -559,6 +657,8 @@ class Branch:
                     continue
                 fx.sends.append(Send(conn, p.SessionUpdate(session=self.info(s))))
         queue = None
+        if fx.saved or presence:
+            self._send_positions(fx, now)
         if fx.saved:
             queue = self._queue_message(now)
             if queue == self._last_queue:
@@ -573,6 +673,26 @@ class Branch:
         if presence:
             pres = self._presence_message()
             fx.sends.extend(Send(c, pres) for c in watchers)
+
+    def _send_positions(self, fx: Effects, now: float) -> None:
+        """Tell each waiting booth its place and estimated wait, when either changed."""
+        waiting = self.waiting(now)
+        current: dict[str, tuple[int, int, float | None]] = {}
+        for i, s in enumerate(waiting, 1):
+            estimate = self.estimated_wait(i)
+            current[s.id] = (i, len(waiting), None if estimate is None else round(estimate))
+        for s in waiting:
+            if self._positions.get(s.id) == current[s.id]:
+                continue
+            conn = self.by_device.get(("booth", s.booth_id))
+            if conn is None:
+                continue  # told again when it comes back (hello forgets its last position)
+            pos, total, estimate = current[s.id]
+            fx.sends.append(Send(conn, p.QueuePosition(session_id=s.id, position=pos, waiting=total,
+                                                       estimated_wait=estimate)))
+            self._positions[s.id] = current[s.id]
+        for sid in set(self._positions) - set(current):
+            del self._positions[sid]
 
     def _queue_message(self, now: float) -> p.QueueUpdate:
         return p.QueueUpdate(waiting=[self.info(s) for s in self.waiting(now)])

@@ -33,7 +33,9 @@ def directory_from(config: ServerConfig) -> Directory:
     for role, entries in (("booth", config.booths), ("cso", config.csos), ("technician", config.technicians)):
         for e in entries:
             tokens[(role, e.id)] = e.token
-    return Directory(tokens=tokens, capacities={c.id: c.capacity for c in config.csos})
+    return Directory(tokens=tokens, capacities={c.id: c.capacity for c in config.csos},
+                     services={s.id: tuple(s.documents) for s in config.services},
+                     branch_name=config.branch.name or config.branch.id)
 
 
 def policy_from(config: ServerConfig) -> Policy:
@@ -42,6 +44,7 @@ def policy_from(config: ServerConfig) -> Policy:
         resume_grace=config.limits.resume_grace,
         booking_early=config.booking.early_minutes * 60,
         booking_late=config.booking.late_minutes * 60,
+        wait_estimate_sessions=config.limits.wait_estimate_sessions,
     )
 
 
@@ -106,6 +109,8 @@ class SignalingServer:
             directory_from(config), policy_from(config), now=now,
             sessions=self.store.live_sessions(), counters=self.store.counters(today),
             served_bookings=self.store.served_bookings(today),
+            decided=self.store.decided(now - 2 * 86400),
+            durations=self.store.recent_durations(config.limits.wait_estimate_sessions),
         )
         self._out: dict[str, _Outbound] = {}
         self._server: Server | None = None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .protocol import BookingInfo, Outcome, SessionState
-from .routing import AuditEntry, Effects, Session, local_day
+from .routing import AuditEntry, DecisionRecord, Effects, Session, local_day
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,10 @@ CREATE TABLE IF NOT EXISTS sessions (
     cso_id TEXT,
     outcome TEXT,
     declined_by TEXT NOT NULL DEFAULT '[]',
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    service TEXT NOT NULL DEFAULT 'jht_claim',
+    name TEXT,
+    accepted_at REAL
 );
 CREATE INDEX IF NOT EXISTS sessions_state ON sessions(state);
 CREATE TABLE IF NOT EXISTS counters (
@@ -56,6 +59,19 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_session ON audit(session_id);
+CREATE TABLE IF NOT EXISTS decisions (
+    cso_id TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    ts REAL NOT NULL,
+    document TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    reason TEXT,
+    note TEXT,
+    still_sha256 TEXT,
+    PRIMARY KEY (cso_id, session_id, ref)
+);
+CREATE INDEX IF NOT EXISTS decisions_session ON decisions(session_id);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
@@ -77,11 +93,30 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA busy_timeout=5000")
+        self._migrate()
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
         """Close the database."""
         self.db.close()
+
+    SCHEMA_VERSION = 2
+    """1: the first release; 2: sessions gain service, name and accepted_at; decisions table."""
+
+    def _migrate(self) -> None:
+        """Bring a database written by an older lapak up to :attr:`SCHEMA_VERSION`, in place."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        has_sessions = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='sessions'").fetchone() is not None
+        if has_sessions and version < 2:
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(sessions)")}
+            with self._tx():
+                for name, decl in (("service", "TEXT NOT NULL DEFAULT 'jht_claim'"), ("name", "TEXT"),
+                                   ("accepted_at", "REAL")):
+                    if name not in columns:
+                        self.db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {decl}")
+            logger.info("%s: schema upgraded from version %d to %d", self.path, version, self.SCHEMA_VERSION)
+        self.db.execute(f"PRAGMA user_version={self.SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------ effects
 
@@ -91,8 +126,14 @@ class Store:
             return
         with self._tx():
             self.db.executemany(
-                "INSERT OR REPLACE INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES ({','.join('?' * 16)})",
                 [_session_row(s) for s in fx.saved.values()],
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO decisions (cso_id, ref, session_id, ts, document, verdict, reason, note,"
+                " still_sha256) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(d.cso_id, d.ref, d.session_id, d.ts, d.document, d.verdict, d.reason, d.note, d.still_sha256)
+                 for d in fx.decisions],
             )
             self.db.executemany(
                 "INSERT INTO counters VALUES (?,?,?) ON CONFLICT(day, prefix) DO UPDATE SET value=excluded.value",
@@ -118,13 +159,46 @@ class Store:
 
     def live_sessions(self) -> list[Session]:
         """Sessions not yet ended."""
-        rows = self.db.execute("SELECT * FROM sessions WHERE state != ?", (SessionState.ENDED.value,))
+        rows = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE state != ?",
+                               (SessionState.ENDED.value,))
         return [_session_from_row(r) for r in rows]
 
     def session(self, session_id: str) -> Session | None:
         """One session by id (ended ones too)."""
-        row = self.db.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id=?", (session_id,)).fetchone()
         return _session_from_row(row) if row else None
+
+    def recent_durations(self, limit: int) -> list[float]:
+        """Lengths (accepted -> ended) of the last ``limit`` sessions an officer served, oldest first.
+
+        Args:
+            limit: how many.
+        """
+        rows = self.db.execute(
+            "SELECT updated_at - accepted_at FROM sessions WHERE state=? AND accepted_at IS NOT NULL "
+            "AND outcome NOT IN (?, ?) ORDER BY updated_at DESC LIMIT ?",
+            (SessionState.ENDED.value, Outcome.BOOTH_OFFLINE.value, Outcome.PARTICIPANT_LEFT.value, limit))
+        return [max(0.0, d) for (d,) in rows][::-1]
+
+    def decided(self, since: float) -> set[tuple[str, str, str]]:
+        """(cso_id, session_id, ref) of the decisions recorded since a time.
+
+        Args:
+            since: seconds since the epoch.
+        """
+        rows = self.db.execute("SELECT cso_id, session_id, ref FROM decisions WHERE ts >= ?", (since,))
+        return {tuple(r) for r in rows}
+
+    def decisions(self, session_id: str) -> list[DecisionRecord]:
+        """Every decision on one session, oldest first.
+
+        Args:
+            session_id: the session.
+        """
+        rows = self.db.execute(
+            "SELECT ts, cso_id, ref, session_id, document, verdict, reason, note, still_sha256 FROM decisions "
+            "WHERE session_id=? ORDER BY ts, rowid", (session_id,))
+        return [DecisionRecord(*r) for r in rows]
 
     def counters(self, day: str) -> dict[tuple[str, str], int]:
         """Ticket counters of one day."""
@@ -182,10 +256,14 @@ class _Transaction:
         return False
 
 
+_SESSION_COLUMNS = ("id, booth_id, ticket, kind, language, queued_at, state, booking_code, slot_start, cso_id, "
+                    "outcome, declined_by, updated_at, service, name, accepted_at")
+
+
 def _session_row(s: Session) -> tuple:
     return (s.id, s.booth_id, s.ticket, s.kind, s.language, s.queued_at, s.state.value, s.booking_code,
             s.slot_start, s.cso_id, s.outcome.value if s.outcome else None, json.dumps(sorted(s.declined_by)),
-            s.updated_at)
+            s.updated_at, s.service, s.name, s.accepted_at)
 
 
 def _session_from_row(r: tuple) -> Session:
@@ -193,4 +271,5 @@ def _session_from_row(r: tuple) -> Session:
         id=r[0], booth_id=r[1], ticket=r[2], kind=r[3], language=r[4], queued_at=r[5],
         state=SessionState(r[6]), booking_code=r[7], slot_start=r[8], cso_id=r[9],
         outcome=Outcome(r[10]) if r[10] else None, declined_by=frozenset(json.loads(r[11])), updated_at=r[12],
+        service=r[13], name=r[14], accepted_at=r[15],
     )

@@ -255,7 +255,7 @@ async def test_hold_unhold_transfer_end_are_audited_and_on_disk_when_acked(tmp_p
         ack = await c1.request(p.Unhold(session_id=sid))
         assert ack.session.state is SessionState.ACTIVE and _on_disk(db, sid) == ("active", "cso-01")
 
-        ack = await c1.request(p.Decision(session_id=sid, document="ktp", verdict="accepted", still_sha256="ab" * 32))
+        ack = await c1.request(p.Decision(id="d1", session_id=sid, document="ktp", verdict="accepted", still_sha256="ab" * 32))
         decisions = [a for a in Store(db).audit(sid) if a.event == "decision"]
         assert [(d.actor, d.detail["document"], d.detail["verdict"]) for d in decisions] == \
             [("cso:cso-01", "ktp", "accepted")]

@@ -100,3 +100,42 @@ def test_audit_log_is_append_only(tmp_path):
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         raw.execute("DELETE FROM audit")
     assert len(store.audit()) == 1
+
+
+V1_SCHEMA = """
+CREATE TABLE sessions (id TEXT PRIMARY KEY, booth_id TEXT NOT NULL, ticket TEXT NOT NULL, kind TEXT NOT NULL,
+    language TEXT NOT NULL, queued_at REAL NOT NULL, state TEXT NOT NULL, booking_code TEXT, slot_start REAL,
+    cso_id TEXT, outcome TEXT, declined_by TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL);
+INSERT INTO sessions VALUES ('s1', 'booth-01', 'A001', 'walk_in', 'id', 1.0, 'active', NULL, NULL, 'cso-01',
+    NULL, '[]', 2.0);
+"""
+
+
+def test_a_database_of_the_first_release_is_upgraded_in_place(tmp_path):
+    db = tmp_path / "old.db"
+    con = sqlite3.connect(db)
+    con.executescript(V1_SCHEMA)
+    con.close()
+    store = Store(db)
+    try:
+        (s,) = store.live_sessions()
+        assert (s.id, s.state, s.service, s.name, s.accepted_at) == ("s1", SessionState.ACTIVE, "jht_claim", None, None)
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == Store.SCHEMA_VERSION
+        assert store.decisions("s1") == []
+    finally:
+        store.close()
+    Store(db).close()  # opening an upgraded database again changes nothing
+
+
+def test_recent_durations_skip_sessions_nobody_served(tmp_path):
+    store = Store(tmp_path / "d.db")
+    try:
+        rows = [Session(id=f"s{i}", booth_id="b", ticket=f"A{i}", kind="walk_in", language="id", queued_at=0.0,
+                        state=SessionState.ENDED, cso_id="c", outcome=outcome, accepted_at=100.0 * i,
+                        updated_at=100.0 * i + length)
+                for i, (outcome, length) in enumerate([(Outcome.COMPLETED, 300), (Outcome.BOOTH_OFFLINE, 9),
+                                                        (Outcome.REFERRED, 500)], 1)]
+        store.apply(Effects(saved={s.id: s for s in rows}))
+        assert store.recent_durations(10) == [300, 500]
+    finally:
+        store.close()
