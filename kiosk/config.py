@@ -35,6 +35,7 @@ class ScreenSection(Section):
     """How long the booth screens wait for a participant."""
 
     still_there_after: float = Field(90.0, gt=0, description="seconds without a touch before 'are you still there?'")
+    waiting_still_there_after: float = Field(600.0, gt=0, description="the same while waiting in the queue")
     still_there_answer: float = Field(30.0, gt=0, description="seconds to answer it before the visit is given up")
     check_in_timeout: float = Field(120.0, gt=0, description="seconds on the check-in screens before going back to idle")
     message_seconds: float = Field(6.0, gt=0, description="seconds a short message (bad code, verdict) stays up")

@@ -56,7 +56,10 @@ class MediaConfig:
             jitter buffer for 512 packets.
         still_max_attempts: document requests per still before giving up on bad transfers.
         still_timeout: console: seconds without progress (no manifest, no chunk) after which
-            a still attempt counts as failed (reason "timeout") and is requested again.
+            a still transfer counts as failed (reason "timeout") and is requested again.
+        still_ack_timeout: console: seconds for the booth to confirm a document request before
+            it is sent again.
+        still_tick: console: seconds between checks of the still timeouts.
         still_max_size: largest still the console accepts.
         initial_face: face quality a booth sends before the console asks for another.
         initial_document: document quality before the console asks (None: paused).
@@ -82,6 +85,8 @@ class MediaConfig:
     still_rate_bps: int = 50_000_000
     still_max_attempts: int = 3
     still_timeout: float = 10.0
+    still_ack_timeout: float = 3.0
+    still_tick: float = 0.25
     still_max_size: int = 64 * 1024 * 1024
     initial_face: ctl.TrackQuality | None = field(
         default_factory=lambda: ctl.TrackQuality(width=320, height=180, fps=15)

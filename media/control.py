@@ -1,15 +1,30 @@
-"""Data-channel control messages between a booth and the console (pydantic models).
+"""Data-channel control messages between a booth and the CSO's console (pydantic models).
 
 Text messages on the session's data channel are JSON objects with a ``type`` field; binary
 messages are still chunks (see :mod:`media.stills`). Both ends parse with
-:func:`parse_control`.
+:func:`parse_control`, which also checks the message's direction: a booth cannot send what only
+the officer sends (a prompt, a quality request, a verdict), and the other way round.
+
+A document, end to end (``request_id`` is the console's)::
+
+    cso   -> booth  document_request   which document; attempt; capture "auto" or "now"
+    booth -> cso    document_pending   the booth shows the request; the participant positions it
+    booth -> cso    still_ready        captured and encoded; size
+    cso   -> booth  still_go           its turn (one transfer at a time across the console's booths)
+    booth -> cso    still_begin, chunks, still_end
+    cso   -> booth  still_result       byte-identical or why not (then a new attempt is requested)
+    cso   -> booth  document_verdict   the officer's decision: accepted, or rejected with a reason
 """
 from __future__ import annotations
 
+import enum
 import logging
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from common.documents import DocumentKind, RejectReason, Verdict
+from media.errors import ControlRefused
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +38,8 @@ class Ping(_Message):
 
     Args:
         seq: sequence number, echoed in the pong.
-        sent_at: sender's monotonic clock in seconds, echoed so the sender computes round-trip time.
+        sent_at: sender's monotonic clock in seconds, echoed in the pong (the sender computes the
+            round-trip time from its own record of ``seq``, never from what the peer echoes).
     """
 
     type: Literal["ping"] = "ping"
@@ -45,27 +61,49 @@ class Pong(_Message):
 
 
 class Prompt(_Message):
-    """Text for the booth screen, sent by the console.
+    """Text for the booth screen, sent by the console, already in the booth's language.
 
     Args:
         text: what the participant reads.
-        key: optional message-catalogue key so the booth can show a translated text.
+        key: the canned prompt's key, when it is one.
     """
 
     type: Literal["prompt"] = "prompt"
-    text: str
-    key: str | None = None
+    text: Annotated[str, Field(max_length=500)]
+    key: Annotated[str, Field(max_length=64)] | None = None
+
+
+class ChecklistStatus(str, enum.Enum):
+    """Where one document of the claim checklist is."""
+
+    NEEDED = "needed"
+    REQUESTED = "requested"
+    RECEIVED = "received"  # the still arrived; the officer has not decided yet
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class ChecklistItem(_Message):
+    """One document of the claim checklist.
+
+    Args:
+        document: which document.
+        status: where it is.
+    """
+
+    document: DocumentKind
+    status: ChecklistStatus
 
 
 class ChecklistUpdate(_Message):
-    """Claim checklist state, sent by the console so the booth can show progress.
+    """The claim checklist, sent by the console so the booth can show progress.
 
     Args:
-        items: checklist item name -> done.
+        items: every document of the session's service, in checklist order.
     """
 
     type: Literal["checklist"] = "checklist"
-    items: dict[str, bool]
+    items: Annotated[list[ChecklistItem], Field(max_length=32)]
 
 
 class TrackQuality(_Message):
@@ -105,19 +143,126 @@ class QualityRequest(_Message):
     audio: bool = True
 
 
+RequestId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CaptureMode(str, enum.Enum):
+    """How the booth takes the still."""
+
+    AUTO = "auto"  # when the scanner sees the document framed, sharp and held still
+    NOW = "now"  # at once, whatever the camera sees (the officer decides)
+
+
 class DocumentRequest(_Message):
-    """The console asks the booth for a lossless still of the document camera.
+    """The console asks the booth for a lossless still of one document.
 
     Args:
-        request_id: chosen by the console; every still sent for it carries it.
-        document: what the participant was asked to show (e.g. "id_card", "claim_form").
-        attempt: 1 for the first request, +1 for each re-request after a bad still.
+        request_id: chosen by the console; every message about this document carries it.
+        document: what the participant is asked to show.
+        attempt: 1 for the first request, +1 for each re-request after a bad transfer (the
+            booth sends the still it already captured again) or after a rejection.
+        capture: auto-capture by the booth's scanner, or a still at once.
     """
 
     type: Literal["document_request"] = "document_request"
-    request_id: str
-    document: str = "document"
-    attempt: int = 1
+    request_id: RequestId
+    document: DocumentKind = DocumentKind.OTHER
+    attempt: Annotated[int, Field(ge=1, le=100)] = 1
+    capture: CaptureMode = CaptureMode.AUTO
+
+
+class DocumentPending(_Message):
+    """The booth shows a document request; the participant is placing the document.
+
+    Args:
+        request_id: the request.
+    """
+
+    type: Literal["document_pending"] = "document_pending"
+    request_id: RequestId
+
+
+class DocumentCancel(_Message):
+    """The officer no longer wants this document (the booth leaves the document screen).
+
+    Args:
+        request_id: the request.
+    """
+
+    type: Literal["document_cancel"] = "document_cancel"
+    request_id: RequestId
+
+
+class StillReady(_Message):
+    """The booth captured and encoded the still of a request and waits for its turn to send.
+
+    Args:
+        request_id: the request.
+        size: bytes of the encoded still.
+    """
+
+    type: Literal["still_ready"] = "still_ready"
+    request_id: RequestId
+    size: int = Field(ge=0)
+
+
+class StillGo(_Message):
+    """The console lets the booth send the still of a request now.
+
+    Args:
+        request_id: the request.
+    """
+
+    type: Literal["still_go"] = "still_go"
+    request_id: RequestId
+
+
+class DocumentVerdict(_Message):
+    """The officer's decision on a document, for the booth screen.
+
+    Args:
+        request_id: the request the still answered.
+        document: the document.
+        verdict: accepted or rejected.
+        reason: why it was rejected.
+    """
+
+    type: Literal["document_verdict"] = "document_verdict"
+    request_id: RequestId
+    document: DocumentKind
+    verdict: Verdict
+    reason: RejectReason | None = None
+
+
+class RaiseHand(_Message):
+    """The participant pressed the call button while waiting on hold: "I need the officer"."""
+
+    type: Literal["raise_hand"] = "raise_hand"
+
+
+class DeviceHealth(_Message):
+    """One booth device's state, for the officer's tile.
+
+    Args:
+        role: "camera", "document_camera", "button", "light", "printer", "microphone".
+        ok: working.
+        message: what is wrong (names the device), empty when ok.
+    """
+
+    role: Annotated[str, Field(max_length=32)]
+    ok: bool
+    message: Annotated[str, Field(max_length=300)] = ""
+
+
+class BoothStatus(_Message):
+    """The booth's devices, sent when the call opens and whenever one changes.
+
+    Args:
+        devices: every configured device.
+    """
+
+    type: Literal["booth_status"] = "booth_status"
+    devices: Annotated[list[DeviceHealth], Field(max_length=16)]
 
 
 class StillBegin(_Message):
@@ -137,14 +282,16 @@ class StillBegin(_Message):
 
     type: Literal["still_begin"] = "still_begin"
     still_id: int = Field(ge=0, lt=2**32)
-    request_id: str
+    request_id: RequestId
     size: int = Field(ge=0)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     chunk_size: int = Field(gt=0)
     chunks: int = Field(ge=0)
     width: int = Field(ge=0)
     height: int = Field(ge=0)
-    mime: str = "image/png"
+    mime: Literal["image/png", "image/webp"] = "image/png"
+    corners: Annotated[list[tuple[float, float]], Field(min_length=4, max_length=4)] | None = None
+    """the document's outline in the still (TL, TR, BR, BL), when the booth's scanner found it"""
 
 
 class StillEnd(_Message):
@@ -170,9 +317,9 @@ class StillResult(_Message):
 
     type: Literal["still_result"] = "still_result"
     still_id: int
-    request_id: str
+    request_id: RequestId
     ok: bool
-    reason: str | None = None
+    reason: Annotated[str, Field(max_length=64)] | None = None
 
 
 class StillError(_Message):
@@ -184,8 +331,8 @@ class StillError(_Message):
     """
 
     type: Literal["still_error"] = "still_error"
-    request_id: str
-    reason: str
+    request_id: RequestId
+    reason: Annotated[str, Field(max_length=300)]
 
 
 class Renegotiate(_Message):
@@ -199,7 +346,7 @@ class Renegotiate(_Message):
     """
 
     type: Literal["renegotiate"] = "renegotiate"
-    reason: str = ""
+    reason: Annotated[str, Field(max_length=200)] = ""
 
 
 ControlMessage = Annotated[
@@ -210,28 +357,62 @@ ControlMessage = Annotated[
         ChecklistUpdate,
         QualityRequest,
         DocumentRequest,
+        DocumentPending,
+        DocumentCancel,
+        StillReady,
+        StillGo,
         StillBegin,
         StillEnd,
         StillResult,
         StillError,
+        DocumentVerdict,
+        RaiseHand,
+        BoothStatus,
         Renegotiate,
     ],
     Field(discriminator="type"),
 ]
 
+FROM_CSO: frozenset[type] = frozenset({
+    Ping, Pong, Prompt, ChecklistUpdate, QualityRequest, DocumentRequest, DocumentCancel, StillGo, StillResult,
+    DocumentVerdict, Renegotiate,
+})
+"""What the console may send a booth."""
+FROM_BOOTH: frozenset[type] = frozenset({
+    Ping, Pong, DocumentPending, StillReady, StillBegin, StillEnd, StillError, RaiseHand, BoothStatus,
+})
+"""What a booth may send the console."""
+
+MAX_CONTROL_BYTES = 16 * 1024
+"""Longest text message accepted on the data channel (a checklist is well under 2 KB)."""
+
 _adapter: TypeAdapter[ControlMessage] = TypeAdapter(ControlMessage)
 
 
-def parse_control(text: str) -> ControlMessage:
+def parse_control(text: str | bytes, sender: str | None = None) -> ControlMessage:
     """Parse one text message from the data channel.
 
     Args:
         text: the JSON text received.
+        sender: "booth" or "cso": the end that sent it; its direction is checked (None: not
+            checked).
 
     Raises:
-        pydantic.ValidationError: the text is not a known, well-formed control message.
+        ControlRefused: the text is too long, not a known well-formed control message, or one
+            this sender may not send (the message names which).
     """
-    return _adapter.validate_json(text)
+    if len(text) > MAX_CONTROL_BYTES:
+        raise ControlRefused(f"control message of {len(text)} bytes is over the {MAX_CONTROL_BYTES}-byte limit")
+    try:
+        message = _adapter.validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "message"
+        raise ControlRefused(f"bad control message: {where}: {first['msg']}") from None
+    allowed = FROM_CSO if sender == "cso" else FROM_BOOTH if sender == "booth" else None
+    if allowed is not None and type(message) not in allowed:
+        raise ControlRefused(f"a {sender} may not send {message.type!r}")
+    return message
 
 
 def dump_control(message: ControlMessage) -> str:

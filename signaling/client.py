@@ -61,6 +61,11 @@ class SignalingClient:
         ping_interval: seconds between WebSocket pings (a dead server is noticed by them).
         ping_timeout: seconds without a pong before the connection counts as dead.
         max_message_bytes: largest message accepted from the server.
+        on_state: called with every :class:`ClientState` change (e.g. READY -> BACKOFF: the
+            server is gone); must not block.
+        on_signal: awaited with every relayed WebRTC signal, one at a time in arrival order, by
+            a task of its own (the reader never waits for ICE or DTLS work); without it signals
+            go to ``on_message``.
     """
 
     def __init__(
@@ -78,6 +83,8 @@ class SignalingClient:
         ping_interval: float = 5.0,
         ping_timeout: float = 10.0,
         max_message_bytes: int = 4 * 2**20,
+        on_state: Callable[[ClientState], None] | None = None,
+        on_signal: Callable[[Any], Awaitable[None]] | None = None,
     ):
         self.url = url
         self.role = role
@@ -91,6 +98,10 @@ class SignalingClient:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.max_message_bytes = max_message_bytes
+        self.on_state = on_state
+        self.on_signal = on_signal
+        self._signals: asyncio.Queue = asyncio.Queue()
+        self._signal_task: asyncio.Task | None = None
         self.state = ClientState.IDLE
         self.welcome: p.Welcome | None = None
         self.refusal: AuthRefused | None = None
@@ -107,6 +118,8 @@ class SignalingClient:
         """Start connecting in the background (returns at once)."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"signaling-{self.device_id}")
+        if self.on_signal is not None and self._signal_task is None:
+            self._signal_task = asyncio.create_task(self._apply_signals(), name=f"signals-{self.device_id}")
 
     async def wait_ready(self, timeout: float | None = None) -> p.Welcome:
         """Wait until authenticated; returns the welcome.
@@ -130,10 +143,11 @@ class SignalingClient:
     async def close(self) -> None:
         """Disconnect for good."""
         self._set_state(ClientState.CLOSED)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._signal_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._ws is not None:
             await self._ws.close()
         self._fail_pending(NotConnected("client closed"))
@@ -195,7 +209,13 @@ class SignalingClient:
     def _set_state(self, state: ClientState) -> None:
         if self.state is ClientState.CLOSED:
             return
+        changed = state is not self.state
         self.state = state
+        if changed and self.on_state is not None:
+            try:
+                self.on_state(state)
+            except Exception:
+                logger.exception("on_state handler failed on %s", state.value)
         waiters, self._state_waiters = self._state_waiters, []
         for w in waiters:
             if not w.done():
@@ -271,7 +291,18 @@ class SignalingClient:
             return AuthRefused(last_error, code)
         return None
 
+    async def _apply_signals(self) -> None:
+        while True:
+            msg = await self._signals.get()
+            try:
+                await self.on_signal(msg)
+            except Exception:
+                logger.exception("signal %s for session %s failed", msg.payload.get("kind"), msg.session_id)
+
     async def _deliver(self, msg: Any) -> None:
+        if self.on_signal is not None and isinstance(msg, p.Relayed):
+            self._signals.put_nowait(msg)
+            return
         if self.on_message is None:
             return
         try:

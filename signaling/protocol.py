@@ -285,6 +285,16 @@ class Ack(_Model):
     session: SessionInfo | None = None
 
 
+class BookingProblem(str, enum.Enum):
+    """Why a booking code cannot be used now (the booth tells the participant in their words)."""
+
+    UNKNOWN = "unknown"
+    NOT_TODAY = "not_today"
+    SLOT_PASSED = "slot_passed"
+    ALREADY_SERVED = "already_served"
+    ALREADY_WAITING = "already_waiting"
+
+
 class BookingResult(_Model):
     """Answer to check_booking."""
 
@@ -292,6 +302,7 @@ class BookingResult(_Model):
     ref: RequestId | None = None
     code: str
     valid: bool
+    problem: BookingProblem | None = None
     reason: str | None = None
     booking: BookingInfo | None = None
 

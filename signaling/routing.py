@@ -306,16 +306,22 @@ class Branch:
             booking: the imported booking with that code, if any.
             now: current time.
         """
+        problem = self.booking_problem(code, booking, now)
+        return None if problem is None else problem[1]
+
+    def booking_problem(self, code: str, booking: p.BookingInfo | None,
+                        now: float) -> tuple[p.BookingProblem, str] | None:
+        """Why a booking code cannot be used now, as a code and a sentence; None if it can be."""
         if booking is None:
-            return f"unknown booking code {code!r}"
+            return p.BookingProblem.UNKNOWN, f"unknown booking code {code!r}"
         if local_day(booking.slot_start) != local_day(now):
-            return f"booking {code} is for {local_day(booking.slot_start)}, not today"
+            return p.BookingProblem.NOT_TODAY, f"booking {code} is for {local_day(booking.slot_start)}, not today"
         if now > booking.slot_start + self.policy.booking_late:
-            return f"the slot of booking {code} has passed; please take a walk-in ticket"
+            return p.BookingProblem.SLOT_PASSED, f"the slot of booking {code} has passed; please take a walk-in ticket"
         if code in self.served_bookings:
-            return f"booking {code} was already served today"
+            return p.BookingProblem.ALREADY_SERVED, f"booking {code} was already served today"
         if any(s.booking_code == code for s in self.sessions.values()):
-            return f"booking {code} is already in the queue"
+            return p.BookingProblem.ALREADY_WAITING, f"booking {code} is already in the queue"
         return None
 
     # ------------------------------------------------------------------ inputs
@@ -450,9 +456,10 @@ class Branch:
     # ------------------------------------------------------------------ handlers
 
     def _on_check_booking(self, fx, peer, msg: p.CheckBooking, now, touched, booking):
-        why = self.check_booking(msg.code, booking, now)
+        problem = self.booking_problem(msg.code, booking, now)
         fx.sends.append(Send(peer.conn, p.BookingResult(
-            ref=msg.id, code=msg.code, valid=why is None, reason=why, booking=booking if why is None else None)))
+            ref=msg.id, code=msg.code, valid=problem is None, problem=problem and problem[0],
+            reason=problem and problem[1], booking=booking if problem is None else None)))
 
     def _on_announce(self, fx, peer, msg: p.Announce, now, touched, booking):
         if self.booth_session(peer.device_id) is not None:

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from hardware import probe
 from hardware.settings import DevicesSettings
 from hardware.simulators import SimulatedButton, SimulatedLight, SimulatedPrinter
 from lapak.cli import main

@@ -230,6 +230,11 @@ def test_check_booking_answers_valid_and_invalid(w):
     w.send(booth, p.CheckBooking(id="q2", code="NOPE"), booking=None)
     r = w.last(booth, p.BookingResult)
     assert not r.valid and "unknown booking code" in r.reason and r.booking is None
+    assert r.problem is p.BookingProblem.UNKNOWN
+    for b, problem in ((booking(at=T0 + 86400), p.BookingProblem.NOT_TODAY),
+                       (booking(at=T0 - 3600), p.BookingProblem.SLOT_PASSED)):
+        w.send(booth, p.CheckBooking(id="q3", code="BK1"), booking=b)
+        assert w.last(booth, p.BookingResult).problem is problem
 
 
 @pytest.mark.parametrize("b,why", [
@@ -634,7 +639,7 @@ def test_transfer_to_a_cso_that_cannot_take_it_is_refused(call, to, code):
 
 def test_transfer_to_a_full_cso_is_refused():
     w = World(Branch(directory(csos=2, capacity=4), now=T0))
-    c1 = w.connect("cso", "c1")
+    w.connect("cso", "c1")
     sessions = [w.announce(w.connect("booth", f"b{i}")) for i in range(1, 5)]  # c1 is full
     c2 = w.connect("cso", "c2")
     fifth = w.announce(w.connect("booth", "b5"))

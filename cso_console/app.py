@@ -1,0 +1,175 @@
+"""The console's wiring (no Qt): it moves messages between the signaling client, the CSO's media
+engine and :class:`cso_console.desk.Desk`, and carries out the desk's commands.
+
+Like :class:`kiosk.app.BoothApp`: everything on one asyncio loop; :meth:`ConsoleApp.post` from
+any thread; :meth:`ConsoleApp.on_view` for every new :class:`cso_console.desk.DeskView`. Verified
+stills are kept here by request id (:meth:`ConsoleApp.still`) for the document viewer; the desk
+holds only their description.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any, Callable
+
+from common.appbase import AppBase
+from cso_console import desk as dk
+from cso_console.config import ConsoleConfig
+from cso_console.desk import Desk, DeskRules, DeskView
+from media.config import MediaConfig
+from media.control import TrackQuality
+from media.engine import CsoEngine, CsoMedia
+from media.errors import MediaError
+from media.events import MediaEvent, StillReceived
+from media.quality import QualityPolicy
+from signaling import protocol as p
+from signaling.client import ClientState, SignalingClient
+from signaling.errors import AuthRefused, NotConnected, RequestRefused
+
+logger = logging.getLogger(__name__)
+
+TICK = 1.0
+"""Seconds between the desk's clock ticks and the stats samples of every call."""
+
+
+def desk_rules(config: ConsoleConfig) -> DeskRules:
+    """The desk's rules from the console config."""
+    d = config.desk
+    return DeskRules(
+        auto_accept=d.auto_accept, focus_free_on_accept=d.focus_free_on_accept, waited_too_long=d.waited_too_long,
+        prompts=tuple((pr.key, (("id", pr.id), ("en", pr.en))) for pr in config.prompts),
+    )
+
+
+class ConsoleApp(AppBase[DeskView]):
+    """One officer's console: signaling client + CSO media engine + the desk.
+
+    Args:
+        config: the validated console config.
+        media: the officer's camera and microphone.
+        media_config: media engine limits (default: from the config's ``[ice]``).
+        policy: per-tile quality policy.
+        cso_quality: quality of the officer's camera at the focused booth.
+        clock: wall clock (the desk compares it with the server's stamps).
+    """
+
+    def __init__(self, config: ConsoleConfig, media: CsoMedia | None = None, *, media_config: MediaConfig | None = None,
+                 policy: QualityPolicy | None = None, cso_quality: TrackQuality | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.config = config
+        self._clock = clock
+        self.desk = Desk(config.cso.id, desk_rules(config), now=clock())
+        self.client = SignalingClient(config.server.url, "cso", config.cso.id, config.cso.token,
+                                      on_message=self._on_server, on_state=self._on_client_state,
+                                      on_signal=self._on_signal)
+        self.engine = CsoEngine(self.client.send_signal, media or CsoMedia(),
+                                media_config or MediaConfig(**config.ice.media_options()),
+                                on_event=self._on_media, policy=policy, cso_quality=cso_quality)
+        self._stills: dict[str, StillReceived] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Connect to the server and run the clock (returns at once)."""
+        self.loop = asyncio.get_running_loop()
+        self._spawn(self._tick())
+        await self.client.start()
+
+    async def wait_ready(self, timeout: float = 10.0) -> p.Welcome:
+        """Wait until the server welcomed this console."""
+        return await self.client.wait_ready(timeout)
+
+    async def close(self) -> None:
+        """Close every call, then the connection."""
+        self._cancel_tasks()
+        await self.engine.close()
+        await self.client.close()
+
+    # ------------------------------------------------------------------ the core
+
+    def _handle(self, event: dk.DeskInput) -> list[dk.DeskCommand]:
+        return self.desk.handle(event, self._clock())
+
+    def _view(self) -> DeskView:
+        return self.desk.view(self._clock())
+
+    def still(self, request_id: str) -> StillReceived | None:
+        """A verified still the desk knows of, with its bytes (for the document viewer)."""
+        return self._stills.get(request_id)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            for sid, stats in (await self.engine.stats()).items():
+                self.feed(dk.StatsSampled(stats))
+            self.feed(dk.Tick())
+
+    # ------------------------------------------------------------------ server
+
+    def _on_client_state(self, state: ClientState) -> None:
+        if state in (ClientState.BACKOFF, ClientState.CONNECTING) and self.desk.server_up:
+            self.feed(dk.ServerDown())
+
+    async def _on_server(self, msg: Any) -> None:
+        if isinstance(msg, p.Welcome):
+            self.feed(dk.ServerUp(msg))
+        elif isinstance(msg, p.SessionUpdate):
+            self.feed(dk.SessionChanged(msg.session))
+        elif isinstance(msg, p.QueueUpdate):
+            self.feed(dk.QueueChanged(tuple(msg.waiting)))
+        elif isinstance(msg, p.Presence):
+            self.feed(dk.PresenceChanged(tuple(msg.online)))
+        elif isinstance(msg, p.Error):
+            logger.warning("server error: %s: %s", msg.code.value, msg.message)
+
+    async def _on_signal(self, msg: p.Relayed) -> None:
+        await self.engine.handle_signal(msg.session_id, msg.payload)
+
+    async def _request(self, message) -> None:
+        try:
+            await self.client.request(message)
+        except RequestRefused as exc:
+            self.feed(dk.RequestAnswered(message.id, False, exc.code, exc.message))
+            return
+        except (NotConnected, AuthRefused, asyncio.TimeoutError) as exc:
+            self.feed(dk.RequestAnswered(message.id, False, None, str(exc) or "no answer"))
+            return
+        self.feed(dk.RequestAnswered(message.id, True))
+
+    # ------------------------------------------------------------------ media
+
+    def _on_media(self, event: MediaEvent) -> None:
+        if isinstance(event, StillReceived):
+            self._stills[event.request_id] = event
+        self.feed(event)
+
+    # ------------------------------------------------------------------ commands
+
+    def _do(self, c: dk.DeskCommand) -> None:
+        e = self.engine
+        if isinstance(c, dk.ServerRequest):
+            self._spawn(self._request(c.message))
+        elif isinstance(c, dk.SetFocus):
+            e.set_focus(c.session_id)
+        elif isinstance(c, dk.SetHeld):
+            e.set_held(c.session_id, c.held)
+        elif isinstance(c, dk.RequestStill):
+            try:
+                e.request_still(c.session_id, c.document, request_id=c.request_id, capture=c.capture)
+            except MediaError as exc:
+                logger.warning("document request to %s not sent: %s", c.session_id, exc)
+                self.feed(dk.StillRejected(c.session_id, c.request_id, c.document, "no_call", str(exc), False))
+        elif isinstance(c, dk.CancelStill):
+            e.cancel_still(c.request_id)
+        elif isinstance(c, dk.SendControl):
+            with contextlib.suppress(MediaError):
+                e.send_control(c.session_id, c.message)
+        elif isinstance(c, dk.ShowDocument):
+            e.show_document(c.session_id, c.on)
+        elif isinstance(c, dk.EndCall):
+            self._spawn(e.end_call(c.session_id, bye=False))  # the server told both ends
+        elif isinstance(c, dk.DropStill):
+            self._stills.pop(c.request_id, None)

@@ -1,0 +1,210 @@
+"""The CSO console's end of a call with one booth: it answers the booth's offers, sends the
+officer's camera and microphone (fresh tracks on every peer connection), asks for the quality
+the booth's tile needs, watches the face video for stalls and receives stills.
+
+Which stills may arrive is the engine's decision (:class:`media.stills.StillBook`, one transfer
+at a time across the console's booths): a manifest the engine did not ask for is ignored, so a
+booth cannot fill the console's memory with transfers nobody requested.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from aiortc import RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from media import control as ctl
+from media.call import Call, Role
+from media.estimate import estimate_bandwidth, needs_estimate
+from media.events import BoothDevicesReported, CallState, HandRaised
+from media.stills import StillProgress, StillReceiver, StillVerdict
+from media.tracks import CSO_CAMERA_ENCODER, AdaptiveVideoTrack, cap_sender_bitrate, keep_cap_if_vp8
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CsoTracks:
+    """What the officer sends one booth on one peer connection (fresh for every connection:
+    aiortc stops a sender's track when its peer connection closes).
+
+    Args:
+        face: the officer's camera, adapted to the booth (paused unless focused).
+        audio: the officer's microphone (gated open only for the focused booth).
+        stop: stops these tracks and their relay subscriptions.
+    """
+
+    face: MediaStreamTrack | None
+    audio: MediaStreamTrack | None
+    stop: Callable[[], None]
+
+
+class StillHost(Protocol):
+    """What the CSO's engine does with a call's still traffic."""
+
+    def still_pending(self, call: "CsoCall", request_id: str) -> None: ...
+
+    def still_ready(self, call: "CsoCall", request_id: str) -> None: ...
+
+    def may_receive(self, call: "CsoCall", request_id: str) -> bool: ...
+
+    def still_progress(self, call: "CsoCall", progress: StillProgress) -> None: ...
+
+    def still_verdict(self, call: "CsoCall", verdict: StillVerdict) -> None: ...
+
+    def still_error(self, call: "CsoCall", request_id: str, reason: str) -> None: ...
+
+    def call_up(self, call: "CsoCall") -> None: ...
+
+
+class CsoCall(Call):
+    """The console's call with one booth.
+
+    Args:
+        session_id: the signaling session id.
+        send_signal: coroutine sending answer/bye payloads.
+        make_tracks: builds the officer's tracks for one new peer connection.
+        host: the engine, which owns the still queue.
+        config: engine limits.
+        emit: event listener.
+    """
+
+    role = Role.CSO
+    peer = Role.BOOTH
+
+    def __init__(self, session_id, send_signal, make_tracks: Callable[[], CsoTracks], host: StillHost,
+                 config, emit) -> None:
+        super().__init__(session_id, send_signal, config, emit)
+        self._make_tracks = make_tracks
+        self._host = host
+        self.tracks: CsoTracks | None = None
+        self.requested: ctl.QualityRequest | None = None
+        """The last quality request sent (a paused face is not a stall)."""
+        self.requested_at: float | None = None
+        self._stills = StillReceiver(config.still_max_size)
+        self.stray_stills = 0
+        """Still manifests refused because the engine had not asked for them."""
+
+    # -- negotiation ------------------------------------------------------------------------
+
+    async def accept_offer(self, sdp: str) -> None:
+        """Answer a booth's offer with a new peer connection (replacing any old one), with fresh
+        tracks of the officer's camera and microphone.
+
+        Args:
+            sdp: the booth's offer.
+        """
+        pc = await self._new_pc()
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        tracks = self.tracks = self._make_tracks()
+        if tracks.face is not None:
+            sender = pc.addTrack(tracks.face)
+            if isinstance(tracks.face, AdaptiveVideoTrack):
+                cap_sender_bitrate(sender, tracks.face, **CSO_CAMERA_ENCODER)
+        if tracks.audio is not None:
+            pc.addTrack(tracks.audio)
+        await pc.setLocalDescription(await pc.createAnswer())
+        for t in pc.getTransceivers():
+            keep_cap_if_vp8(t)
+        if pc is not self.pc:
+            return
+        await self._send_signal(self.session_id, {"kind": "answer", "sdp": pc.localDescription.sdp})
+
+    def _drop_local_tracks(self) -> None:
+        if self.tracks is not None:
+            self.tracks.stop()
+            self.tracks = None
+
+    def _on_pc_dropped(self) -> None:
+        for v in self._stills.abandon_all("peer connection replaced"):
+            logger.info("session %s: still %s abandoned", self.session_id, v.manifest.request_id)
+
+    def _on_connected(self) -> None:
+        self._host.call_up(self)
+
+    # -- quality ----------------------------------------------------------------------------
+
+    def send(self, message: ctl.ControlMessage) -> None:
+        """Send a control message to the booth (see :meth:`media.call.Call.send`)."""
+        if isinstance(message, ctl.QualityRequest):
+            self.requested = message
+            self.requested_at = time.monotonic()
+            self._apply_estimates()
+        super().send(message)
+
+    def _on_track_added(self, pc) -> None:
+        self._apply_estimates()
+
+    def _apply_estimates(self) -> None:
+        """Bandwidth estimation on the face/document receivers only while the requested quality
+        is one the estimate steers (see :mod:`media.estimate`)."""
+        if self.pc is None or self.requested is None:
+            return
+        videos = [t for t in self.pc.getTransceivers() if t.kind == "video"]
+        for transceiver, quality in zip(videos, (self.requested.face, self.requested.document)):
+            estimate_bandwidth(transceiver.receiver, needs_estimate(quality))
+
+    def _check_stall(self, now: float) -> None:
+        stall = self.config.video_stall_timeout
+        face = self.sinks["face"]
+        if (
+            stall
+            and self.state is CallState.CONNECTED
+            and not (self.requested is not None and self.requested.face is None)
+            and now - max(face.latest_at or 0.0, self.connected_at or now, self.requested_at or 0.0) > stall
+        ):
+            logger.warning("session %s: face video stalled for %.1f s, renegotiating", self.session_id, stall)
+            self._set_state(CallState.STALLED, f"face video stalled {stall:.1f} s")
+            super().send(ctl.Renegotiate(reason=f"face video stalled {stall:.1f} s"))
+            self.connected_at = now  # one request per stall period
+
+    # -- control and stills -----------------------------------------------------------------
+
+    def _on_control(self, msg: ctl.ControlMessage) -> None:
+        if isinstance(msg, ctl.DocumentPending):
+            self._host.still_pending(self, msg.request_id)
+        elif isinstance(msg, ctl.StillReady):
+            self._host.still_ready(self, msg.request_id)
+        elif isinstance(msg, ctl.StillBegin):
+            if not self._host.may_receive(self, msg.request_id):
+                self.stray_stills += 1
+                self._refused(f"still for request {msg.request_id!r} was not asked for")
+                return
+            superseded = self._stills.begin(msg)
+            if superseded is not None:
+                self._judge(superseded)
+            self._host.still_progress(self, StillProgress(msg.still_id, msg.request_id, 0, msg.size))
+        elif isinstance(msg, ctl.StillEnd):
+            verdict = self._stills.end(msg.still_id)
+            if verdict is not None:
+                self._judge(verdict)
+        elif isinstance(msg, ctl.StillError):
+            self._host.still_error(self, msg.request_id, msg.reason)
+        elif isinstance(msg, ctl.RaiseHand):
+            self._emit(HandRaised(self.session_id))
+        elif isinstance(msg, ctl.BoothStatus):
+            self._emit(BoothDevicesReported(self.session_id, msg))
+
+    def _on_bytes(self, data: bytes) -> None:
+        progress = self._stills.chunk(data)
+        if progress is not None:
+            self._host.still_progress(self, progress)
+
+    def _judge(self, verdict: StillVerdict) -> None:
+        m = verdict.manifest
+        self.send(ctl.StillResult(still_id=m.still_id, request_id=m.request_id, ok=verdict.ok,
+                                  reason=verdict.fault.value if verdict.fault else None))
+        self._host.still_verdict(self, verdict)
+
+    def abandon_still(self, request_id: str, why: str) -> None:
+        """Give up the transfer of a request (it timed out); later chunks count as stray.
+
+        Args:
+            request_id: the request.
+            why: for the log.
+        """
+        for _ in self._stills.abandon_request(request_id, why):
+            logger.info("session %s: still %s transfer abandoned: %s", self.session_id, request_id, why)
