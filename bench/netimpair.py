@@ -9,15 +9,16 @@ switch. The impairer is :mod:`bench.impairer`, an NFQUEUE program in the router 
 interface, address, route and iptables rule lives in the topology's namespaces and goes with
 them. See ``docs/netimpair.md``.
 
-Example::
+Example (``docs/netimpair.md`` has a runnable one)::
 
     from bench.netimpair import Topology
 
     with Topology(["server", "client"]) as net:
         server, client = net["server"], net["client"]
-        srv = server.popen([sys.executable, "-m", "http.server", "--bind", server.addr, "8000"])
+        server.python(["-m", "http.server", "--bind", server.addr, "8000"])
+        time.sleep(1)                                         # let it bind
         server.impair(delay_ms=40, jitter_ms=10, loss=0.02)   # both directions of server's link
-        client.run(["curl", f"http://{server.addr}:8000/"])
+        client.run(["python3", "-c", f"import urllib.request as u; u.urlopen('http://{server.addr}:8000/')"])
         with server.cut():                                    # outage: drop everything
             time.sleep(5)
         print(server.stats())

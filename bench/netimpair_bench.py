@@ -15,20 +15,19 @@ reading ``time.monotonic`` (one clock for every namespace). Three measurements:
    it) for 40 ms of asked delay. Then the same at three times the rate. Reported: loss (none
    asked), one-way delay against the 40 ms asked, the impairer's lateness and CPU.
 3. **Capacity**: one flow of 200-byte datagrams at rising rates through one queue asked for
-   5 ms; for each rate the packets sent and received, kernel queue drops, added delay and
-   the impairer's CPU time per packet. The capacity is the highest rate with nothing lost and the
+   5 ms; for each rate the packets sent and received, the impairer's kernel queue drops
+   (``queue_dropped`` + ``user_dropped``), the receiver's own socket-buffer drops (the load
+   generator's limit, not the impairer's), added delay and the impairer's CPU time per packet. The capacity is the highest rate with nothing lost and the
    delay still on time.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import statistics
 import struct
 import subprocess
-import sys
 import time
 
 from bench.report import Transcript
@@ -66,7 +65,15 @@ def sender(dst: str, port: int, rate: float, seconds: float, size: int, flow: in
     print(json.dumps({"flow": flow, "sent": seq, "seconds": time.monotonic() - start}), flush=True)
 
 
+def udp_rcvbuf_errors() -> int:
+    """UDP datagrams this namespace dropped for a full socket buffer (/proc/net/snmp)."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(rows[1][rows[0].index("RcvbufErrors")])
+
+
 def receiver(addr: str, port: int, seconds: float) -> None:
+    errors0 = udp_rcvbuf_errors()
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, 33, 32 << 20)  # SO_RCVBUFFORCE
     s.bind((addr, port))
@@ -81,7 +88,8 @@ def receiver(addr: str, port: int, seconds: float) -> None:
             continue
         flow, _seq, sent = HEADER.unpack_from(data)
         delays.setdefault(flow, []).append(time.monotonic() - sent)
-    print(json.dumps({str(f): d for f, d in delays.items()}), flush=True)
+    print(json.dumps({"delays": {str(f): d for f, d in delays.items()},
+                      "rcvbuf_errors": udp_rcvbuf_errors() - errors0}), flush=True)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -95,7 +103,7 @@ def pct(xs: list[float], q: float) -> float:
 
 def run_flows(rx_host, tx: list[tuple], seconds: float, port: int = 9000) -> tuple[list[int], dict]:
     """Senders ``(host, rate, size)`` to a receiver in ``rx_host``; returns (sent per flow,
-    delays in ms per flow)."""
+    delays in ms per flow); sets ``RECEIVER_DROPS`` (the receiver's own socket overflows)."""
     recv = rx_host.python(["-m", "bench.netimpair_bench", "--recv", rx_host.addr, str(port),
                            str(seconds + 2.0)], stdout=subprocess.PIPE, text=True)
     assert json.loads(recv.stdout.readline())["ready"]
@@ -107,7 +115,11 @@ def run_flows(rx_host, tx: list[tuple], seconds: float, port: int = 9000) -> tup
         p.wait()
     got = json.loads(recv.stdout.readline())
     recv.wait()
-    return sent, {int(f): [x * 1000 for x in d] for f, d in got.items()}
+    RECEIVER_DROPS[0] = got["rcvbuf_errors"]
+    return sent, {int(f): [x * 1000 for x in d] for f, d in got["delays"].items()}
+
+
+RECEIVER_DROPS = [0]
 
 
 def summary(d: list[float]) -> str:
@@ -158,7 +170,7 @@ def six_booths(scale: float = 1.0, seconds: float = 8.0) -> None:
         passes = sum(q["received"] for q in st["queues"].values())
         say(f"   {scale:.0f} x 2 Mbit/s per booth ({rate:.0f} packets/s each, {passes / seconds:.0f} "
             f"impairer passes/s): received {got}/{sum(sent)} (loss {1 - got / max(1, sum(sent)):.4%}, "
-            f"none asked), kernel queue drops {kern_drops}")
+            f"none asked), impairer queue drops {kern_drops}, receiver drops {RECEIVER_DROPS[0]}")
         say(f"      one-way delay (40 ms asked, 20 ± 5 twice): {summary(alld)}")
         say(f"      impairer lateness mean {st['late']['mean_ms']:.3f} ms, max {st['late']['max_ms']:.3f} ms;"
             f" CPU {(st['cpu_s'] - cpu0) / wall:.1%} of one core ({st['scheduling']})")
@@ -169,7 +181,7 @@ def capacity(rates: tuple[int, ...], seconds: float = 3.0) -> None:
     with Topology(["a", "b"]) as net:
         a, b = net["a"], net["b"]
         a.impair(delay_ms=5, direction="out")
-        say(f"   {'asked/s':>8} {'sent/s':>8} {'received':>9} {'lost':>7} {'kernel drops':>12} "
+        say(f"   {'asked/s':>8} {'sent/s':>8} {'received':>9} {'lost':>7} {'queue drops':>11} {'rcvbuf drops':>12} "
             f"{'added p50':>10} {'added p99':>10} {'CPU us/packet':>13}")
         for i, rate in enumerate(rates):
             st0 = net.impairer_stats()
@@ -180,7 +192,8 @@ def capacity(rates: tuple[int, ...], seconds: float = 3.0) -> None:
             drops = (q["queue_dropped"] - q0["queue_dropped"]) + (q["user_dropped"] - q0["user_dropped"])
             got = d.get(0, [])
             added = [x - 5.0 for x in got]
-            say(f"   {rate:>8} {sent[0] / seconds:>8.0f} {len(got):>9} {sent[0] - len(got):>7} {drops:>12} "
+            say(f"   {rate:>8} {sent[0] / seconds:>8.0f} {len(got):>9} {sent[0] - len(got):>7} {drops:>11} "
+                f"{RECEIVER_DROPS[0]:>12} "
                 f"{pct(added, .5) if added else float('nan'):>8.3f}ms {pct(added, .99) if added else float('nan'):>8.3f}ms "
                 f"{(st['cpu_s'] - st0['cpu_s']) / max(1, q['received'] - q0['received']) * 1e6:>13.1f}")
 
