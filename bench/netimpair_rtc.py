@@ -1,6 +1,6 @@
 """Demonstration: a real aiortc call between two hosts of a :class:`bench.netimpair.Topology`.
 
-Run: ``.venv/bin/python -m bench.netimpair_rtc`` (as root; about 35 s). ``--phases`` changes the
+Run: ``.venv/bin/python -m bench.netimpair_rtc`` (as root; about 50 s). ``--phases`` changes the
 schedule, e.g. ``--phases clean:2,impaired:4,cut:2,restored:6``.
 
 A ``booth`` host and a ``console`` host, each running one peer process (``python -m
@@ -208,11 +208,11 @@ def parse_phases(text: str) -> list[tuple[str, float]]:
     return out
 
 
-def run(phases: str = PHASES, say=print) -> dict:
+def run(phases: str = PHASES, say=print, reorder: bool = True) -> dict:
     """Run the demonstration; returns per-phase figures and the verdicts (for tests)."""
     from bench.netimpair import Impairment, Topology
 
-    impaired = Impairment(delay_ms=40, jitter_ms=10, loss=0.02)
+    impaired = Impairment(delay_ms=40, jitter_ms=10, loss=0.02, reorder=reorder)
     result: dict = {"phases": []}
     with Topology(["booth", "console"]) as net:
         booth, console = net["booth"], net["console"]
@@ -228,6 +228,7 @@ def run(phases: str = PHASES, say=print) -> dict:
         say(f"booth {booth.addr}, console {console.addr}; data channel open after "
             f"{result['setup_s']:.2f} s; booth candidates {opened['candidates']}; pair {opened['pair']}")
         prev = offerer.status()
+        link0 = booth.stats()
         for name, secs in parse_phases(phases):
             if name == "clean":
                 booth.clear()
@@ -246,12 +247,18 @@ def run(phases: str = PHASES, say=print) -> dict:
                    **{f"{k}_echoed": s["echoed"][k] - prev["echoed"][k] for k in ("reliable", "lossy")},
                    "rtt_median_ms": statistics.median(rtts) if rtts else None,
                    "rtt_p90_ms": sorted(rtts)[int(0.9 * len(rtts))] if rtts else None}
+            link = booth.stats()  # packets on the booth's link (counted while it is impaired)
+            row["packets_out"], row["packets_in"] = (
+                link[d].get("received", 0) - link0[d].get("received", 0) for d in ("out", "in"))
+            link0 = link
             result["phases"].append(row)
             prev = s
             rtt = f"{row['rtt_median_ms']:.1f} ms (p90 {row['rtt_p90_ms']:.1f})" if rtts else "-"
             say(f"  {name:<9} {secs:4.0f} s  {row['state']:<10} reliable {row['reliable_sent']:4d} sent "
                 f"{row['reliable_echoed']:4d} echoed  lossy {row['lossy_sent']:4d} sent "
-                f"{row['lossy_echoed']:4d} echoed  rtt median {rtt}")
+                f"{row['lossy_echoed']:4d} echoed  rtt median {rtt}"
+                + (f"  booth packets/s out {row['packets_out'] / secs:.0f} in {row['packets_in'] / secs:.0f}"
+                   if name != "clean" else ""))
         offerer.send({"op": "stop_sending"})
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -281,11 +288,13 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--peer", choices=("offer", "answer"), help=argparse.SUPPRESS)
     ap.add_argument("--phases", default=PHASES, help=f"name:seconds,... (default {PHASES})")
+    ap.add_argument("--no-reorder", action="store_true",
+                    help="jitter without reordering (Impairment(reorder=False))")
     args = ap.parse_args(argv)
     if args.peer:
         asyncio.run(peer(args.peer))
         return
-    run(args.phases)
+    run(args.phases, reorder=not args.no_reorder)
 
 
 if __name__ == "__main__":
