@@ -17,6 +17,7 @@ import sys
 _AREAS = (
     "signaling.cli",   # lapak signaling, lapak bookings import|list
     "kiosk.hwcli",     # lapak hw probe | test | check
+    "kiosk.cli",       # lapak kiosk pin
     "lapak.cli",       # lapak demo (below)
 )
 

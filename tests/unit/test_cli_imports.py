@@ -25,3 +25,21 @@ def test_server_commands_load_nothing_heavy(argv):
                        capture_output=True, text=True, timeout=60)
     loaded = json.loads(r.stderr.strip().splitlines()[-1])
     assert loaded == [], f"{' '.join(argv[1:])} imported {loaded}"
+
+
+def test_kiosk_pin_prints_a_hash_the_booth_config_accepts(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "lapak", "kiosk", "pin", "--stdin"], input="4821\n",
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    line = next(l for l in r.stdout.splitlines() if l.startswith("pin_hash"))
+    from common.config import load
+    from kiosk.config import BoothConfig
+    from kiosk.pin import check_pin
+
+    path = tmp_path / "booth.toml"
+    path.write_text(f'[booth]\nid = "b1"\ntoken = "12345678"\n[technician]\n{line}\n')
+    stored = load(BoothConfig, path).technician.pin_hash
+    assert check_pin("4821", stored) and not check_pin("4822", stored)
+    bad = subprocess.run([sys.executable, "-m", "lapak", "kiosk", "pin", "--stdin"], input="12\n",
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "4 to 12 digits" in bad.stderr
