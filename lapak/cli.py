@@ -17,7 +17,8 @@ import sys
 _AREAS = (
     "signaling.cli",   # lapak signaling, lapak bookings import|list
     "kiosk.hwcli",     # lapak hw probe | test | check
-    "kiosk.cli",       # lapak kiosk pin
+    "kiosk.cli",       # lapak kiosk (the booth's screens), lapak kiosk pin
+    "cso_console.cli", # lapak console (the officer's desk)
     "lapak.cli",       # lapak demo (below)
 )
 
