@@ -2,9 +2,9 @@
 engine and :class:`cso_console.desk.Desk`, and carries out the desk's commands.
 
 Like :class:`kiosk.app.BoothApp`: everything on one asyncio loop; :meth:`ConsoleApp.post` from
-any thread; :meth:`ConsoleApp.on_view` for every new :class:`cso_console.desk.DeskView`. Verified
-stills are kept here by request id (:meth:`ConsoleApp.still`) for the document viewer; the desk
-holds only their description.
+any thread; :meth:`ConsoleApp.on_view` for every new :class:`cso_console.desk.DeskView`. Stills
+come from the branch server (fetched when it announces them) and are kept here
+(:meth:`ConsoleApp.still`) for the document viewer; the desk holds only their description.
 """
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ from media.config import MediaConfig
 from media.control import TrackQuality
 from media.engine import CsoEngine, CsoMedia
 from media.errors import MediaError
-from media.events import MediaEvent, StillReceived
+from media.events import DocumentFailed, MediaEvent
 from media.quality import QualityPolicy
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
+from signaling.stills_client import StillTransfer, StillTransferError
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,11 @@ class ConsoleApp(AppBase[DeskView]):
         self.client = SignalingClient(config.server.url, "cso", config.cso.id, config.cso.token,
                                       on_message=self._on_server, on_state=self._on_client_state,
                                       on_signal=self._on_signal)
+        self.stills = StillTransfer(config.server.url, "cso", config.cso.id, config.cso.token)
         self.engine = CsoEngine(self.client.send_signal, media or CsoMedia(),
                                 media_config or MediaConfig(**config.ice.media_options()),
                                 on_event=self._on_media, policy=policy, cso_quality=cso_quality)
-        self._stills: dict[str, StillReceived] = {}
+        self._stills: dict[str, tuple[p.StillMeta, bytes]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -87,6 +89,7 @@ class ConsoleApp(AppBase[DeskView]):
         self._cancel_tasks()
         await self.engine.close()
         await self.client.close()
+        await self.stills.close()
 
     # ------------------------------------------------------------------ the core
 
@@ -96,9 +99,16 @@ class ConsoleApp(AppBase[DeskView]):
     def _view(self) -> DeskView:
         return self.desk.view(self._clock())
 
-    def still(self, request_id: str) -> StillReceived | None:
-        """A verified still the desk knows of, with its bytes (for the document viewer)."""
-        return self._stills.get(request_id)
+    def still(self, key: str) -> tuple[p.StillMeta, bytes] | None:
+        """A still the desk fetched, with its bytes (for the document viewer).
+
+        Args:
+            key: the still's sha256, or the request id it answered.
+        """
+        hit = self._stills.get(key)
+        if hit is None:
+            hit = next((v for v in self._stills.values() if v[0].request_id == key), None)
+        return hit
 
     async def _tick(self) -> None:
         while True:
@@ -122,6 +132,8 @@ class ConsoleApp(AppBase[DeskView]):
             self.feed(dk.QueueChanged(tuple(msg.waiting)))
         elif isinstance(msg, p.Presence):
             self.feed(dk.PresenceChanged(tuple(msg.online)))
+        elif isinstance(msg, p.StillAvailable):
+            self.feed(dk.StillAvailable(msg.still))
         elif isinstance(msg, p.Error):
             logger.warning("server error: %s: %s", msg.code.value, msg.message)
 
@@ -142,9 +154,23 @@ class ConsoleApp(AppBase[DeskView]):
     # ------------------------------------------------------------------ media
 
     def _on_media(self, event: MediaEvent) -> None:
-        if isinstance(event, StillReceived):
-            self._stills[event.request_id] = event
         self.feed(event)
+
+    async def _fetch(self, meta: p.StillMeta) -> None:
+        last = [0]
+
+        def progress(done: int, size: int) -> None:
+            if done - last[0] >= 256 * 1024 or done == size:
+                last[0] = done
+                self.feed(dk.StillFetchProgress(meta.sha256, done, size))
+
+        try:
+            data = await self.stills.download(meta.session_id, meta.sha256, meta.size, progress)
+        except StillTransferError as exc:
+            self.feed(dk.StillFetchFailed(meta, str(exc)))
+            return
+        self._stills[meta.sha256] = (meta, data)
+        self.feed(dk.StillFetched(meta))
 
     # ------------------------------------------------------------------ commands
 
@@ -156,14 +182,18 @@ class ConsoleApp(AppBase[DeskView]):
             e.set_focus(c.session_id)
         elif isinstance(c, dk.SetHeld):
             e.set_held(c.session_id, c.held)
-        elif isinstance(c, dk.RequestStill):
+        elif isinstance(c, dk.AskDocument):
             try:
-                e.request_still(c.session_id, c.document, request_id=c.request_id, capture=c.capture)
+                e.request_document(c.session_id, c.document, request_id=c.request_id, capture=c.capture)
             except MediaError as exc:
                 logger.warning("document request to %s not sent: %s", c.session_id, exc)
-                self.feed(dk.StillRejected(c.session_id, c.request_id, c.document, "no_call", str(exc), False))
-        elif isinstance(c, dk.CancelStill):
-            e.cancel_still(c.request_id)
+                self.feed(DocumentFailed(c.session_id, c.request_id, c.document, "no_call", str(exc)))
+        elif isinstance(c, dk.WithdrawDocument):
+            e.cancel_document(c.request_id)
+        elif isinstance(c, dk.DocumentArrived):
+            e.document_arrived(c.request_id)
+        elif isinstance(c, dk.FetchStill):
+            self._spawn(self._fetch(c.still))
         elif isinstance(c, dk.SendControl):
             with contextlib.suppress(MediaError):
                 e.send_control(c.session_id, c.message)
@@ -172,4 +202,4 @@ class ConsoleApp(AppBase[DeskView]):
         elif isinstance(c, dk.EndCall):
             self._spawn(e.end_call(c.session_id, bye=False))  # the server told both ends
         elif isinstance(c, dk.DropStill):
-            self._stills.pop(c.request_id, None)
+            self._stills.pop(c.sha256, None)

@@ -17,9 +17,11 @@ Rules in one place:
   document requested, talking, waiting for you (never greeted), on hold. A booth that waited
   for the officer (every booth but the focused one waits) longer than ``waited_too_long`` alarms.
 * **Documents.** The claim checklist is the session's service's list of documents (from the
-  server). A request asks the focused booth for one document (one outstanding per booth); a
-  still arrives, the officer verifies it or rejects it with a reason; the decision goes to the
-  server (with the still's SHA-256) and to the booth's screen.
+  server). A request asks a booth for one document (one outstanding per booth); the booth
+  sends its still to the branch server, which announces it; the desk fetches the stills one at
+  a time, in the order they were announced (a failed fetch is tried again); the officer
+  verifies it or rejects it with a reason; the decision goes to the server (with the still's
+  SHA-256) and to the booth's screen.
 * **Exactly once.** Every decision has its own request id; one the server has not acknowledged
   is sent again with the same id after a reconnect (the server records it once). A session is
   ended only after every decision on it is acknowledged.
@@ -40,12 +42,9 @@ from media.events import (
     CallRemoved,
     CallState,
     CallStateChanged,
+    DocumentFailed,
     DocumentPendingAtBooth,
     HandRaised,
-    StillProgressed,
-    StillQueued,
-    StillReceived,
-    StillRejected,
 )
 from media.stats import SessionStats
 from signaling import protocol as p
@@ -135,11 +134,11 @@ class RequestView:
     Args:
         request_id: its id.
         document: which document.
-        queue_position: None while the participant places it; then 1.. in the transfer queue, 0
-            while it is sent.
-        received_bytes: bytes of the still received so far.
+        queue_position: None while the participant places it and the booth sends it to the
+            server; then 1.. in the console's fetch queue, 0 while it is fetched.
+        received_bytes: bytes of the still fetched so far.
         size: the still's size (0 until known).
-        failures: damaged or timed-out attempts so far.
+        failures: failed fetches so far.
     """
 
     request_id: str
@@ -303,6 +302,37 @@ class RequestAnswered:
 
 
 @dataclass(frozen=True)
+class StillAvailable:
+    """The server has a still of one of this desk's booths, verified, ready to fetch."""
+
+    still: p.StillMeta
+
+
+@dataclass(frozen=True)
+class StillFetchProgress:
+    """Bytes of a still being fetched arrived."""
+
+    sha256: str
+    received_bytes: int
+    size: int
+
+
+@dataclass(frozen=True)
+class StillFetched:
+    """A still arrived from the server, byte-identical (its bytes stay with the app)."""
+
+    still: p.StillMeta
+
+
+@dataclass(frozen=True)
+class StillFetchFailed:
+    """Fetching a still failed (the message says why)."""
+
+    still: p.StillMeta
+    reason: str
+
+
+@dataclass(frozen=True)
 class StatsSampled:
     """Connection figures of a booth's call."""
 
@@ -428,8 +458,8 @@ DeskInput = Union[
     ServerUp, ServerDown, SessionChanged, QueueChanged, PresenceChanged, RequestAnswered, StatsSampled,
     Focus, FocusSlot, Accept, Hold, Unhold, Transfer, End, RequestDocument, CancelDocument, Verify, Reject,
     SendPrompt, ShowDocumentView, SetAutoAccept, Tick,
-    CallAdded, CallStateChanged, CallRemoved, DocumentPendingAtBooth, StillQueued, StillProgressed, StillReceived,
-    StillRejected, HandRaised, BoothDevicesReported,
+    StillAvailable, StillFetchProgress, StillFetched, StillFetchFailed,
+    CallAdded, CallStateChanged, CallRemoved, DocumentPendingAtBooth, DocumentFailed, HandRaised, BoothDevicesReported,
 ]
 
 # ============================================================================== commands
@@ -458,8 +488,8 @@ class SetHeld:
 
 
 @dataclass(frozen=True)
-class RequestStill:
-    """Engine: ask a booth for a document still."""
+class AskDocument:
+    """Engine: ask a booth for a document."""
 
     session_id: str
     request_id: str
@@ -468,10 +498,24 @@ class RequestStill:
 
 
 @dataclass(frozen=True)
-class CancelStill:
+class WithdrawDocument:
     """Engine: withdraw a document request."""
 
     request_id: str
+
+
+@dataclass(frozen=True)
+class DocumentArrived:
+    """Engine: the still of a request is on the server (the booth's document view is done)."""
+
+    request_id: str
+
+
+@dataclass(frozen=True)
+class FetchStill:
+    """Fetch a still from the server (answered with StillFetched / StillFetchFailed)."""
+
+    still: p.StillMeta
 
 
 @dataclass(frozen=True)
@@ -501,11 +545,11 @@ class EndCall:
 class DropStill:
     """Forget a still's bytes (its session left the desk before a decision)."""
 
-    request_id: str
+    sha256: str
 
 
-DeskCommand = Union[ServerRequest, SetFocus, SetHeld, RequestStill, CancelStill, SendControl, ShowDocument,
-                    EndCall, DropStill]
+DeskCommand = Union[ServerRequest, SetFocus, SetHeld, AskDocument, WithdrawDocument, DocumentArrived, FetchStill,
+                    SendControl, ShowDocument, EndCall, DropStill]
 
 # ============================================================================== rules
 
@@ -523,6 +567,7 @@ class DeskRules:
         bad_loss: packet loss above which a link is bad.
         bad_rtt_ms: round-trip time above which a link is at best fair.
         max_messages: problems kept for the officer to read.
+        fetch_attempts: fetches of one still before the officer is told it failed.
     """
 
     auto_accept: bool = True
@@ -533,6 +578,7 @@ class DeskRules:
     bad_loss: float = 0.08
     bad_rtt_ms: float = 400.0
     max_messages: int = 5
+    fetch_attempts: int = 3
 
 
 @dataclass
@@ -588,6 +634,9 @@ class Desk:
         self._inflight: dict[str, tuple[str, object]] = {}  # ref -> (session_id, message)
         self.decisions: dict[str, _Decision] = {}
         self._messages: list[str] = []
+        self._fetch_queue: list[p.StillMeta] = []
+        self._fetching: p.StillMeta | None = None
+        self._fetch_failures: dict[str, int] = {}
         self.now = now
 
     # ------------------------------------------------------------------ queries
@@ -756,10 +805,11 @@ class Desk:
             self.focus = None
             out.append(SetFocus(None))
         if s.request is not None:
-            out.append(CancelStill(s.request.request_id))
+            out.append(WithdrawDocument(s.request.request_id))
         for d in s.docs.values():
             if d.still is not None and d.status is DocStatus.RECEIVED:
-                out.append(DropStill(d.still.request_id))
+                out.append(DropStill(d.still.sha256))
+        self._fetch_queue = [m for m in self._fetch_queue if m.session_id != sid]
         out.append(EndCall(sid))
 
     # ------------------------------------------------------------------ server
@@ -935,39 +985,86 @@ class Desk:
     def _on_DocumentPendingAtBooth(self, e: DocumentPendingAtBooth, now, out) -> None:
         pass  # the request is on the booth's screen; nothing changes for the officer
 
-    def _on_StillQueued(self, e: StillQueued, now, out) -> None:
-        s, r = self._request_of(e.request_id)
-        if s is not None:
-            s.request = replace(r, queue_position=e.position)
-            if s.docs.get(r.document) is not None and s.docs[r.document].status is DocStatus.REQUESTED:
-                self._set_doc(s, r.document, out, status=DocStatus.ARRIVING)
-
-    def _on_StillProgressed(self, e: StillProgressed, now, out) -> None:
-        s, r = self._request_of(e.request_id)
-        if s is not None:
-            s.request = replace(r, queue_position=0, received_bytes=e.received_bytes, size=e.size)
-
-    def _on_StillReceived(self, e: StillReceived, now, out) -> None:
-        s, r = self._request_of(e.request_id)
-        if s is None:
-            out.append(DropStill(e.request_id))  # nobody waits for it any more
-            return
-        s.request = None
-        ref = StillRef(e.request_id, e.sha256, e.width, e.height, len(e.data), e.corners)
-        self._set_doc(s, r.document, out, status=DocStatus.RECEIVED, still=ref, reason=None, confirmed=False)
-
-    def _on_StillRejected(self, e: StillRejected, now, out) -> None:
+    def _on_DocumentFailed(self, e: DocumentFailed, now, out) -> None:
         s, r = self._request_of(e.request_id)
         if s is None:
             return
-        if e.will_retry:
-            s.request = replace(r, failures=r.failures + 1, queue_position=None, received_bytes=0)
-            return
         s.request = None
-        self._say(f"{r.document.value} from {s.session.ticket} did not arrive: {e.reason} ({e.detail})")
-        entry = s.docs.get(r.document)
-        self._set_doc(s, r.document, out, status=DocStatus.NEEDED if entry is None or entry.still is None
-                      else entry.status)
+        self._say(f"{r.document.value} from {s.session.ticket}: {e.reason} ({e.detail})")
+        self._set_doc(s, r.document, out, status=self._settled(s, r.document))
+
+    # -- stills from the server: fetched one at a time, in the order announced
+
+    def _on_StillAvailable(self, e: StillAvailable, now, out) -> None:
+        m = e.still
+        s = self._slot(m.session_id)
+        if s is None or any(q.sha256 == m.sha256 for q in self._fetch_queue) or (
+                self._fetching is not None and self._fetching.sha256 == m.sha256):
+            return
+        entry = s.docs.get(m.document)
+        if entry is not None and entry.still is not None and entry.still.sha256 == m.sha256:
+            return  # fetched already (announced again after a reconnect)
+        if s.request is not None and s.request.request_id == m.request_id:
+            out.append(DocumentArrived(m.request_id))
+        self._fetch_queue.append(m)
+        if entry is None or entry.status in (DocStatus.NEEDED, DocStatus.REQUESTED):
+            self._set_doc(s, m.document, out, status=DocStatus.ARRIVING)
+        self._pump(out)
+
+    def _pump(self, out: list[DeskCommand]) -> None:
+        if self._fetching is None and self._fetch_queue:
+            self._fetching = self._fetch_queue.pop(0)
+            out.append(FetchStill(self._fetching))
+        current = [self._fetching] if self._fetching is not None else []
+        for place, m in enumerate(current + self._fetch_queue):
+            s = self._slot(m.session_id)
+            if s is None:
+                continue
+            if s.request is not None and s.request.request_id == m.request_id:
+                s.request = replace(s.request, queue_position=place)
+
+    def _on_StillFetchProgress(self, e: StillFetchProgress, now, out) -> None:
+        m = self._fetching
+        if m is None or m.sha256 != e.sha256:
+            return
+        s = self._slot(m.session_id)
+        if s is not None and s.request is not None and s.request.request_id == m.request_id:
+            s.request = replace(s.request, queue_position=0, received_bytes=e.received_bytes, size=e.size)
+
+    def _on_StillFetched(self, e: StillFetched, now, out) -> None:
+        m = e.still
+        if self._fetching is not None and self._fetching.sha256 == m.sha256:
+            self._fetching = None
+        self._fetch_failures.pop(m.sha256, None)
+        s = self._slot(m.session_id)
+        if s is None:
+            out.append(DropStill(m.sha256))  # nobody waits for it any more
+        else:
+            if s.request is not None and s.request.request_id == m.request_id:
+                s.request = None
+            ref = StillRef(m.request_id, m.sha256, m.width, m.height, m.size,
+                           tuple(tuple(c) for c in m.corners) if m.corners else None)
+            self._set_doc(s, m.document, out, status=DocStatus.RECEIVED, still=ref, reason=None, confirmed=False)
+        self._pump(out)
+
+    def _on_StillFetchFailed(self, e: StillFetchFailed, now, out) -> None:
+        m = e.still
+        if self._fetching is not None and self._fetching.sha256 == m.sha256:
+            self._fetching = None
+        tries = self._fetch_failures[m.sha256] = self._fetch_failures.get(m.sha256, 0) + 1
+        s = self._slot(m.session_id)
+        if s is not None:
+            if s.request is not None and s.request.request_id == m.request_id:
+                s.request = replace(s.request, failures=tries, received_bytes=0)
+            if tries < self.rules.fetch_attempts:
+                self._fetch_queue.append(m)  # try again after the others
+            else:
+                self._fetch_failures.pop(m.sha256, None)
+                self._say(f"{m.document.value} from {s.session.ticket} could not be fetched: {e.reason}")
+                if s.request is not None and s.request.request_id == m.request_id:
+                    s.request = None
+                self._set_doc(s, m.document, out, status=self._settled(s, m.document))
+        self._pump(out)
 
     # ------------------------------------------------------------------ officer intents
 
@@ -1032,11 +1129,11 @@ class Desk:
         if s is None or s.session.state not in (SessionState.ACTIVE, SessionState.HELD):
             return
         if s.request is not None:
-            out.append(CancelStill(s.request.request_id))
+            out.append(WithdrawDocument(s.request.request_id))
             self._set_doc(s, s.request.document, out, status=self._settled(s, s.request.document))
         rid = self._new_id()
         s.request = RequestView(rid, e.document)
-        out.append(RequestStill(e.session_id, rid, e.document, e.capture))
+        out.append(AskDocument(e.session_id, rid, e.document, e.capture))
         self._set_doc(s, e.document, out, status=DocStatus.REQUESTED, reason=None)
 
     def _settled(self, s: _Slot, doc: DocumentKind) -> DocStatus:
@@ -1050,7 +1147,7 @@ class Desk:
         s = self._slot(e.session_id)
         if s is None or s.request is None:
             return
-        out.append(CancelStill(s.request.request_id))
+        out.append(WithdrawDocument(s.request.request_id))
         doc = s.request.document
         s.request = None
         self._set_doc(s, doc, out, status=self._settled(s, doc))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import time
 from datetime import datetime
@@ -35,6 +36,7 @@ from media.events import MediaEvent
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
+from signaling.stills_client import StillTransfer, StillTransferError
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ class BoothApp(AppBase[BoothView]):
         self.client = SignalingClient(config.server.url, "booth", config.booth.id, config.booth.token,
                                       on_message=self._on_server, on_state=self._on_client_state,
                                       on_signal=self._on_signal)
+        self.stills = StillTransfer(config.server.url, "booth", config.booth.id, config.booth.token)
         self.engine = BoothEngine(self.client.send_signal,
                                   BoothMedia(face=devices.face, document=devices.document, audio=devices.microphone),
                                   media_config or MediaConfig(**config.ice.media_options()), on_event=self._on_media)
@@ -114,6 +117,7 @@ class BoothApp(AppBase[BoothView]):
         self._cancel_tasks()
         await self.engine.close()
         await self.client.close()
+        await self.stills.close()
         for worker in (self.scanner, self.qr):
             if worker is not None:
                 await asyncio.to_thread(worker.close)
@@ -200,6 +204,30 @@ class BoothApp(AppBase[BoothView]):
             return
         self.feed(f.DocumentCaptured(request_id, still))
 
+    async def _upload(self, c: f.SubmitStill) -> None:
+        """Send a captured still to the branch server, with progress; the console fetches it."""
+        still = c.still
+        meta = p.StillMeta(session_id=c.session_id, request_id=c.request_id, document=c.document,
+                           sha256=hashlib.sha256(still.data).hexdigest(), size=len(still.data), mime=still.mime,
+                           width=still.width, height=still.height,
+                           corners=[list(x) for x in still.corners] if still.corners else None)
+        last = [0]
+
+        def progress(done: int, size: int) -> None:
+            if done - last[0] >= 256 * 1024 or done == size:
+                last[0] = done
+                self.feed(f.UploadProgress(c.request_id, done, size))
+
+        try:
+            await self.stills.upload(meta, still.data, progress)
+        except StillTransferError as exc:
+            logger.warning("still %s not sent: %s", c.request_id, exc)
+            self.feed(f.UploadDone(c.request_id, False, str(exc)))
+            return
+        with contextlib.suppress(MediaError):
+            self.engine.document_done(c.session_id, c.request_id)
+        self.feed(f.UploadDone(c.request_id, True))
+
     async def _print(self, job: str, slip) -> None:
         printer = self.devices.printer
         try:
@@ -241,10 +269,7 @@ class BoothApp(AppBase[BoothView]):
         elif isinstance(c, f.CaptureStill):
             self._spawn(self._capture_now(c.request_id))
         elif isinstance(c, f.SubmitStill):
-            try:
-                self.engine.submit_still(c.session_id, c.request_id, c.still)
-            except MediaError as exc:
-                logger.warning("still for %s not sent: %s", c.request_id, exc)
+            self._spawn(self._upload(c))
         elif isinstance(c, f.FailStill):
             with contextlib.suppress(MediaError):
                 self.engine.fail_still(c.session_id, c.request_id, c.reason)
@@ -275,14 +300,11 @@ class BoothApp(AppBase[BoothView]):
 
     def _wipe(self) -> None:
         """Forget every trace of the participant outside the flow: the scanner's and the QR
-        reader's work, stills held by a call (the call itself closes with EndCall)."""
+        reader's work (the call closes with EndCall; stills live on the branch server only)."""
         if self.scanner is not None:
             self.scanner.reset()
         if self.qr is not None:
             self.qr.stop()
-        call = self.engine.current
-        if call is not None and call.held_stills:
-            logger.info("wipe: dropping %d still(s) of the ended visit", call.held_stills)
         logger.info("visit wiped")
 
     def participant_traces(self) -> list[str]:

@@ -41,8 +41,6 @@ from media.events import (
     DocumentRequested,
     PromptReceived,
     QualityApplied,
-    StillDelivered,
-    StillSending,
     VerdictReceived,
 )
 from signaling import protocol as p
@@ -94,6 +92,7 @@ class DocumentPhase(str, enum.Enum):
     CAPTURING = "capturing"  # a still is being taken at once
     SENDING = "sending"  # the still is on its way to the officer
     SENT = "sent"  # the officer has it and is checking it
+    SEND_FAILED = "send_failed"  # the still could not be sent; the officer was told
     ACCEPTED = "accepted"
     REJECTED = "rejected"  # please show it again (reason given)
     CAMERA_PROBLEM = "camera_problem"  # the document camera failed; the officer was told
@@ -504,6 +503,24 @@ class CaptureFailed:
 
 
 @dataclass(frozen=True)
+class UploadProgress:
+    """Bytes of a still reached the branch server."""
+
+    request_id: str
+    sent_bytes: int
+    size: int
+
+
+@dataclass(frozen=True)
+class UploadDone:
+    """The still of a request is on the branch server (ok), or could not be sent (why)."""
+
+    request_id: str
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Tick:
     """The clock moved (timeouts are checked on every input, ticks make sure there are some)."""
 
@@ -513,9 +530,9 @@ BoothInput = Union[
     QrDecoded, ImStillHere, CallOfficer, LeaveVisit, CaptureNow, Finish, TechnicianGesture, PinKey,
     LeaveTechnician, ServerUp, ServerDown, ServerRefused, BookingChecked, Announced, RequestFailed,
     SessionChanged, QueuePositionChanged, DeviceChanged, ButtonPressed, PrintDone, ScanUpdate,
-    DocumentCaptured, CaptureFailed, Tick,
-    CallStateChanged, CallRemoved, DocumentRequested, DocumentCancelled, StillSending, StillDelivered,
-    VerdictReceived, PromptReceived, ChecklistReceived, QualityApplied,
+    DocumentCaptured, CaptureFailed, UploadProgress, UploadDone, Tick,
+    CallStateChanged, CallRemoved, DocumentRequested, DocumentCancelled, VerdictReceived, PromptReceived,
+    ChecklistReceived, QualityApplied,
 ]
 """Everything the flow takes: UI intents, server, media, device and scanner events, ticks."""
 
@@ -579,10 +596,11 @@ class CaptureStill:
 
 @dataclass(frozen=True)
 class SubmitStill:
-    """Hand a captured still to the engine."""
+    """Send a captured still to the branch server (the officer fetches it from there)."""
 
     session_id: str
     request_id: str
+    document: DocumentKind
     still: object
 
 
@@ -1285,9 +1303,7 @@ class BoothFlow:
         v = self.visit
         if v.session is None or e.session_id != v.session.id or not v.call_started:
             return
-        if e.have_still:  # the engine sends what was captured again by itself
-            phase = DocumentPhase.SENDING
-        elif e.capture is CaptureMode.NOW:
+        if e.capture is CaptureMode.NOW:
             phase = DocumentPhase.CAPTURING
             out.append(CaptureStill(e.request_id))
         else:
@@ -1321,7 +1337,7 @@ class BoothFlow:
         if d is None or d.phase not in (DocumentPhase.POSITIONING, DocumentPhase.CAPTURING) or v.session is None:
             return  # the request was cancelled meanwhile: the still is dropped here
         v.document = replace(d, phase=DocumentPhase.SENDING, hold_progress=1.0, sent_fraction=0.0)
-        out.append(SubmitStill(v.session.id, e.request_id, e.still))
+        out.append(SubmitStill(v.session.id, e.request_id, d.document, e.still))
 
     def _on_CaptureFailed(self, e: CaptureFailed, now, out) -> None:
         v = self.visit
@@ -1332,15 +1348,22 @@ class BoothFlow:
         v.document_done_at = now
         out.append(FailStill(v.session.id, e.request_id, e.reason))
 
-    def _on_StillSending(self, e: StillSending, now, out) -> None:
+    def _on_UploadProgress(self, e: UploadProgress, now, out) -> None:
         d = self._current(e.request_id)
         if d is not None and d.phase is DocumentPhase.SENDING:
             self.visit.document = replace(d, sent_fraction=e.sent_bytes / e.size if e.size else 1.0)
 
-    def _on_StillDelivered(self, e: StillDelivered, now, out) -> None:
+    def _on_UploadDone(self, e: UploadDone, now, out) -> None:
+        v = self.visit
         d = self._current(e.request_id)
-        if d is not None and e.ok:
-            self.visit.document = replace(d, phase=DocumentPhase.SENT, sent_fraction=1.0)
+        if d is None or d.phase is not DocumentPhase.SENDING or v.session is None:
+            return
+        if e.ok:
+            v.document = replace(d, phase=DocumentPhase.SENT, sent_fraction=1.0)
+        else:
+            v.document = replace(d, phase=DocumentPhase.SEND_FAILED)
+            v.document_done_at = now
+            out.append(FailStill(v.session.id, e.request_id, e.reason or "the still could not be sent"))
 
     def _on_VerdictReceived(self, e: VerdictReceived, now, out) -> None:
         v = self.visit

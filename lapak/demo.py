@@ -36,7 +36,7 @@ from hardware.synthetic import SyntheticFaceCamera, ToneMicrophone, read_stamp
 from media.config import MediaConfig
 from media.control import TrackQuality
 from media.engine import CsoEngine, CsoMedia
-from media.events import CallAdded, StillReceived, StillRejected
+from media.events import CallAdded, DocumentFailed
 from media.quality import CSO_CAMERA, QualityPolicy
 
 logger = logging.getLogger(__name__)
@@ -84,9 +84,9 @@ class BoothFigures:
         latencies_ms: capture -> decode times of stamped face frames.
         last_frame_number: last stamp frame number seen.
         gaps: frame numbers missing between consecutive stamps (includes intentional drops).
-        stills: verified stills received.
-        still_seconds: request -> verified time per still.
-        rejected: stills rejected.
+        stills: stills fetched from the server.
+        still_seconds: document requested -> still fetched, per still (capture, upload, fetch).
+        rejected: requests that failed (camera, fetch).
         record: read stamps and record latencies and gaps (False: the frame is only counted;
             reading stamps is the benchmark's instrument, not console work).
     """
@@ -136,6 +136,8 @@ class HeadlessBranch:
         self.console: ConsoleApp | None = None
         self.accepted_at: dict[str, float] = {}
         """monotonic time the console accepted each session (for call-setup figures)."""
+        self.requested_at: dict[str, float] = {}
+        """monotonic time of the latest document request per session (for still figures)."""
 
     @property
     def engine(self) -> CsoEngine:
@@ -145,6 +147,16 @@ class HeadlessBranch:
     def _on_event(self, event: object) -> None:
         if isinstance(event, dk.ServerRequest):
             return
+        if isinstance(event, (dk.StillFetched, dk.StillFetchFailed)):
+            fig = self.figures.setdefault(event.still.session_id, BoothFigures(event.still.session_id))
+            if isinstance(event, dk.StillFetched):
+                fig.stills += 1
+                asked = self.requested_at.pop(event.still.session_id, None)
+                if asked is not None:
+                    fig.still_seconds.append(time.monotonic() - asked)
+            else:
+                fig.rejected += 1
+            return
         sid = getattr(event, "session_id", None)
         if isinstance(event, dk.SessionChanged) and event.session.state.value == "active":
             self.accepted_at.setdefault(event.session.id, time.monotonic())
@@ -153,10 +165,9 @@ class HeadlessBranch:
         fig = self.figures.setdefault(sid, BoothFigures(sid))
         if isinstance(event, CallAdded):
             self.engine.calls[sid].sinks["face"].subscribe(lambda name, frame, fig=fig: self._on_face(fig, frame))
-        elif isinstance(event, StillReceived):
-            fig.stills += 1
-            fig.still_seconds.append(event.seconds)
-        elif isinstance(event, StillRejected):
+        elif isinstance(event, dk.RequestDocument):
+            self.requested_at[sid] = time.monotonic()
+        elif isinstance(event, DocumentFailed):
             fig.rejected += 1
 
     def _on_face(self, fig: BoothFigures, frame) -> None:

@@ -9,16 +9,13 @@ console's first request. :class:`media.events.QualityApplied` tells the booth ap
 officer hears it.
 
 Documents (see :mod:`media.control` for the whole exchange): a request raises
-:class:`media.events.DocumentRequested`; the app answers with :meth:`BoothCall.submit_still`
-once the scanner captured the document (or at once); the still waits for the console's
-``still_go`` and is then sent in chunks. The captured still is kept until the console confirms
-it arrived intact, so a damaged transfer is answered again without asking the participant to
-show the document again; it is dropped right after.
+:class:`media.events.DocumentRequested` and is confirmed to the console at once
+(``document_pending``); the booth app uploads the captured still to the branch server
+(``signaling.stills_client``) and tells the call :meth:`BoothCall.document_done`, or
+:meth:`BoothCall.fail_still` when no still can be taken.
 """
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -27,10 +24,8 @@ from aiortc import RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from common.documents import DocumentKind
-from hardware.still import StillImage
 from media import control as ctl
 from media.call import Call, Role
-from media.errors import StillRefused
 from media.events import (
     CallState,
     ChecklistReceived,
@@ -38,17 +33,11 @@ from media.events import (
     DocumentRequested,
     PromptReceived,
     QualityApplied,
-    StillDelivered,
-    StillSending,
     VerdictReceived,
 )
-from media.stills import split_still
 from media.tracks import AdaptiveVideoTrack, GatedTrack, cap_sender_bitrate, keep_cap_if_vp8
 
 logger = logging.getLogger(__name__)
-
-PROGRESS_STEP = 256 * 1024
-"""A :class:`media.events.StillSending` event every this many bytes (and at the end)."""
 
 
 @dataclass
@@ -70,8 +59,6 @@ class BoothMedia:
 class _Request:
     document: DocumentKind
     attempt: int
-    still: StillImage | None = None
-    sending: bool = False
 
 
 class BoothCall(Call):
@@ -100,7 +87,6 @@ class BoothCall(Call):
         self.quality: ctl.QualityRequest | None = None
         """The console's last quality request (None before the first)."""
         self.quality_applied_at: float | None = None
-        self._still_ids = itertools.count(1)
         self._requests: dict[str, _Request] = {}
         self._status: ctl.BoothStatus | None = None
 
@@ -144,10 +130,6 @@ class BoothCall(Call):
                 out.stop()
         self._face_out = self._doc_out = self._audio_out = None
 
-    def _on_pc_dropped(self) -> None:
-        for r in self._requests.values():
-            r.sending = False  # the console asks again when the call is back
-
     def _on_connected(self) -> None:
         if self._status is not None:
             self.send(self._status)
@@ -162,19 +144,6 @@ class BoothCall(Call):
         elif isinstance(msg, ctl.DocumentCancel):
             if self._requests.pop(msg.request_id, None) is not None:
                 self._emit(DocumentCancelled(self.session_id, msg.request_id))
-        elif isinstance(msg, ctl.StillGo):
-            r = self._requests.get(msg.request_id)
-            if r is not None and r.still is not None and not r.sending:
-                r.sending = True
-                self._spawn(self._send_still(msg.request_id, r))
-        elif isinstance(msg, ctl.StillResult):
-            r = self._requests.get(msg.request_id)
-            if msg.ok and r is not None:
-                r.still = None  # the console has it: keep nothing of the participant longer
-                self._requests.pop(msg.request_id, None)
-            elif r is not None:
-                r.sending = False
-            self._emit(StillDelivered(self.session_id, msg.request_id, msg.ok, msg.reason))
         elif isinstance(msg, ctl.DocumentVerdict):
             self._requests.pop(msg.request_id, None)
             self._emit(VerdictReceived(self.session_id, msg.request_id, msg.document, msg.verdict, msg.reason))
@@ -187,15 +156,11 @@ class BoothCall(Call):
             self._set_state(CallState.LOST, f"renegotiate: {msg.reason}")
 
     def _on_request(self, msg: ctl.DocumentRequest) -> None:
-        r = self._requests.get(msg.request_id)
-        if r is None:
-            r = self._requests[msg.request_id] = _Request(msg.document, msg.attempt)
-        r.attempt = max(r.attempt, msg.attempt)
         self.send(ctl.DocumentPending(request_id=msg.request_id))
-        if r.still is not None:  # a damaged transfer or a new call: send what was captured
-            self.send(ctl.StillReady(request_id=msg.request_id, size=len(r.still.data)))
-        self._emit(DocumentRequested(self.session_id, msg.request_id, msg.document, msg.attempt, msg.capture,
-                                     have_still=r.still is not None))
+        if msg.request_id in self._requests:
+            return  # sent again (unconfirmed, or a new peer connection): shown already
+        self._requests[msg.request_id] = _Request(msg.document, msg.attempt)
+        self._emit(DocumentRequested(self.session_id, msg.request_id, msg.document, msg.attempt, msg.capture))
 
     def apply_quality(self, request: ctl.QualityRequest) -> None:
         """Adapt the outgoing face and document tracks and the microphone.
@@ -217,23 +182,9 @@ class BoothCall(Call):
 
     # -- what the booth app tells the officer -------------------------------------------------
 
-    def submit_still(self, request_id: str, still: StillImage) -> None:
-        """Hand over the still captured for a request; it is sent when the console says go.
-
-        Args:
-            request_id: the request.
-            still: the lossless still.
-
-        Raises:
-            StillRefused: no such request is outstanding.
-        """
-        r = self._requests.get(request_id)
-        if r is None:
-            raise StillRefused(f"no document request {request_id!r} is outstanding in session {self.session_id}")
-        if r.sending:
-            raise StillRefused(f"the still of request {request_id!r} is being sent already")
-        r.still = still
-        self.send(ctl.StillReady(request_id=request_id, size=len(still.data)))
+    def document_done(self, request_id: str) -> None:
+        """The still of a request reached the branch server: the request is done here."""
+        self._requests.pop(request_id, None)
 
     def fail_still(self, request_id: str, reason: str) -> None:
         """Tell the console the still of a request cannot be taken (e.g. the camera is down).
@@ -258,51 +209,3 @@ class BoothCall(Call):
     def raise_hand(self) -> None:
         """The participant pressed the call button: "I need the officer"."""
         self.send(ctl.RaiseHand())
-
-    @property
-    def held_stills(self) -> int:
-        """Stills this call still holds (captured, not yet confirmed by the console)."""
-        return sum(1 for r in self._requests.values() if r.still is not None)
-
-    async def _send_still(self, request_id: str, r: _Request) -> None:
-        channel = self._channel
-        still = r.still
-        try:
-            if still is None or channel is None or channel.readyState != "open":
-                return
-            still_id = next(self._still_ids) & 0xFFFFFFFF
-            manifest, frames = split_still(
-                still_id, request_id, still.data, width=still.width, height=still.height,
-                chunk_size=self.config.still_chunk_size, mime=still.mime, corners=still.corners,
-            )
-            channel.send(ctl.dump_control(manifest))
-            flt = self.config.still_chunk_filter
-            rate = self.config.still_rate_bps
-            started, sent_bits, sent_bytes, reported = time.monotonic(), 0, 0, 0
-            for index, frame in enumerate(frames):
-                if rate:
-                    ahead = started + sent_bits / rate - time.monotonic()
-                    if ahead > 0.002:
-                        await asyncio.sleep(ahead)
-                        if channel is not self._channel or channel.readyState != "open":
-                            return
-                    sent_bits += len(frame) * 8
-                while channel.bufferedAmount > self.config.still_high_water:
-                    channel._lapak_low.clear()
-                    await channel._lapak_low.wait()
-                    if channel is not self._channel or channel.readyState != "open":
-                        return
-                sent_bytes += len(frame) - 12
-                if flt is not None:
-                    frame = flt(still_id, index, frame)
-                    if frame is None:
-                        continue
-                channel.send(frame)
-                if sent_bytes - reported >= PROGRESS_STEP:
-                    reported = sent_bytes
-                    self._emit(StillSending(self.session_id, request_id, sent_bytes, manifest.size))
-            channel.send(ctl.dump_control(ctl.StillEnd(still_id=still_id)))
-            self._emit(StillSending(self.session_id, request_id, manifest.size, manifest.size))
-            logger.info("session %s: still %s sent (%d bytes)", self.session_id, request_id, manifest.size)
-        finally:
-            r.sending = False

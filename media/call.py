@@ -182,12 +182,6 @@ class Call:
 
     def _use_channel(self, channel) -> None:
         self._channel = channel
-        channel.bufferedAmountLowThreshold = self.config.still_low_water
-        channel._lapak_low = asyncio.Event()
-
-        @channel.on("bufferedamountlow")
-        def _on_low() -> None:
-            channel._lapak_low.set()
 
         @channel.on("open")
         def _on_open() -> None:

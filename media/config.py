@@ -4,7 +4,7 @@ the engine's limits (:class:`MediaConfig`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from aiortc import RTCConfiguration, RTCIceServer
 from pydantic import Field, model_validator
@@ -47,20 +47,9 @@ class MediaConfig:
             console pings; the booth answers, and pings only when it has heard nothing for
             1.5 intervals).
         heartbeat_timeout: silence (no message at all) after which the peer counts as dead.
-        still_chunk_size: payload bytes per still chunk.
-        still_high_water: pause sending still chunks while ``bufferedAmount`` is above this.
-        still_low_water: ``bufferedAmountLowThreshold``: resume sending below this.
-        still_rate_bps: pace still chunks to this many bits/s (0: no pacing). An unpaced
-            2 MB burst overflows UDP receive buffers on loopback and drops RTP packets; a
-            video packet lost that way (and its NACK retransmission) freezes aiortc's video
-            jitter buffer for 512 packets.
-        still_max_attempts: document requests per still before giving up on bad transfers.
-        still_timeout: console: seconds without progress (no manifest, no chunk) after which
-            a still transfer counts as failed (reason "timeout") and is requested again.
-        still_ack_timeout: console: seconds for the booth to confirm a document request before
-            it is sent again.
-        still_tick: console: seconds between checks of the still timeouts.
-        still_max_size: largest still the console accepts.
+        document_ack_timeout: console: seconds for the booth to confirm a document request
+            before it is sent again.
+        document_tick: console: seconds between checks of the document requests' timeouts.
         initial_face: face quality a booth sends before the console asks for another.
         initial_document: document quality before the console asks (None: paused).
         initial_audio: booth: send the microphone before the console asks (default: paused;
@@ -70,8 +59,6 @@ class MediaConfig:
         marker_jitter_buffer: decode a received video frame as soon as its last (marker)
             packet arrives, instead of when the next frame starts (aiortc's rule, one frame
             interval later); see :mod:`media.jitter`.
-        still_chunk_filter: fault injection for tests and benchmarks only:
-            ``f(still_id, index, frame) -> frame or None (drop)`` applied by the booth.
     """
 
     ice_servers: list[str] = field(default_factory=list)
@@ -79,15 +66,8 @@ class MediaConfig:
     turn_password: str | None = None
     heartbeat_interval: float = 0.5
     heartbeat_timeout: float = 2.0
-    still_chunk_size: int = 16 * 1024
-    still_high_water: int = 1024 * 1024
-    still_low_water: int = 256 * 1024
-    still_rate_bps: int = 50_000_000
-    still_max_attempts: int = 3
-    still_timeout: float = 10.0
-    still_ack_timeout: float = 3.0
-    still_tick: float = 0.25
-    still_max_size: int = 64 * 1024 * 1024
+    document_ack_timeout: float = 3.0
+    document_tick: float = 0.25
     initial_face: ctl.TrackQuality | None = field(
         default_factory=lambda: ctl.TrackQuality(width=320, height=180, fps=15)
     )
@@ -95,7 +75,6 @@ class MediaConfig:
     initial_audio: bool = False
     video_stall_timeout: float = 3.0
     marker_jitter_buffer: bool = True
-    still_chunk_filter: Callable[[int, int, bytes], bytes | None] | None = None
 
     def rtc_configuration(self) -> RTCConfiguration:
         """The aiortc configuration: explicit (possibly empty) ICE server list."""

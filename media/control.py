@@ -7,13 +7,16 @@ the officer sends (a prompt, a quality request, a verdict), and the other way ro
 
 A document, end to end (``request_id`` is the console's)::
 
-    cso   -> booth  document_request   which document; attempt; capture "auto" or "now"
+    cso   -> booth  document_request   which document; capture "auto" or "now"
     booth -> cso    document_pending   the booth shows the request; the participant positions it
-    booth -> cso    still_ready        captured and encoded; size
-    cso   -> booth  still_go           its turn (one transfer at a time across the console's booths)
-    booth -> cso    still_begin, chunks, still_end
-    cso   -> booth  still_result       byte-identical or why not (then a new attempt is requested)
+    booth -> server (TCP, stills connections: signaling.stills_client) the captured still
+    server -> cso   still_available    (on the signaling connection); the console fetches it
+    booth -> cso    still_error        instead, when no still can be taken (camera down)
     cso   -> booth  document_verdict   the officer's decision: accepted, or rejected with a reason
+
+Stills travel over TCP through the server rather than on this data channel: on a link with
+40 ± 10 ms delay and 2 % loss, aiortc's data channel moved 1.6 MB in about 11 s, TCP 2 MB in
+about 1 s (``bench/network.py``); and the server keeps the case file anyway.
 """
 from __future__ import annotations
 
@@ -159,8 +162,8 @@ class DocumentRequest(_Message):
     Args:
         request_id: chosen by the console; every message about this document carries it.
         document: what the participant is asked to show.
-        attempt: 1 for the first request, +1 for each re-request after a bad transfer (the
-            booth sends the still it already captured again) or after a rejection.
+        attempt: 1 for the first request of a document in this session, +1 for each request
+            after a rejection (the booth shows "please show it again").
         capture: auto-capture by the booth's scanner, or a still at once.
     """
 
@@ -190,30 +193,6 @@ class DocumentCancel(_Message):
     """
 
     type: Literal["document_cancel"] = "document_cancel"
-    request_id: RequestId
-
-
-class StillReady(_Message):
-    """The booth captured and encoded the still of a request and waits for its turn to send.
-
-    Args:
-        request_id: the request.
-        size: bytes of the encoded still.
-    """
-
-    type: Literal["still_ready"] = "still_ready"
-    request_id: RequestId
-    size: int = Field(ge=0)
-
-
-class StillGo(_Message):
-    """The console lets the booth send the still of a request now.
-
-    Args:
-        request_id: the request.
-    """
-
-    type: Literal["still_go"] = "still_go"
     request_id: RequestId
 
 
@@ -265,63 +244,6 @@ class BoothStatus(_Message):
     devices: Annotated[list[DeviceHealth], Field(max_length=16)]
 
 
-class StillBegin(_Message):
-    """Manifest sent before the binary chunks of one still.
-
-    Args:
-        still_id: per-sender transfer number, carried in every chunk header.
-        request_id: the :class:`DocumentRequest` this answers.
-        size: exact byte length of the still.
-        sha256: hex digest of the still's bytes.
-        chunk_size: length of every chunk but the last.
-        chunks: number of chunks.
-        width: image width in pixels.
-        height: image height in pixels.
-        mime: media type, "image/png".
-    """
-
-    type: Literal["still_begin"] = "still_begin"
-    still_id: int = Field(ge=0, lt=2**32)
-    request_id: RequestId
-    size: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    chunk_size: int = Field(gt=0)
-    chunks: int = Field(ge=0)
-    width: int = Field(ge=0)
-    height: int = Field(ge=0)
-    mime: Literal["image/png", "image/webp"] = "image/png"
-    corners: Annotated[list[tuple[float, float]], Field(min_length=4, max_length=4)] | None = None
-    """the document's outline in the still (TL, TR, BR, BL), when the booth's scanner found it"""
-
-
-class StillEnd(_Message):
-    """Sent after the last chunk of a still.
-
-    Args:
-        still_id: the transfer that ended.
-    """
-
-    type: Literal["still_end"] = "still_end"
-    still_id: int
-
-
-class StillResult(_Message):
-    """The console's verdict on one still transfer.
-
-    Args:
-        still_id: the transfer judged.
-        request_id: its document request.
-        ok: True when size, every chunk and sha256 matched.
-        reason: why it was rejected (a :class:`media.stills.StillFault` value) when not ok.
-    """
-
-    type: Literal["still_result"] = "still_result"
-    still_id: int
-    request_id: RequestId
-    ok: bool
-    reason: Annotated[str, Field(max_length=64)] | None = None
-
-
 class StillError(_Message):
     """The booth could not capture a still for a request.
 
@@ -359,11 +281,6 @@ ControlMessage = Annotated[
         DocumentRequest,
         DocumentPending,
         DocumentCancel,
-        StillReady,
-        StillGo,
-        StillBegin,
-        StillEnd,
-        StillResult,
         StillError,
         DocumentVerdict,
         RaiseHand,
@@ -374,12 +291,12 @@ ControlMessage = Annotated[
 ]
 
 FROM_CSO: frozenset[type] = frozenset({
-    Ping, Pong, Prompt, ChecklistUpdate, QualityRequest, DocumentRequest, DocumentCancel, StillGo, StillResult,
-    DocumentVerdict, Renegotiate,
+    Ping, Pong, Prompt, ChecklistUpdate, QualityRequest, DocumentRequest, DocumentCancel, DocumentVerdict,
+    Renegotiate,
 })
 """What the console may send a booth."""
 FROM_BOOTH: frozenset[type] = frozenset({
-    Ping, Pong, DocumentPending, StillReady, StillBegin, StillEnd, StillError, RaiseHand, BoothStatus,
+    Ping, Pong, DocumentPending, StillError, RaiseHand, BoothStatus,
 })
 """What a booth may send the console."""
 

@@ -1,10 +1,7 @@
 """The CSO console's end of a call with one booth: it answers the booth's offers, sends the
 officer's camera and microphone (fresh tracks on every peer connection), asks for the quality
-the booth's tile needs, watches the face video for stalls and receives stills.
-
-Which stills may arrive is the engine's decision (:class:`media.stills.StillBook`, one transfer
-at a time across the console's booths): a manifest the engine did not ask for is ignored, so a
-booth cannot fill the console's memory with transfers nobody requested.
+the booth's tile needs, watches the face video for stalls, and hands the booth's answers to
+document requests to the engine (the stills themselves come through the branch server).
 """
 from __future__ import annotations
 
@@ -20,7 +17,6 @@ from media import control as ctl
 from media.call import Call, Role
 from media.estimate import estimate_bandwidth, needs_estimate
 from media.events import BoothDevicesReported, CallState, HandRaised
-from media.stills import StillProgress, StillReceiver, StillVerdict
 from media.tracks import CSO_CAMERA_ENCODER, AdaptiveVideoTrack, cap_sender_bitrate, keep_cap_if_vp8
 
 logger = logging.getLogger(__name__)
@@ -42,20 +38,12 @@ class CsoTracks:
     stop: Callable[[], None]
 
 
-class StillHost(Protocol):
-    """What the CSO's engine does with a call's still traffic."""
+class CallHost(Protocol):
+    """What the CSO's engine does with what a call reports."""
 
-    def still_pending(self, call: "CsoCall", request_id: str) -> None: ...
+    def document_pending(self, call: "CsoCall", request_id: str) -> None: ...
 
-    def still_ready(self, call: "CsoCall", request_id: str) -> None: ...
-
-    def may_receive(self, call: "CsoCall", request_id: str) -> bool: ...
-
-    def still_progress(self, call: "CsoCall", progress: StillProgress) -> None: ...
-
-    def still_verdict(self, call: "CsoCall", verdict: StillVerdict) -> None: ...
-
-    def still_error(self, call: "CsoCall", request_id: str, reason: str) -> None: ...
+    def document_error(self, call: "CsoCall", request_id: str, reason: str) -> None: ...
 
     def call_up(self, call: "CsoCall") -> None: ...
 
@@ -67,7 +55,7 @@ class CsoCall(Call):
         session_id: the signaling session id.
         send_signal: coroutine sending answer/bye payloads.
         make_tracks: builds the officer's tracks for one new peer connection.
-        host: the engine, which owns the still queue.
+        host: the engine, which keeps the document requests.
         config: engine limits.
         emit: event listener.
     """
@@ -75,7 +63,7 @@ class CsoCall(Call):
     role = Role.CSO
     peer = Role.BOOTH
 
-    def __init__(self, session_id, send_signal, make_tracks: Callable[[], CsoTracks], host: StillHost,
+    def __init__(self, session_id, send_signal, make_tracks: Callable[[], CsoTracks], host: CallHost,
                  config, emit) -> None:
         super().__init__(session_id, send_signal, config, emit)
         self._make_tracks = make_tracks
@@ -84,9 +72,6 @@ class CsoCall(Call):
         self.requested: ctl.QualityRequest | None = None
         """The last quality request sent (a paused face is not a stall)."""
         self.requested_at: float | None = None
-        self._stills = StillReceiver(config.still_max_size)
-        self.stray_stills = 0
-        """Still manifests refused because the engine had not asked for them."""
 
     # -- negotiation ------------------------------------------------------------------------
 
@@ -117,10 +102,6 @@ class CsoCall(Call):
         if self.tracks is not None:
             self.tracks.stop()
             self.tracks = None
-
-    def _on_pc_dropped(self) -> None:
-        for v in self._stills.abandon_all("peer connection replaced"):
-            logger.info("session %s: still %s abandoned", self.session_id, v.manifest.request_id)
 
     def _on_connected(self) -> None:
         self._host.call_up(self)
@@ -165,46 +146,10 @@ class CsoCall(Call):
 
     def _on_control(self, msg: ctl.ControlMessage) -> None:
         if isinstance(msg, ctl.DocumentPending):
-            self._host.still_pending(self, msg.request_id)
-        elif isinstance(msg, ctl.StillReady):
-            self._host.still_ready(self, msg.request_id)
-        elif isinstance(msg, ctl.StillBegin):
-            if not self._host.may_receive(self, msg.request_id):
-                self.stray_stills += 1
-                self._refused(f"still for request {msg.request_id!r} was not asked for")
-                return
-            superseded = self._stills.begin(msg)
-            if superseded is not None:
-                self._judge(superseded)
-            self._host.still_progress(self, StillProgress(msg.still_id, msg.request_id, 0, msg.size))
-        elif isinstance(msg, ctl.StillEnd):
-            verdict = self._stills.end(msg.still_id)
-            if verdict is not None:
-                self._judge(verdict)
+            self._host.document_pending(self, msg.request_id)
         elif isinstance(msg, ctl.StillError):
-            self._host.still_error(self, msg.request_id, msg.reason)
+            self._host.document_error(self, msg.request_id, msg.reason)
         elif isinstance(msg, ctl.RaiseHand):
             self._emit(HandRaised(self.session_id))
         elif isinstance(msg, ctl.BoothStatus):
             self._emit(BoothDevicesReported(self.session_id, msg))
-
-    def _on_bytes(self, data: bytes) -> None:
-        progress = self._stills.chunk(data)
-        if progress is not None:
-            self._host.still_progress(self, progress)
-
-    def _judge(self, verdict: StillVerdict) -> None:
-        m = verdict.manifest
-        self.send(ctl.StillResult(still_id=m.still_id, request_id=m.request_id, ok=verdict.ok,
-                                  reason=verdict.fault.value if verdict.fault else None))
-        self._host.still_verdict(self, verdict)
-
-    def abandon_still(self, request_id: str, why: str) -> None:
-        """Give up the transfer of a request (it timed out); later chunks count as stray.
-
-        Args:
-            request_id: the request.
-            why: for the log.
-        """
-        for _ in self._stills.abandon_request(request_id, why):
-            logger.info("session %s: still %s transfer abandoned: %s", self.session_id, request_id, why)

@@ -12,8 +12,9 @@ comes out as typed events (:data:`media.events.MediaEvent`) through ``on_event``
   the officer's camera and microphone. The console sets the focus (:meth:`CsoEngine.set_focus`)
   and holds (:meth:`CsoEngine.set_held`), which send each booth the quality its tile needs (see
   :mod:`media.quality`): one full face, small faces, one microphone, and the document view only
-  while a document is wanted. Stills: :meth:`CsoEngine.request_still`; requests go to every
-  booth at once, transfers run one at a time (:class:`media.stills.StillBook`).
+  while a document is wanted. Documents: :meth:`CsoEngine.request_document` asks a booth (sent
+  again until the booth confirms it, see :mod:`media.requests`); the still itself comes back
+  through the branch server, and the app tells the engine :meth:`CsoEngine.document_arrived`.
 """
 from __future__ import annotations
 
@@ -30,7 +31,6 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from common.backoff import Backoff
 from common.documents import DocumentKind, RejectReason, Verdict
-from hardware.still import StillImage
 from media import control as ctl
 from media.booth_call import BoothCall, BoothMedia
 from media.call import Call, Role, SendSignal
@@ -42,26 +42,13 @@ from media.events import (
     CallRemoved,
     CallState,
     CallStateChanged,
+    DocumentFailed,
     DocumentPendingAtBooth,
     MediaEvent,
-    StillProgressed,
-    StillQueued,
-    StillReceived,
-    StillRejected,
 )
 from media.quality import CSO_CAMERA, QualityPolicy, Tile
+from media.requests import Action, DocumentRequests, Failed, Send
 from media.stats import SessionStats
-from media.stills import (
-    QueuePlace,
-    RequestFailed,
-    SendCancel,
-    SendGo,
-    SendRequest,
-    StillAction,
-    StillBook,
-    StillProgress,
-    StillVerdict,
-)
 from media.tracks import AdaptiveVideoTrack, GatedTrack, InlineOpusTrack
 
 logger = logging.getLogger(__name__)
@@ -256,14 +243,13 @@ class BoothEngine(_Engine):
             await call.accept_answer(payload["sdp"])
         return True
 
-    def submit_still(self, session_id: str, request_id: str, still: StillImage) -> None:
-        """Hand over the still captured for a document request (sent when the console says go).
+    def document_done(self, session_id: str, request_id: str) -> None:
+        """The still of a request reached the branch server.
 
         Raises:
             UnknownCall: no call for that session.
-            StillRefused: no such request is outstanding.
         """
-        self.call(session_id).submit_still(request_id, still)  # type: ignore[attr-defined]
+        self.call(session_id).document_done(request_id)  # type: ignore[attr-defined]
 
     def fail_still(self, session_id: str, request_id: str, reason: str) -> None:
         """Tell the console the still of a request cannot be taken.
@@ -328,9 +314,7 @@ class CsoEngine(_Engine):
         self._relay = MediaRelay()
         self._ended_ids: deque[str] = deque(maxlen=256)
         self._clock = clock
-        c = self.config
-        self.stills = StillBook(max_attempts=c.still_max_attempts, ack_timeout=c.still_ack_timeout,
-                                transfer_timeout=c.still_timeout)
+        self.documents = DocumentRequests(ack_timeout=self.config.document_ack_timeout)
         self._ticker: asyncio.Task | None = None
 
     # -- calls ------------------------------------------------------------------------------
@@ -382,17 +366,17 @@ class CsoEngine(_Engine):
             self.focus = None
         self.held.discard(session_id)
         self._doc_views.discard(session_id)
-        self._run(self.stills.drop_session(session_id, self._clock()))
+        self.documents.drop_session(session_id)
 
     def _observe(self, event: MediaEvent) -> None:
         if isinstance(event, CallStateChanged) and event.state in (CallState.LOST, CallState.CLOSED,
                                                                    CallState.CONNECTING):
-            self._run(self.stills.disconnected(event.session_id, self._clock()))
+            self.documents.disconnected(event.session_id)
 
     def call_up(self, call: CsoCall) -> None:
         """A call's data channel opened: send its tile's quality and its outstanding requests."""
         call.send(self._request_for(call.session_id))
-        self._run(self.stills.connected(call.session_id, self._clock()))
+        self._run(self.documents.connected(call.session_id, self._clock()))
 
     # -- focus, hold, document view -----------------------------------------------------------
 
@@ -448,7 +432,7 @@ class CsoEngine(_Engine):
     def document_wanted(self, session_id: str) -> bool:
         """Whether the booth's live document view is wanted: a document request to it is
         outstanding, or the officer opened the view (:meth:`show_document`)."""
-        return session_id in self._doc_views or self.stills.wanted(session_id)
+        return session_id in self._doc_views or self.documents.wanted(session_id)
 
     def show_document(self, session_id: str, on: bool = True) -> None:
         """Open (or close) the live document view of a booth regardless of document requests (it
@@ -459,11 +443,13 @@ class CsoEngine(_Engine):
             self._doc_views.discard(session_id)
         self._refresh()
 
-    # -- stills -----------------------------------------------------------------------------
+    # -- documents --------------------------------------------------------------------------
 
-    def request_still(self, session_id: str, document: DocumentKind | str = DocumentKind.OTHER, *,
-                      request_id: str | None = None, capture: ctl.CaptureMode = ctl.CaptureMode.AUTO) -> str:
-        """Ask a booth for a lossless still of a document; returns the request id at once.
+    def request_document(self, session_id: str, document: DocumentKind | str = DocumentKind.OTHER, *,
+                         request_id: str | None = None, capture: ctl.CaptureMode = ctl.CaptureMode.AUTO) -> str:
+        """Ask a booth for a document; returns the request id at once. The request is sent
+        again until the booth confirms it (also after its call came back); the still comes back
+        through the branch server.
 
         Args:
             session_id: the booth's session.
@@ -476,14 +462,24 @@ class CsoEngine(_Engine):
         """
         self.call(session_id)
         request_id = request_id or uuid.uuid4().hex[:12]
-        self._run(self.stills.request(session_id, request_id, DocumentKind(document), capture, self._clock()))
+        self._run(self.documents.request(session_id, request_id, DocumentKind(document), capture, self._clock()))
         self._refresh()
         return request_id
 
-    def cancel_still(self, request_id: str) -> None:
+    def document_arrived(self, request_id: str) -> None:
+        """The still of a request reached the server: the booth's document view is no longer
+        wanted for it."""
+        if self.documents.finished(request_id) is not None:
+            self._refresh()
+
+    def cancel_document(self, request_id: str) -> None:
         """The officer no longer wants a requested document."""
-        self._run(self.stills.cancel(request_id, self._clock()))
-        self._refresh()
+        r = self.documents.finished(request_id)
+        if r is not None:
+            call = self.calls.get(r.session_id)
+            if call is not None:
+                call.send(ctl.DocumentCancel(request_id=request_id))
+            self._refresh()
 
     def send_control(self, session_id: str, message: ctl.ControlMessage) -> None:
         """Send a control message (prompt, checklist, verdict) on a session's data channel.
@@ -499,88 +495,40 @@ class CsoEngine(_Engine):
         self.send_control(session_id, ctl.DocumentVerdict(request_id=request_id, document=document,
                                                           verdict=verdict, reason=reason))
 
-    def _run(self, actions: list[StillAction]) -> None:
-        refresh = False
+    def _run(self, actions: list[Action]) -> None:
         for a in actions:
-            if isinstance(a, SendRequest):
-                call = self.calls.get(a.request.session_id)
-                if call is not None:
-                    r = a.request
-                    call.send(ctl.DocumentRequest(request_id=r.request_id, document=r.document,
-                                                  attempt=r.attempt, capture=r.capture))
-            elif isinstance(a, SendGo):
-                call = self.calls.get(a.session_id)
-                if call is not None:
-                    call.send(ctl.StillGo(request_id=a.request_id))
-            elif isinstance(a, SendCancel):
-                call = self.calls.get(a.session_id)
-                if call is not None:
-                    call.send(ctl.DocumentCancel(request_id=a.request_id))
-                refresh = True
-            elif isinstance(a, QueuePlace):
-                self._emit(StillQueued(a.session_id, a.request_id, a.position))
-            elif isinstance(a, RequestFailed):
-                r = a.request
+            r = a.request
+            if isinstance(a, Send):
                 call = self.calls.get(r.session_id)
-                if isinstance(call, CsoCall):
-                    call.abandon_still(r.request_id, a.reason)
-                self._emit(StillRejected(r.session_id, r.request_id, r.document, a.reason, a.detail, a.will_retry))
-                refresh = refresh or not a.will_retry
-        if refresh:
-            self._refresh()
+                if call is not None:
+                    call.send(ctl.DocumentRequest(request_id=r.request_id, document=r.document, capture=r.capture))
+            elif isinstance(a, Failed):
+                self._emit(DocumentFailed(r.session_id, r.request_id, r.document, a.reason,
+                                          "the booth did not confirm the request"))
+                self._refresh()
 
     async def _tick_forever(self) -> None:
         while not self._closed:
-            await asyncio.sleep(self.config.still_tick)
-            self._run(self.stills.tick(self._clock()))
+            await asyncio.sleep(self.config.document_tick)
+            self._run(self.documents.tick(self._clock()))
 
-    # StillHost: what the calls report
+    # CallHost: what the calls report
 
-    def still_pending(self, call: CsoCall, request_id: str) -> None:
-        r = self.stills.get(request_id)
+    def document_pending(self, call: CsoCall, request_id: str) -> None:
+        r = self.documents.get(request_id)
         if r is not None and r.session_id == call.session_id:
-            self._run(self.stills.pending(request_id, self._clock()))
+            self.documents.pending(request_id, self._clock())
             self._emit(DocumentPendingAtBooth(call.session_id, request_id))
 
-    def still_ready(self, call: CsoCall, request_id: str) -> None:
-        r = self.stills.get(request_id)
+    def document_error(self, call: CsoCall, request_id: str, reason: str) -> None:
+        r = self.documents.get(request_id)
         if r is not None and r.session_id == call.session_id:
-            self._run(self.stills.ready(request_id, self._clock()))
-
-    def may_receive(self, call: CsoCall, request_id: str) -> bool:
-        current = self.stills.sending()
-        return current is not None and current.request_id == request_id and current.session_id == call.session_id
-
-    def still_progress(self, call: CsoCall, progress: StillProgress) -> None:
-        if self.may_receive(call, progress.request_id):
-            self.stills.progress(progress.request_id, self._clock())
-            self._emit(StillProgressed(call.session_id, progress.request_id, progress.received_bytes, progress.size))
-
-    def still_verdict(self, call: CsoCall, verdict: StillVerdict) -> None:
-        m = verdict.manifest
-        r = self.stills.get(m.request_id)
-        if r is None or r.session_id != call.session_id:
-            return
-        now = self._clock()
-        if verdict.ok:
-            done, actions = self.stills.received(m.request_id, now)
-            self._emit(StillReceived(
-                call.session_id, m.request_id, r.document, verdict.data, m.width, m.height, m.mime, m.sha256,
-                tuple(tuple(c) for c in m.corners) if m.corners else None, r.attempt, now - r.requested_at))
-            self._run(actions)
+            self.documents.finished(request_id)
+            self._emit(DocumentFailed(call.session_id, request_id, r.document, "capture_failed", reason))
             self._refresh()
-        else:
-            logger.warning("session %s: still %s rejected: %s (%s)", call.session_id, m.request_id,
-                           verdict.fault.value, verdict.detail)
-            self._run(self.stills.failed(m.request_id, verdict.fault.value, verdict.detail, now))
-
-    def still_error(self, call: CsoCall, request_id: str, reason: str) -> None:
-        r = self.stills.get(request_id)
-        if r is not None and r.session_id == call.session_id:
-            self._run(self.stills.failed(request_id, "capture_failed", reason, self._clock(), retry=False))
 
     async def close(self) -> None:
-        """Close every call and stop the still timer."""
+        """Close every call and stop the request timer."""
         if self._ticker is not None:
             self._ticker.cancel()
         await super().close()

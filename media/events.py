@@ -2,8 +2,9 @@
 
 Every event names its session. The booth's engine emits the booth-side events (a document
 wanted, a verdict, a prompt, whether the officer hears the booth); the CSO's engine emits the
-console-side ones (a still's place in the queue, its progress, the verified still, a raised
-hand, the booth's devices). Both emit call-state changes.
+console-side ones (a request on the booth's screen, a request that failed, a raised hand, the
+booth's devices). Both emit call-state changes. (The stills themselves travel through the
+branch server: ``signaling.stills_client``.)
 """
 from __future__ import annotations
 
@@ -70,10 +71,8 @@ class DocumentRequested:
         session_id: the session.
         request_id: the request (answer it with ``BoothEngine.submit_still``).
         document: which document.
-        attempt: 1, or more when asked again.
+        attempt: 1, or more when asked again after a rejection.
         capture: auto-capture with the scanner, or a still at once.
-        have_still: the booth still holds the still it captured for this request (an attempt
-            after a damaged transfer): the engine sends it again by itself.
     """
 
     session_id: str
@@ -81,7 +80,6 @@ class DocumentRequested:
     document: DocumentKind
     attempt: int
     capture: CaptureMode
-    have_still: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,40 +88,6 @@ class DocumentCancelled:
 
     session_id: str
     request_id: str
-
-
-@dataclass(frozen=True)
-class StillSending:
-    """Bytes of a still left the booth.
-
-    Args:
-        session_id: the session.
-        request_id: the request.
-        sent_bytes: bytes handed to the data channel so far.
-        size: the still's size.
-    """
-
-    session_id: str
-    request_id: str
-    sent_bytes: int
-    size: int
-
-
-@dataclass(frozen=True)
-class StillDelivered:
-    """The console checked a still the booth sent.
-
-    Args:
-        session_id: the session.
-        request_id: the request.
-        ok: it arrived byte-identical.
-        reason: why not, when not ok.
-    """
-
-    session_id: str
-    request_id: str
-    ok: bool
-    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,80 +152,16 @@ class DocumentPendingAtBooth:
 
 
 @dataclass(frozen=True)
-class StillQueued:
-    """A still is captured at the booth and waits for its turn to be sent.
-
-    Args:
-        session_id: the session.
-        request_id: the request.
-        position: 1 when it is next; 0 when it is being sent now.
-    """
-
-    session_id: str
-    request_id: str
-    position: int
-
-
-@dataclass(frozen=True)
-class StillProgressed:
-    """Bytes of a still arrived at the console.
-
-    Args:
-        session_id: the session.
-        request_id: the request.
-        received_bytes: bytes so far.
-        size: declared size.
-    """
-
-    session_id: str
-    request_id: str
-    received_bytes: int
-    size: int
-
-
-@dataclass(frozen=True)
-class StillReceived:
-    """A still arrived verified, byte-identical to what the booth captured.
-
-    Args:
-        session_id: the session.
-        request_id: the request.
-        document: which document it shows.
-        data: the still's bytes.
-        width: pixels.
-        height: pixels.
-        mime: media type.
-        sha256: hex digest of ``data`` (the decision on it carries it to the audit log).
-        corners: the document's outline in the still, when the booth's scanner found it.
-        attempt: which attempt delivered it.
-        seconds: request sent -> verified, over all attempts.
-    """
-
-    session_id: str
-    request_id: str
-    document: DocumentKind
-    data: bytes
-    width: int
-    height: int
-    mime: str
-    sha256: str
-    corners: tuple[tuple[float, float], ...] | None
-    attempt: int
-    seconds: float
-
-
-@dataclass(frozen=True)
-class StillRejected:
-    """A still did not arrive good; it was not delivered.
+class DocumentFailed:
+    """A document request ended without a still: the booth's camera failed, or the booth never
+    confirmed the request.
 
     Args:
         session_id: the session.
         request_id: the request.
         document: which document.
-        reason: a :class:`media.stills.StillFault` value, "timeout" (no progress for
-            ``MediaConfig.still_timeout``) or "capture_failed".
-        detail: a sentence.
-        will_retry: whether the console asked for it again.
+        reason: "capture_failed" or "no_answer".
+        detail: a sentence (from the booth, naming its device, when it has one).
     """
 
     session_id: str
@@ -269,7 +169,6 @@ class StillRejected:
     document: DocumentKind
     reason: str
     detail: str
-    will_retry: bool
 
 
 @dataclass(frozen=True)
@@ -289,9 +188,7 @@ class BoothDevicesReported:
 
 MediaEvent = Union[
     CallAdded, CallStateChanged, CallRemoved,
-    DocumentRequested, DocumentCancelled, StillSending, StillDelivered, VerdictReceived, PromptReceived,
-    ChecklistReceived, QualityApplied,
-    DocumentPendingAtBooth, StillQueued, StillProgressed, StillReceived, StillRejected, HandRaised,
-    BoothDevicesReported,
+    DocumentRequested, DocumentCancelled, VerdictReceived, PromptReceived, ChecklistReceived, QualityApplied,
+    DocumentPendingAtBooth, DocumentFailed, HandRaised, BoothDevicesReported,
 ]
 """Every event either engine emits."""

@@ -45,6 +45,10 @@ class LimitsSection(Section):
     inbound_queue: int = Field(64, ge=1, description="messages websockets buffers per connection before it stops reading")
     resume_grace: float = Field(60.0, ge=0, description="seconds a dropped device keeps its sessions")
     wait_estimate_sessions: int = Field(20, ge=1, description="recent session lengths the wait estimate averages")
+    still_max_bytes: int = Field(32 * 2**20, ge=2**20, le=256 * 2**20, description="largest document still accepted")
+    stills_per_session: int = Field(32, ge=1, description="stills a session may have waiting for a decision")
+    still_part_timeout: float = Field(30.0, gt=0, description="seconds an unfinished upload may stay silent before it is dropped")
+    still_frame_bytes: int = Field(60 * 1024, ge=1024, description="bytes per binary frame when the server sends a still")
 
 
 class BookingSection(Section):
@@ -91,6 +95,9 @@ class ServerConfig(Section):
     branch: BranchSection
     listen: ListenSection = ListenSection()
     database: Path = Path("var/branch.db")
+    stills: Path | None = None
+    """where the document stills are kept (the case files), owner-only; default: a ``stills``
+    folder next to the database"""
     limits: LimitsSection = LimitsSection()
     booking: BookingSection = BookingSection()
     services: list[ServiceEntry] = Field(default_factory=_default_services)
@@ -113,6 +120,13 @@ class ServerConfig(Section):
         """The database path is relative to the config file's folder."""
         if not self.database.is_absolute():
             self.database = (base / self.database).resolve()
+        if self.stills is not None and not self.stills.is_absolute():
+            self.stills = (base / self.stills).resolve()
+
+    @property
+    def stills_dir(self) -> Path:
+        """The stills folder in force."""
+        return self.stills if self.stills is not None else self.database.parent / "stills"
 
 
 class ServerLink(Section):

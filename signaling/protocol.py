@@ -21,7 +21,8 @@ from signaling.errors import ProtocolError
 
 PROTOCOL_VERSION = 2
 """2: sessions carry service, name and accepted_at; queue positions to waiting booths; services
-in the CSO's welcome; transfer to a named CSO; decisions are idempotent by request id."""
+in the CSO's welcome; transfer to a named CSO; decisions are idempotent by request id; stills
+travel through the server on stills connections."""
 
 Role = Literal["booth", "cso", "technician"]
 DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -146,6 +147,11 @@ class _Request(_Model):
     id: RequestId | None = None
 
 
+Channel = Literal["main", "stills"]
+"""A device's main connection (signaling, presence) or one of its stills connections (the
+lossless document stills travel over TCP through the server, which keeps the case file)."""
+
+
 class Hello(_Request):
     """First message of every connection: who I am and which protocol I speak."""
 
@@ -154,6 +160,7 @@ class Hello(_Request):
     device_id: DeviceId
     token: Annotated[str, Field(min_length=1, max_length=256)]
     version: int
+    channel: Channel = "main"
 
 
 class CheckBooking(_Request):
@@ -250,13 +257,67 @@ class Signal(_Request):
     payload: dict[str, Any]
 
 
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class StillMeta(_Model):
+    """What one lossless document still is.
+
+    Args:
+        session_id: the session it belongs to.
+        request_id: the officer's document request it answers.
+        document: which document it shows.
+        sha256: hex digest of the bytes (the still's name on the server).
+        size: bytes.
+        mime: image/png or image/webp (lossless).
+        width: pixels.
+        height: pixels.
+        corners: the document's outline in the still (TL, TR, BR, BL), when the scanner found it.
+    """
+
+    session_id: SessionId
+    request_id: RequestId
+    document: DocumentKind
+    sha256: Sha256
+    size: Annotated[int, Field(ge=1)]
+    mime: Literal["image/png", "image/webp"] = "image/png"
+    width: Annotated[int, Field(ge=1, le=16384)]
+    height: Annotated[int, Field(ge=1, le=16384)]
+    corners: Annotated[list[tuple[float, float]], Field(min_length=4, max_length=4)] | None = None
+
+
+class StillPut(_Request):
+    """Booth, on a stills connection: the next ``length`` binary bytes are ``still``'s bytes from
+    ``offset`` (a still may come in parts over several connections at once)."""
+
+    type: Literal["still_put"] = "still_put"
+    id: RequestId
+    still: StillMeta
+    offset: Annotated[int, Field(ge=0)]
+    length: Annotated[int, Field(ge=1)]
+
+
+class StillGet(_Request):
+    """CSO, on a stills connection: send ``length`` bytes (all from ``offset`` when None) of a
+    still of one of my sessions."""
+
+    type: Literal["still_get"] = "still_get"
+    id: RequestId
+    session_id: SessionId
+    sha256: Sha256
+    offset: Annotated[int, Field(ge=0)] = 0
+    length: Annotated[int, Field(ge=1)] | None = None
+
+
 ClientMessage = Annotated[
-    Union[Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal],
+    Union[Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal, StillPut,
+          StillGet],
     Field(discriminator="type"),
 ]
 CLIENT_TYPES = frozenset(
     m.model_fields["type"].default
-    for m in (Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal)
+    for m in (Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal,
+              StillPut, StillGet)
 )
 
 # --------------------------------------------------------------------------- server → client
@@ -364,8 +425,38 @@ class Relayed(_Model):
     sender: DeviceId
 
 
+class StillStored(_Model):
+    """Answer to a still_put: the part is on disk; ``complete`` once the whole still is verified
+    (size and sha256) and kept."""
+
+    type: Literal["still_stored"] = "still_stored"
+    ref: RequestId
+    sha256: Sha256
+    received: int
+    complete: bool = False
+
+
+class StillData(_Model):
+    """Answer to a still_get: the next ``length`` binary bytes are the still's from ``offset``."""
+
+    type: Literal["still_data"] = "still_data"
+    ref: RequestId
+    sha256: Sha256
+    offset: int
+    length: int
+
+
+class StillAvailable(_Model):
+    """To the session's CSO: a still is on the server, verified, ready to fetch."""
+
+    type: Literal["still_available"] = "still_available"
+    still: StillMeta
+    booth_id: DeviceId
+
+
 ServerMessage = Annotated[
-    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueuePosition, Presence, Relayed],
+    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueuePosition, Presence, Relayed,
+          StillStored, StillData, StillAvailable],
     Field(discriminator="type"),
 ]
 

@@ -163,11 +163,16 @@ class Effects:
     audit: list[AuditEntry] = field(default_factory=list)
     counters: dict[tuple[str, str], int] = field(default_factory=dict)
     decisions: list[DecisionRecord] = field(default_factory=list)
+    stills: list[tuple[p.StillMeta, str]] = field(default_factory=list)
+    """(still, booth id) of stills verified and written to disk, to record."""
+    discard_stills: list[str] = field(default_factory=list)
+    """Sessions that ended: their stills nobody verified are deleted."""
 
     @property
     def durable(self) -> bool:
         """Whether anything must be written to disk before sending."""
-        return bool(self.saved or self.audit or self.counters or self.decisions)
+        return bool(self.saved or self.audit or self.counters or self.decisions or self.stills
+                    or self.discard_stills)
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,8 @@ class Branch:
         decided: (cso_id, session_id, request id) of decisions already recorded (today's).
         durations: lengths (accepted -> ended) of recent sessions, oldest first, for the wait
             estimate.
+        stills: stills of live sessions nobody has decided on yet (told again to a CSO that
+            comes back).
         new_id: makes session ids (injectable for deterministic tests).
     """
 
@@ -216,6 +223,7 @@ class Branch:
         served_bookings: Iterable[str] = (),
         decided: Iterable[tuple[str, str, str]] = (),
         durations: Iterable[float] = (),
+        stills: Iterable[p.StillMeta] = (),
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:16],
     ):
         self.directory = directory
@@ -234,6 +242,9 @@ class Branch:
         self.decided: set[tuple[str, str, str]] = set(decided)
         self.durations: deque[float] = deque(durations, maxlen=policy.wait_estimate_sessions)
         self._positions: dict[str, tuple[int, int, float | None]] = {}
+        self.still_peers: dict[str, Peer] = {}
+        """Stills connections: authenticated, but not a device's presence."""
+        self.pending_stills: dict[tuple[str, str], p.StillMeta] = {(m.session_id, m.sha256): m for m in stills}
         for s in sessions:
             if s.state is SessionState.ENDED:
                 continue
@@ -326,23 +337,42 @@ class Branch:
 
     # ------------------------------------------------------------------ inputs
 
-    def hello(self, conn: str, msg: p.Hello, now: float) -> Effects:
-        """Authenticate a new connection."""
-        fx = Effects()
+    def _authenticate(self, fx: Effects, conn: str, msg: p.Hello, now: float) -> bool:
+        """Check a hello's version, device and token; refuse (and audit) when wrong."""
         key = (msg.role, msg.device_id)
         if msg.version != p.PROTOCOL_VERSION:
-            return self._refuse(fx, conn, msg, ErrorCode.VERSION_MISMATCH, CloseCode.VERSION_MISMATCH,
-                                f"protocol version {msg.version} is not supported; this server speaks "
-                                f"version {p.PROTOCOL_VERSION}")
+            self._refuse(fx, conn, msg, ErrorCode.VERSION_MISMATCH, CloseCode.VERSION_MISMATCH,
+                         f"protocol version {msg.version} is not supported; this server speaks "
+                         f"version {p.PROTOCOL_VERSION}")
+            return False
         expected = self.directory.tokens.get(key)
         if expected is None:
             fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "unknown device"}))
-            return self._refuse(fx, conn, msg, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED,
-                                f"unknown {msg.role} {msg.device_id!r}")
+            self._refuse(fx, conn, msg, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED,
+                         f"unknown {msg.role} {msg.device_id!r}")
+            return False
         if not hmac.compare_digest(expected.encode(), msg.token.encode()):
             fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "wrong token"}))
-            return self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
-                                f"wrong token for {msg.role} {msg.device_id!r}")
+            self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
+                         f"wrong token for {msg.role} {msg.device_id!r}")
+            return False
+        return True
+
+    def hello(self, conn: str, msg: p.Hello, now: float) -> Effects:
+        """Authenticate a new connection (a device's main connection, or a stills connection)."""
+        fx = Effects()
+        key = (msg.role, msg.device_id)
+        if not self._authenticate(fx, conn, msg, now):
+            return fx
+        if msg.channel == "stills":
+            if msg.role == "technician":
+                self._refuse(fx, conn, msg, ErrorCode.FORBIDDEN, CloseCode.AUTH_FAILED,
+                             "technicians have no stills to send or fetch")
+                return fx
+            self.still_peers[conn] = Peer(conn, msg.role, msg.device_id, now)
+            fx.sends.append(Send(conn, p.Welcome(role=msg.role, device_id=msg.device_id, server_time=now,
+                                                 branch_name=self.directory.branch_name)))
+            return fx
         old = self.by_device.get(key)
         if old is not None:
             self.peers.pop(old, None)
@@ -370,6 +400,65 @@ class Branch:
         self._flush(fx, now, touched, skip={conn: {s.id for s in mine} - set(fx.saved)})
         if msg.role == "booth":
             self._send_positions(fx, now)
+        if msg.role == "cso":  # stills that arrived while this console was away
+            for meta in self.pending_stills.values():
+                s = self.sessions.get(meta.session_id)
+                if s is not None and s.cso_id == msg.device_id:
+                    fx.sends.append(Send(conn, p.StillAvailable(still=meta, booth_id=s.booth_id)))
+        return fx
+
+    # ------------------------------------------------------------------ stills
+
+    def check_still_put(self, conn: str, meta: p.StillMeta, max_bytes: int, per_session: int) -> str | None:
+        """Why a stills connection may not upload this still, or None when it may.
+
+        Args:
+            conn: the stills connection.
+            meta: the still.
+            max_bytes: the largest still accepted.
+            per_session: stills a session may have waiting for a decision.
+        """
+        peer = self.still_peers.get(conn)
+        if peer is None or peer.role != "booth":
+            return "only a booth uploads stills, on a stills connection"
+        s = self.sessions.get(meta.session_id)
+        if s is None or s.booth_id != peer.device_id or s.state not in (SessionState.ACTIVE, SessionState.HELD):
+            return f"no active session {meta.session_id!r} of booth {peer.device_id}"
+        if meta.size > max_bytes:
+            return f"a still of {meta.size} bytes is over the {max_bytes}-byte limit"
+        waiting = sum(1 for (sid, _) in self.pending_stills if sid == meta.session_id)
+        if (meta.session_id, meta.sha256) not in self.pending_stills and waiting >= per_session:
+            return f"session {meta.session_id} has {waiting} stills waiting for a decision already"
+        return None
+
+    def check_still_get(self, conn: str, session_id: str) -> str | None:
+        """Why a stills connection may not fetch a still of ``session_id``, or None when it may."""
+        peer = self.still_peers.get(conn)
+        if peer is None or peer.role != "cso":
+            return "only a CSO fetches stills, on a stills connection"
+        s = self.sessions.get(session_id)
+        if s is None or s.cso_id != peer.device_id:
+            return f"no session {session_id!r} of cso {peer.device_id}"
+        return None
+
+    def still_stored(self, conn: str, meta: p.StillMeta, now: float) -> Effects:
+        """A still arrived whole and verified on disk: record it, tell the session's CSO."""
+        fx = Effects()
+        peer = self.still_peers.get(conn)
+        s = self.sessions.get(meta.session_id)
+        if peer is None or s is None:
+            return fx
+        key = (meta.session_id, meta.sha256)
+        if key in self.pending_stills:
+            return fx  # sent twice (a retried upload): recorded and announced once
+        self.pending_stills[key] = meta
+        fx.stills.append((meta, peer.device_id))
+        fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", meta.session_id, "still_stored",
+                                   {"sha256": meta.sha256, "size": meta.size, "request_id": meta.request_id,
+                                    "document": meta.document.value}))
+        cso = self.by_device.get(("cso", s.cso_id))
+        if cso is not None:
+            fx.sends.append(Send(cso, p.StillAvailable(still=meta, booth_id=s.booth_id)))
         return fx
 
     def handle(self, conn: str, msg: Any, now: float, booking: p.BookingInfo | None = None) -> Effects:
@@ -391,6 +480,9 @@ class Branch:
             return fx
         if isinstance(msg, p.Hello):
             return self._error(fx, peer, msg, ErrorCode.INVALID_STATE, "already authenticated")
+        if isinstance(msg, (p.StillPut, p.StillGet)):
+            return self._error(fx, peer, msg, ErrorCode.INVALID_STATE,
+                               f"{msg.type} belongs on a stills connection (hello with channel 'stills')")
         if type(msg) not in PERMISSIONS[peer.role]:
             return self._error(fx, peer, msg, ErrorCode.FORBIDDEN, f"a {peer.role} may not send {msg.type!r}")
         touched: set[str] = set()
@@ -408,6 +500,8 @@ class Branch:
     def disconnect(self, conn: str, now: float) -> Effects:
         """A connection closed (cleanly or not)."""
         fx = Effects()
+        if self.still_peers.pop(conn, None) is not None:
+            return fx
         peer = self.peers.pop(conn, None)
         if peer is None or self.by_device.get(peer.key) != conn:
             return fx
@@ -561,6 +655,8 @@ class Branch:
                                     "note": msg.note, "still_sha256": msg.still_sha256, "ref": msg.id}))
         fx.decisions.append(DecisionRecord(now, peer.device_id, msg.id, s.id, msg.document.value, msg.verdict.value,
                                            reason, msg.note, msg.still_sha256))
+        if msg.still_sha256 is not None:
+            self.pending_stills.pop((s.id, msg.still_sha256), None)
         self.decided.add(key)
         self._ack(fx, peer, msg, s.id)
 
@@ -627,6 +723,9 @@ class Branch:
         new = self._put(fx, s, now, touched, state=SessionState.ENDED, outcome=outcome)
         if outcome is Outcome.COMPLETED and new.booking_code:
             self.served_bookings.add(new.booking_code)
+        for key in [k for k in self.pending_stills if k[0] == s.id]:
+            del self.pending_stills[key]
+        fx.discard_stills.append(s.id)
 
     def _assign(self, fx: Effects, now: float, touched: set[str]) -> None:
         csos = [d for (role, d) in self.by_device if role == "cso"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from . import protocol as p
 from .limits import TokenBucket
 from .protocol import CloseCode, ErrorCode
 from .routing import Branch, Directory, Effects, Policy, local_day
+from .stills import StillFileError, StillFiles
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -59,11 +61,15 @@ class _Outbound:
 
     def __init__(self, ws: ServerConnection, size: int):
         self.ws = ws
-        self.queue: asyncio.Queue[str | _CloseRequest] = asyncio.Queue(size)
+        self.queue: asyncio.Queue[str | bytes | _CloseRequest] = asyncio.Queue(size)
         self.task = asyncio.create_task(self._drain())
         self.closing = False
 
-    def put(self, item: str | _CloseRequest) -> None:
+    def put_bytes(self, data: bytes) -> None:
+        """Queue a binary frame (a still's bytes); the queue bounds them like any message."""
+        self.put(data)
+
+    def put(self, item: str | bytes | _CloseRequest) -> None:
         if self.closing:
             return
         if isinstance(item, _CloseRequest):
@@ -102,7 +108,8 @@ class SignalingServer:
     def __init__(self, config: ServerConfig, clock=time.time):
         self.config = config
         self.clock = clock
-        self.store = Store(config.database)
+        self.files = StillFiles(config.stills_dir)
+        self.store = Store(config.database, still_paths=lambda m: self.files.final_path(m.session_id, m.sha256, m.mime))
         now = clock()
         today = local_day(now)
         self.branch = Branch(
@@ -111,8 +118,10 @@ class SignalingServer:
             served_bookings=self.store.served_bookings(today),
             decided=self.store.decided(now - 2 * 86400),
             durations=self.store.recent_durations(config.limits.wait_estimate_sessions),
+            stills=self.store.pending_stills(),
         )
         self._out: dict[str, _Outbound] = {}
+        self._still_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._server: Server | None = None
         self._ticker: asyncio.Task | None = None
 
@@ -169,12 +178,17 @@ class SignalingServer:
             await asyncio.sleep(self.tick_interval)
             try:
                 self._apply(self.branch.tick(self.clock()))
+                self._sweep_stills()
             except Exception:  # pragma: no cover - a bug must not stop the ticker
                 logger.exception("tick failed")
 
     def _apply(self, fx: Effects) -> None:
         """Persist first, then deliver; nothing is acknowledged before it is on disk."""
         self.store.apply(fx)
+        if fx.discard_stills:  # the rows say "discarded" now; the files go after the commit
+            for path in self.store.discarded_paths(fx.discard_stills):
+                if path:
+                    self.files.delete(path)
         encoded: dict[int, str] = {}
         for send in fx.sends:
             out = self._out.get(send.conn)
@@ -198,8 +212,12 @@ class SignalingServer:
         conn = uuid.uuid4().hex
         lim = self.config.limits
         out = self._out[conn] = _Outbound(ws, lim.outbound_queue)
+        stills = ws.request is not None and ws.request.path.rstrip("/") == "/stills"
         try:
-            if not await self._greet(conn, ws):
+            if not await self._greet(conn, ws, "stills" if stills else "main"):
+                return
+            if stills:
+                await self._serve_stills(conn, ws)
                 return
             bucket = TokenBucket(lim.rate_per_second, lim.rate_burst, self.clock())
             dropped = 0
@@ -237,7 +255,7 @@ class SignalingServer:
                     await asyncio.wait_for(out.task, 2.0)
                 out.task.cancel()
 
-    async def _greet(self, conn: str, ws: ServerConnection) -> bool:
+    async def _greet(self, conn: str, ws: ServerConnection, channel: str = "main") -> bool:
         try:
             raw = await asyncio.wait_for(ws.recv(), self.config.limits.hello_timeout)
         except asyncio.TimeoutError:
@@ -251,13 +269,129 @@ class SignalingServer:
         if not isinstance(msg, p.Hello):
             self._refuse(conn, ErrorCode.NOT_AUTHENTICATED, f"first message must be hello, not {msg.type!r}", msg.id)
             return False
+        if msg.channel != channel:
+            self._refuse(conn, ErrorCode.INVALID_MESSAGE,
+                         f"hello says channel {msg.channel!r} on the {channel!r} path "
+                         f"({'/stills' if msg.channel == 'stills' else '/'} is the {msg.channel} path)", msg.id)
+            return False
         self._apply(self.branch.hello(conn, msg, self.clock()))
-        ok = conn in self.branch.peers
+        ok = conn in self.branch.peers or conn in self.branch.still_peers
         if ok:
             logger.info("%s %s connected from %s", msg.role, msg.device_id, ws.remote_address)
         else:
             logger.warning("refused %s %s from %s", msg.role, msg.device_id, ws.remote_address)
         return ok
+
+    # ------------------------------------------------------------------ stills connections
+
+    async def _serve_stills(self, conn: str, ws: ServerConnection) -> None:
+        """A stills connection: parts of stills come in (booths), stills go out (CSOs).
+
+        Each request is one JSON message followed by its binary frames; requests on one
+        connection are served in order (a booth opens several connections to send parts at once).
+        """
+        lim = self.config.limits
+        while True:
+            raw = await ws.recv()
+            if isinstance(raw, bytes):
+                self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE,
+                                          message="binary data without a still_put before it"))
+                continue
+            try:
+                msg = p.parse_client_message(raw)
+            except p.ProtocolError as exc:
+                self._reply(conn, p.Error(code=exc.code, message=exc.message, ref=exc.ref))
+                continue
+            try:
+                if isinstance(msg, p.StillPut):
+                    await self._still_put(conn, ws, msg, lim)
+                elif isinstance(msg, p.StillGet):
+                    await self._still_get(conn, msg, lim)
+                else:
+                    self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, ref=msg.id,
+                                              message=f"a stills connection takes still_put and still_get, "
+                                                      f"not {msg.type!r}"))
+            except ConnectionClosed:
+                raise
+            except Exception:  # a bug answers this request with an error; the server goes on
+                logger.exception("stills request %s failed", msg.type)
+                self._reply(conn, p.Error(code=ErrorCode.INTERNAL, message=f"internal error handling {msg.type!r}",
+                                          ref=msg.id))
+
+    async def _still_put(self, conn: str, ws: ServerConnection, msg: p.StillPut, lim) -> None:
+        meta = msg.still
+        refused = self.branch.check_still_put(conn, meta, lim.still_max_bytes, lim.stills_per_session)
+        if refused is None and msg.offset + msg.length > meta.size:
+            refused = f"part {msg.offset}+{msg.length} lies outside a still of {meta.size} bytes"
+        # the part's bytes follow this message in any case: read them, then answer
+        broken = None
+        data = bytearray()
+        try:
+            while len(data) < msg.length:
+                chunk = await asyncio.wait_for(ws.recv(), lim.still_part_timeout)
+                if not isinstance(chunk, bytes):
+                    broken = "a text message came where the part's bytes were due"
+                    break
+                data += chunk
+                if len(data) > msg.length:
+                    broken = f"more than the announced {msg.length} bytes arrived"
+                    break
+        except asyncio.TimeoutError:
+            broken = f"the part's bytes did not come within {lim.still_part_timeout:g} s"
+        if refused is not None:  # for good: trying again cannot help
+            self._reply(conn, p.Error(code=ErrorCode.FORBIDDEN, message=refused, ref=msg.id))
+            return
+        if broken is not None:  # this attempt failed; another may not
+            self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message=broken, ref=msg.id))
+            return
+        key = (meta.session_id, meta.sha256)
+        lock = self._still_locks.setdefault(key, asyncio.Lock())
+        async with lock:  # parts of one still arrive on several connections at once
+            try:
+                if self.store.still_path(*key):  # stored already (a part sent again)
+                    received, complete = meta.size, True
+                else:
+                    asm = await asyncio.to_thread(self.files.write, meta.session_id, meta.sha256, meta.size,
+                                                  msg.offset, bytes(data))
+                    received, complete = asm.received, asm.complete
+                    if complete:
+                        await asyncio.to_thread(self.files.finish, meta.session_id, meta.sha256, meta.mime)
+                        self._apply(self.branch.still_stored(conn, meta, self.clock()))
+            except StillFileError as exc:
+                self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message=str(exc), ref=msg.id))
+                return
+        if complete and not lock.locked():
+            self._still_locks.pop(key, None)
+        self._reply(conn, p.StillStored(ref=msg.id, sha256=meta.sha256, received=received, complete=complete))
+
+    async def _still_get(self, conn: str, msg: p.StillGet, lim) -> None:
+        why = self.branch.check_still_get(conn, msg.session_id)
+        path = self.store.still_path(msg.session_id, msg.sha256) if why is None else None
+        if why is None and not path:
+            why = f"no still {msg.sha256[:12]} in session {msg.session_id}"
+        if why is not None:
+            self._reply(conn, p.Error(code=ErrorCode.NOT_FOUND, message=why, ref=msg.id))
+            return
+        try:
+            size = await asyncio.to_thread(lambda: os.path.getsize(path))
+            offset = min(msg.offset, size)
+            length = size - offset if msg.length is None else min(msg.length, size - offset)
+            data = await asyncio.to_thread(self.files.read, path, offset, length)
+        except (OSError, StillFileError) as exc:
+            self._reply(conn, p.Error(code=ErrorCode.INTERNAL, message=f"cannot read the still: {exc}", ref=msg.id))
+            return
+        out = self._out.get(conn)
+        if out is None:
+            return
+        out.put(p.encode(p.StillData(ref=msg.id, sha256=msg.sha256, offset=offset, length=len(data))))
+        step = lim.still_frame_bytes
+        for i in range(0, len(data), step):
+            out.put_bytes(data[i:i + step])
+
+    def _sweep_stills(self) -> None:
+        for session_id, sha256 in self.files.stale(self.config.limits.still_part_timeout):
+            logger.info("dropping an unfinished upload of still %s in session %s", sha256[:12], session_id)
+            self.files.drop(session_id, sha256)
 
     def _refuse(self, conn: str, code: ErrorCode, text: str, ref: str | None = None) -> None:
         self._reply(conn, p.Error(code=code, message=text, ref=ref))

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable
 
-from .protocol import BookingInfo, Outcome, SessionState
+from .protocol import BookingInfo, Outcome, SessionState, StillMeta
 from .routing import AuditEntry, DecisionRecord, Effects, Session, local_day
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,23 @@ CREATE TABLE IF NOT EXISTS decisions (
     PRIMARY KEY (cso_id, session_id, ref)
 );
 CREATE INDEX IF NOT EXISTS decisions_session ON decisions(session_id);
+CREATE TABLE IF NOT EXISTS stills (
+    session_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    document TEXT NOT NULL,
+    booth_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mime TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    corners TEXT,
+    path TEXT NOT NULL,
+    stored_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    decided_at REAL,
+    PRIMARY KEY (session_id, sha256)
+);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
@@ -86,8 +103,9 @@ class Store:
         path: the database file (created with its folder if missing).
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, still_paths=None):
         self.path = Path(path)
+        self._still_path = still_paths
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -100,8 +118,9 @@ class Store:
         """Close the database."""
         self.db.close()
 
-    SCHEMA_VERSION = 2
-    """1: the first release; 2: sessions gain service, name and accepted_at; decisions table."""
+    SCHEMA_VERSION = 3
+    """1: the first release; 2: sessions gain service, name and accepted_at; decisions table;
+    3: stills table (added by the schema itself)."""
 
     def _migrate(self) -> None:
         """Bring a database written by an older lapak up to :attr:`SCHEMA_VERSION`, in place."""
@@ -136,6 +155,23 @@ class Store:
                  for d in fx.decisions],
             )
             self.db.executemany(
+                "UPDATE stills SET state=?, decided_at=? WHERE session_id=? AND sha256=? AND state != 'discarded'",
+                [("verified" if d.verdict == "accepted" else "rejected", d.ts, d.session_id, d.still_sha256)
+                 for d in fx.decisions if d.still_sha256],
+            )
+            now = max([a.ts for a in fx.audit] or [0.0])
+            self.db.executemany(
+                "INSERT OR IGNORE INTO stills (session_id, sha256, request_id, document, booth_id, size, mime, width,"
+                " height, corners, path, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(m.session_id, m.sha256, m.request_id, m.document.value, booth, m.size, m.mime, m.width, m.height,
+                  json.dumps(m.corners) if m.corners else None, str(self._still_path(m) if self._still_path else ""),
+                  now) for m, booth in fx.stills],
+            )
+            self.db.executemany(
+                "UPDATE stills SET state='discarded' WHERE session_id=? AND state IN ('pending', 'rejected')",
+                [(sid,) for sid in fx.discard_stills],
+            )
+            self.db.executemany(
                 "INSERT INTO counters VALUES (?,?,?) ON CONFLICT(day, prefix) DO UPDATE SET value=excluded.value",
                 [(day, prefix, value) for (day, prefix), value in fx.counters.items()],
             )
@@ -167,6 +203,37 @@ class Store:
         """One session by id (ended ones too)."""
         row = self.db.execute(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id=?", (session_id,)).fetchone()
         return _session_from_row(row) if row else None
+
+    def pending_stills(self) -> list[StillMeta]:
+        """Stills of live sessions nobody has decided on yet."""
+        rows = self.db.execute(
+            "SELECT st.session_id, st.request_id, st.document, st.sha256, st.size, st.mime, st.width, st.height,"
+            " st.corners FROM stills st JOIN sessions se ON se.id = st.session_id"
+            " WHERE st.state='pending' AND se.state != ? ORDER BY st.stored_at", (SessionState.ENDED.value,))
+        return [StillMeta(session_id=r[0], request_id=r[1], document=r[2], sha256=r[3], size=r[4], mime=r[5],
+                          width=r[6], height=r[7], corners=json.loads(r[8]) if r[8] else None) for r in rows]
+
+    def still_path(self, session_id: str, sha256: str) -> str | None:
+        """Where a kept (not discarded) still's file is, or None."""
+        row = self.db.execute("SELECT path FROM stills WHERE session_id=? AND sha256=? AND state != 'discarded'",
+                              (session_id, sha256)).fetchone()
+        return row[0] if row else None
+
+    def stills(self, session_id: str) -> list[dict]:
+        """Every still of a session with its state (pending, verified, rejected, discarded)."""
+        cols = ("sha256", "request_id", "document", "booth_id", "size", "mime", "width", "height", "path",
+                "stored_at", "state", "decided_at")
+        rows = self.db.execute(f"SELECT {', '.join(cols)} FROM stills WHERE session_id=? ORDER BY stored_at",
+                               (session_id,))
+        return [dict(zip(cols, r)) for r in rows]
+
+    def discarded_paths(self, session_ids: Iterable[str]) -> list[str]:
+        """Files of the discarded stills of some sessions (to delete after the commit)."""
+        out: list[str] = []
+        for sid in session_ids:
+            out += [r[0] for r in self.db.execute(
+                "SELECT path FROM stills WHERE session_id=? AND state='discarded'", (sid,))]
+        return out
 
     def recent_durations(self, limit: int) -> list[float]:
         """Lengths (accepted -> ended) of the last ``limit`` sessions an officer served, oldest first.

@@ -89,11 +89,13 @@ async def test_a_whole_visit_from_walk_in_to_receipt_and_wipe(tmp_path):
             booth.devices.document.show("id_card", 5)
             await until(lambda: tile(console, sid).checklist[0].status is DocStatus.RECEIVED, what="still received")
             entry = tile(console, sid).checklist[0]
-            still = console.still(entry.still.request_id)
-            assert still.data == submitted[0].data  # byte-identical to what the booth captured
-            assert hashlib.sha256(still.data).hexdigest() == entry.still.sha256
-            img = cv2.imdecode(np.frombuffer(still.data, np.uint8), cv2.IMREAD_COLOR)
-            assert img.shape == (1080, 1920, 3) and still.corners is not None
+            meta, data = console.still(entry.still.sha256)
+            assert data == submitted[0].data  # byte-identical to what the booth captured
+            assert hashlib.sha256(data).hexdigest() == entry.still.sha256 == meta.sha256
+            img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+            assert img.shape == (1080, 1920, 3) and meta.corners is not None
+            kept = branch.server.files.final_path(sid, meta.sha256, meta.mime)
+            assert kept.read_bytes() == data  # the case file is on the branch server
 
             console.feed(dk.Verify(sid, DocumentKind.KTP))
             await until(lambda: booth.view.document is not None and booth.view.document.phase is DocumentPhase.ACCEPTED,

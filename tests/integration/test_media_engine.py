@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 
 import pytest
@@ -17,12 +16,12 @@ from media.engine import BoothEngine, CsoEngine, CsoMedia
 from media.events import (
     CallState,
     CallStateChanged,
+    DocumentFailed,
+    DocumentPendingAtBooth,
     DocumentRequested,
     HandRaised,
     BoothDevicesReported,
     QualityApplied,
-    StillReceived,
-    StillRejected,
     VerdictReceived,
 )
 
@@ -97,25 +96,6 @@ def booth_media(seed=0, face=(320, 240), doc_video=(320, 180)):
                       audio=ToneMicrophone(0)), doc
 
 
-def answer_documents(engine: BoothEngine, events: Events, doc, capture=None):
-    """The booth's side of a document request, as the booth app does it: capture, then submit."""
-    capture = capture or doc.capture_still
-
-    async def respond(e: DocumentRequested) -> None:
-        try:
-            still = await capture()
-        except Exception as exc:
-            engine.fail_still(e.session_id, e.request_id, f"document camera: {exc}")
-            return
-        engine.submit_still(e.session_id, e.request_id, still)
-
-    def on_event(e) -> None:
-        if isinstance(e, DocumentRequested) and not e.have_still:
-            asyncio.ensure_future(respond(e))
-
-    events.listeners.append(on_event)
-
-
 async def wait_until(pred, timeout=WAIT, step=0.05):
     async def loop():
         while not pred():
@@ -134,12 +114,10 @@ async def rig():
     )
     booth_events = Events()
 
-    async def add_booth(sid, config=None, answer=True, **kw):
+    async def add_booth(sid, config=None, **kw):
         media, doc = booth_media(seed=len(pipe.booths), **kw)
         eng = BoothEngine(pipe.to_console(sid), media, config=config or MediaConfig(), on_event=booth_events)
         pipe.booths[sid] = eng
-        if answer:
-            answer_documents(eng, booth_events, doc)
         await eng.start_call(sid)
         await wait_until(lambda: sid in pipe.console.calls)
         return eng, doc
@@ -169,40 +147,35 @@ async def test_call_carries_stamped_face_frames_both_ways(rig):
     assert stats.state == "connected" and stats.fps["face"] > 0 and stats.rtt_ms is not None
 
 
-async def test_still_arrives_byte_identical(rig):
-    pipe, events, _, add_booth = rig
-    _, doc = await add_booth("s1")
+async def test_document_request_is_shown_once_confirmed_and_survives_a_new_peer_connection(rig):
+    pipe, events, booth_events, add_booth = rig
+    booth, _ = await add_booth("s1")
     await events.wait_for(connected)
-    rid = pipe.console.request_still("s1", DocumentKind.KTP)
-    got = await events.wait_for(lambda e: isinstance(e, StillReceived))
-    expected = (await doc.capture_still()).data
-    assert got.request_id == rid and (got.width, got.height) == (1920, 1080)
-    assert got.data == expected and hashlib.sha256(got.data).digest() == hashlib.sha256(expected).digest()
-    assert got.attempt == 1
+    rid = pipe.console.request_document("s1", DocumentKind.KTP)
+    shown = await booth_events.wait_for(lambda e: isinstance(e, DocumentRequested))
+    assert (shown.request_id, shown.document, shown.capture) == (rid, DocumentKind.KTP, ctl.CaptureMode.AUTO)
+    await events.wait_for(lambda e: isinstance(e, DocumentPendingAtBooth) and e.request_id == rid)
+    assert pipe.console.documents.get(rid).phase.value == "pending"
+    console_call = pipe.console.calls["s1"]
+    old_pc = console_call.pc
+    await old_pc.close()  # a new peer connection follows; the request goes out again
+    await wait_until(lambda: console_call.pc is not old_pc and console_call.state is CallState.CONNECTED)
+    await wait_until(lambda: pipe.console.documents.get(rid).phase.value == "pending")
+    assert len([e for e in booth_events.items if isinstance(e, DocumentRequested)]) == 1  # shown once
+    pipe.console.document_arrived(rid)  # the still reached the server
+    assert pipe.console.documents.get(rid) is None and not pipe.console.document_wanted("s1")
 
 
-@pytest.mark.parametrize("fault", ["corrupt", "drop"])
-async def test_damaged_still_is_rejected_and_requested_again(rig, fault):
-    pipe, events, _, add_booth = rig
-    damaged = set()
-
-    def chunk_filter(still_id, index, frame):
-        if still_id == 1 and index == 3:  # only the first transfer is damaged
-            damaged.add(index)
-            return None if fault == "drop" else frame[:-1] + bytes([frame[-1] ^ 0x55])
-        return frame
-
-    _, doc = await add_booth("s1", config=MediaConfig(still_chunk_filter=chunk_filter))
+async def test_a_camera_that_fails_at_the_booth_is_reported_to_the_officer(rig):
+    pipe, events, booth_events, add_booth = rig
+    booth, _ = await add_booth("s1")
     await events.wait_for(connected)
-    rid = pipe.console.request_still("s1")
-    rejected = await events.wait_for(lambda e: isinstance(e, StillRejected))
-    assert rejected.request_id == rid and rejected.will_retry
-    assert rejected.reason == ("checksum_mismatch" if fault == "corrupt" else "missing_chunks")
-    got = await events.wait_for(lambda e: isinstance(e, StillReceived))
-    assert got.attempt == 2 and got.data == (await doc.capture_still()).data
-    assert damaged == {3}
-    # the rejected still was never delivered as good
-    assert sum(isinstance(e, StillReceived) for e in events.items) == 1
+    rid = pipe.console.request_document("s1", DocumentKind.KK, capture=ctl.CaptureMode.NOW)
+    await booth_events.wait_for(lambda e: isinstance(e, DocumentRequested))
+    booth.fail_still("s1", rid, "document camera /dev/video2: stopped delivering frames")
+    failed = await events.wait_for(lambda e: isinstance(e, DocumentFailed))
+    assert (failed.request_id, failed.reason, failed.document) == (rid, "capture_failed", DocumentKind.KK)
+    assert "stopped delivering frames" in failed.detail and not pipe.console.document_wanted("s1")
 
 
 async def test_document_view_follows_document_request(rig):
@@ -212,9 +185,10 @@ async def test_document_view_follows_document_request(rig):
     pipe.console.set_focus("s1")
     await wait_until(lambda: booth.face_quality is not None and booth.face_quality.width > 320)
     assert booth.document_quality is None  # focused, but no document wanted
-    pipe.console.request_still("s1", DocumentKind.KTP)
+    rid = pipe.console.request_document("s1", DocumentKind.KTP)
     assert pipe.console.document_wanted("s1")
-    await wait_until(lambda: any(isinstance(e, StillReceived) for e in events.items))
+    await wait_until(lambda: booth.document_quality is not None)  # the document view is on
+    pipe.console.document_arrived(rid)
     assert not pipe.console.document_wanted("s1")
     await wait_until(lambda: booth.document_quality is None)
 
@@ -323,69 +297,6 @@ async def test_only_the_focused_booth_sends_audio(rig):
     assert sa.counter.total <= n + 2  # a's microphone paused (a frame in flight may land)
     # the resumed microphone sends fresh audio, not a burst of what was missed
     assert sb.counter.rate(time.monotonic()) < 70
-
-
-async def test_capture_that_hangs_at_one_booth_never_blocks_another(rig):
-    pipe, events, booth_events, add_booth = rig
-    await add_booth("slow", answer=False)  # its participant never places the document
-    _, doc = await add_booth("fast")
-    await wait_until(lambda: all(c.state is CallState.CONNECTED for c in pipe.console.calls.values()))
-    slow = pipe.console.request_still("slow", DocumentKind.KK)
-    fast = pipe.console.request_still("fast", DocumentKind.KTP)
-    got = await events.wait_for(lambda e: isinstance(e, StillReceived))
-    assert got.request_id == fast and got.session_id == "fast" and got.data == (await doc.capture_still()).data
-    assert pipe.console.stills.get(slow).phase.value == "pending"  # still waiting for its participant
-    assert pipe.console.document_wanted("slow") and not pipe.console.document_wanted("fast")
-    pipe.console.cancel_still(slow)
-    await booth_events.wait_for(lambda e: type(e).__name__ == "DocumentCancelled" and e.request_id == slow)
-    assert not pipe.console.document_wanted("slow")
-
-
-async def test_transfer_that_stops_midway_times_out_and_is_sent_again(rig):
-    pipe, events, booth_events, add_booth = rig
-    pipe.console.stills.transfer_timeout = 1.5  # short, but not shorter than a busy test machine's pauses
-    booth, doc = await add_booth("s1")
-    await events.wait_for(connected)
-    call = booth.calls["s1"]
-    real_send = call._send_still
-    stalls = []
-
-    async def stall_once(request_id, r):
-        if not stalls:  # the first transfer sends its manifest and then nothing (a booth that hangs)
-            stalls.append(request_id)
-            call._channel.send(ctl.dump_control(ctl.StillBegin(
-                still_id=999, request_id=request_id, size=len(r.still.data), sha256="0" * 64, chunk_size=16384,
-                chunks=-(-len(r.still.data) // 16384), width=r.still.width, height=r.still.height)))
-            r.sending = False
-            return
-        await real_send(request_id, r)
-
-    call._send_still = stall_once
-    rid = pipe.console.request_still("s1", DocumentKind.KTP)
-    rejected = await events.wait_for(lambda e: isinstance(e, StillRejected))
-    assert rejected.request_id == rid and rejected.reason == "timeout" and rejected.will_retry
-    got = await events.wait_for(lambda e: isinstance(e, StillReceived))
-    assert got.attempt == 2 and got.data == (await doc.capture_still()).data
-    assert pipe.console.stills.sending() is None and not pipe.console.stills.requests
-
-
-async def test_still_nobody_asked_for_is_ignored(rig):
-    pipe, events, _, add_booth = rig
-    booth, doc = await add_booth("s1")
-    await events.wait_for(connected)
-    still = await doc.capture_still()
-    from media.stills import split_still
-
-    manifest, frames = split_still(5, "never-asked", still.data, width=still.width, height=still.height)
-    channel = booth.calls["s1"]._channel
-    channel.send(ctl.dump_control(manifest))
-    for f in frames[:10]:
-        channel.send(f)
-    channel.send(ctl.dump_control(ctl.StillEnd(still_id=5)))
-    console_call = pipe.console.calls["s1"]
-    await wait_until(lambda: console_call.stray_stills == 1)
-    await asyncio.sleep(0.2)
-    assert console_call._stills.open_transfers == 0 and not events.of(StillReceived)
 
 
 async def test_messages_from_the_wrong_end_are_refused(rig):

@@ -14,11 +14,8 @@ from media.events import (
     BoothDevicesReported,
     CallState,
     CallStateChanged,
+    DocumentFailed,
     HandRaised,
-    StillProgressed,
-    StillQueued,
-    StillReceived,
-    StillRejected,
 )
 from media.stats import SessionStats
 from signaling import protocol as p
@@ -73,8 +70,17 @@ class Driver:
         for ref in list(self.desk._inflight):
             self(dk.RequestAnswered(ref, True))
 
-    def still(self, sid, rid, data=b"png-bytes", sha="ab" * 32):
-        return StillReceived(sid, rid, KTP, data, 1920, 1080, "image/png", sha, None, 1, 1.0)
+    @staticmethod
+    def meta(sid, rid, doc=KTP, sha="ab" * 32, size=4000):
+        return p.StillMeta(session_id=sid, request_id=rid, document=doc, sha256=sha, size=size, width=1920,
+                           height=1080)
+
+    def still(self, sid, rid, sha="ab" * 32, doc=KTP):
+        """The still of a request arrives whole: announced by the server, fetched."""
+        m = self.meta(sid, rid, doc, sha)
+        self(dk.StillAvailable(m))
+        assert dk.FetchStill(m) in self.commands
+        return dk.StillFetched(m)
 
 
 @pytest.fixture
@@ -217,10 +223,12 @@ def test_connection_badge_from_the_stats(d, loss, rtt, quality):
 
 
 def document_arrives(d, sid="s1", doc=KTP):
+    """Ask for a document; the booth sends it to the server, which announces it; its fetch runs."""
     d(dk.RequestDocument(sid, doc))
-    req = d.of(dk.RequestStill)[-1]
-    d(StillQueued(sid, req.request_id, 0))
-    d(StillProgressed(sid, req.request_id, 1000, 4000))
+    req = d.of(dk.AskDocument)[-1]
+    m = Driver.meta(sid, req.request_id, doc)
+    d(dk.StillAvailable(m))
+    d(dk.StillFetchProgress(m.sha256, 1000, 4000))
     return req
 
 
@@ -228,17 +236,20 @@ def test_request_still_verify_sends_the_decision_with_its_hash_and_tells_the_boo
     offer(d, "s1")
     d(CallStateChanged("s1", CallState.CONNECTED))
     d(dk.RequestDocument("s1", KTP))
-    req = d.of(dk.RequestStill)[-1]
+    req = d.of(dk.AskDocument)[-1]
     assert (req.session_id, req.document, req.capture) == ("s1", KTP, ctl.CaptureMode.AUTO)
     assert d.tile("s1").state is TileState.DOCUMENT_REQUESTED
     checklist = d.of(dk.SendControl)[-1].message
     assert [(i.document, i.status) for i in checklist.items] == [(KTP, ctl.ChecklistStatus.REQUESTED),
                                                                  (KK, ctl.ChecklistStatus.NEEDED)]
-    d(StillQueued("s1", req.request_id, 0))
-    d(StillProgressed("s1", req.request_id, 1000, 4000))
+    m = Driver.meta("s1", req.request_id)
+    d(dk.StillAvailable(m))
+    assert dk.DocumentArrived(req.request_id) in d.commands and dk.FetchStill(m) in d.commands
+    d(dk.StillFetchProgress(m.sha256, 1000, 4000))
     t = d.tile("s1")
     assert t.state is TileState.STILL_ARRIVING and (t.request.received_bytes, t.request.size) == (1000, 4000)
-    d(d.still("s1", req.request_id))
+    assert t.request.queue_position == 0 and t.checklist[0].status is DocStatus.ARRIVING
+    d(dk.StillFetched(m))
     entry = d.tile("s1").checklist[0]
     assert entry.status is DocStatus.RECEIVED and entry.still.sha256 == "ab" * 32 and d.tile("s1").request is None
     d(dk.Verify("s1", KTP))
@@ -249,6 +260,23 @@ def test_request_still_verify_sends_the_decision_with_its_hash_and_tells_the_boo
     assert d.view.unconfirmed_decisions == 1
     d(dk.RequestAnswered(decision.id, True))
     assert d.view.unconfirmed_decisions == 0 and d.tile("s1").checklist[0].confirmed
+
+
+def test_stills_are_fetched_one_at_a_time_in_the_order_announced(d):
+    for sid in ("s1", "s2", "s3"):
+        offer(d, sid)
+        d(dk.RequestDocument(sid, KTP))
+    reqs = {c.session_id: c.request_id for c in d.of(dk.AskDocument)}
+    metas = [Driver.meta(sid, reqs[sid], sha=f"{i:064x}") for i, sid in enumerate(("s2", "s1", "s3"), 1)]
+    for m in metas:
+        d(dk.StillAvailable(m))
+    assert [c.still for c in d.of(dk.FetchStill)] == [metas[0]]
+    assert [d.tile(s).request.queue_position for s in ("s2", "s1", "s3")] == [0, 1, 2]
+    d(dk.StillFetched(metas[0]))
+    assert [c.still for c in d.of(dk.FetchStill)] == metas[:2]
+    assert d.tile("s1").request.queue_position == 0 and d.tile("s3").request.queue_position == 1
+    d(dk.StillAvailable(metas[1]))  # announced again (the console reconnected): not fetched twice
+    assert len(d.of(dk.FetchStill)) == 2
 
 
 def test_reject_needs_a_still_and_carries_its_reason(d):
@@ -268,22 +296,34 @@ def test_reject_needs_a_still_and_carries_its_reason(d):
 def test_a_new_request_replaces_the_outstanding_one(d):
     offer(d, "s1")
     d(dk.RequestDocument("s1", KTP))
-    first = d.of(dk.RequestStill)[-1]
+    first = d.of(dk.AskDocument)[-1]
     d(dk.RequestDocument("s1", KK))
-    assert dk.CancelStill(first.request_id) in d.commands
+    assert dk.WithdrawDocument(first.request_id) in d.commands
     assert d.tile("s1").request.document is KK
     assert d.tile("s1").checklist[0].status is DocStatus.NEEDED
     d(dk.CancelDocument("s1"))
     assert d.tile("s1").request is None and d.tile("s1").checklist[1].status is DocStatus.NEEDED
 
 
-def test_failed_still_keeps_the_officer_informed(d):
+def test_failed_fetches_are_tried_again_then_the_officer_is_told(d):
     offer(d, "s1")
     req = document_arrives(d)
-    d(StillRejected("s1", req.request_id, KTP, "checksum_mismatch", "sha256 differs", True))
-    assert d.tile("s1").request.failures == 1
-    d(StillRejected("s1", req.request_id, KTP, "capture_failed", "camera unplugged", False))
-    assert d.tile("s1").request is None and "camera unplugged" in d.view.messages[-1]
+    m = Driver.meta("s1", req.request_id)
+    d(dk.StillFetchFailed(m, "connection reset"))
+    assert d.tile("s1").request.failures == 1 and d.of(dk.FetchStill)[-1].still == m
+    d(dk.StillFetchFailed(m, "connection reset"))
+    d(dk.StillFetchFailed(m, "connection reset"))
+    assert d.tile("s1").request is None and "could not be fetched" in d.view.messages[-1]
+    assert len(d.of(dk.FetchStill)) == 3
+
+
+def test_a_camera_that_fails_at_the_booth_keeps_the_officer_informed(d):
+    offer(d, "s1")
+    d(dk.RequestDocument("s1", KTP))
+    req = d.of(dk.AskDocument)[-1]
+    d(DocumentFailed("s1", req.request_id, KTP, "capture_failed", "document camera: stopped delivering frames"))
+    assert d.tile("s1").request is None and "stopped delivering frames" in d.view.messages[-1]
+    assert d.tile("s1").checklist[0].status is DocStatus.NEEDED
 
 
 def test_decisions_unanswered_at_a_drop_are_sent_again_with_the_same_id(d):
@@ -318,10 +358,11 @@ def test_end_waits_for_every_decision_to_be_recorded(d):
 def test_a_still_that_arrives_after_its_booth_left_is_dropped(d):
     offer(d, "s1")
     req = document_arrives(d)
+    m = Driver.meta("s1", req.request_id)
     d(dk.SessionChanged(info("s1", SessionState.ENDED)))
-    assert dk.CancelStill(req.request_id) in d.commands
-    d(d.still("s1", req.request_id))
-    assert dk.DropStill(req.request_id) in d.commands
+    assert dk.WithdrawDocument(req.request_id) in d.commands
+    d(dk.StillFetched(m))
+    assert dk.DropStill(m.sha256) in d.commands
 
 
 def test_canned_prompt_in_the_booths_language(d):
@@ -410,12 +451,13 @@ def test_desk_invariants_under_any_sequence(events):
             tile = next((t for t in d.view.tiles if t and t.session_id == sid and t.request), None)
             if tile is not None:
                 rid, doc = tile.request.request_id, tile.request.document
+                m = Driver.meta(sid, rid, doc, sha=f"{n:064x}")
                 if kind == "queued":
-                    d(StillQueued(sid, rid, n % 3))
+                    d(dk.StillAvailable(m))
                 elif kind == "still":
-                    d(StillReceived(sid, rid, doc, b"x" * n, 10, 10, "image/png", f"{n:064x}", None, 1, 0.1))
+                    d(dk.StillFetched(m))
                 else:
-                    d(StillRejected(sid, rid, doc, "timeout", "x", n % 2 == 0))
+                    d(dk.StillFetchFailed(m, "x"))
         elif kind == "verify":
             d(dk.Verify(sid, KTP if n % 2 else KK))
         elif kind == "reject":
@@ -452,6 +494,8 @@ def test_desk_invariants_under_any_sequence(events):
         by_id: dict[str, p.Decision] = {}
         for m in decisions:
             assert by_id.setdefault(m.id, m) == m, "one id, one decision"
+        fetching = [c for c in d.commands if isinstance(c, dk.FetchStill)]
+        assert d.desk._fetching is None or d.desk._fetching == fetching[-1].still  # one fetch at a time
         for c in d.commands[before:]:
             if isinstance(c, dk.ServerRequest) and isinstance(c.message, p.End):
                 assert not [x for x in d.desk.decisions.values()

@@ -17,8 +17,6 @@ from media.events import (
     DocumentRequested,
     PromptReceived,
     QualityApplied,
-    StillDelivered,
-    StillSending,
     VerdictReceived,
 )
 from signaling import protocol as p
@@ -98,8 +96,8 @@ class Driver:
         self(CallStateChanged("s1", CallState.CONNECTED))
         self(QualityApplied("s1", quality))
 
-    def request(self, rid="r1", doc=DocumentKind.KTP, capture=CaptureMode.AUTO, attempt=1, have=False):
-        return self(DocumentRequested("s1", rid, doc, attempt, capture, have))
+    def request(self, rid="r1", doc=DocumentKind.KTP, capture=CaptureMode.AUTO, attempt=1):
+        return self(DocumentRequested("s1", rid, doc, attempt, capture))
 
 
 @pytest.fixture
@@ -407,11 +405,11 @@ def test_document_auto_captured_sent_and_accepted(d):
     assert d.view.document.hold_progress == 0.6
     still = object()
     d(f.DocumentCaptured("r1", still))
-    assert d.last(f.SubmitStill) == f.SubmitStill("s1", "r1", still) and not d.scanner
+    assert d.last(f.SubmitStill) == f.SubmitStill("s1", "r1", DocumentKind.KTP, still) and not d.scanner
     assert d.view.document.phase is DocumentPhase.SENDING
-    d(StillSending("s1", "r1", 500, 1000))
+    d(f.UploadProgress("r1", 500, 1000))
     assert d.view.document.sent_fraction == 0.5
-    d(StillDelivered("s1", "r1", True))
+    d(f.UploadDone("r1", True))
     assert d.view.document.phase is DocumentPhase.SENT
     d(VerdictReceived("s1", "r1", DocumentKind.KTP, Verdict.ACCEPTED, None))
     assert d.view.document.phase is DocumentPhase.ACCEPTED and d.view.documents_verified == (DocumentKind.KTP,)
@@ -465,10 +463,15 @@ def test_camera_failure_tells_the_officer(d):
     assert d.last(f.FailStill).reason.startswith("document camera")
 
 
-def test_a_repeated_request_with_the_still_kept_shows_sending(d):
+def test_a_still_that_cannot_be_sent_tells_the_officer(d):
     d.into_call()
-    d.request(attempt=2, have=True)
-    assert d.view.document.phase is DocumentPhase.SENDING and not d.scanner and not d.of(f.CaptureStill)
+    d.request()
+    d(f.DocumentCaptured("r1", object()))
+    d(f.UploadDone("r1", False, "branch server unreachable after 4 attempts"))
+    assert d.view.document.phase is DocumentPhase.SEND_FAILED
+    assert d.last(f.FailStill).reason.startswith("branch server unreachable")
+    d(f.Tick(), dt=6)
+    assert d.view.screen is Screen.CALL
 
 
 def test_hold_during_positioning_keeps_the_document_screen(d):
@@ -601,7 +604,8 @@ INPUTS = st.sampled_from([
     CallStateChanged("s1", CallState.CONNECTED), CallStateChanged("s1", CallState.LOST),
     DocumentRequested("s1", "r1", DocumentKind.KTP, 1, CaptureMode.AUTO),
     DocumentRequested("s1", "r2", DocumentKind.KK, 1, CaptureMode.NOW),
-    DocumentCancelled("s1", "r1"), StillSending("s1", "r1", 1, 2), StillDelivered("s1", "r1", True),
+    DocumentCancelled("s1", "r1"), f.UploadProgress("r1", 1, 2), f.UploadDone("r1", True),
+    f.UploadDone("r1", False, "server gone"),
     VerdictReceived("s1", "r1", DocumentKind.KTP, Verdict.REJECTED, RejectReason.COVERED),
     PromptReceived("s1", "hello", None), QualityApplied("s1", TALK), f.Tick(),
 ])

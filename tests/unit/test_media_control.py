@@ -6,12 +6,10 @@ from media import control as ctl
 from media.errors import ControlRefused
 
 OFFICER_ONLY = [ctl.Prompt(text="hi"), ctl.QualityRequest(face=None), ctl.DocumentRequest(request_id="r"),
-                ctl.DocumentCancel(request_id="r"), ctl.StillGo(request_id="r"),
-                ctl.StillResult(still_id=1, request_id="r", ok=True), ctl.Renegotiate(),
+                ctl.DocumentCancel(request_id="r"), ctl.Renegotiate(),
                 ctl.DocumentVerdict(request_id="r", document="ktp", verdict="accepted"),
                 ctl.ChecklistUpdate(items=[])]
-BOOTH_ONLY = [ctl.DocumentPending(request_id="r"), ctl.StillReady(request_id="r", size=3),
-              ctl.StillEnd(still_id=1), ctl.StillError(request_id="r", reason="x"), ctl.RaiseHand(),
+BOOTH_ONLY = [ctl.DocumentPending(request_id="r"), ctl.StillError(request_id="r", reason="x"), ctl.RaiseHand(),
               ctl.BoothStatus(devices=[])]
 
 
@@ -43,8 +41,7 @@ def test_every_message_type_has_a_direction():
     ("not json", "bad control message"),
     ('{"type": "document_request", "request_id": "r", "document": "passport"}', "document"),
     ('{"type": "checklist", "items": [{"document": "ktp", "status": "lost"}]}', "status"),
-    ('{"type": "still_begin", "still_id": -1, "request_id": "r", "size": 1, "sha256": "x", '
-     '"chunk_size": 1, "chunks": 1, "width": 1, "height": 1}', "still_id"),
+    ('{"type": "still_begin", "still_id": 1}', "still_begin"),  # stills no longer travel here
 ])
 def test_malformed_messages_are_refused_with_a_reason(text, words):
     with pytest.raises(ControlRefused, match=words):
