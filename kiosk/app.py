@@ -256,6 +256,8 @@ class BoothApp(AppBase[BoothView]):
             self._spawn(self._request("cancel", p.Cancel(), lambda ack: f.Tick()))
         elif isinstance(c, f.StartCall):
             self._spawn(self.engine.start_call(c.session_id))
+        elif isinstance(c, f.PeerBack):
+            self.engine.peer_back(c.session_id)
         elif isinstance(c, f.EndCall):
             self._spawn(self.engine.end_call(c.session_id, bye=False))  # the server told both ends
         elif isinstance(c, f.StartScanner):

@@ -568,6 +568,14 @@ class StartCall:
 
 
 @dataclass(frozen=True)
+class PeerBack:
+    """The officer's console connected to the server again (it may have restarted): a call that
+    is not connected should be offered again now."""
+
+    session_id: str
+
+
+@dataclass(frozen=True)
 class EndCall:
     """Close the media call of the session."""
 
@@ -663,7 +671,7 @@ class Wipe:
 
 
 BoothCommand = Union[
-    CheckBookingCode, AnnounceVisit, CancelVisit, StartCall, EndCall, StartScanner, StopScanner, CaptureStill,
+    CheckBookingCode, AnnounceVisit, CancelVisit, StartCall, PeerBack, EndCall, StartScanner, StopScanner, CaptureStill,
     SubmitStill, FailStill, StartQrReader, StopQrReader, RaiseHand, SetLight, PrintTicket, PrintReceipt, Wipe,
 ]
 
@@ -749,6 +757,7 @@ class _Visit:
     queue: p.QueuePosition | None = None
     call_state: CallState | None = None
     call_started: bool = False
+    cso_online: bool = False
     quality: QualityRequest | None = None
     prompt: str | None = None
     checklist: tuple[ChecklistItem, ...] = ()
@@ -1232,6 +1241,9 @@ class BoothFlow:
         if not v.call_started:
             v.call_started = True
             out.append(StartCall(s.id))
+        elif s.cso_online and not v.cso_online:
+            out.append(PeerBack(s.id))
+        v.cso_online = s.cso_online
         if self.screen not in (Screen.CALL, Screen.DOCUMENT):
             self._go(Screen.DOCUMENT if v.document is not None else Screen.CALL, now)
 

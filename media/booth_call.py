@@ -153,7 +153,7 @@ class BoothCall(Call):
             self._emit(ChecklistReceived(self.session_id, tuple(msg.items)))
         elif isinstance(msg, ctl.Renegotiate):
             logger.info("session %s: console asks to renegotiate: %s", self.session_id, msg.reason)
-            self._set_state(CallState.LOST, f"renegotiate: {msg.reason}")
+            self._lost_for_good(f"renegotiate: {msg.reason}")
 
     def _on_request(self, msg: ctl.DocumentRequest) -> None:
         self.send(ctl.DocumentPending(request_id=msg.request_id))

@@ -29,7 +29,8 @@ from media import control as ctl
 from media.config import MediaConfig
 from media.errors import ControlRefused
 from media.events import CallState, CallStateChanged, MediaEvent
-from media.jitter import use_marker_jitter_buffer
+from media.internals import bytes_received
+from media.jitter import use_recovering_receiver
 from media.stats import SessionStats, StatsSampler
 from media.tracks import FrameSink
 
@@ -72,6 +73,10 @@ class Call:
         self._tasks: set[asyncio.Task] = set()
         self._heartbeat: asyncio.Task | None = None
         self._last_heard = 0.0
+        self._rx_bytes = 0
+        self.broken = False
+        """The peer connection cannot come back by itself (transport failed, data channel closed,
+        never connected): only a new one helps. A call merely silent may come back."""
         self._ping_seq = itertools.count()
         self._pings: collections.OrderedDict[int, float] = collections.OrderedDict()
         self.rtt_ms: float | None = None
@@ -124,19 +129,23 @@ class Call:
         pc = RTCPeerConnection(self.config.rtc_configuration())
         self.pc = pc
         self.peer_connections += 1
+        self.broken = False
+        self._rx_bytes = 0
         self._set_state(CallState.CONNECTING, "negotiating")
+        if self.config.connect_timeout:
+            self._spawn(self._watch_connect(pc))
 
         @pc.on("connectionstatechange")
         async def _on_state() -> None:
-            if pc is self.pc and pc.connectionState == "failed":
-                self._set_state(CallState.LOST, "transport failed")
+            if pc is self.pc and pc.connectionState in ("failed", "closed"):
+                self._lost_for_good(f"transport {pc.connectionState}")
 
         @pc.on("track")
         def _on_track(track: MediaStreamTrack) -> None:
-            if track.kind == "video" and self.config.marker_jitter_buffer:
+            if track.kind == "video" and self.config.recovering_receiver:
                 for t in pc.getTransceivers():
                     if t.receiver.track is track:
-                        use_marker_jitter_buffer(t.receiver)
+                        use_recovering_receiver(t.receiver, skip_ms=self.config.lost_packet_skip_ms)
             name = self._track_name(pc, track)
             if name is not None:
                 self.sinks[name].attach(track)
@@ -147,6 +156,21 @@ class Call:
             self._use_channel(channel)
 
         return pc
+
+    async def _watch_connect(self, pc: RTCPeerConnection) -> None:
+        await asyncio.sleep(self.config.connect_timeout)
+        if pc is self.pc and self.state is CallState.CONNECTING:
+            self._lost_for_good(f"not connected after {self.config.connect_timeout:.0f} s")
+
+    def _lost_for_good(self, reason: str) -> None:
+        """The peer connection is beyond repair: LOST, and only a new one helps."""
+        self.broken = True
+        if self.state is not CallState.CLOSED:
+            self._set_state(CallState.LOST, reason)
+
+    def silent_for(self, now: float | None = None) -> float:
+        """Seconds since anything (a control message, RTP, RTCP, SCTP) came from the peer."""
+        return (now if now is not None else time.monotonic()) - self._last_heard
 
     def _on_track_added(self, pc: RTCPeerConnection) -> None:
         """Hook: a remote track was attached to its sink."""
@@ -195,8 +219,8 @@ class Call:
 
         @channel.on("close")
         def _on_close() -> None:
-            if channel is self._channel and self.state is CallState.CONNECTED:
-                self._set_state(CallState.LOST, "data channel closed")
+            if channel is self._channel and self.state is not CallState.CLOSED:
+                self._lost_for_good("data channel closed")
 
         if channel.readyState == "open":
             self._opened(channel)
@@ -235,27 +259,51 @@ class Call:
             self._outbox.append(text)
 
     async def _run_heartbeat(self, channel) -> None:
+        """Ping, and judge the peer alive by *anything* it sends: on a lossy link the data channel
+        can sit for seconds behind an SCTP retransmission (aiortc's minimum RTO is 1 s, doubling)
+        while video flows fine, and after a short cut RTP is back long before SCTP. A call that
+        went quiet is LOST, and CONNECTED again as soon as traffic resumes on the same peer
+        connection (no renegotiation for an outage of a few seconds)."""
         interval, timeout = self.config.heartbeat_interval, self.config.heartbeat_timeout
         while channel is self._channel:
             # The console pings, the booth answers. The booth's own pings are needed only when
-            # the console's stop arriving (its pings are the booth's proof of life): half the
-            # heartbeat messages of both sides pinging, same detection time.
-            quiet = time.monotonic() - self._last_heard > interval * 1.5
-            if channel.readyState == "open" and (self.role is Role.CSO or quiet):
+            # it hears nothing from the console (the console's pings and video are its proof of
+            # life).
+            now = time.monotonic()
+            if channel.readyState == "open" and (self.role is Role.CSO or now - self._last_heard > interval * 1.5):
                 seq = next(self._ping_seq)
-                self._pings[seq] = time.monotonic()
+                self._pings[seq] = now
                 while len(self._pings) > 16:
                     self._pings.popitem(last=False)
-                channel.send(ctl.dump_control(ctl.Ping(seq=seq, sent_at=self._pings[seq])))
+                channel.send(ctl.dump_control(ctl.Ping(seq=seq, sent_at=now)))
             await asyncio.sleep(interval)
-            now = time.monotonic()
-            if now - self._last_heard > timeout and self.state in (CallState.CONNECTED, CallState.STALLED):
-                self._set_state(CallState.LOST, f"no heartbeat for {timeout:.1f} s")
+            if channel is not self._channel:
                 return
-            self._check_stall(now)
+            now = time.monotonic()
+            self._note_traffic(now)
+            silent = now - self._last_heard
+            if self.state in (CallState.CONNECTED, CallState.STALLED) and silent > timeout:
+                self._set_state(CallState.LOST, f"nothing heard for {timeout:.1f} s")
+            elif self.state is CallState.LOST and not self.broken and silent < timeout / 2:
+                self._set_state(CallState.CONNECTED, "traffic resumed")
+                self._on_resumed()
+            if self.state in (CallState.CONNECTED, CallState.STALLED):
+                self._check_stall(now)
+
+    def _note_traffic(self, now: float) -> None:
+        pc = self.pc
+        if pc is None:
+            return
+        rx = bytes_received(pc)
+        if rx != self._rx_bytes:
+            self._rx_bytes = rx
+            self._last_heard = max(self._last_heard, now)
+
+    def _on_resumed(self) -> None:
+        """Hook: a silent call is heard again on the same peer connection."""
 
     def _check_stall(self, now: float) -> None:
-        """Hook: called every heartbeat interval while the call is up."""
+        """Hook: called every heartbeat interval while the call is connected or stalled."""
 
     def _on_message(self, data: bytes | str) -> None:
         self._last_heard = time.monotonic()

@@ -46,7 +46,9 @@ class MediaConfig:
         heartbeat_interval: seconds between application pings on the data channel (the
             console pings; the booth answers, and pings only when it has heard nothing for
             1.5 intervals).
-        heartbeat_timeout: silence (no message at all) after which the peer counts as dead.
+        heartbeat_timeout: silence (nothing at all from the peer: no control message, RTP, RTCP
+            or SCTP) after which the call counts as LOST; it is CONNECTED again when traffic
+            resumes.
         document_ack_timeout: console: seconds for the booth to confirm a document request
             before it is sent again.
         document_tick: console: seconds between checks of the document requests' timeouts.
@@ -54,11 +56,23 @@ class MediaConfig:
         initial_document: document quality before the console asks (None: paused).
         initial_audio: booth: send the microphone before the console asks (default: paused;
             the CSO hears only the focused booth).
-        video_stall_timeout: console: a connected session whose face track delivered no
-            frame for this long is renegotiated (the booth re-offers); 0 disables.
-        marker_jitter_buffer: decode a received video frame as soon as its last (marker)
-            packet arrives, instead of when the next frame starts (aiortc's rule, one frame
-            interval later); see :mod:`media.jitter`.
+        keyframe_after: console: a face track that delivered no frame for this long while
+            its packets arrive (lost packets left it undecodable) gets a keyframe request, and
+            again every such period until a frame comes.
+        video_stall_timeout: console: a connected session whose face track received no RTP
+            packet for this long (while the booth reports its camera working) is renegotiated
+            (the booth re-offers); 0 disables.
+        recovering_receiver: receive video with :mod:`media.jitter` (a frame is decoded at its
+            last packet; lost packets are asked for again and, when they never come, given up
+            with a keyframe request) instead of aiortc's stock receiver.
+        lost_packet_skip_ms: video time a received frame waits for a lost packet before it is
+            given up (a keyframe is asked for).
+        connect_timeout: a new peer connection not connected after this many seconds is given
+            up (the booth then offers again); 0 disables.
+        reconnect_after: booth: a call that has heard nothing from the console for this long is
+            offered again on a new peer connection. Shorter outages (a cable pulled and put
+            back, a switch restarting) resume on the same connection. A broken connection
+            (transport failed, data channel closed, never connected) is replaced at once.
     """
 
     ice_servers: list[str] = field(default_factory=list)
@@ -73,8 +87,12 @@ class MediaConfig:
     )
     initial_document: ctl.TrackQuality | None = None
     initial_audio: bool = False
-    video_stall_timeout: float = 3.0
-    marker_jitter_buffer: bool = True
+    keyframe_after: float = 1.0
+    video_stall_timeout: float = 8.0
+    recovering_receiver: bool = True
+    lost_packet_skip_ms: float = 250.0
+    connect_timeout: float = 10.0
+    reconnect_after: float = 6.0
 
     def rtc_configuration(self) -> RTCConfiguration:
         """The aiortc configuration: explicit (possibly empty) ICE server list."""

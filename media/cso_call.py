@@ -1,6 +1,7 @@
 """The CSO console's end of a call with one booth: it answers the booth's offers, sends the
 officer's camera and microphone (fresh tracks on every peer connection), asks for the quality
-the booth's tile needs, watches the face video for stalls, and hands the booth's answers to
+the booth's tile needs, gets the face video going again when it stops (keyframe requests,
+then renegotiation), and hands the booth's answers to
 document requests to the engine (the stills themselves come through the branch server).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from media import control as ctl
 from media.call import Call, Role
 from media.estimate import estimate_bandwidth, needs_estimate
+from media.internals import packets_received, send_keyframe_request
 from media.events import BoothDevicesReported, CallState, HandRaised
 from media.tracks import CSO_CAMERA_ENCODER, AdaptiveVideoTrack, cap_sender_bitrate, keep_cap_if_vp8
 
@@ -72,6 +74,13 @@ class CsoCall(Call):
         self.requested: ctl.QualityRequest | None = None
         """The last quality request sent (a paused face is not a stall)."""
         self.requested_at: float | None = None
+        self.keyframe_requests = 0
+        """Keyframes asked for because the face video stopped decoding."""
+        self._face_packets = 0
+        self._face_packets_at = 0.0
+        self._last_pli = 0.0
+        self._renegotiated_at = 0.0
+        self._camera_ok = True
 
     # -- negotiation ------------------------------------------------------------------------
 
@@ -128,19 +137,38 @@ class CsoCall(Call):
         for transceiver, quality in zip(videos, (self.requested.face, self.requested.document)):
             estimate_bandwidth(transceiver.receiver, needs_estimate(quality))
 
+    def _face_receiver(self):
+        videos = [t for t in self.pc.getTransceivers() if t.kind == "video"] if self.pc is not None else []
+        return videos[0].receiver if videos else None
+
     def _check_stall(self, now: float) -> None:
-        stall = self.config.video_stall_timeout
+        """The face video delivers no frames while it should. Packets still arriving mean lost
+        packets left it undecodable: ask for a keyframe (every ``keyframe_after``). No packets at
+        all for ``video_stall_timeout`` while the booth says its camera works: the booth's sender
+        is stuck, so ask it to renegotiate (once per period)."""
         face = self.sinks["face"]
-        if (
-            stall
-            and self.state is CallState.CONNECTED
-            and not (self.requested is not None and self.requested.face is None)
-            and now - max(face.latest_at or 0.0, self.connected_at or now, self.requested_at or 0.0) > stall
-        ):
-            logger.warning("session %s: face video stalled for %.1f s, renegotiating", self.session_id, stall)
-            self._set_state(CallState.STALLED, f"face video stalled {stall:.1f} s")
-            super().send(ctl.Renegotiate(reason=f"face video stalled {stall:.1f} s"))
-            self.connected_at = now  # one request per stall period
+        receiver = self._face_receiver()
+        if receiver is None or (self.requested is not None and self.requested.face is None):
+            return
+        since = max(self.connected_at or now, self.requested_at or 0.0)
+        packets = packets_received(receiver)
+        if packets != self._face_packets:
+            self._face_packets, self._face_packets_at = packets, now
+        last_frame = max(face.latest_at or 0.0, since)
+        if now - last_frame < self.config.keyframe_after:
+            if self.state is CallState.STALLED:
+                self._set_state(CallState.CONNECTED, "face video resumed")
+            return
+        if now - self._last_pli >= self.config.keyframe_after and send_keyframe_request(receiver):
+            self._last_pli = now
+            self.keyframe_requests += 1
+        stall = self.config.video_stall_timeout
+        if (stall and self._camera_ok
+                and now - max(self._face_packets_at, since, self._renegotiated_at) > stall):
+            logger.warning("session %s: no face video packets for %.1f s, renegotiating", self.session_id, stall)
+            self._set_state(CallState.STALLED, f"no face video for {stall:.1f} s")
+            super().send(ctl.Renegotiate(reason=f"no face video for {stall:.1f} s"))
+            self._renegotiated_at = now
 
     # -- control and stills -----------------------------------------------------------------
 
@@ -152,4 +180,5 @@ class CsoCall(Call):
         elif isinstance(msg, ctl.RaiseHand):
             self._emit(HandRaised(self.session_id))
         elif isinstance(msg, ctl.BoothStatus):
+            self._camera_ok = all(d.ok for d in msg.devices if d.role == "camera")
             self._emit(BoothDevicesReported(self.session_id, msg))

@@ -177,6 +177,7 @@ class BoothEngine(_Engine):
         self.recover_delay = recover_delay
         self._recover_backoff = recover_backoff or Backoff(0.2, 5.0)
         self._recovering: set[str] = set()
+        self._peer_back: dict[str, float] = {}
         self._status: ctl.BoothStatus | None = None
 
     def _observe(self, event: MediaEvent) -> None:
@@ -191,6 +192,11 @@ class BoothEngine(_Engine):
                 asyncio.ensure_future(self._recover(call))
 
     async def _recover(self, call: BoothCall) -> None:
+        """Re-offer a LOST call on a new peer connection: at once when its connection is broken
+        (or the console has just come back, :meth:`peer_back`), else only after
+        ``reconnect_after`` of silence; a call that hears the console again before that resumes
+        by itself. Failed offers (console offline, server unreachable) are retried with backoff,
+        or at once when the console comes back."""
         sid = call.session_id
         if sid in self._recovering:
             return
@@ -199,16 +205,41 @@ class BoothEngine(_Engine):
         backoff.reset()
         try:
             await asyncio.sleep(self.recover_delay)
+            wait_until = 0.0
             while not self._closed and self.calls.get(sid) is call and call.state is CallState.LOST:
+                now = time.monotonic()
+                back = now - self._peer_back.get(sid, -1e9) < self.PEER_BACK_FRESH
+                if not back and (now < wait_until or (
+                        not call.broken and call.silent_for(now) < self.config.reconnect_after)):
+                    await asyncio.sleep(0.1)
+                    continue
+                self._peer_back.pop(sid, None)
                 logger.info("session %s: re-offering on a new peer connection", sid)
                 try:
                     await call.offer()
                     return
                 except Exception as exc:
                     logger.warning("session %s: re-offer failed: %s", sid, exc)
-                await asyncio.sleep(backoff.next())
+                    call._lost_for_good(f"offer not delivered: {exc}")
+                wait_until = time.monotonic() + backoff.next()
         finally:
             self._recovering.discard(sid)
+
+    PEER_BACK_FRESH = 10.0
+    """Seconds a "console is back" notice makes a lost call re-offer at once."""
+
+    def peer_back(self, session_id: str) -> None:
+        """The console of a session connected to the server again (it may have restarted, and
+        then the old peer connection is dead): a call not connected now, or lost in the next
+        seconds, is offered again at once instead of after ``reconnect_after``."""
+        call = self.calls.get(session_id)
+        if call is None:
+            return
+        self._peer_back[session_id] = time.monotonic()
+        if call.state is CallState.CONNECTING:
+            call._lost_for_good("the console came back")
+        if call.state is CallState.LOST and self.auto_recover and not self._closed:
+            asyncio.ensure_future(self._recover(call))
 
     @property
     def current(self) -> BoothCall | None:
@@ -230,7 +261,11 @@ class BoothEngine(_Engine):
                 call.report_devices(self._status)
             self.calls[session_id] = call
             self._emit(CallAdded(session_id))
-        await call.offer()
+        try:
+            await call.offer()
+        except Exception as exc:  # the console is offline, the server unreachable: keep trying
+            logger.warning("session %s: offer not delivered: %s", session_id, exc)
+            call._lost_for_good(f"offer not delivered: {exc}")
         return call  # type: ignore[return-value]
 
     async def _on_signal(self, session_id: str, kind, payload: dict) -> bool:

@@ -201,8 +201,15 @@ class SignalingClient:
             self._pending.pop(rid, None)
 
     async def send_signal(self, session_id: str, payload: dict[str, Any]) -> None:
-        """Relay a WebRTC negotiation payload to the other end of a session."""
-        await self.send(p.Signal(session_id=session_id, payload=payload))
+        """Relay a WebRTC negotiation payload to the other end of a session, and wait until the
+        server has passed it on.
+
+        Raises:
+            RequestRefused: the other end is offline (``peer_offline``), or the session is not
+                active or held.
+            NotConnected: the server connection was lost before the answer came.
+        """
+        await self.request(p.Signal(session_id=session_id, payload=payload))
 
     # ------------------------------------------------------------------ loop
 

@@ -30,7 +30,7 @@ class Branch:
 
 
 def branch_config(database: Path, booths: int = 6, csos: int = 1, capacity: int = 6, port: int = 0,
-                  technicians: int = 1, **limits) -> ServerConfig:
+                  technicians: int = 1, host: str = "127.0.0.1", **limits) -> ServerConfig:
     """A server config with generated devices: booth-01.., cso-01.., tech-01..
 
     Args:
@@ -39,6 +39,7 @@ def branch_config(database: Path, booths: int = 6, csos: int = 1, capacity: int 
         csos: number of CSOs.
         capacity: booth capacity of every CSO.
         port: TCP port (0 picks a free one).
+        host: the address to listen on.
         technicians: number of technicians.
         **limits: overrides of the [limits] section.
     """
@@ -47,7 +48,7 @@ def branch_config(database: Path, booths: int = 6, csos: int = 1, capacity: int 
 
     return ServerConfig.model_validate({
         "branch": {"id": "test-branch", "name": "Test branch"},
-        "listen": {"host": "127.0.0.1", "port": port},
+        "listen": {"host": host, "port": port},
         "database": str(database),
         "limits": limits,
         "booths": [{"id": f"booth-{i:02d}", "token": tok()} for i in range(1, booths + 1)],

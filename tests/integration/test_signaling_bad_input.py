@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode as WsClose
 
 from signaling import protocol as p
+from signaling.errors import NotConnected
 from signaling.protocol import CloseCode, ErrorCode
 from signaling.testing import running_server
 
@@ -97,7 +98,8 @@ async def test_oversize_message_closes_only_that_connection_with_1009(tmp_path):
 
         # the same through a SignalingClient: the big signal is refused by closing, the client comes back
         connects = booth.connects
-        await booth.send_signal(s.id, {"sdp": "x" * 5000})
+        with pytest.raises(NotConnected):  # the sender hears its signal was not delivered
+            await booth.send_signal(s.id, {"sdp": "x" * 5000})
 
         async def reconnected():
             # a drop and reconnect within one presence tick need not show in presence at all

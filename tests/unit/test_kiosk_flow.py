@@ -312,6 +312,19 @@ def test_accepted_session_starts_the_call_and_the_officer_hears_only_when_focuse
     assert len(d.of(f.StartCall)) == 1
 
 
+def test_officer_console_back_online_asks_for_a_fresh_offer_once(d):
+    d.walk_in()
+    online = session(SessionState.ACTIVE).model_copy(update={"cso_online": True})
+    d(f.SessionChanged(online))
+    assert len(d.of(f.StartCall)) == 1 and not d.of(f.PeerBack)
+    d(f.SessionChanged(online))  # nothing changed: nothing to do
+    assert not d.of(f.PeerBack)
+    d(f.SessionChanged(online.model_copy(update={"cso_online": False})))  # the console restarts
+    assert not d.of(f.PeerBack) and d.view.screen is Screen.CALL
+    d(f.SessionChanged(online))
+    assert [c.session_id for c in d.of(f.PeerBack)] == ["s1"] and len(d.of(f.StartCall)) == 1
+
+
 def test_call_button_on_hold_raises_a_hand_once_per_interval(d):
     d.into_call()
     d(f.SessionChanged(session(SessionState.HELD)))
