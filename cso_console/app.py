@@ -23,6 +23,7 @@ from media.control import TrackQuality
 from media.engine import CsoEngine, CsoMedia
 from media.errors import MediaError
 from media.events import DocumentFailed, MediaEvent
+from media.internals import check_aiortc_internals
 from media.quality import QualityPolicy
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
@@ -75,8 +76,14 @@ class ConsoleApp(AppBase[DeskView]):
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Connect to the server and run the clock (returns at once)."""
+        """Connect to the server and run the clock (returns at once).
+
+        Raises:
+            AiortcInternalsChanged: the installed aiortc lacks an internal the media engine
+                uses (a wrong version: fail before the first call, not during one).
+        """
         self.loop = asyncio.get_running_loop()
+        await check_aiortc_internals()
         self._spawn(self._tick())
         await self.client.start()
 

@@ -33,6 +33,7 @@ from media.config import MediaConfig
 from media.engine import BoothEngine
 from media.errors import MediaError
 from media.events import MediaEvent
+from media.internals import check_aiortc_internals
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
@@ -100,8 +101,14 @@ class BoothApp(AppBase[BoothView]):
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Start the devices, connect to the server, run the clock (returns at once)."""
+        """Start the devices, connect to the server, run the clock (returns at once).
+
+        Raises:
+            AiortcInternalsChanged: the installed aiortc lacks an internal the media engine
+                uses (a wrong version: fail before the first call, not during one).
+        """
         self.loop = asyncio.get_running_loop()
+        await check_aiortc_internals()
         if self.devices.button is not None:
             self.devices.button._on_press = lambda: self._from_thread(self.feed, f.ButtonPressed())
         self.devices.start()
