@@ -1003,7 +1003,12 @@ class Desk:
             return
         entry = s.docs.get(m.document)
         if entry is not None and entry.still is not None and entry.still.sha256 == m.sha256:
-            return  # fetched already (announced again after a reconnect)
+            # The bytes are here already: announced again after a reconnect, or the same still
+            # answers a new request (the document shown again to a camera without noise).
+            if s.request is not None and s.request.request_id == m.request_id:
+                out.append(DocumentArrived(m.request_id))
+                self._on_StillFetched(StillFetched(m), now, out)
+            return
         if s.request is not None and s.request.request_id == m.request_id:
             out.append(DocumentArrived(m.request_id))
         self._fetch_queue.append(m)

@@ -121,7 +121,8 @@ def _camera(role: str, settings: CameraSettings, simulate: bool, seed: int) -> M
         if role == "camera":
             return SyntheticFaceCamera(settings.width // 2 * 2, settings.height // 2 * 2, settings.fps, seed)
         video = (min(settings.width, 1280), min(settings.height, 720))
-        return SyntheticDocumentCamera(None, (settings.width, settings.height), video, settings.fps, seed)
+        return SyntheticDocumentCamera(None, (settings.width, settings.height), video, settings.fps, seed,
+                                       sensor_noise=3)  # a real sensor's: no two stills alike
     return OpenCVCamera(settings.device, settings.width, settings.height, settings.fps)
 
 

@@ -29,7 +29,7 @@ from media import control as ctl
 from media.config import MediaConfig
 from media.errors import ControlRefused
 from media.events import CallState, CallStateChanged, MediaEvent
-from media.internals import bytes_received
+from media.internals import bytes_received, route_retransmissions
 from media.jitter import use_recovering_receiver
 from media.stats import SessionStats, StatsSampler
 from media.tracks import FrameSink
@@ -146,6 +146,7 @@ class Call:
                 for t in pc.getTransceivers():
                     if t.receiver.track is track:
                         use_recovering_receiver(t.receiver, skip_ms=self.config.lost_packet_skip_ms)
+                        route_retransmissions(t.receiver)
             name = self._track_name(pc, track)
             if name is not None:
                 self.sinks[name].attach(track)

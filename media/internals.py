@@ -5,7 +5,8 @@ buffer and NACK generator (replaced by :mod:`media.jitter`), a keyframe request 
 RTP packets a receiver has had (is the face video stalled or merely undecodable?), the bytes a
 transport has received (is the peer alive while the data channel is stuck behind an SCTP
 retransmission?), the sender's encoder (capped VP8, :mod:`media.tracks`) and the receiver's
-bandwidth estimator (:mod:`media.estimate`).
+bandwidth estimator (:mod:`media.estimate`), and the transport's RTP router (to which
+:func:`route_retransmissions` adds what aiortc forgets).
 
 Each helper raises :class:`AiortcInternalsChanged`, naming the attribute, when a release
 changes them; :func:`check_aiortc_internals` looks for all of them on a throw-away peer
@@ -26,6 +27,7 @@ ESTIMATOR = "_RTCRtpReceiver__remote_bitrate_estimator"
 RX_BYTES = "_RTCDtlsTransport__rx_bytes"
 ENCODER = "_RTCRtpSender__encoder"
 SEND_PLI = "_send_rtcp_pli"
+ROUTER = "_rtp_router"
 
 
 class AiortcInternalsChanged(MediaError):
@@ -55,6 +57,33 @@ def send_keyframe_request(receiver) -> bool:
     ssrc = max(ssrcs, key=ssrcs.get)
     asyncio.ensure_future(send(ssrc))
     return True
+
+
+def route_retransmissions(receiver) -> None:
+    """Make a video ``RTCRtpReceiver`` get its retransmissions (call before media flows).
+
+    aiortc 1.16 registers only a stream's media SSRC with the bundled transport's router, not
+    its RTX SSRC; an RTX packet is then routed by payload type, and when two video m-lines
+    share the RTX payload type (a booth's face and document cameras) it matches both and is
+    **discarded**: no lost packet is ever recovered, every loss costs a keyframe. This
+    registers the RTX SSRCs of the receiver's encodings once it starts receiving.
+
+    Raises:
+        AiortcInternalsChanged: the transport has no router.
+    """
+    if getattr(receiver, "_lapak_rtx_routed", False):
+        return
+    start = receiver.receive
+
+    async def receive(parameters) -> None:
+        await start(parameters)
+        table = _need(_need(receiver.transport, ROUTER), "ssrc_table")
+        for encoding in parameters.encodings:
+            if encoding.rtx is not None:
+                table.setdefault(encoding.rtx.ssrc, receiver)
+
+    receiver.receive = receive
+    receiver._lapak_rtx_routed = True
 
 
 def packets_received(receiver) -> int:
@@ -101,6 +130,7 @@ async def check_aiortc_internals() -> None:
         _need(sender, ENCODER)
         _need(video, "_codecs")
         _need(receiver.transport, RX_BYTES)
+        _need(_need(receiver.transport, ROUTER), "ssrc_table")
         jb = JitterBuffer(capacity=16, is_video=True)
         for name in ("_packets", "_origin", "_capacity", "_is_video", "_remove_frame", "remove"):
             _need(jb, name)

@@ -78,6 +78,7 @@ class RecoveringJitterBuffer(JitterBuffer):
         self._newest_ts: int | None = None
         self._newest_seq: int | None = None
         self._last_pli_ts: int | None = None
+        self._emitted_ts: int | None = None
         self.frames_skipped = 0
         """Frames given up because a packet of them never came back."""
         self.frames_dropped = 0
@@ -141,6 +142,7 @@ class RecoveringJitterBuffer(JitterBuffer):
                     self.frames_dropped += 1
                     continue
                 self._need_keyframe = False
+                self._emitted_ts = ts
                 return JitterFrame(data=data, timestamp=ts)
             skip = self._stale_head(span)
             if skip is None:
@@ -149,7 +151,10 @@ class RecoveringJitterBuffer(JitterBuffer):
 
     def _stale_head(self, span: int) -> int | None:
         """Offset of the first whole frame behind a gap at the head, when the head has waited
-        long enough for its lost packets; else None."""
+        long enough for its lost packets (``skip_ms`` of video newer than the head's frame: after
+        an outage, at once); else None."""
+        head = self._packet(0)
+        head_ts = head.timestamp if head is not None else self._emitted_ts
         for start in range(1, span + 1):
             packet = self._packet(start)
             if packet is None or not _frame_start(packet):
@@ -157,7 +162,8 @@ class RecoveringJitterBuffer(JitterBuffer):
             whole = self._complete_from(start, span)
             if whole is None:
                 continue
-            if self._newest_ts is not None and _ts_after(self._newest_ts, whole[1]) >= self._skip:
+            waited_from = whole[1] if head_ts is None else head_ts
+            if self._newest_ts is not None and _ts_after(self._newest_ts, waited_from) >= self._skip:
                 return start
             return None
         return None
@@ -173,26 +179,51 @@ class RecoveringJitterBuffer(JitterBuffer):
 
 class RepeatingNackGenerator(NackGenerator):
     """aiortc's NACK generator, plus: a packet still missing is asked for again every
-    ``interval`` seconds, up to ``tries`` times in all.
+    ``interval`` seconds, up to ``tries`` times in all; the packets of an outage (a gap spanning
+    more than ``stale_ms`` of video) are not asked for at all: the jitter buffer gives them up
+    anyway, and their retransmission (up to aiortc's whole 128-packet send history, four times)
+    would only delay the video that follows.
 
     Args:
         interval: seconds between requests for the same missing packets (about a round trip).
         tries: requests per missing packet.
+        stale_ms: a gap whose packets on both sides are this much video time apart (and at least
+            three frame intervals) is an outage.
         clock: monotonic clock.
     """
 
-    def __init__(self, interval: float = 0.08, tries: int = 4, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, interval: float = 0.08, tries: int = 4, stale_ms: float = 250.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.interval = interval
         self.tries = tries
+        self._stale = int(stale_ms * VIDEO_CLOCK / 1000)
         self._clock = clock
         self._asked: dict[int, int] = {}
         self._last = 0.0
+        self._max_ts: int | None = None
+        self._frame_ticks = 0
         self.repeats = 0
         """NACKs sent again for packets still missing."""
+        self.outages = 0
+        """Gaps not asked for because they span more than ``stale_ms`` of video."""
 
     def add(self, packet: RtpPacket) -> bool:
+        before, before_ts = self.max_seq, self._max_ts
         missed = super().add(packet)
+        if self.max_seq == packet.sequence_number:
+            self._max_ts = packet.timestamp
+        if before is not None and before_ts is not None and packet.sequence_number == (before + 1) & 0xFFFF \
+                and packet.timestamp != before_ts:
+            self._frame_ticks = _ts_after(packet.timestamp, before_ts)  # one frame interval
+        if missed and before is not None and before_ts is not None and \
+                _ts_after(packet.timestamp, before_ts) >= max(self._stale, 3 * self._frame_ticks):
+            seq = (before + 1) & 0xFFFF
+            while seq != packet.sequence_number:  # an outage: do not ask for what it swallowed
+                self.missing.discard(seq)
+                seq = (seq + 1) & 0xFFFF
+            self.outages += 1
+            missed = bool(self.missing)
         self._asked.pop(packet.sequence_number, None)
         now = self._clock()
         if missed:
@@ -240,7 +271,7 @@ def use_recovering_receiver(receiver, *, skip_ms: float = 250.0) -> bool:
         return True
     if not isinstance(getattr(receiver, NACK, None), NackGenerator):
         raise AiortcInternalsChanged(f"RTCRtpReceiver has no {NACK} (aiortc changed its receiver)")
-    nack = RepeatingNackGenerator()
+    nack = RepeatingNackGenerator(stale_ms=skip_ms)
     setattr(receiver, NACK, nack)
     setattr(receiver, JITTER, RecoveringJitterBuffer(old.capacity, skip_ms=skip_ms, nack=nack))
     return True

@@ -245,6 +245,9 @@ class Branch:
         self.still_peers: dict[str, Peer] = {}
         """Stills connections: authenticated, but not a device's presence."""
         self.pending_stills: dict[tuple[str, str], p.StillMeta] = {(m.session_id, m.sha256): m for m in stills}
+        self.answered: set[tuple[str, str, str]] = {(m.session_id, m.request_id, m.sha256) for m in stills}
+        """(session, request, sha256) of every still announced: each request's still is announced
+        once, even when its upload is retried after the officer decided on it."""
         for s in sessions:
             if s.state is SessionState.ENDED:
                 continue
@@ -449,8 +452,11 @@ class Branch:
         if peer is None or s is None:
             return fx
         key = (meta.session_id, meta.sha256)
-        if key in self.pending_stills:
+        if (meta.session_id, meta.request_id, meta.sha256) in self.answered:
             return fx  # sent twice (a retried upload): recorded and announced once
+        # New, or the same bytes for another request (the document shown again to a camera with
+        # no noise, or the same card for another document): it answers this request now.
+        self.answered.add((meta.session_id, meta.request_id, meta.sha256))
         self.pending_stills[key] = meta
         fx.stills.append((meta, peer.device_id))
         fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", meta.session_id, "still_stored",
@@ -725,6 +731,7 @@ class Branch:
             self.served_bookings.add(new.booking_code)
         for key in [k for k in self.pending_stills if k[0] == s.id]:
             del self.pending_stills[key]
+        self.answered = {k for k in self.answered if k[0] != s.id}
         fx.discard_stills.append(s.id)
 
     def _assign(self, fx: Effects, now: float, touched: set[str]) -> None:

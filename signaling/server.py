@@ -348,8 +348,9 @@ class SignalingServer:
         lock = self._still_locks.setdefault(key, asyncio.Lock())
         async with lock:  # parts of one still arrive on several connections at once
             try:
-                if self.store.still_path(*key):  # stored already (a part sent again)
-                    received, complete = meta.size, True
+                if self.store.still_path(*key):  # these bytes are stored already: a part sent
+                    received, complete = meta.size, True  # again, or the same still for another request
+                    self._apply(self.branch.still_stored(conn, meta, self.clock()))
                 else:
                     asm = await asyncio.to_thread(self.files.write, meta.session_id, meta.sha256, meta.size,
                                                   msg.offset, bytes(data))

@@ -161,8 +161,10 @@ class Store:
             )
             now = max([a.ts for a in fx.audit] or [0.0])
             self.db.executemany(
-                "INSERT OR IGNORE INTO stills (session_id, sha256, request_id, document, booth_id, size, mime, width,"
-                " height, corners, path, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO stills (session_id, sha256, request_id, document, booth_id, size, mime, width,"
+                " height, corners, path, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (session_id, sha256) DO UPDATE SET request_id=excluded.request_id,"
+                " document=excluded.document, stored_at=excluded.stored_at, state='pending', decided_at=NULL",
                 [(m.session_id, m.sha256, m.request_id, m.document.value, booth, m.size, m.mime, m.width, m.height,
                   json.dumps(m.corners) if m.corners else None, str(self._still_path(m) if self._still_path else ""),
                   now) for m, booth in fx.stills],

@@ -111,7 +111,8 @@ async def test_a_whole_visit_from_walk_in_to_receipt_and_wipe(tmp_path):
             lines = printer.text_lines()
             assert any(reference in line for line in lines) and any("KTP" in line for line in lines)
             assert any("Dokumen belum lengkap" in line for line in lines)  # Bahasa Indonesia by default
-            assert booth.devices.simulators["light"].colour == "WAITING"  # the booth is still taken
+            await until(lambda: booth.devices.simulators["light"].colour == "WAITING",  # the booth is still taken
+                        what="light set to waiting")  # (set on a worker thread: the serial write takes time)
 
             booth.feed(f.Finish())
             assert booth.view.screen is Screen.ATTRACT

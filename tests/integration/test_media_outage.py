@@ -169,6 +169,12 @@ async def test_lost_video_packets_are_recovered_without_renegotiating(call):
     jb = receiver._RTCRtpReceiver__jitter_buffer
     assert isinstance(jb, RecoveringJitterBuffer)
     nack = receiver._RTCRtpReceiver__nack_generator
+    # retransmissions reach the receiver (aiortc alone discards them: two video m-lines share
+    # the RTX payload type, see media.internals.route_retransmissions)
+    rtx = receiver._RTCRtpReceiver__rtx_ssrc
+    streams = receiver._RTCRtpReceiver__remote_streams
+    assert rtx and any(ssrc in streams and streams[ssrc].packets_received > 0 for ssrc in rtx)
+    assert jb.frames_skipped < link.dropped / 3, "most lost packets should come back by retransmission"
     print(f"dropped {link.dropped}, frames {sink.counter.total - n}, longest gap {max(gaps):.2f} s, "
           f"skipped {jb.frames_skipped}, dropped awaiting keyframe {jb.frames_dropped}, NACK repeats {nack.repeats}")
 

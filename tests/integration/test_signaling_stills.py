@@ -146,6 +146,31 @@ async def test_decision_marks_the_still_and_the_end_deletes_what_nobody_verified
     await up.close()
 
 
+async def test_the_same_bytes_for_a_new_request_are_announced_again(call):
+    """A camera without noise (or the same card shown for another document) gives byte-identical
+    stills: each request still gets its answer, a retried part does not announce twice."""
+    branch, booth, cso, inbox, sid = call
+    up = transfer(branch, "booth", "booth-01")
+    data = os.urandom(80_000)
+    first = meta_for(sid, data)
+    await up.upload(first, data)
+    await inbox.wait(p.StillAvailable, lambda m: m.still.request_id == "r1")
+    await cso.request(p.Decision(id="d1", session_id=sid, document="ktp", verdict="accepted", still_sha256=first.sha256))
+    await up.upload(first, data)  # the same upload again: nothing new
+    again = first.model_copy(update={"request_id": "r2", "document": DocumentKind.KK})
+    await up.upload(again, data)
+    got = await inbox.wait(p.StillAvailable, lambda m: m.still.request_id == "r2")
+    assert got.still.document is DocumentKind.KK
+    assert [m.still.request_id for m in inbox.items if isinstance(m, p.StillAvailable)] == ["r1", "r2"]
+    store = Store(branch.config.database)
+    try:
+        (row,) = store.stills(sid)
+        assert (row["request_id"], row["document"], row["state"]) == ("r2", "kk", "pending")
+    finally:
+        store.close()
+    await up.close()
+
+
 async def test_an_officer_who_comes_back_hears_of_stills_that_arrived_meanwhile(call):
     branch, booth, cso, inbox, sid = call
     await cso.close()

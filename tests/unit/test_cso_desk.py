@@ -262,6 +262,23 @@ def test_request_still_verify_sends_the_decision_with_its_hash_and_tells_the_boo
     assert d.view.unconfirmed_decisions == 0 and d.tile("s1").checklist[0].confirmed
 
 
+def test_the_same_still_answering_a_new_request_is_not_fetched_again(d):
+    offer(d, "s1")
+    d(CallStateChanged("s1", CallState.CONNECTED))
+    d(dk.RequestDocument("s1", KTP))
+    first = d.of(dk.AskDocument)[-1]
+    d(d.still("s1", first.request_id))
+    d(dk.Verify("s1", KTP))
+    d(dk.RequestDocument("s1", KTP))  # asked again: the booth's camera gives the very same bytes
+    again = d.of(dk.AskDocument)[-1]
+    fetches = len(d.of(dk.FetchStill))
+    d(dk.StillAvailable(Driver.meta("s1", again.request_id)))
+    assert len(d.of(dk.FetchStill)) == fetches  # the bytes are here already
+    assert dk.DocumentArrived(again.request_id) in d.commands
+    t = d.tile("s1")
+    assert t.request is None and t.checklist[0].status is DocStatus.RECEIVED  # to decide on again
+
+
 def test_stills_are_fetched_one_at_a_time_in_the_order_announced(d):
     for sid in ("s1", "s2", "s3"):
         offer(d, sid)

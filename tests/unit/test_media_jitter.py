@@ -102,6 +102,29 @@ def test_nacks_repeat_for_what_is_still_missing_then_stop():
     assert nack.missing == {11}
 
 
+def test_after_an_outage_the_first_whole_frame_asks_for_a_keyframe_at_once():
+    jb = RecoveringJitterBuffer(512, skip_ms=250)
+    feed(jb, frame(0, 0, key=True) + frame(2, 3000))
+    # a 5 s cut swallowed 300 packets: the next frame is 5 s of video newer than the last one
+    out, pli = feed(jb, frame(305, 3000 + 450_000))
+    assert pli and out == [] and jb.frames_skipped == 1  # no 250 ms wait: that video is gone
+    out, _ = feed(jb, frame(307, 6000 + 450_000, key=True))
+    assert [f.timestamp for f in out] == [6000 + 450_000]
+
+
+def test_an_outage_is_not_asked_for_but_a_lost_packet_is():
+    nack = RepeatingNackGenerator(stale_ms=250)
+    for i in range(10):  # 30 fps, one packet a frame
+        nack.add(pkt(i, 3000 * i))
+    assert not nack.add(pkt(300, 3000 * 10 + 450_000)) and not nack.missing  # a 5 s cut
+    assert nack.outages == 1
+    assert nack.add(pkt(302, 3000 * 12 + 450_000)) and nack.missing == {301}  # one lost packet
+    slow = RepeatingNackGenerator(stale_ms=250)
+    for i in range(5):  # a held tile at 2 fps: one lost frame spans 1 s, and is still asked for
+        slow.add(pkt(i, 45_000 * i))
+    assert slow.add(pkt(6, 45_000 * 6)) and slow.missing == {5}
+
+
 async def test_the_swap_takes_on_a_real_aiortc_receiver_and_fails_loudly_when_it_cannot():
     pc = RTCPeerConnection()
     try:
