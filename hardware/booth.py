@@ -123,7 +123,7 @@ def _camera(role: str, settings: CameraSettings, simulate: bool, seed: int) -> M
         video = (min(settings.width, 1280), min(settings.height, 720))
         return SyntheticDocumentCamera(None, (settings.width, settings.height), video, settings.fps, seed,
                                        sensor_noise=3)  # a real sensor's: no two stills alike
-    return OpenCVCamera(settings.device, settings.width, settings.height, settings.fps)
+    return OpenCVCamera(settings.device, settings.width, settings.height, settings.fps, fourcc=settings.fourcc)
 
 
 def open_booth_devices(settings: DevicesSettings, *, simulate: bool = False, seed: int = 0,

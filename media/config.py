@@ -67,6 +67,8 @@ class MediaConfig:
             with a keyframe request) instead of aiortc's stock receiver.
         lost_packet_skip_ms: video time a received frame waits for a lost packet before it is
             given up (a keyframe is asked for).
+        loss_period: console: seconds between judgements of the loss on a booth's face video
+            (heavy loss lowers its bitrate cap, see :mod:`media.loss`).
         connect_timeout: a new peer connection not connected after this many seconds is given
             up (the booth then offers again); 0 disables.
         reconnect_after: booth: a call that has heard nothing from the console for this long is
@@ -91,6 +93,7 @@ class MediaConfig:
     video_stall_timeout: float = 8.0
     recovering_receiver: bool = True
     lost_packet_skip_ms: float = 250.0
+    loss_period: float = 2.0
     connect_timeout: float = 10.0
     reconnect_after: float = 6.0
 

@@ -17,7 +17,8 @@ from aiortc.mediastreams import MediaStreamTrack
 from media import control as ctl
 from media.call import Call, Role
 from media.estimate import estimate_bandwidth, needs_estimate
-from media.internals import packets_received, send_keyframe_request
+from media.internals import packets_received, send_keyframe_request, stream_counts
+from media.loss import LossAdapter
 from media.events import BoothDevicesReported, CallState, HandRaised
 from media.tracks import CSO_CAMERA_ENCODER, AdaptiveVideoTrack, cap_sender_bitrate, keep_cap_if_vp8
 
@@ -81,6 +82,10 @@ class CsoCall(Call):
         self._last_pli = 0.0
         self._renegotiated_at = 0.0
         self._camera_ok = True
+        self.loss = LossAdapter()
+        """The face bitrate cap from the loss seen on it (see :mod:`media.loss`)."""
+        self._asked: ctl.QualityRequest | None = None
+        self._loss_checked = 0.0
 
     # -- negotiation ------------------------------------------------------------------------
 
@@ -118,12 +123,34 @@ class CsoCall(Call):
     # -- quality ----------------------------------------------------------------------------
 
     def send(self, message: ctl.ControlMessage) -> None:
-        """Send a control message to the booth (see :meth:`media.call.Call.send`)."""
+        """Send a control message to the booth (see :meth:`media.call.Call.send`); a quality
+        request goes out with the face bitrate capped by the loss seen (:mod:`media.loss`)."""
         if isinstance(message, ctl.QualityRequest):
+            self._asked = message
+            if message.face is not None:
+                self.loss.set_nominal(message.face.max_kbps or LossAdapter.nominal_kbps)
+            message = self._capped(message)
             self.requested = message
             self.requested_at = time.monotonic()
             self._apply_estimates()
         super().send(message)
+
+    def _capped(self, message: ctl.QualityRequest) -> ctl.QualityRequest:
+        face = message.face
+        if face is None or self.loss.cap_kbps >= (face.max_kbps or LossAdapter.nominal_kbps):
+            return message
+        return message.model_copy(update={"face": face.model_copy(update={"max_kbps": self.loss.cap_kbps})})
+
+    def _adapt_to_loss(self, now: float, receiver) -> None:
+        if now - self._loss_checked < self.config.loss_period or self._asked is None or self._asked.face is None:
+            return
+        self._loss_checked = now
+        counts = stream_counts(receiver)
+        if counts is not None and self.loss.update(*counts) is not None:
+            logger.info("session %s: %.0f %% of face packets lost, face bitrate cap %d kbit/s", self.session_id,
+                        (self.loss.loss or 0) * 100, self.loss.cap_kbps)
+            self.requested = self._capped(self._asked)
+            super().send(self.requested)
 
     def _on_track_added(self, pc) -> None:
         self._apply_estimates()
@@ -150,6 +177,7 @@ class CsoCall(Call):
         receiver = self._face_receiver()
         if receiver is None or (self.requested is not None and self.requested.face is None):
             return
+        self._adapt_to_loss(now, receiver)
         since = max(self.connected_at or now, self.requested_at or 0.0)
         packets = packets_received(receiver)
         if packets != self._face_packets:

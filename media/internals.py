@@ -23,6 +23,7 @@ JITTER = "_RTCRtpReceiver__jitter_buffer"
 NACK = "_RTCRtpReceiver__nack_generator"
 ACTIVE_SSRC = "_RTCRtpReceiver__active_ssrc"
 REMOTE_STREAMS = "_RTCRtpReceiver__remote_streams"
+RTX_SSRC = "_RTCRtpReceiver__rtx_ssrc"
 ESTIMATOR = "_RTCRtpReceiver__remote_bitrate_estimator"
 RX_BYTES = "_RTCDtlsTransport__rx_bytes"
 ENCODER = "_RTCRtpSender__encoder"
@@ -95,6 +96,22 @@ def packets_received(receiver) -> int:
     return sum(s.packets_received for s in _need(receiver, REMOTE_STREAMS).values())
 
 
+def stream_counts(receiver) -> tuple[int, int] | None:
+    """(packets expected, packets received) of the media stream (not its retransmissions) of an
+    ``RTCRtpReceiver``, from its sequence numbers; None before any packet.
+
+    Raises:
+        AiortcInternalsChanged: the receiver lacks the internals this uses.
+    """
+    streams = _need(receiver, REMOTE_STREAMS)
+    rtx = set(_need(receiver, RTX_SSRC))
+    media = [s for ssrc, s in streams.items() if ssrc not in rtx]
+    if not media:
+        return None
+    s = max(media, key=lambda x: x.packets_received)
+    return s.cycles + s.max_seq - s.base_seq + 1, s.packets_received
+
+
 def bytes_received(pc) -> int:
     """Bytes (RTP, RTCP, SCTP, DTLS) the transports of a peer connection have received so far.
 
@@ -125,7 +142,7 @@ async def check_aiortc_internals() -> None:
             raise AiortcInternalsChanged(f"{JITTER} is no longer a JitterBuffer")
         if not isinstance(_need(receiver, NACK), NackGenerator):
             raise AiortcInternalsChanged(f"{NACK} is no longer a NackGenerator")
-        for name in (ACTIVE_SSRC, REMOTE_STREAMS, ESTIMATOR, SEND_PLI):
+        for name in (ACTIVE_SSRC, REMOTE_STREAMS, RTX_SSRC, ESTIMATOR, SEND_PLI):
             _need(receiver, name)
         _need(sender, ENCODER)
         _need(video, "_codecs")
@@ -136,5 +153,10 @@ async def check_aiortc_internals() -> None:
             _need(jb, name)
         bytes_received(pc)
         packets_received(receiver)
+        stream_counts(receiver)
+        from aiortc.rtcrtpreceiver import StreamStatistics
+        stats = StreamStatistics(90000)
+        for name in ("cycles", "max_seq", "base_seq", "packets_received"):
+            _need(stats, name)
     finally:
         await pc.close()

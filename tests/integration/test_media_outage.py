@@ -234,3 +234,20 @@ async def test_every_aiortc_internal_used_is_there():
     with pytest.raises(AiortcInternalsChanged, match="_RTCRtpReceiver__remote_streams"):
         from media.internals import packets_received
         packets_received(object())
+
+
+async def test_heavy_loss_lowers_the_face_bitrate_and_it_comes_back(call):
+    pipe, booth, events, booth_events = await call(MediaConfig(loss_period=0.5), face=(640, 360))
+    pipe.console.set_focus("s1")
+    cso, bc = await up(pipe, booth)
+    nominal = cso.loss.nominal_kbps
+    link = Link(seed=11)
+    link.attach(cso.pc, bc.pc)
+    link.loss = 0.3  # a path that cannot carry the stream
+    await wait_until(lambda: bc.quality is not None and bc.quality.face is not None
+                     and (bc.quality.face.max_kbps or nominal) < nominal)  # the booth got the lower cap
+    low = cso.loss.cap_kbps
+    assert low < nominal and cso.loss.loss > 0.1
+    link.loss = 0.0
+    await wait_until(lambda: cso.loss.cap_kbps > low)
+    assert (bc.peer_connections, cso.peer_connections) == (1, 1)
