@@ -1,4 +1,4 @@
-"""`lapak signaling` and `lapak bookings import` subcommands."""
+"""`lapak signaling`, `lapak bookings import|list` and `lapak cases list|export` subcommands."""
 from __future__ import annotations
 
 import asyncio
@@ -33,6 +33,22 @@ def register(sub) -> None:
     ls.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     ls.set_defaults(func=cmd_bookings_list)
     b.set_defaults(func=lambda args: (b.print_help(), 2)[1])
+
+    c = sub.add_parser("cases", help="the claim case files kept on this branch server (for the back office)")
+    csub = c.add_subparsers(dest="cases_command", metavar="ACTION")
+    cl = csub.add_parser("list", help="sessions, newest first, with their outcome, kept stills and decisions")
+    cl.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="server TOML (default %(default)s)")
+    cl.add_argument("--day", help="only sessions of this day (YYYY-MM-DD, local time)")
+    cl.add_argument("--limit", type=int, default=200, help="at most this many (default %(default)s)")
+    cl.add_argument("--json", action="store_true", help="one JSON object per line")
+    cl.set_defaults(func=cmd_cases_list)
+    ce = csub.add_parser("export", help="write a session's stills, decisions and outcome to DIR/SESSION "
+                                        "(with manifest.json)")
+    ce.add_argument("session")
+    ce.add_argument("dir", type=Path)
+    ce.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="server TOML (default %(default)s)")
+    ce.set_defaults(func=cmd_cases_export)
+    c.set_defaults(func=lambda args: (c.print_help(), 2)[1])
 
 
 def _config(args) -> ServerConfig | None:
@@ -109,4 +125,72 @@ def cmd_bookings_list(args) -> int:
             print(f"{b.code:<12} {time.strftime('%Y-%m-%d %H:%M', time.localtime(b.slot_start))}  {b.name}")
     finally:
         store.close()
+    return 0
+
+
+def cmd_cases_list(args) -> int:
+    """Print the sessions of the branch database (read-only: the server may be running)."""
+    import dataclasses
+    import json
+    from datetime import datetime
+
+    from .cases import CaseError, list_cases, open_readonly
+
+    cfg = _config(args)
+    if cfg is None:
+        return 2
+    since = None
+    if args.day:
+        try:
+            since = datetime.strptime(args.day, "%Y-%m-%d").timestamp()
+        except ValueError:
+            print(f"lapak: --day {args.day!r} is not a date like 2026-11-26", file=sys.stderr)
+            return 2
+    try:
+        db = open_readonly(cfg.database)
+    except CaseError as exc:
+        print(f"lapak: {exc}", file=sys.stderr)
+        return 1
+    try:
+        cases = list_cases(db, since=since, limit=args.limit)
+    finally:
+        db.close()
+    if since is not None:
+        cases = [c for c in cases if c.queued_at < since + 86400]
+    if args.json:
+        for c in cases:
+            print(json.dumps(dataclasses.asdict(c)))
+        return 0
+    print(f"{'session':<18} {'ticket':<7} {'booth':<10} {'officer':<10} {'service':<12} {'queued':<16} "
+          f"{'outcome':<22} {'stills':>6} {'decisions':>9}")
+    for c in cases:
+        queued = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.queued_at))
+        outcome = c.outcome or c.state
+        print(f"{c.session_id:<18} {c.ticket:<7} {c.booth_id:<10} {c.cso_id or '-':<10} {c.service:<12} {queued:<16} "
+              f"{outcome:<22} {c.stills_kept:>6} {c.decisions:>9}")
+    if not cases:
+        print("(no sessions)", file=sys.stderr)
+    return 0
+
+
+def cmd_cases_export(args) -> int:
+    """Export one case to a folder."""
+    from .cases import CaseError, export_case, open_readonly
+
+    cfg = _config(args)
+    if cfg is None:
+        return 2
+    try:
+        db = open_readonly(cfg.database)
+        try:
+            folder = export_case(db, args.session, args.dir)
+        finally:
+            db.close()
+    except CaseError as exc:
+        print(f"lapak: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"lapak: cannot export into {args.dir}: {exc}", file=sys.stderr)
+        return 1
+    print(f"exported session {args.session} to {folder}")
     return 0

@@ -89,6 +89,14 @@ def _default_services() -> list[ServiceEntry]:
     return [ServiceEntry(id=DEFAULT_SERVICE, documents=list(JHT_CLAIM_DOCUMENTS))]
 
 
+class RetentionSection(Section):
+    """How long the case files' stills are kept on the branch server."""
+
+    stills_days: float = Field(365.0, ge=0, description="days after a session ended that its stills are deleted "
+                                                        "(the decisions and the audit log keep their SHA-256); "
+                                                        "0 keeps them forever")
+
+
 class ServerConfig(Section):
     """config/server.toml: the branch signaling server."""
 
@@ -100,6 +108,7 @@ class ServerConfig(Section):
     folder next to the database"""
     limits: LimitsSection = LimitsSection()
     booking: BookingSection = BookingSection()
+    retention: RetentionSection = RetentionSection()
     services: list[ServiceEntry] = Field(default_factory=_default_services)
     booths: list[DeviceEntry] = []
     csos: list[CsoEntry] = []

@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from signaling.config import ServerConfig
 from . import protocol as p
+from .cases import expire_stills
 from .limits import TokenBucket
 from .protocol import CloseCode, ErrorCode
 from .routing import Branch, Directory, Effects, Policy, local_day
@@ -174,13 +175,28 @@ class SignalingServer:
     # ------------------------------------------------------------------ plumbing
 
     async def _tick_forever(self) -> None:
+        next_expiry = 0.0
         while True:
             await asyncio.sleep(self.tick_interval)
             try:
                 self._apply(self.branch.tick(self.clock()))
                 self._sweep_stills()
+                if time.monotonic() >= next_expiry:  # at start, then hourly
+                    next_expiry = time.monotonic() + 3600
+                    self.expire_stills()
             except Exception:  # pragma: no cover - a bug must not stop the ticker
                 logger.exception("tick failed")
+
+    def expire_stills(self) -> int:
+        """Delete the still files of sessions that ended longer ago than ``[retention]
+        stills_days`` (see :func:`signaling.cases.expire_stills`); returns how many."""
+        paths = expire_stills(self.store.db, self.config.retention.stills_days, self.clock())
+        for path in paths:
+            self.files.delete(path)
+        if paths:
+            logger.info("retention: deleted %d still files older than %g days", len(paths),
+                        self.config.retention.stills_days)
+        return len(paths)
 
     def _apply(self, fx: Effects) -> None:
         """Persist first, then deliver; nothing is acknowledged before it is on disk."""
