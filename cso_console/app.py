@@ -15,6 +15,7 @@ import time
 from typing import Any, Callable
 
 from common.appbase import AppBase
+from common.config import ConfigError
 from cso_console import desk as dk
 from cso_console.config import ConsoleConfig
 from cso_console.desk import Desk, DeskRules, DeskView
@@ -28,6 +29,7 @@ from media.quality import QualityPolicy
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
+from signaling.tokens import token_problem
 from signaling.stills_client import StillTransfer, StillTransferError
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,10 @@ class ConsoleApp(AppBase[DeskView]):
                 uses (a wrong version: fail before the first call, not during one).
         """
         self.loop = asyncio.get_running_loop()
+        problem = token_problem(self.config.cso.token)
+        if problem:
+            raise ConfigError(f"[cso] token {problem}: put in the one `lapak token new cso {self.config.cso.id}` "
+                              f"printed on the branch server")
         await check_aiortc_internals()
         self._spawn(self._tick())
         await self.client.start()

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from common.appbase import AppBase
+from common.config import ConfigError
 from hardware.booth import BoothDevices, DeviceStatus
 from hardware.errors import DeviceError
 from hardware.scanner import Reason
@@ -37,6 +38,7 @@ from media.internals import check_aiortc_internals
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
+from signaling.tokens import token_problem
 from signaling.stills_client import StillTransfer, StillTransferError
 
 logger = logging.getLogger(__name__)
@@ -108,6 +110,10 @@ class BoothApp(AppBase[BoothView]):
                 uses (a wrong version: fail before the first call, not during one).
         """
         self.loop = asyncio.get_running_loop()
+        problem = token_problem(self.config.booth.token)
+        if problem:
+            raise ConfigError(f"[booth] token {problem}: put in the one `lapak token new booth {self.config.booth.id}` "
+                              f"printed on the branch server")
         await check_aiortc_internals()
         if self.devices.button is not None:
             self.devices.button._on_press = lambda: self._from_thread(self.feed, f.ButtonPressed())

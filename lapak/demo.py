@@ -63,13 +63,13 @@ def _toml_value(v) -> str:
 def config_toml(data: dict) -> str:
     """A server config (``ServerConfig.model_dump(mode="json")``) as TOML: scalars, tables,
     arrays of tables."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list))]
-    for k, v in data.items():
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list)) and v is not None]
+    for k, v in data.items():  # TOML has no null: a None is left out (its default applies)
         if isinstance(v, dict):
-            lines += ["", f"[{k}]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items()]
+            lines += ["", f"[{k}]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items() if vv is not None]
         elif isinstance(v, list):
             for item in v:
-                lines += ["", f"[[{k}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items()]
+                lines += ["", f"[[{k}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items() if vv is not None]
     return "\n".join(lines) + "\n"
 
 

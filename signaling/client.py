@@ -40,8 +40,11 @@ class ClientState(enum.Enum):
     CLOSED = "closed"
 
 
-# Refusals that retrying cannot fix; REPLACED means another process uses this identity.
-_FINAL_CLOSE = {CloseCode.AUTH_FAILED, CloseCode.VERSION_MISMATCH, CloseCode.REPLACED}
+# Refusals that retrying cannot fix. DEVICE_IN_USE is not one: this identity is connected and
+# answering elsewhere (a second process, or a stolen token); the server has told the technicians,
+# and this client keeps trying with backoff. REPLACED is not one either: the server closed a
+# connection of ours that did not answer its ping; if we are alive after all we come back.
+_FINAL_CLOSE = {CloseCode.AUTH_FAILED, CloseCode.VERSION_MISMATCH, CloseCode.REVOKED}
 
 
 class SignalingClient:

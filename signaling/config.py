@@ -38,7 +38,17 @@ class LimitsSection(Section):
     max_message_bytes: int = Field(65536, ge=1024, le=16 * 2**20, description="largest message accepted")
     rate_per_second: float = Field(50.0, gt=0, description="messages per second a connection may send")
     rate_burst: int = Field(200, ge=1, description="messages a connection may send in one burst")
-    hello_timeout: float = Field(10.0, gt=0, description="seconds a new connection has to say hello")
+    hello_timeout: float = Field(5.0, gt=0, description="seconds a new connection has to say hello (idle "
+                                                         "unauthenticated sockets are dropped after it)")
+    max_connections: int = Field(4096, ge=16, description="open connections at most (raised open-files limit "
+                                                          "permitting); more are refused at once")
+    max_unauthenticated_per_address: int = Field(32, ge=1, description="connections one address may have open "
+                                                                       "before a good hello")
+    failed_hellos_free: int = Field(3, ge=0, description="failed hellos from one address answered at once; each "
+                                                         "further one waits twice as long as the last (up to 30 s)")
+    replace_probe: float = Field(1.5, gt=0, description="seconds the live connection of a device has to answer a "
+                                                        "ping when the device says hello again (answers: the "
+                                                        "newcomer is refused)")
     ping_interval: float = Field(5.0, gt=0, description="seconds between WebSocket pings (presence)")
     ping_timeout: float = Field(10.0, gt=0, description="seconds without a pong before a peer is dead")
     outbound_queue: int = Field(1000, ge=10, description="messages queued for a slow reader before it is cut off")
@@ -59,11 +69,20 @@ class BookingSection(Section):
 
 
 class DeviceEntry(Section):
-    """One device allowed to connect."""
+    """One device allowed to connect. Its token is best issued with ``lapak token new ROLE DEVICE``
+    (kept hashed in the database); ``token`` (or its SHA-256, ``token_sha256``) here is for a
+    development machine and tests."""
 
     id: DeviceId
-    token: Token
+    token: Token | None = None
+    token_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
     name: str = ""
+
+    @model_validator(mode="after")
+    def _one_token(self) -> "DeviceEntry":
+        if self.token is not None and self.token_sha256 is not None:
+            raise ValueError(f"device {self.id!r}: give token or token_sha256, not both")
+        return self
 
 
 class CsoEntry(DeviceEntry):
@@ -99,6 +118,12 @@ class RetentionSection(Section):
 
 class ServerConfig(Section):
     """config/server.toml: the branch signaling server."""
+
+    def devices(self):
+        """Every configured device as (role, entry)."""
+        for role, entries in (("booth", self.booths), ("cso", self.csos), ("technician", self.technicians)):
+            for e in entries:
+                yield role, e
 
     branch: BranchSection
     listen: ListenSection = ListenSection()

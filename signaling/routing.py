@@ -38,6 +38,7 @@ from common.documents import DEFAULT_SERVICE, JHT_CLAIM_DOCUMENTS, DocumentKind
 
 from . import protocol as p
 from .protocol import CloseCode, ErrorCode, Outcome, SessionState
+from .tokens import hash_token
 
 PERMISSIONS: dict[str, frozenset[type]] = {
     "booth": frozenset({p.CheckBooking, p.Announce, p.Cancel, p.Signal}),
@@ -51,7 +52,8 @@ class Directory:
     """Who may connect: tokens per (role, device id) and each CSO's booth capacity.
 
     Args:
-        tokens: the secret token of every known device, keyed by (role, device_id).
+        tokens: the SHA-256 (hex) of every known device's token, keyed by (role, device_id)
+            (see :mod:`signaling.tokens`).
         capacities: how many booths each CSO serves at once (4 to 6).
         services: every service a participant can come for, with the documents its checklist
             needs; walk-ins get :data:`common.documents.DEFAULT_SERVICE`.
@@ -63,6 +65,8 @@ class Directory:
     services: dict[str, tuple[DocumentKind, ...]] = field(
         default_factory=lambda: {DEFAULT_SERVICE: JHT_CLAIM_DOCUMENTS})
     branch_name: str = ""
+    revoked: set[tuple[str, str]] = field(default_factory=set)
+    """Devices whose token was revoked (refused with that reason)."""
 
     def capacity(self, cso_id: str) -> int:
         """Booth capacity of one CSO (6 unless configured)."""
@@ -349,12 +353,17 @@ class Branch:
                          f"version {p.PROTOCOL_VERSION}")
             return False
         expected = self.directory.tokens.get(key)
+        if expected is None and key in self.directory.revoked:
+            fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "revoked"}))
+            self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
+                         f"the token of {msg.role} {msg.device_id!r} was revoked; a technician issues a new one")
+            return False
         if expected is None:
             fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "unknown device"}))
             self._refuse(fx, conn, msg, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED,
                          f"unknown {msg.role} {msg.device_id!r}")
             return False
-        if not hmac.compare_digest(expected.encode(), msg.token.encode()):
+        if not hmac.compare_digest(expected, hash_token(msg.token)):
             fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "wrong token"}))
             self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
                          f"wrong token for {msg.role} {msg.device_id!r}")

@@ -89,6 +89,14 @@ CREATE TABLE IF NOT EXISTS stills (
     decided_at REAL,
     PRIMARY KEY (session_id, sha256)
 );
+CREATE TABLE IF NOT EXISTS device_tokens (
+    role TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    sha256 TEXT,
+    issued_at REAL NOT NULL,
+    revoked_at REAL,
+    PRIMARY KEY (role, device_id)
+);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
@@ -290,6 +298,34 @@ class Store:
             args = (session_id,)
         return [AuditEntry(ts, actor, sid, event, json.loads(detail))
                 for ts, actor, sid, event, detail in self.db.execute(q + " ORDER BY seq", args)]
+
+    # ------------------------------------------------------------------ device tokens
+
+    def issue_token(self, role: str, device_id: str, sha256: str, now: float) -> None:
+        """Keep the hash of a device's new token (the old one stops working); audited."""
+        with self._tx():
+            self.db.execute("INSERT INTO device_tokens (role, device_id, sha256, issued_at, revoked_at) "
+                            "VALUES (?,?,?,?,NULL) ON CONFLICT (role, device_id) DO UPDATE SET "
+                            "sha256=excluded.sha256, issued_at=excluded.issued_at, revoked_at=NULL",
+                            (role, device_id, sha256, now))
+            self._append([AuditEntry(now, "admin", None, "token_issued", {"device": f"{role}:{device_id}"})])
+
+    def revoke_token(self, role: str, device_id: str, now: float) -> None:
+        """Refuse a device from now on (until a new token is issued); audited."""
+        with self._tx():
+            self.db.execute("INSERT INTO device_tokens (role, device_id, sha256, issued_at, revoked_at) "
+                            "VALUES (?,?,NULL,?,?) ON CONFLICT (role, device_id) DO UPDATE SET "
+                            "sha256=NULL, revoked_at=excluded.revoked_at", (role, device_id, now, now))
+            self._append([AuditEntry(now, "admin", None, "token_revoked", {"device": f"{role}:{device_id}"})])
+
+    def device_tokens(self) -> dict[tuple[str, str], tuple[str | None, float, float | None]]:
+        """(sha256 or None when revoked, issued_at, revoked_at) per (role, device_id)."""
+        return {(r, d): (h, i, v) for r, d, h, i, v in
+                self.db.execute("SELECT role, device_id, sha256, issued_at, revoked_at FROM device_tokens")}
+
+    def data_version(self) -> int:
+        """Changes when another connection (``lapak token``) commits to the database."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
 
     # ------------------------------------------------------------------ bookings
 

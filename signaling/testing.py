@@ -44,7 +44,7 @@ def branch_config(database: Path, booths: int = 6, csos: int = 1, capacity: int 
         **limits: overrides of the [limits] section.
     """
     def tok() -> str:
-        return secrets.token_hex(12)
+        return secrets.token_hex(16)
 
     return ServerConfig.model_validate({
         "branch": {"id": "test-branch", "name": "Test branch"},

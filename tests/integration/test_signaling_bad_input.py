@@ -129,7 +129,8 @@ async def _flood(ws, count: int, message: str) -> int:
 
 
 async def test_flood_is_rate_limited_then_closed_and_others_are_unaffected(tmp_path):
-    async with running_server(tmp_path / "branch.db", booths=3) as branch, contextlib.AsyncExitStack() as stack:
+    async with running_server(tmp_path / "branch.db", booths=3) as branch, \
+            contextlib.AsyncExitStack() as stack:
         booth, bin_ = await online(branch, "booth", "booth-01", stack)
         cso, cin = await online(branch, "cso", "cso-01", stack)
         s = await serve_one(booth, bin_, cso, cin)
@@ -148,6 +149,7 @@ async def test_flood_is_rate_limited_then_closed_and_others_are_unaffected(tmp_p
         await relay_works(booth, cin, s.id, "after-flood")
         await relay_works(cso, bin_, s.id, "after-flood-back")
         assert cso.connects == 1 and booth.connects == 1
+        await cso.close()  # served() brings its own officer
         await served(branch, "after-flood-fresh")
 
 

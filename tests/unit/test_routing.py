@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from signaling import protocol as p
 from signaling.protocol import CloseCode, ErrorCode, Outcome, SessionState
 from signaling.routing import Branch, Directory, Policy, Session, local_day
+from signaling.tokens import hash_token
 
 T0 = datetime(2026, 11, 25, 9, 0).timestamp()
 
@@ -19,7 +20,8 @@ def directory(booths=6, csos=2, capacity=6):
     tokens = {("booth", f"b{i}"): f"tok-b{i}" for i in range(1, booths + 1)}
     tokens.update({("cso", f"c{i}"): f"tok-c{i}" for i in range(1, csos + 1)})
     tokens[("technician", "t1")] = "tok-t1"
-    return Directory(tokens, {f"c{i}": capacity for i in range(1, csos + 1)})
+    return Directory({k: hash_token(v) for k, v in tokens.items()}, capacities={f"c{i}": capacity
+                                                                              for i in range(1, csos + 1)})
 
 
 class World:
