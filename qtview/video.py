@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import av
+import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QWidget
@@ -117,11 +118,13 @@ class VideoView(QWidget):
                 continue
             try:
                 rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="BILINEAR")
-                arr = rgb.to_ndarray()
+                # rows of some widths are padded: the array is then a strided view, which a
+                # QImage cannot take as a buffer
+                arr = np.ascontiguousarray(rgb.to_ndarray())
+                image = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
             except Exception:  # a damaged frame must not stop the view
                 logger.debug("frame conversion failed", exc_info=True)
                 continue
-            image = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
             image.ndarray = arr  # keeps the pixels alive as long as the image
             with self._lock:
                 self._image, self._image_at = image, time.monotonic()
