@@ -240,6 +240,7 @@ class BoothView:
         confirm_leave: the participant asked to leave: the screen asks "are you sure?" (a
             :class:`LeaveVisit` leaves, a :class:`StayInVisit` keeps the visit).
         can_leave: the screen offers a way to leave the visit (:class:`AskToLeave`).
+        has_printer: the booth has a receipt printer (tickets and receipts are printed).
     """
 
     screen: Screen
@@ -272,6 +273,7 @@ class BoothView:
     language_choice: bool = False
     confirm_leave: bool = False
     can_leave: bool = False
+    has_printer: bool = False
 
 
 # ============================================================================== inputs
@@ -843,7 +845,7 @@ class BoothFlow:
             out_of_service=self._refused or ("" if self.server_up else "branch server unreachable"),
             language_choice=self.screen in _LANGUAGE_SCREENS and len(self.rules.languages) > 1,
             confirm_leave=self._confirm_leave and self.screen in _LEAVE_SCREENS,
-            can_leave=self.screen in _LEAVE_SCREENS,
+            can_leave=self.screen in _LEAVE_SCREENS, has_printer=self.has_printer,
         )
 
     def _colour(self) -> LightColour:
