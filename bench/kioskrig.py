@@ -252,9 +252,16 @@ class Rig:
         self.wait(lambda: self.view is not None and self.view.screen is screen, f"screen {screen}", timeout)
 
     def touch(self, name: str) -> None:
-        """Touch the visible button named ``name`` (as a finger would: press and release on it)."""
-        found = [b for b in self.window.findChildren(QPushButton, name) if b.isVisible()]
-        assert found, f"no visible button {name!r} on {self.view.screen if self.view else None}"
+        """Touch the visible button named ``name`` (as a finger would: press and release on it); waits
+        for it to appear (a view may be on its way)."""
+        def found_now():
+            return [b for b in self.window.findChildren(QPushButton, name) if b.isVisible()]
+
+        try:
+            wait_until(lambda: bool(found_now()), 15.0)
+        except AssertionError:
+            raise AssertionError(f"no visible button {name!r} on {self.view.screen if self.view else None}") from None
+        found = found_now()
         QTest.mouseClick(found[0], Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                          found[0].rect().center())
         QApplication.processEvents()

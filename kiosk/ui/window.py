@@ -369,6 +369,11 @@ class KioskWindow(QWidget):
         if view.screen is Screen.ATTRACT and (previous is None or previous.screen is not Screen.ATTRACT):
             self.forget_pictures()
 
+    def closeEvent(self, event) -> None:
+        """Take this window's translator out of the application (translators are global)."""
+        self.translations.use(self.translations.source_language)
+        super().closeEvent(event)
+
     def forget_pictures(self) -> None:
         """Drop every picture the views still hold (the participant's face, their documents,
         the officer): part of the wipe."""
