@@ -47,11 +47,15 @@ def wait_until(pred: Callable[[], bool], timeout: float = WAIT, what: str = "") 
 
 
 def booth_toml(url: str, token: str, *, face: str = "640x480", face_fps: int = 15, pin_hash: str | None = None,
-               end_screen_seconds: float = 30, still_there_after: float = 90) -> str:
-    """A booth config file's text (synthetic cameras; ``--simulate`` adds the serial devices)."""
+               **screen: float) -> str:
+    """A booth config file's text (synthetic cameras; ``--simulate`` adds the serial devices).
+
+    Args:
+        screen: [screen] settings (end_screen_seconds, still_there_after, ...).
+    """
     w, h = face.split("x")
-    lines = ["[booth]", 'id = "booth-01"', f'token = "{token}"', "", "[server]", f'url = "{url}"', "",
-             "[screen]", f"end_screen_seconds = {end_screen_seconds}", f"still_there_after = {still_there_after}", ""]
+    lines = ["[booth]", 'id = "booth-01"', f'token = "{token}"', "", "[server]", f'url = "{url}"', "", "[screen]"]
+    lines += [f"{k} = {v}" for k, v in screen.items()] + [""]
     if pin_hash:
         lines += ["[technician]", f'pin_hash = "{pin_hash}"', ""]
     lines += ["[devices.camera]", 'source = "synthetic"', f"width = {w}", f"height = {h}", f"fps = {face_fps}", "",
@@ -113,7 +117,7 @@ class Rig:
 
     def __init__(self, work: Path, *, server_process: bool = False, officer: bool = True, pin_hash: str | None = None,
                  face: str = "640x480", bookings: tuple[tuple[str, str], ...] = (), size: tuple[int, int] = (1366, 768),
-                 **booth_screen) -> None:
+                 auto_accept: bool = True, **booth_screen) -> None:
         self.work = Path(work)
         self.work.mkdir(parents=True, exist_ok=True)
         self.tokens = {("booth", "booth-01"): secrets.token_hex(8), ("cso", "cso-01"): secrets.token_hex(8)}
@@ -130,6 +134,7 @@ class Rig:
         self._face = face
         self._size = size
         self._screen = booth_screen
+        self._auto_accept = auto_accept
         self.console: ConsoleApp | None = None
         self.console_loop: LoopThread | None = None
         self.kiosk = None
@@ -141,7 +146,7 @@ class Rig:
         if self._officer:
             self.console_loop = LoopThread("officer")
             config = ConsoleConfig(cso={"id": "cso-01", "token": self.tokens[("cso", "cso-01")]},
-                                   server={"url": self.url})
+                                   server={"url": self.url}, desk={"auto_accept": self._auto_accept})
             media = CsoMedia(face=SyntheticFaceCamera(320, 240, 15, seed=99), audio=ToneMicrophone(220))
 
             def make() -> ConsoleApp:

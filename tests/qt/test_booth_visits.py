@@ -115,7 +115,7 @@ def test_walk_in_document_rejected_and_shown_again_hold_end_receipt_and_wipe(qtb
         # the rejected card still lies there: the screen asks to take it away first
         rig.wait(lambda: rig.view.document.hint is f.ScanHint.PREVIOUS_DOCUMENT, "take the previous one away")
         rig.booth.devices.document.show(None)  # the participant takes the card away ...
-        time.sleep(1.0)
+        rig.wait(lambda: rig.view.document.hint is f.ScanHint.NO_DOCUMENT, "the tray seen empty")
         rig.booth.devices.document.show("id_card", 11)  # ... and puts it down better
         rig.wait(lambda: len(submitted) == 2, "second still captured")
         rig.wait(lambda: rig.tile().checklist[0].status is DocStatus.RECEIVED, "second still received")
