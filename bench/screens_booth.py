@@ -119,7 +119,7 @@ def visit(out: Path, lang: str, size: tuple[int, int], work: Path) -> list[Path]
         rig.wait(lambda: rig.view.document.phase in (DocumentPhase.SENDING, DocumentPhase.SENT), "sending")
         if rig.view.document.phase is DocumentPhase.SENDING:
             s.shot("document-sending", 0.0)
-        rig.wait(lambda: rig.view.document.phase is DocumentPhase.SENT, "sent")
+        rig.wait(lambda: rig.view.document.phase is DocumentPhase.SENT, "sent", 120)
         s.shot("document-sent", 0.3)
         rig.officer(dk.Reject(sid, DocumentKind.KTP, RejectReason.COVERED))
         rig.wait(lambda: rig.view.document is not None and rig.view.document.phase is DocumentPhase.REJECTED)
@@ -132,7 +132,7 @@ def visit(out: Path, lang: str, size: tuple[int, int], work: Path) -> list[Path]
         rig.booth.devices.document.show(None)
         rig.wait(lambda: rig.view.document.hint is f.ScanHint.NO_DOCUMENT, "the tray empty")
         rig.booth.devices.document.show("id_card", 11)
-        rig.wait(lambda: rig.view.document.phase is DocumentPhase.SENT, "sent again")
+        rig.wait(lambda: rig.view.document.phase is DocumentPhase.SENT, "sent again", 120)
         rig.officer(dk.Verify(sid, DocumentKind.KTP))
         rig.wait(lambda: rig.view.document is not None and rig.view.document.phase is DocumentPhase.ACCEPTED)
         s.shot("document-accepted", 0.3)

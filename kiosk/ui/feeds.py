@@ -15,8 +15,6 @@ import threading
 import time
 from typing import Any
 
-import av
-
 from qtview.video import VideoView
 
 logger = logging.getLogger(__name__)
@@ -82,11 +80,10 @@ class LocalPreview:
                 img = None
             if img is not None and self._on.is_set():
                 h, w = img.shape[:2]
-                frame = av.VideoFrame.from_ndarray(img, format="bgr24")
-                for view in self.views:
+                for view in self.views:  # (the views convert it off this thread, newest only)
                     if hasattr(view, "source_size"):
                         view.source_size = (w, h)
-                    view.reader(self.name, frame)
+                    view.reader(self.name, img)
                 self.taken += 1
             pause = self.interval - (time.monotonic() - started)
             if pause > 0:

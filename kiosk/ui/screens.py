@@ -359,6 +359,7 @@ class CallScreen(Screen):
         top.addWidget(self.officer, 1)
         side = QWidget()
         side.setFixedWidth(500)
+        self.side = side
         right = _column(side, 0, 14)
         self.self_view = VideoView()
         self.self_view.setObjectName("selfview_call")
@@ -391,6 +392,10 @@ class CallScreen(Screen):
 
     def videos(self) -> list[VideoView]:
         return [self.officer, self.self_view]
+
+    def resizeEvent(self, event) -> None:
+        self.side.setFixedWidth(max(480, int(self.width() * 0.3)))
+        super().resizeEvent(event)
 
     def render(self, view: BoothView) -> None:
         phase = view.call_phase or CallPhase.CONNECTING
