@@ -222,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     from signaling import protocol as p
     from signaling.store import Store
 
+    load0 = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="lapak-bench-kiosk-"))
     tokens = {("booth", "booth-01"): "booth-token-1", ("cso", "cso-01"): "cso-token-01"}
     db = work / "branch.sqlite"
@@ -322,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         kiosk.close()
         server.kill()
     # ---------------------------------------------------------------- report
-    OUT.say(f"Machine: {machine()}")
+    OUT.say(f"Machine: {machine()}; load average during the run {load0:.1f} -> {os.getloadavg()[0]:.1f} "
+            "(the machine is shared: other work competes for its 2 cores)")
     OUT.say("")
     OUT.say(f"`python -m bench.kiosk --seconds {args.seconds:g} --qr {args.qr}` (booth window 1920x1080 offscreen, "
             f"face camera 1280x720@30, document camera 1920x1080@15; server and officer in other processes)")
