@@ -250,10 +250,13 @@ class Rig:
     def view(self):
         return self.window.view
 
-    def wait(self, pred: Callable[[], bool], what: str = "", timeout: float = WAIT) -> None:
-        wait_until(pred, timeout, what)
+    timeout = WAIT
+    """Default seconds of :meth:`wait` (raise it on a loaded machine)."""
 
-    def wait_screen(self, screen, timeout: float = WAIT) -> None:
+    def wait(self, pred: Callable[[], bool], what: str = "", timeout: float | None = None) -> None:
+        wait_until(pred, timeout or self.timeout, what)
+
+    def wait_screen(self, screen, timeout: float | None = None) -> None:
         self.wait(lambda: self.view is not None and self.view.screen is screen, f"screen {screen}", timeout)
 
     def touch(self, name: str) -> None:

@@ -301,9 +301,7 @@ class KioskWindow(QWidget):
                 b.style().polish(b)
 
     def _render_over(self, view: BoothView) -> None:
-        text = words.notice(view.notice) if view.notice is not None and view.screen is not Screen.TECHNICIAN else ""
-        if view.screen is Screen.TECHNICIAN and view.notice is not None:
-            text = words.notice(view.notice)
+        text = words.notice(view.notice) if view.notice is not None else ""
         if text != self.notice.text() or bool(text) != self.notice.isVisible():
             set_text(self.notice, text)
             self.notice.setVisible(bool(text))
