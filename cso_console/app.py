@@ -87,8 +87,8 @@ class ConsoleApp(AppBase[DeskView]):
         self.loop = asyncio.get_running_loop()
         problem = token_problem(self.config.cso.token)
         if problem:
-            raise ConfigError(f"[cso] token {problem}: put in the one `lapak token new cso {self.config.cso.id}` "
-                              f"printed on the branch server")
+            raise ConfigError("[cso] token", [f"{problem}: put in the one `lapak token new cso {self.config.cso.id}` "
+                                              f"printed on the branch server"])
         await check_aiortc_internals()
         self._spawn(self._tick())
         await self.client.start()

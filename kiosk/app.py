@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any, Callable
 
 from common.appbase import AppBase
-from common.config import ConfigError
 from hardware.booth import BoothDevices, DeviceStatus
 from hardware.errors import DeviceError
 from hardware.scanner import Reason
@@ -110,10 +109,6 @@ class BoothApp(AppBase[BoothView]):
                 uses (a wrong version: fail before the first call, not during one).
         """
         self.loop = asyncio.get_running_loop()
-        problem = token_problem(self.config.booth.token)
-        if problem:
-            raise ConfigError(f"[booth] token {problem}: put in the one `lapak token new booth {self.config.booth.id}` "
-                              f"printed on the branch server")
         await check_aiortc_internals()
         if self.devices.button is not None:
             self.devices.button._on_press = lambda: self._from_thread(self.feed, f.ButtonPressed())
@@ -122,6 +117,13 @@ class BoothApp(AppBase[BoothView]):
         if prepare is not None:
             await prepare()
         self._spawn(self._tick())
+        problem = token_problem(self.config.booth.token)
+        if problem:  # out of service, saying why, instead of sending an example token to the server
+            text = (f"[booth] token {problem}: put in the one `lapak token new booth {self.config.booth.id}` "
+                    f"printed on the branch server")
+            logger.error("%s", text)
+            self.feed(f.ServerRefused(text))
+            return
         await self.client.start()
         self.feed(f.Tick())
 
