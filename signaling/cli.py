@@ -1,5 +1,5 @@
 """`lapak signaling`, `lapak bookings import|list`, `lapak cases list|export` and `lapak token
-new|revoke|list` subcommands."""
+new|revoke|list` and `lapak audit verify` subcommands."""
 from __future__ import annotations
 
 import asyncio
@@ -65,6 +65,13 @@ def register(sub) -> None:
     tl.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="server TOML (default %(default)s)")
     tl.set_defaults(func=cmd_token_list)
     t.set_defaults(func=lambda args: (t.print_help(), 2)[1])
+
+    a = sub.add_parser("audit", help="the branch audit log")
+    asub = a.add_subparsers(dest="audit_command", metavar="ACTION")
+    av = asub.add_parser("verify", help="check the audit log's hash chain; names the first row that does not fit")
+    av.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="server TOML (default %(default)s)")
+    av.set_defaults(func=cmd_audit_verify)
+    a.set_defaults(func=lambda args: (a.print_help(), 2)[1])
 
 
 def _config(args) -> ServerConfig | None:
@@ -293,4 +300,30 @@ def cmd_token_list(args) -> int:
         else:
             where = "NONE - cannot connect (lapak token new)"
         print(f"{role:<11} {e.id:<20} {where}")
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    """Recompute the audit chain (read-only: the server may be running)."""
+    from .cases import CaseError, open_readonly
+    from .store import verify_audit
+
+    cfg = _config(args)
+    if cfg is None:
+        return 2
+    try:
+        db = open_readonly(cfg.database)
+    except CaseError as exc:
+        print(f"lapak: {exc}", file=sys.stderr)
+        return 1
+    try:
+        check = verify_audit(db)
+    finally:
+        db.close()
+    if check.broken_at is not None:
+        print(f"lapak: the audit log is BROKEN: {check.problem}; the {check.rows} row(s) before it are intact "
+              f"(their last hash {check.last_hash})", file=sys.stderr)
+        return 1
+    print(f"audit log intact: {check.rows} rows; last hash {check.last_hash} (keep it: a log cut short or "
+          f"rewritten after this point will not end with it)")
     return 0
