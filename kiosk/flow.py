@@ -98,6 +98,17 @@ class DocumentPhase(str, enum.Enum):
     CAMERA_PROBLEM = "camera_problem"  # the document camera failed; the officer was told
 
 
+def screen_name(name: str | None) -> str | None:
+    """How a booked participant's name shows on the booth screen, which people waiting behind
+    can read: the first name and the initial of the last ("Siti Rahayu" -> "Siti R.")."""
+    words = (name or "").split()
+    if not words:
+        return None
+    if len(words) == 1:
+        return words[0]
+    return f"{words[0]} {words[-1][0].upper()}."
+
+
 class NoticeKind(str, enum.Enum):
     """A short message over the current screen."""
 
@@ -107,6 +118,7 @@ class NoticeKind(str, enum.Enum):
     BOOKING_ALREADY_SERVED = "booking_already_served"
     BOOKING_ALREADY_WAITING = "booking_already_waiting"
     CODE_TOO_SHORT = "code_too_short"
+    TOO_MANY_CODES = "too_many_codes"  # the server stops a booth trying wrong booking codes for a while
     SERVER_PROBLEM = "server_problem"  # a request failed: try again
     VISIT_INTERRUPTED = "visit_interrupted"  # the visit was lost (e.g. the booth was offline too long)
     OFFICER_NOTIFIED = "officer_notified"  # the call button reached the officer
@@ -861,7 +873,7 @@ class BoothFlow:
         return BoothView(
             screen=self.screen, language=v.language, languages=self.rules.languages, light=self._colour(),
             server_up=self.server_up, reconnecting=self._reconnecting(), notice=notice, code_input=v.code_input,
-            ticket=v.ticket, name=v.name,
+            ticket=v.ticket, name=screen_name(v.name),
             queue_position=v.queue.position if v.queue else None, queue_waiting=v.queue.waiting if v.queue else None,
             estimated_wait=v.queue.estimated_wait if v.queue else None,
             offered=s is not None and s.state is SessionState.OFFERED,
@@ -1232,6 +1244,10 @@ class BoothFlow:
             self._notify(NoticeKind.BOOKING_UNKNOWN, now)
             v.booking_code, v.code_input = None, ""
             self._go(Screen.CODE_ENTRY, now)
+        elif e.code is p.ErrorCode.RATE_LIMITED and e.request in ("check_booking", "announce"):
+            self._notify(NoticeKind.TOO_MANY_CODES, now)
+            v.booking_code, v.code_input = None, ""
+            self._go(Screen.CHECK_IN, now)  # where the walk-in ticket is
         else:
             self._notify(NoticeKind.SERVER_PROBLEM, now)
             self._go(Screen.CODE_ENTRY if v.booking_code else Screen.CHECK_IN, now)

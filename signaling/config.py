@@ -66,6 +66,9 @@ class BookingSection(Section):
 
     early_minutes: float = Field(10.0, ge=0, description="minutes before its slot a booking takes priority")
     late_minutes: float = Field(30.0, ge=0, description="minutes after its slot a booking is still honoured")
+    wrong_codes: int = Field(5, ge=1, description="wrong booking codes a booth may try within wrong_codes_minutes "
+                                                  "before it is refused for a while (guessing)")
+    wrong_codes_minutes: float = Field(10.0, gt=0, description="the window of wrong_codes")
 
 
 class DeviceEntry(Section):

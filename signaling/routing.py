@@ -83,12 +83,18 @@ class Policy:
         booking_late: seconds after its slot start that a booking code is still honoured.
         wait_estimate_sessions: how many recent session lengths the queue's wait estimate
             averages.
+        booking_misses: wrong booking codes a booth may try within ``booking_miss_window``;
+            then it is refused until the oldest miss is that old (a guessing booth learns little:
+            see :data:`signaling.bookings.MIN_CODE_BITS`).
+        booking_miss_window: seconds.
     """
 
     resume_grace: float = 60.0
     booking_early: float = 600.0
     booking_late: float = 1800.0
     wait_estimate_sessions: int = 20
+    booking_misses: int = 5
+    booking_miss_window: float = 600.0
 
 
 @dataclass
@@ -249,6 +255,8 @@ class Branch:
         self.still_peers: dict[str, Peer] = {}
         """Stills connections: authenticated, but not a device's presence."""
         self.pending_stills: dict[tuple[str, str], p.StillMeta] = {(m.session_id, m.sha256): m for m in stills}
+        self.code_misses: dict[str, deque[float]] = {}
+        """Times of each booth's recent wrong booking codes."""
         self.answered: set[tuple[str, str, str]] = {(m.session_id, m.request_id, m.sha256) for m in stills}
         """(session, request, sha256) of every still announced: each request's still is announced
         once, even when its upload is retried after the officer decided on it."""
@@ -564,8 +572,34 @@ class Branch:
 
     # ------------------------------------------------------------------ handlers
 
+    def _guessing(self, fx, peer, msg, now) -> bool:
+        """Refuse a booth that tried too many wrong booking codes lately (answered, not counted)."""
+        misses = self.code_misses.get(peer.device_id)
+        window = self.policy.booking_miss_window
+        while misses and now - misses[0] > window:
+            misses.popleft()
+        if misses is not None and len(misses) >= self.policy.booking_misses:
+            wait = max(1, math.ceil((window - (now - misses[0])) / 60))
+            self._error(fx, peer, msg, ErrorCode.RATE_LIMITED,
+                        f"{len(misses)} wrong booking codes at this booth; try again in {wait} min, or take a "
+                        f"walk-in ticket")
+            return True
+        return False
+
+    def _missed(self, fx, peer, code: str, now: float) -> None:
+        misses = self.code_misses.setdefault(peer.device_id, deque())
+        misses.append(now)
+        if len(misses) == self.policy.booking_misses:  # once per spell, not per try
+            fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", None, "booking_guessing",
+                                       {"misses": len(misses), "window_s": self.policy.booking_miss_window,
+                                        "last_code": code[:32]}))
+
     def _on_check_booking(self, fx, peer, msg: p.CheckBooking, now, touched, booking):
+        if self._guessing(fx, peer, msg, now):
+            return
         problem = self.booking_problem(msg.code, booking, now)
+        if problem is not None:
+            self._missed(fx, peer, msg.code, now)
         fx.sends.append(Send(peer.conn, p.BookingResult(
             ref=msg.id, code=msg.code, valid=problem is None, problem=problem and problem[0],
             reason=problem and problem[1], booking=booking if problem is None else None)))
@@ -578,8 +612,11 @@ class Branch:
         if msg.kind == "booking":
             if msg.booking_code is None:
                 return self._error(fx, peer, msg, ErrorCode.INVALID_MESSAGE, "announce kind=booking needs booking_code")
+            if self._guessing(fx, peer, msg, now):
+                return
             why = self.check_booking(msg.booking_code, booking, now)
             if why is not None:
+                self._missed(fx, peer, msg.booking_code, now)
                 return self._error(fx, peer, msg, ErrorCode.BOOKING_INVALID, why)
             slot = booking.slot_start
         elif msg.booking_code is not None:

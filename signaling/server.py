@@ -108,6 +108,8 @@ def policy_from(config: ServerConfig) -> Policy:
         booking_early=config.booking.early_minutes * 60,
         booking_late=config.booking.late_minutes * 60,
         wait_estimate_sessions=config.limits.wait_estimate_sessions,
+        booking_misses=config.booking.wrong_codes,
+        booking_miss_window=config.booking.wrong_codes_minutes * 60,
     )
 
 

@@ -521,6 +521,11 @@ Ambil nomor antrean</translation>
     </message>
     <message>
         <location filename="../ui/words.py" line="47" />
+        <source>Too many codes were not found. Please take a queue number, or ask at the front desk.</source>
+        <translation>Terlalu banyak kode yang tidak ditemukan. Silakan ambil nomor antrean, atau tanyakan di meja depan.</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="47" />
         <source>Something went wrong. Please try again.</source>
         <translation>Terjadi kendala. Silakan coba lagi.</translation>
     </message>

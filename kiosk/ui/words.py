@@ -44,6 +44,8 @@ def notice(kind: NoticeKind) -> str:
                                                               "a queue number instead."),
         NoticeKind.BOOKING_ALREADY_WAITING: translate("Words", "This booking is already waiting in the queue."),
         NoticeKind.CODE_TOO_SHORT: translate("Words", "The code is too short. Please type the whole code."),
+        NoticeKind.TOO_MANY_CODES: translate("Words", "Too many codes were not found. Please take a queue number, "
+                                                      "or ask at the front desk."),
         NoticeKind.SERVER_PROBLEM: translate("Words", "Something went wrong. Please try again."),
         NoticeKind.VISIT_INTERRUPTED: translate("Words", "Your visit was interrupted. Please start again, or go "
                                                          "to the front desk."),

@@ -193,8 +193,20 @@ def test_booking_code_typed_checked_and_announced(d):
     assert d.last(f.AnnounceVisit) == f.AnnounceVisit("booking", "BK-01X", Language.ID)
     d(f.Announced(session(kind="booking", ticket="B002", name="Siti Rahayu")))
     v = d.view
-    assert v.screen is Screen.WAITING and v.ticket == "B002" and v.name == "Siti Rahayu"
+    assert v.screen is Screen.WAITING and v.ticket == "B002" and v.name == "Siti R."  # the screen is public: first name, initial
     assert not d.of(f.PrintTicket)  # a booking needs no paper ticket
+
+
+def test_a_booth_stopped_for_guessing_codes_offers_the_walk_in(d):
+    d(f.Start())
+    d(f.AcceptPrivacy())
+    d(f.ChooseBooking())
+    for ch in "BK7Q4M2XC9":
+        d(f.KeyPress(ch))
+    d(f.SubmitCode())
+    d(f.RequestFailed("check_booking", p.ErrorCode.RATE_LIMITED, "5 wrong booking codes at this booth"))
+    v = d.view
+    assert v.screen is Screen.CHECK_IN and v.notice is NoticeKind.TOO_MANY_CODES and v.code_input == ""
 
 
 @pytest.mark.parametrize("problem,notice", [
@@ -204,6 +216,7 @@ def test_booking_code_typed_checked_and_announced(d):
     (p.BookingProblem.ALREADY_SERVED, NoticeKind.BOOKING_ALREADY_SERVED),
     (p.BookingProblem.ALREADY_WAITING, NoticeKind.BOOKING_ALREADY_WAITING),
 ])
+
 def test_bad_codes_get_a_clear_message_and_a_way_on(d, problem, notice):
     d(f.Start())
     d(f.AcceptPrivacy())
@@ -712,3 +725,9 @@ def test_invariants_hold_on_any_visit(prefix, steps):
             assert False, "unlocked without the PIN (these steps never type 2468)"
         last_light = d.of(f.SetLight)[-1].colour
         assert last_light is v.light
+
+
+@pytest.mark.parametrize("name,shown", [("Siti Rahayu", "Siti R."), ("Agus", "Agus"), ("  ", None), (None, None),
+                                        ("Muhammad Rizki Pratama", "Muhammad P.")])
+def test_a_booked_name_shows_as_first_name_and_initial(name, shown):
+    assert f.screen_name(name) == shown

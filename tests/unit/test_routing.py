@@ -239,6 +239,25 @@ def test_check_booking_answers_valid_and_invalid(w):
         assert w.last(booth, p.BookingResult).problem is problem
 
 
+def test_a_booth_guessing_booking_codes_is_stopped_for_a_while_and_audited_once(w):
+    booth, other = w.connect("booth", "b1"), w.connect("booth", "b2")
+    for i in range(5):
+        w.send(booth, p.CheckBooking(id=f"g{i}", code=f"GUESS{i}"), booking=None)
+        assert w.last(booth, p.BookingResult).problem is p.BookingProblem.UNKNOWN
+    w.send(booth, p.CheckBooking(id="g5", code="BK1"), booking=booking())  # even the right code: not now
+    (err,) = w.errors(booth)
+    assert err.code is ErrorCode.RATE_LIMITED and err.ref == "g5" and "walk-in" in err.message
+    assert not any(isinstance(m, p.BookingResult) and m.ref == "g5" for m in w.inbox[booth])  # no name leaks
+    w.send(booth, p.Announce(id="g6", kind="booking", booking_code="BK1"), booking=booking())
+    assert w.errors(booth)[-1].code is ErrorCode.RATE_LIMITED
+    w.send(other, p.CheckBooking(id="o1", code="BK1"), booking=booking())  # other booths are not affected
+    assert w.last(other, p.BookingResult).valid
+    assert [a.event for a in w.audit].count("booking_guessing") == 1
+    w.now += 601  # the oldest misses age out
+    w.send(booth, p.CheckBooking(id="g7", code="BK1"), booking=booking())
+    assert w.last(booth, p.BookingResult).valid and w.last(booth, p.BookingResult).booking.name == "Siti"
+
+
 @pytest.mark.parametrize("b,why", [
     (None, "unknown"),
     (booking(at=T0 + 86400), "not today"),
