@@ -60,7 +60,7 @@ def officer_main(url: str, token: str) -> int:
     from signaling import protocol as p
 
     async def run() -> None:
-        config = ConsoleConfig(cso={"id": "cso-01", "token": token}, server={"url": url})
+        config = ConsoleConfig(cso={"id": "cso-01", "token": token}, server={"url": url, "allow_plain": True})
         app = ConsoleApp(config, CsoMedia(face=SyntheticFaceCamera(320, 240, 15, seed=99), audio=ToneMicrophone(220)),
                          media_config=MediaConfig())
         await app.start()

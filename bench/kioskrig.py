@@ -54,7 +54,7 @@ def booth_toml(url: str, token: str, *, face: str = "640x480", face_fps: int = 1
         screen: [screen] settings (end_screen_seconds, still_there_after, ...).
     """
     w, h = face.split("x")
-    lines = ["[booth]", 'id = "booth-01"', f'token = "{token}"', "", "[server]", f'url = "{url}"', "", "[screen]"]
+    lines = ["[booth]", 'id = "booth-01"', f'token = "{token}"', "", "[server]", f'url = "{url}"', "allow_plain = true", "", "[screen]"]
     lines += [f"{k} = {v}" for k, v in screen.items()] + [""]
     if pin_hash:
         lines += ["[technician]", f'pin_hash = "{pin_hash}"', ""]
@@ -65,7 +65,7 @@ def booth_toml(url: str, token: str, *, face: str = "640x480", face_fps: int = 1
 
 def server_toml(db: Path, port: int, tokens: dict[tuple[str, str], str]) -> str:
     lines = [f'database = "{db}"', "", "[branch]", 'id = "rig"', 'name = "Kantor Cabang Uji"', "", "[listen]",
-             'host = "127.0.0.1"', f"port = {port}", "", "[limits]", "resume_grace = 600", ""]
+             'host = "127.0.0.1"', f"port = {port}", 'allow_plain = true', "", "[limits]", "resume_grace = 600", ""]
     for (role, device), token in tokens.items():
         lines += [f"[[{role}s]]", f'id = "{device}"', f'token = "{token}"']
         if role == "cso":
@@ -146,7 +146,7 @@ class Rig:
         if self._officer:
             self.console_loop = LoopThread("officer")
             config = ConsoleConfig(cso={"id": "cso-01", "token": self.tokens[("cso", "cso-01")]},
-                                   server={"url": self.url}, desk={"auto_accept": self._auto_accept})
+                                   server={"url": self.url, "allow_plain": True}, desk={"auto_accept": self._auto_accept})
             media = CsoMedia(face=SyntheticFaceCamera(320, 240, 15, seed=99), audio=ToneMicrophone(220))
 
             def make() -> ConsoleApp:
@@ -183,7 +183,7 @@ class Rig:
 
             config = ServerConfig.model_validate({
                 "branch": {"id": "rig", "name": "Kantor Cabang Uji"},
-                "listen": {"host": "127.0.0.1", "port": 0}, "database": str(self.db),
+                "listen": {"host": "127.0.0.1", "port": 0, "allow_plain": True}, "database": str(self.db),
                 "booths": [{"id": "booth-01", "token": self.tokens[("booth", "booth-01")]}],
                 "csos": [{"id": "cso-01", "token": self.tokens[("cso", "cso-01")], "capacity": 4}],
             })

@@ -66,10 +66,14 @@ class ConsoleApp(AppBase[DeskView]):
         self.config = config
         self._clock = clock
         self.desk = Desk(config.cso.id, desk_rules(config), now=clock())
+        if config.server is None:
+            raise ConfigError("the config", ["[server] is missing: url = the branch server's wss:// address, "
+                                             "ca = the branch CA file"])
+        tls = config.server.ssl_context()  # raises TlsError naming a missing or wrong branch CA
         self.client = SignalingClient(config.server.url, "cso", config.cso.id, config.cso.token,
                                       on_message=self._on_server, on_state=self._on_client_state,
-                                      on_signal=self._on_signal)
-        self.stills = StillTransfer(config.server.url, "cso", config.cso.id, config.cso.token)
+                                      on_signal=self._on_signal, ssl=tls)
+        self.stills = StillTransfer(config.server.url, "cso", config.cso.id, config.cso.token, ssl=tls)
         self.engine = CsoEngine(self.client.send_signal, media or CsoMedia(),
                                 media_config or MediaConfig(**config.ice.media_options()),
                                 on_event=self._on_media, policy=policy, cso_quality=cso_quality)

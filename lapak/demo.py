@@ -221,7 +221,7 @@ class HeadlessBranch:
         cso_q = TrackQuality(width=self.cso_camera[0], height=self.cso_camera[1], fps=self.cso_camera[2],
                              max_kbps=CSO_CAMERA.max_kbps) if self.cso_camera else None
         console_config = ConsoleConfig(cso={"id": "cso-01", "token": tokens[("cso", "cso-01")]},
-                                       server={"url": self.url})
+                                       server={"url": self.url, "allow_plain": True})
         self.console = ConsoleApp(console_config, cso_media, media_config=MediaConfig(), policy=self.policy,
                                   cso_quality=cso_q)
         self.console.on_input(self._on_event)

@@ -1,5 +1,5 @@
 """`lapak signaling`, `lapak bookings import|list`, `lapak cases list|export` and `lapak token
-new|revoke|list` and `lapak audit verify` subcommands."""
+new|revoke|list`, `lapak ca init|issue` and `lapak audit verify` subcommands."""
 from __future__ import annotations
 
 import asyncio
@@ -65,6 +65,20 @@ def register(sub) -> None:
     tl.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="server TOML (default %(default)s)")
     tl.set_defaults(func=cmd_token_list)
     t.set_defaults(func=lambda args: (t.print_help(), 2)[1])
+
+    ca = sub.add_parser("ca", help="the branch certificate authority and the server's TLS certificate")
+    casub = ca.add_subparsers(dest="ca_command", metavar="ACTION")
+    ci = casub.add_parser("init", help="create the branch CA (once per branch)")
+    ci.add_argument("--dir", type=Path, default=Path("var/ca"), help="where the CA goes (default %(default)s)")
+    ci.add_argument("--branch", default="branch", help="the branch's name, in the CA's name")
+    ci.set_defaults(func=cmd_ca_init)
+    cs = casub.add_parser("issue", help="sign the server's certificate for the addresses and names devices use")
+    cs.add_argument("--dir", type=Path, default=Path("var/ca"), help="the CA folder (default %(default)s)")
+    cs.add_argument("--host", action="append", default=[], help="an IP address or host name (repeat)")
+    cs.add_argument("--out", type=Path, default=Path("var/tls"), help="where server.pem/server.key go "
+                                                                      "(default %(default)s)")
+    cs.set_defaults(func=cmd_ca_issue)
+    ca.set_defaults(func=lambda args: (ca.print_help(), 2)[1])
 
     a = sub.add_parser("audit", help="the branch audit log")
     asub = a.add_subparsers(dest="audit_command", metavar="ACTION")
@@ -326,4 +340,32 @@ def cmd_audit_verify(args) -> int:
         return 1
     print(f"audit log intact: {check.rows} rows; last hash {check.last_hash} (keep it: a log cut short or "
           f"rewritten after this point will not end with it)")
+    return 0
+
+
+def cmd_ca_init(args) -> int:
+    """Create the branch CA."""
+    from .tls import TlsError, init_ca
+
+    try:
+        key, cert = init_ca(args.dir, args.branch)
+    except TlsError as exc:
+        print(f"lapak: {exc}", file=sys.stderr)
+        return 1
+    print(f"branch CA: {cert} (copy it to every booth and console as [server] ca)\n"
+          f"its key:   {key} (owner-only; it never leaves this PC)")
+    return 0
+
+
+def cmd_ca_issue(args) -> int:
+    """Issue the server's certificate."""
+    from .tls import TlsError, issue_server_cert
+
+    try:
+        key, cert = issue_server_cert(args.dir, args.host, args.out)
+    except TlsError as exc:
+        print(f"lapak: {exc}", file=sys.stderr)
+        return 1
+    print(f"server certificate for {', '.join(args.host)}: {cert}\nits key: {key}\n"
+          f"name them in server.toml:\n[tls]\ncert = \"{cert}\"\nkey = \"{key}\"")
     return 0

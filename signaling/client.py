@@ -8,6 +8,7 @@ failures are final: a wrong token does not fix itself by retrying.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import contextlib
 import enum
 import logging
@@ -88,8 +89,11 @@ class SignalingClient:
         max_message_bytes: int = 4 * 2**20,
         on_state: Callable[[ClientState], None] | None = None,
         on_signal: Callable[[Any], Awaitable[None]] | None = None,
+        ssl: Any = None,
     ):
         self.url = url
+        self.ssl = ssl
+        """The TLS context for a wss:// url (:meth:`signaling.config.ServerLink.ssl_context`)."""
         self.role = role
         self.device_id = device_id
         self.token = token
@@ -243,7 +247,7 @@ class SignalingClient:
             self._set_state(ClientState.CONNECTING)
             refused = None
             try:
-                async with connect(self.url, open_timeout=self.open_timeout, compression=None, proxy=None,
+                async with connect(self.url, ssl=self.ssl, open_timeout=self.open_timeout, compression=None, proxy=None,
                                    ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
                                    max_size=self.max_message_bytes) as ws:
                     self._ws = ws
@@ -252,6 +256,10 @@ class SignalingClient:
                     refused = await self._read(ws)
                     if refused is None:
                         backoff.reset()  # we were in: start backoff afresh
+            except ssl.SSLCertVerificationError as exc:  # a config problem: say it where a technician looks
+                logger.warning("%s %s: the server at %s is not vouched for by the pinned branch CA (or its "
+                               "certificate does not name this address): %s", self.role, self.device_id, self.url,
+                               exc.verify_message or exc)
             except (OSError, asyncio.TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
                 logger.info("%s %s: connection to %s failed: %s", self.role, self.device_id, self.url, exc)
             except InvalidURI as exc:

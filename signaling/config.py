@@ -30,6 +30,15 @@ class ListenSection(Section):
 
     host: str = "0.0.0.0"
     port: int = Field(8765, ge=0, le=65535)
+    allow_plain: bool = Field(False, description="serve plain ws:// without [tls] (a development machine only: "
+                                                 "device tokens then cross the LAN in clear)")
+
+
+class TlsSection(Section):
+    """The server's certificate and key (``lapak ca issue`` makes them), for wss://."""
+
+    cert: Path
+    key: Path
 
 
 class LimitsSection(Section):
@@ -137,6 +146,7 @@ class ServerConfig(Section):
     limits: LimitsSection = LimitsSection()
     booking: BookingSection = BookingSection()
     retention: RetentionSection = RetentionSection()
+    tls: TlsSection | None = None
     services: list[ServiceEntry] = Field(default_factory=_default_services)
     booths: list[DeviceEntry] = []
     csos: list[CsoEntry] = []
@@ -159,6 +169,10 @@ class ServerConfig(Section):
             self.database = (base / self.database).resolve()
         if self.stills is not None and not self.stills.is_absolute():
             self.stills = (base / self.stills).resolve()
+        if self.tls is not None:
+            self.tls.cert = (base / self.tls.cert).resolve()
+            self.tls.key = (base / self.tls.key).resolve()
+
 
     @property
     def stills_dir(self) -> Path:
@@ -167,6 +181,35 @@ class ServerConfig(Section):
 
 
 class ServerLink(Section):
-    """The ``[server]`` table of a booth or console: where the branch server is."""
+    """The ``[server]`` table of a booth or console: where the branch server is, and the branch CA
+    that vouches for it (``branch-ca.pem``, copied from the server)."""
 
-    url: Annotated[str, Field(pattern=r"^wss?://")] = "ws://127.0.0.1:8765"
+    url: Annotated[str, Field(pattern=r"^wss?://")] = "wss://127.0.0.1:8765"
+    ca: Path | None = None
+    allow_plain: bool = Field(False, description="accept a plain ws:// url (a development machine only: the "
+                                                 "device's token then crosses the LAN in clear)")
+
+    @model_validator(mode="after")
+    def _secure(self) -> "ServerLink":
+        if self.url.startswith("ws://") and not self.allow_plain:
+            raise ValueError(f"url {self.url} is plain ws://: the token would cross the LAN in clear. Use wss:// with "
+                             f"ca = the branch CA, or set allow_plain = true on a development machine")
+        if self.url.startswith("wss://") and self.ca is None:
+            raise ValueError("a wss:// url needs ca = the branch CA file (branch-ca.pem from the server)")
+        return self
+
+    def resolve_paths(self, base: Path) -> None:
+        if self.ca is not None and not self.ca.is_absolute():
+            self.ca = (base / self.ca).resolve()
+
+    def ssl_context(self):
+        """The TLS context pinning the branch CA, or None for plain ws://.
+
+        Raises:
+            signaling.tls.TlsError: the CA file is missing or unreadable.
+        """
+        if self.url.startswith("ws://"):
+            return None
+        from signaling.tls import client_context
+
+        return client_context(self.ca)

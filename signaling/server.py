@@ -28,6 +28,7 @@ from .protocol import CloseCode, ErrorCode
 from .routing import AuditEntry, Branch, Directory, Effects, Policy, local_day
 from .stills import StillFileError, StillFiles
 from .store import Store
+from .tls import server_context
 from .tokens import hash_token, token_problem
 
 logger = logging.getLogger(__name__)
@@ -173,6 +174,10 @@ class SignalingServer:
         self.clock = clock
         self.files = StillFiles(config.stills_dir)
         check_tokens(config)
+        if config.tls is None and not config.listen.allow_plain:
+            raise InsecureConfig("refusing to start: no [tls] cert and key. Run `lapak ca init` and `lapak ca issue "
+                                 "--host ADDRESS` and name the files under [tls], or set [listen] allow_plain = true "
+                                 "on a development machine (device tokens then cross the LAN in clear)")
         self.store = Store(config.database, still_paths=lambda m: self.files.final_path(m.session_id, m.sha256, m.mime))
         now = clock()
         today = local_day(now)
@@ -213,11 +218,11 @@ class SignalingServer:
 
     @property
     def url(self) -> str:
-        """ws:// URL a client on this machine can use."""
+        """The wss:// (or, plain, ws://) URL a client on this machine can use."""
         host = self.config.listen.host
         if host in ("0.0.0.0", "", "::"):
             host = "127.0.0.1"
-        return f"ws://{host}:{self.port}"
+        return f"{'wss' if self.config.tls is not None else 'ws'}://{host}:{self.port}"
 
     async def start(self) -> None:
         """Raise the open-files limit, bind and start serving."""
@@ -226,13 +231,19 @@ class SignalingServer:
         if files is not None and files - 64 < self.max_connections:
             self.max_connections = max(16, files - 64)
         logger.info("open-files limit %s; at most %d connections", files, self.max_connections)
+        tls = None
+        if self.config.tls is not None:
+            tls = server_context(self.config.tls.cert, self.config.tls.key)
+        else:
+            logger.warning("PLAIN ws:// (listen.allow_plain): every device token crosses the LAN in clear. For a "
+                           "development machine only; a branch runs lapak ca init / lapak ca issue and [tls]")
         self._server = await serve(
             self._handle, self.config.listen.host, self.config.listen.port,
             max_size=lim.max_message_bytes, ping_interval=lim.ping_interval, ping_timeout=lim.ping_timeout,
             # A peer that missed its pong is dead: do not wait websockets' default 10 s more for its
             # closing handshake before the connection (and its presence) is dropped.
             close_timeout=lim.ping_timeout,
-            compression=None, max_queue=lim.inbound_queue, open_timeout=lim.hello_timeout,
+            compression=None, max_queue=lim.inbound_queue, open_timeout=lim.hello_timeout, ssl=tls,
         )
         self._ticker = asyncio.create_task(self._tick_forever())
         logger.info("listening on %s (database %s)", self.url, self.config.database)

@@ -41,7 +41,7 @@ async def until(pred, timeout=WAIT, step=0.05, what=""):
 
 
 def console_app(branch) -> ConsoleApp:
-    config = ConsoleConfig(cso={"id": "cso-01", "token": branch.tokens[("cso", "cso-01")]}, server={"url": branch.url})
+    config = ConsoleConfig(cso={"id": "cso-01", "token": branch.tokens[("cso", "cso-01")]}, server={"url": branch.url, "allow_plain": True})
     media = CsoMedia(face=SyntheticFaceCamera(160, 120, 10, seed=99), audio=ToneMicrophone(220))
     return ConsoleApp(config, media, media_config=MediaConfig())
 
@@ -234,7 +234,7 @@ async def test_an_example_token_puts_the_booth_out_of_service_saying_why(tmp_pat
         finally:
             await booth.close()
         console = ConsoleApp(ConsoleConfig(cso={"id": "cso-01", "token": "change-me-cso-01"},
-                                           server={"url": branch.url}), media_config=MediaConfig())
+                                           server={"url": branch.url, "allow_plain": True}), media_config=MediaConfig())
         with pytest.raises(ConfigError, match="lapak token new cso cso-01"):
             await console.start()
         await console.close()

@@ -259,7 +259,7 @@ def test_lapak_kiosk_opens_a_real_window_on_x11(tmp_path):
     if why:
         pytest.skip(why)
     config = tmp_path / "booth.toml"
-    config.write_text('[booth]\nid = "booth-01"\ntoken = "change-me-booth-01"\n[server]\nurl = "ws://127.0.0.1:9"\n')
+    config.write_text('[booth]\nid = "booth-01"\ntoken = "change-me-booth-01"\n[server]\nurl = "ws://127.0.0.1:9"\nallow_plain = true\n')
     root = Path(__file__).resolve().parents[2]
     with xvfb.display(1366, 768) as name:
         proc = subprocess.Popen([sys.executable, "-m", "lapak", "kiosk", "--config", str(config), "--windowed",
