@@ -418,7 +418,10 @@ class SignalingServer:
             return False
         delay = self._failure_delay(addr)
         if delay:  # an address that keeps failing is answered ever more slowly
-            await asyncio.sleep(delay)
+            with contextlib.suppress(asyncio.TimeoutError):  # (or not at all, when it hangs up or we stop)
+                await asyncio.wait_for(ws.wait_closed(), delay)
+            if ws.close_code is not None:
+                return False
         key = (msg.role, msg.device_id)
         token = hash_token(msg.token)
         good = hmac.compare_digest(self.branch.directory.tokens.get(key, ""), token)
