@@ -280,8 +280,17 @@ class Rig:
         QApplication.processEvents()
 
     def type_code(self, code: str) -> None:
+        """Type ``code`` on the keypad, one key at a time, each after the screen shows the last
+        (as a person watches the display; touches outrunning the booth's loop is another test)."""
         for ch in code:
+            before = self.view.code_input if self.view is not None else ""
             self.touch(f"key_{ch}")
+            self.wait(lambda: self.view is not None and self.view.code_input != before, f"key {ch} shown")
+
+    def choose_language(self, language) -> None:
+        """Touch a language button and wait until the screen speaks it."""
+        self.touch(f"lang_{language.value}")
+        self.wait(lambda: self.view is not None and self.view.language is language, f"language {language.value}")
 
     # ------------------------------------------------------------------ the officer
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from bench.kioskrig import Rig, wait_until
 from common.documents import DocumentKind, RejectReason
+from common.language import Language
 from cso_console import desk as dk
 from cso_console.desk import DocStatus
 from kiosk import flow as f
@@ -198,7 +199,7 @@ def test_bad_booking_code_then_the_right_one(qtbot, tmp_path):
 def test_qr_code_shown_to_the_face_camera_checks_in(qtbot, tmp_path):
     with Rig(tmp_path, officer=False, bookings=(("QR-2026", "Agus"),)) as rig:
         rig.wait(lambda: rig.view is not None and rig.view.server_up, "booth connected")
-        rig.touch("lang_en")
+        rig.choose_language(Language.EN)
         rig.touch("start")
         rig.touch("agree")
         rig.wait_screen(Screen.CHECK_IN)
