@@ -178,8 +178,11 @@ class TileView:
         request: the outstanding document request.
         checklist: the claim's documents.
         missing: documents not yet verified.
-        suggested_outcome: what ending now would mean.
+        suggested_outcome: what ending now would mean (completed only when nothing is missing).
         busy: a server request for this booth is in flight.
+        document_view: the officer has this booth's documents open (its live document view and
+            stills); a document request opens it.
+        rejected: documents whose latest decision is a rejection, with the reason.
     """
 
     slot: int
@@ -207,6 +210,8 @@ class TileView:
     missing: tuple[DocumentKind, ...]
     suggested_outcome: Outcome
     busy: bool
+    document_view: bool = False
+    rejected: tuple[tuple[DocumentKind, RejectReason | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,9 @@ class QueueEntry:
     kind: str
     language: Language
     waited: float
+    name: str | None = None
+    booking_code: str | None = None
+    service: str = DEFAULT_SERVICE
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,23 @@ class DeskView:
     prompts: tuple[str, ...]
     messages: tuple[str, ...]
     unconfirmed_decisions: int
+
+
+def end_note(tile: TileView) -> str:
+    """What an officer's end of a session says about its documents, for the server's record and
+    the back office: ``"missing: kk, bank_book; rejected: ktp (unreadable)"`` ("" when complete).
+
+    Args:
+        tile: the booth's tile.
+    """
+    rejected = {doc for doc, _ in tile.rejected}
+    parts = []
+    missing = [d.value for d in tile.missing if d not in rejected]
+    if missing:
+        parts.append("missing: " + ", ".join(missing))
+    if tile.rejected:
+        parts.append("rejected: " + ", ".join(f"{d.value} ({r.value if r else 'no reason'})" for d, r in tile.rejected))
+    return "; ".join(parts)
 
 
 # ============================================================================== inputs
@@ -551,6 +576,7 @@ class _Slot:
     request: RequestView | None = None
     ending: End | None = None
     accepting: bool = False
+    document_view: bool = False
 
 
 @dataclass
@@ -616,7 +642,8 @@ class Desk:
         focus = self.slot_of(self.focus)
         return DeskView(
             capacity=self.capacity, tiles=tiles, focus=None if focus is None else focus + 1,
-            queue=tuple(QueueEntry(s.id, s.ticket, s.kind, s.language, max(0.0, now + self._offset - s.queued_at))
+            queue=tuple(QueueEntry(s.id, s.ticket, s.kind, s.language, max(0.0, now + self._offset - s.queued_at),
+                                   s.name, s.booking_code, s.service)
                         for s in self.queue),
             officers=self.officers, server_up=self.server_up, auto_accept=self.auto_accept,
             prompts=tuple(k for k, _ in self.rules.prompts), messages=tuple(self._messages),
@@ -676,7 +703,8 @@ class Desk:
             waiting=waiting, alarm=waiting is not None and waiting > self.rules.waited_too_long,
             quality=self._quality(s), loss=st.packet_loss if st else None, rtt_ms=st.rtt_ms if st else None,
             fps=st.fps.get("face") if st else None, faults=s.faults, request=s.request, checklist=checklist,
-            missing=missing, suggested_outcome=outcome, busy=busy,
+            missing=missing, suggested_outcome=outcome, busy=busy, document_view=s.document_view,
+            rejected=tuple((d.document, d.reason) for d in checklist if d.status is DocStatus.REJECTED),
         )
 
     # ------------------------------------------------------------------ the one entry
@@ -1014,6 +1042,10 @@ class Desk:
         s = self._slot(e.session_id)
         if s is None or s.ending is not None:
             return
+        missing = [d.document.value for d in s.docs.values() if d.status is not DocStatus.VERIFIED]
+        if e.outcome is Outcome.COMPLETED and missing:
+            self._say(f"{s.session.ticket}: not complete, missing {', '.join(missing)}")
+            return
         s.ending = e
         self._maybe_end(s, out)
 
@@ -1037,6 +1069,9 @@ class Desk:
         rid = self._new_id()
         s.request = RequestView(rid, e.document)
         out.append(RequestStill(e.session_id, rid, e.document, e.capture))
+        if not s.document_view:
+            s.document_view = True
+            out.append(ShowDocument(e.session_id, True))
         self._set_doc(s, e.document, out, status=DocStatus.REQUESTED, reason=None)
 
     def _settled(self, s: _Slot, doc: DocumentKind) -> DocStatus:
@@ -1090,7 +1125,9 @@ class Desk:
         out.append(SendControl(e.session_id, ctl.Prompt(text=text, key=e.key)))
 
     def _on_ShowDocumentView(self, e: ShowDocumentView, now, out) -> None:
-        if self._slot(e.session_id) is not None:
+        s = self._slot(e.session_id)
+        if s is not None and s.document_view != e.on:
+            s.document_view = e.on
             out.append(ShowDocument(e.session_id, e.on))
 
     def _on_SetAutoAccept(self, e: SetAutoAccept, now, out) -> None:

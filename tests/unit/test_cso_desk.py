@@ -357,6 +357,58 @@ def test_desk_restarted_resumes_held_and_active_booths():
     assert drv.view.focus == 2  # the active one gets the free focus
 
 
+def test_queue_entries_carry_booking_name_and_service(d):
+    booked = info("s9", SessionState.WAITING).model_copy(update={"kind": "booking", "booking_code": "BK-1",
+                                                                "name": "Siti Rahayu"})
+    d(dk.QueueChanged((booked,)))
+    q = d.view.queue[0]
+    assert (q.kind, q.booking_code, q.name, q.service) == ("booking", "BK-1", "Siti Rahayu", "jht_claim")
+
+
+def test_complete_is_refused_while_a_document_is_missing(d):
+    offer(d, "s1")
+    d.acks()
+    d(dk.End("s1", Outcome.COMPLETED))
+    assert not [m for m in d.sent if isinstance(m, p.End)] and "missing ktp, kk" in d.view.messages[-1]
+    assert not d.tile("s1").busy  # nothing is pending: the officer may pick another outcome
+    for doc in (KTP, KK):
+        req = document_arrives(d, doc=doc)
+        d(d.still("s1", req.request_id))
+        d(dk.Verify("s1", doc))
+    d.acks()
+    assert d.tile("s1").suggested_outcome is Outcome.COMPLETED and d.tile("s1").missing == ()
+    d(dk.End("s1", Outcome.COMPLETED))
+    assert isinstance(d.sent[-1], p.End) and d.sent[-1].outcome is Outcome.COMPLETED
+
+
+def test_a_request_opens_the_document_view_which_the_officer_closes(d):
+    offer(d, "s1")
+    assert not d.tile("s1").document_view
+    d(dk.RequestDocument("s1", KTP))
+    assert d.tile("s1").document_view and d.of(dk.ShowDocument)[-1] == dk.ShowDocument("s1", True)
+    d(dk.RequestDocument("s1", KK))  # already open: no second command
+    assert len(d.of(dk.ShowDocument)) == 1
+    d(dk.ShowDocumentView("s1", False))
+    assert not d.tile("s1").document_view and d.of(dk.ShowDocument)[-1] == dk.ShowDocument("s1", False)
+    d(dk.ShowDocumentView("s1", True))
+    assert d.tile("s1").document_view
+
+
+def test_end_note_names_what_is_missing_and_what_was_rejected(d):
+    offer(d, "s1")
+    assert dk.end_note(d.tile("s1")) == "missing: ktp, kk"
+    req = document_arrives(d)
+    d(d.still("s1", req.request_id))
+    d(dk.Reject("s1", KTP, RejectReason.EXPIRED))
+    t = d.tile("s1")
+    assert t.rejected == ((KTP, RejectReason.EXPIRED),)
+    assert dk.end_note(t) == "missing: kk; rejected: ktp (expired)"
+    req = document_arrives(d, doc=KK)
+    d(d.still("s1", req.request_id))
+    d(dk.Verify("s1", KK))
+    assert dk.end_note(d.tile("s1")) == "rejected: ktp (expired)"
+
+
 # ---------------------------------------------------------------- exhaustive: random desks
 
 SIDS = ["s1", "s2", "s3", "s4", "s5", "s6", "s7"]
@@ -403,7 +455,7 @@ def test_desk_invariants_under_any_sequence(events):
         elif kind == "transfer":
             d(dk.Transfer(sid))
         elif kind == "end":
-            d(dk.End(sid, Outcome.COMPLETED))
+            d(dk.End(sid, Outcome.COMPLETED if n % 2 else Outcome.DOCUMENTS_INCOMPLETE))
         elif kind == "request":
             d(dk.RequestDocument(sid, KTP if n % 2 else KK))
         elif kind in ("queued", "still", "rejected"):
@@ -454,6 +506,9 @@ def test_desk_invariants_under_any_sequence(events):
             assert by_id.setdefault(m.id, m) == m, "one id, one decision"
         for c in d.commands[before:]:
             if isinstance(c, dk.ServerRequest) and isinstance(c.message, p.End):
+                ended = d.desk._slot(c.message.session_id)
+                assert c.message.outcome is not Outcome.COMPLETED or ended is None or all(
+                    e.status is DocStatus.VERIFIED for e in ended.docs.values()), "complete with a document missing"
                 assert not [x for x in d.desk.decisions.values()
                             if x.message.session_id == c.message.session_id and not x.confirmed], \
                     "ended before its decisions were recorded"
