@@ -229,6 +229,31 @@ class QueueEntry:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A problem to tell the officer.
+
+    Args:
+        code: what happened: "gone" (a booth is no longer on this desk after a reconnect),
+            "unsure" (a request may not have reached the server), "moved_on" (a session left
+            this desk), "no_slot", "decision_refused", "failed" (a request was refused),
+            "still_failed" (a still did not arrive), "transfer_wait" (decisions still being
+            recorded), "not_complete" (complete refused: documents missing), "no_still".
+        text: the same in English.
+        ticket: the booth's ticket.
+        document: the document concerned.
+        detail: the server's or the booth's words, or what is missing.
+        at: when (desk time).
+    """
+
+    code: str
+    text: str
+    ticket: str | None = None
+    document: DocumentKind | None = None
+    detail: str = ""
+    at: float = 0.0
+
+
+@dataclass(frozen=True)
 class DeskView:
     """The whole desk, as one immutable snapshot.
 
@@ -241,8 +266,9 @@ class DeskView:
         server_up: connected to the branch server.
         auto_accept: offered booths are accepted at once.
         prompts: canned prompt keys, in the config's order.
-        messages: the latest problems to tell the officer (newest last).
+        messages: the latest problems to tell the officer (newest last), in English.
         unconfirmed_decisions: decisions the server has not acknowledged yet.
+        notices: the same problems with their codes, for the console to say in its language.
     """
 
     capacity: int
@@ -255,6 +281,7 @@ class DeskView:
     prompts: tuple[str, ...]
     messages: tuple[str, ...]
     unconfirmed_decisions: int
+    notices: tuple["Notice", ...] = ()
 
 
 def end_note(tile: TileView) -> str:
@@ -613,7 +640,7 @@ class Desk:
         self._offset = 0.0  # server clock - desk clock
         self._inflight: dict[str, tuple[str, object]] = {}  # ref -> (session_id, message)
         self.decisions: dict[str, _Decision] = {}
-        self._messages: list[str] = []
+        self._messages: list[Notice] = []
         self.now = now
 
     # ------------------------------------------------------------------ queries
@@ -646,7 +673,8 @@ class Desk:
                                    s.name, s.booking_code, s.service)
                         for s in self.queue),
             officers=self.officers, server_up=self.server_up, auto_accept=self.auto_accept,
-            prompts=tuple(k for k, _ in self.rules.prompts), messages=tuple(self._messages),
+            prompts=tuple(k for k, _ in self.rules.prompts), messages=tuple(n.text for n in self._messages),
+            notices=tuple(self._messages),
             unconfirmed_decisions=sum(1 for d in self.decisions.values() if not d.confirmed),
         )
 
@@ -676,6 +704,8 @@ class Desk:
 
     def _quality(self, s: _Slot) -> LinkQuality:
         st = s.stats
+        if s.call is CallState.CONNECTED and st is None:
+            return LinkQuality.UNKNOWN  # connected, not measured yet
         if st is None or s.call is not CallState.CONNECTED:
             return LinkQuality.UNKNOWN if not s.ever_connected else LinkQuality.BAD
         if st.packet_loss > self.rules.bad_loss:
@@ -725,8 +755,10 @@ class Desk:
 
     # ------------------------------------------------------------------ helpers
 
-    def _say(self, text: str) -> None:
-        self._messages = (self._messages + [text])[-self.rules.max_messages:]
+    def _say(self, text: str, code: str, *, ticket: str | None = None, document: DocumentKind | None = None,
+             detail: str = "") -> None:
+        notice = Notice(code, text, ticket, document, detail, self.now)
+        self._messages = (self._messages + [notice])[-self.rules.max_messages:]
 
     def _request(self, session_id: str, message, out: list[DeskCommand]) -> str:
         ref = message.id or self._new_id()
@@ -803,7 +835,8 @@ class Desk:
         known = {s.id for s in w.sessions}
         for i, s in enumerate(self.slots):
             if s is not None and s.session.id not in known:
-                self._say(f"booth {s.session.booth_id} ({s.session.ticket}) is no longer on this desk")
+                self._say(f"booth {s.session.booth_id} ({s.session.ticket}) is no longer on this desk", "gone",
+                          ticket=s.session.ticket, detail=s.session.booth_id)
                 self._leave(i, now, out, "gone after reconnect")
         for info in w.sessions:
             self._session(info, now, out)
@@ -834,7 +867,8 @@ class Desk:
             if s is not None:
                 s.accepting = False
             if isinstance(msg, (p.Hold, p.Unhold, p.Transfer)):
-                self._say(f"{msg.type} of {s.session.ticket if s else sid} may not have reached the server")
+                self._say(f"{msg.type} of {s.session.ticket if s else sid} may not have reached the server", "unsure",
+                          ticket=s.session.ticket if s else sid, detail=msg.type)
 
     def _on_SessionChanged(self, e: SessionChanged, now, out) -> None:
         self._session(e.session, now, out)
@@ -846,7 +880,8 @@ class Desk:
             if info.state is SessionState.ENDED:
                 pass
             elif info.cso_id != self.cso_id:
-                self._say(f"{info.ticket} moved on ({info.state.value})")
+                self._say(f"{info.ticket} moved on ({info.state.value})", "moved_on", ticket=info.ticket,
+                          detail=info.state.value)
             self._leave(i, now, out, info.state.value)
             return
         if not mine:
@@ -855,7 +890,7 @@ class Desk:
         if i is None:
             free = next((k for k, s in enumerate(self.slots) if s is None), None)
             if free is None:
-                self._say(f"no free slot for {info.ticket}; it stays with the server")
+                self._say(f"no free slot for {info.ticket}; it stays with the server", "no_slot", ticket=info.ticket)
                 return
             s = self.slots[free] = _Slot(info, now)
             for doc in self.services.get(info.service, JHT_CLAIM_DOCUMENTS):
@@ -902,7 +937,8 @@ class Desk:
             if dec is not None and (ok or code is not None):
                 dec.confirmed = True  # recorded; or refused for good (the officer is told)
                 if not ok:
-                    self._say(f"decision on {msg.document.value} not recorded: {message}")
+                    self._say(f"decision on {msg.document.value} not recorded: {message}", "decision_refused",
+                              ticket=s.session.ticket if s else None, document=msg.document, detail=message)
                 if s is not None:
                     entry_ = s.docs.get(msg.document)
                     if entry_ is not None and ok:
@@ -913,7 +949,8 @@ class Desk:
             return
         if s is not None:
             s.accepting = False
-        self._say(f"{msg.type} of {s.session.ticket if s else sid} failed: {message}")
+        self._say(f"{msg.type} of {s.session.ticket if s else sid} failed: {message}", "failed",
+                  ticket=s.session.ticket if s else sid, detail=f"{msg.type}: {message}")
         if isinstance(msg, p.End) and s is not None:
             s.ending = None
 
@@ -992,7 +1029,8 @@ class Desk:
             s.request = replace(r, failures=r.failures + 1, queue_position=None, received_bytes=0)
             return
         s.request = None
-        self._say(f"{r.document.value} from {s.session.ticket} did not arrive: {e.reason} ({e.detail})")
+        self._say(f"{r.document.value} from {s.session.ticket} did not arrive: {e.reason} ({e.detail})", "still_failed",
+                  ticket=s.session.ticket, document=r.document, detail=e.detail or e.reason)
         entry = s.docs.get(r.document)
         self._set_doc(s, r.document, out, status=DocStatus.NEEDED if entry is None or entry.still is None
                       else entry.status)
@@ -1034,7 +1072,8 @@ class Desk:
         if s is None or s.ending is not None:
             return
         if any(not d.confirmed and d.message.session_id == e.session_id for d in self.decisions.values()):
-            self._say(f"{s.session.ticket}: wait until the decisions are recorded before transferring")
+            self._say(f"{s.session.ticket}: wait until the decisions are recorded before transferring", "transfer_wait",
+                      ticket=s.session.ticket)
             return
         self._request(e.session_id, p.Transfer(session_id=e.session_id, to_cso=e.to_cso, reason=e.reason), out)
 
@@ -1044,7 +1083,8 @@ class Desk:
             return
         missing = [d.document.value for d in s.docs.values() if d.status is not DocStatus.VERIFIED]
         if e.outcome is Outcome.COMPLETED and missing:
-            self._say(f"{s.session.ticket}: not complete, missing {', '.join(missing)}")
+            self._say(f"{s.session.ticket}: not complete, missing {', '.join(missing)}", "not_complete",
+                      ticket=s.session.ticket, detail=", ".join(missing))
             return
         s.ending = e
         self._maybe_end(s, out)
@@ -1097,7 +1137,7 @@ class Desk:
             return
         entry = s.docs.get(doc)
         if entry is None or entry.still is None or entry.status is not DocStatus.RECEIVED:
-            self._say(f"{doc.value}: no still to decide on")
+            self._say(f"{doc.value}: no still to decide on", "no_still", ticket=s.session.ticket, document=doc)
             return
         ref = self._new_id()
         msg = p.Decision(id=ref, session_id=session_id, document=doc, verdict=verdict, reason=reason, note=note,

@@ -208,9 +208,12 @@ def test_connection_badge_from_the_stats(d, loss, rtt, quality):
     offer(d, "s1")
     assert d.tile("s1").quality is LinkQuality.UNKNOWN
     d(CallStateChanged("s1", CallState.CONNECTED))
+    assert d.tile("s1").quality is LinkQuality.UNKNOWN  # connected, not measured yet: not "bad"
     d(dk.StatsSampled(SessionStats("s1", "connected", fps={"face": 29.5}, packet_loss=loss, rtt_ms=rtt)))
     t = d.tile("s1")
     assert (t.quality, t.loss, t.rtt_ms, t.fps) == (quality, loss, rtt, 29.5)
+    d(CallStateChanged("s1", CallState.LOST))
+    assert d.tile("s1").quality is LinkQuality.BAD
 
 
 # ---------------------------------------------------------------- documents, decisions
@@ -255,6 +258,7 @@ def test_reject_needs_a_still_and_carries_its_reason(d):
     offer(d, "s1")
     d(dk.Reject("s1", KTP, RejectReason.UNREADABLE))
     assert not [m for m in d.sent if isinstance(m, p.Decision)] and "no still" in d.view.messages[-1]
+    assert (d.view.notices[-1].code, d.view.notices[-1].document) == ("no_still", KTP)
     req = document_arrives(d)
     d(d.still("s1", req.request_id))
     d(dk.Reject("s1", KTP, RejectReason.COVERED, note="thumb over the number"))
@@ -370,6 +374,8 @@ def test_complete_is_refused_while_a_document_is_missing(d):
     d.acks()
     d(dk.End("s1", Outcome.COMPLETED))
     assert not [m for m in d.sent if isinstance(m, p.End)] and "missing ktp, kk" in d.view.messages[-1]
+    n = d.view.notices[-1]
+    assert (n.code, n.ticket, n.detail) == ("not_complete", "A001", "ktp, kk")  # for the console's own words
     assert not d.tile("s1").busy  # nothing is pending: the officer may pick another outcome
     for doc in (KTP, KK):
         req = document_arrives(d, doc=doc)
