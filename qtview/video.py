@@ -73,6 +73,9 @@ class VideoView(QWidget):
         """Frames converted (a hidden view converts none)."""
         self.painted = 0
         """Pictures painted."""
+        self.painted_source: tuple[int, int] | None = None
+        """The size of the decoded frame behind the last picture painted (a benchmark tells a
+        focused booth's full-quality frame from a grid tile's)."""
         self._ready.connect(self._on_ready)
 
     # -- feeding (engine loop) -------------------------------------------------------------
@@ -117,12 +120,15 @@ class VideoView(QWidget):
                 continue
             try:
                 rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="BILINEAR")
-                arr = rgb.to_ndarray()
+                plane = rgb.planes[0]
+                # the plane itself, rows padded to libswscale's alignment (a numpy view of it is
+                # not contiguous for most widths, and its memoryview is refused)
+                image = QImage(plane, w, h, plane.line_size, QImage.Format.Format_RGB888)
             except Exception:  # a damaged frame must not stop the view
                 logger.debug("frame conversion failed", exc_info=True)
                 continue
-            image = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
-            image.ndarray = arr  # keeps the pixels alive as long as the image
+            image.frame = rgb  # keeps the pixels alive as long as the image
+            image.source_size = (frame.width, frame.height)
             with self._lock:
                 self._image, self._image_at = image, time.monotonic()
             self.converted += 1
@@ -189,6 +195,7 @@ class VideoView(QWidget):
             if self._dimmed:
                 p.fillRect(self.rect(), QColor(0, 0, 0, 140))
             self.painted += 1
+            self.painted_source = getattr(image, "source_size", None)
             self.frame_shown.emit()
         elif self.placeholder:
             p.setPen(QColor(200, 200, 200))

@@ -326,6 +326,7 @@ class ConsoleWindow(QMainWindow):
 
     def retranslate(self) -> None:
         """Every word again, in the current language."""
+        self._translated_as = self._language()
         name = self.config.cso.name or self.config.cso.id if self.config else ""
         self.officer.setText(translate("Console", "Officer {name}").format(name=name) if name
                              else translate("Console", "Officer"))
@@ -351,14 +352,15 @@ class ConsoleWindow(QMainWindow):
         if self.translations is None or language == self._language():
             return
         self.translations.use(language)
+        self.retranslate()
         self.language_changed.emit(language)
 
     def toggle_language(self) -> None:
         self.set_language("en" if self._language() == "id" else "id")
 
     def changeEvent(self, event) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
+        if event.type() == QEvent.Type.LanguageChange and self._translated_as != self._language():
+            self.retranslate()  # switched by someone else than set_language
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ the officer's actions
@@ -411,6 +413,7 @@ class ConsoleWindow(QMainWindow):
             return dialog.exec() == QDialog.DialogCode.Accepted
         finally:
             self.dialog = None
+            self.activateWindow()  # the keys work on the desk again
 
     def transfer(self) -> None:
         """Transfer the focused booth, after a confirmation (T)."""
