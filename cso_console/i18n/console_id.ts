@@ -89,109 +89,109 @@
         <translation>Tolak</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="104" />
+        <location filename="../ui/panel.py" line="105" />
         <source>Ask again</source>
         <translation>Minta lagi</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="105" />
+        <location filename="../ui/panel.py" line="106" />
         <source>Ask</source>
         <translation>Minta</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="108" />
+        <location filename="../ui/panel.py" line="109" />
         <source>Cancel</source>
         <translation>Batal</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="111" />
+        <location filename="../ui/panel.py" line="112" />
         <source>Check</source>
         <translation>Periksa</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="120" />
+        <location filename="../ui/panel.py" line="121" />
         <source>View</source>
         <translation>Lihat</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="223" />
+        <location filename="../ui/panel.py" line="224" />
         <source>Accept (A)</source>
         <translation>Terima (A)</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="224" />
+        <location filename="../ui/panel.py" line="225" />
         <source>Hold (H)</source>
         <translation>Tahan (H)</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="225" />
+        <location filename="../ui/panel.py" line="226" />
         <source>Transfer (T)</source>
         <translation>Alihkan (T)</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="226" />
+        <location filename="../ui/panel.py" line="227" />
         <source>End (E)</source>
         <translation>Akhiri (E)</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="227" />
+        <location filename="../ui/panel.py" line="228" />
         <source>PROMPTS TO THE BOOTH SCREEN</source>
         <translation>PESAN KE LAYAR BILIK</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="228" />
+        <location filename="../ui/panel.py" line="229" />
         <source>Documents (L)</source>
         <translation>Dokumen (L)</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="229" />
+        <location filename="../ui/panel.py" line="230" />
         <source>Nobody in conversation.
 Click a booth or press its number 1–6.</source>
         <translation>Tidak ada percakapan.
 Klik sebuah bilik atau tekan nomornya 1–6.</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="280" />
+        <location filename="../ui/panel.py" line="281" />
         <source>Booth {slot} · {ticket}</source>
         <translation>Bilik {slot} · {ticket}</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="303" />
+        <location filename="../ui/panel.py" line="304" />
         <source>CLAIM CHECKLIST · {done} OF {total} VERIFIED</source>
         <translation>DAFTAR PERIKSA KLAIM · {done} DARI {total} TERVERIFIKASI</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="320" />
+        <location filename="../ui/panel.py" line="321" />
         <source>Ask for {document} (D)</source>
         <translation>Minta {document} (D)</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="355" />
+        <location filename="../ui/panel.py" line="356" />
         <source>Ticket</source>
         <translation>Tiket</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="355" />
+        <location filename="../ui/panel.py" line="356" />
         <source>Who</source>
         <translation>Siapa</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="356" />
+        <location filename="../ui/panel.py" line="357" />
         <source>Lang.</source>
         <translation>Bhs.</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="356" />
+        <location filename="../ui/panel.py" line="357" />
         <source>Waiting</source>
         <translation>Menunggu</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="357" />
+        <location filename="../ui/panel.py" line="358" />
         <source>Nobody is waiting.</source>
         <translation>Tidak ada yang menunggu.</translation>
     </message>
     <message>
-        <location filename="../ui/panel.py" line="364" />
+        <location filename="../ui/panel.py" line="365" />
         <source>QUEUE · {n} WAITING</source>
         <translation>ANTREAN · {n} MENUNGGU</translation>
     </message>
@@ -201,6 +201,7 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Membuka foto…</translation>
     </message>
     <message>
+        <location filename="../ui/panel.py" line="96" />
         <location filename="../ui/stills.py" line="366" />
         <source>being recorded…</source>
         <translation>sedang dicatat…</translation>
@@ -347,37 +348,39 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>{document} sedang tiba: {got} dari {size}</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="144" />
+        <location filename="../ui/tile.py" line="153" />
         <source>Accept</source>
         <translation>Terima</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="158" />
+        <location filename="../ui/tile.py" line="167" />
         <source>Free</source>
         <translation>Kosong</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="177" />
+        <location filename="../ui/tile.py" line="187" />
+        <location filename="../ui/tile.py" line="191" />
         <source>waiting {time}</source>
         <translation>menunggu {time}</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="184" />
+        <location filename="../ui/panel.py" line="288" />
+        <location filename="../ui/tile.py" line="198" />
         <source>in session {time}</source>
         <translation>dalam sesi {time}</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="191" />
+        <location filename="../ui/tile.py" line="205" />
         <source>Connection: {loss} packet loss, {rtt} round trip, {fps} frames/s</source>
         <translation>Koneksi: {loss} paket hilang, {rtt} waktu bolak-balik, {fps} bingkai/dtk</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="200" />
+        <location filename="../ui/tile.py" line="214" />
         <source>Reconnecting to the booth…</source>
         <translation>Menyambung ulang ke bilik…</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="205" />
+        <location filename="../ui/tile.py" line="219" />
         <source>New participant</source>
         <translation>Peserta baru</translation>
     </message>
@@ -397,22 +400,22 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>{n} keputusan sedang dicatat</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="330" />
+        <location filename="../ui/window.py" line="331" />
         <source>Officer {name}</source>
         <translation>Petugas: {name}</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="331" />
+        <location filename="../ui/window.py" line="332" />
         <source>Officer</source>
         <translation>Petugas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="332" />
+        <location filename="../ui/window.py" line="333" />
         <source>lapak — officer's desk</source>
         <translation>lapak — meja petugas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="333" />
+        <location filename="../ui/window.py" line="334" />
         <source>Accept new booths automatically</source>
         <translation>Terima bilik baru secara otomatis</translation>
     </message>
@@ -422,87 +425,87 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Bahasa Inggris</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="336" />
+        <location filename="../ui/window.py" line="337" />
         <source>Keys (?)</source>
         <translation>Tombol (?)</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="528" />
+        <location filename="../ui/window.py" line="531" />
         <source>talk to the booth in that place (the others go on hold)</source>
         <translation>bicara dengan bilik di tempat itu (yang lain ditahan)</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="529" />
+        <location filename="../ui/window.py" line="532" />
         <source>accept a new participant</source>
         <translation>terima peserta baru</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="530" />
+        <location filename="../ui/window.py" line="533" />
         <source>put the booth on hold</source>
         <translation>tahan bilik</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="531" />
+        <location filename="../ui/window.py" line="534" />
         <source>transfer: back to the queue or to another officer</source>
         <translation>alihkan: kembali ke antrean atau ke petugas lain</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="532" />
+        <location filename="../ui/window.py" line="535" />
         <source>end the session with an outcome</source>
         <translation>akhiri sesi dengan hasilnya</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="533" />
+        <location filename="../ui/window.py" line="536" />
         <source>send a prompt to the booth's screen</source>
         <translation>kirim pesan ke layar bilik</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="534" />
+        <location filename="../ui/window.py" line="537" />
         <source>ask for the next document of the checklist</source>
         <translation>minta dokumen berikutnya dari daftar periksa</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="535" />
+        <location filename="../ui/window.py" line="538" />
         <source>cancel the document asked for</source>
         <translation>batalkan dokumen yang diminta</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="536" />
+        <location filename="../ui/window.py" line="539" />
         <source>open / close the documents</source>
         <translation>buka / tutup dokumen</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="537" />
+        <location filename="../ui/window.py" line="540" />
         <source>verify / reject the document shown</source>
         <translation>verifikasi / tolak dokumen yang tampil</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="538" />
+        <location filename="../ui/window.py" line="541" />
         <source>zoom in, out, whole document, full resolution</source>
         <translation>perbesar, perkecil, seluruh dokumen, resolusi penuh</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="539" />
+        <location filename="../ui/window.py" line="542" />
         <source>turn the document right / left</source>
         <translation>putar dokumen ke kanan / kiri</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="540" />
+        <location filename="../ui/window.py" line="543" />
         <source>side by side / the other side</source>
         <translation>berdampingan / sisi yang lain</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="544" />
+        <location filename="../ui/window.py" line="547" />
         <source>Keys</source>
         <translation>Tombol</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="559" />
+        <location filename="../ui/window.py" line="562" />
         <source>Close the desk?</source>
         <translation>Tutup meja?</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="560" />
+        <location filename="../ui/window.py" line="563" />
         <source>{n} booth(s) are with you. They go on hold and return to the queue if you do not come back within the grace period.</source>
         <translation>{n} bilik sedang bersama Anda. Bilik itu ditahan dan kembali ke antrean bila Anda tidak kembali dalam masa tenggang.</translation>
     </message>

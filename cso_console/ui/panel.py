@@ -93,7 +93,8 @@ class DocRow(QWidget):
         if e.status is DocStatus.REJECTED:
             status = f"{status}: {words.reason(e.reason)}"
         elif e.status is DocStatus.VERIFIED and not e.confirmed:
-            status = f"{status} · {translate('Console', 'being recorded…')}"
+            recording = translate("Console", "being recorded…")
+            status = f"{status} · {recording}"
         elif e.status is DocStatus.ARRIVING and tile.request is not None and tile.request.size:
             status = f"{status} {tile.request.received_bytes * 100 // max(1, tile.request.size)}%"
         _set(self.status, status)
@@ -284,8 +285,8 @@ class BoothPanel(QFrame):
         if t.kind == "booking":
             who = f"{who} · {words.kind(t.kind)} {t.booking_code or ''}".strip()
         _set(self.who, who)
-        where = f"{words.language(t.language)} · {words.service(t.service)} · " \
-                f"{translate('Console', 'in session')} {words.duration(t.in_session)}"
+        in_session = translate("Console", "in session {time}").format(time=words.duration(t.in_session))
+        where = f"{words.language(t.language)} · {words.service(t.service)} · {in_session}"
         if t.faults:
             where += "\n" + "\n".join(f"⚠ {words.device(r)}: {m}" for r, m in t.faults)
         _set(self.where, where)

@@ -71,6 +71,7 @@ class BoothTile(QFrame):
         head.addWidget(self.ticket)
         head.addWidget(self.name, 1)
         head.addWidget(self.pill)
+        self._head = head
 
         self.video = VideoView(self)
         self.video.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -95,6 +96,7 @@ class BoothTile(QFrame):
         foot.addWidget(self.info, 1)
         foot.addWidget(self.wait)
         foot.addWidget(self.link)
+        self._foot = foot
 
         box = QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
@@ -112,6 +114,13 @@ class BoothTile(QFrame):
     def set_compact(self, compact: bool) -> None:
         """Small tiles (the strip above the documents) keep the key, ticket, state and alarm."""
         self._compact = compact
+        # a small tile keeps the key and ticket on top, the state and the time below
+        if compact:
+            self._head.removeWidget(self.pill)
+            self._foot.insertWidget(0, self.pill)
+        else:
+            self._foot.removeWidget(self.pill)
+            self._head.addWidget(self.pill)
         big = 15 if compact else 22
         _set_style(self.ticket, f"font-size: {big}px; font-weight: 700;")
         _set_style(self.pill, "")
@@ -173,7 +182,12 @@ class BoothTile(QFrame):
         self.pill.setMinimumWidth(QFontMetrics(font).horizontalAdvance(self.pill.text()) + 20)
         _set(self.info, f"{words.language_short(t.language)} · {words.service(t.service)}")
         self.info.setToolTip(f"{words.language(t.language)} · {words.service(t.service)}")
-        if t.waiting is not None:
+        if t.waiting is not None and self._compact:
+            _set(self.wait, words.duration(t.waiting))  # its colour says it is waiting
+            self.wait.setToolTip(translate("Console", "waiting {time}").format(time=words.duration(t.waiting)))
+            colour = style.ALARM if t.alarm else "#f39c12"
+            _set_style(self.wait, f"color: {colour}; font-weight: 700;")
+        elif t.waiting is not None:
             _set(self.wait, translate("Console", "waiting {time}").format(time=words.duration(t.waiting)))
             colour = style.ALARM if t.alarm else "#f39c12"
             _set_style(self.wait, f"color: {colour}; font-weight: 700;")
