@@ -1,9 +1,10 @@
 """The document workspace: the booth's live document view, large, while the participant places a
 document; the lossless stills at full resolution, zoomed, panned, turned, two side by side.
 
-A still's PNG (1920x1080 or larger, about 2 MB) is decoded off the GUI thread
-(:class:`StillDecoder`, which also makes a half-size copy for zoomed-out views, so painting never
-scales 2 MP down on the GUI thread); the GUI thread only paints the decoded image.
+A still's PNG (1920x1080 or larger, about 2 MB) is decoded off the GUI thread, by code that lets
+go of Python's interpreter lock (:class:`StillDecoder`, which also makes a half-size copy for
+zoomed-out views, so painting never scales 2 MP down on the GUI thread); the GUI thread only
+paints the decoded image.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
+import cv2
+import numpy as np
 from PySide6.QtCore import QObject, QPointF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import (
@@ -90,17 +93,12 @@ class StillDecoder(QObject):
     def _decode(self, key: str, data: Callable[[], bytes | None]) -> None:
         self.decoder_threads.add(threading.get_ident())
         try:
-            raw = data()
-            image = QImage.fromData(raw) if raw else QImage()
-            if image.isNull():
+            pair = decode_still(data())
+            if pair is None:
                 logger.warning("still %s could not be decoded", key)
                 return
-            if image.format() not in (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32):
-                image = image.convertToFormat(QImage.Format.Format_RGB32)
-            half = image.scaled(max(1, image.width() // 2), max(1, image.height() // 2),
-                                Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
             with self._lock:
-                self._images[key] = (image, half)
+                self._images[key] = pair
                 while len(self._images) > self.keep:
                     self._images.popitem(last=False)
         except Exception:
@@ -110,6 +108,34 @@ class StillDecoder(QObject):
             with self._lock:
                 self._busy.discard(key)
         self.decoded.emit(key)
+
+
+def decode_still(raw: bytes | None) -> tuple[QImage, QImage] | None:
+    """A PNG still as a full-size and a half-size image, both 32-bit (what the painter draws
+    without converting).
+
+    OpenCV decodes and scales here because it lets go of Python's interpreter lock while it
+    works: ``QImage.fromData`` holds it for the whole decode (about 0.2 s for a 1920x1080 PNG),
+    and every other Python thread, the GUI's included, would wait that long.
+    """
+    if not raw:
+        return None
+    bgr = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        return None
+    bgra = cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA)
+    h, w = bgra.shape[:2]
+    half = cv2.resize(bgra, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    return _wrap(bgra), _wrap(half)
+
+
+def _wrap(bgra: np.ndarray) -> QImage:
+    """A QImage over a BGRA array's pixels (no copy: Format_RGB32 is B, G, R, X in memory on a
+    little-endian machine), keeping the array alive with it."""
+    h, w = bgra.shape[:2]
+    image = QImage(bgra.data, w, h, bgra.strides[0], QImage.Format.Format_RGB32)
+    image.ndarray = bgra
+    return image
 
 
 class StillView(QWidget):

@@ -266,3 +266,19 @@ def test_reconnecting_tile_and_link_badge(qtbot, desk):
     t = w.tiles[1]
     assert t.pill.text() == "Reconnecting" and "Reconnecting to the booth" in t.notice.text()
     assert t.link.text() == "● link bad"
+
+
+def test_a_still_decodes_to_its_own_colours_at_full_and_half_size(qtbot):
+    import cv2
+    import numpy as np
+
+    from cso_console.ui.stills import decode_still
+
+    bgr = np.zeros((1080, 1920, 3), np.uint8)
+    bgr[:, :960] = (0, 0, 255)  # red on the left (OpenCV is B, G, R)
+    bgr[:, 960:] = (255, 0, 0)  # blue on the right
+    full, half = decode_still(cv2.imencode(".png", bgr)[1].tobytes())
+    assert (full.width(), full.height(), half.width(), half.height()) == (1920, 1080, 960, 540)
+    assert full.pixelColor(10, 10).name() == "#ff0000" and full.pixelColor(1900, 10).name() == "#0000ff"
+    assert half.pixelColor(5, 5).name() == "#ff0000"
+    assert decode_still(b"not a png") is None and decode_still(None) is None
