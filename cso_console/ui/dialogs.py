@@ -111,16 +111,13 @@ class EndDialog(_Choice):
             lines.append(translate("Console", "Missing: {list}").format(list=", ".join(missing)))
         for d, r in tile.rejected:
             lines.append(translate("Console", "Rejected: {document} ({reason})").format(
-                document=words.document(d), reason=words.reason(r)))
+                document=words.document(d), reason=words.reason_short(r)))
         lines.append(translate("Console", "The booth's screen shows the outcome; the participant gets a receipt."))
         super().__init__(parent, translate("Console", "End the session of {ticket}?").format(ticket=tile.ticket),
                          "\n".join(lines), translate("Console", "End session"), "bad")
         self.tile = tile
-        for o in END_OUTCOMES:
-            text = words.outcome(o)
-            if o is Outcome.DOCUMENTS_INCOMPLETE and (missing or tile.rejected):
-                text += " — " + ", ".join(missing + [words.document(d) for d in rejected])
-            self.add_choice(text, o.value, enabled=o is not Outcome.COMPLETED
+        for o in END_OUTCOMES:  # what is missing is listed above
+            self.add_choice(words.outcome(o), o.value, enabled=o is not Outcome.COMPLETED
                             or tile.suggested_outcome is Outcome.COMPLETED)
         self.choose(tile.suggested_outcome.value)
         self._update()

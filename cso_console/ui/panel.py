@@ -50,8 +50,10 @@ class DocRow(QWidget):
         self.mark.setFixedWidth(26)
         self.mark.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.name = QLabel()
+        self.name.setWordWrap(True)
         self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status = QLabel()
+        self.status.setWordWrap(True)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status.setProperty("role", "muted")
         self.action = QPushButton()
@@ -91,7 +93,7 @@ class DocRow(QWidget):
         _set(self.name, words.document(e.document))
         status = words.doc_status(e.status)
         if e.status is DocStatus.REJECTED:
-            status = f"{status}: {words.reason(e.reason)}"
+            status = f"{status}: {words.reason_short(e.reason)}"
         elif e.status is DocStatus.VERIFIED and not e.confirmed:
             recording = translate("Console", "being recorded…")
             status = f"{status} · {recording}"
@@ -336,6 +338,12 @@ class QueuePanel(QFrame):
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.NoSelection)
         self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tree.setUniformRowHeights(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, header.ResizeMode.Stretch)
+        for c in (0, 2, 3):
+            header.setSectionResizeMode(c, header.ResizeMode.ResizeToContents)
         self.tree.setStyleSheet(f"QTreeWidget {{ background: {style.PANEL_2}; border: none; }}"
                                 f" QHeaderView::section {{ background: {style.PANEL}; color: {style.MUTED};"
                                 f" border: none; padding: 4px; font-size: 14px; }}")
@@ -376,5 +384,3 @@ class QueuePanel(QFrame):
             item.setToolTip(1, f"{words.kind(q.kind)} {q.booking_code or ''} · {words.service(q.service)}")
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
-        for c in (0, 2, 3):
-            self.tree.resizeColumnToContents(c)

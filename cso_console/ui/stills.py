@@ -16,7 +16,7 @@ from typing import Callable
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -139,10 +139,12 @@ def _wrap(bgra: np.ndarray) -> QImage:
 
 
 class StillView(QWidget):
-    """One still: fit to the pane, zoom (wheel, keys), pan (drag), turn by 90 degrees.
+    """One still: fit to the document in it (or the whole still), zoom (wheel, keys), pan (drag),
+    turn by 90 degrees.
 
     The picture is painted from the decoded image at its current scale (the half-size copy when
-    zoomed out below one half); nothing is scaled ahead of a paint.
+    zoomed out below one half); nothing is scaled ahead of a paint. When the booth's scanner found
+    the document's outline, "fit" shows the document, not the tray around it.
     """
 
     changed = Signal()
@@ -154,6 +156,10 @@ class StillView(QWidget):
         self.setMinimumSize(200, 150)
         self.full: QImage | None = None
         self.half: QImage | None = None
+        self.region: QRectF | None = None
+        """The document's bounding box in the still (pixels), when known."""
+        self.whole = False
+        """Fit the whole still instead of the document."""
         self.rotation = 0
         self.zoom: float | None = None  # None: fit
         self.pan = QPointF(0, 0)
@@ -163,23 +169,37 @@ class StillView(QWidget):
 
     # -- the picture
 
-    def set_image(self, full: QImage | None, half: QImage | None = None, *, keep_view: bool = False) -> None:
-        """Show a decoded still (None: the placeholder)."""
+    def set_image(self, full: QImage | None, half: QImage | None = None,
+                  corners: tuple[tuple[float, float], ...] | None = None) -> None:
+        """Show a decoded still (None: the placeholder), fitted to its document."""
         self.full, self.half = full, half
-        if not keep_view:
-            self.rotation, self.zoom, self.pan = 0, None, QPointF(0, 0)
+        self.region = None
+        if full is not None and corners:
+            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+            box = QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+            m = 0.06 * max(box.width(), box.height())
+            box = box.adjusted(-m, -m, m, m).intersected(QRectF(0, 0, full.width(), full.height()))
+            if box.width() > 16 and box.height() > 16:
+                self.region = box
+        self.rotation, self.zoom, self.pan, self.whole = 0, None, QPointF(0, 0), False
         self.update()
         self.changed.emit()
 
-    def _rotated_size(self) -> tuple[float, float]:
-        w, h = self.full.width(), self.full.height()
-        return (h, w) if self.rotation % 180 else (w, h)
+    def _fitted(self) -> QRectF:
+        """What "fit" shows: the document, or the whole still."""
+        if self.region is not None and not self.whole:
+            return self.region
+        return QRectF(0, 0, self.full.width(), self.full.height())
+
+    def _anchor(self) -> QPointF:
+        return self._fitted().center()
 
     def fit_scale(self) -> float:
-        """The scale at which the whole (turned) still fits the view."""
+        """The scale at which the fitted part (turned) fills the view."""
         if self.full is None:
             return 1.0
-        w, h = self._rotated_size()
+        r = self._fitted()
+        w, h = (r.height(), r.width()) if self.rotation % 180 else (r.width(), r.height())
         return max(1e-3, min(self.width() / w, self.height() / h))
 
     def scale(self) -> float:
@@ -202,14 +222,14 @@ class StillView(QWidget):
         self.update()
         self.changed.emit()
 
-    def fit(self) -> None:
-        """The whole still in view."""
-        self.zoom, self.pan = None, QPointF(0, 0)
+    def fit(self, whole: bool = False) -> None:
+        """The document in view (``whole``: the whole still)."""
+        self.zoom, self.pan, self.whole = None, QPointF(0, 0), whole
         self.update()
         self.changed.emit()
 
     def actual_size(self) -> None:
-        """One still pixel per screen pixel (full resolution), centred."""
+        """One still pixel per screen pixel (full resolution), on the document's centre."""
         self.zoom, self.pan = 1.0, QPointF(0, 0)
         self.update()
         self.changed.emit()
@@ -238,10 +258,11 @@ class StillView(QWidget):
         if s < 0.5 and self.half is not None:
             image, factor = self.half, self.full.width() / max(1, self.half.width())
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, s < 1.0)
+        anchor = self._anchor()
         p.translate(self.width() / 2 + self.pan.x(), self.height() / 2 + self.pan.y())
         p.rotate(self.rotation)
         p.scale(s * factor, s * factor)
-        p.translate(-image.width() / 2, -image.height() / 2)
+        p.translate(-anchor.x() / factor, -anchor.y() / factor)
         p.drawImage(QPointF(0, 0), image)
         p.end()
         self.painted += 1
@@ -373,7 +394,7 @@ class Pane(QFrame):
             self.still.placeholder = translate("Console", "Opening the still…")
             self.still.set_image(None)
         elif not same or self.still.full is None:
-            self.still.set_image(*image)
+            self.still.set_image(*image, corners=entry.still.corners)
         self.render_entry(entry)
 
     def render_entry(self, entry: DocEntry | None) -> None:
@@ -387,7 +408,7 @@ class Pane(QFrame):
         z = self.still.scale() * 100 if self.still.full is not None else 0
         extra = ""
         if entry.status is DocStatus.REJECTED:
-            extra = " · " + words.reason(entry.reason)
+            extra = " · " + words.reason_short(entry.reason)
         elif entry.status is DocStatus.VERIFIED and not entry.confirmed:
             extra = " · " + translate("Console", "being recorded…")
         self.detail.setText(f"{ref.width}×{ref.height} · {words.size(ref.size)} · SHA-256 {ref.sha256[:12]}… · "
@@ -459,7 +480,7 @@ class Workspace(QFrame):
         tools = QHBoxLayout()
         tools.setSpacing(6)
         for key, slot in (("out", lambda: self.zoom(1 / 1.25)), ("in", lambda: self.zoom(1.25)),
-                          ("fit", self.fit), ("actual", self.actual_size), ("left", lambda: self.rotate(-90)),
+                          ("fit", self.fit), ("whole", self.fit_whole), ("actual", self.actual_size), ("left", lambda: self.rotate(-90)),
                           ("right", lambda: self.rotate(90)), ("half", lambda: self.rotate(180))):
             b = QPushButton()
             b.clicked.connect(slot)
@@ -507,11 +528,13 @@ class Workspace(QFrame):
         self.live_button.setText(translate("Console", "Live camera"))
         self.side_button.setText(translate("Console", "Side by side (S)"))
         labels = {"out": translate("Console", "−"), "in": translate("Console", "+"),
-                  "fit": translate("Console", "Fit (F)"), "actual": translate("Console", "100% (Z)"),
+                  "fit": translate("Console", "Document (F)"), "whole": translate("Console", "Whole still"),
+                  "actual": translate("Console", "100% (Z)"),
                   "left": translate("Console", "⟲ 90°"), "right": translate("Console", "⟳ 90° (R)"),
                   "half": translate("Console", "180°")}
         tips = {"out": translate("Console", "Zoom out (−)"), "in": translate("Console", "Zoom in (+)"),
-                "fit": translate("Console", "The whole document (F)"),
+                "fit": translate("Console", "The document, as large as it fits (F)"),
+                "whole": translate("Console", "The whole still, tray and all (Shift+F)"),
                 "actual": translate("Console", "Full resolution: one still pixel per screen pixel (Z)"),
                 "left": translate("Console", "Turn left (Shift+R)"), "right": translate("Console", "Turn right (R)"),
                 "half": translate("Console", "Upside down")}
@@ -599,6 +622,9 @@ class Workspace(QFrame):
 
     def fit(self) -> None:
         self.active.still.fit()
+
+    def fit_whole(self) -> None:
+        self.active.still.fit(whole=True)
 
     def actual_size(self) -> None:
         self.active.still.actual_size()

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics, QMouseEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from cso_console.desk import TileState, TileView
+from cso_console.desk import LinkQuality, TileState, TileView
 from cso_console.ui import style, words
 from qtview.video import VideoView
 from signaling.protocol import SessionState
@@ -198,7 +198,7 @@ class BoothTile(QFrame):
             _set(self.wait, translate("Console", "in session {time}").format(time=words.duration(t.in_session)))
             _set_style(self.wait, f"color: {style.TEXT};")
         link = "●" if self._compact else "● " + words.quality(t.quality)
-        if t.loss is not None and not self._compact:
+        if t.loss is not None and not self._compact and t.quality in (LinkQuality.FAIR, LinkQuality.BAD):
             link += f" {t.loss * 100:.0f}%"
         _set(self.link, link)
         _set_style(self.link, f"color: {style.QUALITY_COLOUR[t.quality]};")

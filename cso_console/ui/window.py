@@ -373,6 +373,7 @@ class ConsoleWindow(QMainWindow):
             ("Esc", self.close_documents), ("V", self.verify_shown), ("X", self.reject_shown),
             ("+", lambda: self.workspace.zoom(1.25)), ("=", lambda: self.workspace.zoom(1.25)),
             ("-", lambda: self.workspace.zoom(1 / 1.25)), ("F", self.workspace.fit),
+            ("Shift+F", self.workspace.fit_whole),
             ("Z", self.workspace.actual_size), ("R", lambda: self.workspace.rotate(90)),
             ("Shift+R", lambda: self.workspace.rotate(-90)), ("S", self._toggle_side),
             ("Tab", self.workspace.other_pane), ("?", self.show_keys),
@@ -538,7 +539,8 @@ class ConsoleWindow(QMainWindow):
             ("C", translate("Console", "cancel the document asked for")),
             ("L / Esc", translate("Console", "open / close the documents")),
             ("V / X", translate("Console", "verify / reject the document shown")),
-            ("+ − F Z", translate("Console", "zoom in, out, whole document, full resolution")),
+            ("+ − Z", translate("Console", "zoom in, out, full resolution")),
+            ("F / Shift+F", translate("Console", "fit the document / the whole still")),
             ("R / Shift+R", translate("Console", "turn the document right / left")),
             ("S / Tab", translate("Console", "side by side / the other side")),
         ]

@@ -45,6 +45,22 @@ def reason(r: RejectReason | None) -> str:
     }[r]
 
 
+def reason_short(r: RejectReason | None) -> str:
+    """Why a document was rejected, in a word or two (the checklist, the viewer)."""
+    if r is None:
+        return translate("Console", "no reason given")
+    return {
+        RejectReason.UNREADABLE: translate("Console", "Unreadable"),
+        RejectReason.INCOMPLETE: translate("Console", "Incomplete"),
+        RejectReason.COVERED: translate("Console", "Covered"),
+        RejectReason.WRONG_DOCUMENT: translate("Console", "Wrong document"),
+        RejectReason.EXPIRED: translate("Console", "Expired"),
+        RejectReason.DATA_MISMATCH: translate("Console", "Data does not match"),
+        RejectReason.DAMAGED: translate("Console", "Damaged"),
+        RejectReason.OTHER: translate("Console", "Other reason"),
+    }[r]
+
+
 def outcome(o: Outcome) -> str:
     """How a session ends."""
     return {

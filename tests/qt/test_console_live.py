@@ -371,3 +371,43 @@ def test_console_killed_and_restarted_resumes_its_booths(qtbot, tmp_path, consol
         if proc is not None and proc.poll() is None:
             proc.kill()
         branch.close()
+
+
+def test_lapak_console_opens_a_real_x11_window_and_closes_on_sigterm(qtbot, tmp_path):
+    from qtview import xvfb
+
+    why = xvfb.available()
+    if why:
+        pytest.skip(why)
+    branch = Branch(tmp_path, booths=1)
+    try:
+        config = branch.console_config()
+        toml = tmp_path / "console.toml"
+        toml.write_text(f'[cso]\nid = "cso-01"\ntoken = "{config.cso.token}"\nlanguage = "en"\n\n'
+                        f'[server]\nurl = "{branch.url}"\n')
+        booth = branch.booth(1)
+        with xvfb.display(1920, 1080) as name:
+            proc = subprocess.Popen([sys.executable, "-m", "lapak", "console", "--config", str(toml), "--simulate"],
+                                    env=xvfb.env(name), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            try:
+                branch.walk_in(qtbot, booth)
+                qtbot.waitUntil(lambda: booth.view.call_phase is f.CallPhase.TALKING, timeout=WAIT)
+                qtbot.wait(1500)  # a few frames painted
+                shot = xvfb.grab_root(name, tmp_path / "console.png")
+                proc.send_signal(signal.SIGTERM)
+                err = proc.communicate(timeout=30)[1].decode(errors="replace")
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        assert proc.returncode == 0, err[-2000:]  # the xcb platform loaded, and SIGTERM closed it cleanly
+        import cv2
+        import numpy as np
+
+        img = cv2.imread(str(shot))
+        background = (np.abs(img.astype(int) - (0x1d, 0x18, 0x15)).sum(axis=2) < 12).mean()  # BG #15181d (BGR)
+        focused = (np.abs(img.astype(int) - (0xff, 0xa3, 0x4d)).sum(axis=2) < 30).mean()  # the blue frame #4da3ff
+        assert background > 0.05 and focused > 0.001, (background, focused)
+        server = branch.branch.server
+        qtbot.waitUntil(lambda: not server.branch.online("cso", "cso-01"), timeout=WAIT)
+    finally:
+        branch.close()

@@ -282,3 +282,27 @@ def test_a_still_decodes_to_its_own_colours_at_full_and_half_size(qtbot):
     assert full.pixelColor(10, 10).name() == "#ff0000" and full.pixelColor(1900, 10).name() == "#0000ff"
     assert half.pixelColor(5, 5).name() == "#ff0000"
     assert decode_still(b"not a png") is None and decode_still(None) is None
+
+
+def test_the_viewer_fits_the_document_the_booth_found_and_turns_it(qtbot):
+    from PySide6.QtGui import QImage
+
+    from cso_console.ui.stills import StillView
+
+    view = StillView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.show()
+    full = QImage(1920, 1080, QImage.Format.Format_RGB32)
+    card = ((700.0, 400.0), (1100.0, 400.0), (1100.0, 650.0), (700.0, 650.0))  # a KTP on the tray
+    view.set_image(full, full.scaled(960, 540), corners=card)
+    document = view.scale()
+    view.fit(whole=True)
+    assert view.scale() == pytest.approx(800 / 1920) and document > 1.5 * view.scale()
+    view.fit()
+    view.rotate(90)  # a page on its side: the document's height now runs across
+    assert view.scale() == pytest.approx(min(800 / (250 * 1.0 + 2 * 0.06 * 400), 600 / (400 * 1.12)), rel=0.01)
+    view.zoom_by(2.0)
+    assert view.zoom == pytest.approx(2 * view.fit_scale())
+    view.grab()  # paints with the half-size copy or the full one without trouble
+    assert view.painted > 0
