@@ -42,6 +42,7 @@ from bench.report import Transcript
 
 OUT = Transcript()
 TIMER_MS = 4
+_load0 = 0.0
 BOOTH_NICE = 10
 FULL = (640, 480)
 
@@ -362,7 +363,25 @@ def child(mode: str, seconds: float, windows: int, activity: float, out: Path) -
 # ============================================================================== the parent
 
 
+def merge(results: list[dict]) -> dict:
+    """Several rounds of one mode as one: medians of the per-round figures, samples pooled."""
+    if len(results) == 1:
+        return results[0]
+    out = dict(results[0])
+    for key in ("cpu", "cpu_activity", "warmup", "kbps", "render_per_s"):
+        out[key] = statistics.median(r[key] for r in results)
+    for key in ("cpu_windows", "stall", "stall_focus", "stall_still", "stall_activity", "focus_ms", "still_ms",
+                "render_ms"):
+        out[key] = [v for r in results for v in r[key]]
+    out["switches"] = sum(r["switches"] for r in results)
+    out["painted"] = {s: statistics.median(r["painted"][s] for r in results) for s in results[0]["painted"]}
+    out["threads"] = {k: statistics.median(r["threads"].get(k, 0.0) for r in results) for k in results[0]["threads"]}
+    out["rounds_cpu"] = [r["cpu"] for r in results]
+    return out
+
+
 def run_child(mode: str, args, work: Path, display: str | None) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
     out = work / f"{mode}.json"
     env = dict(os.environ)
     if display:
@@ -382,7 +401,8 @@ def report(lapak: dict, naive: dict, args, where: str) -> None:
         return f"{_pct(v, .5):.1f} / {_pct(v, .99):.1f} / {max(v) if v else float('nan'):.1f}"
 
     say = OUT.say
-    say(f"console process with six booths (640x480@30 cameras), {os.cpu_count()} cores, {where}; "
+    say(f"console process with six booths (640x480@30 cameras), {os.cpu_count()} cores, {where}, "
+        f"{args.rounds} round(s) of each mode alternating; load average before: {_load0:.1f}; "
         f"steady state: median of {args.windows}x{args.seconds:.0f} s after the bitrates settled "
         f"(lapak {lapak['warmup']:.0f} s, naive {naive['warmup']:.0f} s); then {args.activity:.0f} s of "
         f"focus switches every 4 s and a still every 8 s")
@@ -394,6 +414,9 @@ def report(lapak: dict, naive: dict, args, where: str) -> None:
     row("cores used (steady state)", f"{lapak['cpu']:.3f}", f"{naive['cpu']:.3f}", f"{lapak['cpu'] / naive['cpu']:.2f}x")
     row("  windows", " ".join(f"{v:.3f}" for v in lapak["cpu_windows"]),
         " ".join(f"{v:.3f}" for v in naive["cpu_windows"]))
+    if "rounds_cpu" in lapak:
+        row("  rounds (median of windows each)", " ".join(f"{v:.3f}" for v in lapak["rounds_cpu"]),
+            " ".join(f"{v:.3f}" for v in naive["rounds_cpu"]))
     row("cores used (switches and stills)", f"{lapak['cpu_activity']:.3f}", f"{naive['cpu_activity']:.3f}",
         f"{lapak['cpu_activity'] / naive['cpu_activity']:.2f}x")
     row("frames painted per tile per s (focused first)", " ".join(f"{lapak['painted'][s]:.0f}" for s in "123456"),
@@ -430,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--windows", type=int, default=4, help="steady-state windows per mode")
     ap.add_argument("--activity", type=float, default=48.0, help="seconds of focus switches and stills")
     ap.add_argument("--offscreen", action="store_true", help="Qt's offscreen platform instead of Xvfb")
+    ap.add_argument("--rounds", type=int, default=2, help="runs of each mode, alternating (default %(default)s)")
     ap.add_argument("--write", action="store_true", help="record the output in BENCHMARKS.md")
     ap.add_argument("--child", choices=["lapak", "naive"], help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -439,17 +463,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from qtview import xvfb
 
+    global _load0
+    _load0 = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="lapak-bench-console-"))
+    runs: dict[str, list[dict]] = {"lapak": [], "naive": []}
+
+    def rounds(display: str | None) -> None:
+        for r in range(args.rounds):
+            for mode in (("lapak", "naive") if r % 2 == 0 else ("naive", "lapak")):
+                runs[mode].append(run_child(mode, args, work / f"{mode}{r}", display))
+                print(f"  ({mode} round {r + 1}: {runs[mode][-1]['cpu']:.3f} cores)", flush=True)
+
     if args.offscreen or xvfb.available():
-        lapak = run_child("lapak", args, work, None)
-        naive = run_child("naive", args, work, None)
+        rounds(None)
         where = "Qt offscreen platform"
     else:
         with xvfb.display(1920, 1080) as name:
-            lapak = run_child("lapak", args, work, name)
-            naive = run_child("naive", args, work, name)
+            rounds(name)
         where = "a 1920x1080 window on Xvfb (xcb)"
-    report(lapak, naive, args, where)
+    report(merge(runs["lapak"]), merge(runs["naive"]), args, where)
     if args.write:
         OUT.write("console", "python -m bench.console --write")
     return 0

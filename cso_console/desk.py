@@ -551,7 +551,9 @@ class EndCall:
 
 @dataclass(frozen=True)
 class DropStill:
-    """Forget a still's bytes (its session left the desk before a decision)."""
+    """Forget a still's bytes: its session left the desk (nothing shows it any more; a decision on
+    it is acknowledged by then, since a session ends only after its decisions), or it arrived
+    for a request nobody waits for."""
 
     request_id: str
 
@@ -818,7 +820,7 @@ class Desk:
         if s.request is not None:
             out.append(CancelStill(s.request.request_id))
         for d in s.docs.values():
-            if d.still is not None and d.status is DocStatus.RECEIVED:
+            if d.still is not None:  # a day of sessions would otherwise keep every still in memory
                 out.append(DropStill(d.still.request_id))
         out.append(EndCall(sid))
 

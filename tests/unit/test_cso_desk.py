@@ -328,6 +328,20 @@ def test_a_still_that_arrives_after_its_booth_left_is_dropped(d):
     assert dk.DropStill(req.request_id) in d.commands
 
 
+def test_a_session_that_leaves_lets_go_of_every_still(d):
+    offer(d, "s1")
+    ktp = document_arrives(d)
+    d(d.still("s1", ktp.request_id))
+    d(dk.Verify("s1", KTP))
+    kk = document_arrives(d, doc=KK)
+    d(d.still("s1", kk.request_id))
+    d.acks()
+    d(dk.End("s1", Outcome.DOCUMENTS_INCOMPLETE))
+    d.acks()
+    d(dk.SessionChanged(info("s1", SessionState.ENDED)))
+    assert {c.request_id for c in d.of(dk.DropStill)} == {ktp.request_id, kk.request_id}
+
+
 def test_canned_prompt_in_the_booths_language(d):
     offer(d, "s1", language="en")
     d(dk.SendPrompt("s1", "show_document"))
