@@ -183,6 +183,7 @@ class TileView:
         document_view: the officer has this booth's documents open (its live document view and
             stills); a document request opens it.
         rejected: documents whose latest decision is a rejection, with the reason.
+        to_check: documents whose still is here and waits for the officer's decision.
     """
 
     slot: int
@@ -212,6 +213,7 @@ class TileView:
     busy: bool
     document_view: bool = False
     rejected: tuple[tuple[DocumentKind, RejectReason | None], ...] = ()
+    to_check: tuple[DocumentKind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -737,6 +739,7 @@ class Desk:
             fps=st.fps.get("face") if st else None, faults=s.faults, request=s.request, checklist=checklist,
             missing=missing, suggested_outcome=outcome, busy=busy, document_view=s.document_view,
             rejected=tuple((d.document, d.reason) for d in checklist if d.status is DocStatus.REJECTED),
+            to_check=tuple(d.document for d in checklist if d.status is DocStatus.RECEIVED),
         )
 
     # ------------------------------------------------------------------ the one entry

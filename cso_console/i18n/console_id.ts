@@ -358,39 +358,49 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>{document} sedang tiba: {got} dari {size}</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="153" />
+        <location filename="../ui/tile.py" line="157" />
         <source>Accept</source>
         <translation>Terima</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="167" />
+        <location filename="../ui/tile.py" line="172" />
         <source>Free</source>
         <translation>Kosong</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="187" />
-        <location filename="../ui/tile.py" line="191" />
+        <location filename="../ui/tile.py" line="183" />
+        <source>● check {documents}</source>
+        <translation>● periksa {documents}</translation>
+    </message>
+    <message>
+        <location filename="../ui/tile.py" line="184" />
+        <source>A still waits for your decision: {documents}</source>
+        <translation>Sebuah foto menunggu keputusan Anda: {documents}</translation>
+    </message>
+    <message>
+        <location filename="../ui/tile.py" line="199" />
+        <location filename="../ui/tile.py" line="203" />
         <source>waiting {time}</source>
         <translation>menunggu {time}</translation>
     </message>
     <message>
         <location filename="../ui/panel.py" line="290" />
-        <location filename="../ui/tile.py" line="198" />
+        <location filename="../ui/tile.py" line="210" />
         <source>in session {time}</source>
         <translation>dalam sesi {time}</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="205" />
+        <location filename="../ui/tile.py" line="217" />
         <source>Connection: {loss} packet loss, {rtt} round trip, {fps} frames/s</source>
         <translation>Koneksi: {loss} paket hilang, {rtt} waktu bolak-balik, {fps} bingkai/dtk</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="214" />
+        <location filename="../ui/tile.py" line="226" />
         <source>Reconnecting to the booth…</source>
         <translation>Menyambung ulang ke bilik…</translation>
     </message>
     <message>
-        <location filename="../ui/tile.py" line="219" />
+        <location filename="../ui/tile.py" line="231" />
         <source>New participant</source>
         <translation>Peserta baru</translation>
     </message>
@@ -430,7 +440,7 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Terima bilik baru secara otomatis</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="114" />
+        <location filename="../ui/words.py" line="127" />
         <source>English</source>
         <translation>Bahasa Inggris</translation>
     </message>
@@ -561,312 +571,347 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
     </message>
     <message>
         <location filename="../ui/words.py" line="35" />
-        <location filename="../ui/words.py" line="51" />
+        <source>KTP</source>
+        <translation>KTP</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="36" />
+        <source>KK</source>
+        <translation>KK</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="37" />
+        <source>card</source>
+        <translation>kartu</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="38" />
+        <source>letter</source>
+        <translation>surat</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="39" />
+        <source>bank book</source>
+        <translation>buku tabungan</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="40" />
+        <source>form</source>
+        <translation>formulir</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="41" />
+        <source>document</source>
+        <translation>dokumen</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="48" />
+        <location filename="../ui/words.py" line="64" />
         <source>no reason given</source>
         <translation>tanpa alasan</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="37" />
+        <location filename="../ui/words.py" line="50" />
         <source>Unreadable (blurred, dark, glare)</source>
         <translation>Tidak terbaca (buram, gelap, silau)</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="38" />
+        <location filename="../ui/words.py" line="51" />
         <source>Incomplete (cut off, side missing)</source>
         <translation>Tidak lengkap (terpotong, sisi hilang)</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="39" />
+        <location filename="../ui/words.py" line="52" />
         <source>Covered (finger or object over it)</source>
         <translation>Tertutup (jari atau benda di atasnya)</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="40" />
-        <location filename="../ui/words.py" line="56" />
+        <location filename="../ui/words.py" line="53" />
+        <location filename="../ui/words.py" line="69" />
         <source>Wrong document</source>
         <translation>Dokumen salah</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="41" />
-        <location filename="../ui/words.py" line="57" />
+        <location filename="../ui/words.py" line="54" />
+        <location filename="../ui/words.py" line="70" />
         <source>Expired</source>
         <translation>Kedaluwarsa</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="42" />
-        <location filename="../ui/words.py" line="58" />
+        <location filename="../ui/words.py" line="55" />
+        <location filename="../ui/words.py" line="71" />
         <source>Data does not match</source>
         <translation>Data tidak cocok</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="43" />
-        <location filename="../ui/words.py" line="59" />
+        <location filename="../ui/words.py" line="56" />
+        <location filename="../ui/words.py" line="72" />
         <source>Damaged</source>
         <translation>Rusak</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="44" />
-        <location filename="../ui/words.py" line="60" />
+        <location filename="../ui/words.py" line="57" />
+        <location filename="../ui/words.py" line="73" />
         <source>Other reason</source>
         <translation>Alasan lain</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="53" />
+        <location filename="../ui/words.py" line="66" />
         <source>Unreadable</source>
         <translation>Tidak terbaca</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="54" />
+        <location filename="../ui/words.py" line="67" />
         <source>Incomplete</source>
         <translation>Tidak lengkap</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="55" />
+        <location filename="../ui/words.py" line="68" />
         <source>Covered</source>
         <translation>Tertutup</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="67" />
+        <location filename="../ui/words.py" line="80" />
         <source>Complete: the claim moves on</source>
         <translation>Lengkap: klaim diproses lanjut</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="68" />
+        <location filename="../ui/words.py" line="81" />
         <source>Incomplete: documents missing or rejected</source>
         <translation>Belum lengkap: dokumen kurang atau ditolak</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="69" />
+        <location filename="../ui/words.py" line="82" />
         <source>Referred to another office or channel</source>
         <translation>Dirujuk ke kantor atau layanan lain</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="70" />
+        <location filename="../ui/words.py" line="83" />
         <source>Participant left</source>
         <translation>Peserta pergi</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="71" />
+        <location filename="../ui/words.py" line="84" />
         <source>Booth offline</source>
         <translation>Bilik terputus</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="72" />
+        <location filename="../ui/words.py" line="85" />
         <source>Technical problem</source>
         <translation>Masalah teknis</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="79" />
+        <location filename="../ui/words.py" line="92" />
         <source>Reconnecting</source>
         <translation>Menyambung ulang</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="80" />
+        <location filename="../ui/words.py" line="93" />
         <source>Device fault</source>
         <translation>Perangkat rusak</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="81" />
+        <location filename="../ui/words.py" line="94" />
         <source>Hand raised</source>
         <translation>Minta bantuan</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="82" />
+        <location filename="../ui/words.py" line="95" />
         <source>Still arriving</source>
         <translation>Foto sedang tiba</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="83" />
+        <location filename="../ui/words.py" line="96" />
         <source>Document asked</source>
         <translation>Dokumen diminta</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="84" />
+        <location filename="../ui/words.py" line="97" />
         <source>Talking</source>
         <translation>Bicara</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="85" />
+        <location filename="../ui/words.py" line="98" />
         <source>Waiting for you</source>
         <translation>Menunggu Anda</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="86" />
+        <location filename="../ui/words.py" line="99" />
         <source>On hold</source>
         <translation>Ditahan</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="93" />
+        <location filename="../ui/words.py" line="106" />
         <source>needed</source>
         <translation>diperlukan</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="94" />
+        <location filename="../ui/words.py" line="107" />
         <source>asked, being placed</source>
         <translation>diminta, sedang ditaruh</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="95" />
+        <location filename="../ui/words.py" line="108" />
         <source>arriving</source>
         <translation>sedang tiba</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="96" />
+        <location filename="../ui/words.py" line="109" />
         <source>check it</source>
         <translation>periksa</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="97" />
+        <location filename="../ui/words.py" line="110" />
         <source>verified</source>
         <translation>terverifikasi</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="98" />
+        <location filename="../ui/words.py" line="111" />
         <source>rejected</source>
         <translation>ditolak</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="105" />
+        <location filename="../ui/words.py" line="118" />
         <source>link …</source>
         <translation>koneksi …</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="107" />
+        <location filename="../ui/words.py" line="120" />
         <source>link weak</source>
         <translation>koneksi lemah</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="106" />
+        <location filename="../ui/words.py" line="119" />
         <source>link good</source>
         <translation>koneksi baik</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="108" />
+        <location filename="../ui/words.py" line="121" />
         <source>link bad</source>
         <translation>koneksi buruk</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="114" />
+        <location filename="../ui/words.py" line="127" />
         <source>Bahasa Indonesia</source>
         <translation>Bahasa Indonesia</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="125" />
+        <location filename="../ui/words.py" line="138" />
         <source>JHT claim</source>
         <translation>Klaim JHT</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="131" />
+        <location filename="../ui/words.py" line="144" />
         <source>Booking</source>
         <translation>Reservasi</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="131" />
+        <location filename="../ui/words.py" line="144" />
         <source>Walk-in</source>
         <translation>Datang langsung</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="137" />
+        <location filename="../ui/words.py" line="150" />
         <source>Greeting</source>
         <translation>Salam</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="138" />
+        <location filename="../ui/words.py" line="151" />
         <source>Place the document</source>
         <translation>Taruh dokumen</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="139" />
+        <location filename="../ui/words.py" line="152" />
         <source>Please wait</source>
         <translation>Mohon tunggu</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="140" />
+        <location filename="../ui/words.py" line="153" />
         <source>Speak louder</source>
         <translation>Bicara lebih keras</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="141" />
+        <location filename="../ui/words.py" line="154" />
         <source>Thank you</source>
         <translation>Terima kasih</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="149" />
+        <location filename="../ui/words.py" line="162" />
         <source>Face camera</source>
         <translation>Kamera wajah</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="150" />
+        <location filename="../ui/words.py" line="163" />
         <source>Document camera</source>
         <translation>Kamera dokumen</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="151" />
+        <location filename="../ui/words.py" line="164" />
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="152" />
+        <location filename="../ui/words.py" line="165" />
         <source>Call button</source>
         <translation>Tombol panggil</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="153" />
+        <location filename="../ui/words.py" line="166" />
         <source>Status light</source>
         <translation>Lampu status</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="154" />
+        <location filename="../ui/words.py" line="167" />
         <source>Receipt printer</source>
         <translation>Printer tanda terima</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="180" />
+        <location filename="../ui/words.py" line="193" />
         <source>{ticket} is no longer on your desk (the server moved it on)</source>
         <translation>{ticket} tidak lagi di meja Anda (server memindahkannya)</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="181" />
+        <location filename="../ui/words.py" line="194" />
         <source>{ticket}: the server may not have received your last action; check the tile</source>
         <translation>{ticket}: server mungkin belum menerima tindakan terakhir Anda; periksa kotaknya</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="182" />
+        <location filename="../ui/words.py" line="195" />
         <source>{ticket} left your desk</source>
         <translation>{ticket} meninggalkan meja Anda</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="183" />
+        <location filename="../ui/words.py" line="196" />
         <source>No free place on your desk for {ticket}; it stays in the queue</source>
         <translation>Tidak ada tempat kosong di meja Anda untuk {ticket}; tetap di antrean</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="184" />
+        <location filename="../ui/words.py" line="197" />
         <source>{ticket}: the decision on {document} was not recorded: {detail}</source>
         <translation>{ticket}: keputusan atas {document} tidak tercatat: {detail}</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="185" />
+        <location filename="../ui/words.py" line="198" />
         <source>{ticket}: the server refused: {detail}</source>
         <translation>{ticket}: server menolak: {detail}</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="186" />
+        <location filename="../ui/words.py" line="199" />
         <source>{ticket}: {document} did not arrive ({detail}); ask again</source>
         <translation>{ticket}: {document} tidak tiba ({detail}); minta lagi</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="187" />
+        <location filename="../ui/words.py" line="200" />
         <source>{ticket}: wait until your decisions are recorded, then transfer</source>
         <translation>{ticket}: tunggu sampai keputusan Anda tercatat, lalu alihkan</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="188" />
+        <location filename="../ui/words.py" line="201" />
         <source>{ticket} is not complete: documents missing. Pick another outcome</source>
         <translation>{ticket} belum lengkap: dokumen kurang. Pilih hasil lain</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="189" />
+        <location filename="../ui/words.py" line="202" />
         <source>{ticket}: there is no new still of {document} to decide on</source>
         <translation>{ticket}: tidak ada foto baru {document} untuk diputuskan</translation>
     </message>

@@ -598,8 +598,8 @@ class Workspace(QFrame):
     def _load(self, pane: Pane, entry: DocEntry) -> None:
         rid = entry.still.request_id
         image = self.decoder.get(rid)
-        if image is None:
-            self.decoder.want(rid, lambda rid=rid: self._still_bytes(rid))
+        if image is None and self.decoder.want(rid, lambda rid=rid: self._still_bytes(rid)):
+            image = self.decoder.get(rid)  # a decoder that decodes at once (the naive benchmark's)
         pane.show_still(entry, image)
         self._sync_picker()
 

@@ -64,12 +64,16 @@ class BoothTile(QFrame):
         self.pill = QLabel()
         self.pill.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pill.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self.check = QLabel()  # stills that wait for the officer's decision
+        self.check.setStyleSheet("color: #f39c12; font-weight: 700;")
+        self.check.hide()
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(8)
         head.addWidget(self.key)
         head.addWidget(self.ticket)
         head.addWidget(self.name, 1)
+        head.addWidget(self.check)
         head.addWidget(self.pill)
         self._head = head
 
@@ -157,6 +161,7 @@ class BoothTile(QFrame):
         """Show ``t`` (None: a free slot)."""
         self.tile = t
         if t is None:
+            self.check.hide()
             _set(self.ticket, "")
             _set(self.name, "")
             self.pill.hide()
@@ -172,6 +177,13 @@ class BoothTile(QFrame):
         if t.booking_code:
             who = f"{who} · {t.booking_code}"
         _set(self.name, who)
+        if t.to_check:
+            names = ", ".join(words.document_short(d) for d in t.to_check)
+            _set(self.check, f"● {len(t.to_check)}" if self._compact
+                 else translate("Console", "● check {documents}").format(documents=names))
+            self.check.setToolTip(translate("Console", "A still waits for your decision: {documents}").format(
+                documents=", ".join(words.document(d) for d in t.to_check)))
+        self.check.setVisible(bool(t.to_check))
         self.pill.show()
         _set(self.pill, words.state(t.state))
         pill_px = 12 if self._compact else 15

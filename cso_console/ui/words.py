@@ -29,6 +29,19 @@ def document(kind: DocumentKind) -> str:
     }[kind]
 
 
+def document_short(kind: DocumentKind) -> str:
+    """A document's name in a word (a tile's badge)."""
+    return {
+        DocumentKind.KTP: translate("Console", "KTP"),
+        DocumentKind.KK: translate("Console", "KK"),
+        DocumentKind.MEMBERSHIP_CARD: translate("Console", "card"),
+        DocumentKind.TERMINATION_LETTER: translate("Console", "letter"),
+        DocumentKind.BANK_BOOK: translate("Console", "bank book"),
+        DocumentKind.CLAIM_FORM: translate("Console", "form"),
+        DocumentKind.OTHER: translate("Console", "document"),
+    }[kind]
+
+
 def reason(r: RejectReason | None) -> str:
     """Why a document was rejected."""
     if r is None:

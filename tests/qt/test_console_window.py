@@ -138,6 +138,7 @@ def test_a_document_from_request_to_verdict_in_the_workspace(qtbot, desk):
     pane = w.workspace.a
     assert pane.document is KTP and pane.verify_button.isVisible() and pane.title.text().startswith("ID card (KTP)")
     assert w.panel._rows[KTP].status.text() == "check it"
+    assert w.tiles[0].check.text() == "● 1" and not w.tiles[0].check.isHidden()  # the small tile says so too
     press(qtbot, w, "z")
     assert pane.still.scale() == 1.0
     press(qtbot, w, "+")
@@ -150,6 +151,7 @@ def test_a_document_from_request_to_verdict_in_the_workspace(qtbot, desk):
     press(qtbot, w, "v")
     assert bridge.posted[-1] == dk.Verify("s1", KTP)
     assert w.view.tiles[0].checklist[0].status is DocStatus.VERIFIED and not pane.verify_button.isVisible()
+    assert w.tiles[0].check.isHidden()
 
     # the claim form, rejected with a reason from the list, after a confirmation
     qtbot.mouseClick(w.panel._rows[FORM].action, Qt.MouseButton.LeftButton)

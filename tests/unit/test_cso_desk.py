@@ -244,12 +244,13 @@ def test_request_still_verify_sends_the_decision_with_its_hash_and_tells_the_boo
     d(d.still("s1", req.request_id))
     entry = d.tile("s1").checklist[0]
     assert entry.status is DocStatus.RECEIVED and entry.still.sha256 == "ab" * 32 and d.tile("s1").request is None
+    assert d.tile("s1").to_check == (KTP,)  # the tile says a still waits for the officer
     d(dk.Verify("s1", KTP))
     decision = d.sent[-1]
     assert isinstance(decision, p.Decision) and decision.still_sha256 == "ab" * 32 and decision.verdict.value == "accepted"
     verdict = d.of(dk.SendControl)[-2].message
     assert isinstance(verdict, ctl.DocumentVerdict) and verdict.request_id == req.request_id
-    assert d.view.unconfirmed_decisions == 1
+    assert d.view.unconfirmed_decisions == 1 and d.tile("s1").to_check == ()
     d(dk.RequestAnswered(decision.id, True))
     assert d.view.unconfirmed_decisions == 0 and d.tile("s1").checklist[0].confirmed
 
