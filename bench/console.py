@@ -12,8 +12,9 @@ officer's PC; ``--offscreen`` uses Qt's offscreen platform instead).
   320-wide 10 fps tiles, one audio stream), frames converted and scaled once off the GUI thread
   (:class:`qtview.video.VideoView`), stills decoded off the GUI thread.
 * **naive**: the same window and app, but every tile at full quality (640x480@30 + audio from
-  all six) and every decoded frame handed to the GUI thread, converted there and shown with one
-  ``QLabel.setPixmap`` (scaled contents), and stills decoded on the GUI thread.
+  all six), every decoded frame converted to RGB at full size where it arrives (the engine's
+  loop) and shown with one ``QLabel.setPixmap`` (scaled contents) on the GUI thread, and stills
+  decoded on the GUI thread.
 
 Per mode, measured after the booths' bitrates settle (see bench.media): the process's cores over
 ``--windows`` windows of ``--seconds`` (medians), the frames painted per tile per second, the GUI
@@ -86,6 +87,35 @@ def _pct(values: list[float], q: float) -> float:
         return float("nan")
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+# ============================================================================== the canary
+
+
+def canary(out: Path) -> None:
+    """An idle process with the same 4 ms timer, at the same time as a console: how late the
+    machine itself makes a timer fire (other processes, the booths, the X server), to read the
+    console's stalls against. Runs until SIGTERM, then writes (time, lateness ms) pairs."""
+    import signal as _signal
+
+    from PySide6.QtCore import QCoreApplication, Qt, QTimer
+
+    app = QCoreApplication(sys.argv[:1])
+    samples: list[tuple[float, float]] = []
+    last = [time.perf_counter()]
+
+    def fire() -> None:
+        now = time.perf_counter()
+        samples.append((now, max(0.0, (now - last[0]) * 1000 - TIMER_MS)))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(fire)
+    timer.start(TIMER_MS)
+    _signal.signal(_signal.SIGTERM, lambda *_: app.quit())
+    app.exec()
+    out.write_text(json.dumps(samples))
 
 
 # ============================================================================== the child
@@ -181,10 +211,14 @@ def child(mode: str, seconds: float, windows: int, activity: float, out: Path) -
             labels[tile.slot] = label
             tile.video.resizeEvent = (lambda ev, v=tile.video, lab=label: lab.setGeometry(v.rect()))
 
-        def show_frame(slot: int, frame) -> None:  # the naive way: all on the GUI thread
+        def convert(slot: int, frame) -> None:  # the naive way: every frame, in the frame callback
             rgb = frame.to_ndarray(format="rgb24")
             h, w, _ = rgb.shape
             image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888)
+            image.ndarray = rgb
+            relay.frame.emit(slot, image)
+
+        def show_frame(slot: int, image) -> None:  # one setPixmap per decoded frame
             labels[slot].setPixmap(QPixmap.fromImage(image))
 
         relay.frame.connect(show_frame)
@@ -205,7 +239,7 @@ def child(mode: str, seconds: float, windows: int, activity: float, out: Path) -
                 if old is not None:
                     old()
                 video.naive_unsubscribe = None if session_id is None else app.watch(
-                    session_id, "face", lambda _n, frame: relay.frame.emit(slot, frame))
+                    session_id, "face", lambda _n, frame: convert(slot, frame))
             console.bridge.call(swap)
             return None
 
@@ -252,6 +286,11 @@ def child(mode: str, seconds: float, windows: int, activity: float, out: Path) -
     console.bridge.view_changed.disconnect(render)
     console.bridge.view_changed.connect(timed_render)
     meter = Stalls()
+    canary_out = work / "canary.json"
+    canary_proc = subprocess.Popen([sys.executable, "-m", "bench.console", "--canary", "--out", str(canary_out)],
+                                   env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    run_for(1.0)
+    steady_span = [time.perf_counter(), 0.0]
     threads0, tt0 = thread_cpu(), time.monotonic()
     cpu_windows: list[float] = []
     painted_rates: list[dict[int, float]] = []
@@ -263,6 +302,7 @@ def child(mode: str, seconds: float, windows: int, activity: float, out: Path) -
         cpu_windows.append(((c1.user - c0.user) + (c1.system - c0.system)) / dt)
         painted_rates.append({s: (painted[s] - p0[s]) / dt for s in painted})
     steady = [late for _, late in meter.samples]
+    steady_span[1] = time.perf_counter()
     meter.samples.clear()
     threads1, tdt = thread_cpu(), time.monotonic() - tt0
     by_thread = {k: (threads1.get(k, 0) - threads0.get(k, 0)) / tdt for k in threads1}
@@ -342,12 +382,18 @@ def child(mode: str, seconds: float, windows: int, activity: float, out: Path) -
     c1, dt = os.times(), time.monotonic() - t0
     meter.on = False
     checker.stop()
+    canary_proc.terminate()
+    canary_proc.wait(30)
+    ticks = json.loads(canary_out.read_text()) if canary_out.exists() else []
+    canary_steady = [late for t, late in ticks if steady_span[0] <= t <= steady_span[1]]
+    canary_activity = [late for t, late in ticks if t > steady_span[1]]
     result = {
         "mode": mode, "warmup": warmup, "cpu_windows": cpu_windows, "cpu": statistics.median(cpu_windows),
         "cpu_activity": ((c1.user - c0.user) + (c1.system - c0.system)) / dt,
         "painted": {str(s): statistics.median(r[s] for r in painted_rates) for s in painted},
         "stall": steady, "stall_focus": meter.between(focus_spans), "stall_still": meter.between(still_spans),
         "stall_activity": [late for _, late in meter.samples], "focus_ms": focus_ms, "still_ms": still_ms,
+        "canary": canary_steady, "canary_activity": canary_activity,
         "threads": by_thread, "render_ms": steady_renders, "render_per_s": len(steady_renders) / tdt,
         "switches": len(focus_spans), "platform": QApplication.platformName(), "lost_stills": lost_stills,
     }
@@ -371,7 +417,7 @@ def merge(results: list[dict]) -> dict:
     for key in ("cpu", "cpu_activity", "warmup", "kbps", "render_per_s"):
         out[key] = statistics.median(r[key] for r in results)
     for key in ("cpu_windows", "stall", "stall_focus", "stall_still", "stall_activity", "focus_ms", "still_ms",
-                "render_ms"):
+                "render_ms", "canary", "canary_activity"):
         out[key] = [v for r in results for v in r[key]]
     out["switches"] = sum(r["switches"] for r in results)
     out["painted"] = {s: statistics.median(r["painted"][s] for r in results) for s in results[0]["painted"]}
@@ -434,8 +480,11 @@ def report(lapak: dict, naive: dict, args, where: str) -> None:
         f"{max(lapak['render_ms'] or [0]):.1f}", f"{naive['render_per_s']:.1f}, {_pct(naive['render_ms'], .5):.1f} / "
         f"{max(naive['render_ms'] or [0]):.1f}")
     row("GUI stall ms p50 / p99 / max (steady)", stall(lapak["stall"]), stall(naive["stall"]))
+    row("  an idle process's 4 ms timer meanwhile (machine)", stall(lapak["canary"]), stall(naive["canary"]))
     row("GUI stall ms p50 / p99 / max (switches+stills)", stall(lapak["stall_activity"]),
         stall(naive["stall_activity"]))
+    row("  an idle process's 4 ms timer meanwhile (machine)", stall(lapak["canary_activity"]),
+        stall(naive["canary_activity"]))
     row("  within 1 s after a focus switch", stall(lapak["stall_focus"]), stall(naive["stall_focus"]))
     row("  from a still's request until it is shown", stall(lapak["stall_still"]), stall(naive["stall_still"]))
     f = lapak["focus_ms"]
@@ -456,8 +505,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="runs of each mode, alternating (default %(default)s)")
     ap.add_argument("--write", action="store_true", help="record the output in BENCHMARKS.md")
     ap.add_argument("--child", choices=["lapak", "naive"], help=argparse.SUPPRESS)
+    ap.add_argument("--canary", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.canary:
+        canary(args.out)
+        return 0
     if args.child:
         child(args.child, args.seconds, args.windows, args.activity, args.out)
         return 0

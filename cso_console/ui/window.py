@@ -56,7 +56,10 @@ from signaling.protocol import SessionState
 logger = logging.getLogger(__name__)
 translate = words.translate
 
-NOTICE_SECONDS = 30_000
+STRIP_HEIGHT = 230
+"""Pixels of the row of small tiles above the documents."""
+
+NOTICE_MS = 30_000
 """How long a new problem stays in the notice line (ms); the newest five stay in its tooltip."""
 
 
@@ -245,13 +248,14 @@ class ConsoleWindow(QMainWindow):
         for r in range(3):
             self.grid.setRowStretch(r, 1 if r < (n + cols - 1) // cols else 0)
         self.workspace.setVisible(documents)
-        self._left.setStretch(0, 1 if documents else 1)
         self._left.setStretch(1, 3 if documents else 0)
         self.grid_box.setSizePolicy(QSizePolicy.Policy.Expanding,
                                     QSizePolicy.Policy.Fixed if documents else QSizePolicy.Policy.Expanding)
-        self.grid_box.setFixedHeight(230) if documents else self.grid_box.setMaximumHeight(16777215)
-        if not documents:
+        if documents:
+            self.grid_box.setFixedHeight(STRIP_HEIGHT)
+        else:
             self.grid_box.setMinimumHeight(0)
+            self.grid_box.setMaximumHeight(16777215)
 
     # ------------------------------------------------------------------ render
 
@@ -315,7 +319,7 @@ class ConsoleWindow(QMainWindow):
         self.notice.setText("⚠ " + words.notice(new[-1]))
         self.notice.setToolTip("\n".join(words.notice(n) for n in view.notices))
         self.notice.show()
-        self._notice_timer.start(NOTICE_SECONDS)
+        self._notice_timer.start(NOTICE_MS)
 
     def _prompt_texts(self) -> dict[str, str]:
         if self.config is None:
