@@ -4,87 +4,87 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../ui/dialogs.py" line="52" />
+        <location filename="../ui/dialogs.py" line="53" />
         <source>Note (optional)</source>
         <translation>Catatan (opsional)</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="57" />
+        <location filename="../ui/dialogs.py" line="58" />
         <source>Back (Esc)</source>
         <translation>Kembali (Esc)</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="106" />
+        <location filename="../ui/dialogs.py" line="107" />
         <source>{done} of {total} documents verified.</source>
         <translation>{done} dari {total} dokumen sudah diverifikasi.</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="111" />
+        <location filename="../ui/dialogs.py" line="112" />
         <source>Missing: {list}</source>
         <translation>Belum ada: {list}</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="113" />
+        <location filename="../ui/dialogs.py" line="114" />
         <source>Rejected: {document} ({reason})</source>
         <translation>Ditolak: {document} ({reason})</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="115" />
+        <location filename="../ui/dialogs.py" line="116" />
         <source>The booth's screen shows the outcome; the participant gets a receipt.</source>
         <translation>Layar bilik menampilkan hasilnya; peserta menerima tanda terima.</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="116" />
+        <location filename="../ui/dialogs.py" line="117" />
         <source>End the session of {ticket}?</source>
         <translation>Akhiri sesi {ticket}?</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="117" />
+        <location filename="../ui/dialogs.py" line="118" />
         <source>End session</source>
         <translation>Akhiri sesi</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="137" />
+        <location filename="../ui/dialogs.py" line="138" />
         <source>Transfer {ticket}?</source>
         <translation>Alihkan {ticket}?</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="138" />
+        <location filename="../ui/dialogs.py" line="139" />
         <source>The participant waits for the next free officer, or for the officer you choose. Your decisions so far stay recorded.</source>
         <translation>Peserta menunggu petugas berikutnya yang kosong, atau petugas yang Anda pilih. Keputusan Anda sejauh ini tetap tercatat.</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="140" />
+        <location filename="../ui/dialogs.py" line="141" />
         <source>Transfer</source>
         <translation>Alihkan</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="141" />
+        <location filename="../ui/dialogs.py" line="142" />
         <source>Back to the queue (next free officer)</source>
         <translation>Kembali ke antrean (petugas berikutnya yang kosong)</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="143" />
+        <location filename="../ui/dialogs.py" line="144" />
         <source>To officer {name}</source>
         <translation>Ke petugas {name}</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="144" />
+        <location filename="../ui/dialogs.py" line="145" />
         <source>Reason (optional), e.g. needs a supervisor</source>
         <translation>Alasan (opsional), mis. perlu supervisor</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="157" />
+        <location filename="../ui/dialogs.py" line="158" />
         <source>Reject {document} of {ticket}?</source>
         <translation>Tolak {document} milik {ticket}?</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="159" />
+        <location filename="../ui/dialogs.py" line="160" />
         <source>Pick the reason; the booth's screen tells the participant, and you can ask for the document again.</source>
         <translation>Pilih alasannya; layar bilik memberi tahu peserta, dan Anda dapat meminta dokumen itu lagi.</translation>
     </message>
     <message>
-        <location filename="../ui/dialogs.py" line="161" />
+        <location filename="../ui/dialogs.py" line="162" />
         <source>Reject</source>
         <translation>Tolak</translation>
     </message>
@@ -312,6 +312,7 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Terbalik</translation>
     </message>
     <message>
+        <location filename="../ui/dialogs.py" line="190" />
         <location filename="../ui/stills.py" line="544" />
         <source>Close (Esc)</source>
         <translation>Tutup (Esc)</translation>
@@ -405,37 +406,37 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Peserta baru</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="296" />
+        <location filename="../ui/window.py" line="300" />
         <source>Branch server connected</source>
         <translation>Server cabang terhubung</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="299" />
+        <location filename="../ui/window.py" line="303" />
         <source>Branch server unreachable: reconnecting…</source>
         <translation>Server cabang tidak terjangkau: menyambung ulang…</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="303" />
+        <location filename="../ui/window.py" line="307" />
         <source>{n} decision(s) being recorded</source>
         <translation>{n} keputusan sedang dicatat</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="331" />
+        <location filename="../ui/window.py" line="335" />
         <source>Officer {name}</source>
         <translation>Petugas: {name}</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="332" />
+        <location filename="../ui/window.py" line="336" />
         <source>Officer</source>
         <translation>Petugas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="333" />
+        <location filename="../ui/window.py" line="337" />
         <source>lapak — officer's desk</source>
         <translation>lapak — meja petugas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="334" />
+        <location filename="../ui/window.py" line="338" />
         <source>Accept new booths automatically</source>
         <translation>Terima bilik baru secara otomatis</translation>
     </message>
@@ -445,92 +446,93 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Bahasa Inggris</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="337" />
+        <location filename="../ui/window.py" line="341" />
         <source>Keys (?)</source>
-        <translation>Tombol (?)</translation>
+        <translation>Tombol pintas (?)</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="532" />
+        <location filename="../ui/window.py" line="536" />
         <source>talk to the booth in that place (the others go on hold)</source>
         <translation>bicara dengan bilik di tempat itu (yang lain ditahan)</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="533" />
+        <location filename="../ui/window.py" line="537" />
         <source>accept a new participant</source>
         <translation>terima peserta baru</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="534" />
+        <location filename="../ui/window.py" line="538" />
         <source>put the booth on hold</source>
         <translation>tahan bilik</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="535" />
+        <location filename="../ui/window.py" line="539" />
         <source>transfer: back to the queue or to another officer</source>
         <translation>alihkan: kembali ke antrean atau ke petugas lain</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="536" />
+        <location filename="../ui/window.py" line="540" />
         <source>end the session with an outcome</source>
         <translation>akhiri sesi dengan hasilnya</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="537" />
+        <location filename="../ui/window.py" line="541" />
         <source>send a prompt to the booth's screen</source>
         <translation>kirim pesan ke layar bilik</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="538" />
+        <location filename="../ui/window.py" line="542" />
         <source>ask for the next document of the checklist</source>
         <translation>minta dokumen berikutnya dari daftar periksa</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="539" />
+        <location filename="../ui/window.py" line="543" />
         <source>cancel the document asked for</source>
         <translation>batalkan dokumen yang diminta</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="540" />
+        <location filename="../ui/window.py" line="544" />
         <source>open / close the documents</source>
         <translation>buka / tutup dokumen</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="541" />
+        <location filename="../ui/window.py" line="545" />
         <source>verify / reject the document shown</source>
         <translation>verifikasi / tolak dokumen yang tampil</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="542" />
+        <location filename="../ui/window.py" line="546" />
         <source>zoom in, out, full resolution</source>
         <translation>perbesar, perkecil, resolusi penuh</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="543" />
+        <location filename="../ui/window.py" line="547" />
         <source>fit the document / the whole still</source>
         <translation>pas ke dokumen / seluruh foto</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="544" />
+        <location filename="../ui/window.py" line="548" />
         <source>turn the document right / left</source>
         <translation>putar dokumen ke kanan / kiri</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="545" />
+        <location filename="../ui/window.py" line="549" />
         <source>side by side / the other side</source>
         <translation>berdampingan / sisi yang lain</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="549" />
+        <location filename="../ui/dialogs.py" line="177" />
+        <location filename="../ui/dialogs.py" line="178" />
         <source>Keys</source>
-        <translation>Tombol</translation>
+        <translation>Tombol pintas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="564" />
+        <location filename="../ui/window.py" line="561" />
         <source>Close the desk?</source>
         <translation>Tutup meja?</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="565" />
+        <location filename="../ui/window.py" line="562" />
         <source>{n} booth(s) are with you. They go on hold and return to the queue if you do not come back within the grace period.</source>
         <translation>{n} bilik sedang bersama Anda. Bilik itu ditahan dan kembali ke antrean bila Anda tidak kembali dalam masa tenggang.</translation>
     </message>

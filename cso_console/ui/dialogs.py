@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -166,3 +167,35 @@ class RejectDialog(_Choice):
 
     def result_value(self) -> tuple[RejectReason, str | None]:
         return RejectReason(self.value()), (self.note.text().strip() or None)
+
+
+class KeysDialog(QDialog):
+    """The keyboard's cheat sheet: one key (or pair) per line, what it does beside it."""
+
+    def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(translate("Console", "Keys"))
+        heading = QLabel(translate("Console", "Keys"))
+        heading.setProperty("role", "title")
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(8)
+        for i, (keys, what) in enumerate(rows):
+            k = QLabel(keys)
+            k.setStyleSheet("font-family: monospace; font-weight: 700; background: #272d36; border: 1px solid #3a424d;"
+                            " border-radius: 4px; padding: 3px 8px;")
+            k.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            grid.addWidget(k, i, 0)
+            grid.addWidget(QLabel(what), i, 1)
+        close = QPushButton(translate("Console", "Close (Esc)"))
+        close.setDefault(True)
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(22, 18, 22, 18)
+        box.setSpacing(14)
+        box.addWidget(heading)
+        box.addLayout(grid)
+        box.addLayout(buttons)

@@ -46,7 +46,7 @@ from cso_console import desk as dk
 from cso_console.config import ConsoleConfig
 from cso_console.desk import DeskView, DocStatus, TileView
 from cso_console.ui import style, words
-from cso_console.ui.dialogs import EndDialog, RejectDialog, TransferDialog
+from cso_console.ui.dialogs import EndDialog, KeysDialog, RejectDialog, TransferDialog
 from cso_console.ui.panel import BoothPanel, QueuePanel
 from cso_console.ui.stills import StillDecoder, Workspace
 from cso_console.ui.tile import BoothTile
@@ -548,14 +548,7 @@ class ConsoleWindow(QMainWindow):
             ("R / Shift+R", translate("Console", "turn the document right / left")),
             ("S / Tab", translate("Console", "side by side / the other side")),
         ]
-        text = "\n".join(f"{k:>12}   {v}" for k, v in rows)
-        box = QMessageBox(self)
-        box.setWindowTitle(translate("Console", "Keys"))
-        box.setText(text)
-        box.setStyleSheet(style.SHEET + " QLabel { font-family: monospace; font-size: 16px; }")
-        self.dialog = box
-        box.exec()
-        self.dialog = None
+        self._ask(KeysDialog(rows, self))
 
     # ------------------------------------------------------------------ closing
 
