@@ -78,10 +78,11 @@ QListWidget, QComboBox, QLineEdit, QPlainTextEdit {{ background: {PANEL_2}; bord
                border-radius: 4px; padding: 4px; }}
 QListWidget::item {{ padding: 6px 4px; }}
 QListWidget::item:selected {{ background: #24415f; }}
-QRadioButton {{ spacing: 10px; padding: 4px 0; }}
+QRadioButton {{ spacing: 10px; padding: 5px 8px; border-radius: 4px; }}
+QRadioButton:checked {{ background: #24415f; font-weight: 700; }}
 QRadioButton:disabled {{ color: #66707c; }}
 QToolTip {{ background: {PANEL_2}; color: {TEXT}; border: 1px solid #3a424d; }}
-QDialog {{ background: {PANEL}; }}
+QDialog {{ background: {PANEL}; border: 2px solid #4a5563; }}
 QScrollArea {{ border: none; }}
 """
 

@@ -27,6 +27,32 @@ def _set_style(widget: QWidget, sheet: str) -> None:
         widget.setStyleSheet(sheet)
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when it does not fit (instead of being cut mid-word)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:  # the whole text, as given
+        return self._full
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(0, self.width()))
+        if super().text() != shown:
+            super().setText(shown)
+
+
 class BoothTile(QFrame):
     """A booth tile.
 
@@ -58,9 +84,8 @@ class BoothTile(QFrame):
         self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key.setFixedSize(30, 30)
         self.ticket = QLabel()
-        self.name = QLabel()
+        self.name = ElidedLabel()
         self.name.setProperty("role", "muted")
-        self.name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.pill = QLabel()
         self.pill.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pill.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
@@ -89,8 +114,7 @@ class BoothTile(QFrame):
         self.accept_button.hide()
         self.accept_button.clicked.connect(lambda: self.tile and self.accept.emit(self.tile.session_id))
 
-        self.info = QLabel()
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.info = ElidedLabel()
         self.wait = QLabel()
         self.link = QLabel()
         self.link.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
