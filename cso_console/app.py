@@ -23,7 +23,7 @@ from media.config import MediaConfig
 from media.control import TrackQuality
 from media.engine import CsoEngine, CsoMedia
 from media.errors import MediaError
-from media.events import DocumentFailed, MediaEvent
+from media.events import CallAdded, CallRemoved, DocumentFailed, MediaEvent
 from media.internals import check_aiortc_internals
 from media.quality import QualityPolicy
 from signaling import protocol as p
@@ -78,6 +78,8 @@ class ConsoleApp(AppBase[DeskView]):
                                 media_config or MediaConfig(**config.ice.media_options()),
                                 on_event=self._on_media, policy=policy, cso_quality=cso_quality)
         self._stills: dict[str, tuple[p.StillMeta, bytes]] = {}
+        self._watchers: dict[tuple[str, str], list[Callable]] = {}
+        self._watching: dict[tuple[str, str, int], tuple[object, Callable[[], None]]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -127,6 +129,50 @@ class ConsoleApp(AppBase[DeskView]):
             hit = next((v for v in self._stills.values() if v[0].request_id == key), None)
         return hit
 
+    def watch(self, session_id: str, track: str, reader: Callable) -> Callable[[], None]:
+        """Hand every frame of a session's ``track`` ("face", "document") to ``reader`` (as
+        :meth:`media.tracks.FrameSink.subscribe` does), also before its call exists and across a
+        call that closes and opens again; returns the unsubscribe. On the app's loop only (a
+        view subscribes through :meth:`qtview.bridge.AppBridge.call`).
+
+        Args:
+            session_id: the session.
+            track: the sink's name.
+            reader: ``reader(name, frame)``; cheap (it runs on the loop for every frame).
+        """
+        key = (session_id, track)
+        self._watchers.setdefault(key, []).append(reader)
+        self._attach(session_id)
+
+        def unsubscribe() -> None:
+            readers = self._watchers.get(key, [])
+            if reader in readers:
+                readers.remove(reader)
+            if not readers:
+                self._watchers.pop(key, None)
+            _, undo = self._watching.pop((session_id, track, id(reader)), (None, None))
+            if undo is not None:
+                undo()
+
+        return unsubscribe
+
+    def _attach(self, session_id: str) -> None:
+        """Subscribe the watchers of a session to its call's sinks (a new call: again)."""
+        call = self.engine.calls.get(session_id)
+        for (sid, track), readers in self._watchers.items():
+            if sid != session_id:
+                continue
+            for reader in readers:
+                key = (sid, track, id(reader))
+                had = self._watching.get(key)
+                if call is None or (had is not None and had[0] is call):
+                    continue
+                if had is not None:
+                    had[1]()
+                sink = call.sinks.get(track)
+                if sink is not None:
+                    self._watching[key] = (call, sink.subscribe(reader))
+
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK)
@@ -171,6 +217,11 @@ class ConsoleApp(AppBase[DeskView]):
     # ------------------------------------------------------------------ media
 
     def _on_media(self, event: MediaEvent) -> None:
+        if isinstance(event, CallAdded):
+            self._attach(event.session_id)
+        elif isinstance(event, CallRemoved):
+            for key in [k for k in self._watching if k[0] == event.session_id]:
+                del self._watching[key]  # its sinks are gone with it
         self.feed(event)
 
     async def _fetch(self, meta: p.StillMeta) -> None:

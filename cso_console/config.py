@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from common.config import DeviceId, Section, Token
+from common.language import DEFAULT_LANGUAGE, Language
+from hardware.settings import CameraSettings
 from media.config import IceSection
 from signaling.config import ServerLink
 
@@ -20,6 +22,7 @@ class ConsoleSection(Section):
     id: DeviceId
     token: Token
     name: str = ""
+    language: Language = Field(DEFAULT_LANGUAGE, description="the console's language: id (Bahasa Indonesia) or en")
 
 
 class DeskSection(Section):
@@ -66,6 +69,9 @@ class ConsoleConfig(Section):
             self.server.resolve_paths(base)
     ice: IceSection = IceSection()
     desk: DeskSection = DeskSection()
+    camera: CameraSettings = Field(
+        default_factory=lambda: CameraSettings(width=640, height=480, fps=15),
+        description="the officer's camera (sent to the focused booth at 320x240@15); source = \"synthetic\" for a test pattern")
     prompts: list[PromptEntry] = Field(default_factory=_default_prompts)
 
     @model_validator(mode="after")
