@@ -413,7 +413,7 @@ async def _demo(args: argparse.Namespace) -> int:
             view = branch.console.view
             tiles = {t.session_id: t for t in view.tiles if t is not None}
             print(f"\n t={time.monotonic() - started:5.1f}s  cpu={_cpu_cores(started):.2f} cores  "
-                  f"focus={engine.focus}  decisions recorded={sum(1 for d in branch.console.desk.decisions.values() if d.confirmed)}")
+                  f"focus={engine.focus}  decisions recorded={branch.console.desk.decisions_recorded}")
             print(f" {'session':14} {'ticket':6} {'tile':18} {'state':10} {'face fps':>8} {'size':>9} {'doc fps':>7} "
                   f"{'kbit/s':>7} {'rtt ms':>6} {'setup ms':>8} {'g2g p50':>7} {'stills':>6} {'verified':>8}")
             for sid in ids:
