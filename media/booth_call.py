@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from aiortc import RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
@@ -48,11 +49,14 @@ class BoothMedia:
         face: the face camera track.
         document: the document camera track (the live view for positioning).
         audio: the microphone track.
+        speaker: where the officer's voice goes (:class:`media.playout.Loudspeaker`, or
+            anything with its ``push``); None: nowhere.
     """
 
     face: MediaStreamTrack | None = None
     document: MediaStreamTrack | None = None
     audio: MediaStreamTrack | None = None
+    speaker: Any = None
 
 
 @dataclass

@@ -772,6 +772,11 @@ Ambil nomor antrean</translation>
         <translation>Mikrofon tidak berfungsi. Petugas sudah diberi tahu.</translation>
     </message>
     <message>
+        <location filename="../ui/words.py" line="152" />
+        <source>The loudspeaker is not working. The officer has been told.</source>
+        <translation>Pengeras suara tidak berfungsi. Petugas sudah diberi tahu.</translation>
+    </message>
+    <message>
         <location filename="../ui/words.py" line="161" />
         <source>About 1 minute</source>
         <translation>Sekitar 1 menit</translation>
@@ -810,6 +815,11 @@ Ambil nomor antrean</translation>
         <location filename="../ui/words.py" line="181" />
         <source>Microphone</source>
         <translation>Mikrofon</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="185" />
+        <source>Loudspeaker</source>
+        <translation>Pengeras suara</translation>
     </message>
     <message>
         <location filename="../ui/words.py" line="182" />
