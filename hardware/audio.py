@@ -277,10 +277,9 @@ class _SoundCard:
     def _close(self, stream) -> None:
         """Close a stream on a thread of its own (PortAudio may never return on a dead server)."""
         def close() -> None:
-            try:
-                with HOST.lock:
-                    stream.abort()
-                    stream.close()
+            try:  # not under HOST.lock: a close that never returns must not block other devices
+                stream.abort()
+                stream.close()
             except Exception as exc:  # noqa: BLE001 - a dying device says anything
                 logger.debug("%s: close: %s", self.role, exc)
             finally:
