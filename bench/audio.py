@@ -243,8 +243,12 @@ def child(backend: str, seconds: float, module: int, daemon_pid: int) -> dict:
         return result
     time.sleep(1.0)  # start-up
     t0, c0 = time.monotonic(), time.process_time()
+    i0, o0 = probe.in_blocks, probe.out_blocks
     time.sleep(seconds)
-    result["cores"] = (time.process_time() - c0) / (time.monotonic() - t0)
+    dt = time.monotonic() - t0
+    result["cores"] = (time.process_time() - c0) / dt
+    result["seconds_in_out"] = [round((probe.in_blocks - i0) * (BLOCK if backend == "sounddevice" else 128) / RATE / dt, 2),
+                                round((probe.out_blocks - o0) * BLOCK / RATE / dt, 2)]
     trips = probe.round_trips()
     result["clicks"] = [len(probe.sent), len(trips)]
     if trips:
@@ -319,6 +323,7 @@ def run_backend(backend: str, seconds: float) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--rounds", type=int, default=3, help="runs of each backend, alternating")
     ap.add_argument("--write", action="store_true", help="record the figures in BENCHMARKS.md")
     ap.add_argument("--child")
     ap.add_argument("--module", type=int)
@@ -336,13 +341,19 @@ def main() -> None:
     load = os.getloadavg()
     out.say(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, other work running)")
     rows, notes = [], []
-    for backend in BACKENDS:
-        r = run_backend(backend, args.seconds)
-        notes.append(json.dumps(r))
-        if "open_error" in r:
-            rows.append([backend, "cannot open: " + r["open_error"][:80], "", "", "", ""])
+    results: dict[str, list[dict]] = {b: [] for b in BACKENDS}
+    for r in range(args.rounds):
+        for backend in (list(BACKENDS) if r % 2 == 0 else list(BACKENDS)[::-1]):
+            results[backend].append(run_backend(backend, args.seconds))
+    for backend, runs in results.items():
+        for r in runs:
+            notes.append(json.dumps(r))
+        ok = [r for r in runs if "open_error" not in r]
+        if not ok:
+            rows.append([backend, "cannot open: " + runs[0]["open_error"][:80], "", "", "", "", ""])
             continue
-        rt = r.get("round_trip_ms")
+        trips = [r["round_trip_ms"] for r in ok if r.get("round_trip_ms")]
+        r = ok[0]
         v, k = r.get("vanish", {}), r.get("server_killed", {})
 
         def said(w: dict) -> str:
@@ -350,23 +361,34 @@ def main() -> None:
                 return f"{w['report']} after {w['reported_after_s']} s"
             return f"nothing said; blocks in/out in 3 s: {w.get('blocks_in')}/{w.get('blocks_out')}"
 
+        def hung(rr: dict) -> str:
+            return f" (a round hung after: {rr['hung_after']})" if rr.get("hung_after") else ""
+
         rows.append([
             backend,
-            f"{rt[0]:.0f} / {rt[1]:.0f}" if rt else f"no click heard ({r.get('clicks')})",
-            f"{r['cores']:.3f} (idle {r['idle_cores']:.3f})",
+            " · ".join(f"{t[0]:.0f} / {t[1]:.0f}" for t in trips) or "no click heard",
+            " · ".join(f"{x['cores']:.3f}" for x in ok) + f" (idle {r['idle_cores']:.3f})",
+            " · ".join(f"{x['seconds_in_out'][0]:.2f}/{x['seconds_in_out'][1]:.2f}" for x in ok),
             said(v) + (f"; close {v['close_s']} s" if v.get("close_s") is not None else "; close never returned"),
             (f"yes, {r['reopen']['blocks_in']}/{r['reopen']['blocks_out']} blocks in/out in 1.5 s"
              if r.get("reopen", {}).get("ok") else f"no: {r.get('reopen', {}).get('error', '')[:60]}"),
-            (said(k) + (f"; close {k['close_s']} s" if k.get("close_s") is not None else
-                        "; closing the streams never returned (the process had to be killed)")) if k else "-",
+            "; ".join(dict.fromkeys(
+                (said(x.get("server_killed", {})) + (f", close {x['server_killed']['close_s']} s"
+                 if x.get("server_killed", {}).get("close_s") is not None else
+                 ", closing the streams never returned (the process had to be killed)")) + hung(x)
+                for x in ok if x.get("server_killed"))) or "-",
         ])
+    out.say(f"{args.rounds} round(s) per backend, alternating; figures of each round separated by ·")
     out.say(table(["backend", "round trip ms (median / worst)", "CPU cores (capture + playback)",
-                   "sink unloaded under running streams", "reopens after", "sound server killed"], rows))
+                   "audio seconds in/out per second", "sink unloaded under running streams (1st round)",
+                   "reopens after (1st round)", "sound server killed (each distinct outcome)"], rows))
     out.say("")
     for n in notes:
         out.say(n)
+    load = os.getloadavg()
+    out.say(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if args.write:
-        out.write("audio", f".venv/bin/python -m bench.audio --seconds {args.seconds:g} --write")
+        out.write("audio", f".venv/bin/python -m bench.audio --seconds {args.seconds:g} --rounds {args.rounds} --write")
 
 
 if __name__ == "__main__":
