@@ -373,6 +373,7 @@ class SoundCardMicrophone(_SoundCard, MediaStreamTrack):
         """Frames of silence sent while the device was down."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready: asyncio.Event | None = None
+        self._waiting = False
         self._pts = 0
         self._silence_at: float | None = None
         self._start_thread()
@@ -389,9 +390,10 @@ class SoundCardMicrophone(_SoundCard, MediaStreamTrack):
         return {"callback": callback}
 
     def _wake_loop(self) -> None:
-        """Wake a ``recv`` waiting for the device (from any thread)."""
+        """Wake a ``recv`` waiting for the device (from any thread; nothing to do, and no loop
+        wake-up, while nobody waits)."""
         loop, ready = self._loop, self._ready
-        if loop is not None and ready is not None:
+        if loop is not None and ready is not None and self._waiting:
             try:
                 loop.call_soon_threadsafe(ready.set)
             except RuntimeError:  # the loop is closed
@@ -416,8 +418,12 @@ class SoundCardMicrophone(_SoundCard, MediaStreamTrack):
                 # wait for the device (it may deliver in bursts); the supervisor marks it down
                 # when it stops calling back, and then silence takes over below
                 self._ready.clear()
-                if not self._blocks and self.state is AudioState.RUNNING:
-                    await self._ready.wait()
+                self._waiting = True
+                try:
+                    if not self._blocks and self.state is AudioState.RUNNING:
+                        await self._ready.wait()
+                finally:
+                    self._waiting = False
                 continue
             now = time.monotonic()
             due = self._silence_at if self._silence_at is not None else now

@@ -123,7 +123,6 @@ async def test_a_tone_at_the_officers_microphone_is_heard_at_the_booths_loudspea
                 break
         share, peak = tone_level(recorded, 1000)
         assert heard(recorded, 1000), f"1 kHz carries {share:.0%} of what the booth played; loudest {peak:.0f} Hz"
-        assert mic.dropped_blocks < mic.opens * 5 + 50  # the loop kept up with the device
     finally:
         await close_rig(pipe)
         await asyncio.to_thread(mic.stop)
