@@ -57,6 +57,7 @@ class Probe:
         self.heard: list[float] = []
         self.out_blocks = 0
         self.in_blocks = 0
+        self.in_samples = 0
         self.errors: list[str] = []
         self.next_click = time.monotonic() + 0.5
         self._armed = True  # hear one click per click sent
@@ -74,6 +75,7 @@ class Probe:
 
     def in_block(self, pcm: np.ndarray, now: float) -> None:
         self.in_blocks += 1
+        self.in_samples += len(pcm)
         loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > THRESHOLD)
         if len(loud) and self._armed and self.sent:
             self.heard.append(now - (len(pcm) - loud[0]) / RATE)
@@ -243,11 +245,11 @@ def child(backend: str, seconds: float, module: int, daemon_pid: int) -> dict:
         return result
     time.sleep(1.0)  # start-up
     t0, c0 = time.monotonic(), time.process_time()
-    i0, o0 = probe.in_blocks, probe.out_blocks
+    i0, o0 = probe.in_samples, probe.out_blocks
     time.sleep(seconds)
     dt = time.monotonic() - t0
     result["cores"] = (time.process_time() - c0) / dt
-    result["seconds_in_out"] = [round((probe.in_blocks - i0) * (BLOCK if backend == "sounddevice" else 128) / RATE / dt, 2),
+    result["seconds_in_out"] = [round((probe.in_samples - i0) / RATE / dt, 2),
                                 round((probe.out_blocks - o0) * BLOCK / RATE / dt, 2)]
     trips = probe.round_trips()
     result["clicks"] = [len(probe.sent), len(trips)]
