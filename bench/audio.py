@@ -322,11 +322,61 @@ def run_backend(backend: str, seconds: float) -> dict:
     return result
 
 
+def echo_check(seconds: float = 12.0) -> list[str]:
+    """The sound server's echo canceller, as docs/deploy-audio.md sets it up, on a simulated
+    booth: PulseAudio's ``module-echo-cancel`` (WebRTC) between a loudspeaker (null sink
+    ``speaker_hw``) and a microphone (null sink ``room``, whose monitor is the raw microphone); the
+    room is a loopback from what the loudspeaker plays to what the microphone hears (40 ms).
+    The officer's voice stands in as band-limited noise in syllable-like bursts, played into the
+    canceller's sink; the raw microphone and the cancelled one are recorded side by side.
+    Returns the lines to print: per second, the echo's level in each and the difference."""
+    import concurrent.futures
+
+    from bench.pulse import PrivatePulse
+
+    rng = np.random.default_rng(1)
+    n = int(seconds * RATE)
+    noise = np.convolve(rng.standard_normal(n), np.ones(12) / 12, mode="same")  # below about 4 kHz
+    t = np.arange(n) / RATE
+    bursts = ((t % 0.5) < 0.3).astype(float)  # 300 ms on, 200 ms off
+    voice = (0.5 * 32767 * noise / np.abs(noise).max() * bursts).astype(np.int16)
+    with PrivatePulse() as pulse:
+        pulse.null_sink("speaker_hw")
+        pulse.null_sink("room")
+        pulse.pactl("load-module", "module-echo-cancel", "aec_method=webrtc",
+                    'aec_args="analog_gain_control=0 digital_gain_control=0 noise_suppression=0 high_pass_filter=1"',
+                    "rate=48000", "source_master=room.monitor", "sink_master=speaker_hw", "source_name=ec_mic",
+                    "sink_name=ec_speaker")
+        pulse.pactl("load-module", "module-loopback", "source=speaker_hw.monitor", "sink=room", "latency_msec=40",
+                    "source_dont_move=true", "sink_dont_move=true")
+        player = subprocess.Popen(["pacat", "--playback", "-d", "ec_speaker", "--raw", "--format=s16le",
+                                   f"--rate={RATE}", "--channels=1"], stdin=subprocess.PIPE, env=pulse.env)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            raw = pool.submit(pulse.record, "room.monitor", seconds)
+            cancelled = pool.submit(pulse.record, "ec_mic", seconds)
+            player.stdin.write(voice.tobytes())
+            player.stdin.close()
+            raw, cancelled = raw.result(), cancelled.result()
+        player.wait(10)
+
+    def level(x: np.ndarray) -> float:
+        return 20 * np.log10(max(1.0, float(np.sqrt(np.mean(x.astype(np.float64) ** 2)))) / 32768)
+
+    lines = ["second  raw microphone dBFS  echo-cancelled dBFS  echo removed dB"]
+    for s0 in range(int(min(len(raw), len(cancelled)) / RATE)):
+        a, b = raw[s0 * RATE:(s0 + 1) * RATE], cancelled[s0 * RATE:(s0 + 1) * RATE]
+        lines.append(f"{s0 + 1:6d}  {level(a):19.1f}  {level(b):19.1f}  {level(a) - level(b):15.1f}")
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rounds", type=int, default=3, help="runs of each backend, alternating")
     ap.add_argument("--write", action="store_true", help="record the figures in BENCHMARKS.md")
+    ap.add_argument("--echo", action="store_true",
+                    help="instead: how much of the loudspeaker's sound the echo canceller of docs/deploy-audio.md "
+                         "takes out of the microphone")
     ap.add_argument("--child")
     ap.add_argument("--module", type=int)
     ap.add_argument("--pid", type=int)
@@ -340,6 +390,14 @@ def main() -> None:
     from bench.report import Transcript, table
 
     out = Transcript()
+    if args.echo:
+        load = os.getloadavg()
+        out.say(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        for line in echo_check():
+            out.say(line)
+        if args.write:
+            out.write("audio-echo", ".venv/bin/python -m bench.audio --echo --write")
+        return
     load = os.getloadavg()
     out.say(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, other work running)")
     rows, notes = [], []
