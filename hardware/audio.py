@@ -265,7 +265,11 @@ class _SoundCard:
                     stream = cls(device=info.index, samplerate=RATE, channels=channels, dtype="int16",
                                  blocksize=BLOCK, latency="low", finished_callback=self._finished.set,
                                  **self._callback_args())
-                    stream.start()
+                    try:
+                        stream.start()
+                    except sd.PortAudioError:
+                        stream.close()
+                        raise
                     HOST.open_streams += 1
             except sd.PortAudioError as exc:
                 last = exc
