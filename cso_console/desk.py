@@ -690,6 +690,8 @@ class Desk:
         self._offset = 0.0  # server clock - desk clock
         self._inflight: dict[str, tuple[str, object]] = {}  # ref -> (session_id, message)
         self.decisions: dict[str, _Decision] = {}
+        self.decisions_recorded = 0
+        """Decisions the server acknowledged since the desk started."""
         self._messages: list[Notice] = []
         self._fetch_queue: list[p.StillMeta] = []
         self._fetching: p.StillMeta | None = None
@@ -875,6 +877,10 @@ class Desk:
             if d.still is not None:  # a day of sessions would otherwise keep every still in memory
                 out.append(DropStill(d.still.sha256))
         self._fetch_queue = [m for m in self._fetch_queue if m.session_id != sid]
+        # its recorded decisions are the server's now (a day of them would slow every view);
+        # one not yet acknowledged stays, to be sent again after a reconnect
+        self.decisions = {ref: d for ref, d in self.decisions.items()
+                          if not (d.confirmed and d.message.session_id == sid)}
         out.append(EndCall(sid))
 
     # ------------------------------------------------------------------ server
@@ -991,6 +997,7 @@ class Desk:
             dec = self.decisions.get(ref)
             if dec is not None and (ok or code is not None):
                 dec.confirmed = True  # recorded; or refused for good (the officer is told)
+                self.decisions_recorded += ok
                 if not ok:
                     self._say(f"decision on {msg.document.value} not recorded: {message}", "decision_refused",
                               ticket=s.session.ticket if s else None, document=msg.document, detail=message)

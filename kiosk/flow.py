@@ -1318,7 +1318,7 @@ class BoothFlow:
         v.reference = visit_reference(s)
         v.ended_at = now
         self._go(Screen.END, now)
-        if v.outcome in (Outcome.COMPLETED, Outcome.DOCUMENTS_INCOMPLETE, Outcome.REFERRED):
+        if v.outcome in (Outcome.COMPLETED, Outcome.DOCUMENTS_INCOMPLETE, Outcome.REJECTED, Outcome.REFERRED):
             if self.has_printer:
                 v.receipt = ReceiptState.PRINTING
                 out.append(PrintReceipt(s.ticket, v.reference, v.outcome, v.verified, v.language))

@@ -127,13 +127,19 @@ class HeadlessBranch:
             PCs) compete with the console for the same cores; a positive value gives the
             console its share first, so its CPU figure is not lowered by starvation (frames it
             never got to decode).
+        tls: serve wss:// with a branch CA made for this run (as a branch does; every device
+            pins it); False serves plain ws:// (allow_plain).
     """
 
     def __init__(self, booths: int = 6, face: str = "640x480@30", doc_video: str = "1280x720@15",
                  policy: QualityPolicy | None = None,
                  cso_camera: tuple[int, int, float] | None = (CSO_CAMERA.width, CSO_CAMERA.height, CSO_CAMERA.fps),
-                 workdir: Path | None = None, booth_nice: int = 0, cso_kbps: int | None = None) -> None:
+                 workdir: Path | None = None, booth_nice: int = 0, tls: bool = True,
+                 cso_kbps: int | None = None) -> None:
         self.booth_nice = booth_nice
+        self.tls = tls
+        self.ca: Path | None = None
+        """The branch CA's certificate the devices pin (with ``tls``)."""
         self.n_booths, self.face, self.doc_video = booths, face, doc_video
         self.policy = policy or QualityPolicy()
         self.cso_camera = cso_camera
@@ -228,16 +234,26 @@ class HeadlessBranch:
         """Start the signaling server process (one CSO, ``cso-01``); returns its URL."""
         from signaling.testing import branch_config, tokens_of
 
+        tls = None
+        if self.tls:  # a branch CA and a server certificate for this run, as `lapak ca init/issue` make
+            from signaling.tls import CA_CERT, init_ca, issue_server_cert
+
+            ca_dir, cert_dir = self.workdir / "ca", self.workdir / "tls"
+            cert_dir.mkdir(exist_ok=True)
+            init_ca(ca_dir, "simulated branch")
+            key, cert = issue_server_cert(ca_dir, ["127.0.0.1", "localhost"], cert_dir)
+            tls, self.ca = {"cert": str(cert), "key": str(key)}, ca_dir / CA_CERT
         config = branch_config(self.workdir / "branch.sqlite", booths=self.n_booths, csos=1,
-                               capacity=min(6, max(self.n_booths, 4)))
+                               capacity=min(6, max(self.n_booths, 4)), tls=tls)
         self.url = await self._start_server(config)
         self.tokens = tokens_of(config)
         return self.url
 
     def console_config(self) -> ConsoleConfig:
         """The console's config for this branch (``cso-01``)."""
+        server = {"url": self.url, "ca": str(self.ca)} if self.ca else {"url": self.url, "allow_plain": True}
         return ConsoleConfig(cso={"id": "cso-01", "token": self.tokens[("cso", "cso-01")], "name": "Petugas 1"},
-                             server={"url": self.url, "allow_plain": True})
+                             server=server)
 
     def cso_media(self) -> CsoMedia:
         """The officer's simulated camera and microphone."""
@@ -279,7 +295,7 @@ class HeadlessBranch:
             else:
                 cmd = [sys.executable, "-m", "lapak.simbooth", "--url", self.url, "--device-id", dev,
                        "--token", self.tokens[("booth", dev)], "--face", self.face, "--doc-video", self.doc_video,
-                       "--seed", str(i)] + (["--again"] if again else [])
+                       "--seed", str(i)] + (["--again"] if again else []) + (["--ca", str(self.ca)] if self.ca else [])
             self.procs.append(subprocess.Popen(
                 cmd, preexec_fn=functools.partial(_die_with_parent, self.booth_nice)))
 
@@ -287,7 +303,8 @@ class HeadlessBranch:
         """A booth config file for one of this branch's booths (simulated devices)."""
         from lapak.simbooth import booth_config
 
-        config = booth_config(self.url, dev, self.tokens[("booth", dev)], self.face, self.doc_video)
+        config = booth_config(self.url, dev, self.tokens[("booth", dev)], self.face, self.doc_video,
+                              str(self.ca) if self.ca else None)
         path = self.workdir / f"{dev}.toml"
         path.write_text(config_toml(config.model_dump(mode="json", exclude_none=True)))
         return path
@@ -400,7 +417,7 @@ async def _demo(args: argparse.Namespace) -> int:
             view = branch.console.view
             tiles = {t.session_id: t for t in view.tiles if t is not None}
             print(f"\n t={time.monotonic() - started:5.1f}s  cpu={_cpu_cores(started):.2f} cores  "
-                  f"focus={engine.focus}  decisions recorded={sum(1 for d in branch.console.desk.decisions.values() if d.confirmed)}")
+                  f"focus={engine.focus}  decisions recorded={branch.console.desk.decisions_recorded}")
             print(f" {'session':14} {'ticket':6} {'tile':18} {'state':10} {'face fps':>8} {'size':>9} {'doc fps':>7} "
                   f"{'kbit/s':>7} {'rtt ms':>6} {'setup ms':>8} {'g2g p50':>7} {'stills':>6} {'verified':>8}")
             for sid in ids:

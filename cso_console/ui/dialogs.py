@@ -24,8 +24,8 @@ from signaling.protocol import Outcome
 
 translate = words.translate
 
-END_OUTCOMES = (Outcome.COMPLETED, Outcome.DOCUMENTS_INCOMPLETE, Outcome.REFERRED, Outcome.PARTICIPANT_LEFT,
-                Outcome.TECHNICAL_PROBLEM)
+END_OUTCOMES = (Outcome.COMPLETED, Outcome.DOCUMENTS_INCOMPLETE, Outcome.REJECTED, Outcome.REFERRED,
+                Outcome.PARTICIPANT_LEFT, Outcome.TECHNICAL_PROBLEM)
 """What the officer may end with (booth offline is the server's)."""
 
 NOTE_MAX = 500

@@ -79,6 +79,7 @@ def outcome(o: Outcome) -> str:
     return {
         Outcome.COMPLETED: translate("Console", "Complete: the claim moves on"),
         Outcome.DOCUMENTS_INCOMPLETE: translate("Console", "Incomplete: documents missing or rejected"),
+        Outcome.REJECTED: translate("Console", "Rejected: the claim cannot go on (say why in the note)"),
         Outcome.REFERRED: translate("Console", "Referred to another office or channel"),
         Outcome.PARTICIPANT_LEFT: translate("Console", "Participant left"),
         Outcome.BOOTH_OFFLINE: translate("Console", "Booth offline"),

@@ -37,7 +37,7 @@ def children_left(port: str, pids: list[int]) -> list[str]:
 
 
 def started(out: str) -> tuple[str, list[int]]:
-    m = re.search(r"signaling on ws://[\d.]+:(\d+) \(pid (\d+)\); \d+ booth processes starting: pids ([\d ]+)", out)
+    m = re.search(r"signaling on wss://[\d.]+:(\d+) \(pid (\d+)\); \d+ booth processes starting: pids ([\d ]+)", out)
     assert m, out
     return m.group(1), [int(m.group(2))] + [int(p) for p in m.group(3).split()]
 

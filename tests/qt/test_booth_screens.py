@@ -66,6 +66,8 @@ def views(language: Language) -> dict[str, BoothView]:
                          receipt=ReceiptState.FAILED, documents_verified=(DocumentKind.KTP, DocumentKind.KK,
                                                                           DocumentKind.MEMBERSHIP_CARD),
                          faults=(("printer", "paper out"),), **pre),
+        "end_rejected": BoothView(Screen.END, outcome=Outcome.REJECTED, reference="20261126-B105",
+                                  receipt=ReceiptState.PRINTED, **pre),
         "out_of_service": BoothView(Screen.OUT_OF_SERVICE, **pre),
         "technician_locked": BoothView(Screen.TECHNICIAN, notice=NoticeKind.PIN_LOCKED,
                                        technician=TechnicianView(False, 3, 42.0, True), **b),

@@ -602,3 +602,19 @@ def test_desk_invariants_under_any_sequence(events):
             if dec.confirmed:
                 continue
             assert ref in d.desk._inflight or not d.desk.server_up, "an unconfirmed decision is not on its way"
+
+
+def test_recorded_decisions_leave_with_their_session_and_unrecorded_ones_stay(d):
+    offer(d, "s1")
+    offer(d, "s2")
+    for sid in ("s1", "s2"):
+        req = document_arrives(d, sid=sid, sha=("a1" if sid == "s1" else "b2") * 32)
+        d(d.still(sid, req.request_id))
+        d(dk.Verify(sid, KTP))
+    pending = [ref for ref, dec in d.desk.decisions.items() if dec.message.session_id == "s2"]
+    for ref in [r for r, dec in d.desk.decisions.items() if dec.message.session_id == "s1"]:
+        d(dk.RequestAnswered(ref, True))
+    d(dk.SessionChanged(info("s1", SessionState.ENDED)))
+    d(dk.SessionChanged(info("s2", SessionState.ENDED)))  # (its decision not acknowledged yet)
+    assert d.desk.decisions_recorded == 1
+    assert [dec.message.session_id for dec in d.desk.decisions.values()] == ["s2"] and list(d.desk.decisions) == pending

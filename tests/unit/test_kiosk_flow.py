@@ -538,6 +538,14 @@ def test_printer_out_of_paper_keeps_the_reference_on_screen(d):
     assert d.view.screen is Screen.ATTRACT
 
 
+def test_a_rejected_claim_gets_its_receipt_too(d):
+    d.into_call()
+    d(VerdictReceived("s1", "r1", DocumentKind.KTP, Verdict.ACCEPTED, None))
+    d(f.SessionChanged(session(SessionState.ENDED, outcome=Outcome.REJECTED)))
+    assert (d.view.screen, d.view.outcome, d.view.receipt) == (Screen.END, Outcome.REJECTED, ReceiptState.PRINTING)
+    assert d.last(f.PrintReceipt).outcome is Outcome.REJECTED
+
+
 def test_no_receipt_when_the_participant_left(d):
     d.into_call()
     d(f.SessionChanged(session(SessionState.ENDED, outcome=Outcome.PARTICIPANT_LEFT)))
@@ -731,3 +739,16 @@ def test_invariants_hold_on_any_visit(prefix, steps):
                                         ("Muhammad Rizki Pratama", "Muhammad P.")])
 def test_a_booked_name_shows_as_first_name_and_initial(name, shown):
     assert f.screen_name(name) == shown
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+@pytest.mark.parametrize("language", list(Language))
+def test_every_outcome_has_receipt_words_in_both_languages(outcome, language):
+    from datetime import datetime
+
+    from kiosk.slips import OUTCOMES, WORDS, receipt_slip
+
+    slip = receipt_slip("A007", "20261126-A007", outcome, (DocumentKind.KTP,), language, "Cabang", datetime(2026, 11, 26))
+    said = dict(slip.rows)[WORDS["outcome"][language]]
+    assert said and said == OUTCOMES[outcome][language]
+    assert OUTCOMES[outcome][Language.ID] != OUTCOMES[outcome][Language.EN]
