@@ -24,7 +24,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
@@ -46,6 +46,7 @@ from media.events import (
     DocumentPendingAtBooth,
     MediaEvent,
 )
+from media.playout import Loudspeaker
 from media.quality import CSO_CAMERA, QualityPolicy, Tile
 from media.requests import Action, DocumentRequests, Failed, Send
 from media.stats import SessionStats
@@ -319,13 +320,12 @@ class CsoMedia:
     """What the officer sends (camera and microphone) and hears through (the loudspeaker); any
     may be None.
 
-    ``speaker`` is a :class:`media.playout.Loudspeaker` (or anything with its ``push``): it plays
-    the focused booth's audio, and only that booth's.
+    ``speaker`` plays the focused booth's audio, and only that booth's.
     """
 
     face: MediaStreamTrack | None = None
     audio: MediaStreamTrack | None = None
-    speaker: Any = None
+    speaker: Loudspeaker | None = None
 
 
 class CsoEngine(_Engine):
