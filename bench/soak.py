@@ -175,7 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--booths", type=int, default=6)
     ap.add_argument("--sample", type=float, default=30.0, help="seconds between samples")
     ap.add_argument("--write", action="store_true", help="put the figures into BENCHMARKS.md")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="leave this (the console's) process's allocator at glibc's defaults, for comparison")
     args = ap.parse_args(argv)
+    if not args.default_malloc:
+        from common.memory import tune_malloc
+
+        tune_malloc()  # as `lapak console` does (the booth processes do it themselves)
     OUT.say(f"Machine: {machine()}; load average at start {os.getloadavg()[0]:.1f}")
     samples = asyncio.run(soak(args.minutes, args.booths, args.sample))
     summary(samples)

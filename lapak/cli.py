@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
+    from common.memory import tune_malloc
+
+    tune_malloc()  # before any thread starts (common/memory.py says why)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

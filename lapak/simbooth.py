@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     Args:
         argv: arguments (default: sys.argv).
     """
+    from common.memory import tune_malloc
+
+    tune_malloc()  # before any thread starts (a real booth gets this from `lapak kiosk`)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--url", required=True)
     ap.add_argument("--device-id", required=True)
