@@ -21,7 +21,10 @@ A device that is missing, busy, unplugged or that stops calling back is reported
 cameras report (``state`` and ``reason``, naming the role and the device), never raised: a
 supervisor thread opens the stream again with backoff until it comes back. PortAudio lists the
 devices once; the list is read again (which PortAudio does only with no stream open in the
-process) before re-opening a device that was not in it. A stream on a dead sound server may
+process) before re-opening a device that was not in it. So a card that was listed comes back by
+itself while the other device plays on; one never listed before (a new USB headset) is found
+once no stream is open (both devices down) or at the next start. With a sound server and
+``"default"`` none of this matters: the sound server follows the hardware. A stream on a dead sound server may
 never return from ``close`` (measured): streams are closed on a thread of their own that is
 waited for at most a second.
 """
