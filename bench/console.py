@@ -121,7 +121,8 @@ def canary(out: Path) -> None:
 # ============================================================================== the child
 
 
-def child(mode: str, seconds: float, windows: int, activity: float, out: Path) -> None:
+def child(mode: str, seconds: float, windows: int, activity: float, out: Path,
+          cso_camera: tuple[int, int, float, int | None] = (640, 360, 15, None)) -> None:
     """One console process: start the branch, run the console, measure, write JSON to ``out``."""
     from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
     from PySide6.QtGui import QImage, QPixmap
@@ -181,8 +182,8 @@ def child(mode: str, seconds: float, windows: int, activity: float, out: Path) -
     naive_face = TrackQuality(width=640, height=480, fps=30)
     policy = QualityPolicy() if mode == "lapak" else QualityPolicy(focused_face=naive_face, grid_face=naive_face,
                                                                     held_face=naive_face, grid_audio=True)
-    branch = HeadlessBranch(6, "640x480@30", "1280x720@15", policy=policy, cso_camera=(320, 240, 15), workdir=work,
-                            booth_nice=BOOTH_NICE)
+    branch = HeadlessBranch(6, "640x480@30", "1280x720@15", policy=policy, cso_camera=cso_camera[:3],
+                            cso_kbps=cso_camera[3], workdir=work, booth_nice=BOOTH_NICE)
     helper.run(branch.start_server(), 30)
     console = open_console(branch.console_config(), media=branch.cso_media, media_config=MediaConfig(), policy=policy,
                            cso_quality=branch.cso_quality(), language="en", show=False)
@@ -426,7 +427,15 @@ def merge(results: list[dict]) -> dict:
     return out
 
 
-def run_child(mode: str, args, work: Path, display: str | None) -> dict:
+def parse_camera(text: str) -> tuple[int, int, float, int | None]:
+    """``"640x360@15"`` -> (640, 360, 15.0, None); ``"320x240@15:250"`` caps it at 250 kbit/s."""
+    text, _, kbps = text.partition(":")
+    size, _, fps = text.partition("@")
+    w, _, h = size.partition("x")
+    return int(w), int(h), float(fps or 15), int(kbps) if kbps else None
+
+
+def run_child(mode: str, args, work: Path, display: str | None, cso_camera: str | None = None) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     out = work / f"{mode}.json"
     env = dict(os.environ)
@@ -435,7 +444,8 @@ def run_child(mode: str, args, work: Path, display: str | None) -> dict:
     else:
         env["QT_QPA_PLATFORM"] = "offscreen"
     cmd = [sys.executable, "-m", "bench.console", "--child", mode, "--seconds", str(args.seconds), "--windows",
-           str(args.windows), "--activity", str(args.activity), "--out", str(out)]
+           str(args.windows), "--activity", str(args.activity), "--out", str(out),
+           "--cso-camera", cso_camera or args.cso_camera]
     r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=900)
     if r.returncode != 0 or not out.exists():
         raise SystemExit(f"bench.console: the {mode} console failed ({r.returncode}):\n{r.stderr[-3000:]}")
@@ -504,6 +514,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--offscreen", action="store_true", help="Qt's offscreen platform instead of Xvfb")
     ap.add_argument("--rounds", type=int, default=2, help="runs of each mode, alternating (default %(default)s)")
     ap.add_argument("--write", action="store_true", help="record the output in BENCHMARKS.md")
+    ap.add_argument("--cso-camera", default="640x360@15",
+                    help="the officer's camera sent to the focused booth, WxH@FPS[:KBPS] (default %(default)s, "
+                         "capped as media.quality.CSO_CAMERA)")
+    ap.add_argument("--compare-cso-cameras", metavar="A,B",
+                    help="instead of lapak against naive: the lapak console with officer camera A against B "
+                         "(e.g. 320x240@15:250,640x360@15:500), rounds alternating; --write records it as its own section")
     ap.add_argument("--child", choices=["lapak", "naive"], help=argparse.SUPPRESS)
     ap.add_argument("--canary", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -512,8 +528,10 @@ def main(argv: list[str] | None = None) -> int:
         canary(args.out)
         return 0
     if args.child:
-        child(args.child, args.seconds, args.windows, args.activity, args.out)
+        child(args.child, args.seconds, args.windows, args.activity, args.out, parse_camera(args.cso_camera))
         return 0
+    if args.compare_cso_cameras:
+        return compare_cso_cameras(args)
     from qtview import xvfb
 
     global _load0
@@ -537,6 +555,59 @@ def main(argv: list[str] | None = None) -> int:
     report(merge(runs["lapak"]), merge(runs["naive"]), args, where)
     if args.write:
         OUT.write("console", "python -m bench.console --write")
+    return 0
+
+
+def compare_cso_cameras(args) -> int:
+    """The lapak console with one officer camera against another (A, B, B, A, ...): what the
+    bigger picture costs the console process."""
+    from qtview import xvfb
+
+    load0 = os.getloadavg()
+    cams = args.compare_cso_cameras.split(",")
+    work = Path(tempfile.mkdtemp(prefix="lapak-bench-console-cso-"))
+    runs: dict[str, list[dict]] = {c: [] for c in cams}
+
+    def rounds(display: str | None) -> None:
+        for r in range(args.rounds):
+            for cam in (cams if r % 2 == 0 else cams[::-1]):
+                runs[cam].append(run_child("lapak", args, work / f"{cam}-{r}", display, cam))
+                print(f"  (officer camera {cam} round {r + 1}: {runs[cam][-1]['cpu']:.3f} cores)", flush=True)
+
+    if args.offscreen or xvfb.available():
+        rounds(None)
+        where = "Qt offscreen platform"
+    else:
+        with xvfb.display(1920, 1080) as name:
+            rounds(name)
+        where = "a 1920x1080 window on Xvfb (xcb)"
+    load1 = os.getloadavg()
+    merged = {c: merge(runs[c]) for c in cams}
+    say = OUT.say
+    say(f"lapak console process with six booths (640x480@30 cameras), {os.cpu_count()} cores, {where}; "
+        f"{args.rounds} round(s) per officer camera, alternating; steady state: median of "
+        f"{args.windows}x{args.seconds:.0f} s after the bitrates settled, then {args.activity:.0f} s of focus "
+        f"switches every 4 s and a still every 8 s")
+    say(f"load average (1/5/15 min) before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; "
+        f"after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
+    a, b = (merged[c] for c in cams)
+    say(f"  {'figure':46} {cams[0]:>18} {cams[1]:>18} {'ratio':>7}")
+    say(f"  {'cores used (steady state)':46} {a['cpu']:>18.3f} {b['cpu']:>18.3f} {b['cpu'] / a['cpu']:>6.2f}x")
+    say(f"  {'  rounds':46} {' '.join(f'{v:.3f}' for v in a.get('rounds_cpu', [a['cpu']])):>18} "
+        f"{' '.join(f'{v:.3f}' for v in b.get('rounds_cpu', [b['cpu']])):>18}")
+    say(f"  {'cores used (switches and stills)':46} {a['cpu_activity']:>18.3f} {b['cpu_activity']:>18.3f} "
+        f"{b['cpu_activity'] / a['cpu_activity']:>6.2f}x")
+    for name in sorted(set(a["threads"]) | set(b["threads"]),
+                       key=lambda k: -max(a["threads"].get(k, 0), b["threads"].get(k, 0))):
+        x, y = a["threads"].get(name, 0), b["threads"].get(name, 0)
+        if max(x, y) >= 0.005:
+            say(f"  {'  cores: ' + name:46} {x:>18.3f} {y:>18.3f}")
+    pa = " ".join(f"{a['painted'][s]:.0f}" for s in "123456")
+    pb = " ".join(f"{b['painted'][s]:.0f}" for s in "123456")
+    say(f"  {'frames painted per tile per s (focused first)':46} {pa:>18} {pb:>18}")
+    if args.write:
+        OUT.write("console-cso-camera", f"python -m bench.console --compare-cso-cameras {args.compare_cso_cameras} "
+                  f"--rounds {args.rounds} --write")
     return 0
 
 

@@ -19,6 +19,7 @@ from common.config import ConfigError
 from cso_console import desk as dk
 from cso_console.config import ConsoleConfig
 from cso_console.desk import Desk, DeskRules, DeskView
+from cso_console.officer import audio_faults
 from media.config import MediaConfig
 from media.control import TrackQuality
 from media.engine import CsoEngine, CsoMedia
@@ -77,6 +78,9 @@ class ConsoleApp(AppBase[DeskView]):
         self.engine = CsoEngine(self.client.send_signal, media or CsoMedia(),
                                 media_config or MediaConfig(**config.ice.media_options()),
                                 on_event=self._on_media, policy=policy, cso_quality=cso_quality)
+        self.device_faults: dict[str, str] = {}
+        """What is wrong with the officer's microphone and loudspeaker, by role (empty: fine);
+        the message names the device (:func:`cso_console.officer.audio_faults`)."""
         self._stills: dict[str, tuple[p.StillMeta, bytes]] = {}
         self._watchers: dict[tuple[str, str], list[Callable]] = {}
         self._watching: dict[tuple[str, str, int], tuple[object, Callable[[], None]]] = {}
@@ -104,11 +108,15 @@ class ConsoleApp(AppBase[DeskView]):
         return await self.client.wait_ready(timeout)
 
     async def close(self) -> None:
-        """Close every call, then the connection."""
+        """Close every call, then the connection, then the officer's sound devices."""
         self._cancel_tasks()
         await self.engine.close()
         await self.client.close()
         await self.stills.close()
+        media = self.engine.media
+        for device in (media.audio, media.speaker):
+            if device is not None:
+                await asyncio.to_thread(device.stop)  # a sound card closes on its own thread
 
     # ------------------------------------------------------------------ the core
 
@@ -173,9 +181,21 @@ class ConsoleApp(AppBase[DeskView]):
                 if sink is not None:
                     self._watching[key] = (call, sink.subscribe(reader))
 
+    def _check_devices(self) -> None:
+        """Log the officer's microphone or loudspeaker going down or coming back."""
+        media = self.engine.media
+        faults = {role: why for role, why in audio_faults(media.audio, media.speaker).items() if why}
+        for role, why in faults.items():
+            if self.device_faults.get(role) != why:
+                logger.error("officer's %s: %s", role, why)
+        for role in set(self.device_faults) - set(faults):
+            logger.info("officer's %s works again", role)
+        self.device_faults = faults
+
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK)
+            self._check_devices()
             for sid, stats in (await self.engine.stats()).items():
                 self.feed(dk.StatsSampled(stats))
             self.feed(dk.Tick())

@@ -17,7 +17,8 @@ def register(sub) -> None:
     c = sub.add_parser("console", help="the CSO console: the officer's desktop window")
     c.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="console TOML (default %(default)s)")
     c.add_argument("--simulate", action="store_true",
-                   help="a test-pattern camera and a test tone instead of the officer's camera (no hardware)")
+                   help="a test-pattern camera, a test tone and a silent loudspeaker instead of the officer's "
+                        "devices (no hardware)")
     c.add_argument("--fullscreen", action="store_true", help="fill the screen (default: a maximised window)")
     c.add_argument("--language", choices=["id", "en"], help="override [cso] language")
     c.set_defaults(func=cmd_console)

@@ -35,6 +35,7 @@ from media.engine import BoothEngine
 from media.errors import MediaError
 from media.events import MediaEvent
 from media.internals import check_aiortc_internals
+from media.playout import Loudspeaker
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
@@ -94,8 +95,11 @@ class BoothApp(AppBase[BoothView]):
                                       on_message=self._on_server, on_state=self._on_client_state,
                                       on_signal=self._on_signal, ssl=tls)
         self.stills = StillTransfer(config.server.url, "booth", config.booth.id, config.booth.token, ssl=tls)
+        self.loudspeaker = Loudspeaker(devices.speaker) if devices.speaker is not None else None
+        """The officer's voice: a playout buffer the loudspeaker plays from."""
         self.engine = BoothEngine(self.client.send_signal,
-                                  BoothMedia(face=devices.face, document=devices.document, audio=devices.microphone),
+                                  BoothMedia(face=devices.face, document=devices.document, audio=devices.microphone,
+                                             speaker=self.loudspeaker),
                                   media_config or MediaConfig(**config.ice.media_options()), on_event=self._on_media)
         self.scanner = DocumentScanner(devices.document, lambda r: self._from_thread(self._on_scan, r)) \
             if devices.document is not None else None

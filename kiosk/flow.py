@@ -468,7 +468,7 @@ class DeviceChanged:
     """A booth device changed state.
 
     Args:
-        role: "camera", "document_camera", "button", "light", "printer", "microphone".
+        role: "camera", "document_camera", "button", "light", "printer", "microphone", "speaker".
         ok: working.
         message: what is wrong (names the device and its port or camera).
     """

@@ -120,6 +120,7 @@ class HeadlessBranch:
         doc_video: booth document video ``WxH@FPS``.
         policy: console quality policy.
         cso_camera: console camera ``(w, h, fps)`` sent to the focused booth, or None.
+        cso_kbps: its bitrate cap (default :data:`media.quality.CSO_CAMERA`'s).
         workdir: directory for the signaling database.
         booth_nice: niceness added to the booth processes. On a small machine six simulated
             booths (each rendering and encoding its cameras, which real booths do on their own
@@ -131,8 +132,10 @@ class HeadlessBranch:
     """
 
     def __init__(self, booths: int = 6, face: str = "640x480@30", doc_video: str = "1280x720@15",
-                 policy: QualityPolicy | None = None, cso_camera: tuple[int, int, float] | None = (320, 240, 15),
-                 workdir: Path | None = None, booth_nice: int = 0, tls: bool = True) -> None:
+                 policy: QualityPolicy | None = None,
+                 cso_camera: tuple[int, int, float] | None = (CSO_CAMERA.width, CSO_CAMERA.height, CSO_CAMERA.fps),
+                 workdir: Path | None = None, booth_nice: int = 0, tls: bool = True,
+                 cso_kbps: int | None = None) -> None:
         self.booth_nice = booth_nice
         self.tls = tls
         self.ca: Path | None = None
@@ -140,6 +143,7 @@ class HeadlessBranch:
         self.n_booths, self.face, self.doc_video = booths, face, doc_video
         self.policy = policy or QualityPolicy()
         self.cso_camera = cso_camera
+        self.cso_kbps = cso_kbps or CSO_CAMERA.max_kbps
         self._tmp = tempfile.TemporaryDirectory(prefix="lapak-demo-") if workdir is None else None
         self.workdir = Path(self._tmp.name) if self._tmp else workdir
         self.procs: list[subprocess.Popen] = []
@@ -263,7 +267,7 @@ class HeadlessBranch:
         if not self.cso_camera:
             return None
         return TrackQuality(width=self.cso_camera[0], height=self.cso_camera[1], fps=self.cso_camera[2],
-                            max_kbps=CSO_CAMERA.max_kbps)
+                            max_kbps=self.cso_kbps)
 
     async def start_console(self) -> ConsoleApp:
         """The console app (headless) in this process."""

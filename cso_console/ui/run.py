@@ -33,13 +33,11 @@ I18N = Path(__file__).resolve().parents[1] / "i18n"
 
 
 def officer_media(config: ConsoleConfig, simulate: bool = False) -> CsoMedia:
-    """The officer's camera (``[camera]``, or a test pattern when simulating) and microphone.
-
-    The project has no sound-card microphone yet: the officer's audio is a test tone when
-    simulating and absent otherwise.
-    """
+    """The officer's camera (``[camera]``, or a test pattern when simulating), microphone and
+    loudspeaker (``[microphone]``, ``[speaker]``: :func:`cso_console.officer.officer_audio`)."""
+    from cso_console.officer import officer_audio
     from hardware.camera import OpenCVCamera
-    from hardware.synthetic import SyntheticFaceCamera, ToneMicrophone
+    from hardware.synthetic import SyntheticFaceCamera
 
     cam = config.camera
     if not cam.enabled:
@@ -48,7 +46,7 @@ def officer_media(config: ConsoleConfig, simulate: bool = False) -> CsoMedia:
         face = SyntheticFaceCamera(cam.width // 2 * 2, cam.height // 2 * 2, cam.fps, seed=99)
     else:
         face = OpenCVCamera(cam.device, cam.width, cam.height, cam.fps)
-    return CsoMedia(face=face, audio=ToneMicrophone(220) if simulate else None)
+    return CsoMedia(face=face, **officer_audio(config, simulate))
 
 
 @dataclass

@@ -782,57 +782,67 @@ Ambil nomor antrean</translation>
         <translation>Mikrofon tidak berfungsi. Petugas sudah diberi tahu.</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="166"/>
+        <location filename="../ui/words.py" line="157"/>
+        <source>The loudspeaker is not working. The officer has been told.</source>
+        <translation>Pengeras suara tidak berfungsi. Petugas sudah diberi tahu.</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="167"/>
         <source>About 1 minute</source>
         <translation>Sekitar 1 menit</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="168"/>
+        <location filename="../ui/words.py" line="169"/>
         <source>More than an hour</source>
         <translation>Lebih dari satu jam</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="169"/>
+        <location filename="../ui/words.py" line="170"/>
         <source>About {minutes} minutes</source>
         <translation>Sekitar {minutes} menit</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="177"/>
+        <location filename="../ui/words.py" line="178"/>
         <source>You are next in line</source>
         <translation>Anda berikutnya</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="178"/>
+        <location filename="../ui/words.py" line="179"/>
         <source>You are number {position} in line</source>
         <translation>Anda urutan ke-{position} dalam antrean</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="184"/>
+        <location filename="../ui/words.py" line="185"/>
         <source>Face camera</source>
         <translation>Kamera wajah</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="185"/>
+        <location filename="../ui/words.py" line="186"/>
         <source>Document camera</source>
         <translation>Kamera dokumen</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="186"/>
+        <location filename="../ui/words.py" line="187"/>
         <source>Microphone</source>
         <translation>Mikrofon</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="187"/>
+        <location filename="../ui/words.py" line="188"/>
+        <source>Loudspeaker</source>
+        <translation>Pengeras suara</translation>
+    </message>
+    <message>
+        <location filename="../ui/words.py" line="189"/>
         <source>Call button</source>
         <translation>Tombol panggil</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="188"/>
+        <location filename="../ui/words.py" line="190"/>
         <source>Status light</source>
         <translation>Lampu status</translation>
     </message>
     <message>
-        <location filename="../ui/words.py" line="189"/>
+        <location filename="../ui/words.py" line="191"/>
         <source>Receipt printer</source>
         <translation>Printer tanda terima</translation>
     </message>

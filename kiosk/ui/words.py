@@ -154,6 +154,7 @@ def fault(role: str) -> str:
         "document_camera": translate("Words", "The document camera is not working. The officer has been told."),
         "printer": translate("Words", "The printer is not working. Your numbers stay on the screen."),
         "microphone": translate("Words", "The microphone is not working. The officer has been told."),
+        "speaker": translate("Words", "The loudspeaker is not working. The officer has been told."),
     }.get(role, "")
 
 
@@ -184,6 +185,7 @@ def device_role(role: str) -> str:
         "camera": translate("Words", "Face camera"),
         "document_camera": translate("Words", "Document camera"),
         "microphone": translate("Words", "Microphone"),
+        "speaker": translate("Words", "Loudspeaker"),
         "button": translate("Words", "Call button"),
         "light": translate("Words", "Status light"),
         "printer": translate("Words", "Receipt printer"),
