@@ -46,12 +46,14 @@ class Detection:
         area_fraction: Area of the quadrilateral divided by the frame area.
         touches_edge: True when the document reaches the frame edge (probably partly outside).
         frame_size: (width, height) of the frame it was found in.
+        score: How well the outline follows real edges, 0..1 (1 for an outline given by hand).
     """
 
     corners: np.ndarray
     area_fraction: float
     touches_edge: bool
     frame_size: tuple[int, int]
+    score: float = 1.0
 
     @property
     def diagonal(self) -> float:
@@ -85,166 +87,608 @@ def _line_intersection(l1: np.ndarray, l2: np.ndarray) -> np.ndarray | None:
     return p1 + t * v1
 
 
-def _refine_corners(quad: np.ndarray, contour: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Fit a line to the contour points along each side and intersect neighbours."""
+# Offsets (in work pixels) at which a side's profile is sampled, across the side, outwards.
+_OFFSETS = np.arange(-5, 6, dtype=np.float32)
+# Channel weights of YCrCb differences: chroma counts more (a coloured band on a grey surface).
+_CHANNEL_W = np.array([1.0, 2.0, 2.0], np.float32)
+
+
+@dataclass
+class _Work:
+    """The frame shrunk to the working width, in the forms every step needs."""
+
+    frame: np.ndarray  # full-resolution frame as given (BGR or grey)
+    f: float  # work pixels per frame pixel
+    bgr: np.ndarray  # work-size BGR uint8
+    ycc: np.ndarray  # work-size YCrCb float32, lightly smoothed
+    shape: tuple[int, int]  # (h, w) of the work image
+
+
+def _prepare(frame: np.ndarray, work_width: int) -> _Work:
+    bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    fh, fw = bgr.shape[:2]
+    f = min(1.0, work_width / fw)
+    small = cv2.resize(bgr, (max(8, round(fw * f)), max(8, round(fh * f))), interpolation=cv2.INTER_AREA) \
+        if f < 1.0 else bgr
+    f = small.shape[1] / fw
+    ycc = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb).astype(np.float32)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    return _Work(frame, f, small, ycc, small.shape[:2])
+
+
+def _sample(img: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Bilinear samples of img at pts (..., 2) in pixel coordinates (x, y)."""
+    shape = pts.shape[:-1]
+    flat = pts.reshape(-1, 2).astype(np.float32)
+    mx = flat[:, 0].reshape(1, -1).copy()
+    my = flat[:, 1].reshape(1, -1).copy()
+    out = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(shape + img.shape[2:]) if img.ndim == 3 else out.reshape(shape)
+
+
+def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float = 0.92):
+    """Points along side i (from corner i to i+1), the unit outward normal, and the side length."""
+    a, b = quad[i], quad[(i + 1) % 4]
+    d = b - a
+    length = float(np.hypot(*d))
+    u = d / max(length, 1e-9)
+    normal = np.array([u[1], -u[0]])  # outward for corners ordered clockwise on screen
+    t = np.linspace(lo, hi, n)[:, None]
+    return a + t * d, normal, length
+
+
+def _cut_sides(quad: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> list[bool]:
+    """Which sides lie along the frame border (the document goes on beyond them)."""
     h, w = shape
-    pts = contour.reshape(-1, 2).astype(np.float64)
-    # Points on the frame border say nothing about the document's true edge.
-    inside = (pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)
-    pts = pts[inside]
-    lines = []
+    cut = []
     for i in range(4):
         a, b = quad[i], quad[(i + 1) % 4]
+        on = False
+        for axis, lim in ((0, 0.0), (0, w - 1.0), (1, 0.0), (1, h - 1.0)):
+            if abs(a[axis] - lim) <= tol and abs(b[axis] - lim) <= tol:
+                on = True
+        cut.append(on)
+    return cut
+
+
+def _edge_profiles(ycc: np.ndarray, quad: np.ndarray, i: int, n: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
+    """Colour samples across side i: (n, len(_OFFSETS), 3), with the outward normal and length."""
+    pts, normal, length = _side_geometry(quad, i, n)
+    grid = pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :]
+    return _sample(ycc, grid), normal, length
+
+
+def _segments_support(ycc: np.ndarray, segments: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
+    """For each segment (a, b), the fraction of points along it where the colour changes most
+    right on the segment (within a pixel, across it) and clearly (not texture-level)."""
+    grids, sizes = [], []
+    for a, b in segments:
         d = b - a
-        length = float(np.linalg.norm(d))
-        if length < 8:
-            return quad
-        u = d / length
-        rel = pts - a
-        t = rel @ u
-        dist = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
-        middle = (t > 0.12 * length) & (t < 0.88 * length)
-        # A wide first pick (the rough side may be a few pixels off), then a tight one around
-        # the first fit, so the line follows the outline rather than the rough guess.
-        sel = pts[(dist < max(3.0, 0.04 * length)) & middle]
-        if len(sel) < 10:
-            return quad
-        vx, vy, x0, y0 = cv2.fitLine(sel.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-        rel = pts - (x0, y0)
-        tight = pts[(np.abs(rel[:, 0] * vy - rel[:, 1] * vx) < max(1.5, 0.01 * length)) & middle]
-        if len(tight) >= 10:
-            vx, vy, x0, y0 = cv2.fitLine(tight.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-        lines.append(np.array([vx, vy, x0, y0], np.float64))
-    refined = []
-    for i in range(4):
-        p = _line_intersection(lines[(i - 1) % 4], lines[i])
-        if p is None or np.linalg.norm(p - quad[i]) > 0.05 * np.linalg.norm(quad[2] - quad[0]) + 3:
-            return quad
-        refined.append(p)
-    return np.array(refined)
+        length = float(np.hypot(*d))
+        n = int(np.clip(length / 3, 8, 40))
+        u = d / max(length, 1e-9)
+        normal = np.array([u[1], -u[0]])
+        pts = a + np.linspace(0.08, 0.92, n)[:, None] * d
+        grids.append(pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :])
+        sizes.append(n)
+    if not grids:
+        return []
+    prof = _sample(ycc, np.concatenate(grids, axis=0))
+    diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))  # offsets -4..4
+    peak = diff.argmax(axis=1) - 4
+    strength = diff.max(axis=1)
+    # The step across the side, far enough out to pass a soft or blurred edge.
+    step = np.sqrt((((prof[:, -1] - prof[:, 0]) * _CHANNEL_W) ** 2).sum(axis=1))
+    ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0)
+    out, k = [], 0
+    for n in sizes:
+        out.append(float(ok[k:k + n].mean()))
+        k += n
+    return out
+
+
+def _support(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int]) -> tuple[list[float], list[bool]]:
+    """How well each side of a quad follows a real edge (NaN for a side along the frame border)."""
+    cut = _cut_sides(quad, shape)
+    sides = [(quad[i], quad[(i + 1) % 4]) for i in range(4) if not cut[i]]
+    it = iter(_segments_support(ycc, sides))
+    return [float("nan") if cut[i] else next(it) for i in range(4)], cut
+
+
+def length_of(quad: np.ndarray, i: int) -> float:
+    return float(np.hypot(*(quad[(i + 1) % 4] - quad[i])))
+
+
+def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.ndarray]:
+    """Quadrilaterals that may outline the blob: its hull simplified to four sides, or the four
+    longest sides of a five- to seven-sided hull extended to meet (a corner cut by a thumb or
+    lying in shadow)."""
+    hull = cv2.convexHull(contour)
+    peri = cv2.arcLength(hull, True)
+    if peri < 20:
+        return []
+    out = []
+    approx = None
+    for eps in (0.015, 0.025, 0.04, 0.06):
+        approx = cv2.approxPolyDP(hull, eps * peri, True).reshape(-1, 2).astype(np.float64)
+        if len(approx) <= 7:
+            break
+    if approx is None or len(approx) < 4:
+        return []
+    if len(approx) == 4:
+        out.append(order_corners(approx))
+    else:
+        h, w = shape
+        n = len(approx)
+        lengths = np.array([np.hypot(*(approx[(k + 1) % n] - approx[k])) for k in range(n)])
+        combos = []
+        from itertools import combinations
+        for idx in combinations(range(n), 4):
+            combos.append((lengths[list(idx)].sum(), idx))
+        combos.sort(reverse=True)
+        for _, idx in combos[:3]:
+            lines = []
+            for k in idx:
+                a, b = approx[k], approx[(k + 1) % n]
+                d = (b - a) / max(np.hypot(*(b - a)), 1e-9)
+                lines.append(np.array([d[0], d[1], a[0], a[1]]))
+            pts = []
+            for j in range(4):
+                p = _line_intersection(lines[j], lines[(j + 1) % 4])
+                if p is None:
+                    break
+                pts.append(p)
+            if len(pts) < 4:
+                continue
+            q = np.array(pts)
+            if (q[:, 0] < -0.25 * w).any() or (q[:, 0] > 1.25 * w).any() or (q[:, 1] < -0.25 * h).any() \
+                    or (q[:, 1] > 1.25 * h).any():
+                continue
+            q = np.clip(q, [0, 0], [w - 1, h - 1])
+            if cv2.isContourConvex(q.astype(np.float32).reshape(-1, 1, 2)):
+                out.append(order_corners(q))
+    rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32)))
+    out.append(order_corners(np.clip(rect.astype(np.float64), [0, 0], [shape[1] - 1, shape[0] - 1])))
+    return out
+
+
+def _skin(ycc: np.ndarray) -> np.ndarray:
+    """Pixels of skin colour (a hand, a thumb), by the usual YCrCb box."""
+    cr, cb, y = ycc[..., 1], ycc[..., 2], ycc[..., 0]
+    return (cr > 136) & (cr < 175) & (cb > 80) & (cb < 128) & (y > 35)
+
+
+def _border_colours(ycc: np.ndarray, ring: int) -> np.ndarray:
+    """A mask of the pixels whose colour is common along the frame border (the surface)."""
+    q = np.empty(ycc.shape, np.uint8)
+    q[..., 0] = np.clip(ycc[..., 0] / 8, 0, 31)
+    q[..., 1] = np.clip((ycc[..., 1] - 64) / 8, 0, 15)
+    q[..., 2] = np.clip((ycc[..., 2] - 64) / 8, 0, 15)
+    idx = (q[..., 0].astype(np.int32) * 16 + q[..., 1]) * 16 + q[..., 2]
+    # A colour is the surface's when it is common along at least two sides of the frame: a
+    # document reaching beyond one side does not make its own colours "surface".
+    votes = np.zeros(8192, np.int32)
+    for side in (idx[:ring], idx[-ring:], idx[:, :ring], idx[:, -ring:]):
+        hist = np.bincount(side.ravel(), minlength=8192).astype(np.float32).reshape(32, 16, 16)
+        hist /= max(1.0, float(side.size))
+        grown = hist
+        for axis in range(3):  # a colour next to a border colour counts as border colour too
+            grown = np.maximum(grown, np.maximum(np.roll(grown, 1, axis), np.roll(grown, -1, axis)))
+        votes += grown.ravel() >= 0.002
+    return (votes >= 2)[idx]
+
+
+class TrayModel:
+    """What the empty tray looks like, learned while the booth is idle, refreshed as the light drifts.
+
+    A booth's document camera is fixed over its tray, so a picture of the empty tray says which
+    pixels are surface. Feed `learn` frames in which the tray is known to be empty (the booth is
+    idle and `find_document` has found nothing for a while); the model keeps a running mean and
+    spread per pixel at a small working size. `find_document(frame, tray=model)` then uses the
+    difference from it (after matching the overall brightness and colour, so lighting drift
+    between refreshes is tolerated) as one more way to find a document. Everything works
+    without one.
+
+    Args:
+        work_width: Width the frames are shrunk to (matches `find_document`'s work width).
+        rate: Weight of each new frame in the running mean (0.05: about the last 20 frames).
+        min_frames: Frames needed before the model is used.
+    """
+
+    def __init__(self, *, work_width: int = 480, rate: float = 0.05, min_frames: int = 5) -> None:
+        self.work_width = work_width
+        self.rate = rate
+        self.min_frames = min_frames
+        self.frames = 0
+        self._mean: np.ndarray | None = None
+        self._var: np.ndarray | None = None
+        self._size: tuple[int, int] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """True once enough empty frames have been learned."""
+        return self.frames >= self.min_frames
+
+    def reset(self) -> None:
+        """Forget the tray (the camera was moved, the tray replaced)."""
+        self.frames, self._mean, self._var, self._size = 0, None, None, None
+
+    def learn(self, frame: np.ndarray) -> None:
+        """Learn from a frame of the empty tray.
+
+        Args:
+            frame: BGR (or grey) uint8 frame in which the tray is empty.
+        """
+        work = _prepare(frame, self.work_width)
+        size = (frame.shape[1], frame.shape[0])
+        if self._size != size:
+            self.reset()
+            self._size = size
+        y = work.ycc
+        if self._mean is None:
+            self._mean, self._var = y.copy(), np.full_like(y, 4.0)
+        else:
+            y = self._matched(y)
+            a = max(self.rate, 1.0 / (self.frames + 1))
+            d = y - self._mean
+            self._mean += a * d
+            self._var = (1 - a) * (self._var + a * d * d)
+        self.frames += 1
+
+    def _matched(self, ycc: np.ndarray) -> np.ndarray:
+        """ycc with its overall brightness and colour matched to the model (lighting drift)."""
+        assert self._mean is not None
+        out = ycc.copy()
+        ratio = np.median(ycc[::4, ::4, 0] / np.maximum(self._mean[::4, ::4, 0], 1.0))
+        out[..., 0] = ycc[..., 0] / max(ratio, 1e-3)
+        for c in (1, 2):
+            out[..., c] -= float(np.median(ycc[::4, ::4, c] - self._mean[::4, ::4, c]))
+        return out
+
+    def difference(self, ycc: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray | None:
+        """Per-pixel colour difference from the empty tray in noise units (None: not usable)."""
+        if not self.ready or self._size != frame_size or self._mean is None or self._mean.shape != ycc.shape:
+            return None
+        d = (self._matched(ycc) - self._mean) * _CHANNEL_W
+        spread = np.sqrt(self._var.sum(axis=2)) + 4.0
+        return np.sqrt((d * d).sum(axis=2)) / spread
+
+
+def _candidate_masks(work: _Work, tray: TrayModel | None, frame_size: tuple[int, int]) -> list[np.ndarray]:
+    """Binary masks (uint8 0/255) in which a document may be one blob, by several cues."""
+    h, w = work.shape
+    ycc = work.ycc
+    masks = []
+    k = max(3, int(round(w / 160)) | 1)
+    open_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    close_k = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    # 1. Edges: whatever the frame border cannot reach without crossing an edge is an object.
+    #    On a textured surface the thresholds rise until only the strongest edges are left.
+    y8 = np.clip(ycc[..., 0], 0, 255).astype(np.uint8)
+    chroma = [np.clip((ycc[..., c] - 128) * 3 + 128, 0, 255).astype(np.uint8) for c in (1, 2)]
+    for hi in (70, 140):
+        edges = cv2.Canny(y8, hi // 2, hi)
+        for c in chroma:
+            edges |= cv2.Canny(c, hi // 2, hi)
+        edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        flood = edges.copy()
+        ff = np.zeros((h + 2, w + 2), np.uint8)
+        for x in range(0, w, 8):
+            for y in (0, h - 1):
+                if flood[y, x] == 0:
+                    cv2.floodFill(flood, ff, (x, y), 128)
+        for y in range(0, h, 8):
+            for x in (0, w - 1):
+                if flood[y, x] == 0:
+                    cv2.floodFill(flood, ff, (x, y), 128)
+        masks.append(np.where(flood == 128, 0, 255).astype(np.uint8))
+        # The regions the edges enclose, one by one: a page touching another object is still
+        # a region of its own when its outline is an unbroken edge.
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
+        big = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= 0.004 * h * w
+               and stats[k, cv2.CC_STAT_WIDTH] * stats[k, cv2.CC_STAT_HEIGHT] < 0.9 * h * w]
+        big.sort(key=lambda k: -stats[k, cv2.CC_STAT_AREA])
+        if big:
+            lut = np.zeros(n, np.uint8)
+            lut[big[:6]] = 255
+            region = cv2.dilate(lut[labels], cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+            masks.append(region)
+        if (edges > 0).mean() < 0.12:
+            break
+    # 2. Colours not seen along the frame border (the surface is what surrounds everything).
+    ring = max(3, int(0.03 * min(h, w)))
+    common = _border_colours(ycc, ring)
+    fg = (~common).astype(np.uint8) * 255
+    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, open_k)
+    fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, close_k)
+    masks.append(fg)
+    # 3. Brightness against the local surface level (a median over a neighbourhood of a tenth
+    #    of the frame): lighter or darker than its surroundings even where a gradient or a
+    #    shadow lies across both. A large page shows as a ring along its edge; its outline holds.
+    y = ycc[..., 0]
+    cw, ch = max(8, w // 8), max(8, h // 8)
+    coarse = cv2.resize(y8, (cw, ch), interpolation=cv2.INTER_AREA)
+    local = cv2.resize(cv2.medianBlur(coarse, 5), (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    ratio = y / np.maximum(local, 8.0)
+    for m in ((ratio > 1.25), (ratio < 0.7)):
+        m = m.astype(np.uint8) * 255
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
+        masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
+    # 4. The empty tray, when known.
+    if tray is not None:
+        diff = tray.difference(ycc, frame_size)
+        if diff is not None:
+            m = (diff > 4.0).astype(np.uint8) * 255
+            m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
+            masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
+    # The same without skin: a hand or thumb merged with the page is cut away.
+    skin = _skin(ycc)
+    if skin.mean() > 0.005:
+        cut = (~skin).astype(np.uint8) * 255
+        masks += [cv2.morphologyEx(m & cut, cv2.MORPH_OPEN, open_k) for m in masks[:3]]
+    return masks
+
+
+def _score(support: list[float], cut: list[bool]) -> float:
+    vals = [s for s, c in zip(support, cut) if not c]
+    if len(vals) < 2:
+        return 0.0
+    # The weakest side counts double: a real page has four edges, a blob of texture rarely one.
+    return float((sum(vals) + min(vals)) / (len(vals) + 1))
 
 
 def find_document(
     frame: np.ndarray,
     *,
+    tray: TrayModel | None = None,
     min_area_fraction: float = 0.005,
     max_area_fraction: float = 0.95,
     max_aspect: float = 2.2,
     min_solidity: float = 0.88,
-    work_width: int = 960,
+    min_score: float = 0.5,
+    work_width: int = 480,
 ) -> Detection | None:
-    """Find the largest plausible document quadrilateral in a frame of the tray.
+    """Find the most plausible document quadrilateral in a frame of the tray.
 
-    The tray is dark; a page is brighter than the tray (even a coloured header band is). The
-    page is segmented against the tray level measured along the frame border, thin painted
-    tray marks are opened away, and the largest blob is approximated by a quadrilateral whose
-    sides are then fitted to the blob's outline for sub-pixel corners.
+    Candidate outlines come from several cues on a shrunken copy of the frame: closed edges
+    (what the frame border cannot reach without crossing an edge), colours not seen along the
+    frame border (the surface), brightness against the local surface level (lighting gradients
+    and shadows), the difference from the empty tray when a `TrayModel` is given, and each of
+    these again with skin-coloured pixels cut away (a hand or thumb on the page). Every blob is
+    simplified to a quadrilateral (a corner hidden by a thumb is restored by extending the
+    neighbouring sides). Each quadrilateral is scored by how well its four sides follow real
+    edges, and the best plausible one is refined at full resolution by fitting lines to the edge
+    found across each side (outliers, such as a thumb over the edge, dropped).
 
     Args:
         frame: BGR (or greyscale) uint8 image from the document camera.
-        min_area_fraction: Smaller blobs (fraction of the frame area) are not documents.
-        max_area_fraction: Larger blobs are the tray or lighting, not a document.
+        tray: The empty tray, when the booth has learned it (see `TrayModel`).
+        min_area_fraction: Smaller outlines (fraction of the frame area) are not documents.
+        max_area_fraction: Larger outlines are the tray or lighting, not a document.
         max_aspect: Long/short side ratio above which the quadrilateral is implausible.
-        min_solidity: Blob area / hull area below which the blob is not a flat page.
-        work_width: The frame is shrunk to this width for speed (corners are scaled back).
+        min_solidity: Blob area / outline area below which a blob is not a flat page.
+        min_score: Edge support (0..1) an outline needs to count as a document.
+        work_width: The frame is shrunk to this width for the search (corners are refined on
+            the full frame).
     """
     if frame is None or frame.size == 0:
         return None
-    grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    fh, fw = grey.shape[:2]
-    f = min(1.0, work_width / fw)
-    small = cv2.resize(grey, (max(1, round(fw * f)), max(1, round(fh * f))), interpolation=cv2.INTER_AREA) \
-        if f < 1.0 else grey
-    sh, sw = small.shape
-    small = cv2.GaussianBlur(small, (5, 5), 0)
-    border = np.concatenate([small[:6].ravel(), small[-6:].ravel(), small[:, :6].ravel(), small[:, -6:].ravel()])
-    level = float(np.percentile(border, 25))
-    spread = float(np.percentile(border, 25) - np.percentile(border, 5))
-    otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    # The page is what is clearly brighter than the tray: 30 grey levels (or 3 noise spreads)
-    # above it, but no higher than Otsu's split when the page is only a little brighter.
-    thr = min(max(level + 30.0, level + 3.0 * spread), max(otsu, level + 20.0))
-    mask = (small > thr).astype(np.uint8) * 255
-    k = max(3, int(round(sw / 160)) | 1)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1)))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    frame_area = float(sw * sh)
-    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
-        area = cv2.contourArea(contour)
-        if area < min_area_fraction * frame_area:
-            break
-        hull = cv2.convexHull(contour)
-        hull_area = cv2.contourArea(hull)
-        if hull_area <= 0 or area / hull_area < min_solidity:
-            logger.debug("blob rejected: solidity %.2f", area / max(hull_area, 1.0))
-            continue
-        pts = contour.reshape(-1, 2)
-        touches = bool((pts[:, 0] <= 1).any() or (pts[:, 1] <= 1).any()
-                       or (pts[:, 0] >= sw - 2).any() or (pts[:, 1] >= sh - 2).any())
-        quad = None
-        peri = cv2.arcLength(hull, True)
-        for eps in (0.02, 0.03, 0.045, 0.06, 0.08, 0.1):
-            approx = cv2.approxPolyDP(hull, eps * peri, True)
-            if len(approx) == 4:
-                quad = approx.reshape(4, 2).astype(np.float64)
+    work = _prepare(frame, work_width)
+    h, w = work.shape
+    fh, fw = frame.shape[:2]
+    frame_area = float(h * w)
+    passed: list[tuple[float, float, np.ndarray]] = []
+    seen: set[tuple[int, ...]] = set()
+    skin = _skin(work.ycc)
+    skin = skin if skin.mean() > 0.002 else None
+    for mask in _candidate_masks(work, tray, (fw, fh)):
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+            area = cv2.contourArea(contour)
+            if area < min_area_fraction * frame_area:
                 break
-        if quad is None:
-            if not touches:
-                logger.debug("blob rejected: no quadrilateral outline")
-                continue
-            quad = cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float64)
-        quad = order_corners(quad)
-        quad = _refine_corners(quad, contour, (sh, sw))
-        quad_area = abs(cv2.contourArea(quad.astype(np.float32)))
-        if not (min_area_fraction * frame_area <= quad_area <= max_area_fraction * frame_area):
-            logger.debug("blob rejected: area fraction %.3f", quad_area / frame_area)
+            for quad in _quads_from_contour(contour, (h, w)):
+                key = tuple(np.round(quad.ravel() / 3.0).astype(int))
+                if key in seen:
+                    continue
+                seen.add(key)
+                quad_area = abs(cv2.contourArea(quad.astype(np.float32)))
+                if not (min_area_fraction * frame_area <= quad_area <= max_area_fraction * frame_area):
+                    continue
+                if not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
+                    continue
+                sides = [length_of(quad, i) for i in range(4)]
+                a, b = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
+                if min(a, b) < 6 or max(a, b) / min(a, b) > max_aspect:
+                    continue
+                if min(sides) < 0.3 * max(sides):
+                    continue
+                support, cut = _support(work.ycc, quad, (h, w))
+                score = _score(support, cut)
+                # A document reaching beyond the frame must show the rest of its outline clearly.
+                if score < (min_score + 0.15 if any(cut) else min_score):
+                    continue
+                if skin is not None and _inside_fraction(skin, quad) > 0.5:
+                    continue  # a hand, not a document
+                passed.append((score, quad_area, quad))
+    if not passed:
+        return None
+    # The outermost well-supported outline: a printed frame or a photo on a page is crisp too,
+    # but the page around it is the document.
+    top = max(p[0] for p in passed)
+    _, quad_area, quad = max((p for p in passed if p[0] >= top - 0.2), key=lambda p: p[1])
+    support, cut = _support(work.ycc, quad, (h, w))
+    quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut)
+    score = _score(support, cut)
+    touches = any(cut) or _near_border(quad, (h, w))
+    quad_area = abs(cv2.contourArea(quad.astype(np.float32)))
+    corners = (quad + 0.5) / work.f - 0.5
+    corners = _refine_full_resolution(frame, corners, 1.0 / work.f)
+    return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
+                     touches_edge=bool(touches), frame_size=(fw, fh), score=float(score))
+
+
+def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:
+    """The quad with side i moved outwards by offset (along its normal), between the same
+    neighbouring side lines."""
+    a, b = quad[i], quad[(i + 1) % 4]
+    d = (b - a) / max(np.hypot(*(b - a)), 1e-9)
+    normal = np.array([d[1], -d[0]])
+    moved = np.array([d[0], d[1], *(a + offset * normal)])
+    out = quad.copy()
+    for corner, other in ((i, (i - 1) % 4), ((i + 1) % 4, (i + 1) % 4)):
+        if other == (i - 1) % 4:
+            p0, p1 = quad[(i - 1) % 4], quad[i]
+        else:
+            p0, p1 = quad[(i + 1) % 4], quad[(i + 2) % 4]
+        v = (p1 - p0) / max(np.hypot(*(p1 - p0)), 1e-9)
+        p = _line_intersection(np.array([v[0], v[1], *p0]), moved)
+        if p is None:
+            return None
+        out[corner] = p
+    return out
+
+
+def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
+            cut: list[bool]) -> tuple[np.ndarray, list[float], list[bool]]:
+    """Move a side outwards onto a farther parallel edge when the neighbouring sides carry on to
+    it: a card's coloured band or a photo's dark margin that blends into the surface, which the
+    blob stopped short of."""
+    h, w = shape
+    for i in range(4):
+        if cut[i]:
             continue
-        if not touches:
-            if not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
+        span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
+        reach = int(min(2.5 * span, 0.4 * max(h, w)))
+        if reach < 4:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
+        offs = np.arange(-1, reach + 2, dtype=np.float32)
+        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
+        diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))  # offsets 0..reach
+        local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
+        edge = ((diff >= 7.0) & local_max).astype(np.float32)
+        edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
+        per_offset = edge.mean(axis=0)
+        for o in np.argsort(-np.arange(len(per_offset)))[:]:
+            if o < 4:
+                break
+            if per_offset[o] < 0.6:
                 continue
-            sides = [np.linalg.norm(quad[(i + 1) % 4] - quad[i]) for i in range(4)]
-            a, b = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
-            if min(a, b) <= 0 or max(a, b) / min(a, b) > max_aspect:
-                logger.debug("blob rejected: aspect %.2f", max(a, b) / max(min(a, b), 1e-9))
+            moved = _move_side(quad, i, float(o))
+            if moved is None or (moved < -2).any() or (moved[:, 0] > w + 1).any() or (moved[:, 1] > h + 1).any():
                 continue
-            if quad_area <= 0 or not min_solidity <= area / quad_area <= 1.0 / min_solidity:
-                logger.debug("blob rejected: outline is not a quadrilateral")
-                continue
-        corners = (quad + 0.5) / f - 0.5
-        if f < 1.0:
-            corners = _refine_full_resolution(grey, corners, thr, k / f)
-        return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
-                         touches_edge=touches, frame_size=(fw, fh))
-    return None
+            # the neighbouring sides must carry on over the stretch added
+            ext = _segments_support(ycc, [(quad[i], moved[i]), (quad[(i + 1) % 4], moved[(i + 1) % 4])])
+            sup, c = _support(ycc, moved, shape)
+            if sup[i] >= 0.6 and min(ext) >= 0.5:
+                quad, support, cut = moved, sup, c
+                break
+    return quad, support, cut
 
 
-def _refine_full_resolution(grey: np.ndarray, corners: np.ndarray, thr: float, kernel: float) -> np.ndarray:
-    """Refit the sides of a quadrilateral found on the shrunken frame at full resolution.
+def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:
+    """Fraction of the pixels inside quad that are set in a boolean mask."""
+    x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(quad.max(axis=0)).astype(int) + 1, (mask.shape[1], mask.shape[0]))
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    poly = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(poly, np.round(quad - (x0, y0)).astype(np.int32), 1)
+    n = int(poly.sum())
+    return float((mask[y0:y1, x0:x1] & (poly > 0)).sum()) / n if n else 0.0
 
-    Shrinking for speed moves the page's outline by up to a pixel of the small image, which
-    is a large error for a small card; only the page's neighbourhood is segmented again here.
+
+def _near_border(quad: np.ndarray, shape: tuple[int, int], tol: float = 1.5) -> bool:
+    h, w = shape
+    return bool((quad[:, 0] <= tol).any() or (quad[:, 1] <= tol).any() or (quad[:, 0] >= w - 1 - tol).any()
+                or (quad[:, 1] >= h - 1 - tol).any())
+
+
+def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
+    """Move each side onto the edge found across it on the full-resolution frame.
+
+    Profiles are sampled across each side; on each the strongest colour change near the rough
+    side is located to a fraction of a pixel, and a line is fitted to those points with the
+    outliers (a thumb, a shadow, a printed line near the edge) dropped.
 
     Args:
-        grey: the full-resolution greyscale frame.
-        corners: the corners found, in full-resolution pixels.
-        thr: the page/tray threshold used on the small frame.
-        kernel: the morphology kernel size used, in full-resolution pixels.
+        frame: the full-resolution frame.
+        corners: rough corners in frame pixels, TL, TR, BR, BL.
+        scale: frame pixels per work pixel (how rough the corners are).
     """
-    fh, fw = grey.shape[:2]
-    margin = int(round(2 * kernel + 0.02 * np.linalg.norm(corners[2] - corners[0]))) + 4
-    x0, y0 = np.maximum(np.floor(corners.min(axis=0)).astype(int) - margin, 0)
-    x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + margin, (fw, fh))
-    roi = cv2.GaussianBlur(grey[y0:y1, x0:x1], (5, 5), 0)
-    mask = (roi > thr).astype(np.uint8) * 255
-    kk = max(3, int(round(kernel)) | 1)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * kk + 1, 2 * kk + 1)))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if not contours:
-        return corners
-    contour = max(contours, key=cv2.contourArea).reshape(-1, 2) + (x0, y0)
-    return _refine_corners(order_corners(corners), contour, (fh, fw))
+    fh, fw = frame.shape[:2]
+    img = frame if frame.ndim == 2 else frame
+    quad = order_corners(corners)
+    reach = max(3.0, 2.0 * scale + 1.0)
+    offsets = np.arange(-reach, reach + 1.0, 1.0, dtype=np.float32)
+    weight = np.exp(-0.5 * (offsets[1:-1] / (1.2 * scale + 1.0)) ** 2)
+    lines = []
+    cut = _cut_sides(quad, (fh, fw), tol=2.5 * scale)
+    for i in range(4):
+        length = length_of(quad, i)
+        n = int(np.clip(length / 4, 12, 90))
+        pts, normal, _ = _side_geometry(quad, i, n, 0.05, 0.95)
+        if cut[i]:
+            lines.append(None)
+            continue
+        grid = pts[:, None, :] + offsets[None, :, None] * normal[None, None, :]
+        inside = (grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= fh - 1)
+        prof = _sample(img, grid).astype(np.float32)
+        if prof.ndim == 2:
+            prof = prof[..., None]
+        diff = np.sqrt(((prof[:, 2:] - prof[:, :-2]) ** 2).sum(axis=2))  # offsets[1:-1]
+        ok_rows = inside.all(axis=1)
+        score = diff * weight[None, :]
+        j = score.argmax(axis=1)
+        peak = diff[np.arange(n), j]
+        # sub-pixel: a parabola through the peak and its neighbours
+        jl, jr = np.clip(j - 1, 0, diff.shape[1] - 1), np.clip(j + 1, 0, diff.shape[1] - 1)
+        dl, dr = diff[np.arange(n), jl], diff[np.arange(n), jr]
+        den = dl - 2 * peak + dr
+        sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
+            np.abs(den) > 1e-6, den, 1.0), 0.0)
+        pos = offsets[1:-1][j] + np.clip(sub, -0.5, 0.5)
+        good = ok_rows & (peak >= max(8.0, 0.4 * float(np.median(peak))))
+        if good.sum() < max(6, 0.3 * n):
+            lines.append(None)
+            continue
+        p = pts[good] + pos[good, None] * normal
+        line = _robust_line(p)
+        lines.append(line)
+    out = []
+    for i in range(4):
+        prev, cur = lines[(i - 1) % 4], lines[i]
+        if prev is None or cur is None:
+            p = quad[i] if prev is None and cur is None else _project_corner(quad, i, prev, cur)
+        else:
+            p = _line_intersection(prev, cur)
+            if p is None:
+                p = quad[i]
+        if np.hypot(*(p - quad[i])) > 2.5 * scale + 0.02 * np.hypot(*(quad[2] - quad[0])) + 2:
+            p = quad[i]
+        out.append(p)
+    return np.array(out)
+
+
+def _project_corner(quad: np.ndarray, i: int, prev, cur) -> np.ndarray:
+    """A corner where only one of its two sides was refined: slide it onto that side's line."""
+    line = prev if prev is not None else cur
+    v, p0 = line[:2], line[2:]
+    return p0 + float(np.dot(quad[i] - p0, v)) * v
+
+
+def _robust_line(p: np.ndarray) -> np.ndarray:
+    """Fit a line (vx, vy, x0, y0) to points, dropping the ones far from a first fit."""
+    line = cv2.fitLine(p.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
+    for tol in (3.0, 1.5):
+        v, p0 = line[:2], line[2:]
+        dist = np.abs((p[:, 0] - p0[0]) * v[1] - (p[:, 1] - p0[1]) * v[0])
+        keep = dist < tol
+        if keep.sum() < 6:
+            break
+        line = cv2.fitLine(p[keep].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
+    return line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,44 +738,24 @@ def rectify(
 
 
 class Reason(enum.Enum):
-    """Why a frame is (not) good enough to capture, most important first."""
+    """Why a frame is (not) good enough to capture, most important first.
+
+    NO_DOCUMENT: no document found. OUT_OF_FRAME: the document reaches beyond the frame edge.
+    COVERED: a hand, a thumb or another object lies across the document's edge. TOO_SMALL: the
+    document covers less of the frame than `QualityLimits.min_area_fraction`. MOTION_BLUR: the
+    page is smeared in one direction (it or the camera moved). BLURRY: the page is out of focus
+    (soft in every direction). GLARE: a reflection washes out part of the page. OK: capture.
+    The participant-facing texts for these live with the booth app's translations.
+    """
 
     NO_DOCUMENT = "no_document"
     OUT_OF_FRAME = "out_of_frame"
+    COVERED = "covered"
     TOO_SMALL = "too_small"
+    MOTION_BLUR = "motion_blur"
     BLURRY = "blurry"
     GLARE = "glare"
     OK = "ok"
-
-
-HINTS: dict[tuple[Reason, str], str] = {
-    (Reason.NO_DOCUMENT, "id"): "Letakkan dokumen di atas baki",
-    (Reason.NO_DOCUMENT, "en"): "Place the document on the tray",
-    (Reason.OUT_OF_FRAME, "id"): "Geser dokumen ke dalam bingkai",
-    (Reason.OUT_OF_FRAME, "en"): "Move the document into the frame",
-    (Reason.TOO_SMALL, "id"): "Dekatkan dokumen ke kamera",
-    (Reason.TOO_SMALL, "en"): "Bring the document closer to the camera",
-    (Reason.BLURRY, "id"): "Tahan diam",
-    (Reason.BLURRY, "en"): "Hold still",
-    (Reason.GLARE, "id"): "Terlalu silau, miringkan sedikit",
-    (Reason.GLARE, "en"): "Too much glare, tilt it slightly",
-    (Reason.OK, "id"): "Bagus, tahan sebentar",
-    (Reason.OK, "en"): "Good, hold it there",
-}
-"""Short participant-facing hints keyed by (reason, language); languages "id" and "en"."""
-
-
-def hint(reason: Reason, lang: str = "id") -> str:
-    """Return the participant-facing hint for a reason.
-
-    Args:
-        reason: The quality reason to explain.
-        lang: "id" (Indonesian) or "en" (English).
-    """
-    try:
-        return HINTS[(reason, lang)]
-    except KeyError:
-        raise KeyError(f"no hint for {reason.name} in language {lang!r}; languages: id, en") from None
 
 
 @dataclass(frozen=True)
@@ -340,17 +764,23 @@ class QualityLimits:
 
     Args:
         min_area_fraction: A document covering less of the frame than this is TOO_SMALL.
-        min_sharpness: Variance of the Laplacian of the rectified page (at the camera's own
-            resolution) below which the page is BLURRY. Sensor noise and print edges give a
-            sharp page several hundred; a blur of 1.5 px sigma brings it near 20.
+        min_sharpness: Sharpness (0..100, see `sharpness`) below which the page is blurred, in
+            its softest direction. A sharp page measures 50-75; a blur of 2 px sigma on a 720p
+            frame brings it under 40.
+        motion_ratio: A blurred page whose softest direction's sharpness is less than this
+            fraction of its sharpest direction's is MOTION_BLUR rather than BLURRY.
         glare_level: A pixel whose every channel is at least this bright counts as saturated.
         max_glare_fraction: More saturated page pixels than this fraction is GLARE.
+        max_covered_fraction: More of the outline hidden under something that crosses it (a
+            hand, a thumb) than this fraction is COVERED.
     """
 
     min_area_fraction: float = 0.04
-    min_sharpness: float = 40.0
+    min_sharpness: float = 50.0
+    motion_ratio: float = 0.6
     glare_level: int = 250
     max_glare_fraction: float = 0.01
+    max_covered_fraction: float = 0.03
 
 
 @dataclass(frozen=True)
@@ -359,15 +789,19 @@ class Quality:
 
     Args:
         reasons: The problems found, or (Reason.OK,) when there are none.
-        sharpness: Variance of the Laplacian of the rectified page (0 when not measured).
+        sharpness: Sharpness of the page in its softest direction, 0..100 (0 when not measured).
         glare_fraction: Fraction of saturated page pixels (0 when not measured).
         area_fraction: Document area / frame area (0 without a document).
+        covered_fraction: Fraction of the outline hidden under something crossing it.
+        anisotropy: Softest / sharpest direction's sharpness (1: the same every way).
     """
 
     reasons: tuple[Reason, ...]
     sharpness: float = 0.0
     glare_fraction: float = 0.0
     area_fraction: float = 0.0
+    covered_fraction: float = 0.0
+    anisotropy: float = 1.0
 
     @property
     def ok(self) -> bool:
@@ -379,23 +813,108 @@ class Quality:
         """Return the most important reason (what to tell the participant first)."""
         return self.reasons[0]
 
-    def hint(self, lang: str = "id") -> str:
-        """Return the participant-facing hint for the most important reason.
 
-        Args:
-            lang: "id" (Indonesian) or "en" (English).
-        """
-        return hint(self.reason, lang)
+_DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
 
 
-def sharpness(page: np.ndarray) -> float:
-    """Return the variance of the Laplacian of a page (higher is sharper).
+def directional_sharpness(page: np.ndarray) -> np.ndarray:
+    """Return the page's sharpness along 0, 90, 45 and 135 degrees, each 0..100.
+
+    For each direction, the differences between neighbouring pixels are compared with those of
+    the page smeared by a 9-pixel line along that direction: a sharp page loses much of them to
+    the smear, a page already blurred in that direction loses little (the re-blur measure of
+    Crete et al., 2007, taken per direction). It does not depend on the page's contrast; motion
+    blur shows as one direction much softer than the one across it.
 
     Args:
         page: Rectified page at the camera's resolution, BGR or greyscale uint8.
     """
     grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
-    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+    g = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.7)
+    out = []
+    for dx, dy in _DIRECTIONS:
+        k = np.zeros((9, 9), np.float32)
+        for t in range(-4, 5):
+            k[4 + t * dy, 4 + t * dx] = 1.0 / 9.0
+        smeared = cv2.filter2D(g, -1, k, borderType=cv2.BORDER_REFLECT)
+        ys = slice(max(0, dy), g.shape[0] + min(0, dy))
+        ys0 = slice(max(0, -dy), g.shape[0] + min(0, -dy))
+        xs = slice(dx, None)
+        xs0 = slice(0, g.shape[1] - dx)
+        d_f = np.abs(g[ys, xs] - g[ys0, xs0])[8:-8, 8:-8]
+        d_b = np.abs(smeared[ys, xs] - smeared[ys0, xs0])[8:-8, 8:-8]
+        total = float(d_f.sum())
+        out.append(100.0 * float(np.maximum(d_f - d_b, 0).sum()) / total if total > 0 else 0.0)
+    return np.array(out)
+
+
+def gradient_anisotropy(page: np.ndarray) -> float:
+    """Return how evenly the page's edges point every way, 0..1 (the ratio of the smaller to the
+    larger eigenvalue of its summed gradient structure tensor). Print and photos have edges in
+    every direction; motion smears away the ones along the motion, leaving a low ratio.
+
+    Args:
+        page: Rectified page, BGR or greyscale uint8.
+    """
+    grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    g = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 1.0)
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)[4:-4, 4:-4]
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)[4:-4, 4:-4]
+    a, b, c = float((gx * gx).sum()), float((gy * gy).sum()), float((gx * gy).sum())
+    tr, det = a + b, a * b - c * c
+    disc = np.sqrt(max(tr * tr / 4 - det, 0.0))
+    hi, lo = tr / 2 + disc, tr / 2 - disc
+    return float(lo / hi) if hi > 0 else 1.0
+
+
+def sharpness(page: np.ndarray) -> float:
+    """Return the page's sharpness in its softest direction, 0..100 (higher is sharper).
+
+    Args:
+        page: Rectified page at the camera's resolution, BGR or greyscale uint8.
+    """
+    return float(directional_sharpness(page).min())
+
+
+def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int = 480) -> float:
+    """Return the fraction of the document's outline hidden under something lying across it.
+
+    Along each side that is inside the frame, a point is hidden where the page's edge is missing
+    and the same thing continues on both sides of it (a hand, a thumb, a pen), unlike the page
+    inside and the surface outside elsewhere along that side.
+
+    Args:
+        frame: The frame the detection came from.
+        detection: The document found in it.
+        work_width: The frame is shrunk to this width for the look.
+    """
+    work = _prepare(frame, work_width)
+    h, w = work.shape
+    quad = order_corners((detection.corners + 0.5) * work.f - 0.5)
+    cut = _cut_sides(quad, (h, w))
+    hidden, total = 0, 0
+    for i in range(4):
+        if cut[i]:
+            continue
+        n = int(np.clip(length_of(quad, i) / 2, 8, 64))
+        prof, _, _ = _edge_profiles(work.ycc, quad, i, n)
+        diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))
+        edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
+        inner = prof[:, 0:3].mean(axis=1)
+        outer = prof[:, -3:].mean(axis=1)
+        dist = lambda a, b: np.sqrt((((a - b) * _CHANNEL_W) ** 2).sum(axis=-1))  # noqa: E731
+        same = dist(inner, outer) < 14.0
+        odd_out = dist(outer, np.median(outer, axis=0)) > 18.0
+        odd_in = dist(inner, np.median(inner, axis=0)) > 18.0
+        # points inside the frame only
+        pts, _, _ = _side_geometry(quad, i, n)
+        inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
+        bad = (~edge) & same & odd_out & odd_in & inside
+        # a lone point is noise; what hides the edge is at least a few points wide
+        run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 2
+        hidden += int((bad & run).sum())
+        total += int(inside.sum())
+    return hidden / total if total else 0.0
 
 
 def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits = QualityLimits()) -> Quality:
@@ -404,29 +923,34 @@ def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits
     Args:
         frame: The frame the detection came from.
         detection: Result of `find_document` on that frame (None: NO_DOCUMENT).
-        limits: Thresholds; the defaults suit a 1080p document camera.
+        limits: Thresholds; the defaults suit a 720p or 1080p document camera.
     """
     if detection is None:
         return Quality(reasons=(Reason.NO_DOCUMENT,))
     reasons: list[Reason] = []
     if detection.touches_edge:
         reasons.append(Reason.OUT_OF_FRAME)
+    covered = covered_fraction(frame, detection)
+    if covered > limits.max_covered_fraction:
+        reasons.append(Reason.COVERED)
     if detection.area_fraction < limits.min_area_fraction:
         reasons.append(Reason.TOO_SMALL)
-    page = rectify(frame, detection.corners)
-    # Leave out a thin rim so the page edge and its shadow do not count.
+    page = rectify(frame, detection.corners, max_side=1400)
+    # Leave out a rim so the page edge, its shadow and a thumb near it do not count.
     ph, pw = page.shape[:2]
-    rim = max(1, int(0.03 * min(ph, pw)))
+    rim = max(1, int(0.06 * min(ph, pw)))
     inner = page[rim:ph - rim, rim:pw - rim]
-    sharp = sharpness(inner)
+    per_dir = directional_sharpness(inner)
+    sharp = float(per_dir.min())
+    aniso = float(per_dir.min() / max(per_dir.max(), 1e-6))
     if sharp < limits.min_sharpness:
-        reasons.append(Reason.BLURRY)
+        reasons.append(Reason.MOTION_BLUR if aniso < limits.motion_ratio else Reason.BLURRY)
     bright = inner if inner.ndim == 2 else inner.min(axis=2)
     glare = float((bright >= limits.glare_level).mean())
     if glare > limits.max_glare_fraction:
         reasons.append(Reason.GLARE)
     return Quality(reasons=tuple(reasons) or (Reason.OK,), sharpness=sharp, glare_fraction=glare,
-                   area_fraction=detection.area_fraction)
+                   area_fraction=detection.area_fraction, covered_fraction=covered, anisotropy=aniso)
 
 
 # ---------------------------------------------------------------------------------------------
