@@ -93,6 +93,13 @@ SPLITS = {
         photos=["grace_hopper", "flower", "hubble", "motorcycle_right", "retina", "ihc"],
         skin="grace_hopper", clutter=["cup"],
     ),
+    # The fast test subset: only the small licence-clean images in tests/data/documents/.
+    "test": dict(
+        surfaces=["gravel", "grass", "coffee", "dark"],
+        printed=None, handwritten="text", faces=["astronaut"],
+        photos=["astronaut", "rocket"],
+        skin="astronaut", clutter=["cup"],
+    ),
 }
 
 REASONS = ("ok", "out_of_frame", "covered", "too_small", "blurry", "motion_blur", "glare", "no_document")

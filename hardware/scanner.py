@@ -47,6 +47,8 @@ class Detection:
         touches_edge: True when the document reaches the frame edge (probably partly outside).
         frame_size: (width, height) of the frame it was found in.
         score: How well the outline follows real edges, 0..1 (1 for an outline given by hand).
+        covered_fraction: Fraction of the outline hidden under something lying across it (a
+            hand, a thumb), measured while finding it (see `covered_fraction`).
     """
 
     corners: np.ndarray
@@ -54,6 +56,7 @@ class Detection:
     touches_edge: bool
     frame_size: tuple[int, int]
     score: float = 1.0
+    covered_fraction: float = 0.0
 
     @property
     def diagonal(self) -> float:
@@ -226,7 +229,7 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
         for idx in combinations(range(n), 4):
             combos.append((lengths[list(idx)].sum(), idx))
         combos.sort(reverse=True)
-        for _, idx in combos[:3]:
+        for _, idx in combos[:2]:
             lines = []
             for k in idx:
                 a, b = approx[k], approx[(k + 1) % n]
@@ -371,17 +374,10 @@ def _candidate_masks(work: _Work, tray: TrayModel | None, frame_size: tuple[int,
         for c in chroma:
             edges |= cv2.Canny(c, hi // 2, hi)
         edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-        flood = edges.copy()
-        ff = np.zeros((h + 2, w + 2), np.uint8)
-        for x in range(0, w, 8):
-            for y in (0, h - 1):
-                if flood[y, x] == 0:
-                    cv2.floodFill(flood, ff, (x, y), 128)
-        for y in range(0, h, 8):
-            for x in (0, w - 1):
-                if flood[y, x] == 0:
-                    cv2.floodFill(flood, ff, (x, y), 128)
-        masks.append(np.where(flood == 128, 0, 255).astype(np.uint8))
+        # one fill from a blank frame drawn around the image reaches every border opening
+        flood = cv2.copyMakeBorder(edges, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        cv2.floodFill(flood, None, (0, 0), 128)
+        masks.append(np.where(flood[1:-1, 1:-1] == 128, 0, 255).astype(np.uint8))
         # The regions the edges enclose, one by one: a page touching another object is still
         # a region of its own when its outline is an unbroken edge.
         n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
@@ -483,7 +479,7 @@ def find_document(
     skin = skin if skin.mean() > 0.002 else None
     for mask in _candidate_masks(work, tray, (fw, fh)):
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+        for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
             area = cv2.contourArea(contour)
             if area < min_area_fraction * frame_area:
                 break
@@ -499,7 +495,12 @@ def find_document(
                     continue
                 sides = [length_of(quad, i) for i in range(4)]
                 a, b = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
-                if min(a, b) < 6 or max(a, b) / min(a, b) > max_aspect:
+                cut0 = _cut_sides(quad, (h, w))
+                # Cut across its long sides, a document shows a short strip (the rest is outside):
+                # no aspect limit then. Cut across a short side (a keyboard reaching in from the
+                # side), what shows must still have a document's proportions.
+                cut_long = any(cut0[i] and sides[i] >= max(sides) * 0.8 for i in range(4))
+                if min(a, b) < 6 or (max(a, b) / min(a, b) > max_aspect and not cut_long):
                     continue
                 if min(sides) < 0.3 * max(sides):
                     continue
@@ -522,10 +523,12 @@ def find_document(
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
     quad_area = abs(cv2.contourArea(quad.astype(np.float32)))
+    covered = _hidden_fraction(work, quad)
     corners = (quad + 0.5) / work.f - 0.5
     corners = _refine_full_resolution(frame, corners, 1.0 / work.f)
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
-                     touches_edge=bool(touches), frame_size=(fw, fh), score=float(score))
+                     touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
+                     covered_fraction=covered)
 
 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:
@@ -776,7 +779,7 @@ class QualityLimits:
     """
 
     min_area_fraction: float = 0.04
-    min_sharpness: float = 50.0
+    min_sharpness: float = 46.0
     motion_ratio: float = 0.6
     glare_level: int = 250
     max_glare_fraction: float = 0.01
@@ -881,7 +884,8 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
 
     Along each side that is inside the frame, a point is hidden where the page's edge is missing
     and the same thing continues on both sides of it (a hand, a thumb, a pen), unlike the page
-    inside and the surface outside elsewhere along that side.
+    inside and the surface outside elsewhere along that side. `find_document` measures this
+    already (`Detection.covered_fraction`); this is for outlines found otherwise.
 
     Args:
         frame: The frame the detection came from.
@@ -889,8 +893,11 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
         work_width: The frame is shrunk to this width for the look.
     """
     work = _prepare(frame, work_width)
+    return _hidden_fraction(work, order_corners((detection.corners + 0.5) * work.f - 0.5))
+
+
+def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
     h, w = work.shape
-    quad = order_corners((detection.corners + 0.5) * work.f - 0.5)
     cut = _cut_sides(quad, (h, w))
     hidden, total = 0, 0
     for i in range(4):
@@ -930,17 +937,19 @@ def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits
     reasons: list[Reason] = []
     if detection.touches_edge:
         reasons.append(Reason.OUT_OF_FRAME)
-    covered = covered_fraction(frame, detection)
+    covered = detection.covered_fraction
     if covered > limits.max_covered_fraction:
         reasons.append(Reason.COVERED)
     if detection.area_fraction < limits.min_area_fraction:
         reasons.append(Reason.TOO_SMALL)
-    page = rectify(frame, detection.corners, max_side=1400)
+    page = rectify(frame, detection.corners)
     # Leave out a rim so the page edge, its shadow and a thumb near it do not count.
     ph, pw = page.shape[:2]
     rim = max(1, int(0.06 * min(ph, pw)))
     inner = page[rim:ph - rim, rim:pw - rim]
-    per_dir = directional_sharpness(inner)
+    ih, iw = inner.shape[:2]
+    cy, cx = ih // 2, iw // 2
+    per_dir = directional_sharpness(inner[max(0, cy - 240):cy + 240, max(0, cx - 240):cx + 240])
     sharp = float(per_dir.min())
     aniso = float(per_dir.min() / max(per_dir.max(), 1e-6))
     if sharp < limits.min_sharpness:
