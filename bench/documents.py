@@ -975,7 +975,7 @@ def main(argv: list[str] | None = None) -> int:
                     fn = f"{size_s}_{split}_{sc.family}_{sc.seed}_{sc.kind}_{sc.surface}_want-{sc.reason}_got-{o.reason}.png"
                     cv2.imwrite(str(args.dump / fn), sc.frame)
     if args.write:
-        out.write("documents", "python -m bench.documents --write")
+        out.write("documents", "python -m bench.documents " + " ".join(argv if argv is not None else sys.argv[1:]))
     return 0
 
 
