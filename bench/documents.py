@@ -69,7 +69,6 @@ IMAGES = {
     "retina": ("scikit-image", "skimage/data/retina.jpg", "CC0"),
     "ihc": ("scikit-image", "skimage/data/ihc.png", "no known copyright restrictions"),
     "motorcycle_left": ("scikit-image", "skimage/data/motorcycle_left.png", "Middlebury stereo data set"),
-    "motorcycle_right": ("scikit-image", "skimage/data/motorcycle_right.png", "Middlebury stereo data set"),
     "microaneurysms": ("scikit-image", "skimage/data/microaneurysms.png", "CC0 (Andreas Maier)"),
     "china": ("scikit-learn", "sklearn/datasets/images/china.jpg", "CC BY 2.0 (danielbuechele)"),
     "flower": ("scikit-learn", "sklearn/datasets/images/flower.jpg", "CC BY 2.0 (vultilion)"),
@@ -79,19 +78,23 @@ IMAGES = {
     "ascent": ("PyWavelets", "pywt/data/ascent.npz", "PyWavelets sample data (from SciPy)"),
 }
 
-# What each set is made of. No source image and no surface is in both sets.
+# What each set is made of. No source image, no font and no surface is in both sets (the
+# motorcycle stereo pair is one picture: only its left view is used, in "tune"), and each set
+# draws its placements, lighting and clutter from its own random stream.
 SPLITS = {
     "tune": dict(
         surfaces=["gravel", "brick", "cell", "dark", "motorcycle_left", "chelsea"],
         printed="page", handwritten=None, faces=["astronaut"],
         photos=["camera", "astronaut", "china", "rocket", "coins"],
         skin="astronaut", clutter=["coins"],
+        fonts=["DejaVuSans.ttf", "DejaVuSansMono.ttf", "DejaVuSans-Bold.ttf"],
     ),
     "report": dict(
         surfaces=["grass", "moon", "coffee", "aero", "ascent", "microaneurysms"],
         printed=None, handwritten="text", faces=["grace_hopper"],
-        photos=["grace_hopper", "flower", "hubble", "motorcycle_right", "retina", "ihc"],
+        photos=["grace_hopper", "flower", "hubble", "retina", "ihc"],
         skin="grace_hopper", clutter=["cup"],
+        fonts=["DejaVuSerif.ttf", "STIXGeneral.ttf", "cmr10.ttf"],
     ),
     # The fast test subset: only the small licence-clean images in tests/data/documents/.
     "test": dict(
@@ -99,8 +102,12 @@ SPLITS = {
         printed=None, handwritten="text", faces=["astronaut"],
         photos=["astronaut", "rocket"],
         skin="astronaut", clutter=["cup"],
+        fonts=[],
     ),
 }
+SPLIT_SEED = {"tune": 1, "report": 2, "test": 3}
+FONT_PACKAGE = "matplotlib"
+FONT_DIR = "matplotlib/mpl-data/fonts/ttf/"
 
 REASONS = ("ok", "out_of_frame", "covered", "too_small", "blurry", "motion_blur", "glare", "no_document")
 GROUP = {"blurry": "blurry", "motion_blur": "blurry"}  # the issue counts both blurs as "blurry"
@@ -160,6 +167,17 @@ class Library:
         self._cache[name] = img
         return img
 
+    def font(self, name: str):
+        """A TrueType font that matplotlib ships (read out of its wheel), as a PIL font factory."""
+        key = "font:" + name
+        if key not in self._cache:
+            with zipfile.ZipFile(self._wheel(FONT_PACKAGE)) as z:
+                self._cache[key] = z.read(FONT_DIR + name)
+        data = self._cache[key]
+        from PIL import ImageFont
+
+        return lambda size: ImageFont.truetype(io.BytesIO(data), size)
+
     def has(self, name: str) -> bool:
         if self.folder is not None:
             return any(self.folder.glob(name + ".*"))
@@ -197,6 +215,7 @@ class Scene:
     surface: str
     split: str
     seed: int
+    tray: list[np.ndarray] | None = None  # frames of the empty tray before the scene (for a TrayModel)
 
 
 def _fit(img: np.ndarray, w: int, h: int, rng: np.random.Generator, zoom: float = 1.0) -> np.ndarray:
@@ -275,8 +294,35 @@ def _normalise_ink(img: np.ndarray) -> np.ndarray:
     return np.clip(ink * 2.2, 0, 1)
 
 
+# Words of the forms a branch office sees (printed with real fonts: a claim form, a bank book).
+WORDS = ("NAMA", "NIK", "ALAMAT", "Tempat/Tgl Lahir", "Jenis Kelamin", "RT/RW", "Kel/Desa", "Kecamatan",
+         "Agama", "Status Perkawinan", "Pekerjaan", "Kewarganegaraan", "Berlaku Hingga", "No. Rekening",
+         "Saldo", "Tanggal", "Keterangan", "Setoran", "Penarikan", "Nomor Kartu", "Peserta", "Klaim",
+         "Jaminan Hari Tua", "Tanda Tangan", "Kantor Cabang", "Formulir", "Lampiran", "Ahli Waris")
+
+
+def _printed_ink(lib: Library, font_name: str, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
+    """Ink coverage (h, w) of form lines printed in a real font: labels, values, numbers."""
+    from PIL import Image, ImageDraw
+
+    size = int(rng.integers(18, 34))
+    font = lib.font(font_name)(size)
+    img = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(img)
+    y = int(rng.integers(0, size))
+    while y < h - size:
+        label = str(rng.choice(WORDS))
+        value = " ".join(str(rng.choice(WORDS)).lower() if rng.random() < 0.6
+                         else str(int(rng.integers(10 ** 5, 10 ** 9))) for _ in range(int(rng.integers(1, 4))))
+        draw.text((int(rng.integers(0, max(1, w // 20))), y), f"{label} : {value}", fill=255, font=font)
+        y += int(size * rng.uniform(1.4, 2.2))
+    return np.asarray(img, np.float32) / 255.0
+
+
 def _text_block(lib: Library, split: dict, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
-    """Ink coverage (h, w) from the split's real text: printed page or handwriting."""
+    """Ink coverage (h, w) from the split's real text: printed page, handwriting or a font."""
+    if split.get("fonts") and rng.random() < 0.4:
+        return _printed_ink(lib, str(rng.choice(split["fonts"])), w, h, rng)
     if split["printed"]:
         ink = _normalise_ink(lib.get(split["printed"]))
         ink = ink[40:, :]  # below the title
@@ -455,13 +501,15 @@ def doc_corners(doc_wh: tuple[int, int], size: tuple[int, int], rng: np.random.G
     raise RuntimeError("no placement found")
 
 
-def lighting(frame: np.ndarray, rng: np.random.Generator, strength: float) -> None:
-    """Uneven light: a gradient, vignetting and soft shadows (the participant's head, arm)."""
+def lighting(frame: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
+    """Uneven light: the booth lamp's gradient and vignetting (returned: the same every frame, so
+    an empty-tray picture has it too) times soft shadows of the participant (head, arm), applied."""
     fh, fw = frame.shape[:2]
     yy, xx = np.mgrid[0:fh, 0:fw].astype(np.float32)
     xx, yy = xx / fw - 0.5, yy / fh - 0.5
     g = 1 + strength * (rng.uniform(-0.6, 0.6) * xx + rng.uniform(-0.6, 0.6) * yy)
     g *= 1 - strength * 0.35 * (xx ** 2 + yy ** 2) * 2
+    fixed = g.copy()
     if rng.random() < strength:
         sh = np.zeros((fh // 8, fw // 8), np.float32)
         for _ in range(int(rng.integers(1, 3))):
@@ -472,6 +520,18 @@ def lighting(frame: np.ndarray, rng: np.random.Generator, strength: float) -> No
         sh = cv2.resize(sh, (fw, fh), interpolation=cv2.INTER_LINEAR)
         g *= 1 - rng.uniform(0.25, 0.55) * sh
     frame *= g[..., None]
+    return fixed
+
+
+def empty_tray_frames(bare: np.ndarray, fixed: np.ndarray, n: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """What the booth saw while idle before the scene: the bare surface under the lamp, with
+    sensor noise, codec and a little drift of the light and white balance between frames."""
+    out = []
+    s = min(bare.shape[:2]) / 720.0
+    for _ in range(n):
+        f = bare * fixed[..., None] * np.float32(rng.uniform(0.92, 1.08))
+        out.append(finish(f, rng, defocus=0.3 * s))
+    return out
 
 
 def skin_texture(lib: Library, split: dict, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
@@ -667,15 +727,28 @@ FAMILIES = ("plain", "uneven_light", "hand_beside", "covered", "out_of_frame", "
             "too_small", "empty")
 
 
-def compose(family: str, split_name: str, size: tuple[int, int], seed: int, lib: Library) -> Scene:
-    """One scene of a family (see FAMILIES) from a split's images, at a frame size (w, h)."""
+def compose(family: str, split_name: str, size: tuple[int, int], seed: int, lib: Library,
+            tray_frames: int = 0) -> Scene:
+    """One scene of a family (see FAMILIES) from a split's images, at a frame size (w, h).
+
+    With tray_frames > 0 the scene also carries that many frames of its empty tray (the same
+    surface under the same lamp, before anything was put on it), for a `TrayModel`.
+    """
     split = SPLITS[split_name]
-    rng = np.random.default_rng([seed, FAMILIES.index(family), size[0]])
+    rng = np.random.default_rng([seed, FAMILIES.index(family), size[0], SPLIT_SEED[split_name]])
     fw, fh = size
     s = fh / 720.0
     surfaces = [x for x in split["surfaces"] if x == "dark" or lib.has(x)]
     surf = str(rng.choice(surfaces))
     frame = surface(surf, lib, fw, fh, rng)
+    bare = frame.copy() if tray_frames else None
+
+    def tray(fixed: np.ndarray) -> list[np.ndarray] | None:
+        if not tray_frames:
+            return None
+        return empty_tray_frames(bare, fixed, tray_frames, np.random.default_rng(
+            [seed, FAMILIES.index(family), size[0], SPLIT_SEED[split_name], 7]))
+
     if family == "empty":
         for _ in range(int(rng.integers(0, 3))):
             pen(frame, rng)
@@ -687,8 +760,8 @@ def compose(family: str, split_name: str, size: tuple[int, int], seed: int, lib:
             edge_pt = np.array([rng.uniform(0.2, 0.8) * fw, fh * rng.uniform(0.5, 0.8)])
             hand(frame, lib, split, rng, edge_pt, np.array([rng.uniform(-0.3, 0.3), -1.0]), 35 * s,
                  thumb_only=False)
-        lighting(frame, rng, rng.uniform(0.2, 1.0))
-        return Scene(finish(frame, rng), None, "no_document", family, "empty", surf, split_name, seed)
+        fixed = lighting(frame, rng, rng.uniform(0.2, 1.0))
+        return Scene(finish(frame, rng), None, "no_document", family, "empty", surf, split_name, seed, tray(fixed))
     kind = str(rng.choice(["page", "card", "photo"], p=[0.35, 0.4, 0.25]))
     doc = {"page": make_page, "card": make_card, "photo": make_photo}[kind](lib, split, rng)
     dh, dw = doc.shape[:2]
@@ -748,7 +821,7 @@ def compose(family: str, split_name: str, size: tuple[int, int], seed: int, lib:
             if tip is not None:
                 hand(frame, lib, split, rng, tip, entry, finger, thumb_only=thumb)
     light = rng.uniform(0.6, 1.0) if family == "uneven_light" else rng.uniform(0.0, 0.45)
-    lighting(frame, rng, light)
+    fixed = lighting(frame, rng, light)
     if family == "glare":
         glare_spot(frame, corners, alpha, rng, rng.uniform(0.12, 0.25))
     defocus = 0.0
@@ -760,14 +833,55 @@ def compose(family: str, split_name: str, size: tuple[int, int], seed: int, lib:
     else:
         defocus = rng.uniform(0.0, 0.5) * s
     out = finish(frame, rng, defocus=defocus, motion=motion)
-    return Scene(out, corners, reason, family, kind, surf, split_name, seed)
+    return Scene(out, corners, reason, family, kind, surf, split_name, seed, tray(fixed))
 
 
-def scenes(split: str, size: tuple[int, int], per_family: int, lib: Library, families=FAMILIES):
-    """Yield per_family scenes of each family."""
+EMPTY_FACTOR = 4
+"""Empty surfaces per family count: the false-document target (<= 1 %) needs many of them."""
+TRAY_FRAMES = 3
+"""Frames of the empty tray each scene carries for the TrayModel runs."""
+
+
+def _composer_key() -> str:
+    """A hash of everything that decides what a scene looks like (the code above the runners)."""
+    import hashlib
+
+    src = Path(__file__).read_text()
+    return hashlib.sha1(src[:src.index("# Detectors compared")].encode()).hexdigest()[:12]
+
+
+def _load_or_compose(fam: str, split: str, size: tuple[int, int], seed: int, lib: Library,
+                     cache: Path | None) -> Scene:
+    if cache is None:
+        return compose(fam, split, size, seed, lib, TRAY_FRAMES)
+    path = cache / f"{split}_{size[0]}x{size[1]}_{fam}_{seed}.npz"
+    if path.exists():
+        z = np.load(path, allow_pickle=False)
+        frame = cv2.imdecode(z["frame"], cv2.IMREAD_COLOR)
+        tray = [cv2.imdecode(z[f"tray{k}"], cv2.IMREAD_COLOR) for k in range(int(z["n_tray"]))]
+        corners = z["corners"] if z["corners"].size else None
+        return Scene(frame, corners, str(z["reason"]), fam, str(z["kind"]), str(z["surface"]), split, seed, tray)
+    sc = compose(fam, split, size, seed, lib, TRAY_FRAMES)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    extra = {f"tray{k}": cv2.imencode(".png", t, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1] for k, t in enumerate(sc.tray or [])}
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, frame=cv2.imencode(".png", sc.frame, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1],
+             corners=sc.corners if sc.corners is not None else np.zeros(0), reason=sc.reason, kind=sc.kind,
+             surface=sc.surface, n_tray=len(sc.tray or []), **extra)
+    tmp.replace(path)
+    return sc
+
+
+def scenes(split: str, size: tuple[int, int], per_family: int, lib: Library, families=FAMILIES,
+           cache: Path | None = None):
+    """Yield per_family scenes of each family (EMPTY_FACTOR times as many empty surfaces), each
+    with TRAY_FRAMES frames of its empty tray. With a cache folder, composed scenes are kept
+    there (lossless) and read back while the composer is unchanged."""
+    if cache is not None:
+        cache = cache / _composer_key()
     for fam in families:
-        for i in range(per_family * (3 if fam == "empty" else 1)):
-            yield compose(fam, split, size, i, lib)
+        for i in range(per_family * (EMPTY_FACTOR if fam == "empty" else 1)):
+            yield _load_or_compose(fam, split, size, i, lib, cache)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -818,6 +932,14 @@ class Outcome:
 def run_new(frame: np.ndarray, tray=None):
     from hardware import scanner
 
+    det = scanner.find_document(frame)
+    q = scanner.assess(frame, det)
+    return det, q.reason.value
+
+
+def run_new_tray(frame: np.ndarray, tray=None):
+    from hardware import scanner
+
     det = scanner.find_document(frame, tray=tray)
     q = scanner.assess(frame, det)
     return det, q.reason.value
@@ -836,6 +958,21 @@ def run_textbook(frame: np.ndarray, tray=None):
     return (None if quad is None else _Quad(quad)), None
 
 
+RUNNERS: dict[str, Callable] = {"new": run_new, "new+tray": run_new_tray, "old": run_old, "textbook": run_textbook}
+
+
+def learned_tray(sc: Scene):
+    """A TrayModel that has seen the scene's empty tray (None when the scene has no tray frames)."""
+    from hardware.scanner import TrayModel
+
+    if not sc.tray:
+        return None
+    model = TrayModel(min_frames=len(sc.tray))
+    for t in sc.tray:
+        model.learn(t)
+    return model
+
+
 @dataclasses.dataclass
 class _Quad:
     corners: np.ndarray
@@ -850,6 +987,10 @@ def judge(scene: Scene, det, reason: str | None, seconds: float) -> Outcome:
     return Outcome(scene, found, corner_ok, reason, seconds)
 
 
+TARGET_REASONS = ("ok", "out_of_frame", "covered", "blurry", "motion_blur", "glare")
+"""The reasons the issue's target names (blurry / out of frame / glare / covered / ok)."""
+
+
 def reason_right(o: Outcome, grouped: bool = True) -> bool:
     want, got = o.scene.reason, o.reason
     if got is None:
@@ -859,19 +1000,32 @@ def reason_right(o: Outcome, grouped: bool = True) -> bool:
     return want == got
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson interval of a proportion k/n, in per cent."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return 100 * max(0.0, c - h), 100 * min(1.0, c + h)
+
+
 def summarise(outcomes: list[Outcome]) -> dict:
+    """Counts (k, n) of each figure."""
     docs = [o for o in outcomes if o.scene.corners is not None]
     empties = [o for o in outcomes if o.scene.corners is None]
     judged = [o for o in docs if o.corner_ok is not None]
-    with_reason = [o for o in outcomes if o.reason is not None]
-    pct = lambda xs, n: (100.0 * sum(xs) / n) if n else float("nan")  # noqa: E731
+    named = [o for o in outcomes if o.reason is not None]
+    target = [o for o in named if o.scene.reason in TARGET_REASONS]
+    kn = lambda xs: (int(sum(xs)), len(xs))  # noqa: E731
     return dict(
-        n_docs=len(docs), n_empty=len(empties),
-        found=pct([o.found for o in docs], len(docs)),
-        corners=pct([bool(o.corner_ok) for o in judged], len(judged)),
-        false_doc=pct([o.found for o in empties], len(empties)),
-        reason=pct([reason_right(o) for o in with_reason], len(with_reason)) if with_reason else float("nan"),
-        reason_exact=pct([reason_right(o, False) for o in with_reason], len(with_reason)) if with_reason else float("nan"),
+        found=kn([o.found for o in docs]),
+        corners=kn([bool(o.corner_ok) for o in judged]),
+        false_doc=kn([o.found for o in empties]),
+        reason=kn([reason_right(o) for o in target]) if named else (0, 0),
+        reason_all=kn([reason_right(o) for o in named]) if named else (0, 0),
+        reason_exact=kn([reason_right(o, False) for o in target]) if named else (0, 0),
     )
 
 
@@ -879,8 +1033,30 @@ def summarise(outcomes: list[Outcome]) -> dict:
 # Main
 
 
-def _fmt(x: float) -> str:
-    return "—" if x != x else f"{x:.1f}"
+def _pct(kn: tuple[int, int], ci: bool = False) -> str:
+    k, n = kn
+    if not n:
+        return "—"
+    if not ci:
+        return f"{100 * k / n:.1f}"
+    lo, hi = wilson(k, n)
+    return f"{100 * k / n:.1f} ({lo:.0f}–{hi:.0f})"
+
+
+def look(outcome: Outcome, det, path: Path) -> None:
+    """Write the frame with the true outline (green), the found one (red) and both reasons."""
+    sc = outcome.scene
+    img = sc.frame.copy()
+    t = max(1, img.shape[0] // 360)
+    if sc.corners is not None:
+        cv2.polylines(img, [np.round(sc.corners).astype(np.int32)], True, (0, 255, 0), t, cv2.LINE_AA)
+    if det is not None:
+        cv2.polylines(img, [np.round(det.corners).astype(np.int32)], True, (0, 0, 255), t, cv2.LINE_AA)
+    text = f"{sc.family} {sc.kind} on {sc.surface}: truth {sc.reason}, got {outcome.reason}"
+    cv2.putText(img, text, (10, 30 * t), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * t, (0, 0, 0), 4 * t, cv2.LINE_AA)
+    cv2.putText(img, text, (10, 30 * t), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * t, (255, 255, 255), t, cv2.LINE_AA)
+    k = 960 / img.shape[1]
+    cv2.imwrite(str(path), cv2.resize(img, None, fx=k, fy=k, interpolation=cv2.INTER_AREA))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -889,12 +1065,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--fetch", action="store_true", help="pip download the missing wheels into the cache")
     ap.add_argument("--write", action="store_true", help="write the figures into BENCHMARKS.md")
-    ap.add_argument("--per-family", type=int, default=20, help="scenes per family and split (empty: 3x)")
+    ap.add_argument("--per-family", type=int, default=30,
+                    help=f"scenes per family and split (empty surfaces: {EMPTY_FACTOR}x)")
+    ap.add_argument("--families", nargs="+", default=list(FAMILIES))
     ap.add_argument("--splits", nargs="+", default=["tune", "report"])
     ap.add_argument("--sizes", nargs="+", default=["1280x720", "1920x1080"])
-    ap.add_argument("--detectors", nargs="+", default=["new", "old", "textbook"])
+    ap.add_argument("--detectors", nargs="+", default=list(RUNNERS))
     ap.add_argument("--timing-repeats", type=int, default=3, help="timed passes per frame (median kept)")
-    ap.add_argument("--dump", type=Path, help="write failing frames here (PNG) for a look")
+    ap.add_argument("--no-cache", action="store_true", help="compose every scene afresh (no scene cache)")
+    ap.add_argument("--dump", type=Path, help="write the new pipeline's failures here (PNG, outlines drawn)")
+    ap.add_argument("--look", type=Path, help="write the first --look-n scenes of each family here, outlines drawn")
+    ap.add_argument("--look-n", type=int, default=2)
     args = ap.parse_args(argv)
     if args.fetch:
         fetch()
@@ -903,77 +1084,87 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The benchmark needs these wheels in {WHEELS} (read, not installed):\n  "
               + "\n  ".join(lib.missing()) + "\nRun: python -m bench.documents --fetch", file=sys.stderr)
         return 2
-    runners: dict[str, Callable] = {"new": run_new, "old": run_old, "textbook": run_textbook}
+    cache = None if args.no_cache else CACHE / "scenes"
+    families = tuple(f for f in FAMILIES if f in args.families)
     out = Transcript()
-    out.say(f"scenes: {args.per_family} per family and split ({args.per_family * 3} empty surfaces), "
-            f"families: {', '.join(FAMILIES)}")
+    out.say(f"scenes: {args.per_family} per family, set and size ({args.per_family * EMPTY_FACTOR} empty surfaces); "
+            f"families: {', '.join(families)}")
     out.say("found / corners: % of document scenes (corners: fully visible documents, error <= 1.5 % of the "
-            "diagonal); false doc: % of empty surfaces with a document; reason: % right, blurry and motion blur "
-            "grouped (exact in brackets)")
+            "diagonal); false doc: % of empty surfaces called a document; reason: % right among the scenes whose "
+            "truth is ok, out of frame, covered, blurry, motion blur or glare (blurry and motion blur grouped; "
+            "'all': every scene incl. too small and empty; 'exact': blurs apart). new+tray: the new pipeline with a "
+            f"TrayModel learned from {TRAY_FRAMES} frames of the empty tray. 95 % Wilson intervals in brackets.")
     results: dict[tuple[str, str, str], list[Outcome]] = {}
     for size_s in args.sizes:
         size = tuple(int(v) for v in size_s.split("x"))
         for split in args.splits:
-            t0 = time.monotonic()
-            frames = list(scenes(split, size, args.per_family, lib))
-            gen_s = time.monotonic() - t0
             for name in args.detectors:
                 results[(size_s, split, name)] = []
-            # interleave the detectors frame by frame so the shared CPUs load them alike
-            for sc in frames:
+            t0 = time.monotonic()
+            n = 0
+            for sc in scenes(split, size, args.per_family, lib, families, cache):
+                n += 1
+                tray = learned_tray(sc) if "new+tray" in args.detectors else None
+                # interleave the detectors frame by frame so the shared CPUs load them alike
                 for name in args.detectors:
                     times = []
                     for _ in range(max(1, args.timing_repeats)):
                         t = time.perf_counter()
-                        det, reason = runners[name](sc.frame)
+                        det, reason = RUNNERS[name](sc.frame, tray)
                         times.append(time.perf_counter() - t)
-                    results[(size_s, split, name)].append(judge(sc, det, reason, statistics.median(times)))
-            print(f"[{size_s} {split}: {len(frames)} scenes composed in {gen_s:.1f} s]", file=sys.stderr)
+                    o = judge(sc, det, reason, statistics.median(times))
+                    results[(size_s, split, name)].append(o)
+                    if name == "new" and args.look and sc.seed < args.look_n:
+                        args.look.mkdir(parents=True, exist_ok=True)
+                        look(o, det, args.look / f"{size_s}_{split}_{sc.family}_{sc.seed}.png")
+                    if name in ("new", "new+tray") and args.dump:
+                        bad = (sc.corners is not None and (not o.found or o.corner_ok is False)) or \
+                              (sc.corners is None and o.found) or (o.reason is not None and not reason_right(o))
+                        if bad:
+                            args.dump.mkdir(parents=True, exist_ok=True)
+                            look(o, det, args.dump / f"{name}_{size_s}_{split}_{sc.family}_{sc.seed}.png")
+            print(f"[{size_s} {split}: {n} scenes in {time.monotonic() - t0:.0f} s]", file=sys.stderr)
     out.say()
-    out.say("| size | set | detector | found % | corners % | false doc % | reason % (exact) | median ms | p95 ms |")
-    out.say("|---|---|---|---|---|---|---|---|---|")
+    out.say("| size | set | detector | found % | corners % | false doc % | reason % | reason % all / exact | "
+            "median ms | p95 ms | x textbook |")
+    out.say("|---|---|---|---|---|---|---|---|---|---|---|")
     for (size_s, split, name), outs in results.items():
+        if not outs:
+            continue
         sm = summarise(outs)
-        ts = sorted(o.seconds * 1e3 for o in outs)
-        p95 = ts[min(len(ts) - 1, int(0.95 * len(ts)))]
-        out.say(f"| {size_s} | {split} | {name} | {_fmt(sm['found'])} | {_fmt(sm['corners'])} | "
-                f"{_fmt(sm['false_doc'])} | {_fmt(sm['reason'])} ({_fmt(sm['reason_exact'])}) | "
-                f"{statistics.median(ts):.1f} | {p95:.1f} |")
-    out.say()
-    out.say("Per family, report set (new / old / textbook): found %, corners %, reason % (false doc % for empty)")
-    out.say()
-    out.say("| size | family | n | found % | corners % | reason % |")
-    out.say("|---|---|---|---|---|---|")
-    for size_s in args.sizes:
-        for fam in FAMILIES:
-            cells = {k: [] for k in ("n", "found", "corners", "reason")}
-            for name in args.detectors:
-                outs = [o for o in results.get((size_s, "report", name), []) if o.scene.family == fam]
-                if not outs:
-                    continue
-                sm = summarise(outs)
-                cells["n"] = [str(len(outs))]
-                if fam == "empty":
-                    cells["found"].append(_fmt(sm["false_doc"]))
-                else:
-                    cells["found"].append(_fmt(sm["found"]))
-                cells["corners"].append(_fmt(sm["corners"]))
-                cells["reason"].append(_fmt(sm["reason"]))
-            if cells["n"]:
-                out.say(f"| {size_s} | {fam}{' (false doc)' if fam == 'empty' else ''} | {cells['n'][0]} | "
-                        f"{' / '.join(cells['found'])} | {' / '.join(cells['corners'])} | {' / '.join(cells['reason'])} |")
-    if args.dump:
-        args.dump.mkdir(parents=True, exist_ok=True)
-        for (size_s, split, name), outs in results.items():
-            if name != "new":
-                continue
-            for o in outs:
-                bad = (o.scene.corners is not None and (not o.found or o.corner_ok is False)) or \
-                      (o.scene.corners is None and o.found) or (o.reason is not None and not reason_right(o))
-                if bad:
-                    sc = o.scene
-                    fn = f"{size_s}_{split}_{sc.family}_{sc.seed}_{sc.kind}_{sc.surface}_want-{sc.reason}_got-{o.reason}.png"
-                    cv2.imwrite(str(args.dump / fn), sc.frame)
+        ts = np.array([o.seconds * 1e3 for o in outs])
+        base = results.get((size_s, split, "textbook"))
+        ratio = (f"{np.median(ts) / np.median([o.seconds * 1e3 for o in base]):.1f}" if base else "—")
+        n_docs, n_empty = sm["found"][1], sm["false_doc"][1]
+        out.say(f"| {size_s} | {split} ({n_docs}+{n_empty}) | {name} | {_pct(sm['found'], True)} | "
+                f"{_pct(sm['corners'], True)} | {_pct(sm['false_doc'], True)} | {_pct(sm['reason'], True)} | "
+                f"{_pct(sm['reason_all'])} / {_pct(sm['reason_exact'])} | "
+                f"{np.median(ts):.1f} | {np.percentile(ts, 95):.1f} | {ratio} |")
+    for split in args.splits:
+        out.say()
+        out.say(f"Per family, {split} set ({' / '.join(args.detectors)}): found % (empty: false doc %), "
+                "corners %, reason %")
+        out.say()
+        out.say("| size | family | n | found % | corners % | reason % |")
+        out.say("|---|---|---|---|---|---|")
+        for size_s in args.sizes:
+            for fam in families:
+                cells = {k: [] for k in ("found", "corners", "reason")}
+                n = 0
+                for name in args.detectors:
+                    outs = [o for o in results.get((size_s, split, name), []) if o.scene.family == fam]
+                    if not outs:
+                        continue
+                    n = len(outs)
+                    sm = summarise(outs)
+                    cells["found"].append(_pct(sm["false_doc"] if fam == "empty" else sm["found"]))
+                    cells["corners"].append(_pct(sm["corners"]))
+                    reason = sm["reason_all"] if fam in ("empty", "too_small") else sm["reason"]
+                    cells["reason"].append(_pct(reason))
+                if n:
+                    out.say(f"| {size_s} | {fam}{' (false doc)' if fam == 'empty' else ''} | {n} | "
+                            f"{' / '.join(cells['found'])} | {' / '.join(cells['corners'])} | "
+                            f"{' / '.join(cells['reason'])} |")
     if args.write:
         out.write("documents", "python -m bench.documents " + " ".join(argv if argv is not None else sys.argv[1:]))
     return 0
