@@ -710,7 +710,8 @@ def finish(frame: np.ndarray, rng: np.random.Generator, *, defocus: float = 0.0,
         frame = cv2.filter2D(frame, -1, motion_kernel(*motion))
     frame = np.clip(frame, 0, 255)
     noise = rng.uniform(1.0, 3.5)
-    frame += rng.normal(0, noise, frame.shape[:2] + (1,)).astype(np.float32) * np.sqrt(np.maximum(frame, 1) / 128)
+    grain = rng.standard_normal(frame.shape[:2] + (1,), dtype=np.float32) * np.float32(noise / np.sqrt(128))
+    frame += grain * cv2.sqrt(np.maximum(frame, 1))
     out = np.clip(frame + 0.5, 0, 255).astype(np.uint8)
     if jpeg:
         q = int(rng.integers(70, 95))

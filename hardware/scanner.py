@@ -512,12 +512,14 @@ def find_document(
                 if skin is not None and _inside_fraction(skin, quad) > 0.5:
                     continue  # a hand, not a document
                 passed.append((score, quad_area, quad))
-    if not passed:
+    while passed:
+        quad = _choose(passed, (h, w))
+        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5):
+            break
+        # a keyboard or keypad: drop it and whatever lies mostly inside it, look again
+        passed = [p for p in passed if _overlap(p[2], quad) < 0.5]
+    else:
         return None
-    # The outermost well-supported outline: a printed frame or a photo on a page is crisp too,
-    # but the page around it is the document.
-    top = max(p[0] for p in passed)
-    _, quad_area, quad = max((p for p in passed if p[0] >= top - 0.2), key=lambda p: p[1])
     support, cut = _support(work.ycc, quad, (h, w))
     quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut)
     score = _score(support, cut)
@@ -529,6 +531,52 @@ def find_document(
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
                      touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
                      covered_fraction=covered)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Area of the intersection of two convex quads over the area of the first."""
+    inter, _ = cv2.intersectConvexConvex(a.astype(np.float32), b.astype(np.float32))
+    return float(inter) / max(abs(cv2.contourArea(a.astype(np.float32))), 1e-9)
+
+
+def _choose(passed: list[tuple[float, float, np.ndarray]], shape: tuple[int, int]) -> np.ndarray:
+    """The document among the outlines that passed: the outermost well-supported one (a printed
+    frame or a photo on a page is crisp too, but the page around it is the document), except
+    that an outline inside the frame that fills most of a larger outline reaching the frame
+    border is the page, and the larger one the page merged with a hand or an object beyond it."""
+    top = max(p[0] for p in passed)
+    near = [p for p in passed if p[0] >= top - 0.2]
+    score, area, quad = max(near, key=lambda p: p[1])
+    if any(_cut_sides(quad, shape)):
+        inner = [p for p in passed if not any(_cut_sides(p[2], shape)) and p[0] >= 0.7 and p[1] >= 0.55 * area
+                 and _overlap(p[2], quad) >= 0.85]
+        if inner:
+            score, area, quad = max(inner, key=lambda p: p[1])
+    return quad
+
+
+def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
+    """True when the outline holds a grid of many alike, nearly square closed cells covering much
+    of it: a keyboard or keypad, not a document (a form's row of digit boxes covers far less)."""
+    q = order_corners(corners).astype(np.float32)
+    sides = [float(np.hypot(*(q[(i + 1) % 4] - q[i]))) for i in range(4)]
+    w, h = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
+    k = n / max(w, h, 1.0)
+    pw, ph = max(16, int(w * k)), max(16, int(h * k))
+    m = cv2.getPerspectiveTransform(q, np.float32([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]]))
+    grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    patch = cv2.GaussianBlur(cv2.warpPerspective(grey, m, (pw, ph), flags=cv2.INTER_LINEAR), (3, 3), 0)
+    edges = cv2.dilate(cv2.Canny(patch, 30, 80), np.ones((2, 2), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
+    area = float(pw * ph)
+    x, y, bw, bh, a = (stats[1:, j] for j in range(5))
+    ok = (a >= 0.002 * area) & (a <= 0.05 * area) & (x > 0) & (y > 0) & (x + bw < pw) & (y + bh < ph) \
+        & (a >= 0.8 * bw * bh) & (np.maximum(bw, bh) <= 1.6 * np.maximum(np.minimum(bw, bh), 1))
+    cells = a[ok].astype(np.float64)
+    if len(cells) < 8:
+        return False
+    alike = cells[np.abs(cells - np.median(cells)) < 0.25 * np.median(cells)]
+    return len(alike) >= 8 and alike.sum() >= 0.2 * area
 
 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:
@@ -767,11 +815,17 @@ class QualityLimits:
 
     Args:
         min_area_fraction: A document covering less of the frame than this is TOO_SMALL.
-        min_sharpness: Sharpness (0..100, see `sharpness`) below which the page is blurred, in
-            its softest direction. A sharp page measures 50-75; a blur of 2 px sigma on a 720p
-            frame brings it under 40.
+        max_edge_blur: Blur of the page's own outline (the Gaussian sigma of the step from page
+            to surface, see `outline_blur`, in pixels of a 720-line frame; it scales with the
+            frame height) above which the page is blurred. An outline in focus measures 0.5-1.2;
+            a defocus of 2 px sigma on a 720p frame measures over 2.
+        min_sharpness: Used only when the outline cannot be measured (no contrast between page
+            and surface): sharpness of the page's content (0..100, see `sharpness`) below which
+            it is blurred, in its softest direction.
         motion_ratio: A blurred page whose softest direction's sharpness is less than this
             fraction of its sharpest direction's is MOTION_BLUR rather than BLURRY.
+        motion_edge_ratio: A blurred page whose least blurred outline side has less than this
+            fraction of the most blurred side's blur (beyond the in-focus level) is MOTION_BLUR.
         glare_level: A pixel whose every channel is at least this bright counts as saturated.
         max_glare_fraction: More saturated page pixels than this fraction is GLARE.
         max_covered_fraction: More of the outline hidden under something that crosses it (a
@@ -779,8 +833,10 @@ class QualityLimits:
     """
 
     min_area_fraction: float = 0.04
+    max_edge_blur: float = 1.7
     min_sharpness: float = 46.0
     motion_ratio: float = 0.6
+    motion_edge_ratio: float = 0.45
     glare_level: int = 250
     max_glare_fraction: float = 0.01
     max_covered_fraction: float = 0.03
@@ -797,6 +853,8 @@ class Quality:
         area_fraction: Document area / frame area (0 without a document).
         covered_fraction: Fraction of the outline hidden under something crossing it.
         anisotropy: Softest / sharpest direction's sharpness (1: the same every way).
+        edge_blur: Blur of the page's outline (sigma, pixels of a 720-line frame; NaN when the
+            outline could not be measured).
     """
 
     reasons: tuple[Reason, ...]
@@ -805,6 +863,7 @@ class Quality:
     area_fraction: float = 0.0
     covered_fraction: float = 0.0
     anisotropy: float = 1.0
+    edge_blur: float = float("nan")
 
     @property
     def ok(self) -> bool:
@@ -877,6 +936,75 @@ def sharpness(page: np.ndarray) -> float:
         page: Rectified page at the camera's resolution, BGR or greyscale uint8.
     """
     return float(directional_sharpness(page).min())
+
+
+def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) -> np.ndarray:
+    """Return the blur of the document's outline along each side (TL-TR, TR-BR, BR-BL, BL-TL):
+    the Gaussian sigma, in frame pixels, of the step from page to surface; NaN for a side along
+    the frame border or without enough contrast.
+
+    A page lies flat, so its outline is as much in focus as its print; unlike the print (a soft
+    photo, large handwriting, a washed-out glare) the outline is always a step, so its width
+    measures the camera's blur whatever the page shows. Profiles are sampled across the side at
+    full resolution, each projected onto its own page-to-surface colour step (0 outside, 1
+    inside), aligned on their steepest point and combined by a median (a thumb or a shadow on a
+    few of them does not count); sigma is the spread of the combined profile's gradient lobe.
+    Motion blurs only the sides across the motion.
+
+    Args:
+        frame: The full-resolution frame (BGR or greyscale uint8).
+        corners: The document's corners in frame pixels, TL, TR, BR, BL.
+        points: Profiles per side.
+    """
+    fh, fw = frame.shape[:2]
+    s = fh / 720.0
+    half = int(np.ceil(14 * s))
+    offs = np.arange(-half, half + 1, dtype=np.float32)
+    quad = order_corners(corners)
+    cut = _cut_sides(quad, (fh, fw), tol=3.0)
+    out = np.full(4, np.nan)
+    size = 2 * half + 1
+    k = max(2, half // 3)
+    for i in range(4):
+        if cut[i]:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, points, 0.1, 0.9)
+        grid = pts[:, None, :] + offs[None, :, None] * normal[None, None, :]
+        inside = ((grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0)
+                  & (grid[..., 1] <= fh - 1)).all(axis=1)
+        prof = _sample(frame, grid).astype(np.float32)
+        if prof.ndim == 2:
+            prof = prof[..., None]
+        page = np.median(prof[:, :k], axis=1)  # negative offsets are inside the page
+        surf = np.median(prof[:, -k:], axis=1)
+        step = page - surf
+        height = np.sqrt((step * step).sum(axis=1))
+        good = inside & (height >= 25.0)
+        if good.sum() < max(4, points // 4):
+            continue
+        p = ((prof[good] - surf[good, None, :]) * step[good, None, :]).sum(axis=2) / (height[good, None] ** 2)
+        smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
+        j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
+        idx = np.arange(size)[None, :] + (j[:, None] - half)
+        aligned = np.take_along_axis(p, np.clip(idx, 0, size - 1), axis=1)
+        aligned[(idx < 0) | (idx >= size)] = np.nan
+        with np.errstate(all="ignore"):
+            combined = np.nanmedian(aligned, axis=0)
+        grad = np.nan_to_num((combined[:-2] - combined[2:]) / 2)
+        jj = int(np.argmax(grad))
+        peak = grad[jj]
+        if peak <= 0:
+            continue
+        lo = hi = jj
+        while lo > 0 and 0.05 * peak < grad[lo - 1] <= 1.1 * grad[lo]:
+            lo -= 1
+        while hi < len(grad) - 1 and 0.05 * peak < grad[hi + 1] <= 1.1 * grad[hi]:
+            hi += 1
+        w = grad[lo:hi + 1]
+        x = np.arange(lo, hi + 1, dtype=np.float64)
+        m = float((w * x).sum() / w.sum())
+        out[i] = float(np.sqrt((w * (x - m) ** 2).sum() / w.sum()))
+    return out
 
 
 def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int = 480) -> float:
@@ -952,14 +1080,29 @@ def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits
     per_dir = directional_sharpness(inner[max(0, cy - 240):cy + 240, max(0, cx - 240):cx + 240])
     sharp = float(per_dir.min())
     aniso = float(per_dir.min() / max(per_dir.max(), 1e-6))
-    if sharp < limits.min_sharpness:
-        reasons.append(Reason.MOTION_BLUR if aniso < limits.motion_ratio else Reason.BLURRY)
+    sides = outline_blur(frame, detection.corners) / (frame.shape[0] / 720.0)
+    sides = np.sort(sides[~np.isnan(sides)])
+    edge_blur = float("nan")
+    if len(sides) >= 2:
+        # the second most blurred side: one side misled (a shadow, a fold) does not decide
+        edge_blur = float(sides[-2] if len(sides) >= 3 else sides[-1])
+        blurred = edge_blur > limits.max_edge_blur
+        focus = 0.6  # what an outline in focus measures
+        spread = lambda v: max(float(v) ** 2 - focus ** 2, 0.0)  # noqa: E731
+        motion = np.sqrt(spread(sides[0]) / max(spread(sides[-1]), 1e-6)) < limits.motion_edge_ratio \
+            or aniso < limits.motion_ratio
+    else:
+        blurred = sharp < limits.min_sharpness
+        motion = aniso < limits.motion_ratio
+    if blurred:
+        reasons.append(Reason.MOTION_BLUR if motion else Reason.BLURRY)
     bright = inner if inner.ndim == 2 else inner.min(axis=2)
     glare = float((bright >= limits.glare_level).mean())
     if glare > limits.max_glare_fraction:
         reasons.append(Reason.GLARE)
     return Quality(reasons=tuple(reasons) or (Reason.OK,), sharpness=sharp, glare_fraction=glare,
-                   area_fraction=detection.area_fraction, covered_fraction=covered, anisotropy=aniso)
+                   area_fraction=detection.area_fraction, covered_fraction=covered, anisotropy=aniso,
+                   edge_blur=edge_blur)
 
 
 # ---------------------------------------------------------------------------------------------
