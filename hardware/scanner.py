@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -141,16 +142,15 @@ def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float
 
 
 def _cut_sides(quad: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> list[bool]:
-    """Which sides lie along the frame border (the document goes on beyond them)."""
+    """Which sides lie along the frame border or mostly beyond it (the document goes on there)."""
     h, w = shape
     cut = []
+    t = np.linspace(0.1, 0.9, 9)[:, None]
     for i in range(4):
         a, b = quad[i], quad[(i + 1) % 4]
-        on = False
-        for axis, lim in ((0, 0.0), (0, w - 1.0), (1, 0.0), (1, h - 1.0)):
-            if abs(a[axis] - lim) <= tol and abs(b[axis] - lim) <= tol:
-                on = True
-        cut.append(on)
+        pts = a + t * (b - a)
+        inside = (pts[:, 0] > tol) & (pts[:, 0] < w - 1 - tol) & (pts[:, 1] > tol) & (pts[:, 1] < h - 1 - tol)
+        cut.append(bool(inside.mean() < 0.5))
     return cut
 
 
@@ -176,7 +176,10 @@ def _segments_support(ycc: np.ndarray, segments: list[tuple[np.ndarray, np.ndarr
         sizes.append(n)
     if not grids:
         return []
-    prof = _sample(ycc, np.concatenate(grids, axis=0))
+    grid = np.concatenate(grids, axis=0)
+    h, w = ycc.shape[:2]
+    valid = ((grid[..., 0] >= 0) & (grid[..., 0] <= w - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= h - 1)).all(axis=1)
+    prof = _sample(ycc, grid)
     diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))  # offsets -4..4
     peak = diff.argmax(axis=1) - 4
     strength = diff.max(axis=1)
@@ -185,7 +188,9 @@ def _segments_support(ycc: np.ndarray, segments: list[tuple[np.ndarray, np.ndarr
     ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0)
     out, k = [], 0
     for n in sizes:
-        out.append(float(ok[k:k + n].mean()))
+        v = valid[k:k + n]
+        # only the part of a side inside the frame can show its edge
+        out.append(float(ok[k:k + n][v].mean()) if v.sum() >= max(4, n // 3) else 0.0)
         k += n
     return out
 
@@ -247,9 +252,8 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
             if (q[:, 0] < -0.25 * w).any() or (q[:, 0] > 1.25 * w).any() or (q[:, 1] < -0.25 * h).any() \
                     or (q[:, 1] > 1.25 * h).any():
                 continue
-            q = np.clip(q, [0, 0], [w - 1, h - 1])
             if cv2.isContourConvex(q.astype(np.float32).reshape(-1, 1, 2)):
-                out.append(order_corners(q))
+                out.append(order_corners(q))  # corners beyond the frame border stay there
     rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32)))
     out.append(order_corners(np.clip(rect.astype(np.float64), [0, 0], [shape[1] - 1, shape[0] - 1])))
     return out
@@ -488,7 +492,7 @@ def find_document(
                 if key in seen:
                     continue
                 seen.add(key)
-                quad_area = abs(cv2.contourArea(quad.astype(np.float32)))
+                quad_area = _visible_area(quad, (h, w))
                 if not (min_area_fraction * frame_area <= quad_area <= max_area_fraction * frame_area):
                     continue
                 if not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
@@ -524,13 +528,25 @@ def find_document(
     quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut)
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
-    quad_area = abs(cv2.contourArea(quad.astype(np.float32)))
+    quad_area = _visible_area(quad, (h, w))
     covered = _hidden_fraction(work, quad)
     corners = (quad + 0.5) / work.f - 0.5
     corners = _refine_full_resolution(frame, corners, 1.0 / work.f)
+    # corners beyond the frame border are where the sides would meet; report them on the border
+    corners = np.clip(corners, [0, 0], [fw - 1, fh - 1])
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
                      touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
                      covered_fraction=covered)
+
+
+def _visible_area(quad: np.ndarray, shape: tuple[int, int]) -> float:
+    """Area of the part of a convex quad inside the frame."""
+    h, w = shape
+    q = quad.astype(np.float32)
+    if (q >= 0).all() and (q[:, 0] <= w - 1).all() and (q[:, 1] <= h - 1).all():
+        return abs(float(cv2.contourArea(q)))
+    inter, _ = cv2.intersectConvexConvex(q, np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]))
+    return float(inter)
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> float:
@@ -566,17 +582,17 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
     m = cv2.getPerspectiveTransform(q, np.float32([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]]))
     grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     patch = cv2.GaussianBlur(cv2.warpPerspective(grey, m, (pw, ph), flags=cv2.INTER_LINEAR), (3, 3), 0)
-    edges = cv2.dilate(cv2.Canny(patch, 30, 80), np.ones((2, 2), np.uint8))
+    edges = cv2.dilate(cv2.Canny(patch, 20, 50), np.ones((2, 2), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
     area = float(pw * ph)
     x, y, bw, bh, a = (stats[1:, j] for j in range(5))
     ok = (a >= 0.002 * area) & (a <= 0.05 * area) & (x > 0) & (y > 0) & (x + bw < pw) & (y + bh < ph) \
         & (a >= 0.8 * bw * bh) & (np.maximum(bw, bh) <= 1.6 * np.maximum(np.minimum(bw, bh), 1))
     cells = a[ok].astype(np.float64)
-    if len(cells) < 8:
+    if len(cells) < 6:
         return False
     alike = cells[np.abs(cells - np.median(cells)) < 0.25 * np.median(cells)]
-    return len(alike) >= 8 and alike.sum() >= 0.2 * area
+    return len(alike) >= 6 and alike.sum() >= 0.15 * area
 
 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:
@@ -839,7 +855,7 @@ class QualityLimits:
     motion_edge_ratio: float = 0.45
     glare_level: int = 250
     max_glare_fraction: float = 0.01
-    max_covered_fraction: float = 0.03
+    max_covered_fraction: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -988,7 +1004,8 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
         idx = np.arange(size)[None, :] + (j[:, None] - half)
         aligned = np.take_along_axis(p, np.clip(idx, 0, size - 1), axis=1)
         aligned[(idx < 0) | (idx >= size)] = np.nan
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings():  # offsets no profile reaches after the alignment
+            warnings.simplefilter("ignore", RuntimeWarning)
             combined = np.nanmedian(aligned, axis=0)
         grad = np.nan_to_num((combined[:-2] - combined[2:]) / 2)
         jj = int(np.argmax(grad))
@@ -1027,7 +1044,8 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
 def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
     h, w = work.shape
     cut = _cut_sides(quad, (h, w))
-    hidden, total = 0, 0
+    dist = lambda a, b: np.sqrt((((a - b) * _CHANNEL_W) ** 2).sum(axis=-1))  # noqa: E731
+    sides = []
     for i in range(4):
         if cut[i]:
             continue
@@ -1035,16 +1053,28 @@ def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
         prof, _, _ = _edge_profiles(work.ycc, quad, i, n)
         diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))
         edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
-        inner = prof[:, 0:3].mean(axis=1)
-        outer = prof[:, -3:].mean(axis=1)
-        dist = lambda a, b: np.sqrt((((a - b) * _CHANNEL_W) ** 2).sum(axis=-1))  # noqa: E731
-        same = dist(inner, outer) < 14.0
-        odd_out = dist(outer, np.median(outer, axis=0)) > 18.0
-        odd_in = dist(inner, np.median(inner, axis=0)) > 18.0
-        # points inside the frame only
         pts, _, _ = _side_geometry(quad, i, n)
         inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
-        bad = (~edge) & same & odd_out & odd_in & inside
+        sides.append((edge, prof[:, 0:3].mean(axis=1), prof[:, -3:].mean(axis=1), inside))
+    if not sides:
+        return 0.0
+    # the page's and the surface's usual colours along the whole outline (a hand over half of
+    # one side does not become "usual" there)
+    ref_in = np.median(np.concatenate([s[1] for s in sides]), axis=0)
+    ref_out = np.median(np.concatenate([s[2] for s in sides]), axis=0)
+    spread_in = float(np.median(np.concatenate([dist(s[1], ref_in) for s in sides])))
+    spread_out = float(np.median(np.concatenate([dist(s[2], ref_out) for s in sides])))
+    hidden, total = 0, 0
+    for edge, inner, outer, inside in sides:
+        # something lying across the side carries on over it without an edge, unlike the page
+        # inside or the surface outside
+        same = dist(inner, outer) < 28.0
+        # unusual for the whole outline and for this side (a card's coloured band along one
+        # side is usual there)
+        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, np.median(inner, axis=0)) > 18.0)
+        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, np.median(outer, axis=0)) > 18.0)
+        odd = odd_in | odd_out
+        bad = (~edge) & same & odd & inside
         # a lone point is noise; what hides the edge is at least a few points wide
         run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 2
         hidden += int((bad & run).sum())

@@ -52,10 +52,11 @@ def test_empty_real_surfaces_have_no_document():
     assert sum(false) <= 1, false
 
 
-def test_a_covered_document_is_not_called_out_of_frame():
-    sc, det, q, _ = outcome("covered", 0)
-    assert det is not None and not det.touches_edge
-    assert q.reason is Reason.COVERED and Reason.OUT_OF_FRAME not in q.reasons
+def test_covered_documents_are_covered_not_out_of_frame():
+    """A hand reaching in from the frame edge does not make the document out of frame."""
+    got = [outcome("covered", i) for i in range(8)]
+    assert not any(Reason.OUT_OF_FRAME in q.reasons for _, _, q, _ in got), [q.reasons for _, _, q, _ in got]
+    assert sum(q.reason is Reason.COVERED for _, _, q, _ in got) >= 5, [q.reasons for _, _, q, _ in got]
 
 
 def test_tray_model_learns_the_empty_tray_and_tolerates_light_drift():
