@@ -47,7 +47,7 @@ def test_finds_the_document_corners(doc, placement):
         cv2.contourArea(truth.astype(np.float32)) / (SIZE[0] * SIZE[1]), rel=0.05)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 # A small card that once came out 1.56 % off (the rough outline found on the shrunken frame).
 @example(card=True, angle=-35.421875, scale=0.30570323116258447, tilt=-0.06640625, cx=0.6950400267046588,
          cy=0.6875, seed=78)
@@ -173,12 +173,14 @@ def test_rectify_rejects_degenerate_corners():
     (dict(angle=10, scale=0.6, blur=3.5), Reason.BLURRY),
     (dict(angle=10, scale=0.6, glare=(0.5, 0.5, 0.3)), Reason.GLARE),
     (dict(angle=10, scale=0.6, center=(0.92, 0.5)), Reason.OUT_OF_FRAME),
-    pytest.param(dict(angle=10, scale=0.6, center=(0.5, 0.02)), Reason.OUT_OF_FRAME,
-                 marks=pytest.mark.xfail(reason="known regression (P6): a card cut across its band by the "
-                                                "frame edge is not found", strict=False)),
+    (dict(angle=10, scale=0.6, center=(0.5, 0.02)), Reason.OUT_OF_FRAME),
     (dict(angle=10, scale=0.22), Reason.TOO_SMALL),
 ])
-def test_assess_names_the_problem(doc, placement, reason):
+def test_assess_names_the_problem(doc, placement, reason, request):
+    if doc == "card" and placement.get("center") == (0.5, 0.02):
+        request.node.add_marker(pytest.mark.xfail(
+            reason="known regression (P6): a card cut across its coloured band by the top frame edge is "
+                   "not found (the form cut the same way is)", strict=True))
     img = CARD if doc == "card" else FORM
     frame, _ = docrender.place_on_tray(img, SIZE, seed=8, **placement)
     quality = scanner.assess(frame, scanner.find_document(frame))

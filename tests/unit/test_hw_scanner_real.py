@@ -99,7 +99,7 @@ def test_sharpness_sees_motion_as_one_soft_direction():
     assert moved[0] < moved[1]        # across it: less so
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(st.integers(0, 10_000))
 def test_reasons_are_members_and_ok_is_alone(seed):
     sc = D.compose(["plain", "glare", "blurry", "empty"][seed % 4], "test", (640, 360), seed, LIB)
