@@ -77,7 +77,7 @@ def order_corners(points: np.ndarray) -> np.ndarray:
     angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
     pts = pts[np.argsort(angles)]  # clockwise on screen (y points down)
     start = int(np.argmin(pts[:, 0] + pts[:, 1]))
-    return np.roll(pts, -start, axis=0)
+    return pts[(np.arange(4) + start) % 4]
 
 
 def _line_intersection(l1: np.ndarray, l2: np.ndarray) -> np.ndarray | None:
@@ -112,8 +112,8 @@ def _prepare(frame: np.ndarray, work_width: int) -> _Work:
     bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
     fh, fw = bgr.shape[:2]
     f = min(1.0, work_width / fw)
-    small = cv2.resize(bgr, (max(8, round(fw * f)), max(8, round(fh * f))), interpolation=cv2.INTER_AREA) \
-        if f < 1.0 else bgr
+    size = (max(8, round(fw * f)), max(8, round(fh * f)))
+    small = bgr if f >= 1.0 else cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     f = small.shape[1] / fw
     ycc = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb).astype(np.float32)
     ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
@@ -124,10 +124,15 @@ def _sample(img: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Bilinear samples of img at pts (..., 2) in pixel coordinates (x, y)."""
     shape = pts.shape[:-1]
     flat = pts.reshape(-1, 2).astype(np.float32)
-    mx = flat[:, 0].reshape(1, -1).copy()
-    my = flat[:, 1].reshape(1, -1).copy()
-    out = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return out.reshape(shape + img.shape[2:]) if img.ndim == 3 else out.reshape(shape)
+    n = len(flat)
+    cols = min(max(n, 1), 1024)  # remap wants maps under 32767 a side
+    rows = -(-n // cols)
+    maps = np.zeros((rows * cols, 2), np.float32)
+    maps[:n] = flat
+    out = cv2.remap(img, maps[:, 0].reshape(rows, cols), maps[:, 1].reshape(rows, cols), cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    out = out.reshape((rows * cols,) + img.shape[2:])[:n]
+    return out.reshape(shape + img.shape[2:])
 
 
 def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float = 0.92):
@@ -141,17 +146,17 @@ def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float
     return a + t * d, normal, length
 
 
+_CUT_T = np.linspace(0.1, 0.9, 9)[None, :, None]
+_NEXT = np.array([1, 2, 3, 0])
+
+
 def _cut_sides(quad: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> list[bool]:
     """Which sides lie along the frame border or mostly beyond it (the document goes on there)."""
     h, w = shape
-    cut = []
-    t = np.linspace(0.1, 0.9, 9)[:, None]
-    for i in range(4):
-        a, b = quad[i], quad[(i + 1) % 4]
-        pts = a + t * (b - a)
-        inside = (pts[:, 0] > tol) & (pts[:, 0] < w - 1 - tol) & (pts[:, 1] > tol) & (pts[:, 1] < h - 1 - tol)
-        cut.append(bool(inside.mean() < 0.5))
-    return cut
+    q = np.asarray(quad, np.float64)
+    pts = q[:, None, :] + _CUT_T * (q[_NEXT] - q)[:, None, :]
+    inside = (pts[..., 0] > tol) & (pts[..., 0] < w - 1 - tol) & (pts[..., 1] > tol) & (pts[..., 1] < h - 1 - tol)
+    return (inside.mean(axis=1) < 0.5).tolist()
 
 
 def _edge_profiles(ycc: np.ndarray, quad: np.ndarray, i: int, n: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
@@ -161,46 +166,50 @@ def _edge_profiles(ycc: np.ndarray, quad: np.ndarray, i: int, n: int = 40) -> tu
     return _sample(ycc, grid), normal, length
 
 
-def _segments_support(ycc: np.ndarray, segments: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
+_SUPPORT_N = 24
+_SUPPORT_T = np.linspace(0.08, 0.92, _SUPPORT_N)[None, :, None]
+
+
+def _segments_support(ycc: np.ndarray, segments) -> list[float]:
     """For each segment (a, b), the fraction of points along it where the colour changes most
-    right on the segment (within a pixel, across it) and clearly (not texture-level)."""
-    grids, sizes = [], []
-    for a, b in segments:
-        d = b - a
-        length = float(np.hypot(*d))
-        n = int(np.clip(length / 3, 8, 40))
-        u = d / max(length, 1e-9)
-        normal = np.array([u[1], -u[0]])
-        pts = a + np.linspace(0.08, 0.92, n)[:, None] * d
-        grids.append(pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :])
-        sizes.append(n)
-    if not grids:
+    right on the segment (within a pixel, across it) and clearly (not texture-level). Only the
+    points whose profile lies inside the image count (a side reaching beyond the frame border
+    shows its edge only inside)."""
+    if len(segments) == 0:
         return []
-    grid = np.concatenate(grids, axis=0)
+    seg = np.asarray(segments, np.float64).reshape(-1, 2, 2)
+    a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+    normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / length[:, None]
+    pts = a[:, None, :] + _SUPPORT_T * d[:, None, :]  # (S, n, 2)
+    grid = pts[:, :, None, :] + _OFFSETS[None, None, :, None] * normal[:, None, None, :]  # (S, n, 11, 2)
     h, w = ycc.shape[:2]
-    valid = ((grid[..., 0] >= 0) & (grid[..., 0] <= w - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= h - 1)).all(axis=1)
-    prof = _sample(ycc, grid)
-    diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))  # offsets -4..4
-    peak = diff.argmax(axis=1) - 4
-    strength = diff.max(axis=1)
+    valid = ((grid[..., 0] >= 0) & (grid[..., 0] <= w - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= h - 1)).all(axis=2)
+    prof = _sample(ycc, grid)  # (S, n, 11, 3)
+    dd = (prof[:, :, 2:] - prof[:, :, :-2]) * _CHANNEL_W
+    diff = np.sqrt((dd * dd).sum(axis=3))  # offsets -4..4
+    peak = diff.argmax(axis=2) - 4
+    strength = diff.max(axis=2)
     # The step across the side, far enough out to pass a soft or blurred edge.
-    step = np.sqrt((((prof[:, -1] - prof[:, 0]) * _CHANNEL_W) ** 2).sum(axis=1))
-    ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0)
-    out, k = [], 0
-    for n in sizes:
-        v = valid[k:k + n]
-        # only the part of a side inside the frame can show its edge
-        out.append(float(ok[k:k + n][v].mean()) if v.sum() >= max(4, n // 3) else 0.0)
-        k += n
-    return out
+    st = (prof[:, :, -1] - prof[:, :, 0]) * _CHANNEL_W
+    step = np.sqrt((st * st).sum(axis=2))
+    ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
+    nv = valid.sum(axis=1)
+    frac = ok.sum(axis=1) / np.maximum(nv, 1)
+    return np.where(nv >= _SUPPORT_N // 3, frac, 0.0).tolist()
+
+
+def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int]):
+    """`_support` for many quads at once (one sampling pass)."""
+    cuts = [_cut_sides(q, shape) for q in quads]
+    segs = [(q[i], q[(i + 1) % 4]) for q, cut in zip(quads, cuts) for i in range(4) if not cut[i]]
+    it = iter(_segments_support(ycc, segs))
+    return [([float("nan") if cut[i] else next(it) for i in range(4)], cut) for cut in cuts]
 
 
 def _support(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int]) -> tuple[list[float], list[bool]]:
     """How well each side of a quad follows a real edge (NaN for a side along the frame border)."""
-    cut = _cut_sides(quad, shape)
-    sides = [(quad[i], quad[(i + 1) % 4]) for i in range(4) if not cut[i]]
-    it = iter(_segments_support(ycc, sides))
-    return [float("nan") if cut[i] else next(it) for i in range(4)], cut
+    return _support_many(ycc, [quad], shape)[0]
 
 
 def length_of(quad: np.ndarray, i: int) -> float:
@@ -361,7 +370,8 @@ class TrayModel:
         return np.sqrt((d * d).sum(axis=2)) / spread
 
 
-def _candidate_masks(work: _Work, tray: TrayModel | None, frame_size: tuple[int, int]) -> list[np.ndarray]:
+def _candidate_masks(work: _Work, tray: TrayModel | None, frame_size: tuple[int, int],
+                     skin: np.ndarray | None = None) -> list[np.ndarray]:
     """Binary masks (uint8 0/255) in which a document may be one blob, by several cues."""
     h, w = work.shape
     ycc = work.ycc
@@ -381,13 +391,14 @@ def _candidate_masks(work: _Work, tray: TrayModel | None, frame_size: tuple[int,
         # one fill from a blank frame drawn around the image reaches every border opening
         flood = cv2.copyMakeBorder(edges, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
         cv2.floodFill(flood, None, (0, 0), 128)
-        masks.append(np.where(flood[1:-1, 1:-1] == 128, 0, 255).astype(np.uint8))
+        masks.append(cv2.compare(flood[1:-1, 1:-1], 128, cv2.CMP_NE))
         # The regions the edges enclose, one by one: a page touching another object is still
         # a region of its own when its outline is an unbroken edge.
         n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
-        big = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= 0.004 * h * w
-               and stats[k, cv2.CC_STAT_WIDTH] * stats[k, cv2.CC_STAT_HEIGHT] < 0.9 * h * w]
-        big.sort(key=lambda k: -stats[k, cv2.CC_STAT_AREA])
+        sel = (stats[:, cv2.CC_STAT_AREA] >= 0.004 * h * w) \
+            & (stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT] < 0.9 * h * w)
+        sel[0] = False
+        big = sorted(np.flatnonzero(sel).tolist(), key=lambda k: -stats[k, cv2.CC_STAT_AREA])
         if big:
             lut = np.zeros(n, np.uint8)
             lut[big[:6]] = 255
@@ -422,7 +433,7 @@ def _candidate_masks(work: _Work, tray: TrayModel | None, frame_size: tuple[int,
             m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
             masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
     # The same without skin: a hand or thumb merged with the page is cut away.
-    skin = _skin(ycc)
+    skin = _skin(ycc) if skin is None else skin
     if skin.mean() > 0.005:
         cut = (~skin).astype(np.uint8) * 255
         masks += [cv2.morphologyEx(m & cut, cv2.MORPH_OPEN, open_k) for m in masks[:3]]
@@ -477,11 +488,10 @@ def find_document(
     h, w = work.shape
     fh, fw = frame.shape[:2]
     frame_area = float(h * w)
-    passed: list[tuple[float, float, np.ndarray]] = []
     seen: set[tuple[int, ...]] = set()
     skin = _skin(work.ycc)
-    skin = skin if skin.mean() > 0.002 else None
-    for mask in _candidate_masks(work, tray, (fw, fh)):
+    candidates: list[tuple[float, np.ndarray]] = []
+    for mask in _candidate_masks(work, tray, (fw, fh), skin):
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
             area = cv2.contourArea(contour)
@@ -508,14 +518,19 @@ def find_document(
                     continue
                 if min(sides) < 0.3 * max(sides):
                     continue
-                support, cut = _support(work.ycc, quad, (h, w))
-                score = _score(support, cut)
-                # A document reaching beyond the frame must show the rest of its outline clearly.
-                if score < (min_score + 0.15 if any(cut) else min_score):
-                    continue
-                if skin is not None and _inside_fraction(skin, quad) > 0.5:
-                    continue  # a hand, not a document
-                passed.append((score, quad_area, quad))
+                candidates.append((quad_area, quad))
+    passed: list[tuple[float, float, np.ndarray]] = []
+    skin_any = skin if skin.mean() > 0.002 else None
+    for (quad_area, quad), (support, cut) in zip(candidates, _support_many(work.ycc, [c[1] for c in candidates], (h, w))):
+        score = _score(support, cut)
+        # A document reaching beyond the frame must show the rest of its outline clearly.
+        if score < (min_score + 0.15 if any(cut) else min_score):
+            continue
+        if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5:
+            continue  # a hand, not a document
+        if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
+            continue  # a line painted around the tray, not a page filling it
+        passed.append((score, quad_area, quad))
     while passed:
         quad = _choose(passed, (h, w))
         if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5):
@@ -537,6 +552,21 @@ def find_document(
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
                      touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
                      covered_fraction=covered)
+
+
+def _line_loop(ycc: np.ndarray, quad: np.ndarray, cut: list[bool]) -> bool:
+    """True when the outline is a thin line with the same colour on both sides of it (a mark
+    painted around the tray) rather than the edge of a filled page."""
+    loops = 0
+    for i in range(4):
+        if cut[i]:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, 16)
+        offs = np.array([-12, -10, -8, 8, 10, 12], np.float32)
+        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
+        d = (prof[:, :3].mean(axis=1) - prof[:, 3:].mean(axis=1)) * _CHANNEL_W
+        loops += float(np.median(np.sqrt((d * d).sum(axis=1)))) < 12.0
+    return loops >= 3
 
 
 def _visible_area(quad: np.ndarray, shape: tuple[int, int]) -> float:
@@ -580,8 +610,8 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
     k = n / max(w, h, 1.0)
     pw, ph = max(16, int(w * k)), max(16, int(h * k))
     m = cv2.getPerspectiveTransform(q, np.float32([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]]))
-    grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    patch = cv2.GaussianBlur(cv2.warpPerspective(grey, m, (pw, ph), flags=cv2.INTER_LINEAR), (3, 3), 0)
+    patch = cv2.warpPerspective(frame, m, (pw, ph), flags=cv2.INTER_LINEAR)
+    patch = cv2.GaussianBlur(patch if patch.ndim == 2 else cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY), (3, 3), 0)
     edges = cv2.dilate(cv2.Canny(patch, 20, 50), np.ones((2, 2), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
     area = float(pw * ph)
@@ -781,6 +811,12 @@ def rectify(
         kind: Which orientation to produce: "card" landscape, "form" portrait, or "auto".
         max_side: When given, the output's longer side is at most this many pixels.
     """
+    m, (out_w, out_h) = _page_transform(corners, kind, max_side)
+    return cv2.warpPerspective(frame, m, (out_w, out_h), flags=cv2.INTER_LINEAR)
+
+
+def _page_transform(corners: np.ndarray, kind: str = "auto", max_side: int | None = None):
+    """The homography from the frame to the upright page `rectify` makes, and the page size."""
     c = np.asarray(corners, np.float64).reshape(4, 2)
     top, bottom = np.linalg.norm(c[1] - c[0]), np.linalg.norm(c[2] - c[3])
     left, right = np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])
@@ -796,8 +832,7 @@ def rectify(
     k = 1.0 if max_side is None else min(1.0, max_side / max(w, h))
     out_w, out_h = max(2, int(round(w * k))), max(2, int(round(h * k)))
     dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
-    m = cv2.getPerspectiveTransform(c.astype(np.float32), dst)
-    return cv2.warpPerspective(frame, m, (out_w, out_h), flags=cv2.INTER_LINEAR)
+    return cv2.getPerspectiveTransform(c.astype(np.float32), dst), (out_w, out_h)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1100,16 +1135,20 @@ def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits
         reasons.append(Reason.COVERED)
     if detection.area_fraction < limits.min_area_fraction:
         reasons.append(Reason.TOO_SMALL)
-    page = rectify(frame, detection.corners)
-    # Leave out a rim so the page edge, its shadow and a thumb near it do not count.
-    ph, pw = page.shape[:2]
+    # The page's middle at full resolution for its sharpness, the whole page smaller for glare;
+    # a rim is left out so the page edge, its shadow and a thumb near it do not count.
+    m, (pw, ph) = _page_transform(detection.corners)
     rim = max(1, int(0.06 * min(ph, pw)))
-    inner = page[rim:ph - rim, rim:pw - rim]
-    ih, iw = inner.shape[:2]
-    cy, cx = ih // 2, iw // 2
-    per_dir = directional_sharpness(inner[max(0, cy - 240):cy + 240, max(0, cx - 240):cx + 240])
+    cw, ch = min(pw - 2 * rim, 384), min(ph - 2 * rim, 384)
+    shift = np.array([[1, 0, -(pw - cw) / 2], [0, 1, -(ph - ch) / 2], [0, 0, 1]])
+    middle = cv2.warpPerspective(frame, shift @ m, (max(cw, 2), max(ch, 2)), flags=cv2.INTER_LINEAR)
+    per_dir = directional_sharpness(middle)
     sharp = float(per_dir.min())
     aniso = float(per_dir.min() / max(per_dir.max(), 1e-6))
+    small = rectify(frame, detection.corners, max_side=360)
+    sh, sw = small.shape[:2]
+    srim = max(1, int(0.06 * min(sh, sw)))
+    inner = small[srim:sh - srim, srim:sw - srim]
     sides = outline_blur(frame, detection.corners) / (frame.shape[0] / 720.0)
     sides = np.sort(sides[~np.isnan(sides)])
     edge_blur = float("nan")
