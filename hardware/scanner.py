@@ -519,7 +519,7 @@ def find_document(
                 if min(sides) < 0.3 * max(sides):
                     continue
                 candidates.append((quad_area, quad))
-    passed: list[tuple[float, float, np.ndarray]] = []
+    passed: list[tuple[float, float, np.ndarray, float]] = []
     skin_any = skin if skin.mean() > 0.002 else None
     for (quad_area, quad), (support, cut) in zip(candidates, _support_many(work.ycc, [c[1] for c in candidates], (h, w))):
         score = _score(support, cut)
@@ -530,7 +530,7 @@ def find_document(
             continue  # a hand, not a document
         if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
             continue  # a line painted around the tray, not a page filling it
-        passed.append((score, quad_area, quad))
+        passed.append((score, quad_area, quad, min(v for v, c in zip(support, cut) if not c)))
     while passed:
         quad = _choose(passed, (h, w))
         if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5):
@@ -585,19 +585,22 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter) / max(abs(cv2.contourArea(a.astype(np.float32))), 1e-9)
 
 
-def _choose(passed: list[tuple[float, float, np.ndarray]], shape: tuple[int, int]) -> np.ndarray:
-    """The document among the outlines that passed: the outermost well-supported one (a printed
-    frame or a photo on a page is crisp too, but the page around it is the document), except
+def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[int, int]) -> np.ndarray:
+    """The document among the outlines that passed (score, area, quad, weakest side's support):
+    the best supported one, or the largest outline around it that is nearly as well supported
+    and has no weak side (a printed frame or a photo on a page is crisp too, but the page
+    around it is the document; an outline running off into a textured surface is not); except
     that an outline inside the frame that fills most of a larger outline reaching the frame
     border is the page, and the larger one the page merged with a hand or an object beyond it."""
-    top = max(p[0] for p in passed)
-    near = [p for p in passed if p[0] >= top - 0.2]
-    score, area, quad = max(near, key=lambda p: p[1])
+    best = max(passed, key=lambda p: p[0])
+    near = [p for p in passed if p is best or (p[0] >= best[0] - 0.2 and p[3] >= 0.5 and p[1] > best[1]
+                                              and _overlap(best[2], p[2]) >= 0.9)]
+    score, area, quad, _ = max(near, key=lambda p: p[1])
     if any(_cut_sides(quad, shape)):
         inner = [p for p in passed if not any(_cut_sides(p[2], shape)) and p[0] >= 0.7 and p[1] >= 0.55 * area
                  and _overlap(p[2], quad) >= 0.85]
         if inner:
-            score, area, quad = max(inner, key=lambda p: p[1])
+            score, area, quad, _ = max(inner, key=lambda p: p[1])
     return quad
 
 
