@@ -170,13 +170,10 @@ _SUPPORT_N = 24
 _SUPPORT_T = np.linspace(0.08, 0.92, _SUPPORT_N)[None, :, None]
 
 
-def _segments_support(ycc: np.ndarray, segments) -> list[float]:
-    """For each segment (a, b), the fraction of points along it where the colour changes most
-    right on the segment (within a pixel, across it) and clearly (not texture-level). Only the
-    points whose profile lies inside the image count (a side reaching beyond the frame border
-    shows its edge only inside)."""
-    if len(segments) == 0:
-        return []
+def _segment_profiles(ycc: np.ndarray, segments):
+    """Per point along each segment (a, b): where across it (offset from the segment, outwards,
+    -4..4 work pixels) the colour changes most, how strongly, the step from one end of the
+    profile to the other, and whether the profile lies inside the image. Arrays (S, n)."""
     seg = np.asarray(segments, np.float64).reshape(-1, 2, 2)
     a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
     length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
@@ -193,10 +190,42 @@ def _segments_support(ycc: np.ndarray, segments) -> list[float]:
     # The step across the side, far enough out to pass a soft or blurred edge.
     st = (prof[:, :, -1] - prof[:, :, 0]) * _CHANNEL_W
     step = np.sqrt((st * st).sum(axis=2))
+    return peak, strength, step, valid
+
+
+def _segments_support(ycc: np.ndarray, segments) -> list[float]:
+    """For each segment (a, b), the fraction of points along it where the colour changes most
+    right on the segment (within a pixel, across it) and clearly (not texture-level). Only the
+    points whose profile lies inside the image count (a side reaching beyond the frame border
+    shows its edge only inside)."""
+    if len(segments) == 0:
+        return []
+    peak, strength, step, valid = _segment_profiles(ycc, segments)
     ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
     nv = valid.sum(axis=1)
     frac = ok.sum(axis=1) / np.maximum(nv, 1)
     return np.where(nv >= _SUPPORT_N // 3, frac, 0.0).tolist()
+
+
+def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int]) -> list[np.ndarray]:
+    """Each quad with its sides moved onto the edge found next to them (up to 3 work pixels
+    away): a blob's outline sits a pixel or two off the page's edge (smoothing, a shadow)."""
+    cuts = [_cut_sides(q, shape) for q in quads]
+    index = [(k, i) for k, cut in enumerate(cuts) for i in range(4) if not cut[i]]
+    if not index:
+        return quads
+    peak, strength, step, valid = _segment_profiles(ycc, [(quads[k][i], quads[k][(i + 1) % 4]) for k, i in index])
+    good = (strength >= 7.0) & (step >= 10.0) & valid & (np.abs(peak) <= 3)
+    out = [q.copy() for q in quads]
+    for (k, i), g, pk in zip(index, good, peak):
+        if g.sum() < _SUPPORT_N // 3:
+            continue
+        off = float(np.median(pk[g]))
+        if abs(off) >= 1.0:
+            moved = _move_side(out[k], i, off)
+            if moved is not None:
+                out[k] = moved
+    return out
 
 
 def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int]):
@@ -521,10 +550,17 @@ def find_document(
                 candidates.append((quad_area, quad))
     passed: list[tuple[float, float, np.ndarray, float]] = []
     skin_any = skin if skin.mean() > 0.002 else None
-    for (quad_area, quad), (support, cut) in zip(candidates, _support_many(work.ycc, [c[1] for c in candidates], (h, w))):
+    quads = _snap_many(work.ycc, [c[1] for c in candidates], (h, w))
+    candidates = [(_visible_area(q, (h, w)), q) for q in quads]
+    for (quad_area, quad), (support, cut) in zip(candidates, _support_many(work.ycc, quads, (h, w))):
         score = _score(support, cut)
-        # A document reaching beyond the frame must show the rest of its outline clearly.
-        if score < (min_score + 0.15 if any(cut) else min_score):
+        # The smaller an outline, the more easily texture makes one up: small ones need more
+        # support. A document reaching beyond the frame must show the rest of its outline
+        # clearly, and a good part of itself (clutter pokes in at the edges).
+        small = float(np.clip((0.02 * frame_area - quad_area) / (0.015 * frame_area), 0.0, 1.0))
+        if score < min_score + 0.25 * small + (0.15 if any(cut) else 0.0):
+            continue
+        if any(cut) and quad_area < 0.03 * frame_area:
             continue
         if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5:
             continue  # a hand, not a document
@@ -619,7 +655,7 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
     count, _, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
     area = float(pw * ph)
     x, y, bw, bh, a = (stats[1:, j] for j in range(5))
-    ok = (a >= 0.002 * area) & (a <= 0.05 * area) & (x > 0) & (y > 0) & (x + bw < pw) & (y + bh < ph) \
+    ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (x > 0) & (y > 0) & (x + bw < pw) & (y + bh < ph) \
         & (a >= 0.8 * bw * bh) & (np.maximum(bw, bh) <= 1.6 * np.maximum(np.minimum(bw, bh), 1))
     cells = a[ok].astype(np.float64)
     if len(cells) < 6:
