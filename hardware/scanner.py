@@ -717,7 +717,7 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
             # the neighbouring sides must carry on over the stretch added
             ext = _segments_support(ycc, [(quad[i], moved[i]), (quad[(i + 1) % 4], moved[(i + 1) % 4])])
             sup, c = _support(ycc, moved, shape)
-            if sup[i] >= 0.6 and min(ext) >= 0.5:
+            if sup[i] >= 0.6 and sum(ext) >= 1.0 and min(ext) >= 0.2:
                 quad, support, cut = moved, sup, c
                 break
     return quad, support, cut
@@ -1148,9 +1148,12 @@ def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
         odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, np.median(inner, axis=0)) > 18.0)
         odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, np.median(outer, axis=0)) > 18.0)
         odd = odd_in | odd_out
-        bad = (~edge) & same & odd & inside
-        # a lone point is noise; what hides the edge is at least a few points wide
-        run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 2
+        # a washed-out (glare) page is not a hand
+        bad = (~edge) & same & odd & inside & (inner[:, 0] < 235.0)
+        # a lone point or two is noise; what hides the edge is a finger wide at least (3 points
+        # in a row, 6 work pixels)
+        run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 3
+        run = np.convolve(run.astype(np.float32), np.ones(3, np.float32), "same") >= 1
         hidden += int((bad & run).sum())
         total += int(inside.sum())
     return hidden / total if total else 0.0
