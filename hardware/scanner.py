@@ -641,22 +641,32 @@ def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[i
 
 
 def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
-    """True when the outline holds a grid of many alike, nearly square closed cells covering much
-    of it: a keyboard or keypad, not a document (a form's row of digit boxes covers far less)."""
-    q = order_corners(corners).astype(np.float32)
-    sides = [float(np.hypot(*(q[(i + 1) % 4] - q[i]))) for i in range(4)]
-    w, h = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
-    k = n / max(w, h, 1.0)
-    pw, ph = max(16, int(w * k)), max(16, int(h * k))
-    m = cv2.getPerspectiveTransform(q, np.float32([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]]))
-    patch = cv2.warpPerspective(frame, m, (pw, ph), flags=cv2.INTER_LINEAR)
-    patch = cv2.GaussianBlur(patch if patch.ndim == 2 else cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY), (3, 3), 0)
-    edges = cv2.dilate(cv2.Canny(patch, 20, 50), np.ones((2, 2), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
-    area = float(pw * ph)
-    x, y, bw, bh, a = (stats[1:, j] for j in range(5))
-    ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (x > 0) & (y > 0) & (x + bw < pw) & (y + bh < ph) \
-        & (a >= 0.8 * bw * bh) & (np.maximum(bw, bh) <= 1.6 * np.maximum(np.minimum(bw, bh), 1))
+    """True when the outline holds a grid of many alike, compact closed cells covering much of
+    it: a keyboard or keypad, not a document (a form's row of digit boxes covers far less). The
+    cells are looked for in the frame as it is (no warp, which would make alike keys unalike
+    when the outline is cut by the frame border)."""
+    fh, fw = frame.shape[:2]
+    q = order_corners(corners)
+    x0, y0 = np.maximum(np.floor(q.min(axis=0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(q.max(axis=0)).astype(int) + 1, (fw, fh))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return False
+    k = min(1.0, n / max(x1 - x0, y1 - y0))
+    crop = frame[y0:y1, x0:x1]
+    crop = cv2.resize(crop, (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k))), interpolation=cv2.INTER_AREA)
+    grey = cv2.GaussianBlur(crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), (3, 3), 0)
+    edges = cv2.dilate(cv2.Canny(grey, 20, 50), np.ones((2, 2), np.uint8))
+    inside = np.zeros(grey.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round((q - (x0, y0)) * k).astype(np.int32), 255)
+    inside = cv2.erode(inside, np.ones((5, 5), np.uint8))
+    edges[inside == 0] = 255
+    _, _, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
+    area = float(np.count_nonzero(inside))
+    if area < 64:
+        return False
+    bw, bh, a = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
+        & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))
     cells = a[ok].astype(np.float64)
     if len(cells) < 6:
         return False
