@@ -520,6 +520,13 @@ def find_document(
     seen: set[tuple[int, ...]] = set()
     skin = _skin(work.ycc)
     candidates: list[tuple[float, np.ndarray]] = []
+    # With a learned empty tray, a document is something that was not there: an outline whose
+    # inside is mostly the empty tray (its texture, a mark on it) is not one.
+    new_on_tray = None
+    if tray is not None:
+        diff = tray.difference(work.ycc, (fw, fh))
+        if diff is not None:
+            new_on_tray = diff > 4.0
     for mask in _candidate_masks(work, tray, (fw, fh), skin):
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
@@ -564,6 +571,8 @@ def find_document(
             continue
         if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5:
             continue  # a hand, not a document
+        if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:
+            continue  # the empty tray itself
         if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
             continue  # a line painted around the tray, not a page filling it
         passed.append((score, quad_area, quad, min(v for v, c in zip(support, cut) if not c)))
