@@ -74,6 +74,20 @@ def test_tray_model_learns_the_empty_tray_and_tolerates_light_drift():
     assert not tray.ready
 
 
+def test_with_a_tray_model_the_bare_tray_is_never_a_document():
+    """The booth's camera is fixed: once it has learned the empty tray, the tray's own texture,
+    marks and lighting are not documents (a document placed on it still is)."""
+    found = []
+    for seed in range(6):
+        sc = D.compose("plain", "test", (640, 360), seed, LIB, tray_frames=3)
+        tray = TrayModel(min_frames=2)
+        tray.learn(sc.tray[0])
+        tray.learn(sc.tray[1])
+        assert scanner.find_document(sc.tray[2], tray=tray) is None
+        found.append(scanner.find_document(sc.frame, tray=tray) is not None)
+    assert sum(found) >= 5, found
+
+
 def test_auto_capture_only_on_ok_with_the_new_reasons():
     auto = AutoCapture(hold_s=0.2)
     det = scanner.Detection(corners=np.array([[100.0, 100], [500, 100], [500, 400], [100, 400]]),
