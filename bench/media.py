@@ -26,7 +26,8 @@ from the same run (shared, noisy machines):
   niced shows the effect. Stamps (the latency instrument) are read only on the focused
   booth, in both runs. ``python -m bench.media_floor`` breaks the figure down;
 * focus switch: set_focus -> first full-size frame of the newly focused booth;
-* lossless 1920x1080 still: request -> verified at the console.
+* lossless 1920x1080 still, captured and encoded at the booth when asked: request -> fetched by the
+  console from the branch server.
 """
 from __future__ import annotations
 
@@ -40,14 +41,15 @@ from pathlib import Path
 
 from aiortc import RTCConfiguration, RTCPeerConnection
 
-from hardware.synthetic import SyntheticDocumentCamera, SyntheticFaceCamera, ToneMicrophone, read_stamp
-from lapak.demo import HeadlessBranch, _pct
-from media.control import TrackQuality
-from media.engine import MediaEngine
 from bench.report import Transcript
-from media.link import BoothLink, ConsoleLink
+from common.documents import DocumentKind
+from cso_console import desk as dk
+from hardware.synthetic import SyntheticFaceCamera, read_stamp
+from lapak.demo import HeadlessBranch, _pct
+from media.control import CaptureMode, TrackQuality
+from media.engine import CsoEngine
+from media.events import CallAdded
 from media.quality import QualityPolicy, fit_size
-from media.session import LocalMedia
 
 logger = logging.getLogger(__name__)
 rows: list[tuple[str, str, str, str]] = []
@@ -101,33 +103,44 @@ async def bare_call(width: int, height: int, fps: float, seconds: float = 0.0):
 
 
 async def lapak_setups(n: int, workdir: Path) -> list[float]:
-    """n calls booth->console through the real signaling server; accept -> first frame."""
+    """n calls booth->console through the real signaling server, on the booth and console apps;
+    accepted -> first face frame at the console."""
+    from cso_console.app import ConsoleApp
+    from cso_console.config import ConsoleConfig
+    from hardware.booth import open_booth_devices
+    from kiosk.app import BoothApp
+    from lapak.simbooth import ScriptedParticipant, booth_config
+    from media.config import MediaConfig
+    from signaling import protocol as p
     from signaling.testing import running_server
 
     out: list[float] = []
     async with running_server(workdir / "setup.sqlite", booths=1, csos=1, capacity=6) as branch:
+        accepted: dict[str, float] = {}
         firsts: dict[str, float] = {}
+        console = ConsoleApp(ConsoleConfig(cso={"id": "cso-01", "token": branch.tokens[("cso", "cso-01")]},
+                                           server={"url": branch.url, "allow_plain": True}), media_config=MediaConfig())
 
-        def on_event(sid, e):
-            s = console.engine.sessions.get(sid)
-            if s is not None and s.sinks["face"].on_frame is None:
-                s.sinks["face"].on_frame = lambda name, f, sid=sid: firsts.setdefault(sid, time.monotonic())
+        def on_event(e) -> None:
+            if isinstance(e, dk.SessionChanged) and e.session.state is p.SessionState.ACTIVE:
+                accepted.setdefault(e.session.id, time.monotonic())
+            elif isinstance(e, CallAdded):
+                console.engine.calls[e.session_id].sinks["face"].subscribe(
+                    lambda name, f, sid=e.session_id: firsts.setdefault(sid, time.monotonic()))
 
-        console = ConsoleLink(branch.url, "cso-01", branch.tokens[("cso", "cso-01")],
-                              lambda send: MediaEngine("console", send, LocalMedia(), on_event=on_event))
+        console.on_input(on_event)
         await console.start()
-        doc = SyntheticDocumentCamera(video_size=(320, 180))
-        media = LocalMedia(SyntheticFaceCamera(640, 480, 30), ToneMicrophone(), doc, doc.capture_still)
-        booth = BoothLink(branch.url, "booth-01", branch.tokens[("booth", "booth-01")], media)
+        config = booth_config(branch.url, "booth-01", branch.tokens[("booth", "booth-01")], "640x480@30", "320x180@10")
+        booth = BoothApp(config, open_booth_devices(config.devices, simulate=True), media_config=MediaConfig())
         await booth.start()
-        from signaling import protocol as p
+        ScriptedParticipant(booth, again=True, start_after=0.05).attach()
         for _ in range(n):
-            sid = await booth.announce()
-            while sid not in firsts:
+            while not (set(firsts) - {s for s in firsts if s in accepted and firsts[s] - accepted[s] in out}):
                 await asyncio.sleep(0.005)
-            out.append(firsts[sid] - console.accepted_at[sid])
-            await console.client.request(p.End(session_id=sid, outcome="completed"))
-            while sid in booth.engine.sessions or sid in console.engine.sessions:
+            sid = next(s for s in firsts if firsts[s] - accepted[s] not in out)
+            out.append(firsts[sid] - accepted[sid])
+            console.feed(dk.End(sid, p.Outcome.COMPLETED))
+            while sid in booth.engine.calls or sid in console.engine.calls:
                 await asyncio.sleep(0.01)
         await booth.close()
         await console.close()
@@ -162,7 +175,7 @@ def cpu_now() -> float:
     return t.user + t.system
 
 
-async def settle(engine: MediaEngine) -> tuple[float, list[float]]:
+async def settle(engine: CsoEngine) -> tuple[float, list[float]]:
     """Wait until the console's received bitrate stops climbing (the booths' encoders follow
     its bandwidth estimate); returns (seconds waited, total kbit/s per step)."""
     await engine.stats()
@@ -190,8 +203,8 @@ async def branch_run(policy: QualityPolicy, focus_switches: int, stills: bool, w
         await branch.start()
         await branch.wait_sessions(6, 90)
         engine = branch.engine
-        ids = sorted(engine.sessions)
-        engine.set_focus(ids[0])
+        ids = sorted(engine.calls)
+        branch.console.feed(dk.Focus(ids[0]))
         for f in branch.figures.values():
             f.record = False
         result["warmup"], result["ramp"] = await settle(engine)
@@ -219,16 +232,16 @@ async def branch_run(policy: QualityPolicy, focus_switches: int, stills: bool, w
         result["fps"] = {s: stats[s].fps.get("face", 0) for s in ids}
         result["size"] = {s: stats[s].frame_size.get("face") for s in ids}
         result["focus_size"] = result["size"][ids[0]]
-        result["audio"] = sum(1 for s in ids if engine.sessions[s].sinks["audio"].counter.rate(time.monotonic()) > 0)
+        result["audio"] = sum(1 for s in ids if engine.calls[s].sinks["audio"].counter.rate(time.monotonic()) > 0)
         for f in branch.figures.values():
             f.record = False
         switches = []
         for i in range(focus_switches):
             target = ids[(i + 1) % len(ids)]
-            sink = engine.sessions[target].sinks["face"]
+            sink = engine.calls[target].sinks["face"]
             full = policy.focused_face
             t = time.monotonic()
-            engine.set_focus(target)
+            branch.console.feed(dk.Focus(target))
             while sink.counter.last_size is None or sink.counter.last_size[0] < min(full.width, 640):
                 await asyncio.sleep(0.002)
                 if time.monotonic() - t > 5:
@@ -238,8 +251,8 @@ async def branch_run(policy: QualityPolicy, focus_switches: int, stills: bool, w
         result["switch"] = switches
         if stills:
             got = []
-            for sid in ids:
-                engine.request_still(sid, "id_card")
+            for sid in ids:  # captured and encoded at the booth when asked (capture "now")
+                branch.console.feed(dk.RequestDocument(sid, DocumentKind.KTP, CaptureMode.NOW))
             while sum(f.stills for f in branch.figures.values()) < len(ids):
                 await asyncio.sleep(0.05)
             got = [s for f in branch.figures.values() for s in f.still_seconds]
@@ -312,7 +325,7 @@ async def main() -> None:
     row("  face fps per tile (naive)", " ".join(f"{v:.0f}" for v in naive["fps"].values()))
     row("focus switch -> full-size frame ms p50 / max", f"{_pct(tiles['switch'], .5) * 1000:.0f} / "
         f"{max(tiles['switch']) * 1000:.0f}")
-    row("1920x1080 PNG still request -> verified ms p50 / max", f"{_pct(tiles['stills'], .5) * 1000:.0f} / "
+    row("1920x1080 PNG still request -> fetched ms p50 / max", f"{_pct(tiles['stills'], .5) * 1000:.0f} / "
         f"{max(tiles['stills']) * 1000:.0f}")
 
 

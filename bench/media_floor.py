@@ -91,13 +91,13 @@ async def measure(branch: HeadlessBranch, seconds: float) -> dict:
     booths = [p.pid for p in branch.procs]
     await branch.engine.stats()  # starts the bitrate interval
     c0, th0, b0, t0 = cpu_now(), thread_cpu(), proc_cpu(booths), time.monotonic()
-    s0 = {sid: {k: s.counter.total for k, s in sess.sinks.items()} for sid, sess in branch.engine.sessions.items()}
+    s0 = {sid: {k: s.counter.total for k, s in sess.sinks.items()} for sid, sess in branch.engine.calls.items()}
     await asyncio.sleep(seconds)
     dt = time.monotonic() - t0
     th1 = thread_cpu()
     threads = {k: (th1[k] - th0.get(k, 0.0)) / dt for k in th1}
     frames = defaultdict(float)
-    for sid, sess in branch.engine.sessions.items():
+    for sid, sess in branch.engine.calls.items():
         for k, s in sess.sinks.items():
             frames[k] += (s.counter.total - s0.get(sid, {}).get(k, 0)) / dt
     stats = await branch.engine.stats()
@@ -128,11 +128,11 @@ async def run_steps(steps, cso_camera, seconds: float, settle: float, nice: int,
         await branch.wait_sessions(6, 90)
         for f in branch.figures.values():
             f.record = False
-        ids = sorted(branch.engine.sessions)
+        ids = sorted(branch.engine.calls)
         for label, policy, doc in steps:
             branch.engine.policy = policy
             branch.engine.show_document(ids[0], doc)
-            branch.engine.set_focus(ids[0])
+            branch.engine.set_focus(ids[0])  # the engine directly: this measures the engine alone
             await asyncio.sleep(settle)
             m = await measure(branch, seconds)
             show(label, m, prev)

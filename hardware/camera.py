@@ -14,6 +14,7 @@ import av
 import cv2
 import numpy as np
 
+from common.backoff import Backoff
 from hardware.synthetic import VIDEO_TIME_BASE, PacedVideoTrack
 
 logger = logging.getLogger(__name__)
@@ -55,12 +56,17 @@ class OpenCVCamera(PacedVideoTrack):
         retry_initial: first delay before re-opening a failed device, seconds.
         retry_max: largest delay between re-open attempts, seconds.
         read_failures: consecutive failed reads after which the device counts as unplugged.
+        fourcc: pixel format to ask the device for, e.g. "MJPG" (a USB 2 camera delivers
+            1080p and more at full frame rate only compressed); None keeps the driver's.
     """
 
     def __init__(self, device: int | str = 0, width: int = 1280, height: int = 720, fps: float = 30,
-                 retry_initial: float = 0.5, retry_max: float = 5.0, read_failures: int = 10) -> None:
+                 retry_initial: float = 0.5, retry_max: float = 5.0, read_failures: int = 10,
+                 fourcc: str | None = None) -> None:
         super().__init__(fps)
-        self.device, self.width, self.height = device, width, height
+        self.device, self.width, self.height, self.fourcc = device, width, height, fourcc
+        self.actual_size: tuple[int, int] | None = None
+        """What the device really delivers (it may ignore the size asked for)."""
         self.retry_initial, self.retry_max, self.read_failures = retry_initial, retry_max, read_failures
         self.state = CameraState.STARTING
         self.reason = ""
@@ -82,19 +88,20 @@ class OpenCVCamera(PacedVideoTrack):
         if not cap.isOpened():
             cap.release()
             return None
+        if self.fourcc:
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*self.fourcc))
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_FPS, self.fps)
         return cap
 
     def _run(self) -> None:
-        delay = self.retry_initial
+        backoff = Backoff(self.retry_initial, self.retry_max, jitter=0.0)
         while not self._stop.is_set():
             cap = self._open()
             if cap is None:
                 self._set(CameraState.UNAVAILABLE, f"cannot open {self.device!r}")
-                self._stop.wait(delay)
-                delay = min(delay * 2, self.retry_max)
+                self._stop.wait(backoff.next())
                 continue
             self.opens += 1
             failures = 0
@@ -109,7 +116,13 @@ class OpenCVCamera(PacedVideoTrack):
                         self._stop.wait(0.02)
                         continue
                     failures = 0
-                    delay = self.retry_initial
+                    backoff.reset()
+                    size = (img.shape[1], img.shape[0])
+                    if size != self.actual_size:
+                        self.actual_size = size
+                        if size != (self.width, self.height):
+                            logger.warning("camera %s: asked for %dx%d, it delivers %dx%d", self.device,
+                                           self.width, self.height, *size)
                     with self._lock:
                         self._latest = img
                     self._set(CameraState.RUNNING)
@@ -117,14 +130,19 @@ class OpenCVCamera(PacedVideoTrack):
                 cap.release()
             with self._lock:
                 self._latest = None
-            self._stop.wait(delay)
-            delay = min(delay * 2, self.retry_max)
+            self._stop.wait(backoff.next())
         self._set(CameraState.STOPPED, "stopped")
 
     def latest(self) -> np.ndarray | None:
         """The most recent captured BGR image, or None while the camera is down."""
         with self._lock:
             return self._latest
+
+    def latest_frame(self) -> np.ndarray | None:
+        """The most recent capture at the device's full resolution (the scanner's input and the
+        source of lossless stills: the video track scales down, a still never does), or None
+        while the camera is down."""
+        return self.latest()
 
     async def recv(self) -> av.VideoFrame:
         """The next frame at ``fps``: the latest capture, or the slate while down."""

@@ -1,4 +1,4 @@
-"""The ESC/POS receipt printer: queue tickets and claim receipts.
+"""The ESC/POS receipt printer: slips (queue tickets, claim receipts) in the words it is given.
 
 The byte stream is built with python-escpos (`escpos.printer.Dummy` collects it) and written by
 the device thread of `SerialDevice`, so one thread owns the port, as for every serial device.
@@ -11,8 +11,9 @@ requests need `status_check = false`; then opening the port is the only check.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import Callable
 
 from escpos.constants import RT_MASK_ONLINE, RT_STATUS_ONLINE
 from escpos.printer import Dummy
@@ -35,77 +36,77 @@ def _stamp(when: datetime) -> str:
     return when.strftime("%d-%m-%Y %H:%M")
 
 
-def ticket_bytes(number: str, when: datetime, branch: str, *, profile: str | None = None) -> bytes:
-    """Build the ESC/POS bytes of a queue ticket.
+@dataclass(frozen=True)
+class Slip:
+    """What a slip says, already in the participant's language (the printer knows no words).
 
     Args:
-        number: The ticket number, e.g. "A-017".
-        when: When the ticket was issued.
-        branch: Branch name printed in the header.
+        header: bold, centred lines at the top (the branch's name).
+        title: centred lines under it.
+        big: one line printed double size (a queue number).
+        rows: (label, value) rows, the labels padded to one column.
+        items_title: a line before ``items``.
+        items: bullet lines (documents), wrapped to the roll's width.
+        footer: centred lines at the bottom.
+    """
+
+    header: tuple[str, ...] = ()
+    title: tuple[str, ...] = ()
+    big: str | None = None
+    rows: tuple[tuple[str, str], ...] = ()
+    items_title: str | None = None
+    items: tuple[str, ...] = ()
+    footer: tuple[str, ...] = ()
+
+
+def slip_bytes(slip: Slip, *, columns: int = 42, profile: str | None = None) -> bytes:
+    """Build the ESC/POS bytes of a slip.
+
+    Args:
+        slip: what it says.
+        columns: characters per line, for the rules and wrapping.
         profile: python-escpos printer profile name (None: the default profile).
     """
     p = _new(profile)
     p.set(align="center", bold=True)
-    p.textln(branch)
+    for line in slip.header:
+        p.textln(line[:columns])
     p.set_with_default(align="center")
-    p.textln("Nomor antrean / Queue number")
-    p.set(align="center", bold=True, double_height=True, double_width=True)
-    p.textln(number)
-    p.set_with_default(align="center")
-    p.textln(_stamp(when))
-    p.ln()
-    p.textln("Silakan menunggu panggilan")
-    p.textln("Please wait to be called")
-    p.cut()
-    return p.output
-
-
-def claim_receipt_bytes(
-    ticket: str,
-    when: datetime,
-    reference: str,
-    documents: Sequence[str],
-    branch: str,
-    *,
-    columns: int = 42,
-    profile: str | None = None,
-) -> bytes:
-    """Build the ESC/POS bytes of a claim receipt.
-
-    Args:
-        ticket: The participant's ticket number.
-        when: When the claim was received.
-        reference: The claim reference, e.g. "JHT-20261125-0042".
-        documents: Names of the documents received, one line each.
-        branch: Branch name printed in the header.
-        columns: Characters per line, for the rules and wrapping.
-        profile: python-escpos printer profile name (None: the default profile).
-    """
-    p = _new(profile)
-    p.set(align="center", bold=True)
-    p.textln(branch)
-    p.textln("TANDA TERIMA KLAIM JHT")
-    p.set_with_default(align="center")
-    p.textln("JHT claim receipt")
+    for line in slip.title:
+        p.textln(line[:columns])
+    if slip.big:
+        p.set(align="center", bold=True, double_height=True, double_width=True)
+        p.textln(slip.big[: columns // 2])
+        p.set_with_default(align="center")
     p.set_with_default()
-    p.textln("-" * columns)
-    p.textln(f"Tiket / Ticket   : {ticket}")
-    p.textln(f"Tanggal / Date   : {_stamp(when)}")
-    p.textln(f"No. Ref          : {reference}")
-    p.textln("-" * columns)
-    p.textln("Dokumen diterima / Documents received:")
-    for doc in documents or ["(tidak ada / none)"]:
-        line = f" - {doc}"
-        while len(line) > columns:
-            p.textln(line[:columns])
-            line = "   " + line[columns:]
-        p.textln(line)
-    p.textln("-" * columns)
+    if slip.rows or slip.items or slip.items_title:
+        p.textln("-" * columns)
+    width = max((len(label) for label, _ in slip.rows), default=0)
+    for label, value in slip.rows:
+        p.textln(f"{label.ljust(width)} : {value}"[:columns])
+    if slip.items_title or slip.items:
+        if slip.rows:
+            p.textln("-" * columns)
+        if slip.items_title:
+            p.textln(slip.items_title[:columns])
+        for item in slip.items:
+            line = f" - {item}"
+            while len(line) > columns:
+                p.textln(line[:columns])
+                line = "   " + line[columns:]
+            p.textln(line)
+    if slip.rows or slip.items or slip.items_title:
+        p.textln("-" * columns)
     p.set(align="center")
-    p.textln("Simpan tanda terima ini")
-    p.textln("Keep this receipt")
+    for line in slip.footer:
+        p.textln(line[:columns])
     p.cut()
     return p.output
+
+
+def stamp(when: datetime) -> str:
+    """Return the date and time as printed on slips (day-month-year hour:minute)."""
+    return _stamp(when)
 
 
 def test_slip_bytes(when: datetime, *, columns: int = 42, profile: str | None = None) -> bytes:
@@ -199,33 +200,17 @@ class ReceiptPrinter(SerialDevice):
         """Write a prepared ESC/POS byte stream; returns once it has been written.
 
         Args:
-            data: The bytes, e.g. from `ticket_bytes`.
+            data: The bytes, e.g. from `slip_bytes`.
         """
         self.call(lambda link: link.write(data), timeout=self.timeout + 5.0 + len(data) * 10 / self.baudrate)
 
-    def print_ticket(self, number: str, when: datetime, branch: str) -> None:
-        """Print a queue ticket.
+    def print_slip(self, slip: Slip) -> None:
+        """Print a slip (a ticket, a receipt), already in the participant's language.
 
         Args:
-            number: The ticket number.
-            when: When it was issued.
-            branch: Branch name for the header.
+            slip: what it says.
         """
-        self.send(ticket_bytes(number, when, branch, profile=self.profile))
-
-    def print_claim_receipt(self, ticket: str, when: datetime, reference: str,
-                            documents: Sequence[str], branch: str) -> None:
-        """Print a claim receipt.
-
-        Args:
-            ticket: The participant's ticket number.
-            when: When the claim was received.
-            reference: The claim reference.
-            documents: Names of the documents received.
-            branch: Branch name for the header.
-        """
-        self.send(claim_receipt_bytes(ticket, when, reference, documents, branch,
-                                      columns=self.columns, profile=self.profile))
+        self.send(slip_bytes(slip, columns=self.columns, profile=self.profile))
 
     def print_test_slip(self, when: datetime | None = None) -> None:
         """Print the technician's test slip.

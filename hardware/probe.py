@@ -1,6 +1,6 @@
 """Technician checks: what devices are present, what is configured, does a device work.
 
-Functions return dataclasses (the CLI in `hardware.cli` prints them). Probing cameras opens
+Functions return dataclasses (the CLI in `kiosk.hwcli` prints them). Probing cameras opens
 them with OpenCV; testing a serial device drives it through its real driver.
 """
 from __future__ import annotations
@@ -17,7 +17,6 @@ import cv2
 import numpy as np
 from serial.tools import list_ports
 
-from lapak import config
 from hardware.settings import CameraSettings, DevicesSettings, SerialSettings
 
 logger = logging.getLogger(__name__)
@@ -25,8 +24,6 @@ logger = logging.getLogger(__name__)
 COMMON_RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 """Resolutions tried on each camera found."""
 
-
-ConfigError = config.ConfigError  # re-exported: the one config error of lapak
 
 
 @dataclass(frozen=True)
@@ -94,21 +91,6 @@ class TestResult:
     passed: bool
     message: str
     details: tuple[str, ...] = field(default_factory=tuple)
-
-
-# --- config ------------------------------------------------------------------------------------
-
-
-def load_devices(path: str | os.PathLike[str]) -> DevicesSettings:
-    """Read and validate a whole booth config file; returns its [devices] table.
-
-    Args:
-        path: The booth config file.
-
-    Raises:
-        ConfigError: naming the file, each wrong key and what was expected.
-    """
-    return config.load(config.BoothConfig, path).devices
 
 
 # --- probing -----------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ from typing import Any, Callable
 
 import serial
 
+from common.backoff import Backoff
+from hardware.errors import (DeviceError, NoAnswer, NotConnected, PortBusy, PortMissing, PortUnusable,
+                             WrongAnswer)
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,34 +58,6 @@ class StatusEvent:
     port: str
     state: DeviceState
     message: str = ""
-
-
-class DeviceError(Exception):
-    """A serial device failed; the message names the role and the port."""
-
-
-class PortMissing(DeviceError):
-    """The port path does not exist (device unplugged or wrong path in the config)."""
-
-
-class PortBusy(DeviceError):
-    """Another program has the port open."""
-
-
-class PortUnusable(DeviceError):
-    """The port exists but cannot be opened or broke while in use."""
-
-
-class NoAnswer(DeviceError):
-    """The device did not answer in time."""
-
-
-class WrongAnswer(DeviceError):
-    """The device answered something unexpected (another device on this port?)."""
-
-
-class NotConnected(DeviceError):
-    """A command was given while the device is not connected."""
 
 
 _LinkFn = Callable[["Link"], Any]
@@ -381,7 +357,7 @@ class SerialDevice:
                 future.set_exception(error)
 
     def _run(self) -> None:
-        delay = self.retry_initial
+        backoff = Backoff(self.retry_initial, self.retry_max, jitter=0.0)
         while not self._stop.is_set():
             port: serial.Serial | None = None
             try:
@@ -389,20 +365,18 @@ class SerialDevice:
                 link = Link(port, self)
                 self.handshake(link)
                 self.on_connected(link)
-                delay = self.retry_initial
+                backoff.reset()
                 self._set(DeviceState.CONNECTED)
                 self._serve(link)
             except DeviceError as exc:
                 self._set(DeviceState.FAULT, str(exc))
                 self._fail_pending(exc)
-                self._stop.wait(delay)
-                delay = min(delay * 2, self.retry_max)
+                self._stop.wait(backoff.next())
             except Exception as exc:  # a bug must not kill the booth's device thread silently
                 logger.exception("%s: unexpected error", self.describe())
                 self._set(DeviceState.FAULT, f"{self.describe()}: unexpected error: {exc!r}")
                 self._fail_pending(DeviceError(str(exc)))
-                self._stop.wait(delay)
-                delay = min(delay * 2, self.retry_max)
+                self._stop.wait(backoff.next())
             finally:
                 if port is not None:
                     try:

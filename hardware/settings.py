@@ -55,6 +55,8 @@ class CameraSettings(BaseModel):
         width: Requested frame width in pixels.
         height: Requested frame height in pixels.
         fps: Requested frames per second.
+        fourcc: Pixel format to ask for, e.g. "MJPG": a USB 2 document camera gives its full
+            resolution at a usable frame rate only compressed. Unset keeps the driver's choice.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -65,6 +67,7 @@ class CameraSettings(BaseModel):
     width: int = Field(1280, gt=0, le=7680)
     height: int = Field(720, gt=0, le=4320)
     fps: float = Field(30, gt=0, le=240)
+    fourcc: str | None = Field(None, pattern=r"^[A-Z0-9 ]{4}$")
 
 
 class SerialSettings(BaseModel):

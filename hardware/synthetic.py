@@ -32,6 +32,8 @@ import cv2
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from hardware.still import StillImage
+
 logger = logging.getLogger(__name__)
 
 VIDEO_CLOCK_RATE = 90000
@@ -217,6 +219,45 @@ class SyntheticFaceCamera(PacedVideoTrack):
         self._v[:band] = 128
         self.state = "running"
         self.reason = ""
+        self._last: np.ndarray | None = None
+        self._last_at = 0.0
+        self.overlay: np.ndarray | None = None
+        """A BGR picture held up to the camera (e.g. a booking's QR code on a phone), drawn into
+        the lower middle of every frame; None for none."""
+
+    def latest_frame(self) -> np.ndarray:
+        """What the camera sees now, as BGR (converted on request). Like a real camera's capture
+        thread, it does not wait for a call to pull frames: without a recent frame sent, one is
+        rendered here."""
+        last, at = self._last, self._last_at
+        now = time.monotonic()
+        if last is None or now - at > 2.0 / self.fps:
+            last = self.render(int(now * self.fps), int(time.time() * 1e6))
+            if self.overlay is not None:
+                self._draw_overlay(last)
+        return cv2.cvtColor(last, cv2.COLOR_YUV2BGR_I420)
+
+    def _draw_overlay(self, yuv: np.ndarray) -> None:
+        """Paint ``overlay`` into the luma and chroma planes of a yuv420p frame, in place."""
+        pic = self.overlay
+        w, h = self.width, self.height
+        side = int(min(w, h) * 0.55) // 2 * 2
+        if pic is None or side < 16:
+            return
+        small = cv2.resize(pic, (side, side), interpolation=cv2.INTER_AREA)
+        sub = cv2.cvtColor(small, cv2.COLOR_BGR2YUV_I420)
+        x0, y0 = (w - side) // 2 // 2 * 2, (h - side) // 2 // 2 * 2 + h // 8 // 2 * 2
+        y0 = min(y0, h - side)
+        yuv[y0:y0 + side, x0:x0 + side] = sub[:side]
+        q = side // 2
+        u, v = sub[side:side + side // 4].reshape(-1), sub[side + side // 4:].reshape(-1)
+        cw = w // 2
+        planes = yuv[h:].reshape(-1)
+        uo, vo = 0, (w // 2) * (h // 2)
+        for r in range(q):
+            row = (y0 // 2 + r) * cw + x0 // 2
+            planes[uo + row:uo + row + q] = u[r * q:(r + 1) * q]
+            planes[vo + row:vo + row + q] = v[r * q:(r + 1) * q]
 
     def render(self, n: int, capture_us: int) -> np.ndarray:
         """Render frame ``n`` as a yuv420p array (height * 3/2 x width).
@@ -244,26 +285,12 @@ class SyntheticFaceCamera(PacedVideoTrack):
         """The next frame, paced at ``fps``."""
         n, pts = await self._next_slot()
         arr = self.render(n, int(time.time() * 1e6))
+        if self.overlay is not None:
+            self._draw_overlay(arr)
+        self._last, self._last_at = arr, time.monotonic()
         frame = av.VideoFrame.from_ndarray(arr, format="yuv420p")
         frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
         return frame
-
-
-@dataclass(frozen=True)
-class StillImage:
-    """A lossless still from a document camera.
-
-    Args:
-        data: the encoded image bytes.
-        width: pixels.
-        height: pixels.
-        mime: media type of ``data``.
-    """
-
-    data: bytes
-    width: int
-    height: int
-    mime: str = "image/png"
 
 
 def _render_page(kind: str, seed: int) -> np.ndarray:
@@ -315,6 +342,9 @@ class SyntheticDocumentCamera(PacedVideoTrack):
         seed: chooses the page content and its placement.
         still_compression: PNG compression level (0-9) of the pre-encoded still (lossless
             at every level).
+        sensor_noise: amplitude of the noise a real sensor adds to every frame
+            :meth:`latest_frame` gives (0: none, every capture of a scene byte-identical; 3: about
+            a cheap document camera's, and a 1080p PNG of about 4 MB instead of 2 MB).
     """
 
     def __init__(
@@ -325,8 +355,12 @@ class SyntheticDocumentCamera(PacedVideoTrack):
         fps: float = 15,
         seed: int = 0,
         still_compression: int = 9,
+        sensor_noise: int = 0,
     ) -> None:
         super().__init__(fps)
+        self.sensor_noise = sensor_noise
+        self._noise: np.ndarray | None = None
+        self._noise_rng = np.random.default_rng(seed + 7919)
         self.document = document
         self.still_size = still_size
         self.width, self.height = video_size
@@ -342,9 +376,54 @@ class SyntheticDocumentCamera(PacedVideoTrack):
     def scene(self) -> np.ndarray:
         """The full-resolution BGR scene (rendered on first use)."""
         if self._scene is None:
-            page = _render_page(self.document, self._seed)
-            self._scene = _place(page, self.still_size, self._seed)
+            if self.document is None:
+                from hardware import docrender
+
+                self._scene = docrender.tray_background(self.still_size, self._seed)
+            else:
+                page = _render_page(self.document, self._seed)
+                self._scene = _place(page, self.still_size, self._seed)
         return self._scene
+
+    def latest_frame(self) -> np.ndarray:
+        """What the camera sees now at full resolution, as BGR (the scanner's input): the scene,
+        plus fresh sensor noise when ``sensor_noise`` is set (two randomly shifted copies of one
+        noise plane, added and subtracted: about 10 ms at 1080p, never the same twice)."""
+        scene = self.scene()
+        if not self.sensor_noise:
+            return scene
+        noise = self._noise
+        if noise is None or noise.shape != scene.shape:
+            noise = self._noise = self._noise_rng.integers(0, self.sensor_noise + 1, scene.shape, dtype=np.uint8)
+        a, b = (int(x) for x in self._noise_rng.integers(1, scene.shape[0], 2))
+        return cv2.subtract(cv2.add(scene, np.roll(noise, a, axis=0)), np.roll(noise, b, axis=0))
+
+    def show(self, document: str | None, seed: int | None = None) -> None:
+        """Put another document on the tray ("id_card"-like or "claim_form"-like), or clear it
+        (None). The new scene is rendered in a background thread; the camera shows the old one
+        until it is ready (rendering a 1080p scene takes about 0.1 s, too long for the loop).
+
+        Args:
+            document: "id_card", "claim_form", or None for the empty tray.
+            seed: a new seed (a different placement and page), or keep the current one.
+        """
+        seed = self._seed if seed is None else seed
+
+        def render() -> None:
+            if document is None:
+                from hardware import docrender
+
+                scene = docrender.tray_background(self.still_size, seed)
+            else:
+                scene = _place(_render_page(document, seed), self.still_size, seed)
+            small = cv2.resize(scene, (self.width, self.height), interpolation=cv2.INTER_AREA)
+            video = cv2.cvtColor(small, cv2.COLOR_BGR2YUV_I420)
+            # one assignment each: readers see the old scene or the new one, never a mix
+            self.document, self._seed = document, seed
+            self._still, self._still_ready = None, None
+            self._video, self._scene = video, scene
+
+        threading.Thread(target=render, name="synthetic-document", daemon=True).start()
 
     def _video_yuv(self) -> np.ndarray:
         if self._video is None:

@@ -1,4 +1,9 @@
-"""The one `lapak` command line; each area registers its own subcommands."""
+"""The one `lapak` command line; each area registers its own subcommands.
+
+Registering a subcommand imports only argparse-level code: the heavy parts (aiortc, PyAV,
+OpenCV, pyserial, Qt) load when a command runs, so `lapak signaling` on the branch server
+never loads the media or hardware stack.
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,26 +12,44 @@ import logging
 import sys
 
 # Modules that add subcommands: each has `register(subparsers)`; the parsers they add set
-# `func=callable(args) -> int`. A module missing here is simply not offered.
+# `func=callable(args) -> int`. Each must import nothing heavy at module level
+# (tests/unit/test_cli_imports.py checks it).
 _AREAS = (
-    "signaling.cli",   # lapak signaling, lapak bookings import
-    "hardware.cli",    # lapak hw probe | test | check
-    "lapak.demo",      # lapak demo
+    "signaling.cli",   # lapak signaling, lapak bookings import|list
+    "kiosk.hwcli",     # lapak hw probe | test | check
+    "kiosk.cli",       # lapak kiosk (the booth's screens), lapak kiosk pin
+    "cso_console.cli", # lapak console (the officer's desk)
+    "lapak.cli",       # lapak demo (below)
 )
+
+
+def register(sub) -> None:
+    """Add the roof's own subcommands (`lapak demo`).
+
+    Args:
+        sub: the CLI's subparsers object.
+    """
+    d = sub.add_parser("demo", help="headless branch: signaling, six simulated booths, a console")
+    d.add_argument("--booths", type=int, default=6, help="number of booth processes (default %(default)s)")
+    d.add_argument("--face", default="640x480@30", help="booth face camera WxH@FPS")
+    d.add_argument("--doc-video", default="1280x720@15", help="booth document camera video WxH@FPS")
+    d.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
+    d.set_defaults(func=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from lapak import demo
+
+    return demo.run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every area's subcommands."""
-    parser = argparse.ArgumentParser(prog="lapak", description=__doc__)
+    parser = argparse.ArgumentParser(prog="lapak", description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="count", default=0, help="debug log output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _AREAS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+        module = sys.modules[__name__] if name == __name__ else importlib.import_module(name)
         module.register(sub)
     return parser
 

@@ -1,11 +1,12 @@
-"""``lapak demo``: a headless branch on this machine.
+"""``lapak demo``: a headless branch on this machine, on the same cores and wiring as the apps.
 
 Starts the signaling server (its own OS process, ``python -m lapak signaling``), six simulated
-booths (each its own OS process running ``python -m media.simbooth``) and a console media
-engine in this process that accepts them all, requests a document still from each, rotates
-focus and prints live figures until Ctrl-C or ``--duration``. The CPU figure is this process
-only: the console. Children are terminated on exit, on SIGTERM, and (Linux) if this process
-dies.
+booths (each its own OS process running ``python -m lapak.simbooth``: the booth app with a
+scripted participant) and the console app (:class:`cso_console.app.ConsoleApp` on
+:class:`cso_console.desk.Desk`) in this process with a scripted officer, who accepts every
+booth, turns to one after another, asks each for a document and verifies it. It prints live
+figures until Ctrl-C or ``--duration``. The CPU figure is this process only: the console.
+Children are terminated on exit, on SIGTERM, and (Linux) if this process dies.
 """
 from __future__ import annotations
 
@@ -27,12 +28,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cso_console import desk as dk
+from cso_console.app import ConsoleApp
+from cso_console.config import ConsoleConfig
+from cso_console.desk import DocStatus
 from hardware.synthetic import SyntheticFaceCamera, ToneMicrophone, read_stamp
+from media.config import MediaConfig
 from media.control import TrackQuality
-from media.engine import MediaEngine
-from media.link import ConsoleLink
+from media.engine import CsoEngine, CsoMedia
+from media.events import CallAdded, DocumentFailed
 from media.quality import CSO_CAMERA, QualityPolicy
-from media.session import LocalMedia, MediaConfig, StillReceived, StillRejected
 
 logger = logging.getLogger(__name__)
 
@@ -50,19 +55,21 @@ def _toml_value(v) -> str:
         return "true" if v else "false"
     if isinstance(v, (int, float)):
         return repr(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     return json.dumps(str(v))  # a JSON string is a valid TOML basic string
 
 
 def config_toml(data: dict) -> str:
     """A server config (``ServerConfig.model_dump(mode="json")``) as TOML: scalars, tables,
     arrays of tables."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list))]
-    for k, v in data.items():
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list)) and v is not None]
+    for k, v in data.items():  # TOML has no null: a None is left out (its default applies)
         if isinstance(v, dict):
-            lines += ["", f"[{k}]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items()]
+            lines += ["", f"[{k}]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items() if vv is not None]
         elif isinstance(v, list):
             for item in v:
-                lines += ["", f"[[{k}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items()]
+                lines += ["", f"[[{k}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items() if vv is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -77,9 +84,9 @@ class BoothFigures:
         latencies_ms: capture -> decode times of stamped face frames.
         last_frame_number: last stamp frame number seen.
         gaps: frame numbers missing between consecutive stamps (includes intentional drops).
-        stills: verified stills received.
-        still_seconds: request -> verified time per still.
-        rejected: stills rejected.
+        stills: stills fetched from the server.
+        still_seconds: document requested -> still fetched, per still (capture, upload, fetch).
+        rejected: requests that failed (camera, fetch).
         record: read stamps and record latencies and gaps (False: the frame is only counted;
             reading stamps is the benchmark's instrument, not console work).
     """
@@ -126,22 +133,41 @@ class HeadlessBranch:
         self.figures: dict[str, BoothFigures] = {}
         self.server: subprocess.Popen | None = None
         self.url: str | None = None
-        self.console: ConsoleLink | None = None
+        self.console: ConsoleApp | None = None
+        self.accepted_at: dict[str, float] = {}
+        """monotonic time the console accepted each session (for call-setup figures)."""
+        self.requested_at: dict[str, float] = {}
+        """monotonic time of the latest document request per session (for still figures)."""
 
     @property
-    def engine(self) -> MediaEngine:
+    def engine(self) -> CsoEngine:
         """The console's media engine."""
         return self.console.engine
 
-    def _on_event(self, sid: str, event: object) -> None:
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, dk.ServerRequest):
+            return
+        if isinstance(event, (dk.StillFetched, dk.StillFetchFailed)):
+            fig = self.figures.setdefault(event.still.session_id, BoothFigures(event.still.session_id))
+            if isinstance(event, dk.StillFetched):
+                fig.stills += 1
+                asked = self.requested_at.pop(event.still.session_id, None)
+                if asked is not None:
+                    fig.still_seconds.append(time.monotonic() - asked)
+            else:
+                fig.rejected += 1
+            return
+        sid = getattr(event, "session_id", None)
+        if isinstance(event, dk.SessionChanged) and event.session.state.value == "active":
+            self.accepted_at.setdefault(event.session.id, time.monotonic())
+        if sid is None:
+            return
         fig = self.figures.setdefault(sid, BoothFigures(sid))
-        session = self.engine.sessions.get(sid) if self.console else None
-        if session is not None and session.sinks["face"].on_frame is None:
-            session.sinks["face"].on_frame = lambda name, frame, fig=fig: self._on_face(fig, frame)
-        if isinstance(event, StillReceived):
-            fig.stills += 1
-            fig.still_seconds.append(event.seconds)
-        elif isinstance(event, StillRejected):
+        if isinstance(event, CallAdded):
+            self.engine.calls[sid].sinks["face"].subscribe(lambda name, frame, fig=fig: self._on_face(fig, frame))
+        elif isinstance(event, dk.RequestDocument):
+            self.requested_at[sid] = time.monotonic()
+        elif isinstance(event, DocumentFailed):
             fig.rejected += 1
 
     def _on_face(self, fig: BoothFigures, frame) -> None:
@@ -149,7 +175,7 @@ class HeadlessBranch:
         if fig.first_frame_at is None:
             fig.first_frame_at = now
         if fig.accepted_at is None and self.console:
-            fig.accepted_at = self.console.accepted_at.get(fig.session_id)
+            fig.accepted_at = self.accepted_at.get(fig.session_id)
         if not fig.record:  # stamps are a measuring instrument: read only where recorded
             fig.last_frame_number = None
             return
@@ -188,23 +214,24 @@ class HeadlessBranch:
                                capacity=min(6, max(self.n_booths, 4)))
         self.url = await self._start_server(config)
         tokens = tokens_of(config)
-        cso_media = LocalMedia()
+        cso_media = CsoMedia()
         if self.cso_camera:
             w, h, fps = self.cso_camera
-            cso_media = LocalMedia(face=SyntheticFaceCamera(w, h, fps, seed=99), audio=ToneMicrophone(220))
+            cso_media = CsoMedia(face=SyntheticFaceCamera(w, h, fps, seed=99), audio=ToneMicrophone(220))
         cso_q = TrackQuality(width=self.cso_camera[0], height=self.cso_camera[1], fps=self.cso_camera[2],
                              max_kbps=CSO_CAMERA.max_kbps) if self.cso_camera else None
-        self.console = ConsoleLink(
-            self.url, "cso-01", tokens[("cso", "cso-01")],
-            lambda send: MediaEngine("console", send, cso_media, MediaConfig(), on_event=self._on_event,
-                                     policy=self.policy, cso_quality=cso_q),
-        )
+        console_config = ConsoleConfig(cso={"id": "cso-01", "token": tokens[("cso", "cso-01")]},
+                                       server={"url": self.url, "allow_plain": True})
+        self.console = ConsoleApp(console_config, cso_media, media_config=MediaConfig(), policy=self.policy,
+                                  cso_quality=cso_q)
+        self.console.on_input(self._on_event)
         await self.console.start()
+        await self.console.wait_ready()
         for i in range(1, self.n_booths + 1):
             dev = f"booth-{i:02d}"
-            cmd = [sys.executable, "-m", "media.simbooth", "--url", self.url, "--device-id", dev,
+            cmd = [sys.executable, "-m", "lapak.simbooth", "--url", self.url, "--device-id", dev,
                    "--token", tokens[("booth", dev)], "--face", self.face, "--doc-video", self.doc_video,
-                   "--seed", str(i), "--document", "id_card" if i % 2 else "claim_form"]
+                   "--seed", str(i)]
             self.procs.append(subprocess.Popen(
                 cmd, preexec_fn=functools.partial(_die_with_parent, self.booth_nice)))
 
@@ -216,7 +243,7 @@ class HeadlessBranch:
             timeout: seconds.
         """
         async def ready() -> None:
-            while sum(1 for s in self.engine.sessions.values() if s.sinks["face"].counter.total) < n:
+            while sum(1 for s in self.engine.calls.values() if s.sinks["face"].counter.total) < n:
                 await asyncio.sleep(0.1)
         await asyncio.wait_for(ready(), timeout)
 
@@ -253,46 +280,85 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+class ScriptedOfficer:
+    """Plays the officer on a console app: turns to each booth in turn, asks for the documents of
+    its checklist one at a time, verifies every still that arrives.
+
+    Args:
+        app: the console app.
+        dwell: seconds with each booth before turning to the next.
+    """
+
+    def __init__(self, app: ConsoleApp, dwell: float = 6.0) -> None:
+        self.app = app
+        self.dwell = dwell
+        self._next_turn = time.monotonic()
+        self._turn = 0
+
+    def step(self) -> None:
+        """Look at the desk and do what an officer would do now."""
+        view = self.app.view
+        tiles = [t for t in view.tiles if t is not None]
+        for t in tiles:
+            for entry in t.checklist:
+                if entry.status is DocStatus.RECEIVED:
+                    self.app.feed(dk.Verify(t.session_id, entry.document))
+        if not tiles:
+            return
+        if time.monotonic() >= self._next_turn:
+            target = tiles[self._turn % len(tiles)]
+            self._turn += 1
+            self._next_turn = time.monotonic() + self.dwell
+            self.app.feed(dk.Focus(target.session_id))
+        focused = next((t for t in tiles if t.focused), None)
+        if focused is not None and focused.request is None and focused.session_state.value == "active":
+            needed = [e.document for e in focused.checklist if e.status is DocStatus.NEEDED]
+            if needed:
+                self.app.feed(dk.RequestDocument(focused.session_id, needed[0]))
+
+
 async def _demo(args: argparse.Namespace) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     branch = HeadlessBranch(args.booths, args.face, args.doc_video)
-    requested: set[str] = set()
     started = time.monotonic()
     try:
         await branch.start()
         print(f"signaling on {branch.url} (pid {branch.server.pid}); {args.booths} booth processes starting: "
               f"pids {' '.join(str(p.pid) for p in branch.procs)}", flush=True)
-        focus_i = 0
-        next_focus = time.monotonic()
+        officer = ScriptedOfficer(branch.console)
+        next_print = time.monotonic()
         while not stop.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), 2.0)
+                await asyncio.wait_for(stop.wait(), 0.5)
+            officer.step()
+            if time.monotonic() < next_print:
+                continue
+            next_print = time.monotonic() + 2.0
             engine = branch.engine
-            for sid, s in list(engine.sessions.items()):
-                if sid not in requested and s.state.value == "connected":
-                    requested.add(sid)
-                    engine.request_still(sid, "id_card")
-            ids = sorted(engine.sessions)
-            if ids and time.monotonic() >= next_focus:
-                engine.set_focus(ids[focus_i % len(ids)])
-                focus_i += 1
-                next_focus = time.monotonic() + 6
+            ids = sorted(engine.calls)
             stats = await engine.stats()
-            print(f"\n t={time.monotonic() - started:5.1f}s  cpu={_cpu_cores(started):.2f} cores  focus={engine.focus}")
-            print(f" {'session':14} {'state':10} {'face fps':>8} {'size':>9} {'doc fps':>7} {'kbit/s':>7} "
-                  f"{'rtt ms':>6} {'setup ms':>8} {'g2g p50':>7} {'stills':>6}")
+            view = branch.console.view
+            tiles = {t.session_id: t for t in view.tiles if t is not None}
+            print(f"\n t={time.monotonic() - started:5.1f}s  cpu={_cpu_cores(started):.2f} cores  "
+                  f"focus={engine.focus}  decisions recorded={sum(1 for d in branch.console.desk.decisions.values() if d.confirmed)}")
+            print(f" {'session':14} {'ticket':6} {'tile':18} {'state':10} {'face fps':>8} {'size':>9} {'doc fps':>7} "
+                  f"{'kbit/s':>7} {'rtt ms':>6} {'setup ms':>8} {'g2g p50':>7} {'stills':>6} {'verified':>8}")
             for sid in ids:
                 st, fig = stats[sid], branch.figures.get(sid, BoothFigures(sid))
+                tile = tiles.get(sid)
                 size = st.frame_size.get("face")
                 setup = (fig.first_frame_at - fig.accepted_at) * 1000 if fig.first_frame_at and fig.accepted_at else float("nan")
                 lat = statistics.median(fig.latencies_ms[-60:]) if fig.latencies_ms else float("nan")
-                print(f" {sid[:14]:14} {st.state:10} {st.fps.get('face', 0):8.1f} "
+                verified = sum(1 for e in tile.checklist if e.status is DocStatus.VERIFIED) if tile else 0
+                total = len(tile.checklist) if tile else 0
+                print(f" {sid[:14]:14} {(tile.ticket if tile else '-'):6} {(tile.state.value if tile else '-'):18} "
+                      f"{st.state:10} {st.fps.get('face', 0):8.1f} "
                       f"{(f'{size[0]}x{size[1]}' if size else '-'):>9} {st.fps.get('document', 0):7.1f} "
                       f"{st.bitrate_kbps:7.0f} {(st.rtt_ms or float('nan')):6.1f} {setup:8.0f} {lat:7.1f} "
-                      f"{fig.stills:>4}/{fig.rejected}", flush=True)
+                      f"{fig.stills:>4}/{fig.rejected} {verified:>5}/{total}", flush=True)
             if args.duration and time.monotonic() - started >= args.duration:
                 break
             dead = [p.args[6] for p in branch.procs if p.poll() is not None]
@@ -323,17 +389,3 @@ def run(args: argparse.Namespace) -> int:
     if not getattr(args, "verbose", 0):  # the table is the output; call-state chatter only with -v
         logging.getLogger("media").setLevel(logging.WARNING)
     return asyncio.run(_demo(args))
-
-
-def register(subparsers) -> None:
-    """Add the ``demo`` subcommand.
-
-    Args:
-        subparsers: the CLI's subparsers object.
-    """
-    d = subparsers.add_parser("demo", help="headless branch: signaling, six simulated booths, a console")
-    d.add_argument("--booths", type=int, default=6, help="number of booth processes (default %(default)s)")
-    d.add_argument("--face", default="640x480@30", help="booth face camera WxH@FPS")
-    d.add_argument("--doc-video", default="1280x720@15", help="booth document camera video WxH@FPS")
-    d.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
-    d.set_defaults(func=run)

@@ -1,15 +1,33 @@
-"""Data-channel control messages between a booth and the console (pydantic models).
+"""Data-channel control messages between a booth and the CSO's console (pydantic models).
 
 Text messages on the session's data channel are JSON objects with a ``type`` field; binary
 messages are still chunks (see :mod:`media.stills`). Both ends parse with
-:func:`parse_control`.
+:func:`parse_control`, which also checks the message's direction: a booth cannot send what only
+the officer sends (a prompt, a quality request, a verdict), and the other way round.
+
+A document, end to end (``request_id`` is the console's)::
+
+    cso   -> booth  document_request   which document; capture "auto" or "now"
+    booth -> cso    document_pending   the booth shows the request; the participant positions it
+    booth -> server (TCP, stills connections: signaling.stills_client) the captured still
+    server -> cso   still_available    (on the signaling connection); the console fetches it
+    booth -> cso    still_error        instead, when no still can be taken (camera down)
+    cso   -> booth  document_verdict   the officer's decision: accepted, or rejected with a reason
+
+Stills travel over TCP through the server rather than on this data channel: on a link with
+40 ± 10 ms delay and 2 % loss, aiortc's data channel moved 1.6 MB in about 11 s, TCP 2 MB in
+about 1 s (``bench/network.py``); and the server keeps the case file anyway.
 """
 from __future__ import annotations
 
+import enum
 import logging
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from common.documents import DocumentKind, RejectReason, Verdict
+from media.errors import ControlRefused
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +41,8 @@ class Ping(_Message):
 
     Args:
         seq: sequence number, echoed in the pong.
-        sent_at: sender's monotonic clock in seconds, echoed so the sender computes round-trip time.
+        sent_at: sender's monotonic clock in seconds, echoed in the pong (the sender computes the
+            round-trip time from its own record of ``seq``, never from what the peer echoes).
     """
 
     type: Literal["ping"] = "ping"
@@ -45,27 +64,49 @@ class Pong(_Message):
 
 
 class Prompt(_Message):
-    """Text for the booth screen, sent by the console.
+    """Text for the booth screen, sent by the console, already in the booth's language.
 
     Args:
         text: what the participant reads.
-        key: optional message-catalogue key so the booth can show a translated text.
+        key: the canned prompt's key, when it is one.
     """
 
     type: Literal["prompt"] = "prompt"
-    text: str
-    key: str | None = None
+    text: Annotated[str, Field(max_length=500)]
+    key: Annotated[str, Field(max_length=64)] | None = None
+
+
+class ChecklistStatus(str, enum.Enum):
+    """Where one document of the claim checklist is."""
+
+    NEEDED = "needed"
+    REQUESTED = "requested"
+    RECEIVED = "received"  # the still arrived; the officer has not decided yet
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class ChecklistItem(_Message):
+    """One document of the claim checklist.
+
+    Args:
+        document: which document.
+        status: where it is.
+    """
+
+    document: DocumentKind
+    status: ChecklistStatus
 
 
 class ChecklistUpdate(_Message):
-    """Claim checklist state, sent by the console so the booth can show progress.
+    """The claim checklist, sent by the console so the booth can show progress.
 
     Args:
-        items: checklist item name -> done.
+        items: every document of the session's service, in checklist order.
     """
 
     type: Literal["checklist"] = "checklist"
-    items: dict[str, bool]
+    items: Annotated[list[ChecklistItem], Field(max_length=32)]
 
 
 class TrackQuality(_Message):
@@ -105,74 +146,102 @@ class QualityRequest(_Message):
     audio: bool = True
 
 
+RequestId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CaptureMode(str, enum.Enum):
+    """How the booth takes the still."""
+
+    AUTO = "auto"  # when the scanner sees the document framed, sharp and held still
+    NOW = "now"  # at once, whatever the camera sees (the officer decides)
+
+
 class DocumentRequest(_Message):
-    """The console asks the booth for a lossless still of the document camera.
+    """The console asks the booth for a lossless still of one document.
 
     Args:
-        request_id: chosen by the console; every still sent for it carries it.
-        document: what the participant was asked to show (e.g. "id_card", "claim_form").
-        attempt: 1 for the first request, +1 for each re-request after a bad still.
+        request_id: chosen by the console; every message about this document carries it.
+        document: what the participant is asked to show.
+        attempt: 1 for the first request of a document in this session, +1 for each request
+            after a rejection (the booth shows "please show it again").
+        capture: auto-capture by the booth's scanner, or a still at once.
     """
 
     type: Literal["document_request"] = "document_request"
-    request_id: str
-    document: str = "document"
-    attempt: int = 1
+    request_id: RequestId
+    document: DocumentKind = DocumentKind.OTHER
+    attempt: Annotated[int, Field(ge=1, le=100)] = 1
+    capture: CaptureMode = CaptureMode.AUTO
 
 
-class StillBegin(_Message):
-    """Manifest sent before the binary chunks of one still.
-
-    Args:
-        still_id: per-sender transfer number, carried in every chunk header.
-        request_id: the :class:`DocumentRequest` this answers.
-        size: exact byte length of the still.
-        sha256: hex digest of the still's bytes.
-        chunk_size: length of every chunk but the last.
-        chunks: number of chunks.
-        width: image width in pixels.
-        height: image height in pixels.
-        mime: media type, "image/png".
-    """
-
-    type: Literal["still_begin"] = "still_begin"
-    still_id: int = Field(ge=0, lt=2**32)
-    request_id: str
-    size: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    chunk_size: int = Field(gt=0)
-    chunks: int = Field(ge=0)
-    width: int = Field(ge=0)
-    height: int = Field(ge=0)
-    mime: str = "image/png"
-
-
-class StillEnd(_Message):
-    """Sent after the last chunk of a still.
+class DocumentPending(_Message):
+    """The booth shows a document request; the participant is placing the document.
 
     Args:
-        still_id: the transfer that ended.
+        request_id: the request.
     """
 
-    type: Literal["still_end"] = "still_end"
-    still_id: int
+    type: Literal["document_pending"] = "document_pending"
+    request_id: RequestId
 
 
-class StillResult(_Message):
-    """The console's verdict on one still transfer.
+class DocumentCancel(_Message):
+    """The officer no longer wants this document (the booth leaves the document screen).
 
     Args:
-        still_id: the transfer judged.
-        request_id: its document request.
-        ok: True when size, every chunk and sha256 matched.
-        reason: why it was rejected (a :class:`media.stills.StillFault` value) when not ok.
+        request_id: the request.
     """
 
-    type: Literal["still_result"] = "still_result"
-    still_id: int
-    request_id: str
+    type: Literal["document_cancel"] = "document_cancel"
+    request_id: RequestId
+
+
+class DocumentVerdict(_Message):
+    """The officer's decision on a document, for the booth screen.
+
+    Args:
+        request_id: the request the still answered.
+        document: the document.
+        verdict: accepted or rejected.
+        reason: why it was rejected.
+    """
+
+    type: Literal["document_verdict"] = "document_verdict"
+    request_id: RequestId
+    document: DocumentKind
+    verdict: Verdict
+    reason: RejectReason | None = None
+
+
+class RaiseHand(_Message):
+    """The participant pressed the call button while waiting on hold: "I need the officer"."""
+
+    type: Literal["raise_hand"] = "raise_hand"
+
+
+class DeviceHealth(_Message):
+    """One booth device's state, for the officer's tile.
+
+    Args:
+        role: "camera", "document_camera", "button", "light", "printer", "microphone".
+        ok: working.
+        message: what is wrong (names the device), empty when ok.
+    """
+
+    role: Annotated[str, Field(max_length=32)]
     ok: bool
-    reason: str | None = None
+    message: Annotated[str, Field(max_length=300)] = ""
+
+
+class BoothStatus(_Message):
+    """The booth's devices, sent when the call opens and whenever one changes.
+
+    Args:
+        devices: every configured device.
+    """
+
+    type: Literal["booth_status"] = "booth_status"
+    devices: Annotated[list[DeviceHealth], Field(max_length=16)]
 
 
 class StillError(_Message):
@@ -184,8 +253,8 @@ class StillError(_Message):
     """
 
     type: Literal["still_error"] = "still_error"
-    request_id: str
-    reason: str
+    request_id: RequestId
+    reason: Annotated[str, Field(max_length=300)]
 
 
 class Renegotiate(_Message):
@@ -199,7 +268,7 @@ class Renegotiate(_Message):
     """
 
     type: Literal["renegotiate"] = "renegotiate"
-    reason: str = ""
+    reason: Annotated[str, Field(max_length=200)] = ""
 
 
 ControlMessage = Annotated[
@@ -210,28 +279,57 @@ ControlMessage = Annotated[
         ChecklistUpdate,
         QualityRequest,
         DocumentRequest,
-        StillBegin,
-        StillEnd,
-        StillResult,
+        DocumentPending,
+        DocumentCancel,
         StillError,
+        DocumentVerdict,
+        RaiseHand,
+        BoothStatus,
         Renegotiate,
     ],
     Field(discriminator="type"),
 ]
 
+FROM_CSO: frozenset[type] = frozenset({
+    Ping, Pong, Prompt, ChecklistUpdate, QualityRequest, DocumentRequest, DocumentCancel, DocumentVerdict,
+    Renegotiate,
+})
+"""What the console may send a booth."""
+FROM_BOOTH: frozenset[type] = frozenset({
+    Ping, Pong, DocumentPending, StillError, RaiseHand, BoothStatus,
+})
+"""What a booth may send the console."""
+
+MAX_CONTROL_BYTES = 16 * 1024
+"""Longest text message accepted on the data channel (a checklist is well under 2 KB)."""
+
 _adapter: TypeAdapter[ControlMessage] = TypeAdapter(ControlMessage)
 
 
-def parse_control(text: str) -> ControlMessage:
+def parse_control(text: str | bytes, sender: str | None = None) -> ControlMessage:
     """Parse one text message from the data channel.
 
     Args:
         text: the JSON text received.
+        sender: "booth" or "cso": the end that sent it; its direction is checked (None: not
+            checked).
 
     Raises:
-        pydantic.ValidationError: the text is not a known, well-formed control message.
+        ControlRefused: the text is too long, not a known well-formed control message, or one
+            this sender may not send (the message names which).
     """
-    return _adapter.validate_json(text)
+    if len(text) > MAX_CONTROL_BYTES:
+        raise ControlRefused(f"control message of {len(text)} bytes is over the {MAX_CONTROL_BYTES}-byte limit")
+    try:
+        message = _adapter.validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "message"
+        raise ControlRefused(f"bad control message: {where}: {first['msg']}") from None
+    allowed = FROM_CSO if sender == "cso" else FROM_BOOTH if sender == "booth" else None
+    if allowed is not None and type(message) not in allowed:
+        raise ControlRefused(f"a {sender} may not send {message.type!r}")
+    return message
 
 
 def dump_control(message: ControlMessage) -> str:

@@ -11,20 +11,24 @@ decoding work small (it holds six calls on a modest PC):
   on lossless stills (:mod:`media.stills`), which the booth captures -- so the focused
   document track is 960x540 at 10 fps, not 1280x720 at 15, and it is sent only while the
   focused booth has a document request outstanding (requested, not yet received) or the CSO
-  opened the view explicitly (:meth:`media.engine.MediaEngine.show_document`); otherwise
+  opened the view explicitly (:meth:`media.engine.CsoEngine.show_document`); otherwise
   the console decodes no document video at all (``document_on_request``);
 * grid tiles are 320 pixels wide at 10 fps (320x180 from 16:9 cameras, 320x240 from 4:3),
   at most 120 kbit/s: aiortc's bandwidth estimate would give each up to 1.5 Mbit/s (it
   gave about 180), and every packet costs the console Python work;
 * the CSO's own camera (:data:`CSO_CAMERA`) goes to the focused booth only, 320 pixels wide
   at 15 fps and at most 250 kbit/s: the participant sees the CSO in a corner of the booth
-  screen, beside the flow screens (15 fps keeps a talking face fluid).
+  screen, beside the flow screens (15 fps keeps a talking face fluid);
+* a booth **on hold** (the officer serves another booth) sends its face at grid quality (its
+  tile stays live, so the officer sees a participant who waves), no microphone and no document
+  view; it receives nothing (the booth screen shows the officer's last picture, dimmed).
 
 Also the two pure helpers the booth's adaptive track uses: :func:`fit_size` and
 :class:`RateGate`.
 """
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from typing import Iterable
@@ -39,6 +43,14 @@ CSO_CAMERA = TrackQuality(width=320, height=240, fps=15, max_kbps=250)
 FULL_DOCUMENT = TrackQuality(width=960, height=540, fps=10)
 
 
+class Tile(str, enum.Enum):
+    """How a booth's tile is shown on the console, which decides what the booth sends."""
+
+    FOCUSED = "focused"  # the officer talks to this booth
+    GRID = "grid"  # one of the tiles
+    HELD = "held"  # on hold while the officer serves another booth
+
+
 @dataclass(frozen=True)
 class QualityPolicy:
     """Maps focus to per-session quality requests.
@@ -47,6 +59,7 @@ class QualityPolicy:
         focused_face: face quality for the focused booth (capped by what its camera gives);
             None pauses it.
         grid_face: face quality for every other booth; None pauses it.
+        held_face: face quality for a booth on hold; None pauses it.
         focused_document: document quality for the focused booth.
         grid_document: document quality for the others; None pauses their document track.
         focused_audio: whether the focused booth sends its microphone.
@@ -58,23 +71,26 @@ class QualityPolicy:
 
     focused_face: TrackQuality | None = FULL_FACE
     grid_face: TrackQuality | None = GRID_FACE
+    held_face: TrackQuality | None = GRID_FACE
     focused_document: TrackQuality | None = FULL_DOCUMENT
     grid_document: TrackQuality | None = None
     focused_audio: bool = True
     grid_audio: bool = False
     document_on_request: bool = True
 
-    def request_for(self, focused: bool, document_wanted: bool = False) -> QualityRequest:
+    def request_for(self, tile: Tile | bool, document_wanted: bool = False) -> QualityRequest:
         """The request for one booth.
 
         Args:
-            focused: whether the booth's tile has focus.
+            tile: how the booth's tile is shown (True/False: focused or grid).
             document_wanted: whether the console wants this booth's document view now.
         """
-        if focused:
+        if tile is True or tile is Tile.FOCUSED:
             show = document_wanted or not self.document_on_request
             return QualityRequest(face=self.focused_face, document=self.focused_document if show else None,
                                   audio=self.focused_audio)
+        if tile is Tile.HELD:
+            return QualityRequest(face=self.held_face, document=None, audio=False)
         return QualityRequest(face=self.grid_face, document=self.grid_document, audio=self.grid_audio)
 
     def requests(self, session_ids: Iterable[str], focus: str | None,

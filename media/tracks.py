@@ -226,30 +226,49 @@ def keep_cap_if_vp8(transceiver) -> None:
         sender._RTCRtpSender__encoder = None
 
 
+FrameCallback = Callable[[str, "av.VideoFrame | av.AudioFrame"], None]
+
+
 class FrameSink:
-    """Drains one remote track; keeps the latest frame and counts frames.
+    """Drains one remote track; keeps the latest frame, counts frames and hands every frame to
+    its readers.
+
+    Readers either poll (:attr:`latest`, :meth:`take`, :meth:`wait_frame`: newest frame only,
+    e.g. a video widget painting at its own rate) or subscribe (:meth:`subscribe`: every frame,
+    e.g. the audio playout, or a converter that keeps only what it needs). A sink outlives the
+    peer connections of its call: after a reconnect it drains the new track.
 
     Args:
         name: track name for stats ("face", "document", "audio").
-        on_frame: optional cheap callback run for every frame (e.g. read a stamp); it must
-            not block.
         clock: monotonic clock (seconds).
     """
 
-    def __init__(
-        self,
-        name: str,
-        on_frame: Callable[[str, av.VideoFrame | av.AudioFrame], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, name: str, clock: Callable[[], float] = time.monotonic) -> None:
         self.name = name
-        self.on_frame = on_frame
         self.counter = FrameCounter()
         self.latest: av.VideoFrame | av.AudioFrame | None = None
         self.latest_at: float | None = None
         self._clock = clock
         self._task: asyncio.Task | None = None
         self._new_frame = asyncio.Event()
+        self._readers: list[FrameCallback] = []
+
+    def subscribe(self, callback: FrameCallback) -> Callable[[], None]:
+        """Call ``callback(name, frame)`` for every frame from now on; returns the unsubscribe.
+
+        The callback runs on the engine's loop for every frame: it must be cheap (hand the
+        frame on; convert elsewhere). An exception in it is logged and does not stop the sink.
+
+        Args:
+            callback: the reader.
+        """
+        self._readers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._readers:
+                self._readers.remove(callback)
+
+        return unsubscribe
 
     def attach(self, track: MediaStreamTrack) -> None:
         """Start draining ``track`` (replacing a previous one, e.g. after reconnecting).
@@ -277,11 +296,11 @@ class FrameSink:
             size = (frame.width, frame.height) if isinstance(frame, av.VideoFrame) else None
             self.counter.tick(now, size)
             self._new_frame.set()
-            if self.on_frame is not None:
+            for reader in tuple(self._readers):
                 try:
-                    self.on_frame(self.name, frame)
-                except Exception:  # a view callback must not kill the drain
-                    logger.exception("frame callback failed for %s", self.name)
+                    reader(self.name, frame)
+                except Exception:  # a reader must not kill the drain
+                    logger.exception("frame reader failed for %s", self.name)
 
     def latest_array(self, format: str = "rgb24"):
         """The latest video frame as a numpy array (converted now, on request only), or None.

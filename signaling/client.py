@@ -8,10 +8,10 @@ failures are final: a wrong token does not fix itself by retrying.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import contextlib
 import enum
 import logging
-import random
 import uuid
 from typing import Any, Awaitable, Callable
 
@@ -19,7 +19,10 @@ from pydantic import BaseModel
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from common.backoff import Backoff
+
 from . import protocol as p
+from .errors import AuthRefused, NotConnected, RequestRefused
 from .protocol import CloseCode
 
 logger = logging.getLogger(__name__)
@@ -38,36 +41,11 @@ class ClientState(enum.Enum):
     CLOSED = "closed"
 
 
-class SignalingError(Exception):
-    """The server refused a request.
-
-    Args:
-        code: the server's error code.
-        message: the server's explanation.
-    """
-
-    def __init__(self, code: p.ErrorCode, message: str):
-        super().__init__(f"{code.value}: {message}")
-        self.code = code
-        self.message = message
-
-
-class NotConnected(Exception):
-    """The request could not be sent or its answer was lost with the connection."""
-
-
-class AuthRefused(Exception):
-    """The server refused this device for good (its error is in ``.error``)."""
-
-    def __init__(self, error: p.Error | None, close_code: int | None):
-        text = error.message if error else f"closed with code {close_code}"
-        super().__init__(text)
-        self.error = error
-        self.close_code = close_code
-
-
-# Refusals that retrying cannot fix; REPLACED means another process uses this identity.
-_FINAL_CLOSE = {CloseCode.AUTH_FAILED, CloseCode.VERSION_MISMATCH, CloseCode.REPLACED}
+# Refusals that retrying cannot fix. DEVICE_IN_USE is not one: this identity is connected and
+# answering elsewhere (a second process, or a stolen token); the server has told the technicians,
+# and this client keeps trying with backoff. REPLACED is not one either: the server closed a
+# connection of ours that did not answer its ping; if we are alive after all we come back.
+_FINAL_CLOSE = {CloseCode.AUTH_FAILED, CloseCode.VERSION_MISMATCH, CloseCode.REVOKED}
 
 
 class SignalingClient:
@@ -84,6 +62,14 @@ class SignalingClient:
         backoff_max: largest reconnect delay in seconds.
         request_timeout: seconds to wait for the answer to a request.
         open_timeout: seconds to wait for the TCP + WebSocket handshake.
+        ping_interval: seconds between WebSocket pings (a dead server is noticed by them).
+        ping_timeout: seconds without a pong before the connection counts as dead.
+        max_message_bytes: largest message accepted from the server.
+        on_state: called with every :class:`ClientState` change (e.g. READY -> BACKOFF: the
+            server is gone); must not block.
+        on_signal: awaited with every relayed WebRTC signal, one at a time in arrival order, by
+            a task of its own (the reader never waits for ICE or DTLS work); without it signals
+            go to ``on_message``.
     """
 
     def __init__(
@@ -98,8 +84,16 @@ class SignalingClient:
         backoff_max: float = 5.0,
         request_timeout: float = 10.0,
         open_timeout: float = 5.0,
+        ping_interval: float = 5.0,
+        ping_timeout: float = 10.0,
+        max_message_bytes: int = 4 * 2**20,
+        on_state: Callable[[ClientState], None] | None = None,
+        on_signal: Callable[[Any], Awaitable[None]] | None = None,
+        ssl: Any = None,
     ):
         self.url = url
+        self.ssl = ssl
+        """The TLS context for a wss:// url (:meth:`signaling.config.ServerLink.ssl_context`)."""
         self.role = role
         self.device_id = device_id
         self.token = token
@@ -108,6 +102,13 @@ class SignalingClient:
         self.backoff_max = backoff_max
         self.request_timeout = request_timeout
         self.open_timeout = open_timeout
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.max_message_bytes = max_message_bytes
+        self.on_state = on_state
+        self.on_signal = on_signal
+        self._signals: asyncio.Queue = asyncio.Queue()
+        self._signal_task: asyncio.Task | None = None
         self.state = ClientState.IDLE
         self.welcome: p.Welcome | None = None
         self.refusal: AuthRefused | None = None
@@ -124,6 +125,8 @@ class SignalingClient:
         """Start connecting in the background (returns at once)."""
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"signaling-{self.device_id}")
+        if self.on_signal is not None and self._signal_task is None:
+            self._signal_task = asyncio.create_task(self._apply_signals(), name=f"signals-{self.device_id}")
 
     async def wait_ready(self, timeout: float | None = None) -> p.Welcome:
         """Wait until authenticated; returns the welcome.
@@ -147,10 +150,11 @@ class SignalingClient:
     async def close(self) -> None:
         """Disconnect for good."""
         self._set_state(ClientState.CLOSED)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._signal_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._ws is not None:
             await self._ws.close()
         self._fail_pending(NotConnected("client closed"))
@@ -183,14 +187,17 @@ class SignalingClient:
         """Send a request and wait for its answer (ack / booking_result).
 
         Args:
-            message: a client message model; its ``id`` is set here.
+            message: a client message model; its ``id`` is set here unless it has one (a
+                decision's id names it, so a decision sent again is recorded once).
             timeout: seconds to wait (default ``request_timeout``).
 
         Raises:
-            SignalingError: the server refused it (the error names why).
+            RequestRefused: the server refused it (the error names why).
             NotConnected: the connection was lost before the answer came.
         """
-        rid = uuid.uuid4().hex[:12]
+        rid = getattr(message, "id", None) or uuid.uuid4().hex[:12]
+        if rid in self._pending:
+            raise RequestRefused(p.ErrorCode.INVALID_STATE, f"request {rid} is already waiting for its answer")
         message = message.model_copy(update={"id": rid})
         fut = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
@@ -201,15 +208,28 @@ class SignalingClient:
             self._pending.pop(rid, None)
 
     async def send_signal(self, session_id: str, payload: dict[str, Any]) -> None:
-        """Relay a WebRTC negotiation payload to the other end of a session."""
-        await self.send(p.Signal(session_id=session_id, payload=payload))
+        """Relay a WebRTC negotiation payload to the other end of a session, and wait until the
+        server has passed it on.
+
+        Raises:
+            RequestRefused: the other end is offline (``peer_offline``), or the session is not
+                active or held.
+            NotConnected: the server connection was lost before the answer came.
+        """
+        await self.request(p.Signal(session_id=session_id, payload=payload))
 
     # ------------------------------------------------------------------ loop
 
     def _set_state(self, state: ClientState) -> None:
         if self.state is ClientState.CLOSED:
             return
+        changed = state is not self.state
         self.state = state
+        if changed and self.on_state is not None:
+            try:
+                self.on_state(state)
+            except Exception:
+                logger.exception("on_state handler failed on %s", state.value)
         waiters, self._state_waiters = self._state_waiters, []
         for w in waiters:
             if not w.done():
@@ -222,19 +242,24 @@ class SignalingClient:
         self._pending.clear()
 
     async def _run(self) -> None:
-        delay = self.backoff_initial
+        backoff = Backoff(self.backoff_initial, self.backoff_max)
         while self.state is not ClientState.CLOSED:
             self._set_state(ClientState.CONNECTING)
             refused = None
             try:
-                async with connect(self.url, open_timeout=self.open_timeout, compression=None, proxy=None,
-                                   ping_interval=5, ping_timeout=10, max_size=2**22) as ws:
+                async with connect(self.url, ssl=self.ssl, open_timeout=self.open_timeout, compression=None, proxy=None,
+                                   ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
+                                   max_size=self.max_message_bytes) as ws:
                     self._ws = ws
                     await ws.send(p.encode(p.Hello(role=self.role, device_id=self.device_id, token=self.token,
                                                    version=p.PROTOCOL_VERSION)))
                     refused = await self._read(ws)
                     if refused is None:
-                        delay = self.backoff_initial  # we were in: start backoff afresh
+                        backoff.reset()  # we were in: start backoff afresh
+            except ssl.SSLCertVerificationError as exc:  # a config problem: say it where a technician looks
+                logger.warning("%s %s: the server at %s is not vouched for by the pinned branch CA (or its "
+                               "certificate does not name this address): %s", self.role, self.device_id, self.url,
+                               exc.verify_message or exc)
             except (OSError, asyncio.TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
                 logger.info("%s %s: connection to %s failed: %s", self.role, self.device_id, self.url, exc)
             except InvalidURI as exc:
@@ -250,8 +275,7 @@ class SignalingClient:
             if self.state is ClientState.CLOSED:
                 return
             self._set_state(ClientState.BACKOFF)
-            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
-            delay = min(self.backoff_max, delay * 2)
+            await asyncio.sleep(backoff.next())
 
     async def _read(self, ws: ClientConnection) -> AuthRefused | None:
         """Read until the connection closes; returns a refusal if the server refused us."""
@@ -273,7 +297,7 @@ class SignalingClient:
                     fut = self._pending.pop(msg.ref)
                     if not fut.done():
                         if isinstance(msg, p.Error):
-                            fut.set_exception(SignalingError(msg.code, msg.message))
+                            fut.set_exception(RequestRefused(msg.code, msg.message))
                         else:
                             fut.set_result(msg)
                     continue
@@ -285,7 +309,18 @@ class SignalingClient:
             return AuthRefused(last_error, code)
         return None
 
+    async def _apply_signals(self) -> None:
+        while True:
+            msg = await self._signals.get()
+            try:
+                await self.on_signal(msg)
+            except Exception:
+                logger.exception("signal %s for session %s failed", msg.payload.get("kind"), msg.session_id)
+
     async def _deliver(self, msg: Any) -> None:
+        if self.on_signal is not None and isinstance(msg, p.Relayed):
+            self._signals.put_nowait(msg)
+            return
         if self.on_message is None:
             return
         try:

@@ -13,15 +13,22 @@ import enum
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-PROTOCOL_VERSION = 1
+from common.documents import DEFAULT_SERVICE, DocumentKind, RejectReason, Verdict
+from common.language import Language
+from signaling.errors import ProtocolError
+
+PROTOCOL_VERSION = 2
+"""2: sessions carry service, name and accepted_at; queue positions to waiting booths; services
+in the CSO's welcome; transfer to a named CSO; decisions are idempotent by request id; stills
+travel through the server on stills connections."""
 
 Role = Literal["booth", "cso", "technician"]
 DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 SessionId = Annotated[str, Field(min_length=1, max_length=64)]
 RequestId = Annotated[str, Field(min_length=1, max_length=64)]
-Language = Annotated[str, Field(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")]
+ServiceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 
 
 class ErrorCode(str, enum.Enum):
@@ -40,6 +47,8 @@ class ErrorCode(str, enum.Enum):
     PEER_OFFLINE = "peer_offline"
     BOOKING_INVALID = "booking_invalid"
     RATE_LIMITED = "rate_limited"
+    DEVICE_IN_USE = "device_in_use"
+    SERVER_FULL = "server_full"
     INTERNAL = "internal"
 
 
@@ -49,7 +58,9 @@ class CloseCode(enum.IntEnum):
     AUTH_FAILED = 4001  # wrong token or unknown device
     VERSION_MISMATCH = 4002
     NOT_AUTHENTICATED = 4003  # something other than hello came first, or hello timed out
-    REPLACED = 4009  # the same device connected again; the older connection is closed
+    REVOKED = 4004  # the device's token was revoked or replaced while it was connected
+    DEVICE_IN_USE = 4005  # this device is connected and answering: the newcomer is refused
+    REPLACED = 4009  # the same device connected again and the older connection did not answer
     FLOOD = 4008  # kept sending far above the rate limit
     TOO_SLOW = 4010  # did not read its messages; the outbound queue overflowed
 
@@ -94,14 +105,26 @@ class SessionInfo(_Model):
     ticket: str
     kind: Literal["walk_in", "booking"]
     booking_code: str | None = None
+    name: str | None = None
+    """the booked participant's name (walk-ins give none)"""
+    service: ServiceId = DEFAULT_SERVICE
     language: Language
     state: SessionState
     cso_id: DeviceId | None = None
     queued_at: float
     slot_start: float | None = None
+    accepted_at: float | None = None
+    """when a CSO first accepted it (time in session counts from here)"""
     outcome: Outcome | None = None
     booth_online: bool = True
     cso_online: bool = False
+
+
+class ServiceInfo(_Model):
+    """A service a participant can come for, with the documents its claim checklist needs."""
+
+    id: ServiceId
+    documents: list[DocumentKind]
 
 
 class BookingInfo(_Model):
@@ -128,6 +151,11 @@ class _Request(_Model):
     id: RequestId | None = None
 
 
+Channel = Literal["main", "stills"]
+"""A device's main connection (signaling, presence) or one of its stills connections (the
+lossless document stills travel over TCP through the server, which keeps the case file)."""
+
+
 class Hello(_Request):
     """First message of every connection: who I am and which protocol I speak."""
 
@@ -136,6 +164,7 @@ class Hello(_Request):
     device_id: DeviceId
     token: Annotated[str, Field(min_length=1, max_length=256)]
     version: int
+    channel: Channel = "main"
 
 
 class CheckBooking(_Request):
@@ -151,7 +180,7 @@ class Announce(_Request):
     type: Literal["announce"] = "announce"
     kind: Literal["walk_in", "booking"]
     booking_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
-    language: Language = "id"
+    language: Language = Language.ID
 
 
 class Cancel(_Request):
@@ -182,11 +211,12 @@ class Unhold(_Request):
 
 
 class Transfer(_Request):
-    """CSO: give a session back to the queue for another officer."""
+    """CSO: give a session back to the queue, or straight to another (online, not full) officer."""
 
     type: Literal["transfer"] = "transfer"
     session_id: SessionId
     reason: Annotated[str, Field(max_length=200)] | None = None
+    to_cso: DeviceId | None = None
 
 
 class End(_Request):
@@ -199,14 +229,28 @@ class End(_Request):
 
 
 class Decision(_Request):
-    """CSO: a verification decision on one document of a session (goes to the audit log)."""
+    """CSO: a verification decision on one document of a session (goes to the audit log).
+
+    The request ``id`` is required and names the decision: a decision sent again with the same
+    id (the answer was lost with the connection) is acknowledged again and recorded once.
+    """
 
     type: Literal["decision"] = "decision"
+    id: RequestId
     session_id: SessionId
-    document: Annotated[str, Field(min_length=1, max_length=64)]
-    verdict: Literal["accepted", "rejected"]
-    reason: Annotated[str, Field(max_length=200)] | None = None
+    document: DocumentKind
+    verdict: Verdict
+    reason: RejectReason | None = None
+    note: Annotated[str, Field(max_length=200)] | None = None
     still_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+    @model_validator(mode="after")
+    def _rejection_has_a_reason(self) -> "Decision":
+        if self.verdict is Verdict.REJECTED and self.reason is None:
+            raise ValueError("a rejected document needs a reason")
+        if self.verdict is Verdict.ACCEPTED and self.reason is not None:
+            raise ValueError("an accepted document takes no reason")
+        return self
 
 
 class Signal(_Request):
@@ -217,13 +261,67 @@ class Signal(_Request):
     payload: dict[str, Any]
 
 
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class StillMeta(_Model):
+    """What one lossless document still is.
+
+    Args:
+        session_id: the session it belongs to.
+        request_id: the officer's document request it answers.
+        document: which document it shows.
+        sha256: hex digest of the bytes (the still's name on the server).
+        size: bytes.
+        mime: image/png or image/webp (lossless).
+        width: pixels.
+        height: pixels.
+        corners: the document's outline in the still (TL, TR, BR, BL), when the scanner found it.
+    """
+
+    session_id: SessionId
+    request_id: RequestId
+    document: DocumentKind
+    sha256: Sha256
+    size: Annotated[int, Field(ge=1)]
+    mime: Literal["image/png", "image/webp"] = "image/png"
+    width: Annotated[int, Field(ge=1, le=16384)]
+    height: Annotated[int, Field(ge=1, le=16384)]
+    corners: Annotated[list[tuple[float, float]], Field(min_length=4, max_length=4)] | None = None
+
+
+class StillPut(_Request):
+    """Booth, on a stills connection: the next ``length`` binary bytes are ``still``'s bytes from
+    ``offset`` (a still may come in parts over several connections at once)."""
+
+    type: Literal["still_put"] = "still_put"
+    id: RequestId
+    still: StillMeta
+    offset: Annotated[int, Field(ge=0)]
+    length: Annotated[int, Field(ge=1)]
+
+
+class StillGet(_Request):
+    """CSO, on a stills connection: send ``length`` bytes (all from ``offset`` when None) of a
+    still of one of my sessions."""
+
+    type: Literal["still_get"] = "still_get"
+    id: RequestId
+    session_id: SessionId
+    sha256: Sha256
+    offset: Annotated[int, Field(ge=0)] = 0
+    length: Annotated[int, Field(ge=1)] | None = None
+
+
 ClientMessage = Annotated[
-    Union[Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal],
+    Union[Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal, StillPut,
+          StillGet],
     Field(discriminator="type"),
 ]
 CLIENT_TYPES = frozenset(
     m.model_fields["type"].default
-    for m in (Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal)
+    for m in (Hello, CheckBooking, Announce, Cancel, Accept, Hold, Unhold, Transfer, End, Decision, Signal,
+              StillPut, StillGet)
 )
 
 # --------------------------------------------------------------------------- server → client
@@ -237,8 +335,11 @@ class Welcome(_Model):
     device_id: DeviceId
     version: int = PROTOCOL_VERSION
     server_time: float
+    branch_name: str = ""
     capacity: int | None = None
     sessions: list[SessionInfo] = []
+    services: list[ServiceInfo] = []
+    """to CSOs: every service and the documents its checklist needs"""
 
 
 class Ack(_Model):
@@ -249,6 +350,16 @@ class Ack(_Model):
     session: SessionInfo | None = None
 
 
+class BookingProblem(str, enum.Enum):
+    """Why a booking code cannot be used now (the booth tells the participant in their words)."""
+
+    UNKNOWN = "unknown"
+    NOT_TODAY = "not_today"
+    SLOT_PASSED = "slot_passed"
+    ALREADY_SERVED = "already_served"
+    ALREADY_WAITING = "already_waiting"
+
+
 class BookingResult(_Model):
     """Answer to check_booking."""
 
@@ -256,6 +367,7 @@ class BookingResult(_Model):
     ref: RequestId | None = None
     code: str
     valid: bool
+    problem: BookingProblem | None = None
     reason: str | None = None
     booking: BookingInfo | None = None
 
@@ -283,6 +395,24 @@ class QueueUpdate(_Model):
     waiting: list[SessionInfo]
 
 
+class QueuePosition(_Model):
+    """To a waiting booth: where its participant is in the queue, and roughly how long to wait.
+
+    Args:
+        session_id: the booth's waiting session.
+        position: 1 for the next to be served.
+        waiting: how many wait in all.
+        estimated_wait: seconds, from recent session lengths and the officers online; None when
+            no officer is online or no session has ended yet today.
+    """
+
+    type: Literal["queue_position"] = "queue_position"
+    session_id: SessionId
+    position: int
+    waiting: int
+    estimated_wait: float | None = None
+
+
 class Presence(_Model):
     """Who is online (to CSOs and technicians)."""
 
@@ -299,29 +429,55 @@ class Relayed(_Model):
     sender: DeviceId
 
 
+class StillStored(_Model):
+    """Answer to a still_put: the part is on disk; ``complete`` once the whole still is verified
+    (size and sha256) and kept."""
+
+    type: Literal["still_stored"] = "still_stored"
+    ref: RequestId
+    sha256: Sha256
+    received: int
+    complete: bool = False
+
+
+class StillData(_Model):
+    """Answer to a still_get: the next ``length`` binary bytes are the still's from ``offset``."""
+
+    type: Literal["still_data"] = "still_data"
+    ref: RequestId
+    sha256: Sha256
+    offset: int
+    length: int
+
+
+class StillAvailable(_Model):
+    """To the session's CSO: a still is on the server, verified, ready to fetch."""
+
+    type: Literal["still_available"] = "still_available"
+    still: StillMeta
+    booth_id: DeviceId
+
+
+class Alert(_Model):
+    """To the technicians: something a person must look at (a device's token used by two
+    machines at once, a token revoked while in use)."""
+
+    type: Literal["alert"] = "alert"
+    kind: Literal["device_in_use", "token_revoked"]
+    role: Role
+    device_id: DeviceId
+    message: str
+    at: float
+
+
 ServerMessage = Annotated[
-    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, Presence, Relayed],
+    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueuePosition, Presence, Relayed,
+          StillStored, StillData, StillAvailable, Alert],
     Field(discriminator="type"),
 ]
 
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 _server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
-
-
-class ProtocolError(Exception):
-    """A message could not be understood.
-
-    Args:
-        code: the error code to report.
-        message: a sentence naming what was wrong.
-        ref: the request id, if one could be read.
-    """
-
-    def __init__(self, code: ErrorCode, message: str, ref: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.ref = ref
 
 
 def _describe(exc: ValidationError) -> str:

@@ -25,15 +25,20 @@ coalesced to one list per tick, so a connect storm does not fan out quadraticall
 from __future__ import annotations
 
 import hmac
+import math
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel
 
+from common.documents import DEFAULT_SERVICE, JHT_CLAIM_DOCUMENTS, DocumentKind
+
 from . import protocol as p
 from .protocol import CloseCode, ErrorCode, Outcome, SessionState
+from .tokens import hash_token
 
 PERMISSIONS: dict[str, frozenset[type]] = {
     "booth": frozenset({p.CheckBooking, p.Announce, p.Cancel, p.Signal}),
@@ -47,12 +52,21 @@ class Directory:
     """Who may connect: tokens per (role, device id) and each CSO's booth capacity.
 
     Args:
-        tokens: the secret token of every known device, keyed by (role, device_id).
+        tokens: the SHA-256 (hex) of every known device's token, keyed by (role, device_id)
+            (see :mod:`signaling.tokens`).
         capacities: how many booths each CSO serves at once (4 to 6).
+        services: every service a participant can come for, with the documents its checklist
+            needs; walk-ins get :data:`common.documents.DEFAULT_SERVICE`.
+        branch_name: the branch's name (booths print it on slips).
     """
 
     tokens: dict[tuple[str, str], str]
     capacities: dict[str, int] = field(default_factory=dict)
+    services: dict[str, tuple[DocumentKind, ...]] = field(
+        default_factory=lambda: {DEFAULT_SERVICE: JHT_CLAIM_DOCUMENTS})
+    branch_name: str = ""
+    revoked: set[tuple[str, str]] = field(default_factory=set)
+    """Devices whose token was revoked (refused with that reason)."""
 
     def capacity(self, cso_id: str) -> int:
         """Booth capacity of one CSO (6 unless configured)."""
@@ -67,11 +81,20 @@ class Policy:
         resume_grace: seconds a dropped device keeps its sessions before they move on.
         booking_early: seconds before its slot that a booking gets priority over walk-ins.
         booking_late: seconds after its slot start that a booking code is still honoured.
+        wait_estimate_sessions: how many recent session lengths the queue's wait estimate
+            averages.
+        booking_misses: wrong booking codes a booth may try within ``booking_miss_window``;
+            then it is refused until the oldest miss is that old (a guessing booth learns little:
+            see :data:`signaling.bookings.MIN_CODE_BITS`).
+        booking_miss_window: seconds.
     """
 
     resume_grace: float = 60.0
     booking_early: float = 600.0
     booking_late: float = 1800.0
+    wait_estimate_sessions: int = 20
+    booking_misses: int = 5
+    booking_miss_window: float = 600.0
 
 
 @dataclass
@@ -84,9 +107,12 @@ class Session:
     kind: str
     language: str
     queued_at: float
+    service: str = DEFAULT_SERVICE
     state: SessionState = SessionState.WAITING
     booking_code: str | None = None
+    name: str | None = None
     slot_start: float | None = None
+    accepted_at: float | None = None
     cso_id: str | None = None
     outcome: Outcome | None = None
     declined_by: frozenset[str] = frozenset()
@@ -121,20 +147,42 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One document decision, kept for the case file (and to recognise a repeated request)."""
+
+    ts: float
+    cso_id: str
+    ref: str
+    session_id: str
+    document: str
+    verdict: str
+    reason: str | None
+    note: str | None
+    still_sha256: str | None
+
+
 @dataclass
 class Effects:
-    """What one input caused. Persist ``saved``/``audit``/``counters`` first, then send."""
+    """What one input caused. Persist ``saved``/``audit``/``counters``/``decisions`` first, then
+    send."""
 
     sends: list[Send] = field(default_factory=list)
     closes: list[Close] = field(default_factory=list)
     saved: dict[str, Session] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     counters: dict[tuple[str, str], int] = field(default_factory=dict)
+    decisions: list[DecisionRecord] = field(default_factory=list)
+    stills: list[tuple[p.StillMeta, str]] = field(default_factory=list)
+    """(still, booth id) of stills verified and written to disk, to record."""
+    discard_stills: list[str] = field(default_factory=list)
+    """Sessions that ended: their stills nobody verified are deleted."""
 
     @property
     def durable(self) -> bool:
         """Whether anything must be written to disk before sending."""
-        return bool(self.saved or self.audit or self.counters)
+        return bool(self.saved or self.audit or self.counters or self.decisions or self.stills
+                    or self.discard_stills)
 
 
 @dataclass(frozen=True)
@@ -166,6 +214,11 @@ class Branch:
         sessions: live sessions restored from the store.
         counters: ticket counters restored from the store, keyed by (day, prefix).
         served_bookings: booking codes already served today.
+        decided: (cso_id, session_id, request id) of decisions already recorded (today's).
+        durations: lengths (accepted -> ended) of recent sessions, oldest first, for the wait
+            estimate.
+        stills: stills of live sessions nobody has decided on yet (told again to a CSO that
+            comes back).
         new_id: makes session ids (injectable for deterministic tests).
     """
 
@@ -178,6 +231,9 @@ class Branch:
         sessions: Iterable[Session] = (),
         counters: dict[tuple[str, str], int] | None = None,
         served_bookings: Iterable[str] = (),
+        decided: Iterable[tuple[str, str, str]] = (),
+        durations: Iterable[float] = (),
+        stills: Iterable[p.StillMeta] = (),
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:16],
     ):
         self.directory = directory
@@ -193,6 +249,17 @@ class Branch:
         self._acks: list[tuple[Peer, Any, str | None]] = []
         self._last_queue: p.QueueUpdate | None = None
         self._presence_dirty = False
+        self.decided: set[tuple[str, str, str]] = set(decided)
+        self.durations: deque[float] = deque(durations, maxlen=policy.wait_estimate_sessions)
+        self._positions: dict[str, tuple[int, int, float | None]] = {}
+        self.still_peers: dict[str, Peer] = {}
+        """Stills connections: authenticated, but not a device's presence."""
+        self.pending_stills: dict[tuple[str, str], p.StillMeta] = {(m.session_id, m.sha256): m for m in stills}
+        self.code_misses: dict[str, deque[float]] = {}
+        """Times of each booth's recent wrong booking codes."""
+        self.answered: set[tuple[str, str, str]] = {(m.session_id, m.request_id, m.sha256) for m in stills}
+        """(session, request, sha256) of every still announced: each request's still is announced
+        once, even when its upload is retried after the officer decided on it."""
         for s in sessions:
             if s.state is SessionState.ENDED:
                 continue
@@ -213,10 +280,28 @@ class Branch:
         """The wire view of a session."""
         return p.SessionInfo(
             id=s.id, booth_id=s.booth_id, ticket=s.ticket, kind=s.kind, booking_code=s.booking_code,
-            language=s.language, state=s.state, cso_id=s.cso_id, queued_at=s.queued_at,
-            slot_start=s.slot_start, outcome=s.outcome,
+            name=s.name, service=s.service, language=s.language, state=s.state, cso_id=s.cso_id,
+            queued_at=s.queued_at, slot_start=s.slot_start, accepted_at=s.accepted_at, outcome=s.outcome,
             booth_online=self.online("booth", s.booth_id), cso_online=self.online("cso", s.cso_id),
         )
+
+    def estimated_wait(self, position: int) -> float | None:
+        """Seconds the participant at ``position`` (1 = next) will roughly wait, or None.
+
+        Every officer slot online frees up once per average session length (the last
+        ``Policy.wait_estimate_sessions`` sessions); the participant is served when
+        ``position`` slots have freed up, minus the slots free right now.
+
+        Args:
+            position: place in the queue, 1-based.
+        """
+        csos = [d for (role, d) in self.by_device if role == "cso"]
+        slots = sum(self.directory.capacity(c) for c in csos)
+        if not slots or not self.durations:
+            return None
+        free = sum(max(0, self.directory.capacity(c) - self.load(c)) for c in csos)
+        rounds = math.ceil(max(0, position - free) / slots)
+        return rounds * (sum(self.durations) / len(self.durations))
 
     def load(self, cso_id: str) -> int:
         """Number of slots a CSO has in use."""
@@ -247,37 +332,67 @@ class Branch:
             booking: the imported booking with that code, if any.
             now: current time.
         """
+        problem = self.booking_problem(code, booking, now)
+        return None if problem is None else problem[1]
+
+    def booking_problem(self, code: str, booking: p.BookingInfo | None,
+                        now: float) -> tuple[p.BookingProblem, str] | None:
+        """Why a booking code cannot be used now, as a code and a sentence; None if it can be."""
         if booking is None:
-            return f"unknown booking code {code!r}"
+            return p.BookingProblem.UNKNOWN, f"unknown booking code {code!r}"
         if local_day(booking.slot_start) != local_day(now):
-            return f"booking {code} is for {local_day(booking.slot_start)}, not today"
+            return p.BookingProblem.NOT_TODAY, f"booking {code} is for {local_day(booking.slot_start)}, not today"
         if now > booking.slot_start + self.policy.booking_late:
-            return f"the slot of booking {code} has passed; please take a walk-in ticket"
+            return p.BookingProblem.SLOT_PASSED, f"the slot of booking {code} has passed; please take a walk-in ticket"
         if code in self.served_bookings:
-            return f"booking {code} was already served today"
+            return p.BookingProblem.ALREADY_SERVED, f"booking {code} was already served today"
         if any(s.booking_code == code for s in self.sessions.values()):
-            return f"booking {code} is already in the queue"
+            return p.BookingProblem.ALREADY_WAITING, f"booking {code} is already in the queue"
         return None
 
     # ------------------------------------------------------------------ inputs
 
-    def hello(self, conn: str, msg: p.Hello, now: float) -> Effects:
-        """Authenticate a new connection."""
-        fx = Effects()
+    def _authenticate(self, fx: Effects, conn: str, msg: p.Hello, now: float) -> bool:
+        """Check a hello's version, device and token; refuse (and audit) when wrong."""
         key = (msg.role, msg.device_id)
         if msg.version != p.PROTOCOL_VERSION:
-            return self._refuse(fx, conn, msg, ErrorCode.VERSION_MISMATCH, CloseCode.VERSION_MISMATCH,
-                                f"protocol version {msg.version} is not supported; this server speaks "
-                                f"version {p.PROTOCOL_VERSION}")
+            self._refuse(fx, conn, msg, ErrorCode.VERSION_MISMATCH, CloseCode.VERSION_MISMATCH,
+                         f"protocol version {msg.version} is not supported; this server speaks "
+                         f"version {p.PROTOCOL_VERSION}")
+            return False
         expected = self.directory.tokens.get(key)
+        if expected is None and key in self.directory.revoked:
+            fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "revoked"}))
+            self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
+                         f"the token of {msg.role} {msg.device_id!r} was revoked; a technician issues a new one")
+            return False
         if expected is None:
             fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "unknown device"}))
-            return self._refuse(fx, conn, msg, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED,
-                                f"unknown {msg.role} {msg.device_id!r}")
-        if not hmac.compare_digest(expected.encode(), msg.token.encode()):
+            self._refuse(fx, conn, msg, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED,
+                         f"unknown {msg.role} {msg.device_id!r}")
+            return False
+        if not hmac.compare_digest(expected, hash_token(msg.token)):
             fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "wrong token"}))
-            return self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
-                                f"wrong token for {msg.role} {msg.device_id!r}")
+            self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
+                         f"wrong token for {msg.role} {msg.device_id!r}")
+            return False
+        return True
+
+    def hello(self, conn: str, msg: p.Hello, now: float) -> Effects:
+        """Authenticate a new connection (a device's main connection, or a stills connection)."""
+        fx = Effects()
+        key = (msg.role, msg.device_id)
+        if not self._authenticate(fx, conn, msg, now):
+            return fx
+        if msg.channel == "stills":
+            if msg.role == "technician":
+                self._refuse(fx, conn, msg, ErrorCode.FORBIDDEN, CloseCode.AUTH_FAILED,
+                             "technicians have no stills to send or fetch")
+                return fx
+            self.still_peers[conn] = Peer(conn, msg.role, msg.device_id, now)
+            fx.sends.append(Send(conn, p.Welcome(role=msg.role, device_id=msg.device_id, server_time=now,
+                                                 branch_name=self.directory.branch_name)))
+            return fx
         old = self.by_device.get(key)
         if old is not None:
             self.peers.pop(old, None)
@@ -288,10 +403,14 @@ class Branch:
         self.offline_since.pop(key, None)
         mine = [s for s in self.sessions.values() if self._involves(s, peer)]
         fx.sends.append(Send(conn, p.Welcome(
-            role=msg.role, device_id=msg.device_id, server_time=now,
+            role=msg.role, device_id=msg.device_id, server_time=now, branch_name=self.directory.branch_name,
             capacity=self.directory.capacity(msg.device_id) if msg.role == "cso" else None,
             sessions=[self.info(s) for s in mine],
+            services=[p.ServiceInfo(id=k, documents=list(v)) for k, v in self.directory.services.items()]
+            if msg.role == "cso" else [],
         )))
+        for s in mine:  # a waiting booth that comes back hears its place again
+            self._positions.pop(s.id, None)
         if msg.role != "booth":
             fx.sends.append(Send(conn, self._queue_message(now)))
             fx.sends.append(Send(conn, self._presence_message()))
@@ -299,6 +418,70 @@ class Branch:
         self._assign(fx, now, touched)
         self._presence_dirty = True
         self._flush(fx, now, touched, skip={conn: {s.id for s in mine} - set(fx.saved)})
+        if msg.role == "booth":
+            self._send_positions(fx, now)
+        if msg.role == "cso":  # stills that arrived while this console was away
+            for meta in self.pending_stills.values():
+                s = self.sessions.get(meta.session_id)
+                if s is not None and s.cso_id == msg.device_id:
+                    fx.sends.append(Send(conn, p.StillAvailable(still=meta, booth_id=s.booth_id)))
+        return fx
+
+    # ------------------------------------------------------------------ stills
+
+    def check_still_put(self, conn: str, meta: p.StillMeta, max_bytes: int, per_session: int) -> str | None:
+        """Why a stills connection may not upload this still, or None when it may.
+
+        Args:
+            conn: the stills connection.
+            meta: the still.
+            max_bytes: the largest still accepted.
+            per_session: stills a session may have waiting for a decision.
+        """
+        peer = self.still_peers.get(conn)
+        if peer is None or peer.role != "booth":
+            return "only a booth uploads stills, on a stills connection"
+        s = self.sessions.get(meta.session_id)
+        if s is None or s.booth_id != peer.device_id or s.state not in (SessionState.ACTIVE, SessionState.HELD):
+            return f"no active session {meta.session_id!r} of booth {peer.device_id}"
+        if meta.size > max_bytes:
+            return f"a still of {meta.size} bytes is over the {max_bytes}-byte limit"
+        waiting = sum(1 for (sid, _) in self.pending_stills if sid == meta.session_id)
+        if (meta.session_id, meta.sha256) not in self.pending_stills and waiting >= per_session:
+            return f"session {meta.session_id} has {waiting} stills waiting for a decision already"
+        return None
+
+    def check_still_get(self, conn: str, session_id: str) -> str | None:
+        """Why a stills connection may not fetch a still of ``session_id``, or None when it may."""
+        peer = self.still_peers.get(conn)
+        if peer is None or peer.role != "cso":
+            return "only a CSO fetches stills, on a stills connection"
+        s = self.sessions.get(session_id)
+        if s is None or s.cso_id != peer.device_id:
+            return f"no session {session_id!r} of cso {peer.device_id}"
+        return None
+
+    def still_stored(self, conn: str, meta: p.StillMeta, now: float) -> Effects:
+        """A still arrived whole and verified on disk: record it, tell the session's CSO."""
+        fx = Effects()
+        peer = self.still_peers.get(conn)
+        s = self.sessions.get(meta.session_id)
+        if peer is None or s is None:
+            return fx
+        key = (meta.session_id, meta.sha256)
+        if (meta.session_id, meta.request_id, meta.sha256) in self.answered:
+            return fx  # sent twice (a retried upload): recorded and announced once
+        # New, or the same bytes for another request (the document shown again to a camera with
+        # no noise, or the same card for another document): it answers this request now.
+        self.answered.add((meta.session_id, meta.request_id, meta.sha256))
+        self.pending_stills[key] = meta
+        fx.stills.append((meta, peer.device_id))
+        fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", meta.session_id, "still_stored",
+                                   {"sha256": meta.sha256, "size": meta.size, "request_id": meta.request_id,
+                                    "document": meta.document.value}))
+        cso = self.by_device.get(("cso", s.cso_id))
+        if cso is not None:
+            fx.sends.append(Send(cso, p.StillAvailable(still=meta, booth_id=s.booth_id)))
         return fx
 
     def handle(self, conn: str, msg: Any, now: float, booking: p.BookingInfo | None = None) -> Effects:
@@ -320,6 +503,9 @@ class Branch:
             return fx
         if isinstance(msg, p.Hello):
             return self._error(fx, peer, msg, ErrorCode.INVALID_STATE, "already authenticated")
+        if isinstance(msg, (p.StillPut, p.StillGet)):
+            return self._error(fx, peer, msg, ErrorCode.INVALID_STATE,
+                               f"{msg.type} belongs on a stills connection (hello with channel 'stills')")
         if type(msg) not in PERMISSIONS[peer.role]:
             return self._error(fx, peer, msg, ErrorCode.FORBIDDEN, f"a {peer.role} may not send {msg.type!r}")
         touched: set[str] = set()
@@ -337,6 +523,8 @@ class Branch:
     def disconnect(self, conn: str, now: float) -> Effects:
         """A connection closed (cleanly or not)."""
         fx = Effects()
+        if self.still_peers.pop(conn, None) is not None:
+            return fx
         peer = self.peers.pop(conn, None)
         if peer is None or self.by_device.get(peer.key) != conn:
             return fx
@@ -384,10 +572,37 @@ class Branch:
 
     # ------------------------------------------------------------------ handlers
 
+    def _guessing(self, fx, peer, msg, now) -> bool:
+        """Refuse a booth that tried too many wrong booking codes lately (answered, not counted)."""
+        misses = self.code_misses.get(peer.device_id)
+        window = self.policy.booking_miss_window
+        while misses and now - misses[0] > window:
+            misses.popleft()
+        if misses is not None and len(misses) >= self.policy.booking_misses:
+            wait = max(1, math.ceil((window - (now - misses[0])) / 60))
+            self._error(fx, peer, msg, ErrorCode.RATE_LIMITED,
+                        f"{len(misses)} wrong booking codes at this booth; try again in {wait} min, or take a "
+                        f"walk-in ticket")
+            return True
+        return False
+
+    def _missed(self, fx, peer, code: str, now: float) -> None:
+        misses = self.code_misses.setdefault(peer.device_id, deque())
+        misses.append(now)
+        if len(misses) == self.policy.booking_misses:  # once per spell, not per try
+            fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", None, "booking_guessing",
+                                       {"misses": len(misses), "window_s": self.policy.booking_miss_window,
+                                        "last_code": code[:32]}))
+
     def _on_check_booking(self, fx, peer, msg: p.CheckBooking, now, touched, booking):
-        why = self.check_booking(msg.code, booking, now)
+        if self._guessing(fx, peer, msg, now):
+            return
+        problem = self.booking_problem(msg.code, booking, now)
+        if problem is not None:
+            self._missed(fx, peer, msg.code, now)
         fx.sends.append(Send(peer.conn, p.BookingResult(
-            ref=msg.id, code=msg.code, valid=why is None, reason=why, booking=booking if why is None else None)))
+            ref=msg.id, code=msg.code, valid=problem is None, problem=problem and problem[0],
+            reason=problem and problem[1], booking=booking if problem is None else None)))
 
     def _on_announce(self, fx, peer, msg: p.Announce, now, touched, booking):
         if self.booth_session(peer.device_id) is not None:
@@ -397,8 +612,11 @@ class Branch:
         if msg.kind == "booking":
             if msg.booking_code is None:
                 return self._error(fx, peer, msg, ErrorCode.INVALID_MESSAGE, "announce kind=booking needs booking_code")
+            if self._guessing(fx, peer, msg, now):
+                return
             why = self.check_booking(msg.booking_code, booking, now)
             if why is not None:
+                self._missed(fx, peer, msg.booking_code, now)
                 return self._error(fx, peer, msg, ErrorCode.BOOKING_INVALID, why)
             slot = booking.slot_start
         elif msg.booking_code is not None:
@@ -407,15 +625,18 @@ class Branch:
         key = (local_day(now), prefix)
         number = self.counters.get(key, 0) + 1
         self.counters[key] = fx.counters[key] = number
+        service = booking.service if booking is not None and booking.service in self.directory.services \
+            else DEFAULT_SERVICE
         s = Session(id=self._new_id(), booth_id=peer.device_id, ticket=f"{prefix}{number:03d}", kind=msg.kind,
-                    language=msg.language, queued_at=now, booking_code=msg.booking_code, slot_start=slot,
-                    updated_at=now)
+                    language=msg.language.value, queued_at=now, service=service, booking_code=msg.booking_code,
+                    name=booking.name if booking is not None and msg.kind == "booking" else None,
+                    slot_start=slot, updated_at=now)
         self.sessions[s.id] = s
         fx.saved[s.id] = s
         touched.add(s.id)
         fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", s.id, "announced",
                                    {"ticket": s.ticket, "kind": s.kind, "booking_code": s.booking_code,
-                                    "language": s.language}))
+                                    "language": s.language, "service": s.service}))
         self._ack(fx, peer, msg, s.id)
 
     def _on_cancel(self, fx, peer, msg: p.Cancel, now, touched, booking):
@@ -427,7 +648,10 @@ class Branch:
         self._ack(fx, peer, msg, s.id)
 
     def _on_accept(self, fx, peer, msg: p.Accept, now, touched, booking):
-        self._transition(fx, peer, msg, now, touched, {SessionState.OFFERED}, SessionState.ACTIVE, "accepted")
+        s = self.sessions.get(msg.session_id)
+        first = s is not None and s.accepted_at is None
+        self._transition(fx, peer, msg, now, touched, {SessionState.OFFERED}, SessionState.ACTIVE, "accepted",
+                         **({"accepted_at": now} if first else {}))
 
     def _on_hold(self, fx, peer, msg: p.Hold, now, touched, booking):
         self._transition(fx, peer, msg, now, touched, {SessionState.ACTIVE}, SessionState.HELD, "held")
@@ -439,9 +663,25 @@ class Branch:
         s = self._owned(fx, peer, msg, p.SLOT_STATES)
         if s is None:
             return
-        fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "transferred", {"reason": msg.reason}))
-        self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None,
-                  declined_by=s.declined_by | {peer.device_id})
+        to = msg.to_cso
+        if to is not None:
+            if to == peer.device_id:
+                return self._error(fx, peer, msg, ErrorCode.INVALID_MESSAGE, "cannot transfer a session to yourself")
+            if ("cso", to) not in self.directory.tokens:
+                return self._error(fx, peer, msg, ErrorCode.NOT_FOUND, f"unknown cso {to!r}")
+            if not self.online("cso", to):
+                return self._error(fx, peer, msg, ErrorCode.PEER_OFFLINE, f"cso {to} is offline")
+            if self.load(to) >= self.directory.capacity(to):
+                return self._error(fx, peer, msg, ErrorCode.INVALID_STATE, f"cso {to} has no free slot")
+        fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "transferred",
+                                   {"reason": msg.reason, "to_cso": to}))
+        if to is None:
+            self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None,
+                      declined_by=s.declined_by | {peer.device_id})
+        else:
+            fx.audit.append(AuditEntry(now, "server", s.id, "offered", {"cso_id": to}))
+            self._put(fx, s, now, touched, state=SessionState.OFFERED, cso_id=to,
+                      declined_by=s.declined_by | {peer.device_id})
         self._ack(fx, peer, msg, s.id)
 
     def _on_end(self, fx, peer, msg: p.End, now, touched, booking):
@@ -454,12 +694,22 @@ class Branch:
         self._ack(fx, peer, msg, s.id)
 
     def _on_decision(self, fx, peer, msg: p.Decision, now, touched, booking):
+        key = (peer.device_id, msg.session_id, msg.id)
+        if key in self.decided:  # sent again after a lost answer: already recorded once
+            self._ack(fx, peer, msg, msg.session_id)
+            return
         s = self._owned(fx, peer, msg, {SessionState.ACTIVE, SessionState.HELD})
         if s is None:
             return
+        reason = msg.reason.value if msg.reason else None
         fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "decision",
-                                   {"document": msg.document, "verdict": msg.verdict, "reason": msg.reason,
-                                    "still_sha256": msg.still_sha256}))
+                                   {"document": msg.document.value, "verdict": msg.verdict.value, "reason": reason,
+                                    "note": msg.note, "still_sha256": msg.still_sha256, "ref": msg.id}))
+        fx.decisions.append(DecisionRecord(now, peer.device_id, msg.id, s.id, msg.document.value, msg.verdict.value,
+                                           reason, msg.note, msg.still_sha256))
+        if msg.still_sha256 is not None:
+            self.pending_stills.pop((s.id, msg.still_sha256), None)
+        self.decided.add(key)
         self._ack(fx, peer, msg, s.id)
 
     def _on_signal(self, fx, peer, msg: p.Signal, now, touched, booking):
@@ -498,12 +748,12 @@ class Branch:
             return None
         return s
 
-    def _transition(self, fx, peer, msg, now, touched, sources, target, event):
+    def _transition(self, fx, peer, msg, now, touched, sources, target, event, **changes):
         s = self._owned(fx, peer, msg, sources)
         if s is None:
             return
         fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, event, {}))
-        self._put(fx, s, now, touched, state=target)
+        self._put(fx, s, now, touched, state=target, **changes)
         self._ack(fx, peer, msg, s.id)
 
     def _put(self, fx: Effects, s: Session, now: float, touched: set[str], **changes) -> Session:
@@ -519,9 +769,16 @@ class Branch:
     def _end(self, fx, s: Session, outcome: Outcome, now, touched):
         if s.cso_id is not None:
             touched.add(s.id)
+        if s.accepted_at is not None and s.state in (SessionState.ACTIVE, SessionState.HELD):
+            self.durations.append(max(0.0, now - s.accepted_at))
+
         new = self._put(fx, s, now, touched, state=SessionState.ENDED, outcome=outcome)
         if outcome is Outcome.COMPLETED and new.booking_code:
             self.served_bookings.add(new.booking_code)
+        for key in [k for k in self.pending_stills if k[0] == s.id]:
+            del self.pending_stills[key]
+        self.answered = {k for k in self.answered if k[0] != s.id}
+        fx.discard_stills.append(s.id)
 
     def _assign(self, fx: Effects, now: float, touched: set[str]) -> None:
         csos = [d for (role, d) in self.by_device if role == "cso"]
@@ -559,6 +816,8 @@ class Branch:
                     continue
                 fx.sends.append(Send(conn, p.SessionUpdate(session=self.info(s))))
         queue = None
+        if fx.saved or presence:
+            self._send_positions(fx, now)
         if fx.saved:
             queue = self._queue_message(now)
             if queue == self._last_queue:
@@ -573,6 +832,26 @@ class Branch:
         if presence:
             pres = self._presence_message()
             fx.sends.extend(Send(c, pres) for c in watchers)
+
+    def _send_positions(self, fx: Effects, now: float) -> None:
+        """Tell each waiting booth its place and estimated wait, when either changed."""
+        waiting = self.waiting(now)
+        current: dict[str, tuple[int, int, float | None]] = {}
+        for i, s in enumerate(waiting, 1):
+            estimate = self.estimated_wait(i)
+            current[s.id] = (i, len(waiting), None if estimate is None else round(estimate))
+        for s in waiting:
+            if self._positions.get(s.id) == current[s.id]:
+                continue
+            conn = self.by_device.get(("booth", s.booth_id))
+            if conn is None:
+                continue  # told again when it comes back (hello forgets its last position)
+            pos, total, estimate = current[s.id]
+            fx.sends.append(Send(conn, p.QueuePosition(session_id=s.id, position=pos, waiting=total,
+                                                       estimated_wait=estimate)))
+            self._positions[s.id] = current[s.id]
+        for sid in set(self._positions) - set(current):
+            del self._positions[sid]
 
     def _queue_message(self, now: float) -> p.QueueUpdate:
         return p.QueueUpdate(waiting=[self.info(s) for s in self.waiting(now)])

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from hardware import probe
 from hardware.settings import DevicesSettings
 from hardware.simulators import SimulatedButton, SimulatedLight, SimulatedPrinter
 from lapak.cli import main
@@ -179,8 +178,9 @@ def test_config_errors_name_file_key_and_expectation(tmp_path, sims, capsys):
 
 
 def test_settings_reject_unknown_roles():
-    from lapak.config import BoothConfig, parse
+    from common.config import ConfigError, parse
+    from kiosk.config import BoothConfig
 
-    with pytest.raises(probe.ConfigError, match="'devices.scanner' is not a known key; expected one of: button, camera"):
+    with pytest.raises(ConfigError, match="'devices.scanner' is not a known key; expected one of: button, camera"):
         parse(BoothConfig, {"booth": {"id": "b1", "token": "12345678"}, "devices": {"scanner": {}}}, "booth.toml")
     assert DevicesSettings().configured() == {}

@@ -6,7 +6,7 @@ import serial
 
 from hardware.button import CallButton
 from hardware.light import LightColour, StatusLight
-from hardware.printer import ReceiptPrinter, claim_receipt_bytes, ticket_bytes
+from hardware.printer import ReceiptPrinter, Slip, slip_bytes, stamp
 from hardware.serialdevice import DeviceState, NotConnected, StatusEvent
 from hardware.simulators import EscPosError, SimulatedButton, SimulatedLight, SimulatedPrinter, parse_escpos
 
@@ -96,13 +96,16 @@ def test_printer_receives_valid_escpos_with_the_ticket_text():
     with SimulatedPrinter() as sim:
         with ReceiptPrinter(sim.port, **FAST) as printer:
             assert printer.wait_for(DeviceState.CONNECTED, WAIT), printer.message
-            printer.print_ticket("A-017", when, "Cabang Jakarta Selatan")
-            printer.print_claim_receipt("A-017", when, "JHT-20261125-0042",
-                                        ["KTP", "Kartu Peserta BPJS", "Buku Tabungan"], "Cabang Jakarta Selatan")
+            printer.print_slip(Slip(header=("Cabang Jakarta Selatan",), title=("Nomor antrean",), big="A-017",
+                                    footer=(stamp(when),)))
+            printer.print_slip(Slip(header=("Cabang Jakarta Selatan",), rows=(("Tiket", "A-017"),
+                                                                              ("No. Ref", "20251125-A017")),
+                                    items_title="Dokumen diterima:",
+                                    items=("KTP", "Kartu Peserta BPJS", "Buku Tabungan")))
             assert sim.wait_until(lambda: sim.cuts() == 2, WAIT)
     lines = sim.text_lines()
     assert "A-017" in lines and "25-11-2026 09:05" in lines and "Cabang Jakarta Selatan" in lines
-    assert "No. Ref          : JHT-20261125-0042" in lines
+    assert "No. Ref : 20251125-A017" in lines and "Tiket   : A-017" in lines
     assert " - Kartu Peserta BPJS" in lines and " - Buku Tabungan" in lines
     codes = [c.code for c in sim.commands()]
     assert codes[0] == b"\x10\x04"  # the status request of the handshake
@@ -161,9 +164,10 @@ def test_button_unplug_while_waiting_for_presses(tmp_path):
 
 def test_escpos_builders_and_parser():
     when = datetime(2026, 1, 2, 3, 4)
-    _, lines = parse_escpos(ticket_bytes("B-002", when, "Cabang Bandung"))
-    assert lines[:3] == ["Cabang Bandung", "Nomor antrean / Queue number", "B-002"]
-    _, lines = parse_escpos(claim_receipt_bytes("B-002", when, "R1", ["x" * 50], "C", columns=32))
+    _, lines = parse_escpos(slip_bytes(Slip(header=("Cabang Bandung",), title=("Queue number",), big="B-002",
+                                            footer=(stamp(when),))))
+    assert lines == ["Cabang Bandung", "Queue number", "B-002", "02-01-2026 03:04"]
+    _, lines = parse_escpos(slip_bytes(Slip(header=("C",), rows=(("Ref", "R1"),), items=("x" * 50,)), columns=32))
     assert "-" * 32 in lines
     assert [len(line) for line in lines if "xxx" in line] == [32, 24]  # long names wrap
     with pytest.raises(EscPosError, match="offset 2"):

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from signaling import protocol as p
-from signaling.client import NotConnected, SignalingClient, SignalingError
+from signaling.client import SignalingClient
+from signaling.errors import NotConnected, RequestRefused
 from signaling.protocol import SessionState
 from signaling.store import Store
 
@@ -21,9 +22,9 @@ START = 30.0  # seconds a server process may take to start on a loaded machine
 
 
 def _write_config(path: Path, db: Path, booths: int = 3) -> dict[tuple[str, str], str]:
-    tokens = {("booth", f"booth-{i:02d}"): secrets.token_hex(8) for i in range(1, booths + 1)}
-    tokens[("cso", "cso-01")] = secrets.token_hex(8)
-    lines = [f'database = "{db}"', "", "[branch]", 'id = "kill-test"', "", "[listen]", 'host = "127.0.0.1"',
+    tokens = {("booth", f"booth-{i:02d}"): secrets.token_hex(16) for i in range(1, booths + 1)}
+    tokens[("cso", "cso-01")] = secrets.token_hex(16)
+    lines = [f'database = "{db}"', "", "[branch]", 'id = "kill-test"', "", "[listen]", 'host = "127.0.0.1"', 'allow_plain = true',
              "port = 0", "", "[limits]", "resume_grace = 600", ""]
     for (role, device), token in tokens.items():
         lines += [f"[[{role}s]]", f'id = "{device}"', f'token = "{token}"']
@@ -94,7 +95,7 @@ async def test_sigkill_loses_nothing_acknowledged_and_clients_resume(tmp_path):
         s1 = (await b1.request(p.Announce(kind="walk_in", language="en"))).session
         await _until(lambda: any(m.type == "session" and m.session.id == s1.id for m in cin.messages))
         await cso.request(p.Accept(session_id=s1.id))
-        await cso.request(p.Decision(session_id=s1.id, document="ktp", verdict="accepted"))
+        await cso.request(p.Decision(id="d0", session_id=s1.id, document="ktp", verdict="accepted"))
         s2 = (await b2.request(p.Announce(kind="walk_in"))).session
         await _until(lambda: any(m.type == "session" and m.session.id == s2.id for m in cin.messages))
         await cso.request(p.Accept(session_id=s2.id))
@@ -107,10 +108,10 @@ async def test_sigkill_loses_nothing_acknowledged_and_clients_resume(tmp_path):
         acked: list[str] = []
 
         async def decide(i: int) -> None:
-            with contextlib.suppress(NotConnected, SignalingError, asyncio.TimeoutError):
-                await cso.request(p.Decision(session_id=s1.id, document=f"doc-{i}", verdict="rejected",
-                                             reason="blurred"))
-                acked.append(f"doc-{i}")
+            with contextlib.suppress(NotConnected, RequestRefused, asyncio.TimeoutError):
+                await cso.request(p.Decision(id=f"dec-{i}", session_id=s1.id, document="kk", verdict="rejected",
+                                             reason="unreadable"))
+                acked.append(f"dec-{i}")
 
         burst = [asyncio.create_task(decide(i)) for i in range(60)]
         await _until(lambda: len(acked) >= 5)
@@ -126,8 +127,9 @@ async def test_sigkill_loses_nothing_acknowledged_and_clients_resume(tmp_path):
             assert store.session(s2.id).outcome is p.Outcome.COMPLETED
             assert store.session(s3.id).state is SessionState.OFFERED
             audit = store.audit(s1.id)
-            decided = {a.detail["document"] for a in audit if a.event == "decision"}
-            assert set(acked) | {"ktp"} <= decided
+            decided = {a.detail["ref"] for a in audit if a.event == "decision"}
+            assert set(acked) | {"d0"} <= decided
+            assert {d.ref for d in store.decisions(s1.id)} == decided  # the case file's record
             assert [a.event for a in audit[:3]] == ["announced", "offered", "accepted"]
             assert [a.event for a in store.audit(s2.id)][-1] == "ended"
         finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from signaling import protocol as p
-from signaling.client import SignalingError
+from signaling.errors import RequestRefused
 from signaling.protocol import ErrorCode, SessionState
 from signaling.routing import local_day
 from signaling.store import Store
@@ -193,7 +193,7 @@ async def test_bookings_with_open_window_go_before_walk_ins(tmp_path):
         assert cin.last_queue()[0].id == walk_in
 
         # a second announce of the same code is refused, with a reason
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await booths[0][0].request(p.Announce(kind="booking", booking_code="BK-OPEN"))
         assert info.value.code in (ErrorCode.BOOKING_INVALID, ErrorCode.INVALID_STATE)
 
@@ -221,7 +221,7 @@ async def test_bookings_imported_with_the_cli_are_honoured(tmp_path):
         pytest.skip("too close to midnight for same-day bookings")
     db = tmp_path / "branch.db"
     (tmp_path / "server.toml").write_text(f'database = "{db}"\n\n[branch]\nid = "test-branch"\n')
-    (tmp_path / "bookings.csv").write_text(f"code,name,slot_start\nBK-100,Dewi,{slot}\nBK-101,Eko,{slot}\n")
+    (tmp_path / "bookings.csv").write_text(f"code,name,slot_start\nBK-7Q4M-2XC9,Dewi,{slot}\nBK-8R5N-3YD1,Eko,{slot}\n")
     proc = subprocess.run([sys.executable, "-m", "lapak", "bookings", "import", str(tmp_path / "bookings.csv"),
                            "--config", str(tmp_path / "server.toml")], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
@@ -229,10 +229,10 @@ async def test_bookings_imported_with_the_cli_are_honoured(tmp_path):
     assert "imported 2 booking(s)" in proc.stdout
     async with running_server(db, booths=2, csos=1, capacity=4) as branch, contextlib.AsyncExitStack() as stack:
         booth, _ = await online(branch, "booth", "booth-01", stack)
-        res = await booth.request(p.CheckBooking(code="BK-101"))
+        res = await booth.request(p.CheckBooking(code="BK-8R5N-3YD1"))
         assert res.valid and res.booking.name == "Eko"
-        ack = await booth.request(p.Announce(kind="booking", booking_code="BK-100"))
-        assert ack.session.booking_code == "BK-100" and ack.session.slot_start is not None
+        ack = await booth.request(p.Announce(kind="booking", booking_code="BK-7Q4M-2XC9"))
+        assert ack.session.booking_code == "BK-7Q4M-2XC9" and ack.session.slot_start is not None
 
 
 async def test_hold_unhold_transfer_end_are_audited_and_on_disk_when_acked(tmp_path):
@@ -248,14 +248,14 @@ async def test_hold_unhold_transfer_end_are_audited_and_on_disk_when_acked(tmp_p
         assert ack.session.state is SessionState.HELD and _on_disk(db, sid) == ("held", "cso-01")
         await bin_.wait(lambda m: m.type == "session" and m.session.state is SessionState.HELD)
         await relay_works(c1, bin_, sid, "while-held")  # a held session keeps its media path
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await c1.request(p.Hold(session_id=sid))
         assert info.value.code is ErrorCode.INVALID_STATE
 
         ack = await c1.request(p.Unhold(session_id=sid))
         assert ack.session.state is SessionState.ACTIVE and _on_disk(db, sid) == ("active", "cso-01")
 
-        ack = await c1.request(p.Decision(session_id=sid, document="ktp", verdict="accepted", still_sha256="ab" * 32))
+        ack = await c1.request(p.Decision(id="d1", session_id=sid, document="ktp", verdict="accepted", still_sha256="ab" * 32))
         decisions = [a for a in Store(db).audit(sid) if a.event == "decision"]
         assert [(d.actor, d.detail["document"], d.detail["verdict"]) for d in decisions] == \
             [("cso:cso-01", "ktp", "accepted")]
@@ -275,7 +275,7 @@ async def test_hold_unhold_transfer_end_are_audited_and_on_disk_when_acked(tmp_p
         # the CSO who gave it away heard it left its slots
         await in1.wait(lambda m: m.type == "session" and m.session.id == sid and m.session.cso_id != "cso-01",
                        start=mark1)
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await c1.request(p.End(session_id=sid, outcome=p.Outcome.COMPLETED))
         assert info.value.code is ErrorCode.NOT_FOUND
 
@@ -327,7 +327,7 @@ async def test_relay_only_between_the_two_ends_of_a_session(tmp_path):
         assert got.payload == {"sdp": "v=0\r\n", "n": [1, 2.5, None]}
 
         async def refused(client, sid, code):
-            with pytest.raises(SignalingError) as info:
+            with pytest.raises(RequestRefused) as info:
                 await client.request(p.Signal(session_id=sid, payload={"probe": "leak"}))
             assert info.value.code is code, info.value
 
@@ -337,10 +337,10 @@ async def test_relay_only_between_the_two_ends_of_a_session(tmp_path):
         await refused(b1, "no-such-session", ErrorCode.NOT_FOUND)
         await refused(b3, s3.id, ErrorCode.INVALID_STATE)  # own session, not active yet
         await refused(tech, s1.id, ErrorCode.FORBIDDEN)
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await b1.request(p.Accept(session_id=s1.id))
         assert info.value.code is ErrorCode.FORBIDDEN
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await c1.request(p.Hold(session_id=s2.id))
         assert info.value.code is ErrorCode.NOT_FOUND
         assert _on_disk(db, s2.id) == ("active", "cso-02")
@@ -357,6 +357,6 @@ async def test_relay_only_between_the_two_ends_of_a_session(tmp_path):
 
         # the booth's peer going offline is reported, not silently dropped
         await c1.close()
-        with pytest.raises(SignalingError) as info:
+        with pytest.raises(RequestRefused) as info:
             await b1.request(p.Signal(session_id=s1.id, payload={"probe": "x"}))
         assert info.value.code is ErrorCode.PEER_OFFLINE

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from lapak.config import BoothConfig, ConfigError, ConsoleConfig, ServerConfig, load
+from common.config import ConfigError, load
+from cso_console.config import ConsoleConfig
+from kiosk.config import BoothConfig
+from signaling.config import ServerConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +76,7 @@ def test_cli_exits_2_and_starts_nothing_on_bad_config(tmp_path):
 
 
 def test_ice_section_feeds_the_media_engine(tmp_path):
-    from media.session import MediaConfig
+    from media.config import MediaConfig
 
     path = write(tmp_path, '[booth]\nid="b1"\ntoken="12345678"\n[ice]\nstun=["stun:10.0.0.1:3478"]\n'
                            'turn=["turn:10.0.0.1:3478"]\nturn_username="u"\nturn_password="p"\n', "booth.toml")

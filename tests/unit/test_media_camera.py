@@ -37,3 +37,29 @@ async def test_missing_camera_reports_and_sends_slate_then_recovers(tmp_path):
         cam.stop()
         await asyncio.to_thread(cam.join)
     assert cam.state is CameraState.STOPPED
+
+
+async def test_a_still_is_the_full_resolution_capture_not_the_video(tmp_path):
+    """The document camera's still comes from the device's own frame, at its size, lossless."""
+    from hardware.scanning import capture_now
+
+    path = tmp_path / "doc.avi"
+    size = (1920, 1080)
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, size)
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        w.write(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8))
+    w.release()
+    cam = OpenCVCamera(str(path), 1280, 720, fps=15, fourcc="MJPG")  # asked for less: the file is 1080p
+    try:
+        await _wait(lambda: cam.latest_frame() is not None)
+        assert cam.actual_size == size
+        still = await asyncio.to_thread(capture_now, cam)
+        assert (still.width, still.height) == size
+        decoded = cv2.imdecode(np.frombuffer(still.data, np.uint8), cv2.IMREAD_COLOR)
+        assert decoded.shape == (1080, 1920, 3)
+        assert decoded.std() > 50  # the noisy picture itself, not a slate
+    finally:
+        cam.stop()
+        await asyncio.to_thread(cam.join)
+    assert cam.latest_frame() is None  # down: no stale picture to send as a still

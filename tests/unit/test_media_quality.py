@@ -172,3 +172,13 @@ def test_cso_camera_encoder_settings_survive_restarts():
     frame = av.VideoFrame.from_ndarray(cam.render(0, 0), format="yuv420p")
     frame.pts, frame.time_base = 0, VIDEO_TIME_BASE
     assert plain.encode(frame)[0] and plain.codec is not None and plain.opened_with is None
+
+
+def test_a_held_booth_sends_a_grid_face_and_nothing_else():
+    from media.quality import GRID_FACE, Tile
+
+    policy = QualityPolicy()
+    held = policy.request_for(Tile.HELD, document_wanted=True)
+    assert held.face == GRID_FACE and held.document is None and held.audio is False
+    assert policy.request_for(Tile.GRID) == policy.request_for(False)
+    assert policy.request_for(Tile.FOCUSED).audio is True

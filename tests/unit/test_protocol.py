@@ -27,6 +27,12 @@ def test_parses_every_client_type():
     ('{"type": "announce", "kind": "vip"}', ErrorCode.INVALID_MESSAGE, "kind"),
     ('{"type": "announce", "kind": "walk_in", "language": "klingon!"}', ErrorCode.INVALID_MESSAGE, "language"),
     ('{"type": "cancel", "extra": 1}', ErrorCode.INVALID_MESSAGE, "extra"),
+    ('{"type": "decision", "id": "d1", "session_id": "s", "document": "ktp", "verdict": "rejected"}',
+     ErrorCode.INVALID_MESSAGE, "needs a reason"),
+    ('{"type": "decision", "session_id": "s", "document": "ktp", "verdict": "accepted"}',
+     ErrorCode.INVALID_MESSAGE, "id"),
+    ('{"type": "decision", "id": "d1", "session_id": "s", "document": "passport", "verdict": "accepted"}',
+     ErrorCode.INVALID_MESSAGE, "document"),
     ('{"type": "hello", "role": "admin", "device_id": "x", "token": "t", "version": 1}',
      ErrorCode.INVALID_MESSAGE, "role"),
 ])

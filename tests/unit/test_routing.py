@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from signaling import protocol as p
 from signaling.protocol import CloseCode, ErrorCode, Outcome, SessionState
 from signaling.routing import Branch, Directory, Policy, Session, local_day
+from signaling.tokens import hash_token
 
 T0 = datetime(2026, 11, 25, 9, 0).timestamp()
 
@@ -19,7 +20,8 @@ def directory(booths=6, csos=2, capacity=6):
     tokens = {("booth", f"b{i}"): f"tok-b{i}" for i in range(1, booths + 1)}
     tokens.update({("cso", f"c{i}"): f"tok-c{i}" for i in range(1, csos + 1)})
     tokens[("technician", "t1")] = "tok-t1"
-    return Directory(tokens, {f"c{i}": capacity for i in range(1, csos + 1)})
+    return Directory({k: hash_token(v) for k, v in tokens.items()}, capacities={f"c{i}": capacity
+                                                                              for i in range(1, csos + 1)})
 
 
 class World:
@@ -131,7 +133,7 @@ def test_same_device_again_replaces_older_connection(w):
 @pytest.mark.parametrize("role,dev,msg", [
     ("booth", "b1", p.Accept(session_id="x")),
     ("booth", "b1", p.End(session_id="x", outcome=Outcome.COMPLETED)),
-    ("booth", "b1", p.Decision(session_id="x", document="ktp", verdict="accepted")),
+    ("booth", "b1", p.Decision(id="d", session_id="x", document="ktp", verdict="accepted")),
     ("cso", "c1", p.Announce(kind="walk_in")),
     ("cso", "c1", p.CheckBooking(code="X1")),
     ("cso", "c1", p.Cancel()),
@@ -230,6 +232,30 @@ def test_check_booking_answers_valid_and_invalid(w):
     w.send(booth, p.CheckBooking(id="q2", code="NOPE"), booking=None)
     r = w.last(booth, p.BookingResult)
     assert not r.valid and "unknown booking code" in r.reason and r.booking is None
+    assert r.problem is p.BookingProblem.UNKNOWN
+    for b, problem in ((booking(at=T0 + 86400), p.BookingProblem.NOT_TODAY),
+                       (booking(at=T0 - 3600), p.BookingProblem.SLOT_PASSED)):
+        w.send(booth, p.CheckBooking(id="q3", code="BK1"), booking=b)
+        assert w.last(booth, p.BookingResult).problem is problem
+
+
+def test_a_booth_guessing_booking_codes_is_stopped_for_a_while_and_audited_once(w):
+    booth, other = w.connect("booth", "b1"), w.connect("booth", "b2")
+    for i in range(5):
+        w.send(booth, p.CheckBooking(id=f"g{i}", code=f"GUESS{i}"), booking=None)
+        assert w.last(booth, p.BookingResult).problem is p.BookingProblem.UNKNOWN
+    w.send(booth, p.CheckBooking(id="g5", code="BK1"), booking=booking())  # even the right code: not now
+    (err,) = w.errors(booth)
+    assert err.code is ErrorCode.RATE_LIMITED and err.ref == "g5" and "walk-in" in err.message
+    assert not any(isinstance(m, p.BookingResult) and m.ref == "g5" for m in w.inbox[booth])  # no name leaks
+    w.send(booth, p.Announce(id="g6", kind="booking", booking_code="BK1"), booking=booking())
+    assert w.errors(booth)[-1].code is ErrorCode.RATE_LIMITED
+    w.send(other, p.CheckBooking(id="o1", code="BK1"), booking=booking())  # other booths are not affected
+    assert w.last(other, p.BookingResult).valid
+    assert [a.event for a in w.audit].count("booking_guessing") == 1
+    w.now += 601  # the oldest misses age out
+    w.send(booth, p.CheckBooking(id="g7", code="BK1"), booking=booking())
+    assert w.last(booth, p.BookingResult).valid and w.last(booth, p.BookingResult).booking.name == "Siti"
 
 
 @pytest.mark.parametrize("b,why", [
@@ -333,7 +359,7 @@ def test_cso_cannot_touch_another_csos_session(call):
     w, cso, booth, sid = call
     other = w.connect("cso", "c2")
     for msg in (p.Hold(session_id=sid), p.End(session_id=sid, outcome=Outcome.COMPLETED),
-                p.Transfer(session_id=sid), p.Decision(session_id=sid, document="ktp", verdict="accepted"),
+                p.Transfer(session_id=sid), p.Decision(id="d", session_id=sid, document="ktp", verdict="accepted"),
                 p.Signal(session_id=sid, payload={"kind": "offer"})):
         w.send(other, msg)
         assert w.errors(other)[-1].code is ErrorCode.NOT_FOUND
@@ -363,10 +389,12 @@ def test_transfer_with_single_cso_comes_back(w):
 
 def test_decision_is_audited(call):
     w, cso, booth, sid = call
-    w.send(cso, p.Decision(id="d", session_id=sid, document="ktp", verdict="rejected", reason="blurry",
-                           still_sha256="ab" * 32))
+    fx = w.send(cso, p.Decision(id="d", session_id=sid, document="ktp", verdict="rejected", reason="unreadable",
+                                still_sha256="ab" * 32))
     assert w.audit[-1].event == "decision"
     assert w.audit[-1].detail["verdict"] == "rejected" and w.audit[-1].detail["still_sha256"] == "ab" * 32
+    assert w.audit[-1].detail["reason"] == "unreadable"
+    assert [d.document for d in fx.decisions] == ["ktp"]
     assert isinstance(w.last(cso, p.Ack), p.Ack)
 
 
@@ -534,7 +562,140 @@ def test_invariants_hold_under_any_sequence(actions):
         if online_free:
             assert not [s for s in waiting if w.b.online("booth", s.booth_id)], \
                 "a booth waits while a CSO has a free slot"
+        # every online waiting booth was last told its true place in the queue
+        for pos, s in enumerate(waiting, 1):
+            conn = conns.get(("booth", s.booth_id))
+            if conn is not None:
+                told = w.last(conn, p.QueuePosition)
+                assert (told.session_id, told.position, told.waiting) == (s.id, pos, len(waiting))
     for conn, msgs in w.inbox.items():
         for m in msgs:
             if isinstance(m, p.Relayed):  # never happens here, but must never cross sessions
                 pytest.fail("unexpected relay")
+
+
+# ---------------------------------------------------------------- protocol 2: services, positions, transfer, decisions
+
+
+def test_welcome_tells_csos_the_services_and_booths_the_branch_name():
+    d = Directory(directory().tokens, {"c1": 6}, services={"jht_claim": ("ktp", "kk"), "info": ("ktp",)},
+                  branch_name="KC Bandung")
+    w = World(Branch(d, now=T0))
+    cso = w.connect("cso", "c1")
+    welcome = w.inbox[cso][0]
+    assert [(s.id, [k.value for k in s.documents]) for s in welcome.services] == [
+        ("jht_claim", ["ktp", "kk"]), ("info", ["ktp"])]
+    booth = w.connect("booth", "b1")
+    assert w.inbox[booth][0].branch_name == "KC Bandung" and w.inbox[booth][0].services == []
+
+
+def test_booking_gives_its_service_and_name_walk_in_the_default(w):
+    booth = w.connect("booth", "b1")
+    booking = p.BookingInfo(code="BK1", name="Siti Rahayu", slot_start=T0 + 600, service="jht_claim")
+    w.send(booth, p.Announce(id="a", kind="booking", booking_code="BK1"), booking=booking)
+    s = w.last(booth, p.Ack).session
+    assert (s.service, s.name, s.kind) == ("jht_claim", "Siti Rahayu", "booking")
+    other = w.connect("booth", "b2")
+    walk_in = w.announce(other)
+    assert (walk_in.service, walk_in.name) == ("jht_claim", None)
+
+
+def test_unknown_service_of_a_booking_falls_back_to_the_default(w):
+    booth = w.connect("booth", "b1")
+    booking = p.BookingInfo(code="BK2", name="Agus", slot_start=T0, service="pension")
+    w.send(booth, p.Announce(id="a", kind="booking", booking_code="BK2"), booking=booking)
+    assert w.last(booth, p.Ack).session.service == "jht_claim"
+
+
+def test_waiting_booths_hear_their_place_and_it_moves_up():
+    w = World(Branch(directory(csos=1, capacity=4), now=T0))
+    booths = [w.connect("booth", f"b{i}") for i in range(1, 7)]
+    sessions = [w.announce(b) for b in booths]
+    first = w.last(booths[0], p.QueuePosition)
+    assert (first.position, first.waiting, first.estimated_wait) == (1, 6, None)  # no CSO online
+    assert w.last(booths[5], p.QueuePosition).position == 6
+    cso = w.connect("cso", "c1")  # takes four; two still wait
+    assert w.state(sessions[0].id) is SessionState.OFFERED
+    told = w.last(booths[4], p.QueuePosition)
+    assert (told.session_id, told.position, told.waiting) == (sessions[4].id, 1, 2)
+    assert told.estimated_wait is None  # no session has ended yet: nothing to estimate from
+    w.send(cso, p.Accept(session_id=sessions[0].id))
+    w.now += 300
+    w.send(cso, p.End(session_id=sessions[0].id, outcome=Outcome.COMPLETED))  # 5 min; b5 takes the slot
+    last = w.last(booths[5], p.QueuePosition)
+    assert (last.position, last.waiting) == (1, 1)
+    assert last.estimated_wait == 300  # one round of one average session for the next slot
+
+
+def test_estimate_counts_free_slots_and_rounds_of_sessions():
+    b = Branch(directory(csos=1, capacity=4), now=T0, durations=[200.0, 400.0])
+    w = World(b)
+    w.connect("cso", "c1")
+    assert b.estimated_wait(1) == 0 and b.estimated_wait(4) == 0  # four free slots
+    for i in range(1, 5):
+        w.announce(w.connect("booth", f"b{i}"))
+    assert b.estimated_wait(1) == 300 and b.estimated_wait(4) == 300 and b.estimated_wait(5) == 600
+
+
+def test_transfer_to_a_named_cso_offers_it_there_at_once(w):
+    c1, c2 = w.connect("cso", "c1"), w.connect("cso", "c2")
+    s = w.announce(w.connect("booth", "b1"))
+    owner = w.b.sessions[s.id].cso_id
+    other, other_conn = ("c2", c2) if owner == "c1" else ("c1", c1)
+    mine = c1 if owner == "c1" else c2
+    w.send(mine, p.Accept(session_id=s.id))
+    w.send(mine, p.Transfer(id="t", session_id=s.id, to_cso=other, reason="supervisor"))
+    assert w.b.sessions[s.id].cso_id == other and w.state(s.id) is SessionState.OFFERED
+    assert w.last(other_conn, p.SessionUpdate).session.state is SessionState.OFFERED
+    assert w.audit[-2].detail == {"reason": "supervisor", "to_cso": other}
+
+
+@pytest.mark.parametrize("to,code", [("c1", ErrorCode.INVALID_MESSAGE), ("c9", ErrorCode.NOT_FOUND),
+                                     ("c2", ErrorCode.PEER_OFFLINE)])
+def test_transfer_to_a_cso_that_cannot_take_it_is_refused(call, to, code):
+    w, cso, booth, sid = call
+    w.send(cso, p.Transfer(id="t", session_id=sid, to_cso=to))
+    assert w.errors(cso)[-1].code is code and w.state(sid) is SessionState.ACTIVE
+
+
+def test_transfer_to_a_full_cso_is_refused():
+    w = World(Branch(directory(csos=2, capacity=4), now=T0))
+    w.connect("cso", "c1")
+    sessions = [w.announce(w.connect("booth", f"b{i}")) for i in range(1, 5)]  # c1 is full
+    c2 = w.connect("cso", "c2")
+    fifth = w.announce(w.connect("booth", "b5"))
+    assert w.b.sessions[fifth.id].cso_id == "c2"
+    w.send(c2, p.Accept(session_id=fifth.id))
+    w.send(c2, p.Transfer(id="t", session_id=fifth.id, to_cso="c1"))
+    assert w.errors(c2)[-1].code is ErrorCode.INVALID_STATE and "no free slot" in w.errors(c2)[-1].message
+    assert all(w.b.sessions[s.id].cso_id == "c1" for s in sessions)
+
+
+def test_a_decision_sent_again_is_acknowledged_and_recorded_once(call):
+    w, cso, booth, sid = call
+    decision = p.Decision(id="dec-1", session_id=sid, document="ktp", verdict="accepted", still_sha256="cd" * 32)
+    first = w.send(cso, decision)
+    again = w.send(cso, decision)
+    assert len(first.decisions) == 1 and again.decisions == [] and not again.audit
+    acks = [m for m in w.inbox[cso] if isinstance(m, p.Ack) and m.ref == "dec-1"]
+    assert len(acks) == 2
+    assert sum(1 for a in w.audit if a.event == "decision") == 1
+
+
+def test_a_decision_restored_after_restart_is_not_recorded_twice(call):
+    w, cso, booth, sid = call
+    w.send(cso, p.Decision(id="dec-1", session_id=sid, document="ktp", verdict="accepted"))
+    restarted = World(Branch(directory(), now=w.now, sessions=w.b.sessions.values(), decided=w.b.decided))
+    cso2 = restarted.connect("cso", "c1")
+    fx = restarted.send(cso2, p.Decision(id="dec-1", session_id=sid, document="ktp", verdict="accepted"))
+    assert fx.decisions == [] and restarted.last(cso2, p.Ack).ref == "dec-1"
+
+
+def test_accepted_at_is_the_first_acceptance(call):
+    w, cso, booth, sid = call
+    first = w.b.sessions[sid].accepted_at
+    assert first == w.now
+    w.now += 30
+    w.send(cso, p.Hold(session_id=sid))
+    w.send(cso, p.Unhold(session_id=sid))
+    assert w.b.sessions[sid].accepted_at == first

@@ -1,0 +1,198 @@
+"""Lossless document stills on the branch server: their parts as they arrive, and their files.
+
+A booth uploads a still over one or more stills connections at once, each carrying a part
+(an offset and a length); :class:`Assembly` (pure) keeps track of what arrived, and
+:class:`StillFiles` writes the parts into one file, verifies the whole (size and sha256) and
+keeps it, owner-only, as ``<root>/<session_id>/<sha256>.png``. The server keeps every still it
+was sent while the session lives; the officer's decision marks it verified (the case file) or
+rejected; when the session ends, stills nobody verified are deleted.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from signaling.errors import SignalingError
+
+logger = logging.getLogger(__name__)
+
+EXTENSIONS = {"image/png": ".png", "image/webp": ".webp"}
+
+
+class StillFileError(SignalingError):
+    """A still could not be written, verified or read (the message names which and why)."""
+
+
+@dataclass
+class Assembly:
+    """The parts of one still received so far (pure).
+
+    Args:
+        size: the still's size in bytes.
+    """
+
+    size: int
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+    """Received byte ranges [start, end), sorted and merged."""
+    touched: float = 0.0
+    """When a part last arrived (for dropping uploads that stopped)."""
+
+    def add(self, offset: int, length: int) -> None:
+        """Record that ``length`` bytes from ``offset`` arrived.
+
+        Raises:
+            ValueError: the part lies outside the still.
+        """
+        if offset < 0 or length <= 0 or offset + length > self.size:
+            raise ValueError(f"part {offset}+{length} lies outside a still of {self.size} bytes")
+        merged: list[tuple[int, int]] = []
+        start, end = offset, offset + length
+        for a, b in self.ranges:
+            if b < start or a > end:
+                merged.append((a, b))
+            else:
+                start, end = min(a, start), max(b, end)
+        merged.append((start, end))
+        self.ranges = sorted(merged)
+
+    @property
+    def received(self) -> int:
+        """Bytes received (each byte counted once)."""
+        return sum(b - a for a, b in self.ranges)
+
+    @property
+    def complete(self) -> bool:
+        """Every byte arrived."""
+        return self.ranges == [(0, self.size)]
+
+
+class StillFiles:
+    """Where the server keeps stills: one folder per session, files readable by the server only.
+
+    Args:
+        root: the folder (made, mode 0700, if missing).
+    """
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)
+        self.incoming = self.root / ".incoming"
+        self.incoming.mkdir(exist_ok=True)
+        os.chmod(self.incoming, 0o700)
+        self._parts: dict[tuple[str, str], Assembly] = {}
+
+    def final_path(self, session_id: str, sha256: str, mime: str) -> Path:
+        """Where a verified still lives."""
+        return self.root / session_id / f"{sha256}{EXTENSIONS.get(mime, '.bin')}"
+
+    def _part_path(self, session_id: str, sha256: str) -> Path:
+        return self.incoming / f"{session_id}-{sha256}.part"
+
+    def assembly(self, session_id: str, sha256: str) -> Assembly | None:
+        """The parts of an upload in progress, if any."""
+        return self._parts.get((session_id, sha256))
+
+    def write(self, session_id: str, sha256: str, size: int, offset: int, data: bytes) -> Assembly:
+        """Write one part (blocking: call it in a worker thread).
+
+        Raises:
+            StillFileError: the part lies outside the still, or the disk failed.
+        """
+        key = (session_id, sha256)
+        asm = self._parts.get(key)
+        if asm is None:
+            asm = self._parts[key] = Assembly(size)
+        elif asm.size != size:
+            raise StillFileError(f"still {sha256[:12]}: parts disagree on its size ({asm.size} vs {size})")
+        path = self._part_path(session_id, sha256)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                os.pwrite(fd, data, offset)
+            finally:
+                os.close(fd)
+            asm.add(offset, len(data))
+        except ValueError as exc:
+            raise StillFileError(f"still {sha256[:12]}: {exc}") from None
+        except OSError as exc:
+            raise StillFileError(f"still {sha256[:12]}: cannot write {path}: {exc}") from None
+        asm.touched = time.monotonic()
+        return asm
+
+    def finish(self, session_id: str, sha256: str, mime: str) -> Path:
+        """Verify a complete upload (size and sha256), make it durable and put it in place
+        (blocking). An upload that fails the check is deleted.
+
+        Raises:
+            StillFileError: incomplete, or the bytes do not hash to ``sha256``.
+        """
+        key = (session_id, sha256)
+        asm = self._parts.get(key)
+        part = self._part_path(session_id, sha256)
+        if asm is None or not asm.complete:
+            raise StillFileError(f"still {sha256[:12]} is not complete")
+        digest = hashlib.sha256()
+        with open(part, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+            size = f.tell()
+            os.fsync(f.fileno())
+        if size != asm.size or digest.hexdigest() != sha256:
+            self.drop(session_id, sha256)
+            raise StillFileError(f"still {sha256[:12]}: the bytes received do not match its sha256 or size")
+        final = self.final_path(session_id, sha256, mime)
+        final.parent.mkdir(exist_ok=True)
+        os.chmod(final.parent, 0o700)
+        os.replace(part, final)
+        dir_fd = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        del self._parts[key]
+        return final
+
+    def drop(self, session_id: str, sha256: str) -> None:
+        """Forget an unfinished upload and delete its part file."""
+        self._parts.pop((session_id, sha256), None)
+        try:
+            self._part_path(session_id, sha256).unlink()
+        except FileNotFoundError:
+            pass
+
+    def stale(self, older_than: float, now: float | None = None) -> list[tuple[str, str]]:
+        """Uploads with no part for ``older_than`` seconds (the uploader gave up)."""
+        now = time.monotonic() if now is None else now
+        return [k for k, a in self._parts.items() if now - a.touched > older_than]
+
+    @staticmethod
+    def read(path: str | os.PathLike, offset: int, length: int) -> bytes:
+        """Bytes of a kept still (blocking).
+
+        Raises:
+            StillFileError: the file is gone or unreadable.
+        """
+        try:
+            with open(path, "rb") as f:
+                f.seek(offset)
+                return f.read(length)
+        except OSError as exc:
+            raise StillFileError(f"cannot read {path}: {exc}") from None
+
+    @staticmethod
+    def delete(path: str | os.PathLike) -> None:
+        """Delete a kept still (and its session's folder when it is empty)."""
+        path = Path(path)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        try:
+            path.parent.rmdir()
+        except OSError:
+            pass

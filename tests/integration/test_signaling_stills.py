@@ -1,0 +1,193 @@
+"""Stills through the branch server: parts over several connections, verified, kept owner-only,
+fetched by the session's officer only, marked by the decision, deleted when nobody verified them."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import stat
+
+import pytest
+
+from common.documents import DocumentKind
+from signaling import protocol as p
+from signaling.stills_client import StillRefused, StillTransfer, StillTransferError
+from signaling.store import Store
+from signaling.testing import running_server
+
+WAIT = 20.0
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.items: list = []
+
+    def __call__(self, msg) -> None:
+        self.items.append(msg)
+
+    async def wait(self, kind, pred=lambda m: True):
+        async def loop():
+            while True:
+                for m in self.items:
+                    if isinstance(m, kind) and pred(m):
+                        return m
+                await asyncio.sleep(0.02)
+        return await asyncio.wait_for(loop(), WAIT)
+
+
+def meta_for(sid: str, data: bytes, **kw) -> p.StillMeta:
+    return p.StillMeta(session_id=sid, request_id="r1", document=DocumentKind.KTP,
+                       sha256=hashlib.sha256(data).hexdigest(), size=len(data), width=1920, height=1080, **kw)
+
+
+@pytest.fixture
+async def call(tmp_path):
+    """A server with one active session: (branch, booth client, cso client, cso inbox, session id)."""
+    async with running_server(tmp_path / "branch.sqlite", booths=2, csos=2, capacity=4) as branch:
+        inbox = Inbox()
+        cso = branch.client("cso", "cso-01", on_message=inbox)
+        booth = branch.client("booth", "booth-01")
+        await cso.start()
+        await cso.wait_ready(WAIT)
+        await booth.start()
+        await booth.wait_ready(WAIT)
+        sid = (await booth.request(p.Announce(kind="walk_in"))).session.id
+        offered = await inbox.wait(p.SessionUpdate, lambda m: m.session.state is p.SessionState.OFFERED)
+        await cso.request(p.Accept(session_id=offered.session.id))
+        yield branch, booth, cso, inbox, sid
+        await booth.close()
+        await cso.close()
+
+
+def transfer(branch, role, device, **kw) -> StillTransfer:
+    return StillTransfer(branch.url, role, device, branch.tokens[(role, device)], **kw)
+
+
+async def test_a_still_goes_up_in_parts_and_comes_down_byte_identical(call, tmp_path):
+    branch, booth, cso, inbox, sid = call
+    data = os.urandom(1_500_000)
+    meta = meta_for(sid, data, corners=[(1, 2), (3, 4), (5, 6), (7, 8)])
+    up = transfer(branch, "booth", "booth-01", streams=4)
+    progress = []
+    await up.upload(meta, data, lambda done, size: progress.append(done))
+    assert progress[-1] == len(data) and progress == sorted(progress)
+    announced = await inbox.wait(p.StillAvailable)
+    assert announced.still == meta and announced.booth_id == "booth-01"
+    down = transfer(branch, "cso", "cso-01", streams=3)
+    got = await down.download(sid, meta.sha256, meta.size)
+    assert got == data
+    path = branch.server.files.final_path(sid, meta.sha256, meta.mime)
+    assert path.read_bytes() == data
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert not list(branch.server.files.incoming.iterdir())  # no part file left
+    await up.close()
+    await down.close()
+
+
+async def test_only_the_sessions_booth_uploads_and_only_its_officer_fetches(call):
+    branch, booth, cso, inbox, sid = call
+    data = os.urandom(100_000)
+    meta = meta_for(sid, data)
+    stranger = transfer(branch, "booth", "booth-02", attempts=2)
+    with pytest.raises(StillRefused, match="no active session"):
+        await stranger.upload(meta, data)
+    await transfer(branch, "booth", "booth-01").upload(meta, data)
+    other_officer = transfer(branch, "cso", "cso-02", attempts=2)
+    with pytest.raises(StillRefused, match="no session"):
+        await other_officer.download(sid, meta.sha256, meta.size)
+    officer = transfer(branch, "cso", "cso-01")
+    with pytest.raises(StillRefused, match="no still"):
+        await officer.download(sid, "0" * 64, 10)
+    wrong = StillTransfer(branch.url, "booth", "booth-01", "not-the-token", attempts=1)
+    with pytest.raises(StillRefused, match="auth_failed"):
+        await wrong.upload(meta, data)
+    for t in (stranger, other_officer, officer, wrong):
+        await t.close()
+
+
+async def test_too_large_or_mislabelled_stills_are_refused_and_nothing_is_kept(call):
+    branch, booth, cso, inbox, sid = call
+    big = p.StillMeta(session_id=sid, request_id="r", document="ktp", sha256="a" * 64, size=2**30, width=1, height=1)
+    up = transfer(branch, "booth", "booth-01", attempts=2)
+    with pytest.raises(StillRefused, match="over the"):
+        await up._channels[0].put(big, memoryview(b"x" * 1000), 0, 10.0, lambda n: None)
+    data = os.urandom(200_000)
+    lying = meta_for(sid, data).model_copy(update={"sha256": hashlib.sha256(b"other").hexdigest()})
+    with pytest.raises(StillTransferError, match="do not match"):
+        await up.upload(lying, data)  # the client checks before sending
+    chan = up._channels[0]
+    with pytest.raises(StillTransferError, match="do not match its sha256"):
+        await chan.put(lying, memoryview(data), 0, 10.0, lambda n: None)  # the server checks too
+    assert not list(branch.server.files.incoming.iterdir())
+    assert not (branch.server.files.root / sid).exists()
+    await up.close()
+
+
+async def test_decision_marks_the_still_and_the_end_deletes_what_nobody_verified(call):
+    branch, booth, cso, inbox, sid = call
+    up = transfer(branch, "booth", "booth-01")
+    kept, dropped = os.urandom(50_000), os.urandom(60_000)
+    await up.upload(meta_for(sid, kept), kept)
+    await up.upload(meta_for(sid, dropped).model_copy(update={"request_id": "r2"}), dropped)
+    sha_kept, sha_dropped = hashlib.sha256(kept).hexdigest(), hashlib.sha256(dropped).hexdigest()
+    await cso.request(p.Decision(id="d1", session_id=sid, document="ktp", verdict="accepted", still_sha256=sha_kept))
+    await cso.request(p.End(session_id=sid, outcome=p.Outcome.COMPLETED))
+    files = branch.server.files
+    assert files.final_path(sid, sha_kept, "image/png").exists()
+    assert not files.final_path(sid, sha_dropped, "image/png").exists()
+    store = Store(branch.config.database)
+    try:
+        states = {s["sha256"]: s["state"] for s in store.stills(sid)}
+        assert states == {sha_kept: "verified", sha_dropped: "discarded"}
+        events = [a.event for a in store.audit(sid)]
+        assert events.count("still_stored") == 2 and "decision" in events
+    finally:
+        store.close()
+    await up.close()
+
+
+async def test_the_same_bytes_for_a_new_request_are_announced_again(call):
+    """A camera without noise (or the same card shown for another document) gives byte-identical
+    stills: each request still gets its answer, a retried part does not announce twice."""
+    branch, booth, cso, inbox, sid = call
+    up = transfer(branch, "booth", "booth-01")
+    data = os.urandom(80_000)
+    first = meta_for(sid, data)
+    await up.upload(first, data)
+    await inbox.wait(p.StillAvailable, lambda m: m.still.request_id == "r1")
+    await cso.request(p.Decision(id="d1", session_id=sid, document="ktp", verdict="accepted", still_sha256=first.sha256))
+    await up.upload(first, data)  # the same upload again: nothing new
+    again = first.model_copy(update={"request_id": "r2", "document": DocumentKind.KK})
+    await up.upload(again, data)
+    got = await inbox.wait(p.StillAvailable, lambda m: m.still.request_id == "r2")
+    assert got.still.document is DocumentKind.KK
+    assert [m.still.request_id for m in inbox.items if isinstance(m, p.StillAvailable)] == ["r1", "r2"]
+    store = Store(branch.config.database)
+    try:
+        (row,) = store.stills(sid)
+        assert (row["request_id"], row["document"], row["state"]) == ("r2", "kk", "pending")
+    finally:
+        store.close()
+    await up.close()
+
+
+async def test_an_officer_who_comes_back_hears_of_stills_that_arrived_meanwhile(call):
+    branch, booth, cso, inbox, sid = call
+    await cso.close()
+    data = os.urandom(80_000)
+    meta = meta_for(sid, data)
+    await transfer(branch, "booth", "booth-01").upload(meta, data)
+    again = Inbox()
+    cso2 = branch.client("cso", "cso-01", on_message=again)
+    await cso2.start()
+    await cso2.wait_ready(WAIT)
+    assert (await again.wait(p.StillAvailable)).still == meta
+    await cso2.close()
+
+
+async def test_still_messages_on_the_main_connection_are_refused(call):
+    branch, booth, cso, inbox, sid = call
+    from signaling.errors import RequestRefused
+
+    with pytest.raises(RequestRefused, match="stills connection"):
+        await cso.request(p.StillGet(id="g1", session_id=sid, sha256="0" * 64))
