@@ -347,6 +347,7 @@ class TrayModel:
         self.frames = 0
         self._mean: np.ndarray | None = None
         self._var: np.ndarray | None = None
+        self._spread: np.ndarray | None = None
         self._size: tuple[int, int] | None = None
 
     @property
@@ -356,7 +357,7 @@ class TrayModel:
 
     def reset(self) -> None:
         """Forget the tray (the camera was moved, the tray replaced)."""
-        self.frames, self._mean, self._var, self._size = 0, None, None, None
+        self.frames, self._mean, self._var, self._spread, self._size = 0, None, None, None, None
 
     def learn(self, frame: np.ndarray) -> None:
         """Learn from a frame of the empty tray.
@@ -364,42 +365,167 @@ class TrayModel:
         Args:
             frame: BGR (or grey) uint8 frame in which the tray is empty.
         """
-        work = _prepare(frame, self.work_width)
-        size = (frame.shape[1], frame.shape[0])
-        if self._size != size:
+        self._learn(_prepare(frame, self.work_width).ycc, (frame.shape[1], frame.shape[0]))
+
+    def _learn(self, y: np.ndarray, size: tuple[int, int]) -> None:
+        if self._size != size or (self._mean is not None and self._mean.shape != y.shape):
             self.reset()
             self._size = size
-        y = work.ycc
         if self._mean is None:
             self._mean, self._var = y.copy(), np.full_like(y, 4.0)
         else:
-            y = self._matched(y)
+            d = self._offset(y)
             a = max(self.rate, 1.0 / (self.frames + 1))
-            d = y - self._mean
             self._mean += a * d
             self._var = (1 - a) * (self._var + a * d * d)
+        self._spread = None
         self.frames += 1
 
-    def _matched(self, ycc: np.ndarray) -> np.ndarray:
-        """ycc with its overall brightness and colour matched to the model (lighting drift)."""
+    def _offset(self, ycc: np.ndarray) -> np.ndarray:
+        """ycc minus the model, after matching its overall brightness and colour to the model's
+        (lighting drift)."""
         assert self._mean is not None
-        out = ycc.copy()
-        ratio = np.median(ycc[::4, ::4, 0] / np.maximum(self._mean[::4, ::4, 0], 1.0))
-        out[..., 0] = ycc[..., 0] / max(ratio, 1e-3)
-        for c in (1, 2):
-            out[..., c] -= float(np.median(ycc[::4, ::4, c] - self._mean[::4, ::4, c]))
-        return out
+        mean = self._mean
+        ratio = max(float(np.median(ycc[::4, ::4, 0] / np.maximum(mean[::4, ::4, 0], 1.0))), 1e-3)
+        shift = [float(np.median(ycc[::4, ::4, c] - mean[::4, ::4, c])) for c in (1, 2)]
+        d = ycc * np.float32([1.0 / ratio, 1.0, 1.0]) - np.float32([0.0, shift[0], shift[1]])
+        return cv2.subtract(d, mean)
 
     def difference(self, ycc: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray | None:
         """Per-pixel colour difference from the empty tray in noise units (None: not usable)."""
         if not self.ready or self._size != frame_size or self._mean is None or self._mean.shape != ycc.shape:
             return None
-        d = (self._matched(ycc) - self._mean) * _CHANNEL_W
-        spread = np.sqrt(self._var.sum(axis=2)) + 4.0
-        return np.sqrt((d * d).sum(axis=2)) / spread
+        if self._spread is None:
+            self._spread = np.sqrt(cv2.transform(self._var, np.ones((1, 3), np.float32))) + 4.0
+        d = self._offset(ycc)
+        dist2 = cv2.transform(cv2.multiply(d, d), (_CHANNEL_W * _CHANNEL_W)[None, :])
+        return np.sqrt(dist2) / self._spread
+
+    def changed_fraction(self, frame: np.ndarray) -> float | None:
+        """Fraction of the frame that differs from the empty tray (after matching the overall
+        light), or None while the model is not ready or was learned at another frame size."""
+        diff = self.difference(_prepare(frame, self.work_width).ycc, (frame.shape[1], frame.shape[0]))
+        return None if diff is None else float((diff > TRAY_NEW).mean())
 
 
-def _candidate_masks(work: _Work, tray: TrayModel | None, frame_size: tuple[int, int],
+class TrayStep(enum.Enum):
+    """What `TrayWatch.feed` did with a frame of the idle tray.
+
+    LEARNED: the frame was learned (the tray is empty and still). MOVING: something moves over
+    the tray (a hand, a person leaning over): nothing learned until it has been still for a
+    while. DOCUMENT: something lies on the tray (`find_document` found it): not learned. CHANGED:
+    the tray looks unlike the model over much of it (the lamp, daylight, the camera was knocked):
+    not learned yet. RELEARNED: it stayed so, still and without a document, long enough: the
+    model was started afresh from this frame. WAITING: too soon after the last frame learned.
+    """
+
+    LEARNED = "learned"
+    MOVING = "moving"
+    DOCUMENT = "document"
+    CHANGED = "changed"
+    RELEARNED = "relearned"
+    WAITING = "waiting"
+
+
+TRAY_NEW = 4.0
+"""Difference from the empty tray (in units of its noise) above which a pixel shows something new."""
+
+
+@dataclass
+class TrayWatch:
+    """Decides which frames of the idle tray a `TrayModel` learns, so that it follows the light.
+
+    Pure: frames and timestamps in, a `TrayStep` out. Feed it frames while no document is wanted
+    and nobody is at the booth (the booth app does so between visits, about once a second). A
+    frame is learned when the view has been still for `quiet_s`, no document is found in it, and
+    (once the model is ready) it differs from the model over at most `changed_limit` of the
+    frame: slow drift of the light is followed frame by frame (each learned frame weighs
+    `TrayModel.rate`). When the view stays different (a lamp switched, the camera moved) but
+    still and empty for `relearn_s`, the model starts afresh. Whatever stays on the idle tray,
+    still, for `settle_s` becomes part of it even if it looks like a document (a tray whose
+    texture or markings fool the scanner; a document forgotten there is learned too, and
+    unlearned the same way once it is taken away).
+
+    Args:
+        model: The tray model it teaches.
+        quiet_s: How long the view must have been still before a frame is learned.
+        every_s: Least time between two learned frames.
+        changed_limit: Largest fraction of the frame that may differ from the model in a frame
+            that is learned into it (more: the tray changed, see `relearn_s`).
+        relearn_s: How long a changed, still, empty view lasts before the model starts afresh.
+        settle_s: How long a still view must last before it is learned whatever it shows.
+        motion_limit: Fraction of the (small, grey) frame that may change between two frames
+            fed while the view counts as still.
+    """
+
+    model: TrayModel = field(default_factory=TrayModel)
+    quiet_s: float = 2.0
+    every_s: float = 1.0
+    changed_limit: float = 0.03
+    relearn_s: float = 20.0
+    settle_s: float = 120.0
+    motion_limit: float = 0.01
+    _previous: np.ndarray | None = field(default=None, init=False, repr=False)
+    _quiet_since: float | None = field(default=None, init=False, repr=False)
+    _changed_since: float | None = field(default=None, init=False, repr=False)
+    _learned_at: float | None = field(default=None, init=False, repr=False)
+
+    def forget_view(self) -> None:
+        """Forget the last frame seen (kept small, to see motion; a wipe calls this) and start
+        waiting for a still view again. The model is kept: it holds only the empty tray."""
+        self._previous = self._quiet_since = self._changed_since = None
+
+    def feed(self, timestamp: float, frame: np.ndarray) -> TrayStep:
+        """Look at one frame of the idle tray and learn it if it shows the empty tray.
+
+        Args:
+            timestamp: Frame time in seconds (monotonic).
+            frame: BGR (or grey) uint8 frame from the document camera.
+        """
+        grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        k = 160.0 / grey.shape[1]
+        small = cv2.resize(grey, (160, max(8, round(grey.shape[0] * k))), interpolation=cv2.INTER_AREA)
+        previous, self._previous = self._previous, small
+        moving = previous is None or previous.shape != small.shape or \
+            float((cv2.absdiff(small, previous) > 12).mean()) > self.motion_limit
+        if moving:
+            self._quiet_since = None
+        if self._quiet_since is None:
+            self._quiet_since = timestamp
+            self._changed_since = None
+            return TrayStep.MOVING
+        if timestamp - self._quiet_since < self.quiet_s:
+            return TrayStep.MOVING
+        if self._learned_at is not None and timestamp - self._learned_at < self.every_s:
+            return TrayStep.WAITING
+        settled = timestamp - self._quiet_since >= self.settle_s
+        model = self.model
+        if not settled and find_document(frame, tray=model) is not None:
+            self._changed_since = None
+            return TrayStep.DOCUMENT
+        ycc, size = _prepare(frame, model.work_width).ycc, (frame.shape[1], frame.shape[0])
+        diff = model.difference(ycc, size)
+        changed = None if diff is None else float((diff > TRAY_NEW).mean())
+        if changed is not None and changed > self.changed_limit:
+            if self._changed_since is None:
+                self._changed_since = timestamp
+            if timestamp - self._changed_since < self.relearn_s and not settled:
+                return TrayStep.CHANGED
+            logger.info("the empty tray looks different (%.0f %% of it): learning it afresh", 100 * changed)
+            model.reset()
+            model._learn(ycc, size)
+            self._changed_since, self._learned_at = None, timestamp
+            return TrayStep.RELEARNED
+        self._changed_since = None
+        was_ready = model.ready
+        model._learn(ycc, size)
+        self._learned_at = timestamp
+        if model.ready and not was_ready:
+            logger.info("empty tray learned (%d frames)", model.frames)
+        return TrayStep.LEARNED
+
+
+def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
                      skin: np.ndarray | None = None) -> list[np.ndarray]:
     """Binary masks (uint8 0/255) in which a document may be one blob, by several cues."""
     h, w = work.shape
@@ -454,13 +580,11 @@ def _candidate_masks(work: _Work, tray: TrayModel | None, frame_size: tuple[int,
         m = m.astype(np.uint8) * 255
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
         masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
-    # 4. The empty tray, when known.
-    if tray is not None:
-        diff = tray.difference(ycc, frame_size)
-        if diff is not None:
-            m = (diff > 4.0).astype(np.uint8) * 255
-            m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
-            masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
+    # 4. What is not the empty tray, when it is known.
+    if new_on_tray is not None:
+        m = new_on_tray.astype(np.uint8) * 255
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
+        masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
     # The same without skin: a hand or thumb merged with the page is cut away.
     skin = _skin(ycc) if skin is None else skin
     if skin.mean() > 0.005:
@@ -526,8 +650,8 @@ def find_document(
     if tray is not None:
         diff = tray.difference(work.ycc, (fw, fh))
         if diff is not None:
-            new_on_tray = diff > 4.0
-    for mask in _candidate_masks(work, tray, (fw, fh), skin):
+            new_on_tray = diff > TRAY_NEW
+    for mask in _candidate_masks(work, new_on_tray, skin):
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
             area = cv2.contourArea(contour)
