@@ -32,6 +32,9 @@ CARD_ASPECT = 85.6 / 54.0
 """Long / short side of an ISO ID-1 card (KTP)."""
 A4_ASPECT = 297.0 / 210.0
 """Long / short side of an A4 page."""
+WORK_WIDTH = 400
+"""Width (pixels) a frame is shrunk to for finding the document (corners are then refined on
+the full frame); a `TrayModel` must be learned at the same width."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,7 +116,11 @@ def _prepare(frame: np.ndarray, work_width: int) -> _Work:
     fh, fw = bgr.shape[:2]
     f = min(1.0, work_width / fw)
     size = (max(8, round(fw * f)), max(8, round(fh * f)))
-    small = bgr if f >= 1.0 else cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    small = bgr
+    while f < 1.0 and small.shape[1] >= 2 * size[0] + 2:  # halve exactly (a 2x2 mean) while far above
+        small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2), interpolation=cv2.INTER_LINEAR)
+    if f < 1.0:
+        small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
     f = small.shape[1] / fw
     ycc = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb).astype(np.float32)
     ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
@@ -340,7 +347,7 @@ class TrayModel:
         min_frames: Frames needed before the model is used.
     """
 
-    def __init__(self, *, work_width: int = 480, rate: float = 0.05, min_frames: int = 5) -> None:
+    def __init__(self, *, work_width: int = WORK_WIDTH, rate: float = 0.05, min_frames: int = 5) -> None:
         self.work_width = work_width
         self.rate = rate
         self.min_frames = min_frames
@@ -610,7 +617,7 @@ def find_document(
     max_aspect: float = 2.2,
     min_solidity: float = 0.88,
     min_score: float = 0.5,
-    work_width: int = 480,
+    work_width: int = WORK_WIDTH,
 ) -> Detection | None:
     """Find the most plausible document quadrilateral in a frame of the tray.
 
@@ -713,7 +720,7 @@ def find_document(
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
     quad_area = _visible_area(quad, (h, w))
-    covered = _hidden_fraction(work, quad)
+    covered = max(_hidden_fraction(work, quad), _skin_across(skin, quad))
     corners = (quad + 0.5) / work.f - 0.5
     corners = _refine_full_resolution(frame, corners, 1.0 / work.f)
     # corners beyond the frame border are where the sides would meet; report them on the border
@@ -1241,7 +1248,7 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
     return out
 
 
-def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int = 480) -> float:
+def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int = WORK_WIDTH) -> float:
     """Return the fraction of the document's outline hidden under something lying across it.
 
     Along each side that is inside the frame, a point is hidden where the page's edge is missing
@@ -1256,6 +1263,43 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
     """
     work = _prepare(frame, work_width)
     return _hidden_fraction(work, order_corners((detection.corners + 0.5) * work.f - 0.5))
+
+
+def _skin_across(skin: np.ndarray, quad: np.ndarray, *, reach: float = 4.0, finger: int = 3) -> float:
+    """Fraction of the outline (its sides inside the frame) that a hand or a thumb lies across:
+    skin-coloured just inside the page, on its outline and just outside it, over a stretch at
+    least `finger` work pixels long. Where skin colour is common all along just inside or just
+    outside the outline (a beige page, a wooden or skin-toned surface), the colour says nothing
+    and the answer is 0."""
+    h, w = skin.shape
+    cut = _cut_sides(quad, (h, w))
+    rows = []
+    for i in range(4):
+        if cut[i]:
+            continue
+        n = int(np.clip(length_of(quad, i), 8, 1000))  # about a work pixel apart
+        pts, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
+        at = [np.round(pts + o * normal).astype(np.int32) for o in (-reach, 0.0, reach)]
+        ok = np.ones(n, bool)
+        for p in at:
+            ok &= (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+        got = [skin[np.clip(p[:, 1], 0, h - 1), np.clip(p[:, 0], 0, w - 1)] & ok for p in at]
+        rows.append((got, ok))
+    if not rows:
+        return 0.0
+    total = sum(int(ok.sum()) for _, ok in rows)
+    if not total:
+        return 0.0
+    if sum(int(g[0].sum()) for g, _ in rows) > 0.4 * total or sum(int(g[2].sum()) for g, _ in rows) > 0.4 * total:
+        return 0.0  # skin colour is common along the page's rim or the surface around it
+    crossed = 0
+    kernel = np.ones(finger, np.float32)
+    for (inner, on, outer), _ in rows:
+        across = (inner & on & outer).astype(np.float32)
+        run = np.convolve(across, kernel, "same") >= finger - 0.5
+        run = np.convolve(run.astype(np.float32), kernel, "same") > 0
+        crossed += int((run & (across > 0)).sum())
+    return crossed / total
 
 
 def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
