@@ -706,6 +706,8 @@ def find_document(
             continue  # the empty tray itself
         if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
             continue  # a line painted around the tray, not a page filling it
+        if _curved(work.ycc, quad, cut):
+            continue  # a coin, a cup, an eye: its edge bends away from every side's ends
         passed.append((score, quad_area, quad, min(v for v, c in zip(support, cut) if not c)))
     while passed:
         quad = _choose(passed, (h, w))
@@ -728,6 +730,32 @@ def find_document(
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
                      touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
                      covered_fraction=covered)
+
+
+def _curved(ycc: np.ndarray, quad: np.ndarray, cut: list[bool], bend: float = 2.0) -> bool:
+    """True when the edge along at least two sides bends away from both of the side's ends the
+    same way (by `bend` work pixels or more, against its middle): the outline of something round
+    (a coin, a cup, an eye) that a quadrilateral only touches, not a page's straight sides."""
+    sides = [i for i in range(4) if not cut[i]]
+    if len(sides) < 2:
+        return False
+    peak, strength, step, valid = _segment_profiles(ycc, [(quad[i], quad[(i + 1) % 4]) for i in sides])
+    t = _SUPPORT_T.ravel()
+    parts = (t < 0.3, (t > 0.4) & (t < 0.6), t > 0.7)
+    curved = 0
+    for pk, sg, ok in zip(peak, strength, valid):
+        good = ok & (sg >= 7.0)
+        means = []
+        for part in parts:
+            sel = good & part
+            if sel.sum() < 3:
+                break
+            means.append(float(np.median(pk[sel])))
+        if len(means) < 3:
+            continue
+        a, b = means[0] - means[1], means[2] - means[1]
+        curved += (a <= -bend and b <= -bend) or (a >= bend and b >= bend)
+    return curved >= 2
 
 
 def _line_loop(ycc: np.ndarray, quad: np.ndarray, cut: list[bool]) -> bool:
