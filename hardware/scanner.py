@@ -159,11 +159,16 @@ _NEXT = np.array([1, 2, 3, 0])
 
 def _cut_sides(quad: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> list[bool]:
     """Which sides lie along the frame border or mostly beyond it (the document goes on there)."""
+    return _cut_many(np.asarray(quad, np.float64)[None], shape, tol)[0].tolist()
+
+
+def _cut_many(quads: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> np.ndarray:
+    """`_cut_sides` of K quads (K, 4, 2) at once: a (K, 4) boolean array."""
     h, w = shape
-    q = np.asarray(quad, np.float64)
-    pts = q[:, None, :] + _CUT_T * (q[_NEXT] - q)[:, None, :]
+    q = quads
+    pts = q[:, :, None, :] + _CUT_T[None] * (q[:, _NEXT] - q)[:, :, None, :]
     inside = (pts[..., 0] > tol) & (pts[..., 0] < w - 1 - tol) & (pts[..., 1] > tol) & (pts[..., 1] < h - 1 - tol)
-    return (inside.mean(axis=1) < 0.5).tolist()
+    return inside.sum(axis=2) * 2 < inside.shape[2]
 
 
 def _edge_profiles(ycc: np.ndarray, quad: np.ndarray, i: int, n: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
@@ -207,18 +212,39 @@ def _segments_support(ycc: np.ndarray, segments) -> list[float]:
     shows its edge only inside)."""
     if len(segments) == 0:
         return []
+    return _support_and_bend(ycc, segments)[0].tolist()
+
+
+_THIRDS = (_SUPPORT_T.ravel() < 0.3, (_SUPPORT_T.ravel() > 0.4) & (_SUPPORT_T.ravel() < 0.6), _SUPPORT_T.ravel() > 0.7)
+
+
+def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's support (see `_segments_support`) and whether the edge along it bends away
+    from both of its ends the same way, by `bend` work pixels or more against its middle (the
+    outline of something round that the segment only touches)."""
     peak, strength, step, valid = _segment_profiles(ycc, segments)
     ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
     nv = valid.sum(axis=1)
-    frac = ok.sum(axis=1) / np.maximum(nv, 1)
-    return np.where(nv >= _SUPPORT_N // 3, frac, 0.0).tolist()
+    support = np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
+    good = valid & (strength >= 7.0)
+    means, enough = [], np.ones(len(peak), bool)
+    for part in _THIRDS:
+        sel = good & part
+        n = sel.sum(axis=1)
+        enough &= n >= 3
+        means.append((peak * sel).sum(axis=1) / np.maximum(n, 1))
+    a, b = means[0] - means[1], means[2] - means[1]
+    bent = enough & (((a <= -bend) & (b <= -bend)) | ((a >= bend) & (b >= bend)))
+    return support, bent
 
 
 def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int]) -> list[np.ndarray]:
     """Each quad with its sides moved onto the edge found next to them (up to 3 work pixels
     away): a blob's outline sits a pixel or two off the page's edge (smoothing, a shadow)."""
-    cuts = [_cut_sides(q, shape) for q in quads]
-    index = [(k, i) for k, cut in enumerate(cuts) for i in range(4) if not cut[i]]
+    if not quads:
+        return quads
+    cuts = _cut_many(np.array(quads), shape)
+    index = [(k, i) for k, i in zip(*np.nonzero(~cuts))]
     if not index:
         return quads
     peak, strength, step, valid = _segment_profiles(ycc, [(quads[k][i], quads[k][(i + 1) % 4]) for k, i in index])
@@ -236,16 +262,24 @@ def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int])
 
 
 def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int]):
-    """`_support` for many quads at once (one sampling pass)."""
-    cuts = [_cut_sides(q, shape) for q in quads]
-    segs = [(q[i], q[(i + 1) % 4]) for q, cut in zip(quads, cuts) for i in range(4) if not cut[i]]
-    it = iter(_segments_support(ycc, segs))
-    return [([float("nan") if cut[i] else next(it) for i in range(4)], cut) for cut in cuts]
+    """`_support` for many quads at once (one sampling pass), and how many of each quad's sides
+    are bent (see `_support_and_bend`): [(support, cut, bent sides)]."""
+    if not quads:
+        return []
+    q = np.array(quads)
+    cuts = _cut_many(q, shape)
+    k, i = np.nonzero(~cuts)
+    support = np.full(cuts.shape, np.nan)
+    bent = np.zeros(cuts.shape, bool)
+    if len(k):
+        segs = np.stack([q[k, i], q[k, _NEXT[i]]], axis=1)
+        support[k, i], bent[k, i] = _support_and_bend(ycc, segs)
+    return [(support[j].tolist(), cuts[j].tolist(), int(bent[j].sum())) for j in range(len(quads))]
 
 
 def _support(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int]) -> tuple[list[float], list[bool]]:
     """How well each side of a quad follows a real edge (NaN for a side along the frame border)."""
-    return _support_many(ycc, [quad], shape)[0]
+    return _support_many(ycc, [quad], shape)[0][:2]
 
 
 def length_of(quad: np.ndarray, i: int) -> float:
@@ -648,9 +682,7 @@ def find_document(
     h, w = work.shape
     fh, fw = frame.shape[:2]
     frame_area = float(h * w)
-    seen: set[tuple[int, ...]] = set()
     skin = _skin(work.ycc)
-    candidates: list[tuple[float, np.ndarray]] = []
     # With a learned empty tray, a document is something that was not there: an outline whose
     # inside is mostly the empty tray (its texture, a mark on it) is not one.
     new_on_tray = None
@@ -658,39 +690,19 @@ def find_document(
         diff = tray.difference(work.ycc, (fw, fh))
         if diff is not None:
             new_on_tray = diff > TRAY_NEW
+    raw: list[np.ndarray] = []
     for mask in _candidate_masks(work, new_on_tray, skin):
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
-            area = cv2.contourArea(contour)
-            if area < min_area_fraction * frame_area:
+            if cv2.contourArea(contour) < min_area_fraction * frame_area:
                 break
-            for quad in _quads_from_contour(contour, (h, w)):
-                key = tuple(np.round(quad.ravel() / 3.0).astype(int))
-                if key in seen:
-                    continue
-                seen.add(key)
-                quad_area = _visible_area(quad, (h, w))
-                if not (min_area_fraction * frame_area <= quad_area <= max_area_fraction * frame_area):
-                    continue
-                if not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
-                    continue
-                sides = [length_of(quad, i) for i in range(4)]
-                a, b = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
-                cut0 = _cut_sides(quad, (h, w))
-                # Cut across its long sides, a document shows a short strip (the rest is outside):
-                # no aspect limit then. Cut across a short side (a keyboard reaching in from the
-                # side), what shows must still have a document's proportions.
-                cut_long = any(cut0[i] and sides[i] >= max(sides) * 0.8 for i in range(4))
-                if min(a, b) < 6 or (max(a, b) / min(a, b) > max_aspect and not cut_long):
-                    continue
-                if min(sides) < 0.3 * max(sides):
-                    continue
-                candidates.append((quad_area, quad))
+            raw += _quads_from_contour(contour, (h, w))
+    quads = _plausible(raw, (h, w), min_area_fraction * frame_area, max_area_fraction * frame_area, max_aspect)
     passed: list[tuple[float, float, np.ndarray, float]] = []
     skin_any = skin if skin.mean() > 0.002 else None
-    quads = _snap_many(work.ycc, [c[1] for c in candidates], (h, w))
+    quads = _snap_many(work.ycc, quads, (h, w))
     candidates = [(_visible_area(q, (h, w)), q) for q in quads]
-    for (quad_area, quad), (support, cut) in zip(candidates, _support_many(work.ycc, quads, (h, w))):
+    for (quad_area, quad), (support, cut, bent) in zip(candidates, _support_many(work.ycc, quads, (h, w))):
         score = _score(support, cut)
         # The smaller an outline, the more easily texture makes one up: small ones need more
         # support. A document reaching beyond the frame must show the rest of its outline
@@ -706,8 +718,8 @@ def find_document(
             continue  # the empty tray itself
         if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
             continue  # a line painted around the tray, not a page filling it
-        if _curved(work.ycc, quad, cut):
-            continue  # a coin, a cup, an eye: its edge bends away from every side's ends
+        if bent >= 2:
+            continue  # a coin, a cup, a lit disc: its round edge bends away from the sides' ends
         passed.append((score, quad_area, quad, min(v for v, c in zip(support, cut) if not c)))
     while passed:
         quad = _choose(passed, (h, w))
@@ -732,30 +744,39 @@ def find_document(
                      covered_fraction=covered)
 
 
-def _curved(ycc: np.ndarray, quad: np.ndarray, cut: list[bool], bend: float = 2.0) -> bool:
-    """True when the edge along at least two sides bends away from both of the side's ends the
-    same way (by `bend` work pixels or more, against its middle): the outline of something round
-    (a coin, a cup, an eye) that a quadrilateral only touches, not a page's straight sides."""
-    sides = [i for i in range(4) if not cut[i]]
-    if len(sides) < 2:
-        return False
-    peak, strength, step, valid = _segment_profiles(ycc, [(quad[i], quad[(i + 1) % 4]) for i in sides])
-    t = _SUPPORT_T.ravel()
-    parts = (t < 0.3, (t > 0.4) & (t < 0.6), t > 0.7)
-    curved = 0
-    for pk, sg, ok in zip(peak, strength, valid):
-        good = ok & (sg >= 7.0)
-        means = []
-        for part in parts:
-            sel = good & part
-            if sel.sum() < 3:
-                break
-            means.append(float(np.median(pk[sel])))
-        if len(means) < 3:
-            continue
-        a, b = means[0] - means[1], means[2] - means[1]
-        curved += (a <= -bend and b <= -bend) or (a >= bend and b >= bend)
-    return curved >= 2
+def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, max_area: float,
+               max_aspect: float) -> list[np.ndarray]:
+    """The distinct candidate quads (within 3 work pixels counts as the same) that could be a
+    document: convex, of a document's size and proportions."""
+    seen: set[bytes] = set()
+    quads = []
+    for q in raw:
+        key = np.round(q.ravel() / 3.0).astype(np.int64).tobytes()
+        if key not in seen:
+            seen.add(key)
+            quads.append(q)
+    if not quads:
+        return []
+    h, w = shape
+    q = np.array(quads)
+    edges = q[:, _NEXT] - q
+    sides = np.hypot(edges[..., 0], edges[..., 1])
+    cross = edges[..., 0] * edges[:, _NEXT, 1] - edges[..., 1] * edges[:, _NEXT, 0]
+    convex = (cross > 0).all(axis=1) | (cross < 0).all(axis=1)
+    a, b = (sides[:, 0] + sides[:, 2]) / 2, (sides[:, 1] + sides[:, 3]) / 2
+    cut = _cut_many(q, shape)
+    # Cut across its long sides, a document shows a short strip (the rest is outside): no
+    # aspect limit then. Cut across a short side (a keyboard reaching in from the side), what
+    # shows must still have a document's proportions.
+    cut_long = (cut & (sides >= sides.max(axis=1, keepdims=True) * 0.8)).any(axis=1)
+    shortest = np.minimum(a, b)
+    ok = convex & (shortest >= 6) & ((np.maximum(a, b) / np.maximum(shortest, 1e-9) <= max_aspect) | cut_long) \
+        & (sides.min(axis=1) >= 0.3 * sides.max(axis=1))
+    out = []
+    for j in np.flatnonzero(ok):
+        if min_area <= _visible_area(q[j], shape) <= max_area:
+            out.append(q[j])
+    return out
 
 
 def _line_loop(ycc: np.ndarray, quad: np.ndarray, cut: list[bool]) -> bool:
