@@ -18,6 +18,7 @@ outline and comes out upside down.
 from __future__ import annotations
 
 import enum
+import itertools
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -155,6 +156,8 @@ def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float
 
 _CUT_T = np.linspace(0.1, 0.9, 9)[None, :, None]
 _NEXT = np.array([1, 2, 3, 0])
+_COMBOS = {n: np.array(list(itertools.combinations(range(n), 4))) for n in (5, 6, 7)}
+"""Every choice of four sides of a five- to seven-sided outline, in order."""
 
 
 def _cut_sides(quad: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> list[bool]:
@@ -249,15 +252,16 @@ def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int])
         return quads
     peak, strength, step, valid = _segment_profiles(ycc, [(quads[k][i], quads[k][(i + 1) % 4]) for k, i in index])
     good = (strength >= 7.0) & (step >= 10.0) & valid & (np.abs(peak) <= 3)
+    enough = good.sum(axis=1) >= _SUPPORT_N // 3
+    with warnings.catch_warnings():  # sides without enough edge points have no offset
+        warnings.simplefilter("ignore", RuntimeWarning)
+        offset = np.nanmedian(np.where(good, peak, np.nan), axis=1)
     out = [q.copy() for q in quads]
-    for (k, i), g, pk in zip(index, good, peak):
-        if g.sum() < _SUPPORT_N // 3:
-            continue
-        off = float(np.median(pk[g]))
-        if abs(off) >= 1.0:
-            moved = _move_side(out[k], i, off)
-            if moved is not None:
-                out[k] = moved
+    for j in np.flatnonzero(enough & (np.abs(np.nan_to_num(offset)) >= 1.0)):
+        k, i = index[j]
+        moved = _move_side(out[k], i, float(offset[j]))
+        if moved is not None:
+            out[k] = moved
     return out
 
 
@@ -307,27 +311,20 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
     else:
         h, w = shape
         n = len(approx)
-        lengths = np.array([np.hypot(*(approx[(k + 1) % n] - approx[k])) for k in range(n)])
-        combos = []
-        from itertools import combinations
-        for idx in combinations(range(n), 4):
-            combos.append((lengths[list(idx)].sum(), idx))
-        combos.sort(reverse=True)
-        for _, idx in combos[:2]:
-            lines = []
-            for k in idx:
-                a, b = approx[k], approx[(k + 1) % n]
-                d = (b - a) / max(np.hypot(*(b - a)), 1e-9)
-                lines.append(np.array([d[0], d[1], a[0], a[1]]))
-            pts = []
-            for j in range(4):
-                p = _line_intersection(lines[j], lines[(j + 1) % 4])
-                if p is None:
-                    break
-                pts.append(p)
-            if len(pts) < 4:
+        edges = np.roll(approx, -1, axis=0) - approx
+        lengths = np.hypot(edges[:, 0], edges[:, 1])
+        combos = _COMBOS[n]
+        sums = lengths[combos].sum(axis=1)
+        best = sorted(range(len(combos)), key=lambda j: (sums[j], tuple(combos[j])), reverse=True)[:2]
+        for idx in combos[best]:
+            # the four sides' lines, each meeting the next
+            p0, d = approx[idx], edges[idx] / np.maximum(lengths[idx], 1e-9)[:, None]
+            d1, p1 = d[_NEXT], p0[_NEXT]
+            den = d[:, 0] * d1[:, 1] - d[:, 1] * d1[:, 0]
+            if (np.abs(den) < 1e-6).any():
                 continue
-            q = np.array(pts)
+            t = ((p1[:, 0] - p0[:, 0]) * d1[:, 1] - (p1[:, 1] - p0[:, 1]) * d1[:, 0]) / den
+            q = p0 + t[:, None] * d
             if (q[:, 0] < -0.25 * w).any() or (q[:, 0] > 1.25 * w).any() or (q[:, 1] < -0.25 * h).any() \
                     or (q[:, 1] > 1.25 * h).any():
                 continue
