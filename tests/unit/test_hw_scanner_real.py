@@ -5,6 +5,11 @@ real handwriting and photos made into pages, cards and prints, on real textures,
 light, hands, glare, blur and JPEG. The thresholds sit a little under what the pipeline does
 today, so a regression shows; the full figures are in BENCHMARKS.md (python -m bench.documents).
 """
+import functools
+import hashlib
+from pathlib import Path
+
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -15,10 +20,50 @@ from hardware.scanner import AutoCapture, Reason, TrayModel
 
 SIZE = (1280, 720)
 LIB = D.Library(folder=D.TEST_DATA)
+_kept: list[Path | None] = [None]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def kept_scenes(request):
+    """Scenes are composed once and shared by the tests, and kept in pytest's cache folder
+    between runs (composing a 720p scene takes a fifth to a third of a second, reading it back a
+    fiftieth), keyed by the composer's code and the test images like bench.documents' cache."""
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    if cache is not None:
+        data = sorted((p.name, p.stat().st_size) for p in D.TEST_DATA.iterdir())
+        key = hashlib.sha1(repr((D._composer_key(), data)).encode()).hexdigest()[:12]
+        _kept[0] = cache.mkdir("lapak-documents") / key
+    yield
+    _kept[0] = None
+    scene.cache_clear()
+
+
+@functools.lru_cache(maxsize=None)
+def scene(family: str, seed: int, size: tuple[int, int] = SIZE, tray: bool = False) -> D.Scene:
+    """A scene of the test images (with frames of its empty tray if asked), composed once."""
+    path = None
+    if _kept[0] is not None:
+        path = _kept[0] / f"{family}_{seed}_{size[0]}x{size[1]}{'_tray' if tray else ''}.npz"
+        if path.exists():
+            with np.load(path, allow_pickle=False) as z:
+                frames = [cv2.imdecode(z[f"f{k}"], cv2.IMREAD_COLOR) for k in range(int(z["n"]))]
+                corners = z["corners"] if z["corners"].size else None
+                return D.Scene(frames[0], corners, str(z["reason"]), family, str(z["kind"]), str(z["surface"]),
+                               "test", seed, frames[1:] or None)
+    sc = D.compose(family, "test", size, seed, LIB, D.TRAY_FRAMES if tray else 0)
+    if path is not None:
+        frames = [sc.frame] + list(sc.tray or [])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, n=len(frames), corners=sc.corners if sc.corners is not None else np.zeros(0),
+                 reason=sc.reason, kind=sc.kind, surface=sc.surface,
+                 **{f"f{k}": cv2.imencode(".png", f, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1] for k, f in enumerate(frames)})
+        tmp.replace(path)
+    return sc
 
 
 def outcome(family: str, seed: int, tray=None):
-    sc = D.compose(family, "test", SIZE, seed, LIB)
+    sc = scene(family, seed)
     det = scanner.find_document(sc.frame, tray=tray)
     q = scanner.assess(sc.frame, det)
     return sc, det, q, D.judge(sc, det, q.reason.value, 0.0)
@@ -60,7 +105,7 @@ def test_covered_documents_are_covered_not_out_of_frame():
 
 
 def test_tray_model_learns_the_empty_tray_and_tolerates_light_drift():
-    empty = D.compose("empty", "test", SIZE, 1, LIB).frame
+    empty = scene("empty", 1).frame
     tray = TrayModel(min_frames=3)
     assert not tray.ready
     for _ in range(3):
@@ -79,7 +124,7 @@ def test_with_a_tray_model_the_bare_tray_is_never_a_document():
     marks and lighting are not documents (a document placed on it still is)."""
     found = []
     for seed in range(6):
-        sc = D.compose("plain", "test", (640, 360), seed, LIB, tray_frames=3)
+        sc = scene("plain", seed, (640, 360), tray=True)
         tray = TrayModel(min_frames=2)
         tray.learn(sc.tray[0])
         tray.learn(sc.tray[1])
@@ -102,11 +147,10 @@ def test_auto_capture_only_on_ok_with_the_new_reasons():
 
 
 def test_sharpness_sees_motion_as_one_soft_direction():
-    sc = D.compose("plain", "test", SIZE, 3, LIB)
+    sc = scene("plain", 3)
     det = scanner.find_document(sc.frame)
     page = scanner.rectify(sc.frame, det.corners)
     k = D.motion_kernel(15, 0.0)
-    import cv2
     smeared = cv2.filter2D(page, -1, k)
     sharp, moved = scanner.directional_sharpness(page), scanner.directional_sharpness(smeared)
     assert moved[0] < 0.6 * sharp[0]  # along the motion: much softer
@@ -116,7 +160,7 @@ def test_sharpness_sees_motion_as_one_soft_direction():
 @settings(max_examples=6, deadline=None)
 @given(st.integers(0, 10_000))
 def test_reasons_are_members_and_ok_is_alone(seed):
-    sc = D.compose(["plain", "glare", "blurry", "empty"][seed % 4], "test", (640, 360), seed, LIB)
+    sc = D.compose(["plain", "glare", "blurry", "empty"][seed % 4], "test", (640, 360), seed, LIB)  # not kept: new seeds
     q = scanner.assess(sc.frame, scanner.find_document(sc.frame))
     assert all(isinstance(r, Reason) for r in q.reasons)
     assert q.ok == (q.reasons == (Reason.OK,))
