@@ -697,6 +697,10 @@ def find_document(
     quads = _plausible(raw, (h, w), min_area_fraction * frame_area, max_area_fraction * frame_area, max_aspect)
     passed: list[tuple[float, float, np.ndarray, float]] = []
     skin_any = skin if skin.mean() > 0.002 else None
+    # a skin-toned surface (wood, cardboard, fur) says nothing about hands around an outline
+    ring = max(3, int(0.03 * min(h, w)))
+    skin_surface = skin_any is not None and float(np.mean([skin[:ring].mean(), skin[-ring:].mean(),
+                                                           skin[:, :ring].mean(), skin[:, -ring:].mean()])) > 0.3
     quads = _snap_many(work.ycc, quads, (h, w))
     candidates = [(_visible_area(q, (h, w)), q) for q in quads]
     for (quad_area, quad), (support, cut, bent) in zip(candidates, _support_many(work.ycc, quads, (h, w))):
@@ -709,15 +713,18 @@ def find_document(
             continue
         if any(cut) and quad_area < 0.03 * frame_area:
             continue
-        if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5:
-            continue  # a hand, not a document
+        weakest = min(v for v, c in zip(support, cut) if not c)
+        if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5 \
+                and (weakest < 0.7 or (not skin_surface and _skin_around(skin_any, quad) > 0.1)):
+            continue  # a hand, not a document (a cream or beige page has four straight edges, and
+            # its colour does not carry on beyond them as a finger's does)
         if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:
             continue  # the empty tray itself
         if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
             continue  # a line painted around the tray, not a page filling it
         if bent >= 2:
             continue  # a coin, a cup, a lit disc: its round edge bends away from the sides' ends
-        passed.append((score, quad_area, quad, min(v for v, c in zip(support, cut) if not c)))
+        passed.append((score, quad_area, quad, weakest))
     while passed:
         quad = _choose(passed, (h, w))
         if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5):
@@ -1346,6 +1353,19 @@ def _skin_across(skin: np.ndarray, quad: np.ndarray, *, reach: float = 4.0, fing
         run = np.convolve(run.astype(np.float32), kernel, "same") > 0
         crossed += int((run & (across > 0)).sum())
     return crossed / total
+
+
+def _skin_around(skin: np.ndarray, quad: np.ndarray, reach: float = 4.0) -> float:
+    """Fraction of the outline (inside the frame) with skin colour just outside it."""
+    h, w = skin.shape
+    pts = []
+    for i in range(4):
+        n = int(np.clip(length_of(quad, i) / 2, 4, 200))
+        p, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
+        pts.append(np.round(p + reach * normal).astype(np.int32))
+    p = np.concatenate(pts)
+    ok = (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+    return float(skin[p[ok, 1], p[ok, 0]].mean()) if ok.any() else 0.0
 
 
 def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:

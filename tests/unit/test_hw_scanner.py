@@ -94,6 +94,16 @@ def test_pages_on_the_painted_tray_outline():
     assert sum(e > 0.015 for e in errors) <= 1, errors
 
 
+def test_a_beige_card_is_the_card_not_its_photo():
+    """A card whose body is skin-toned (cream, beige) is not taken for a hand: its four straight
+    edges make it the document, rather than the crisp photo printed on it."""
+    beige = CARD.copy()
+    beige[CARD.astype(np.int32).sum(axis=2) > 600] = (150, 190, 230)  # YCrCb inside the skin box
+    frame, truth = docrender.place_on_tray(beige, SIZE, angle=15, scale=0.6, seed=3)
+    det = scanner.find_document(frame)
+    assert det is not None and corner_error(det.corners, truth) <= 0.015
+
+
 def test_corners_come_ordered_tl_tr_br_bl():
     frame, truth = docrender.place_on_tray(CARD, SIZE, angle=20, scale=0.6, seed=1)
     det = scanner.find_document(frame)
