@@ -1132,7 +1132,7 @@ class QualityLimits:
     motion_edge_ratio: float = 0.45
     glare_level: int = 250
     max_glare_fraction: float = 0.01
-    max_covered_fraction: float = 0.02
+    max_covered_fraction: float = 0.01
 
 
 @dataclass(frozen=True)
