@@ -71,7 +71,10 @@ async def test_a_whole_visit_from_walk_in_to_receipt_and_wipe(tmp_path):
         await console.start()
         await booth.start()
         try:
+            # while idle the document camera looks at the empty tray (to learn it), never in a visit
+            await until(lambda: booth.scanner.tray_steps, what="the idle tray looked at")
             await walk_in(booth)
+            assert not booth.scanner.watching_tray
             # the console accepts by itself and turns to the only booth
             await until(lambda: booth.view.screen is Screen.CALL and booth.view.call_phase is f.CallPhase.TALKING,
                         what="talking")
@@ -116,7 +119,7 @@ async def test_a_whole_visit_from_walk_in_to_receipt_and_wipe(tmp_path):
                         what="light set to waiting")  # (set on a worker thread: the serial write takes time)
 
             booth.feed(f.Finish())
-            assert booth.view.screen is Screen.ATTRACT
+            assert booth.view.screen is Screen.ATTRACT and booth.scanner.watching_tray
             await until(lambda: not booth.participant_traces(), what="wipe")
             await until(lambda: booth.devices.simulators["light"].colour == "IDLE", what="light idle")
             assert booth.flow.visit.session is None and booth.view.ticket is None
