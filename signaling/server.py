@@ -198,31 +198,62 @@ class SignalingServer:
                         self.config.retention.stills_days)
         return len(paths)
 
-    def _apply(self, fx: Effects) -> None:
-        """Persist first, then deliver; nothing is acknowledged before it is on disk."""
+    def _apply(self, fx: Effects, texts: list[tuple[str, str]] | None = None) -> None:
+        """Persist first, then deliver; nothing is acknowledged before it is on disk.
+
+        Args:
+            fx: what the rules decided.
+            texts: ``fx.sends`` already encoded (see :meth:`_encode`); encoded here when None.
+        """
+        if texts is None:
+            texts, _ = self._encode(fx)
         self.store.apply(fx)
         if fx.discard_stills:  # the rows say "discarded" now; the files go after the commit
             for path in self.store.discarded_paths(fx.discard_stills):
                 if path:
                     self.files.delete(path)
-        encoded: dict[int, str] = {}
-        for send in fx.sends:
-            out = self._out.get(send.conn)
-            if out is None:
-                continue
-            text = encoded.get(id(send.message))
-            if text is None:
-                text = encoded[id(send.message)] = p.encode(send.message)
-            out.put(text)
+        for conn, text in texts:
+            out = self._out.get(conn)
+            if out is not None:
+                out.put(text)
         for close in fx.closes:
             out = self._out.get(close.conn)
             if out is not None:
                 out.put(_CloseRequest(close.code, close.reason))
 
+    @staticmethod
+    def _encode(fx: Effects) -> tuple[list[tuple[str, str]], list[BaseModel]]:
+        """Encode every message of ``fx`` once (one message often goes to many connections).
+
+        Returns:
+            (connection, text) of each send that encoded, and the messages that did not (a bug:
+            the protocol's models only hold what encodes; each is logged).
+        """
+        encoded: dict[int, str] = {}
+        texts: list[tuple[str, str]] = []
+        failed: list[BaseModel] = []
+        for send in fx.sends:
+            text = encoded.get(id(send.message))
+            if text is None:
+                try:
+                    text = encoded[id(send.message)] = p.encode(send.message)
+                except Exception:
+                    logger.exception("cannot encode a %r message for connection %s", send.message.type, send.conn)
+                    failed.append(send.message)
+                    continue
+            texts.append((send.conn, text))
+        return texts, failed
+
     def _reply(self, conn: str, message: BaseModel) -> None:
         out = self._out.get(conn)
-        if out is not None:
-            out.put(p.encode(message))
+        if out is None:
+            return
+        try:
+            text = p.encode(message)
+        except Exception:
+            logger.exception("cannot encode a %r reply for connection %s", message.type, conn)
+            return
+        out.put(text)
 
     async def _handle(self, ws: ServerConnection) -> None:
         conn = uuid.uuid4().hex
@@ -417,23 +448,33 @@ class SignalingServer:
             out.put(_CloseRequest(CloseCode.NOT_AUTHENTICATED, text[:120]))
 
     def _on_message(self, conn: str, raw: str | bytes, now: float) -> None:
+        """Parse, carry out and answer one message of an authenticated connection.
+
+        Whatever ``raw`` holds, a request with a readable ``id`` gets exactly one answer: its ack
+        or result, or an error naming what was wrong (``internal`` for a bug, which is logged).
+        """
         try:
             msg = p.parse_client_message(raw)
         except p.ProtocolError as exc:
             self._reply(conn, p.Error(code=exc.code, message=exc.message, ref=exc.ref))
             return
-        booking = None
-        code = getattr(msg, "code", None) or getattr(msg, "booking_code", None)
-        if isinstance(msg, (p.CheckBooking, p.Announce)) and code:
-            booking = self.store.booking(code)
         try:
+            booking = None
+            code = getattr(msg, "code", None) or getattr(msg, "booking_code", None)
+            if isinstance(msg, (p.CheckBooking, p.Announce)) and code:
+                booking = self.store.booking(code)
             fx = self.branch.handle(conn, msg, now, booking)
+            texts, failed = self._encode(fx)
         except Exception:
             logger.exception("internal error handling %s", msg.type)
             self._reply(conn, p.Error(code=ErrorCode.INTERNAL, message=f"internal error handling {msg.type!r}",
                                       ref=msg.id))
             return
-        self._apply(fx)
+        if failed and not fx.durable:  # nothing changed: answer with the error alone
+            self._reply(conn, p.Error(code=ErrorCode.INTERNAL, ref=msg.id,
+                                      message=f"internal error answering {msg.type!r}: a reply did not encode"))
+            return
+        self._apply(fx, texts)
 
 
 async def run(config: ServerConfig, stop: asyncio.Event | None = None) -> None:
