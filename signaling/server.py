@@ -338,8 +338,9 @@ class SignalingServer:
         connection are served in order (a booth opens several connections to send parts at once).
         """
         lim = self.config.limits
+        pending: str | None = None
         while True:
-            raw = await ws.recv()
+            raw, pending = (pending, None) if pending is not None else (await ws.recv(), None)
             if isinstance(raw, bytes):
                 self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE,
                                           message="binary data without a still_put before it"))
@@ -351,7 +352,8 @@ class SignalingServer:
                 continue
             try:
                 if isinstance(msg, p.StillPut):
-                    await self._still_put(conn, ws, msg, lim)
+                    # a request that came where this part's bytes were due is served next
+                    pending = await self._still_put(conn, ws, msg, lim)
                 elif isinstance(msg, p.StillGet):
                     await self._still_get(conn, msg, lim)
                 else:
@@ -365,19 +367,28 @@ class SignalingServer:
                 self._reply(conn, p.Error(code=ErrorCode.INTERNAL, message=f"internal error handling {msg.type!r}",
                                           ref=msg.id))
 
-    async def _still_put(self, conn: str, ws: ServerConnection, msg: p.StillPut, lim) -> None:
+    async def _still_put(self, conn: str, ws: ServerConnection, msg: p.StillPut, lim) -> str | None:
+        """Receive one part of a still and answer it.
+
+        Returns:
+            A text message that arrived where the part's bytes were due (it broke this part, and
+            is the connection's next request), or None.
+        """
         meta = msg.still
         refused = self.branch.check_still_put(conn, meta, lim.still_max_bytes, lim.stills_per_session)
         if refused is None and msg.offset + msg.length > meta.size:
             refused = f"part {msg.offset}+{msg.length} lies outside a still of {meta.size} bytes"
         # the part's bytes follow this message in any case: read them, then answer
         broken = None
+        interrupted: str | None = None
         data = bytearray()
         try:
             while len(data) < msg.length:
                 chunk = await asyncio.wait_for(ws.recv(), lim.still_part_timeout)
                 if not isinstance(chunk, bytes):
-                    broken = "a text message came where the part's bytes were due"
+                    broken = (f"a text message came after {len(data)} of the part's {msg.length} bytes "
+                              f"(it is taken as the next request)")
+                    interrupted = chunk
                     break
                 data += chunk
                 if len(data) > msg.length:
@@ -387,10 +398,10 @@ class SignalingServer:
             broken = f"the part's bytes did not come within {lim.still_part_timeout:g} s"
         if refused is not None:  # for good: trying again cannot help
             self._reply(conn, p.Error(code=ErrorCode.FORBIDDEN, message=refused, ref=msg.id))
-            return
+            return interrupted
         if broken is not None:  # this attempt failed; another may not
             self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message=broken, ref=msg.id))
-            return
+            return interrupted
         key = (meta.session_id, meta.sha256)
         lock = self._still_locks.setdefault(key, asyncio.Lock())
         async with lock:  # parts of one still arrive on several connections at once
@@ -407,10 +418,11 @@ class SignalingServer:
                         self._apply(self.branch.still_stored(conn, meta, self.clock()))
             except StillFileError as exc:
                 self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message=str(exc), ref=msg.id))
-                return
+                return None
         if complete and not lock.locked():
             self._still_locks.pop(key, None)
         self._reply(conn, p.StillStored(ref=msg.id, sha256=meta.sha256, received=received, complete=complete))
+        return None
 
     async def _still_get(self, conn: str, msg: p.StillGet, lim) -> None:
         why = self.branch.check_still_get(conn, msg.session_id)
