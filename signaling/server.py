@@ -51,10 +51,18 @@ def policy_from(config: ServerConfig) -> Policy:
     )
 
 
+MAX_CLOSE_REASON_BYTES = 123
+"""Longest close reason WebSocket allows, in UTF-8 bytes (a longer one fails to close at all)."""
+
+
 @dataclass(frozen=True)
 class _CloseRequest:
     code: int
     reason: str
+
+    def __post_init__(self) -> None:  # cut on a character boundary
+        cut = self.reason.encode("utf-8", "replace")[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
+        object.__setattr__(self, "reason", cut)
 
 
 class _Outbound:

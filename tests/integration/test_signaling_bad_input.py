@@ -345,3 +345,18 @@ def test_server_still_serves_after_generated_input(fuzz_branch):
     run(served(branch, "after-fuzz"))
     run(ws.send(json.dumps({"type": "check_booking", "id": "still-here", "code": "NOPE"})))
     assert run(raw_recv(ws, lambda m: m.get("ref") == "still-here"))["type"] == "booking_result"
+
+
+async def test_a_refusal_whose_reason_is_long_in_utf8_still_closes_with_its_code(tmp_path):
+    """The close reason is cut to WebSocket's 123 bytes, not 120 characters (found by bench.fuzz:
+    a refusal naming a non-ASCII field failed to close and the connection ended with 1000)."""
+    with watch_tracebacks() as tracebacks:
+        async with running_server(tmp_path / "branch.db") as branch:
+            ws = await raw_connect(branch.url)
+            await ws.send(json.dumps({"type": "hello", "id": "h9", "role": "booth", "device_id": "booth-01",
+                                      "token": "x" * 16, "version": p.PROTOCOL_VERSION, "é" * 40: 1}))
+            got = await raw_closed(ws)
+            assert [(m["type"], m["code"], m.get("ref")) for m in got] == [("error", "invalid_message", "h9")]
+            assert "é" * 20 in got[0]["message"]
+            assert ws.close_code == CloseCode.NOT_AUTHENTICATED and len(ws.close_reason.encode()) <= 123
+    assert tracebacks.records == [], tracebacks.describe()
