@@ -20,10 +20,13 @@ from common.documents import DEFAULT_SERVICE, DocumentKind, RejectReason, Verdic
 from common.language import Language
 from signaling.errors import ProtocolError
 
-PROTOCOL_VERSION = 2
-"""2: sessions carry service, name and accepted_at; queue positions to waiting booths; services
-in the CSO's welcome; transfer to a named CSO; decisions are idempotent by request id; stills
-travel through the server on stills connections."""
+PROTOCOL_VERSION = 3
+"""3: the queue and presence come whole once (after the welcome) and then as changes, at most
+once per server tick (``queue_change``, ``presence_change``); the queue goes to CSOs only;
+presence of every device to technicians, of the officers to CSOs; queue positions at most once
+per tick. 2: sessions carry service, name and accepted_at; queue positions to waiting booths;
+services in the CSO's welcome; transfer to a named CSO; decisions are idempotent by request id;
+stills travel through the server on stills connections."""
 
 MAX_PAYLOAD_DEPTH = 32
 """Deepest nesting of objects and arrays a ``signal`` payload may have (WebRTC payloads are flat:
@@ -463,10 +466,34 @@ class SessionUpdate(_Model):
 
 
 class QueueUpdate(_Model):
-    """The waiting queue in serving order (to CSOs and technicians)."""
+    """The whole waiting queue in serving order: to a CSO right after its welcome (then only
+    :class:`QueueChange`); :class:`signaling.client.SignalingClient` hands its keeper this view,
+    kept up to date, after every change."""
 
     type: Literal["queue"] = "queue"
     waiting: list[SessionInfo]
+
+
+class QueueEntry(_Model):
+    """A session's place in the waiting queue (0 = served next)."""
+
+    index: Annotated[int, Field(ge=0)]
+    session: SessionInfo
+
+
+class QueueChange(_Model):
+    """How the waiting queue changed since the last ``queue`` or ``queue_change`` (to CSOs, at
+    most once per server tick). Apply with :func:`apply_queue_change`.
+
+    Args:
+        removed: sessions no longer waiting (ids the receiver does not hold are ignored).
+        placed: sessions that joined, moved or changed, each at its new index, in ascending
+            index order; an entry replaces one with the same id.
+    """
+
+    type: Literal["queue_change"] = "queue_change"
+    removed: list[SessionId] = []
+    placed: list[QueueEntry] = []
 
 
 class QueuePosition(_Model):
@@ -488,10 +515,32 @@ class QueuePosition(_Model):
 
 
 class Presence(_Model):
-    """Who is online (to CSOs and technicians)."""
+    """Who is online: every device to a technician, the officers to a CSO; sent whole right after
+    the welcome (then only :class:`PresenceChange`)."""
 
     type: Literal["presence"] = "presence"
     online: list[PresenceEntry]
+
+
+class DeviceRef(_Model):
+    """One device, by role and id."""
+
+    role: Role
+    device_id: DeviceId
+
+
+class PresenceChange(_Model):
+    """Who came and went since the last ``presence`` or ``presence_change`` (at most once per
+    server tick). Apply with :func:`apply_presence_change`.
+
+    Args:
+        joined: devices now online (an entry replaces one for the same device: it reconnected).
+        left: devices gone (ones the receiver does not hold are ignored).
+    """
+
+    type: Literal["presence_change"] = "presence_change"
+    joined: list[PresenceEntry] = []
+    left: list[DeviceRef] = []
 
 
 class Relayed(_Model):
@@ -533,10 +582,36 @@ class StillAvailable(_Model):
 
 
 ServerMessage = Annotated[
-    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueuePosition, Presence, Relayed,
-          StillStored, StillData, StillAvailable],
+    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueueChange, QueuePosition, Presence,
+          PresenceChange, Relayed, StillStored, StillData, StillAvailable],
     Field(discriminator="type"),
 ]
+
+
+def apply_queue_change(waiting: list[SessionInfo], change: QueueChange) -> list[SessionInfo]:
+    """The queue after ``change``.
+
+    Args:
+        waiting: the queue as last known, in serving order.
+        change: what changed since.
+    """
+    drop = set(change.removed) | {e.session.id for e in change.placed}
+    out = [s for s in waiting if s.id not in drop]
+    for entry in change.placed:
+        out.insert(entry.index, entry.session)
+    return out
+
+
+def apply_presence_change(online: list[PresenceEntry], change: PresenceChange) -> list[PresenceEntry]:
+    """Who is online after ``change``, ordered by role and device id.
+
+    Args:
+        online: the devices as last known.
+        change: who came and went since.
+    """
+    gone = {(d.role, d.device_id) for d in change.left} | {(e.role, e.device_id) for e in change.joined}
+    out = [e for e in online if (e.role, e.device_id) not in gone] + list(change.joined)
+    return sorted(out, key=lambda e: (e.role, e.device_id))
 
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 _server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
