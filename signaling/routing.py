@@ -823,7 +823,9 @@ class Branch:
         conn = self.by_device.get(target)
         if conn is None:
             return self._error(fx, peer, msg, ErrorCode.PEER_OFFLINE, f"{target[0]} {target[1]} is offline")
-        fx.sends.append(Send(conn, p.Relayed(session_id=s.id, payload=msg.payload, sender=peer.device_id)))
+        # every field is validated already (the payload when the signal was parsed)
+        fx.sends.append(Send(conn, p.Relayed.model_construct(session_id=s.id, payload=msg.payload,
+                                                             sender=peer.device_id)))
         if msg.id is not None:
             self._ack(fx, peer, msg, None)
 

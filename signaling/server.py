@@ -14,9 +14,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import websockets.version
 from pydantic import BaseModel
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from signaling.config import ServerConfig
 from . import protocol as p
@@ -65,14 +67,60 @@ class _CloseRequest:
         object.__setattr__(self, "reason", cut)
 
 
+WS_INTERNALS = ("protocol", "transport", "paused", "send_in_progress", "send_data")
+"""What :class:`_Outbound` reads of a websockets asyncio connection to write a message at once.
+
+websockets 16 and 17 have them all (14 and 15 call ``send_in_progress`` ``fragmented_send_waiter``);
+``tests/integration/test_signaling_scale.py`` checks the installed release, so one that changes
+them fails the suite. Where they are missing, every message goes through its connection's task
+(correct, only slower with thousands of connections) and the server says so once in its log."""
+
+_warned_internals = False
+
+
+def writes_directly(ws: ServerConnection) -> bool:
+    """Whether this websockets release lets :class:`_Outbound` write without its task.
+
+    Args:
+        ws: an open server connection.
+    """
+    global _warned_internals
+    missing = [name for name in WS_INTERNALS if not hasattr(ws, name)]
+    if not missing:
+        if not isinstance(ws.paused, bool):
+            missing.append("paused (not a bool)")
+        if not callable(getattr(ws.protocol, "send_text", None)):
+            missing.append("protocol.send_text")
+        if not isinstance(getattr(ws.protocol, "state", None), State):
+            missing.append("protocol.state (not a websockets.protocol.State)")
+    if not missing:
+        return True
+    if not _warned_internals:
+        _warned_internals = True
+        logger.warning("websockets %s has no %s: every message goes through its connection's task (correct, "
+                       "slower with thousands of connections); install the release pyproject.toml names",
+                       websockets.version.version, ", ".join(missing))
+    return False
+
+
 class _Outbound:
-    """One connection's bounded send queue and the task that drains it."""
+    """One connection's bounded send queue and the task that drains it.
+
+    A text message for a connection with nothing queued and nothing being sent, whose socket
+    takes data, is written at once instead (most relays): handing every message to the
+    connection's task cost a task switch per message, a fifth of the server's time at 5,000
+    clients (``bench/scale.py``). Anything else queues behind, in order.
+    """
 
     def __init__(self, ws: ServerConnection, size: int):
         self.ws = ws
         self.queue: asyncio.Queue[str | bytes | _CloseRequest] = asyncio.Queue(size)
+        self.idle = False
+        self.direct = writes_directly(ws)
         self.task = asyncio.create_task(self._drain())
         self.closing = False
+        self.queued = 0
+        """messages that went through the queue (the rest were written at once)"""
 
     def put_bytes(self, data: bytes) -> None:
         """Queue a binary frame (a still's bytes); the queue bounds them like any message."""
@@ -81,8 +129,11 @@ class _Outbound:
     def put(self, item: str | bytes | _CloseRequest) -> None:
         if self.closing:
             return
+        if type(item) is str and self.direct and self.idle and self.queue.empty() and self._write_now(item):
+            return
         if isinstance(item, _CloseRequest):
             self.closing = True
+        self.queued += 1
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -91,10 +142,36 @@ class _Outbound:
             self.task.cancel()
             asyncio.create_task(self.ws.close(CloseCode.TOO_SLOW, "outbound queue overflowed"))
 
+    def _write_now(self, text: str) -> bool:
+        """Write ``text`` to the socket now if websockets' ``send()`` would not wait; returns
+        whether it did (else the caller queues it)."""
+        ws = self.ws
+        try:
+            if (ws.send_in_progress is not None or ws.paused or ws.protocol.state is not State.OPEN
+                    or ws.transport.is_closing()):
+                return False
+            ws.protocol.send_text(text.encode())
+        except Exception:  # nothing was written: the queue takes it, and every later message
+            logger.exception("cannot write to %s at once; its messages go through its queue from now on",
+                             ws.remote_address)
+            self.direct = False
+            return False
+        try:
+            ws.send_data()  # as websockets' send() does on leaving its send_context, without the coroutine
+        except Exception:  # a frame may be half written: end the connection, as send() would
+            logger.exception("writing to %s failed; aborting the connection", ws.remote_address)
+            self.direct = False
+            self.closing = True
+            with contextlib.suppress(Exception):
+                ws.transport.abort()
+        return True
+
     async def _drain(self) -> None:
         try:
             while True:
+                self.idle = True  # nothing in flight: put() may write at once
                 item = await self.queue.get()
+                self.idle = False
                 if isinstance(item, _CloseRequest):
                     await self.ws.close(item.code, item.reason)
                     return
@@ -480,8 +557,9 @@ class SignalingServer:
             return
         try:
             booking = None
-            code = getattr(msg, "code", None) or getattr(msg, "booking_code", None)
-            if isinstance(msg, (p.CheckBooking, p.Announce)) and code:
+            code = msg.code if isinstance(msg, p.CheckBooking) else \
+                msg.booking_code if isinstance(msg, p.Announce) else None
+            if code:
                 booking = self.store.booking(code)
             fx = self.branch.handle(conn, msg, now, booking)
             texts, failed = self._encode(fx)
