@@ -1,18 +1,23 @@
 """What keeps the server's relay latency flat with thousands of connections (bench/scale.py
 measures it): messages written at once when nothing is queued, in order with the queued ones,
-and through the queue alone when websockets' internals are not what the server expects. Every
-test runs against a real server on loopback."""
+and through the queue alone when websockets' internals are not what the server expects;
+keepalive pings on a fixed phase per connection; the garbage collector's thresholds while a
+server runs. Every test runs against a real server on loopback."""
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import socket
 
+import pytest
+from websockets.asyncio.server import ServerConnection
+
 from signaling import protocol as p
 from signaling import server as server_module
-from signaling.server import writes_directly
+from signaling.server import GC_THRESHOLDS, next_ping, writes_directly
 from signaling.testing import running_server
 
 from test_signaling_kit import WAIT, hello, online, raw_connect, raw_recv
@@ -104,3 +109,59 @@ async def test_without_the_expected_websockets_internals_every_message_goes_thro
         await cso.close()
     warnings = [r for r in caplog.records if "no_such_internal" in r.getMessage()]
     assert len(warnings) == 1  # once per process, not once per connection
+
+
+@pytest.mark.parametrize("due,now,interval,expected", [
+    (10.0, 10.0, 5.0, 15.0),   # on time
+    (10.0, 12.3, 5.0, 15.0),   # late by half an interval: still the next slot of its phase
+    (10.0, 21.0, 5.0, 25.0),   # a stall longer than two intervals: the slot after it, not now
+    (10.0, 15.0, 5.0, 20.0),
+])
+def test_a_late_ping_keeps_its_phase(due, now, interval, expected):
+    assert next_ping(due, now, interval) == pytest.approx(expected)
+
+
+async def test_devices_that_connect_together_are_pinged_each_on_its_own_phase(tmp_path, monkeypatch):
+    """Four booths connect one after the other; the phases drawn for them put the last one's
+    pings first: the server pings them in phase order, round after round (websockets' own
+    keepalive would ping them in the order they connected)."""
+    interval = 2.0
+    offsets = iter([1.75, 1.25, 0.75, 0.25])  # in the order the connections arrive
+    monkeypatch.setattr(server_module._jitter, "uniform", lambda a, b: next(offsets))
+    pinged: list[tuple[str, int]] = []
+    ping = ServerConnection.ping
+
+    async def recording_ping(self, data=None):
+        pinged.append(self.remote_address[:2])
+        return await ping(self, data)
+
+    monkeypatch.setattr(ServerConnection, "ping", recording_ping)
+    async with running_server(tmp_path / "branch.db", booths=4, ping_interval=interval, ping_timeout=10) as branch:
+        clients = []
+        for i in range(1, 5):
+            ws = await raw_connect(branch.url, ping_interval=None)
+            await ws.send(hello(branch, "booth", f"booth-{i:02d}"))
+            await raw_recv(ws, lambda m: m["type"] == "welcome")
+            clients.append(ws)
+        order = [ws.local_address[:2] for ws in reversed(clients)]
+
+        async def rounds() -> None:
+            while len(pinged) < 8:
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(rounds(), 2 * interval + WAIT)
+        assert pinged[:8] == order + order
+        for ws in clients:
+            await ws.close()
+
+
+async def test_a_running_server_collects_its_young_objects_less_often(tmp_path):
+    before = gc.get_threshold()
+    assert before != GC_THRESHOLDS
+    async with running_server(tmp_path / "a.db"):
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert GC_THRESHOLDS[0] > 700  # CPython's default collected every 700 allocations
+        async with running_server(tmp_path / "b.db"):
+            assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_threshold() == GC_THRESHOLDS  # the first server still runs
+    assert gc.get_threshold() == before
