@@ -119,7 +119,7 @@ async def lapak_setups(n: int, workdir: Path) -> list[float]:
         accepted: dict[str, float] = {}
         firsts: dict[str, float] = {}
         console = ConsoleApp(ConsoleConfig(cso={"id": "cso-01", "token": branch.tokens[("cso", "cso-01")]},
-                                           server={"url": branch.url}), media_config=MediaConfig())
+                                           server={"url": branch.url, "allow_plain": True}), media_config=MediaConfig())
 
         def on_event(e) -> None:
             if isinstance(e, dk.SessionChanged) and e.session.state is p.SessionState.ACTIVE:

@@ -61,7 +61,7 @@ async def console_worker(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    config = ConsoleConfig(cso={"id": "cso-01", "token": args.token}, server={"url": args.url})
+    config = ConsoleConfig(cso={"id": "cso-01", "token": args.token}, server={"url": args.url, "allow_plain": True})
     app = ConsoleApp(config, CsoMedia(face=SyntheticFaceCamera(320, 240, 15, seed=99), audio=ToneMicrophone(220)),
                      media_config=MediaConfig())
     record: dict = {"frames": {}, "focus": [], "states": [], "stills": [], "requests": {}, "pcs": {},

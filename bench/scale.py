@@ -88,8 +88,10 @@ def write_config(folder: Path, devs: list[tuple[str, str, int]]) -> tuple[Path, 
     """A lapak server TOML for these devices."""
     tokens = {(role, dev): secrets.token_hex(16) for role, dev, _ in devs}
     lines = [f'database = "{folder / "bench.db"}"', "", "[branch]", 'id = "bench"', "",
-             "[listen]", 'host = "127.0.0.1"', "port = 0", "",
-             "[limits]", "rate_per_second = 1000", "rate_burst = 5000", "resume_grace = 600", *EXTRA_LIMITS, ""]
+             "[listen]", 'host = "127.0.0.1"', "port = 0", "allow_plain = true", "",
+             "[limits]", "rate_per_second = 1000", "rate_burst = 5000", "resume_grace = 600",
+             f"max_connections = {len(devs) + 1024}", f"max_unauthenticated_per_address = {len(devs) + 1024}",
+             *EXTRA_LIMITS, ""]
     for (role, dev), token in tokens.items():
         lines += [f"[[{role}s]]", f'id = "{dev}"', f'token = "{token}"']
         if role == "cso":

@@ -41,10 +41,10 @@ CAPACITY = 6
 def write_config(folder: Path, clients: int, limits: list[str] = ()) -> tuple[Path, dict[tuple[str, str], str]]:
     """A server TOML for ``clients`` connections: booths, and enough CSOs (capacity 6) to serve them all."""
     booths, csos = split(clients)
-    tokens = {("cso", f"cso-{i:03d}"): secrets.token_hex(8) for i in range(1, csos + 1)}
-    tokens.update({("booth", f"booth-{i:04d}"): secrets.token_hex(8) for i in range(1, booths + 1)})
+    tokens = {("cso", f"cso-{i:03d}"): secrets.token_hex(16) for i in range(1, csos + 1)}
+    tokens.update({("booth", f"booth-{i:04d}"): secrets.token_hex(16) for i in range(1, booths + 1)})
     lines = [f'database = "{folder / "bench.db"}"', "", "[branch]", 'id = "bench"', "",
-             "[listen]", 'host = "127.0.0.1"', "port = 0", "",
+             "[listen]", 'host = "127.0.0.1"', "port = 0", 'allow_plain = true', "",
              "[limits]", "rate_per_second = 1000", "rate_burst = 5000", "resume_grace = 600", *limits, ""]
     for (role, device), token in tokens.items():
         lines += [f"[[{role}s]]", f'id = "{device}"', f'token = "{token}"']

@@ -15,6 +15,7 @@ import time
 from typing import Any, Callable
 
 from common.appbase import AppBase
+from common.config import ConfigError
 from cso_console import desk as dk
 from cso_console.config import ConsoleConfig
 from cso_console.desk import Desk, DeskRules, DeskView
@@ -28,6 +29,7 @@ from media.quality import QualityPolicy
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
+from signaling.tokens import token_problem
 from signaling.stills_client import StillTransfer, StillTransferError
 
 logger = logging.getLogger(__name__)
@@ -64,10 +66,14 @@ class ConsoleApp(AppBase[DeskView]):
         self.config = config
         self._clock = clock
         self.desk = Desk(config.cso.id, desk_rules(config), now=clock())
+        if config.server is None:
+            raise ConfigError("the config", ["[server] is missing: url = the branch server's wss:// address, "
+                                             "ca = the branch CA file"])
+        tls = config.server.ssl_context()  # raises TlsError naming a missing or wrong branch CA
         self.client = SignalingClient(config.server.url, "cso", config.cso.id, config.cso.token,
                                       on_message=self._on_server, on_state=self._on_client_state,
-                                      on_signal=self._on_signal)
-        self.stills = StillTransfer(config.server.url, "cso", config.cso.id, config.cso.token)
+                                      on_signal=self._on_signal, ssl=tls)
+        self.stills = StillTransfer(config.server.url, "cso", config.cso.id, config.cso.token, ssl=tls)
         self.engine = CsoEngine(self.client.send_signal, media or CsoMedia(),
                                 media_config or MediaConfig(**config.ice.media_options()),
                                 on_event=self._on_media, policy=policy, cso_quality=cso_quality)
@@ -83,6 +89,10 @@ class ConsoleApp(AppBase[DeskView]):
                 uses (a wrong version: fail before the first call, not during one).
         """
         self.loop = asyncio.get_running_loop()
+        problem = token_problem(self.config.cso.token)
+        if problem:
+            raise ConfigError("[cso] token", [f"{problem}: put in the one `lapak token new cso {self.config.cso.id}` "
+                                              f"printed on the branch server"])
         await check_aiortc_internals()
         self._spawn(self._tick())
         await self.client.start()

@@ -1,6 +1,8 @@
 """config/console-*.toml: one CSO console (identity, server, ICE, desk rules, canned prompts)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -55,7 +57,13 @@ class ConsoleConfig(Section):
     """config/console-*.toml: one CSO console."""
 
     cso: ConsoleSection
-    server: ServerLink = ServerLink()
+    server: ServerLink | None = None
+    """Where the branch server is; the hardware tools need none, the app does."""
+
+    def resolve_paths(self, base: Path) -> None:
+        """The branch CA path is relative to the config file's folder."""
+        if self.server is not None:
+            self.server.resolve_paths(base)
     ice: IceSection = IceSection()
     desk: DeskSection = DeskSection()
     prompts: list[PromptEntry] = Field(default_factory=_default_prompts)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from common.appbase import AppBase
+from common.config import ConfigError
 from hardware.booth import BoothDevices, DeviceStatus
 from hardware.errors import DeviceError
 from hardware.scanner import Reason
@@ -37,6 +38,7 @@ from media.internals import check_aiortc_internals
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
+from signaling.tokens import token_problem
 from signaling.stills_client import StillTransfer, StillTransferError
 
 logger = logging.getLogger(__name__)
@@ -84,10 +86,14 @@ class BoothApp(AppBase[BoothView]):
         pin_hash = config.technician.pin_hash
         self.flow = BoothFlow(flow_rules(config), verify_pin=(lambda pin: check_pin(pin, pin_hash)) if pin_hash else None,
                               has_printer=devices.printer is not None, now=clock())
+        if config.server is None:
+            raise ConfigError("the config", ["[server] is missing: url = the branch server's wss:// address, "
+                                             "ca = the branch CA file"])
+        tls = config.server.ssl_context()  # raises TlsError naming a missing or wrong branch CA
         self.client = SignalingClient(config.server.url, "booth", config.booth.id, config.booth.token,
                                       on_message=self._on_server, on_state=self._on_client_state,
-                                      on_signal=self._on_signal)
-        self.stills = StillTransfer(config.server.url, "booth", config.booth.id, config.booth.token)
+                                      on_signal=self._on_signal, ssl=tls)
+        self.stills = StillTransfer(config.server.url, "booth", config.booth.id, config.booth.token, ssl=tls)
         self.engine = BoothEngine(self.client.send_signal,
                                   BoothMedia(face=devices.face, document=devices.document, audio=devices.microphone),
                                   media_config or MediaConfig(**config.ice.media_options()), on_event=self._on_media)
@@ -116,6 +122,13 @@ class BoothApp(AppBase[BoothView]):
         if prepare is not None:
             await prepare()
         self._spawn(self._tick())
+        problem = token_problem(self.config.booth.token)
+        if problem:  # out of service, saying why, instead of sending an example token to the server
+            text = (f"[booth] token {problem}: put in the one `lapak token new booth {self.config.booth.id}` "
+                    f"printed on the branch server")
+            logger.error("%s", text)
+            self.feed(f.ServerRefused(text))
+            return
         await self.client.start()
         self.feed(f.Tick())
 

@@ -2,6 +2,8 @@
 devices)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -55,7 +57,13 @@ class BoothConfig(Section):
     """config/booth-*.toml: one booth PC."""
 
     booth: BoothSection
-    server: ServerLink = ServerLink()
+    server: ServerLink | None = None
+    """Where the branch server is; the hardware tools need none, the app does."""
+
+    def resolve_paths(self, base: Path) -> None:
+        """The branch CA path is relative to the config file's folder."""
+        if self.server is not None:
+            self.server.resolve_paths(base)
     ice: IceSection = IceSection()
     screen: ScreenSection = ScreenSection()
     technician: TechnicianSection = TechnicianSection()

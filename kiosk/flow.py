@@ -98,6 +98,17 @@ class DocumentPhase(str, enum.Enum):
     CAMERA_PROBLEM = "camera_problem"  # the document camera failed; the officer was told
 
 
+def screen_name(name: str | None) -> str | None:
+    """How a booked participant's name shows on the booth screen, which people waiting behind
+    can read: the first name and the initial of the last ("Siti Rahayu" -> "Siti R.")."""
+    words = (name or "").split()
+    if not words:
+        return None
+    if len(words) == 1:
+        return words[0]
+    return f"{words[0]} {words[-1][0].upper()}."
+
+
 class NoticeKind(str, enum.Enum):
     """A short message over the current screen."""
 
@@ -107,6 +118,7 @@ class NoticeKind(str, enum.Enum):
     BOOKING_ALREADY_SERVED = "booking_already_served"
     BOOKING_ALREADY_WAITING = "booking_already_waiting"
     CODE_TOO_SHORT = "code_too_short"
+    TOO_MANY_CODES = "too_many_codes"  # the server stops a booth trying wrong booking codes for a while
     SERVER_PROBLEM = "server_problem"  # a request failed: try again
     VISIT_INTERRUPTED = "visit_interrupted"  # the visit was lost (e.g. the booth was offline too long)
     OFFICER_NOTIFIED = "officer_notified"  # the call button reached the officer
@@ -191,12 +203,14 @@ class TechnicianView:
         pin_length: digits typed so far (never the digits).
         locked_for: seconds until another PIN may be tried (0: now).
         pin_configured: a PIN hash is in the booth config (without one the screen stays locked).
+        devices: every device's state once unlocked, (role, ok, message), by role.
     """
 
     unlocked: bool
     pin_length: int
     locked_for: float
     pin_configured: bool
+    devices: tuple[tuple[str, bool, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,6 +246,12 @@ class BoothView:
         technician: the technician screen.
         out_of_service: why the booth is out of service (for staff; the participant sees a
             plain "please go to the front desk").
+        language_choice: the participant may change the language on this screen (every screen
+            before the call, and the end screen).
+        confirm_leave: the participant asked to leave: the screen asks "are you sure?" (a
+            :class:`LeaveVisit` leaves, a :class:`StayInVisit` keeps the visit).
+        can_leave: the screen offers a way to leave the visit (:class:`AskToLeave`).
+        has_printer: the booth has a receipt printer (tickets and receipts are printed).
     """
 
     screen: Screen
@@ -261,6 +281,10 @@ class BoothView:
     faults: tuple[tuple[str, str], ...] = ()
     technician: TechnicianView | None = None
     out_of_service: str = ""
+    language_choice: bool = False
+    confirm_leave: bool = False
+    can_leave: bool = False
+    has_printer: bool = False
 
 
 # ============================================================================== inputs
@@ -336,6 +360,16 @@ class CallOfficer:
 @dataclass(frozen=True)
 class LeaveVisit:
     """The participant leaves (gives up the queue place)."""
+
+
+@dataclass(frozen=True)
+class AskToLeave:
+    """The participant touched "leave": the screen asks whether they are sure."""
+
+
+@dataclass(frozen=True)
+class StayInVisit:
+    """The participant answered "no, stay" to "are you sure you want to leave?"."""
 
 
 @dataclass(frozen=True)
@@ -527,7 +561,7 @@ class Tick:
 
 BoothInput = Union[
     Touch, ChooseLanguage, Start, AcceptPrivacy, Back, ChooseBooking, ChooseWalkIn, KeyPress, SubmitCode,
-    QrDecoded, ImStillHere, CallOfficer, LeaveVisit, CaptureNow, Finish, TechnicianGesture, PinKey,
+    QrDecoded, ImStillHere, CallOfficer, LeaveVisit, AskToLeave, StayInVisit, CaptureNow, Finish, TechnicianGesture, PinKey,
     LeaveTechnician, ServerUp, ServerDown, ServerRefused, BookingChecked, Announced, RequestFailed,
     SessionChanged, QueuePositionChanged, DeviceChanged, ButtonPressed, PrintDone, ScanUpdate,
     DocumentCaptured, CaptureFailed, UploadProgress, UploadDone, Tick,
@@ -727,6 +761,13 @@ _LIGHT = {
 }
 """Every screen's light colour; the others are WAITING (the booth is taken)."""
 
+_LANGUAGE_SCREENS = {Screen.ATTRACT, Screen.PRIVACY, Screen.CHECK_IN, Screen.CODE_ENTRY, Screen.CHECKING, Screen.TICKET,
+                     Screen.WAITING, Screen.END, Screen.OUT_OF_SERVICE}
+"""Screens where the participant may change the language: every screen before the call (the
+officer's prompts come in the language the visit was announced with), and the end screen."""
+_LEAVE_SCREENS = {Screen.CHECK_IN, Screen.CODE_ENTRY, Screen.CHECKING, Screen.TICKET, Screen.WAITING, Screen.CALL,
+                  Screen.DOCUMENT}
+"""Screens a participant may leave the visit from."""
 _STILL_THERE_SCREENS = {Screen.PRIVACY, Screen.CHECK_IN, Screen.CODE_ENTRY, Screen.TICKET, Screen.WAITING}
 _QR_SCREENS = {Screen.CHECK_IN, Screen.CODE_ENTRY}
 _BOOKING_NOTICE = {
@@ -799,6 +840,8 @@ class BoothFlow:
         self._still_there_since: float | None = None
         self._notice: Notice | None = None
         self._faults: dict[str, str] = {}
+        self._devices: dict[str, tuple[bool, str]] = {}
+        self._confirm_leave = False
         self._light: LightColour | None = None
         self._pin = ""
         self._pin_failures = 0
@@ -823,12 +866,14 @@ class BoothFlow:
         tech = None
         if self.screen is Screen.TECHNICIAN:
             tech = TechnicianView(self._tech_unlocked, len(self._pin), max(0.0, self._pin_locked_until - now),
-                                  self._verify_pin is not None)
+                                  self._verify_pin is not None,
+                                  tuple((r, ok, m) for r, (ok, m) in sorted(self._devices.items()))
+                                  if self._tech_unlocked else ())
         s = v.session
         return BoothView(
             screen=self.screen, language=v.language, languages=self.rules.languages, light=self._colour(),
             server_up=self.server_up, reconnecting=self._reconnecting(), notice=notice, code_input=v.code_input,
-            ticket=v.ticket, name=v.name,
+            ticket=v.ticket, name=screen_name(v.name),
             queue_position=v.queue.position if v.queue else None, queue_waiting=v.queue.waiting if v.queue else None,
             estimated_wait=v.queue.estimated_wait if v.queue else None,
             offered=s is not None and s.state is SessionState.OFFERED,
@@ -837,6 +882,9 @@ class BoothFlow:
             reference=v.reference, documents_verified=v.verified, receipt=v.receipt, still_there_left=still_left,
             faults=tuple(sorted(self._faults.items())), technician=tech,
             out_of_service=self._refused or ("" if self.server_up else "branch server unreachable"),
+            language_choice=self.screen in _LANGUAGE_SCREENS and len(self.rules.languages) > 1,
+            confirm_leave=self._confirm_leave and self.screen in _LEAVE_SCREENS,
+            can_leave=self.screen in _LEAVE_SCREENS, has_printer=self.has_printer,
         )
 
     def _colour(self) -> LightColour:
@@ -883,8 +931,8 @@ class BoothFlow:
         self.now = now
         out: list[BoothCommand] = []
         if isinstance(event, (Touch, ChooseLanguage, Start, AcceptPrivacy, Back, ChooseBooking, ChooseWalkIn,
-                              KeyPress, SubmitCode, ImStillHere, CallOfficer, LeaveVisit, CaptureNow, Finish,
-                              PinKey)):
+                              KeyPress, SubmitCode, ImStillHere, CallOfficer, LeaveVisit, AskToLeave, StayInVisit,
+                              CaptureNow, Finish, PinKey)):
             self._last_touch = now
             self._still_there_since = None
         handler = getattr(self, f"_on_{type(event).__name__}", None)
@@ -904,6 +952,7 @@ class BoothFlow:
         if screen is not self.screen:
             self.screen = screen
             self._screen_since = now
+            self._confirm_leave = False
             self._still_there_since = None
             self._last_touch = now
 
@@ -985,7 +1034,7 @@ class BoothFlow:
     # ------------------------------------------------------------------ participant intents
 
     def _on_ChooseLanguage(self, e: ChooseLanguage, now, out) -> None:
-        if e.language in self.rules.languages:
+        if e.language in self.rules.languages and self.screen in _LANGUAGE_SCREENS:
             self.visit.language = e.language
 
     def _on_Start(self, e, now, out) -> None:
@@ -1077,9 +1126,15 @@ class BoothFlow:
             self._notify(NoticeKind.OFFICER_NOTIFIED, now)
 
     def _on_LeaveVisit(self, e, now, out) -> None:
-        if self.screen in (Screen.CHECK_IN, Screen.CODE_ENTRY, Screen.CHECKING, Screen.TICKET, Screen.WAITING,
-                           Screen.CALL, Screen.DOCUMENT):
+        if self.screen in _LEAVE_SCREENS:
             self._give_up(now, out)
+
+    def _on_AskToLeave(self, e, now, out) -> None:
+        if self.screen in _LEAVE_SCREENS:
+            self._confirm_leave = True
+
+    def _on_StayInVisit(self, e, now, out) -> None:
+        self._confirm_leave = False
 
     def _on_CaptureNow(self, e, now, out) -> None:
         v = self.visit
@@ -1189,6 +1244,10 @@ class BoothFlow:
             self._notify(NoticeKind.BOOKING_UNKNOWN, now)
             v.booking_code, v.code_input = None, ""
             self._go(Screen.CODE_ENTRY, now)
+        elif e.code is p.ErrorCode.RATE_LIMITED and e.request in ("check_booking", "announce"):
+            self._notify(NoticeKind.TOO_MANY_CODES, now)
+            v.booking_code, v.code_input = None, ""
+            self._go(Screen.CHECK_IN, now)  # where the walk-in ticket is
         else:
             self._notify(NoticeKind.SERVER_PROBLEM, now)
             self._go(Screen.CODE_ENTRY if v.booking_code else Screen.CHECK_IN, now)
@@ -1269,6 +1328,7 @@ class BoothFlow:
     # ------------------------------------------------------------------ devices
 
     def _on_DeviceChanged(self, e: DeviceChanged, now, out) -> None:
+        self._devices[e.role] = (e.ok, e.message)
         if e.ok:
             self._faults.pop(e.role, None)
         else:

@@ -63,13 +63,13 @@ def _toml_value(v) -> str:
 def config_toml(data: dict) -> str:
     """A server config (``ServerConfig.model_dump(mode="json")``) as TOML: scalars, tables,
     arrays of tables."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list))]
-    for k, v in data.items():
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list)) and v is not None]
+    for k, v in data.items():  # TOML has no null: a None is left out (its default applies)
         if isinstance(v, dict):
-            lines += ["", f"[{k}]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items()]
+            lines += ["", f"[{k}]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items() if vv is not None]
         elif isinstance(v, list):
             for item in v:
-                lines += ["", f"[[{k}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items()]
+                lines += ["", f"[[{k}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items() if vv is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -221,7 +221,7 @@ class HeadlessBranch:
         cso_q = TrackQuality(width=self.cso_camera[0], height=self.cso_camera[1], fps=self.cso_camera[2],
                              max_kbps=CSO_CAMERA.max_kbps) if self.cso_camera else None
         console_config = ConsoleConfig(cso={"id": "cso-01", "token": tokens[("cso", "cso-01")]},
-                                       server={"url": self.url})
+                                       server={"url": self.url, "allow_plain": True})
         self.console = ConsoleApp(console_config, cso_media, media_config=MediaConfig(), policy=self.policy,
                                   cso_quality=cso_q)
         self.console.on_input(self._on_event)

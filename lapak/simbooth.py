@@ -96,13 +96,14 @@ class ScriptedParticipant:
         self.app.loop.call_later(self.place_after, camera.show, kind, self.visits * 7 + len(request_id))
 
 
-def booth_config(url: str, device_id: str, token: str, face: str, doc_video: str) -> BoothConfig:
-    """The config of a simulated booth."""
+def booth_config(url: str, device_id: str, token: str, face: str, doc_video: str, ca: str | None = None) -> BoothConfig:
+    """The config of a simulated booth (a wss:// url needs the branch CA file ``ca``; a ws://
+    url is allowed plain: a simulation on one machine)."""
     fw, fh, ffps = parse_size(face)
     dw, dh, dfps = parse_size(doc_video)
     return BoothConfig(
         booth={"id": device_id, "token": token},
-        server={"url": url},
+        server={"url": url, "ca": ca, "allow_plain": url.startswith("ws://")},
         devices=DevicesSettings(
             camera=CameraSettings(source="synthetic", width=fw, height=fh, fps=ffps),
             document_camera=CameraSettings(source="synthetic", width=1920, height=1080, fps=dfps),
@@ -120,7 +121,7 @@ async def run(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    config = booth_config(args.url, args.device_id, args.token, args.face, args.doc_video)
+    config = booth_config(args.url, args.device_id, args.token, args.face, args.doc_video, args.ca)
     devices = open_booth_devices(config.devices, simulate=True, seed=args.seed)
     app = BoothApp(config, devices, media_config=MediaConfig())
     participant = ScriptedParticipant(app, again=args.again)
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", required=True)
     ap.add_argument("--device-id", required=True)
     ap.add_argument("--token", required=True)
+    ap.add_argument("--ca", help="the branch CA file (for a wss:// url)")
     ap.add_argument("--face", default="640x480@30", help="face camera WxH@FPS")
     ap.add_argument("--doc-video", default="1280x720@15", help="document camera video WxH@FPS")
     ap.add_argument("--seed", type=int, default=0)

@@ -1,9 +1,10 @@
 """Video to the screen: newest frame only, converted and scaled once, off the GUI thread.
 
-A :class:`VideoView` subscribes to a call's :class:`media.tracks.FrameSink`. For every decoded
-frame (on the engine's loop) it only keeps a reference; a converter thread turns the newest
-frame into an RGB image at exactly the size the widget shows it (libswscale does colour
-conversion and scaling in one pass), and the GUI thread paints it without scaling again. A
+A :class:`VideoView` subscribes to a call's :class:`media.tracks.FrameSink` (or is handed a local
+camera's BGR frames). For every frame (on the engine's loop) it only keeps a reference; a
+converter thread turns the newest frame into an RGB image at exactly the size the widget shows it
+(colour at the source size, one OpenCV scale, which releases the GIL), and the GUI thread paints
+it without scaling again. A
 frame that arrives while the previous one is still being converted replaces it (nothing piles
 up), and a hidden view converts nothing. The last picture stays when the video stops (frozen),
 and can be dimmed (a booth on hold).
@@ -17,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import av
+import cv2
+import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QWidget
@@ -78,8 +81,14 @@ class VideoView(QWidget):
     # -- feeding (engine loop) -------------------------------------------------------------
 
     def reader(self, _name: str, frame) -> None:
-        """A :class:`FrameSink` reader: keep the newest frame and convert it when free."""
-        if not isinstance(frame, av.VideoFrame) or not self._visible:
+        """A :class:`FrameSink` reader: keep the newest frame and convert it when free.
+
+        Args:
+            _name: the track's name.
+            frame: an :class:`av.VideoFrame`, or a BGR ``numpy`` image (a local camera's newest
+                frame, e.g. a self-view), at any size.
+        """
+        if not isinstance(frame, (av.VideoFrame, np.ndarray)) or not self._visible:
             return
         with self._lock:
             self._pending = frame
@@ -112,16 +121,25 @@ class VideoView(QWidget):
                     self._converting = False
                     return
                 target = self._target
-            w, h = fit(frame.width, frame.height, target)
+            local = isinstance(frame, np.ndarray)
+            src_w, src_h = (frame.shape[1], frame.shape[0]) if local else (frame.width, frame.height)
+            w, h = fit(src_w, src_h, target)
             if w == 0:
                 continue
             try:
-                rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="BILINEAR")
-                arr = rgb.to_ndarray()
+                # Colour at the source size, then one scale with OpenCV, which lets other Python
+                # threads (the GUI's) run meanwhile: PyAV's reformat and from_ndarray hold the GIL
+                # for the whole conversion (about 50 ms for 1080p here, a GUI stall).
+                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if local else frame.to_ndarray(format="rgb24")
+                if (w, h) != (src_w, src_h):
+                    rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
+                # rows of some widths are padded: the array is then a strided view, which a
+                # QImage cannot take as a buffer
+                arr = np.ascontiguousarray(rgb)
+                image = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
             except Exception:  # a damaged frame must not stop the view
                 logger.debug("frame conversion failed", exc_info=True)
                 continue
-            image = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
             image.ndarray = arr  # keeps the pixels alive as long as the image
             with self._lock:
                 self._image, self._image_at = image, time.monotonic()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,20 @@ from .errors import BookingImportError
 from .protocol import BookingInfo
 
 REQUIRED = ("code", "name", "slot_start")
+
+MIN_CODE_BITS = 39.0
+"""How hard a booking code must be to guess. A booth may try 5 wrong codes per 10 minutes
+(``signaling.routing.Policy``): 720 a day; six booths 4,320. With 300 bookings a day and codes of
+2**39 possibilities, a day of guessing finds one with a chance of about 2 in a million."""
+
+
+def code_bits(code: str) -> float:
+    """Possibilities of a code as the booth's keypad types it (capital letters, digits; '-' is
+    decoration), in bits."""
+    core = code.replace("-", "").upper()
+    if not core:
+        return 0.0
+    return len(core) * math.log2(10 if core.isdigit() else 36)
 OPTIONAL = ("service",)
 
 
@@ -36,6 +51,10 @@ def _row(where: str, data: Any, problems: list[str], seen: dict[str, str]) -> Bo
     code = str(data["code"]).strip()
     if not code.replace("-", "").isalnum() or len(code) > 32:
         problems.append(f"{where}: code {code!r} must be letters, digits or '-' (at most 32)")
+        return None
+    if code_bits(code) < MIN_CODE_BITS:
+        problems.append(f"{where}: code {code!r} is too easy to guess (about {code_bits(code):.0f} bits; at least "
+                        f"{MIN_CODE_BITS:.0f}: 8 letters and digits, or 12 digits)")
         return None
     try:
         slot = datetime.fromisoformat(str(data["slot_start"]).strip())

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from signaling.errors import SignalingError
+from signaling.store import append_audit_rows
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -193,10 +194,9 @@ def expire_stills(db: sqlite3.Connection, days: float, now: float) -> list[str]:
             per_session: dict[str, list[str]] = {}
             for sid, sha, _ in rows:
                 per_session.setdefault(sid, []).append(sha)
-            db.executemany("INSERT INTO audit (ts, actor, session_id, event, detail) VALUES (?,?,?,?,?)",
-                           [(now, "server", sid, "stills_expired",
-                             json.dumps({"retention_days": days, "sha256": shas}, sort_keys=True))
-                            for sid, shas in per_session.items()])
+            append_audit_rows(db, [(now, "server", sid, "stills_expired",
+                                    json.dumps({"retention_days": days, "sha256": shas}, sort_keys=True))
+                                   for sid, shas in per_session.items()])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

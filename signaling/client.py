@@ -12,6 +12,7 @@ and hands ``on_message`` the whole, current view (a ``QueueUpdate`` / ``Presence
 from __future__ import annotations
 
 import asyncio
+import ssl
 import contextlib
 import enum
 import logging
@@ -44,8 +45,11 @@ class ClientState(enum.Enum):
     CLOSED = "closed"
 
 
-# Refusals that retrying cannot fix; REPLACED means another process uses this identity.
-_FINAL_CLOSE = {CloseCode.AUTH_FAILED, CloseCode.VERSION_MISMATCH, CloseCode.REPLACED}
+# Refusals that retrying cannot fix. DEVICE_IN_USE is not one: this identity is connected and
+# answering elsewhere (a second process, or a stolen token); the server has told the technicians,
+# and this client keeps trying with backoff. REPLACED is not one either: the server closed a
+# connection of ours that did not answer its ping; if we are alive after all we come back.
+_FINAL_CLOSE = {CloseCode.AUTH_FAILED, CloseCode.VERSION_MISMATCH, CloseCode.REVOKED}
 
 
 class SignalingClient:
@@ -91,8 +95,11 @@ class SignalingClient:
         max_message_bytes: int = 4 * 2**20,
         on_state: Callable[[ClientState], None] | None = None,
         on_signal: Callable[[Any], Awaitable[None]] | None = None,
+        ssl: Any = None,
     ):
         self.url = url
+        self.ssl = ssl
+        """The TLS context for a wss:// url (:meth:`signaling.config.ServerLink.ssl_context`)."""
         self.role = role
         self.device_id = device_id
         self.token = token
@@ -250,7 +257,7 @@ class SignalingClient:
             self._set_state(ClientState.CONNECTING)
             refused = None
             try:
-                async with connect(self.url, open_timeout=self.open_timeout, compression=None, proxy=None,
+                async with connect(self.url, ssl=self.ssl, open_timeout=self.open_timeout, compression=None, proxy=None,
                                    ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
                                    max_size=self.max_message_bytes) as ws:
                     self._ws = ws
@@ -259,6 +266,10 @@ class SignalingClient:
                     refused = await self._read(ws)
                     if refused is None:
                         backoff.reset()  # we were in: start backoff afresh
+            except ssl.SSLCertVerificationError as exc:  # a config problem: say it where a technician looks
+                logger.warning("%s %s: the server at %s is not vouched for by the pinned branch CA (or its "
+                               "certificate does not name this address): %s", self.role, self.device_id, self.url,
+                               exc.verify_message or exc)
             except (OSError, asyncio.TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
                 logger.info("%s %s: connection to %s failed: %s", self.role, self.device_id, self.url, exc)
             except InvalidURI as exc:

@@ -30,6 +30,15 @@ class ListenSection(Section):
 
     host: str = "0.0.0.0"
     port: int = Field(8765, ge=0, le=65535)
+    allow_plain: bool = Field(False, description="serve plain ws:// without [tls] (a development machine only: "
+                                                 "device tokens then cross the LAN in clear)")
+
+
+class TlsSection(Section):
+    """The server's certificate and key (``lapak ca issue`` makes them), for wss://."""
+
+    cert: Path
+    key: Path
 
 
 class LimitsSection(Section):
@@ -38,7 +47,17 @@ class LimitsSection(Section):
     max_message_bytes: int = Field(65536, ge=1024, le=16 * 2**20, description="largest message accepted")
     rate_per_second: float = Field(50.0, gt=0, description="messages per second a connection may send")
     rate_burst: int = Field(200, ge=1, description="messages a connection may send in one burst")
-    hello_timeout: float = Field(10.0, gt=0, description="seconds a new connection has to say hello")
+    hello_timeout: float = Field(5.0, gt=0, description="seconds a new connection has to say hello (idle "
+                                                         "unauthenticated sockets are dropped after it)")
+    max_connections: int = Field(4096, ge=16, description="open connections at most (raised open-files limit "
+                                                          "permitting); more are refused at once")
+    max_unauthenticated_per_address: int = Field(32, ge=1, description="connections one address may have open "
+                                                                       "before a good hello")
+    failed_hellos_free: int = Field(3, ge=0, description="failed hellos from one address answered at once; each "
+                                                         "further one waits twice as long as the last (up to 30 s)")
+    replace_probe: float = Field(1.5, gt=0, description="seconds the live connection of a device has to answer a "
+                                                        "ping when the device says hello again (answers: the "
+                                                        "newcomer is refused)")
     ping_interval: float = Field(5.0, gt=0, description="seconds between WebSocket pings (presence)")
     ping_timeout: float = Field(10.0, gt=0, description="seconds without a pong before a peer is dead")
     outbound_queue: int = Field(1000, ge=10, description="messages queued for a slow reader before it is cut off")
@@ -56,14 +75,26 @@ class BookingSection(Section):
 
     early_minutes: float = Field(10.0, ge=0, description="minutes before its slot a booking takes priority")
     late_minutes: float = Field(30.0, ge=0, description="minutes after its slot a booking is still honoured")
+    wrong_codes: int = Field(5, ge=1, description="wrong booking codes a booth may try within wrong_codes_minutes "
+                                                  "before it is refused for a while (guessing)")
+    wrong_codes_minutes: float = Field(10.0, gt=0, description="the window of wrong_codes")
 
 
 class DeviceEntry(Section):
-    """One device allowed to connect."""
+    """One device allowed to connect. Its token is best issued with ``lapak token new ROLE DEVICE``
+    (kept hashed in the database); ``token`` (or its SHA-256, ``token_sha256``) here is for a
+    development machine and tests."""
 
     id: DeviceId
-    token: Token
+    token: Token | None = None
+    token_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
     name: str = ""
+
+    @model_validator(mode="after")
+    def _one_token(self) -> "DeviceEntry":
+        if self.token is not None and self.token_sha256 is not None:
+            raise ValueError(f"device {self.id!r}: give token or token_sha256, not both")
+        return self
 
 
 class CsoEntry(DeviceEntry):
@@ -100,6 +131,12 @@ class RetentionSection(Section):
 class ServerConfig(Section):
     """config/server.toml: the branch signaling server."""
 
+    def devices(self):
+        """Every configured device as (role, entry)."""
+        for role, entries in (("booth", self.booths), ("cso", self.csos), ("technician", self.technicians)):
+            for e in entries:
+                yield role, e
+
     branch: BranchSection
     listen: ListenSection = ListenSection()
     database: Path = Path("var/branch.db")
@@ -109,6 +146,7 @@ class ServerConfig(Section):
     limits: LimitsSection = LimitsSection()
     booking: BookingSection = BookingSection()
     retention: RetentionSection = RetentionSection()
+    tls: TlsSection | None = None
     services: list[ServiceEntry] = Field(default_factory=_default_services)
     booths: list[DeviceEntry] = []
     csos: list[CsoEntry] = []
@@ -131,6 +169,10 @@ class ServerConfig(Section):
             self.database = (base / self.database).resolve()
         if self.stills is not None and not self.stills.is_absolute():
             self.stills = (base / self.stills).resolve()
+        if self.tls is not None:
+            self.tls.cert = (base / self.tls.cert).resolve()
+            self.tls.key = (base / self.tls.key).resolve()
+
 
     @property
     def stills_dir(self) -> Path:
@@ -139,6 +181,35 @@ class ServerConfig(Section):
 
 
 class ServerLink(Section):
-    """The ``[server]`` table of a booth or console: where the branch server is."""
+    """The ``[server]`` table of a booth or console: where the branch server is, and the branch CA
+    that vouches for it (``branch-ca.pem``, copied from the server)."""
 
-    url: Annotated[str, Field(pattern=r"^wss?://")] = "ws://127.0.0.1:8765"
+    url: Annotated[str, Field(pattern=r"^wss?://")] = "wss://127.0.0.1:8765"
+    ca: Path | None = None
+    allow_plain: bool = Field(False, description="accept a plain ws:// url (a development machine only: the "
+                                                 "device's token then crosses the LAN in clear)")
+
+    @model_validator(mode="after")
+    def _secure(self) -> "ServerLink":
+        if self.url.startswith("ws://") and not self.allow_plain:
+            raise ValueError(f"url {self.url} is plain ws://: the token would cross the LAN in clear. Use wss:// with "
+                             f"ca = the branch CA, or set allow_plain = true on a development machine")
+        if self.url.startswith("wss://") and self.ca is None:
+            raise ValueError("a wss:// url needs ca = the branch CA file (branch-ca.pem from the server)")
+        return self
+
+    def resolve_paths(self, base: Path) -> None:
+        if self.ca is not None and not self.ca.is_absolute():
+            self.ca = (base / self.ca).resolve()
+
+    def ssl_context(self):
+        """The TLS context pinning the branch CA, or None for plain ws://.
+
+        Raises:
+            signaling.tls.TlsError: the CA file is missing or unreadable.
+        """
+        if self.url.startswith("ws://"):
+            return None
+        from signaling.tls import client_context
+
+        return client_context(self.ca)

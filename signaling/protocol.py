@@ -60,6 +60,8 @@ class ErrorCode(str, enum.Enum):
     PEER_OFFLINE = "peer_offline"
     BOOKING_INVALID = "booking_invalid"
     RATE_LIMITED = "rate_limited"
+    DEVICE_IN_USE = "device_in_use"
+    SERVER_FULL = "server_full"
     INTERNAL = "internal"
 
 
@@ -69,7 +71,9 @@ class CloseCode(enum.IntEnum):
     AUTH_FAILED = 4001  # wrong token or unknown device
     VERSION_MISMATCH = 4002
     NOT_AUTHENTICATED = 4003  # something other than hello came first, or hello timed out
-    REPLACED = 4009  # the same device connected again; the older connection is closed
+    REVOKED = 4004  # the device's token was revoked or replaced while it was connected
+    DEVICE_IN_USE = 4005  # this device is connected and answering: the newcomer is refused
+    REPLACED = 4009  # the same device connected again and the older connection did not answer
     FLOOD = 4008  # kept sending far above the rate limit
     TOO_SLOW = 4010  # did not read its messages; the outbound queue overflowed
 
@@ -581,9 +585,21 @@ class StillAvailable(_Model):
     booth_id: DeviceId
 
 
+class Alert(_Model):
+    """To the technicians: something a person must look at (a device's token used by two
+    machines at once, a token revoked while in use)."""
+
+    type: Literal["alert"] = "alert"
+    kind: Literal["device_in_use", "token_revoked"]
+    role: Role
+    device_id: DeviceId
+    message: str
+    at: float
+
+
 ServerMessage = Annotated[
     Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueueChange, QueuePosition, Presence,
-          PresenceChange, Relayed, StillStored, StillData, StillAvailable],
+          PresenceChange, Relayed, StillStored, StillData, StillAvailable, Alert],
     Field(discriminator="type"),
 ]
 

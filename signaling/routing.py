@@ -46,6 +46,7 @@ from common.documents import DEFAULT_SERVICE, JHT_CLAIM_DOCUMENTS, DocumentKind
 
 from . import protocol as p
 from .protocol import CloseCode, ErrorCode, Outcome, SessionState
+from .tokens import hash_token
 
 PERMISSIONS: dict[str, frozenset[type]] = {
     "booth": frozenset({p.CheckBooking, p.Announce, p.Cancel, p.Signal}),
@@ -59,7 +60,8 @@ class Directory:
     """Who may connect: tokens per (role, device id) and each CSO's booth capacity.
 
     Args:
-        tokens: the secret token of every known device, keyed by (role, device_id).
+        tokens: the SHA-256 (hex) of every known device's token, keyed by (role, device_id)
+            (see :mod:`signaling.tokens`).
         capacities: how many booths each CSO serves at once (4 to 6).
         services: every service a participant can come for, with the documents its checklist
             needs; walk-ins get :data:`common.documents.DEFAULT_SERVICE`.
@@ -71,6 +73,8 @@ class Directory:
     services: dict[str, tuple[DocumentKind, ...]] = field(
         default_factory=lambda: {DEFAULT_SERVICE: JHT_CLAIM_DOCUMENTS})
     branch_name: str = ""
+    revoked: set[tuple[str, str]] = field(default_factory=set)
+    """Devices whose token was revoked (refused with that reason)."""
 
     def capacity(self, cso_id: str) -> int:
         """Booth capacity of one CSO (6 unless configured)."""
@@ -87,12 +91,18 @@ class Policy:
         booking_late: seconds after its slot start that a booking code is still honoured.
         wait_estimate_sessions: how many recent session lengths the queue's wait estimate
             averages.
+        booking_misses: wrong booking codes a booth may try within ``booking_miss_window``;
+            then it is refused until the oldest miss is that old (a guessing booth learns little:
+            see :data:`signaling.bookings.MIN_CODE_BITS`).
+        booking_miss_window: seconds.
     """
 
     resume_grace: float = 60.0
     booking_early: float = 600.0
     booking_late: float = 1800.0
     wait_estimate_sessions: int = 20
+    booking_misses: int = 5
+    booking_miss_window: float = 600.0
 
 
 @dataclass
@@ -350,6 +360,8 @@ class Branch:
         """Stills connections: authenticated, but not a device's presence."""
         self.pending_stills: dict[str, dict[str, p.StillMeta]] = {}
         """Stills nobody has decided on yet, by session and sha256."""
+        self.code_misses: dict[str, deque[float]] = {}
+        """Times of each booth's recent wrong booking codes."""
         self.answered: dict[str, set[tuple[str, str]]] = {}
         """(request, sha256) of every still announced, by session: each request's still is
         announced once, even when its upload is retried after the officer decided on it."""
@@ -472,12 +484,17 @@ class Branch:
                          f"version {p.PROTOCOL_VERSION}")
             return False
         expected = self.directory.tokens.get(key)
+        if expected is None and key in self.directory.revoked:
+            fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "revoked"}))
+            self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
+                         f"the token of {msg.role} {msg.device_id!r} was revoked; a technician issues a new one")
+            return False
         if expected is None:
             fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "unknown device"}))
             self._refuse(fx, conn, msg, ErrorCode.UNKNOWN_DEVICE, CloseCode.AUTH_FAILED,
                          f"unknown {msg.role} {msg.device_id!r}")
             return False
-        if not hmac.compare_digest(expected.encode(), msg.token.encode()):
+        if not hmac.compare_digest(expected, hash_token(msg.token)):
             fx.audit.append(AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "auth_failed", {"why": "wrong token"}))
             self._refuse(fx, conn, msg, ErrorCode.AUTH_FAILED, CloseCode.AUTH_FAILED,
                          f"wrong token for {msg.role} {msg.device_id!r}")
@@ -700,8 +717,34 @@ class Branch:
 
     # ------------------------------------------------------------------ handlers
 
+    def _guessing(self, fx, peer, msg, now) -> bool:
+        """Refuse a booth that tried too many wrong booking codes lately (answered, not counted)."""
+        misses = self.code_misses.get(peer.device_id)
+        window = self.policy.booking_miss_window
+        while misses and now - misses[0] > window:
+            misses.popleft()
+        if misses is not None and len(misses) >= self.policy.booking_misses:
+            wait = max(1, math.ceil((window - (now - misses[0])) / 60))
+            self._error(fx, peer, msg, ErrorCode.RATE_LIMITED,
+                        f"{len(misses)} wrong booking codes at this booth; try again in {wait} min, or take a "
+                        f"walk-in ticket")
+            return True
+        return False
+
+    def _missed(self, fx, peer, code: str, now: float) -> None:
+        misses = self.code_misses.setdefault(peer.device_id, deque())
+        misses.append(now)
+        if len(misses) == self.policy.booking_misses:  # once per spell, not per try
+            fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", None, "booking_guessing",
+                                       {"misses": len(misses), "window_s": self.policy.booking_miss_window,
+                                        "last_code": code[:32]}))
+
     def _on_check_booking(self, fx, peer, msg: p.CheckBooking, now, touched, booking):
+        if self._guessing(fx, peer, msg, now):
+            return
         problem = self.booking_problem(msg.code, booking, now)
+        if problem is not None:
+            self._missed(fx, peer, msg.code, now)
         fx.sends.append(Send(peer.conn, p.BookingResult(
             ref=msg.id, code=msg.code, valid=problem is None, problem=problem and problem[0],
             reason=problem and problem[1], booking=booking if problem is None else None)))
@@ -714,8 +757,11 @@ class Branch:
         if msg.kind == "booking":
             if msg.booking_code is None:
                 return self._error(fx, peer, msg, ErrorCode.INVALID_MESSAGE, "announce kind=booking needs booking_code")
+            if self._guessing(fx, peer, msg, now):
+                return
             why = self.check_booking(msg.booking_code, booking, now)
             if why is not None:
+                self._missed(fx, peer, msg.booking_code, now)
                 return self._error(fx, peer, msg, ErrorCode.BOOKING_INVALID, why)
             slot = booking.slot_start
         elif msg.booking_code is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import logging
 import math
 import os
@@ -26,24 +27,84 @@ from websockets.protocol import State
 from signaling.config import ServerConfig
 from . import protocol as p
 from .cases import expire_stills
+from .errors import SignalingError
 from .limits import TokenBucket
 from .protocol import CloseCode, ErrorCode
-from .routing import Branch, Directory, Effects, Policy, local_day
+from .routing import AuditEntry, Branch, Directory, Effects, Policy, local_day
 from .stills import StillFileError, StillFiles
 from .store import Store
+from .tls import server_context
+from .tokens import hash_token, token_problem
 
 logger = logging.getLogger(__name__)
 _jitter = random.Random()
 """Spreads the keepalive pings (an instance of its own: the module's generator stays untouched)."""
 
 
-def directory_from(config: ServerConfig) -> Directory:
-    """The rules' view of the configured devices."""
+def raise_open_files_limit() -> int | None:
+    """Raise this process's soft open-files limit to its hard limit (each connection is a file);
+    returns the limit now in force, or None where the platform has none."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Linux
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = 1 << 20
+    if soft == resource.RLIM_INFINITY:
+        return 1 << 20
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError) as exc:
+            logger.warning("cannot raise the open-files limit from %d to %d: %s", soft, hard, exc)
+    return soft
+
+
+class InsecureConfig(SignalingError):
+    """The server refuses to start: a device's token is an example or too weak (named)."""
+
+
+def check_tokens(config: ServerConfig) -> None:
+    """Refuse example and weak tokens in the config file, naming every such device.
+
+    Raises:
+        InsecureConfig: at least one device has one.
+    """
+    problems = []
+    for role, e in config.devices():
+        why = token_problem(e.token) if e.token is not None else None
+        if why:
+            problems.append(f"{role} {e.id}: the token in the config {why}")
+    if problems:
+        raise InsecureConfig("refusing to start: " + "; ".join(problems) + ". Remove it from the config and run "
+                             "`lapak token new ROLE DEVICE` (the device's config gets the printed token)")
+
+
+def directory_from(config: ServerConfig, issued=None) -> Directory:
+    """The rules' view of the configured devices: their token hashes from the database (what
+    ``lapak token`` issued or revoked) or else from the config file.
+
+    Args:
+        config: the server config.
+        issued: :meth:`signaling.store.Store.device_tokens`, or None.
+    """
     tokens: dict[tuple[str, str], str] = {}
-    for role, entries in (("booth", config.booths), ("cso", config.csos), ("technician", config.technicians)):
-        for e in entries:
-            tokens[(role, e.id)] = e.token
-    return Directory(tokens=tokens, capacities={c.id: c.capacity for c in config.csos},
+    revoked: set[tuple[str, str]] = set()
+    for role, e in config.devices():
+        key = (role, e.id)
+        if issued and key in issued:
+            sha = issued[key][0]
+            if sha is None:
+                revoked.add(key)
+            else:
+                tokens[key] = sha
+        elif e.token is not None:
+            tokens[key] = hash_token(e.token)
+        elif e.token_sha256 is not None:
+            tokens[key] = e.token_sha256
+    return Directory(tokens=tokens, revoked=revoked, capacities={c.id: c.capacity for c in config.csos},
                      services={s.id: tuple(s.documents) for s in config.services},
                      branch_name=config.branch.name or config.branch.id)
 
@@ -55,6 +116,8 @@ def policy_from(config: ServerConfig) -> Policy:
         booking_early=config.booking.early_minutes * 60,
         booking_late=config.booking.late_minutes * 60,
         wait_estimate_sessions=config.limits.wait_estimate_sessions,
+        booking_misses=config.booking.wrong_codes,
+        booking_miss_window=config.booking.wrong_codes_minutes * 60,
     )
 
 
@@ -224,11 +287,22 @@ class SignalingServer:
         self.config = config
         self.clock = clock
         self.files = StillFiles(config.stills_dir)
+        check_tokens(config)
+        if config.tls is None and not config.listen.allow_plain:
+            raise InsecureConfig("refusing to start: no [tls] cert and key. Run `lapak ca init` and `lapak ca issue "
+                                 "--host ADDRESS` and name the files under [tls], or set [listen] allow_plain = true "
+                                 "on a development machine (device tokens then cross the LAN in clear)")
         self.store = Store(config.database, still_paths=lambda m: self.files.final_path(m.session_id, m.sha256, m.mime))
         now = clock()
         today = local_day(now)
+        self._data_version = self.store.data_version()
+        directory = directory_from(config, self.store.device_tokens())
+        for role, e in config.devices():
+            if (role, e.id) not in directory.tokens and (role, e.id) not in directory.revoked:
+                logger.warning("%s %s has no token and cannot connect: run `lapak token new %s %s`",
+                               role, e.id, role, e.id)
         self.branch = Branch(
-            directory_from(config), policy_from(config), now=now,
+            directory, policy_from(config), now=now,
             sessions=self.store.live_sessions(), counters=self.store.counters(today),
             served_bookings=self.store.served_bookings(today),
             decided=self.store.decided(now - 2 * 86400),
@@ -236,6 +310,16 @@ class SignalingServer:
             stills=self.store.pending_stills(),
         )
         self._out: dict[str, _Outbound] = {}
+        self._conn_token: dict[str, str] = {}
+        """The token hash each authenticated connection said hello with."""
+        self._ws: dict[str, ServerConnection] = {}
+        self._unauthenticated: dict[str, int] = {}
+        """Connections per source address that have not said a good hello yet."""
+        self._failures: dict[str, tuple[int, float]] = {}
+        """Failed hellos per source address: (count, time of the last), for growing delays."""
+        self._failed_audit: dict[tuple[str, str, str], list] = {}
+        """Failed hellos not yet written: (address, actor, why) -> [count, first, last]."""
+        self.max_connections = config.limits.max_connections
         self._still_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._server: Server | None = None
         self._ticker: asyncio.Task | None = None
@@ -249,16 +333,25 @@ class SignalingServer:
 
     @property
     def url(self) -> str:
-        """ws:// URL a client on this machine can use."""
+        """The wss:// (or, plain, ws://) URL a client on this machine can use."""
         host = self.config.listen.host
         if host in ("0.0.0.0", "", "::"):
             host = "127.0.0.1"
-        return f"ws://{host}:{self.port}"
+        return f"{'wss' if self.config.tls is not None else 'ws'}://{host}:{self.port}"
 
     async def start(self) -> None:
-        """Bind and start serving."""
-        self._hold_gc_thresholds()
+        """Raise the open-files limit, bind and start serving."""
         lim = self.config.limits
+        files = raise_open_files_limit()
+        if files is not None and files - 64 < self.max_connections:
+            self.max_connections = max(16, files - 64)
+        logger.info("open-files limit %s; at most %d connections", files, self.max_connections)
+        tls = None
+        if self.config.tls is not None:
+            tls = server_context(self.config.tls.cert, self.config.tls.key)
+        else:
+            logger.warning("PLAIN ws:// (listen.allow_plain): every device token crosses the LAN in clear. For a "
+                           "development machine only; a branch runs lapak ca init / lapak ca issue and [tls]")
         self._server = await serve(
             self._handle, self.config.listen.host, self.config.listen.port,
             # pings: our own _keepalive, spread over the interval (see there)
@@ -266,8 +359,9 @@ class SignalingServer:
             # A peer that missed its pong is dead: do not wait websockets' default 10 s more for its
             # closing handshake before the connection (and its presence) is dropped.
             close_timeout=lim.ping_timeout,
-            compression=None, max_queue=lim.inbound_queue,
+            compression=None, max_queue=lim.inbound_queue, open_timeout=lim.hello_timeout, ssl=tls,
         )
+        self._hold_gc_thresholds()
         self._ticker = asyncio.create_task(self._tick_forever())
         logger.info("listening on %s (database %s)", self.url, self.config.database)
 
@@ -280,6 +374,7 @@ class SignalingServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        self._flush_failed_audit()
         self.store.close()
         self._release_gc_thresholds()
 
@@ -314,12 +409,16 @@ class SignalingServer:
     # ------------------------------------------------------------------ plumbing
 
     async def _tick_forever(self) -> None:
-        next_expiry = 0.0
+        next_expiry = next_audit = 0.0
         while True:
             await asyncio.sleep(self.tick_interval)
             try:
                 self._apply(self.branch.tick(self.clock()))
                 self._sweep_stills()
+                self._reload_tokens()
+                if time.monotonic() >= next_audit:
+                    next_audit = time.monotonic() + 5
+                    self._flush_failed_audit()
                 if time.monotonic() >= next_expiry:  # at start, then hourly
                     next_expiry = time.monotonic() + 3600
                     self.expire_stills()
@@ -397,11 +496,35 @@ class SignalingServer:
     async def _handle(self, ws: ServerConnection) -> None:
         conn = uuid.uuid4().hex
         lim = self.config.limits
+        addr = ws.remote_address[0] if ws.remote_address else "?"
+        if len(self._out) >= self.max_connections:
+            logger.warning("refusing a connection from %s: %d connections open (the cap)", addr, len(self._out))
+            with contextlib.suppress(Exception):
+                await ws.send(p.encode(p.Error(code=ErrorCode.SERVER_FULL, message=(
+                    f"the server has {len(self._out)} connections open, its limit; try again shortly"))))
+                await ws.close(1013, "server full")
+            return
+        if self._unauthenticated.get(addr, 0) >= lim.max_unauthenticated_per_address:
+            with contextlib.suppress(Exception):
+                await ws.send(p.encode(p.Error(code=ErrorCode.RATE_LIMITED, message=(
+                    f"{addr} has {lim.max_unauthenticated_per_address} connections open without a hello"))))
+                await ws.close(1013, "too many connections without hello")
+            return
+        self._unauthenticated[addr] = self._unauthenticated.get(addr, 0) + 1
         out = self._out[conn] = _Outbound(ws, lim.outbound_queue)
+        self._ws[conn] = ws
         stills = ws.request is not None and ws.request.path.rstrip("/") == "/stills"
         keepalive = asyncio.create_task(self._keepalive(conn, ws))
         try:
-            if not await self._greet(conn, ws, "stills" if stills else "main"):
+            try:
+                greeted = await self._greet(conn, ws, "stills" if stills else "main", addr)
+            finally:
+                left = self._unauthenticated.get(addr, 1) - 1
+                if left > 0:
+                    self._unauthenticated[addr] = left
+                else:
+                    self._unauthenticated.pop(addr, None)
+            if not greeted:
                 return
             if stills:
                 await self._serve_stills(conn, ws)
@@ -437,6 +560,8 @@ class SignalingServer:
             keepalive.cancel()
             self._apply(self.branch.disconnect(conn, self.clock()))
             self._out.pop(conn, None)
+            self._ws.pop(conn, None)
+            self._conn_token.pop(conn, None)
             if not out.task.done():
                 out.put(_CloseRequest(1000, "bye"))
                 with contextlib.suppress(Exception):
@@ -472,9 +597,10 @@ class SignalingServer:
                     await ws.close(1011, "keepalive ping timeout")
                 return
 
-    async def _greet(self, conn: str, ws: ServerConnection, channel: str = "main") -> bool:
+    async def _greet(self, conn: str, ws: ServerConnection, channel: str = "main", addr: str = "?") -> bool:
+        lim = self.config.limits
         try:
-            raw = await asyncio.wait_for(ws.recv(), self.config.limits.hello_timeout)
+            raw = await asyncio.wait_for(ws.recv(), lim.hello_timeout)
         except asyncio.TimeoutError:
             self._refuse(conn, ErrorCode.NOT_AUTHENTICATED, "no hello received in time")
             return False
@@ -491,13 +617,117 @@ class SignalingServer:
                          f"hello says channel {msg.channel!r} on the {channel!r} path "
                          f"({'/stills' if msg.channel == 'stills' else '/'} is the {msg.channel} path)", msg.id)
             return False
-        self._apply(self.branch.hello(conn, msg, self.clock()))
+        delay = self._failure_delay(addr)
+        if delay:  # an address that keeps failing is answered ever more slowly
+            with contextlib.suppress(asyncio.TimeoutError):  # (or not at all, when it hangs up or we stop)
+                await asyncio.wait_for(ws.wait_closed(), delay)
+            if ws.close_code is not None:
+                return False
+        key = (msg.role, msg.device_id)
+        token = hash_token(msg.token)
+        good = hmac.compare_digest(self.branch.directory.tokens.get(key, ""), token)
+        if good and channel == "main" and await self._live_elsewhere(key):
+            self._refuse_in_use(conn, msg, addr)
+            return False
+        fx = self.branch.hello(conn, msg, self.clock())
+        failed = [a for a in fx.audit if a.event == "auth_failed"]
+        if failed:  # written in batches: a flood of bad hellos must not cost one fsync each
+            fx.audit = [a for a in fx.audit if a.event != "auth_failed"]
+            for a in failed:
+                slot = self._failed_audit.setdefault((addr, a.actor, a.detail.get("why", "")), [0, a.ts, a.ts])
+                slot[0] += 1
+                slot[2] = a.ts
+        self._apply(fx)
         ok = conn in self.branch.peers or conn in self.branch.still_peers
         if ok:
+            self._conn_token[conn] = token
+            self._failures.pop(addr, None)
             logger.info("%s %s connected from %s", msg.role, msg.device_id, ws.remote_address)
         else:
-            logger.warning("refused %s %s from %s", msg.role, msg.device_id, ws.remote_address)
+            count, _ = self._failures.get(addr, (0, 0.0))
+            self._failures[addr] = (count + 1, time.monotonic())
+            if count < 20 or count % 100 == 0:  # the log must not fill either
+                logger.warning("refused %s %s from %s (%d failed hellos from there)", msg.role, msg.device_id,
+                               ws.remote_address, count + 1)
         return ok
+
+    def _failure_delay(self, addr: str) -> float:
+        count, last = self._failures.get(addr, (0, 0.0))
+        if count and time.monotonic() - last > 600:  # forgiven after ten quiet minutes
+            self._failures.pop(addr, None)
+            return 0.0
+        free = self.config.limits.failed_hellos_free
+        return 0.0 if count < free else min(30.0, 0.25 * 2 ** (count - free))
+
+    async def _live_elsewhere(self, key: tuple[str, str]) -> bool:
+        """Whether the device's current main connection answers a ping within ``replace_probe``."""
+        old = self.branch.by_device.get(key)
+        old_ws = self._ws.get(old) if old is not None else None
+        if old_ws is None:
+            return False
+        try:
+            waiter = await old_ws.ping()
+            await asyncio.wait_for(waiter, self.config.limits.replace_probe)
+        except (asyncio.TimeoutError, ConnectionClosed, RuntimeError):
+            return False
+        return self.branch.by_device.get(key) == old
+
+    def _refuse_in_use(self, conn: str, msg: p.Hello, addr: str) -> None:
+        """The rule for a second hello of a connected device: the live connection keeps its place.
+        A stolen token cannot push the real device off; the newcomer is refused, audited, and
+        the technicians are alerted (revoke the token with ``lapak token new``)."""
+        now = self.clock()
+        text = (f"{msg.role} {msg.device_id} is connected and answering from another place; this connection "
+                f"from {addr} is refused")
+        logger.warning("%s", text)
+        self.store.append_audit([AuditEntry(now, f"{msg.role}:{msg.device_id}", None, "device_in_use",
+                                            {"from": addr})])
+        alert = p.Alert(kind="device_in_use", role=msg.role, device_id=msg.device_id, message=text, at=now)
+        self._tell_technicians(alert)
+        self._reply(conn, p.Error(code=ErrorCode.DEVICE_IN_USE, message=text, ref=msg.id))
+        out = self._out.get(conn)
+        if out is not None:
+            out.put(_CloseRequest(CloseCode.DEVICE_IN_USE, "device connected elsewhere"))
+
+    def _tell_technicians(self, message: BaseModel) -> None:
+        for c, peer in list(self.branch.peers.items()):
+            if peer.role == "technician":
+                self._reply(c, message)
+
+    def _flush_failed_audit(self) -> None:
+        if not self._failed_audit:
+            return
+        batch, self._failed_audit = self._failed_audit, {}
+        self.store.append_audit([
+            AuditEntry(last, actor, None, "auth_failed", {"why": why, "from": addr, "count": count, "first": first})
+            for (addr, actor, why), (count, first, last) in batch.items()])
+
+    def _reload_tokens(self) -> None:
+        """``lapak token`` changed the database: take the new tokens, and disconnect every
+        connection whose token is no longer good (revoked or replaced)."""
+        version = self.store.data_version()
+        if version == self._data_version:
+            return
+        self._data_version = version
+        self.branch.directory = directory_from(self.config, self.store.device_tokens())
+        tokens = self.branch.directory.tokens
+        now = self.clock()
+        for conn, token in list(self._conn_token.items()):
+            peer = self.branch.peers.get(conn) or self.branch.still_peers.get(conn)
+            if peer is None:
+                continue
+            if not hmac.compare_digest(tokens.get((peer.role, peer.device_id), ""), token):
+                text = f"the token of {peer.role} {peer.device_id} was revoked or replaced"
+                logger.warning("%s: disconnecting it", text)
+                self.store.append_audit([AuditEntry(now, "server", None, "token_revoked",
+                                                    {"device": f"{peer.role}:{peer.device_id}"})])
+                self._tell_technicians(p.Alert(kind="token_revoked", role=peer.role, device_id=peer.device_id,
+                                               message=text, at=now))
+                self._conn_token.pop(conn, None)
+                self._reply(conn, p.Error(code=ErrorCode.AUTH_FAILED, message=text))
+                out = self._out.get(conn)
+                if out is not None:
+                    out.put(_CloseRequest(CloseCode.REVOKED, "token revoked"))
 
     # ------------------------------------------------------------------ stills connections
 

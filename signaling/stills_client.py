@@ -53,8 +53,9 @@ def _stills_url(url: str) -> str:
 class _Channel:
     """One authenticated stills connection; one request at a time."""
 
-    def __init__(self, url: str, hello: p.Hello, *, open_timeout: float, frame_bytes: int, max_bytes: int) -> None:
-        self.url, self.hello = url, hello
+    def __init__(self, url: str, hello: p.Hello, *, open_timeout: float, frame_bytes: int, max_bytes: int,
+                 ssl=None) -> None:
+        self.url, self.hello, self.ssl = url, hello, ssl
         self.open_timeout, self.frame_bytes, self.max_bytes = open_timeout, frame_bytes, max_bytes
         self.ws: ClientConnection | None = None
         self.lock = asyncio.Lock()
@@ -62,7 +63,8 @@ class _Channel:
     async def ensure(self) -> ClientConnection:
         if self.ws is not None and self.ws.close_code is None:
             return self.ws
-        ws = await connect(_stills_url(self.url), open_timeout=self.open_timeout, compression=None, proxy=None,
+        ws = await connect(_stills_url(self.url), ssl=self.ssl, open_timeout=self.open_timeout, compression=None,
+                           proxy=None,
                            max_size=self.max_bytes, ping_interval=5, ping_timeout=10)
         await ws.send(p.encode(self.hello))
         answer = p.parse_server_message(await asyncio.wait_for(ws.recv(), self.open_timeout))
@@ -138,13 +140,14 @@ class StillTransfer:
     """
 
     def __init__(self, url: str, role: str, device_id: str, token: str, *, streams: int = 4, attempts: int = 4,
-                 part_timeout: float = 20.0, frame_bytes: int = 60 * 1024, open_timeout: float = 5.0) -> None:
+                 part_timeout: float = 20.0, frame_bytes: int = 60 * 1024, open_timeout: float = 5.0,
+                 ssl=None) -> None:
         hello = p.Hello(role=role, device_id=device_id, token=token, version=p.PROTOCOL_VERSION, channel="stills")
         self.streams = streams
         self.attempts = attempts
         self.part_timeout = part_timeout
         self._channels = [_Channel(url, hello, open_timeout=open_timeout, frame_bytes=frame_bytes,
-                                   max_bytes=max(frame_bytes * 2, 1 << 20)) for _ in range(streams)]
+                                   max_bytes=max(frame_bytes * 2, 1 << 20), ssl=ssl) for _ in range(streams)]
 
     async def close(self) -> None:
         """Close every stills connection."""

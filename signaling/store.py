@@ -2,13 +2,20 @@
 
 WAL mode with ``synchronous=FULL``: a commit is on disk before the server acknowledges it, so a
 server killed with SIGKILL (or a power cut) loses nothing it acknowledged. The audit table is
-append-only, enforced by triggers in the database itself.
+append-only, enforced by triggers in the database itself, and tamper-evident: each row carries
+the SHA-256 of its content chained to the row before (:func:`append_audit_rows`); ``lapak audit
+verify`` (:func:`verify_audit`) recomputes the chain and names the first row that does not fit.
+Someone who can write the file can still rewrite the whole chain from a row on, or cut its
+end: keep the last hash ``lapak audit verify`` prints elsewhere (the daily report) to catch that.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sqlite3
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -56,7 +63,8 @@ CREATE TABLE IF NOT EXISTS audit (
     actor TEXT NOT NULL,
     session_id TEXT,
     event TEXT NOT NULL,
-    detail TEXT NOT NULL
+    detail TEXT NOT NULL,
+    hash TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_session ON audit(session_id);
 CREATE TABLE IF NOT EXISTS decisions (
@@ -89,6 +97,14 @@ CREATE TABLE IF NOT EXISTS stills (
     decided_at REAL,
     PRIMARY KEY (session_id, sha256)
 );
+CREATE TABLE IF NOT EXISTS device_tokens (
+    role TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    sha256 TEXT,
+    issued_at REAL NOT NULL,
+    revoked_at REAL,
+    PRIMARY KEY (role, device_id)
+);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
@@ -118,9 +134,9 @@ class Store:
         """Close the database."""
         self.db.close()
 
-    SCHEMA_VERSION = 3
+    SCHEMA_VERSION = 4
     """1: the first release; 2: sessions gain service, name and accepted_at; decisions table;
-    3: stills table (added by the schema itself)."""
+    3: stills table (added by the schema itself); 4: the audit rows are hash-chained."""
 
     def _migrate(self) -> None:
         """Bring a database written by an older lapak up to :attr:`SCHEMA_VERSION`, in place."""
@@ -135,6 +151,20 @@ class Store:
                     if name not in columns:
                         self.db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {decl}")
             logger.info("%s: schema upgraded from version %d to %d", self.path, version, self.SCHEMA_VERSION)
+        has_audit = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit'").fetchone() is not None
+        if has_audit and version < 4:
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(audit)")}
+            with self._tx():  # chain the rows written before there was a chain, in their order
+                if "hash" not in columns:
+                    self.db.execute("ALTER TABLE audit ADD COLUMN hash TEXT")
+                self.db.execute("DROP TRIGGER IF EXISTS audit_no_update")
+                prev = AUDIT_GENESIS
+                for seq, ts, actor, sid, event, detail in self.db.execute(
+                        "SELECT seq, ts, actor, session_id, event, detail FROM audit ORDER BY seq").fetchall():
+                    prev = audit_row_hash(prev, ts, actor, sid, event, detail)
+                    self.db.execute("UPDATE audit SET hash=? WHERE seq=?", (prev, seq))
+            logger.info("%s: audit log chained (schema version 4)", self.path)
         self.db.execute(f"PRAGMA user_version={self.SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------ effects
@@ -185,10 +215,8 @@ class Store:
             self._append(entries)
 
     def _append(self, entries: Iterable[AuditEntry]) -> None:
-        self.db.executemany(
-            "INSERT INTO audit (ts, actor, session_id, event, detail) VALUES (?,?,?,?,?)",
-            [(a.ts, a.actor, a.session_id, a.event, json.dumps(a.detail, sort_keys=True)) for a in entries],
-        )
+        append_audit_rows(self.db, [(a.ts, a.actor, a.session_id, a.event, json.dumps(a.detail, sort_keys=True))
+                                    for a in entries])
 
     def _tx(self):
         return _Transaction(self.db)
@@ -291,6 +319,34 @@ class Store:
         return [AuditEntry(ts, actor, sid, event, json.loads(detail))
                 for ts, actor, sid, event, detail in self.db.execute(q + " ORDER BY seq", args)]
 
+    # ------------------------------------------------------------------ device tokens
+
+    def issue_token(self, role: str, device_id: str, sha256: str, now: float) -> None:
+        """Keep the hash of a device's new token (the old one stops working); audited."""
+        with self._tx():
+            self.db.execute("INSERT INTO device_tokens (role, device_id, sha256, issued_at, revoked_at) "
+                            "VALUES (?,?,?,?,NULL) ON CONFLICT (role, device_id) DO UPDATE SET "
+                            "sha256=excluded.sha256, issued_at=excluded.issued_at, revoked_at=NULL",
+                            (role, device_id, sha256, now))
+            self._append([AuditEntry(now, "admin", None, "token_issued", {"device": f"{role}:{device_id}"})])
+
+    def revoke_token(self, role: str, device_id: str, now: float) -> None:
+        """Refuse a device from now on (until a new token is issued); audited."""
+        with self._tx():
+            self.db.execute("INSERT INTO device_tokens (role, device_id, sha256, issued_at, revoked_at) "
+                            "VALUES (?,?,NULL,?,?) ON CONFLICT (role, device_id) DO UPDATE SET "
+                            "sha256=NULL, revoked_at=excluded.revoked_at", (role, device_id, now, now))
+            self._append([AuditEntry(now, "admin", None, "token_revoked", {"device": f"{role}:{device_id}"})])
+
+    def device_tokens(self) -> dict[tuple[str, str], tuple[str | None, float, float | None]]:
+        """(sha256 or None when revoked, issued_at, revoked_at) per (role, device_id)."""
+        return {(r, d): (h, i, v) for r, d, h, i, v in
+                self.db.execute("SELECT role, device_id, sha256, issued_at, revoked_at FROM device_tokens")}
+
+    def data_version(self) -> int:
+        """Changes when another connection (``lapak token``) commits to the database."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
     # ------------------------------------------------------------------ bookings
 
     def replace_bookings(self, bookings: list[BookingInfo], now: float) -> None:
@@ -310,6 +366,57 @@ class Store:
         """All imported bookings by slot time."""
         rows = self.db.execute("SELECT code, name, slot_start, service FROM bookings ORDER BY slot_start, code")
         return [BookingInfo(code=c, name=n, slot_start=s, service=v) for c, n, s, v in rows]
+
+
+AUDIT_GENESIS = "0" * 64
+"""The hash the first audit row is chained to."""
+
+
+def audit_row_hash(prev: str, ts: float, actor: str, session_id: str | None, event: str, detail: str) -> str:
+    """The chained SHA-256 of one audit row: the previous row's hash and this row's content."""
+    text = json.dumps([prev, float(ts), actor, session_id, event, detail], separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def append_audit_rows(db: sqlite3.Connection, rows: list[tuple[float, str, str | None, str, str]]) -> None:
+    """Append (ts, actor, session_id, event, detail JSON) rows, each chained to the one before.
+    Call inside a write transaction (the last hash must not change under us)."""
+    if not rows:
+        return
+    last = db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    prev = last[0] if last and last[0] else AUDIT_GENESIS
+    out = []
+    for row in rows:
+        prev = audit_row_hash(prev, *row)
+        out.append((*row, prev))
+    db.executemany("INSERT INTO audit (ts, actor, session_id, event, detail, hash) VALUES (?,?,?,?,?,?)", out)
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """What :func:`verify_audit` found."""
+
+    rows: int
+    last_hash: str
+    broken_at: int | None = None
+    """The seq of the first row that does not fit the chain, or None."""
+    problem: str = ""
+
+
+def verify_audit(db: sqlite3.Connection) -> AuditCheck:
+    """Recompute the audit chain from the first row; stop at the first row that does not fit
+    (changed, inserted, or the row before it deleted)."""
+    prev, n = AUDIT_GENESIS, 0
+    for seq, ts, actor, sid, event, detail, stored in db.execute(
+            "SELECT seq, ts, actor, session_id, event, detail, hash FROM audit ORDER BY seq"):
+        expected = audit_row_hash(prev, ts, actor, sid, event, detail)
+        if stored != expected:
+            what = ("has no hash" if not stored else
+                    "does not fit the chain: it was changed, or a row before it was changed or deleted")
+            return AuditCheck(n, prev, seq, f"row {seq} ({event} by {actor}, "
+                                            f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(ts))}) {what}")
+        prev, n = stored, n + 1
+    return AuditCheck(n, prev)
 
 
 class _Transaction:

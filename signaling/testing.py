@@ -30,7 +30,7 @@ class Branch:
 
 
 def branch_config(database: Path, booths: int = 6, csos: int = 1, capacity: int = 6, port: int = 0,
-                  technicians: int = 1, host: str = "127.0.0.1", **limits) -> ServerConfig:
+                  technicians: int = 1, host: str = "127.0.0.1", tls: dict | None = None, **limits) -> ServerConfig:
     """A server config with generated devices: booth-01.., cso-01.., tech-01..
 
     Args:
@@ -40,15 +40,17 @@ def branch_config(database: Path, booths: int = 6, csos: int = 1, capacity: int 
         capacity: booth capacity of every CSO.
         port: TCP port (0 picks a free one).
         host: the address to listen on.
+        tls: ``{"cert": ..., "key": ...}`` to serve wss://; None serves plain ws:// (allow_plain).
         technicians: number of technicians.
         **limits: overrides of the [limits] section.
     """
     def tok() -> str:
-        return secrets.token_hex(12)
+        return secrets.token_hex(16)
 
     return ServerConfig.model_validate({
         "branch": {"id": "test-branch", "name": "Test branch"},
-        "listen": {"host": host, "port": port},
+        "listen": {"host": host, "port": port, "allow_plain": tls is None},
+        "tls": tls,
         "database": str(database),
         "limits": limits,
         "booths": [{"id": f"booth-{i:02d}", "token": tok()} for i in range(1, booths + 1)],

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import cv2
 import numpy as np
+import pytest
 
 from common.documents import DocumentKind
 from cso_console import desk as dk
@@ -40,7 +41,7 @@ async def until(pred, timeout=WAIT, step=0.05, what=""):
 
 
 def console_app(branch) -> ConsoleApp:
-    config = ConsoleConfig(cso={"id": "cso-01", "token": branch.tokens[("cso", "cso-01")]}, server={"url": branch.url})
+    config = ConsoleConfig(cso={"id": "cso-01", "token": branch.tokens[("cso", "cso-01")]}, server={"url": branch.url, "allow_plain": True})
     media = CsoMedia(face=SyntheticFaceCamera(160, 120, 10, seed=99), audio=ToneMicrophone(220))
     return ConsoleApp(config, media, media_config=MediaConfig())
 
@@ -153,7 +154,7 @@ async def test_booking_code_checked_and_a_bad_code_answered(tmp_path):
             booth.feed(f.SubmitCode())
             await until(lambda: booth.view.ticket is not None, what="booking announced")
             v = booth.view
-            assert v.ticket.startswith("B") and v.name == "Siti Rahayu" and v.screen is Screen.WAITING
+            assert v.ticket.startswith("B") and v.name == "Siti R." and v.screen is Screen.WAITING
             # no officer online: it waits first in line (places come with the server's next tick)
             await until(lambda: booth.view.queue_position == 1, what="queue place")
         finally:
@@ -216,3 +217,25 @@ async def test_six_booths_one_console(tmp_path):
             for b in booths:
                 await b.close()
             await console.close()
+
+
+async def test_an_example_token_puts_the_booth_out_of_service_saying_why(tmp_path):
+    """The shipped example token never reaches the server: the booth shows out of service and the
+    technician reads what to do; the console refuses to start."""
+    from common.config import ConfigError
+
+    async with running_server(tmp_path / "branch.sqlite", booths=1, csos=1) as branch:
+        config = booth_config(branch.url, "booth-01", "change-me-booth-01", "320x240@15", "640x360@10")
+        booth = BoothApp(config, open_booth_devices(config.devices, simulate=True, seed=1), media_config=MediaConfig())
+        await booth.start()
+        try:
+            await until(lambda: booth.view.screen is Screen.OUT_OF_SERVICE, what="out of service")
+            assert "lapak token new booth booth-01" in booth.view.out_of_service
+            assert not branch.server.branch.by_device  # nothing was sent to the server
+        finally:
+            await booth.close()
+        console = ConsoleApp(ConsoleConfig(cso={"id": "cso-01", "token": "change-me-cso-01"},
+                                           server={"url": branch.url, "allow_plain": True}), media_config=MediaConfig())
+        with pytest.raises(ConfigError, match="lapak token new cso cso-01"):
+            await console.start()
+        await console.close()

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from signaling import protocol as p
-from signaling.client import ClientState
+from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused
 from signaling.protocol import CloseCode, ErrorCode
 from signaling.store import Store
@@ -93,39 +93,131 @@ async def test_client_wait_ready_raises_auth_refused_and_does_not_retry(tmp_path
             assert client.state is ClientState.FAILED
             await asyncio.sleep(0.1)  # would be several reconnects if it retried
             assert client.connects == 0
-            assert len([a for a in Store(tmp_path / "branch.db").audit() if a.event == "auth_failed"]) == 1
         finally:
             await client.close()
+    failed = [a for a in Store(tmp_path / "branch.db").audit() if a.event == "auth_failed"]  # written in batches
+    assert len(failed) == 1 and failed[0].detail["count"] == 1 and failed[0].detail["from"] == "127.0.0.1"
 
 
-async def test_same_device_twice_closes_the_older_with_replaced(tmp_path):
+async def test_a_live_device_keeps_its_place_and_a_second_hello_is_refused_and_reported(tmp_path):
+    """The rule against a stolen token: the connection that answers keeps its place; the newcomer
+    is refused (device_in_use), audited, and the technicians are alerted. A client so refused
+    keeps trying (it may be the real device whose old connection is about to die)."""
     async with running_server(tmp_path / "branch.db") as branch, contextlib.AsyncExitStack() as stack:
-        cso, cin = await online(branch, "cso", "cso-01", stack)
-        tech, tin = await online(branch, "technician", "tech-01", stack)  # sees booths' presence
-        old = await raw_online(branch, "booth", "booth-01")
+        tech, tin = await online(branch, "technician", "tech-01", stack)
         first, fin = await online(branch, "booth", "booth-02", stack)
-        ack = await first.request(p.Announce(kind="walk_in"))
-        sid = ack.session.id
+        sid = (await first.request(p.Announce(kind="walk_in"))).session.id
 
-        new = await raw_online(branch, "booth", "booth-01")
-        await raw_closed(old)
-        assert old.close_code == CloseCode.REPLACED
+        thief = await raw_connect(branch.url)
+        await thief.send(hello(branch, "booth", "booth-02"))
+        refused = await raw_recv(thief, lambda m: m["type"] == "error")
+        assert refused["code"] == ErrorCode.DEVICE_IN_USE.value and "booth-02" in refused["message"]
+        await raw_closed(thief)
+        assert thief.close_code == CloseCode.DEVICE_IN_USE
+        alert = await tin.wait(lambda m: m.type == "alert")
+        assert (alert.kind, alert.device_id) == ("device_in_use", "booth-02")
+        assert first.state is ClientState.READY and first.connects == 1  # the real one never noticed
+        await first.request(p.Cancel())  # and is still served
 
-        # A SignalingClient that gets replaced stops for good (another process owns the identity) ...
-        second, sin = await online(branch, "booth", "booth-02", stack)
-        with pytest.raises(AuthRefused) as info:
-            await _until_failed(first)
-        assert info.value.close_code == CloseCode.REPLACED
-        # ... and the new connection resumes the device's session.
-        assert [s.id for s in second.welcome.sessions] == [sid]
-        # The replacement is still online; the close of the old connection did not take it offline.
-        both = {("booth", "booth-01"), ("booth", "booth-02")}
-        await tin.wait(lambda m: m.type == "presence" and both <= _ids(m))
-        await asyncio.sleep(0.6)  # more than two presence ticks: nothing takes them offline
-        assert both <= _ids(tin.of("presence")[-1])
-        await new.send(json.dumps({"type": "announce", "id": "n1", "kind": "walk_in"}))
-        assert (await raw_recv(new, lambda m: m.get("ref") == "n1"))["type"] == "ack"
-        await new.close()
+        second = branch.client("booth", "booth-02", backoff_initial=0.05, backoff_max=0.1)
+        await second.start()
+        stack.push_async_callback(second.close)
+        await asyncio.sleep(0.6)  # refused again and again: never READY, never FAILED
+        assert second.state is not ClientState.READY and second.state is not ClientState.FAILED
+        await first.close()  # the first one goes away: the one that kept trying gets in
+        await second.wait_ready(WAIT)
+        assert [s.id for s in second.welcome.sessions] in ([], [sid])
+    in_use = [a for a in Store(tmp_path / "branch.db").audit() if a.event == "device_in_use"]
+    assert in_use and all(a.detail["from"] == "127.0.0.1" for a in in_use)
+
+
+async def test_a_connection_that_does_not_answer_is_replaced(tmp_path):
+    """The same device says hello again while its old connection is half-open (a pulled cable,
+    a frozen process): the old one cannot answer the ping, so the newcomer takes over the
+    device's session at once (not after the ping timeout)."""
+    async with running_server(tmp_path / "branch.db", replace_probe=0.3) as branch, \
+            contextlib.AsyncExitStack() as stack:
+        tech, tin = await online(branch, "technician", "tech-01", stack)  # sees booths' presence
+        reader, writer = await _half_open_client(branch.url, hello(branch, "booth", "booth-01"))
+        try:
+            await tin.wait(lambda m: m.type == "presence" and ("booth", "booth-01") in _ids(m))
+            new = await raw_online(branch, "booth", "booth-01")  # welcomed within the probe time
+            await new.send(json.dumps({"type": "announce", "id": "n1", "kind": "walk_in"}))
+            assert (await raw_recv(new, lambda m: m.get("ref") == "n1"))["type"] == "ack"
+            await new.close()
+        finally:
+            writer.close()
+
+
+async def test_revoking_a_token_disconnects_the_device_at_once_and_a_new_token_works(tmp_path):
+    async with running_server(tmp_path / "branch.db") as branch, contextlib.AsyncExitStack() as stack:
+        tech, tin = await online(branch, "technician", "tech-01", stack)
+        booth, _ = await online(branch, "booth", "booth-01", stack)
+        store = Store(tmp_path / "branch.db")  # what `lapak token revoke` does, from another process
+        try:
+            store.revoke_token("booth", "booth-01", 1.0)
+            with pytest.raises(AuthRefused) as info:
+                await _until_failed(booth)
+            assert info.value.close_code == CloseCode.REVOKED
+            alert = await tin.wait(lambda m: m.type == "alert" and m.kind == "token_revoked")
+            assert alert.device_id == "booth-01"
+            again = branch.client("booth", "booth-01")
+            await again.start()
+            stack.push_async_callback(again.close)
+            with pytest.raises(AuthRefused, match="revoked"):
+                await again.wait_ready(WAIT)
+            from signaling.tokens import hash_token, new_token
+            fresh = new_token()
+            store.issue_token("booth", "booth-01", hash_token(fresh), 2.0)
+            await asyncio.sleep(0.6)  # the server reads the change on its next tick
+            renewed = SignalingClient(branch.url, "booth", "booth-01", fresh)
+            await renewed.start()
+            stack.push_async_callback(renewed.close)
+            await renewed.wait_ready(WAIT)
+            old_token = branch.client("booth", "booth-01")  # the config's token no longer works
+            await old_token.start()
+            stack.push_async_callback(old_token.close)
+            with pytest.raises(AuthRefused):
+                await old_token.wait_ready(WAIT)
+        finally:
+            store.close()
+
+
+async def test_a_wrong_token_flood_is_slowed_audited_in_batches_and_relays_go_on(tmp_path):
+    async with running_server(tmp_path / "branch.db", booths=3, csos=2) as branch, \
+            contextlib.AsyncExitStack() as stack:
+        booth, bin_ = await online(branch, "booth", "booth-01", stack)
+        cso, cin = await online(branch, "cso", "cso-01", stack)
+        s = await serve_one(booth, bin_, cso, cin)
+        times = []
+
+        async def attempt():
+            ws = await raw_connect(branch.url)
+            t = asyncio.get_running_loop().time()
+            await ws.send(hello(branch, "booth", "booth-03", token="x" * 32))
+            await raw_recv(ws, lambda m: m["type"] == "error")
+            times.append(asyncio.get_running_loop().time() - t)
+            await raw_closed(ws)
+
+        for _ in range(6):
+            await attempt()
+        assert max(times[:3]) < 0.2 and times[5] > times[4] >= 0.2  # the fourth on waits, ever longer
+        await relay_works(booth, cin, s.id, "during-flood")
+    failed = [a for a in Store(tmp_path / "branch.db").audit() if a.event == "auth_failed"]
+    assert len(failed) <= 2 and sum(a.detail["count"] for a in failed) == 6
+
+
+async def test_many_failed_hellos_at_once_cost_one_audit_row(tmp_path):
+    async with running_server(tmp_path / "branch.db", max_unauthenticated_per_address=64) as branch:
+        async def attempt(i):
+            ws = await raw_connect(branch.url)
+            await ws.send(hello(branch, "booth", "booth-01", token=f"wrong-{i:02d}" + "y" * 30))
+            await raw_recv(ws, lambda m: m["type"] == "error")
+            await raw_closed(ws)
+
+        await asyncio.gather(*(attempt(i) for i in range(40)))
+    failed = [a for a in Store(tmp_path / "branch.db").audit() if a.event == "auth_failed"]
+    assert len(failed) <= 2 and sum(a.detail["count"] for a in failed) == 40
 
 
 async def _until_failed(client):
@@ -185,7 +277,7 @@ async def _half_open_client(url: str, hello_text: str) -> tuple[asyncio.StreamRe
 
 
 async def test_half_open_connection_is_dropped_and_presence_updated(tmp_path):
-    async with running_server(tmp_path / "branch.db", ping_interval=0.2, ping_timeout=0.4) as branch, \
+    async with running_server(tmp_path / "branch.db", csos=2, ping_interval=0.2, ping_timeout=0.4) as branch, \
             contextlib.AsyncExitStack() as stack:
         cso, cin = await online(branch, "cso", "cso-01", stack)
         tech, tin = await online(branch, "technician", "tech-01", stack)
@@ -202,4 +294,5 @@ async def test_half_open_connection_is_dropped_and_presence_updated(tmp_path):
             assert cso.state is ClientState.READY and cso.connects == 1
         finally:
             writer.close()
+        await cso.close()  # served() brings its own officer
         await served(branch, "after-half-open")

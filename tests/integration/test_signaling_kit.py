@@ -145,8 +145,11 @@ async def raw_closed(ws: ClientConnection, timeout: float = WAIT) -> list[dict]:
 async def served(branch, tag: str) -> None:
     """A fresh booth/CSO pair still gets served end to end (auth, announce, accept, relay, end)."""
     async with contextlib.AsyncExitStack() as stack:
-        booth_id = sorted(d for (r, d) in branch.tokens if r == "booth")[-1]
-        cso_id = sorted(d for (r, d) in branch.tokens if r == "cso")[0]
+        online_now = branch.server.branch.by_device  # a connected device keeps its place: use free ones
+        booths = sorted(d for (r, d) in branch.tokens if r == "booth" and (r, d) not in online_now)
+        csos = sorted(d for (r, d) in branch.tokens if r == "cso" and (r, d) not in online_now)
+        assert booths and csos, "served() needs a booth and a CSO that are not online: configure more"
+        booth_id, cso_id = booths[-1], csos[0]
         booth, bin_ = await online(branch, "booth", booth_id, stack)
         cso, cin = await online(branch, "cso", cso_id, stack)
         s = await serve_one(booth, bin_, cso, cin)

@@ -22,9 +22,9 @@ START = 30.0  # seconds a server process may take to start on a loaded machine
 
 
 def _write_config(path: Path, db: Path, booths: int = 3) -> dict[tuple[str, str], str]:
-    tokens = {("booth", f"booth-{i:02d}"): secrets.token_hex(8) for i in range(1, booths + 1)}
-    tokens[("cso", "cso-01")] = secrets.token_hex(8)
-    lines = [f'database = "{db}"', "", "[branch]", 'id = "kill-test"', "", "[listen]", 'host = "127.0.0.1"',
+    tokens = {("booth", f"booth-{i:02d}"): secrets.token_hex(16) for i in range(1, booths + 1)}
+    tokens[("cso", "cso-01")] = secrets.token_hex(16)
+    lines = [f'database = "{db}"', "", "[branch]", 'id = "kill-test"', "", "[listen]", 'host = "127.0.0.1"', 'allow_plain = true',
              "port = 0", "", "[limits]", "resume_grace = 600", ""]
     for (role, device), token in tokens.items():
         lines += [f"[[{role}s]]", f'id = "{device}"', f'token = "{token}"']

@@ -222,7 +222,7 @@ async def test_bookings_imported_with_the_cli_are_honoured(tmp_path):
         pytest.skip("too close to midnight for same-day bookings")
     db = tmp_path / "branch.db"
     (tmp_path / "server.toml").write_text(f'database = "{db}"\n\n[branch]\nid = "test-branch"\n')
-    (tmp_path / "bookings.csv").write_text(f"code,name,slot_start\nBK-100,Dewi,{slot}\nBK-101,Eko,{slot}\n")
+    (tmp_path / "bookings.csv").write_text(f"code,name,slot_start\nBK-7Q4M-2XC9,Dewi,{slot}\nBK-8R5N-3YD1,Eko,{slot}\n")
     proc = subprocess.run([sys.executable, "-m", "lapak", "bookings", "import", str(tmp_path / "bookings.csv"),
                            "--config", str(tmp_path / "server.toml")], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
@@ -230,10 +230,10 @@ async def test_bookings_imported_with_the_cli_are_honoured(tmp_path):
     assert "imported 2 booking(s)" in proc.stdout
     async with running_server(db, booths=2, csos=1, capacity=4) as branch, contextlib.AsyncExitStack() as stack:
         booth, _ = await online(branch, "booth", "booth-01", stack)
-        res = await booth.request(p.CheckBooking(code="BK-101"))
+        res = await booth.request(p.CheckBooking(code="BK-8R5N-3YD1"))
         assert res.valid and res.booking.name == "Eko"
-        ack = await booth.request(p.Announce(kind="booking", booking_code="BK-100"))
-        assert ack.session.booking_code == "BK-100" and ack.session.slot_start is not None
+        ack = await booth.request(p.Announce(kind="booking", booking_code="BK-7Q4M-2XC9"))
+        assert ack.session.booking_code == "BK-7Q4M-2XC9" and ack.session.slot_start is not None
 
 
 async def test_hold_unhold_transfer_end_are_audited_and_on_disk_when_acked(tmp_path):
@@ -361,3 +361,4 @@ async def test_relay_only_between_the_two_ends_of_a_session(tmp_path):
         with pytest.raises(RequestRefused) as info:
             await b1.request(p.Signal(session_id=s1.id, payload={"probe": "x"}))
         assert info.value.code is ErrorCode.PEER_OFFLINE
+

@@ -59,6 +59,21 @@ def test_video_view_converts_off_the_gui_thread_at_its_own_size_newest_only(qtbo
     assert (image.width(), image.height()) == (320, 240)  # scaled once, to the widget
 
 
+@pytest.mark.parametrize("size", [(854, 596), (440, 120), (774, 538)])
+def test_video_view_paints_at_sizes_whose_rows_are_padded(qtbot, size):
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    bgr = av.VideoFrame.from_ndarray(np.full((480, 640, 3), 90, np.uint8), format="bgr24")
+    local = np.full((1080, 1920, 3), 60, np.uint8)  # a local camera's BGR frame
+    for f in (frame(320, 240), bgr, local):
+        before = view.converted
+        view.reader("x", f)
+        qtbot.waitUntil(lambda: view.converted > before, timeout=WAIT_MS)  # never stuck after a frame
+
+
 def test_hidden_view_converts_nothing(qtbot):
     view = VideoView()
     qtbot.addWidget(view)

@@ -11,32 +11,32 @@ from signaling.protocol import Outcome, SessionState
 from signaling.routing import AuditEntry, Effects, Session
 from signaling.store import Store
 
-GOOD_CSV = "code,name,slot_start,service\nBK-001,Siti Aminah,2026-11-25T09:30,jht_claim\nBK-002,Budi,2026-11-25T10:00,\n"
+GOOD_CSV = "code,name,slot_start,service\nBK-7Q4M-2XC9,Siti Aminah,2026-11-25T09:30,jht_claim\nBK-8R5N-3YD1,Budi,2026-11-25T10:00,\n"
 
 
 def test_csv_import(tmp_path):
     f = tmp_path / "b.csv"
     f.write_text(GOOD_CSV)
     rows = parse_bookings(f)
-    assert [b.code for b in rows] == ["BK-001", "BK-002"]
+    assert [b.code for b in rows] == ["BK-7Q4M-2XC9", "BK-8R5N-3YD1"]
     assert rows[0].slot_start == datetime(2026, 11, 25, 9, 30).timestamp()
     assert rows[1].service == "jht_claim"
 
 
 def test_json_import(tmp_path):
     f = tmp_path / "b.json"
-    f.write_text('[{"code": "J1", "name": "A", "slot_start": "2026-11-25T08:00"}]')
+    f.write_text('[{"code": "J7K2-M9Q4-XP", "name": "A", "slot_start": "2026-11-25T08:00"}]')
     assert parse_bookings(f)[0].name == "A"
 
 
 @pytest.mark.parametrize("name,text,words", [
-    ("b.csv", GOOD_CSV + "BK-003,Ani,tomorrow,\n", ["line 4", "slot_start 'tomorrow'"]),
+    ("b.csv", GOOD_CSV + "BK-9S6P-4ZE2,Ani,tomorrow,\n", ["line 4", "slot_start 'tomorrow'"]),
     ("b.csv", GOOD_CSV + ",Ani,2026-11-25T11:00,\n", ["line 4", "missing code"]),
-    ("b.csv", GOOD_CSV + "BK-001,Dup,2026-11-25T11:00,\n", ["line 4", "repeats line 2"]),
-    ("b.csv", GOOD_CSV + "BK-9,X,2026-11-25T11:00,a,b\n", ["line 4", "more value"]),
+    ("b.csv", GOOD_CSV + "BK-7Q4M-2XC9,Dup,2026-11-25T11:00,\n", ["line 4", "repeats line 2"]),
+    ("b.csv", GOOD_CSV + "BK-1T7Q-5AF3,X,2026-11-25T11:00,a,b\n", ["line 4", "more value"]),
     ("b.csv", "code,name\nX,Y\n", ["line 1", "slot_start"]),
     ("b.json", '{"code": 1}', ["JSON list"]),
-    ("b.json", '[{"code": "A", "name": "B", "slot_start": "2026-11-25T08:00", "age": 3}]', ["item 1", "age"]),
+    ("b.json", '[{"code": "AQ3Z-7K2M-9X", "name": "B", "slot_start": "2026-11-25T08:00", "age": 3}]', ["item 1", "age"]),
     ("b.json", "[", ["not valid JSON"]),
     ("b.xlsx", "", ["use .csv or .json"]),
 ])
@@ -50,11 +50,19 @@ def test_bad_rows_are_named_and_nothing_is_imported(tmp_path, name, text, words)
     assert "nothing imported" in str(exc.value)
 
 
+@pytest.mark.parametrize("code", ["BK-0001", "1234567", "ABC-123", "12345678901"])
+def test_codes_too_easy_to_guess_are_refused_at_import(tmp_path, code):
+    f = tmp_path / "b.csv"
+    f.write_text(f"code,name,slot_start\n{code},Siti,2026-11-25T09:30\n")
+    with pytest.raises(BookingImportError, match="too easy to guess"):
+        parse_bookings(f)
+
+
 def test_cli_import_is_all_or_nothing(tmp_path):
     cfg = tmp_path / "server.toml"
     cfg.write_text('database = "branch.db"\n[branch]\nid = "t"\n')
     bad = tmp_path / "bad.csv"
-    bad.write_text(GOOD_CSV + "BK-003,Ani,never,\n")
+    bad.write_text(GOOD_CSV + "BK-9S6P-4ZE2,Ani,never,\n")
     r = subprocess.run([sys.executable, "-m", "lapak", "bookings", "import", str(bad), "--config", str(cfg)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1 and "line 4" in r.stderr
@@ -65,7 +73,7 @@ def test_cli_import_is_all_or_nothing(tmp_path):
     r = subprocess.run([sys.executable, "-m", "lapak", "bookings", "import", str(good), "--config", str(cfg)],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert [b.code for b in store.bookings()] == ["BK-001", "BK-002"]
+    assert [b.code for b in store.bookings()] == ["BK-7Q4M-2XC9", "BK-8R5N-3YD1"]
 
 
 def session(sid="s1", **kw):

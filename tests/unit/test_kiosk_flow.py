@@ -193,8 +193,20 @@ def test_booking_code_typed_checked_and_announced(d):
     assert d.last(f.AnnounceVisit) == f.AnnounceVisit("booking", "BK-01X", Language.ID)
     d(f.Announced(session(kind="booking", ticket="B002", name="Siti Rahayu")))
     v = d.view
-    assert v.screen is Screen.WAITING and v.ticket == "B002" and v.name == "Siti Rahayu"
+    assert v.screen is Screen.WAITING and v.ticket == "B002" and v.name == "Siti R."  # the screen is public: first name, initial
     assert not d.of(f.PrintTicket)  # a booking needs no paper ticket
+
+
+def test_a_booth_stopped_for_guessing_codes_offers_the_walk_in(d):
+    d(f.Start())
+    d(f.AcceptPrivacy())
+    d(f.ChooseBooking())
+    for ch in "BK7Q4M2XC9":
+        d(f.KeyPress(ch))
+    d(f.SubmitCode())
+    d(f.RequestFailed("check_booking", p.ErrorCode.RATE_LIMITED, "5 wrong booking codes at this booth"))
+    v = d.view
+    assert v.screen is Screen.CHECK_IN and v.notice is NoticeKind.TOO_MANY_CODES and v.code_input == ""
 
 
 @pytest.mark.parametrize("problem,notice", [
@@ -204,6 +216,7 @@ def test_booking_code_typed_checked_and_announced(d):
     (p.BookingProblem.ALREADY_SERVED, NoticeKind.BOOKING_ALREADY_SERVED),
     (p.BookingProblem.ALREADY_WAITING, NoticeKind.BOOKING_ALREADY_WAITING),
 ])
+
 def test_bad_codes_get_a_clear_message_and_a_way_on(d, problem, notice):
     d(f.Start())
     d(f.AcceptPrivacy())
@@ -589,6 +602,58 @@ def test_technician_gesture_does_nothing_during_a_visit(d):
     assert d.view.screen is Screen.WAITING
 
 
+def test_leaving_asks_first_and_staying_keeps_the_place(d):
+    d.walk_in()
+    assert d.view.can_leave and not d.view.confirm_leave
+    d(f.AskToLeave())
+    assert d.view.confirm_leave and d.view.screen is Screen.WAITING
+    d(f.StayInVisit())
+    assert not d.view.confirm_leave and d.view.ticket == "A007" and not d.of(f.CancelVisit)
+    d(f.AskToLeave())
+    d(f.LeaveVisit())
+    assert d.view.screen is Screen.ATTRACT and not d.view.confirm_leave and d.of(f.CancelVisit)
+
+
+def test_the_question_to_leave_goes_away_when_the_screen_changes(d):
+    d.walk_in()
+    d(f.AskToLeave())
+    d(f.SessionChanged(session(SessionState.ACTIVE)))
+    assert d.view.screen is Screen.CALL and not d.view.confirm_leave
+
+
+def test_no_leaving_from_idle_or_the_end(d):
+    d(f.AskToLeave())
+    assert not d.view.confirm_leave and not d.view.can_leave
+
+
+def test_language_can_change_on_every_screen_before_the_call_but_not_in_it(d):
+    assert d.view.language_choice
+    d.walk_in()
+    assert d.view.language_choice
+    d(f.ChooseLanguage(Language.EN))
+    assert d.view.language is Language.EN
+    d(f.SessionChanged(session(SessionState.ACTIVE)))
+    assert not d.view.language_choice
+    d(f.ChooseLanguage(Language.ID))
+    assert d.view.language is Language.EN  # the officer's prompts come in the announced language
+
+
+def test_single_language_booth_offers_no_choice():
+    flow = Driver(FlowRules(languages=(Language.ID,)))
+    assert not flow.view.language_choice
+
+
+def test_unlocked_technician_sees_every_device(d):
+    d(f.DeviceChanged("printer", True))
+    d(f.DeviceChanged("camera", False, "camera 0: gone"))
+    d(f.TechnicianGesture())
+    assert d.view.technician.devices == ()  # nothing before the PIN
+    for k in "2468":
+        d(f.PinKey(k))
+    d(f.PinKey("OK"))
+    assert d.view.technician.devices == (("camera", False, "camera 0: gone"), ("printer", True, ""))
+
+
 def test_every_screen_has_a_light_colour():
     for screen in Screen:
         flow = BoothFlow(RULES)
@@ -601,7 +666,7 @@ def test_every_screen_has_a_light_colour():
 INPUTS = st.sampled_from([
     f.Touch(), f.Start(), f.AcceptPrivacy(), f.Back(), f.ChooseBooking(), f.ChooseWalkIn(), f.KeyPress("7"),
     f.KeyPress("A"), f.SubmitCode(), f.QrDecoded("BK-123"), f.ImStillHere(), f.CallOfficer(), f.LeaveVisit(),
-    f.CaptureNow(), f.Finish(), f.TechnicianGesture(), f.PinKey("1"), f.PinKey("OK"), f.LeaveTechnician(),
+    f.AskToLeave(), f.StayInVisit(), f.ChooseLanguage(Language.EN), f.CaptureNow(), f.Finish(), f.TechnicianGesture(), f.PinKey("1"), f.PinKey("OK"), f.LeaveTechnician(),
     f.ServerUp(welcome()), f.ServerUp(welcome(session(SessionState.ACTIVE))), f.ServerDown(),
     f.BookingChecked(p.BookingResult(code="BK-123", valid=True,
                                      booking=p.BookingInfo(code="BK-123", name="A B", slot_start=T0))),
@@ -655,7 +720,14 @@ def test_invariants_hold_on_any_visit(prefix, steps):
             assert v.screen in (Screen.PRIVACY, Screen.CHECK_IN, Screen.CODE_ENTRY, Screen.TICKET, Screen.WAITING)
         if v.screen is Screen.ATTRACT:
             assert not d.flow.holds_participant_data(), "an idle booth holds participant data"
+        assert not v.confirm_leave or v.can_leave, "asks to confirm leaving where nobody can leave"
         if v.technician is not None and v.technician.unlocked:
             assert False, "unlocked without the PIN (these steps never type 2468)"
         last_light = d.of(f.SetLight)[-1].colour
         assert last_light is v.light
+
+
+@pytest.mark.parametrize("name,shown", [("Siti Rahayu", "Siti R."), ("Agus", "Agus"), ("  ", None), (None, None),
+                                        ("Muhammad Rizki Pratama", "Muhammad P.")])
+def test_a_booked_name_shows_as_first_name_and_initial(name, shown):
+    assert f.screen_name(name) == shown

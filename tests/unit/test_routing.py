@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from signaling import protocol as p
 from signaling.protocol import CloseCode, ErrorCode, Outcome, SessionState
 from signaling.routing import Branch, Directory, Policy, Session, local_day
+from signaling.tokens import hash_token
 
 T0 = datetime(2026, 11, 25, 9, 0).timestamp()
 
@@ -19,7 +20,8 @@ def directory(booths=6, csos=2, capacity=6):
     tokens = {("booth", f"b{i}"): f"tok-b{i}" for i in range(1, booths + 1)}
     tokens.update({("cso", f"c{i}"): f"tok-c{i}" for i in range(1, csos + 1)})
     tokens[("technician", "t1")] = "tok-t1"
-    return Directory(tokens, {f"c{i}": capacity for i in range(1, csos + 1)})
+    return Directory({k: hash_token(v) for k, v in tokens.items()}, capacities={f"c{i}": capacity
+                                                                              for i in range(1, csos + 1)})
 
 
 class World:
@@ -256,6 +258,25 @@ def test_check_booking_answers_valid_and_invalid(w):
                        (booking(at=T0 - 3600), p.BookingProblem.SLOT_PASSED)):
         w.send(booth, p.CheckBooking(id="q3", code="BK1"), booking=b)
         assert w.last(booth, p.BookingResult).problem is problem
+
+
+def test_a_booth_guessing_booking_codes_is_stopped_for_a_while_and_audited_once(w):
+    booth, other = w.connect("booth", "b1"), w.connect("booth", "b2")
+    for i in range(5):
+        w.send(booth, p.CheckBooking(id=f"g{i}", code=f"GUESS{i}"), booking=None)
+        assert w.last(booth, p.BookingResult).problem is p.BookingProblem.UNKNOWN
+    w.send(booth, p.CheckBooking(id="g5", code="BK1"), booking=booking())  # even the right code: not now
+    (err,) = w.errors(booth)
+    assert err.code is ErrorCode.RATE_LIMITED and err.ref == "g5" and "walk-in" in err.message
+    assert not any(isinstance(m, p.BookingResult) and m.ref == "g5" for m in w.inbox[booth])  # no name leaks
+    w.send(booth, p.Announce(id="g6", kind="booking", booking_code="BK1"), booking=booking())
+    assert w.errors(booth)[-1].code is ErrorCode.RATE_LIMITED
+    w.send(other, p.CheckBooking(id="o1", code="BK1"), booking=booking())  # other booths are not affected
+    assert w.last(other, p.BookingResult).valid
+    assert [a.event for a in w.audit].count("booking_guessing") == 1
+    w.now += 601  # the oldest misses age out
+    w.send(booth, p.CheckBooking(id="g7", code="BK1"), booking=booking())
+    assert w.last(booth, p.BookingResult).valid and w.last(booth, p.BookingResult).booking.name == "Siti"
 
 
 @pytest.mark.parametrize("b,why", [
@@ -811,7 +832,8 @@ def _busy_branch(booths=600, csos=100, technicians=20):
     tokens = {("booth", f"b{i}"): f"tok-b{i}" for i in range(1, booths + 2)}
     tokens.update({("cso", f"c{i}"): f"tok-c{i}" for i in range(1, csos + 1)})
     tokens.update({("technician", f"t{i}"): f"tok-t{i}" for i in range(1, technicians + 1)})
-    w = World(Branch(Directory(tokens, {f"c{i}": 6 for i in range(1, csos + 1)}), now=T0))
+    w = World(Branch(Directory({k: hash_token(v) for k, v in tokens.items()},
+                               {f"c{i}": 6 for i in range(1, csos + 1)}), now=T0))
     csos_ = [w.connect("cso", f"c{i}") for i in range(1, csos + 1)]
     techs = [w.connect("technician", f"t{i}") for i in range(1, technicians + 1)]
     booths_ = []

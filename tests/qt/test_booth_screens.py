@@ -1,0 +1,164 @@
+"""The booth's screens as an elderly participant meets them: every screen in both languages fits
+a real booth screen without scrolling or clipped text, with large type and large touch targets,
+and every participant-facing string is translated (Qt's own tools)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+
+from common.documents import DocumentKind, RejectReason
+from common.language import Language
+from kiosk import flow as f
+from kiosk.flow import (BoothView, CallPhase, DocumentPhase, DocumentView, LightColour, NoticeKind, ReceiptState,
+                        ScanHint, Screen, TechnicianView)
+from kiosk.ui import theme
+from kiosk.ui.window import I18N, KioskWindow
+from media.control import ChecklistItem, ChecklistStatus
+from qtview import i18n
+from signaling.protocol import Outcome
+
+ALL = (Language.ID, Language.EN)
+CHECKLIST = tuple(ChecklistItem(document=d, status=s) for d, s in zip(
+    (DocumentKind.KTP, DocumentKind.KK, DocumentKind.MEMBERSHIP_CARD, DocumentKind.TERMINATION_LETTER,
+     DocumentKind.BANK_BOOK, DocumentKind.CLAIM_FORM),
+    (ChecklistStatus.VERIFIED, ChecklistStatus.REJECTED, ChecklistStatus.RECEIVED, ChecklistStatus.REQUESTED,
+     ChecklistStatus.NEEDED, ChecklistStatus.NEEDED)))
+LONG_PROMPT = "Mohon tunggu sebentar, saya sedang memeriksa dokumen Anda. Setelah itu saya akan meminta KTP Anda."
+
+
+def views(language: Language) -> dict[str, BoothView]:
+    """A view of every screen and overlay, in its most crowded form."""
+    b = dict(language=language, languages=ALL, light=LightColour.WAITING, server_up=True, has_printer=True)
+    pre = dict(b, language_choice=True)
+    doc = lambda phase, kind=DocumentKind.TERMINATION_LETTER, **kw: BoothView(  # noqa: E731
+        Screen.DOCUMENT, call_phase=CallPhase.TALKING, officer_hears_you=True, checklist=CHECKLIST,
+        document=DocumentView("r1", kind, phase, **kw), **b)
+    out = {
+        "attract": BoothView(Screen.ATTRACT, notice=NoticeKind.VISIT_INTERRUPTED, **pre),
+        "privacy": BoothView(Screen.PRIVACY, can_leave=False, **pre),
+        "check_in": BoothView(Screen.CHECK_IN, can_leave=True, notice=NoticeKind.BOOKING_SLOT_PASSED, **pre),
+        "code_entry": BoothView(Screen.CODE_ENTRY, can_leave=True, code_input="BK-4711-2026-XY",
+                                notice=NoticeKind.BOOKING_UNKNOWN, **pre),
+        "checking": BoothView(Screen.CHECKING, code_input="BK-4711-2026-XY", **pre),
+        "ticket": BoothView(Screen.TICKET, ticket="A017", **pre),
+        "waiting": BoothView(Screen.WAITING, ticket="B104", name="Siti Rahayu Kusumawardhani", queue_position=12,
+                             estimated_wait=1500, can_leave=True, notice=NoticeKind.PLEASE_WAIT, **pre),
+        "still_there": BoothView(Screen.WAITING, ticket="A017", queue_position=3, still_there_left=17.2,
+                                 can_leave=True, **pre),
+        "confirm_leave": BoothView(Screen.WAITING, ticket="A017", queue_position=1, confirm_leave=True,
+                                   can_leave=True, **pre),
+        "call": BoothView(Screen.CALL, call_phase=CallPhase.TALKING, officer_hears_you=True, prompt=LONG_PROMPT,
+                          checklist=CHECKLIST, can_leave=True, notice=NoticeKind.OFFICER_NOTIFIED, **b),
+        "on_hold": BoothView(Screen.CALL, call_phase=CallPhase.ON_HOLD, prompt=LONG_PROMPT, checklist=CHECKLIST,
+                             can_leave=True, **b),
+        "reconnecting": BoothView(Screen.CALL, call_phase=CallPhase.RECONNECTING, reconnecting=True, can_leave=True,
+                                  faults=(("camera", "camera 0 gone"), ("printer", "paper out")), **b),
+        "document": doc(DocumentPhase.POSITIONING, hint=ScanHint.PREVIOUS_DOCUMENT, hold_progress=0.4,
+                        capture_now_allowed=True, attempt=2),
+        "document_sending": doc(DocumentPhase.SENDING, DocumentKind.MEMBERSHIP_CARD, sent_fraction=0.45),
+        "document_accepted": doc(DocumentPhase.ACCEPTED, DocumentKind.KTP),
+        "document_rejected": doc(DocumentPhase.REJECTED, DocumentKind.KK, reason=RejectReason.DATA_MISMATCH),
+        "document_camera_problem": doc(DocumentPhase.CAMERA_PROBLEM, DocumentKind.BANK_BOOK),
+        "end": BoothView(Screen.END, outcome=Outcome.DOCUMENTS_INCOMPLETE, reference="20261126-B104",
+                         receipt=ReceiptState.FAILED, documents_verified=(DocumentKind.KTP, DocumentKind.KK,
+                                                                          DocumentKind.MEMBERSHIP_CARD),
+                         faults=(("printer", "paper out"),), **pre),
+        "out_of_service": BoothView(Screen.OUT_OF_SERVICE, **pre),
+        "technician_locked": BoothView(Screen.TECHNICIAN, notice=NoticeKind.PIN_LOCKED,
+                                       technician=TechnicianView(False, 3, 42.0, True), **b),
+        "technician": BoothView(Screen.TECHNICIAN, technician=TechnicianView(True, 0, 0, True, (
+            ("button", True, ""), ("camera", True, ""), ("document_camera", True, ""), ("light", True, ""),
+            ("microphone", True, ""), ("printer", False, "printer on /dev/ttyUSB2: paper out"))), **b),
+    }
+    return out
+
+
+def visible(window, kind):
+    return [w for w in window.findChildren(kind) if w.isVisible() and w.window() is window]
+
+
+@pytest.fixture(scope="module")
+def window():
+    QApplication.instance() or QApplication([])
+    w = KioskWindow(lambda intent: None)
+    yield w
+    w.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("language", ALL)
+def test_every_screen_fits_with_large_type_and_large_targets(window, qtbot, size, language):
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    problems = []
+    for name, view in views(language).items():
+        window.render(view)
+        QApplication.processEvents()
+        screen = window.rect()
+        for w in visible(window, QLabel) + visible(window, QAbstractButton):
+            r = w.rect().translated(w.mapTo(window, w.rect().topLeft()))
+            if not screen.contains(r):
+                problems.append(f"{name}: {w.objectName() or w.text()[:30]!r} is off the screen")
+        for lab in visible(window, QLabel):
+            if lab.text().strip() and lab.wordWrap() and lab.heightForWidth(lab.width()) > lab.height() + 2:
+                problems.append(f"{name}: text cut off: {lab.text()[:50]!r}")
+            if lab.text().strip() and view.screen is not Screen.TECHNICIAN and lab.font().pointSize() < theme.MIN_BODY_PT:
+                problems.append(f"{name}: {lab.font().pointSize()} pt text: {lab.text()[:40]!r}")
+            if lab.text().strip() and not lab.wordWrap() and lab.sizeHint().width() > lab.width() + 2:
+                problems.append(f"{name}: text cut off at the side: {lab.text()[:50]!r}")
+        for b in visible(window, QAbstractButton):
+            if b.width() < theme.MIN_TOUCH or b.height() < theme.MIN_TOUCH:
+                problems.append(f"{name}: button {b.objectName()} is {b.width()}x{b.height()}")
+            if view.screen is not Screen.TECHNICIAN and b.font().pointSize() < theme.MIN_BODY_PT:
+                problems.append(f"{name}: button {b.objectName()} text at {b.font().pointSize()} pt")
+            if b.text() and b.fontMetrics().horizontalAdvance(b.text().split("\n")[0]) > b.width():
+                problems.append(f"{name}: button text cut off: {b.text()!r}")
+        # one clear action: at most one primary button
+        primary = [b for b in visible(window, QAbstractButton) if b.property("role") == "primary"]
+        if len(primary) > 1:
+            problems.append(f"{name}: {len(primary)} main actions")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_language_can_be_switched_on_every_screen_before_the_call(window, qtbot):
+    window.resize(1366, 768)
+    window.show()
+    for name, view in views(Language.ID).items():
+        window.render(view)
+        bar = window.bar.isVisible()
+        assert bar == view.language_choice, name
+    window.render(views(Language.ID)["waiting"])
+    assert window.screens[Screen.WAITING].leave.text() == "Keluar dari antrean"
+    window.render(views(Language.EN)["waiting"])
+    assert window.screens[Screen.WAITING].leave.text() == "Leave the queue"
+
+
+def test_touches_become_intents(qtbot):
+    got = []
+    w = KioskWindow(got.append)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    w.render(views(Language.EN)["code_entry"])
+    for name in ("key_B", "key_7", "key_DEL", "key_CLEAR", "submit_code", "lang_id"):
+        b = w.findChild(QAbstractButton, name)
+        qtbot.mouseClick(b, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    intents = [i for i in got if not isinstance(i, f.Touch)]
+    assert intents == [f.KeyPress("B"), f.KeyPress("7"), f.KeyPress("DEL"), f.KeyPress("CLEAR"), f.SubmitCode(),
+                       f.ChooseLanguage(Language.ID)]
+    assert any(isinstance(i, f.Touch) for i in got)  # any touch tells the flow someone is there
+
+
+def test_both_languages_are_complete(tmp_path):
+    ts = I18N / "kiosk_id.ts"
+    assert i18n.problems(ts) == []
+    # every string in the code is in the file: collect them afresh into a copy and look again
+    copy = tmp_path / "kiosk_id.ts"
+    shutil.copy(ts, copy)
+    sources = sorted((Path(__file__).resolve().parents[2] / "kiosk" / "ui").glob("*.py"))
+    i18n.update(sources, copy)
+    assert i18n.problems(copy) == [], "strings in kiosk/ui without an Indonesian translation (run lupdate)"
