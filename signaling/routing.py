@@ -375,6 +375,7 @@ class Branch:
         """ids of the sessions in each CSO's slots (offered, active, held)"""
         self._by_code: dict[str, str] = {}
         self._online_csos: set[str] = set()
+        self._online_technicians: set[str] = set()
         self._free = SortedList()
         """(load, last assigned, cso id) of every online CSO with a free slot: assignment order"""
         self._free_key: dict[str, tuple] = {}
@@ -530,6 +531,8 @@ class Branch:
         if msg.role == "cso":
             self._online_csos.add(msg.device_id)
             self._cso_refresh(msg.device_id)
+        elif msg.role == "technician":
+            self._online_technicians.add(msg.device_id)
         elif msg.role == "booth":
             for s in mine:  # its booth is back: assignable again, and it hears its place again
                 if s.state is SessionState.WAITING:
@@ -670,6 +673,8 @@ class Branch:
         if peer.role == "cso":
             self._online_csos.discard(peer.device_id)
             self._cso_refresh(peer.device_id)
+        elif peer.role == "technician":
+            self._online_technicians.discard(peer.device_id)
         for s in self._sessions_of(peer):
             if peer.role == "cso" and s.state is SessionState.OFFERED:
                 self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None)
@@ -1055,8 +1060,7 @@ class Branch:
                 if officers_only:
                     fx.sends.extend(Send(self.by_device[("cso", c)], message) for c in self._online_csos)
                 else:
-                    fx.sends.extend(Send(conn, message) for (role, _), conn in self.by_device.items()
-                                    if role == "technician")
+                    fx.sends.extend(Send(conn, message) for conn in self.technician_conns())
 
     def _send_positions(self, fx: Effects) -> None:
         """Tell each waiting booth its place and estimated wait, when either changed."""
@@ -1076,6 +1080,10 @@ class Branch:
             self._positions[sid] = place
         for sid in [sid for sid in self._positions if sid not in current]:
             del self._positions[sid]
+
+    def technician_conns(self) -> list[str]:
+        """The connections of the technicians online (they hear presence and alerts, never the queue)."""
+        return [self.by_device[("technician", t)] for t in self._online_technicians]
 
     def _presence_message(self, officers_only: bool) -> p.Presence:
         peers = [self.peers[self.by_device[("cso", c)]] for c in self._online_csos] if officers_only \

@@ -690,9 +690,8 @@ class SignalingServer:
             out.put(_CloseRequest(CloseCode.DEVICE_IN_USE, "device connected elsewhere"))
 
     def _tell_technicians(self, message: BaseModel) -> None:
-        for c, peer in list(self.branch.peers.items()):
-            if peer.role == "technician":
-                self._reply(c, message)
+        for c in self.branch.technician_conns():
+            self._reply(c, message)
 
     def _flush_failed_audit(self) -> None:
         if not self._failed_audit:

@@ -806,6 +806,9 @@ def test_views_told_as_changes_follow_the_queue_and_presence_under_any_sequence(
             if conn is not None:
                 told = w.last(conn, p.QueuePosition)
                 assert (told.session_id, told.position, told.waiting) == (s.id, pos, len(waiting))
+    for conn, messages in w.inbox.items():  # technicians: presence only, never the queue or a session
+        if conn.startswith("technician:"):
+            assert {type(m) for m in messages} <= {p.Welcome, p.Presence, p.PresenceChange}, conn
 
 
 def test_a_booking_whose_window_opens_while_it_waits_moves_ahead_at_the_next_tick():
