@@ -11,6 +11,7 @@ import gc
 import json
 import logging
 import socket
+from pathlib import Path
 
 import pytest
 from websockets.asyncio.server import ServerConnection
@@ -19,6 +20,7 @@ from signaling import protocol as p
 from signaling import server as server_module
 from signaling.server import GC_THRESHOLDS, next_ping, writes_directly
 from signaling.testing import running_server
+from signaling.tls import client_context, init_ca, issue_server_cert
 
 from test_signaling_kit import WAIT, hello, online, raw_connect, raw_recv
 
@@ -34,13 +36,13 @@ async def test_this_websockets_release_lets_the_server_write_without_a_task(tmp_
         await ws.close()
 
 
-async def _slow_cso(branch, booth, booth_inbox) -> tuple[object, str]:
+async def _slow_cso(branch, booth, booth_inbox, **kw) -> tuple[object, str]:
     """cso-01 as a raw client reading through a 4 kB receive buffer, in an active session with
     ``booth``; returns the connection and the session id."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect((branch.config.listen.host, branch.server.port))
-    cso = await raw_connect(branch.url, max_queue=1, sock=sock)
+    cso = await raw_connect(branch.url, max_queue=1, sock=sock, **kw)
     await cso.send(hello(branch, "cso", "cso-01"))
     await raw_recv(cso, lambda m: m["type"] == "welcome")
     ack = await booth.request(p.Announce(kind="walk_in"))
@@ -64,13 +66,26 @@ async def _read_relays(cso, count: int) -> list[str]:
     return got
 
 
-async def test_relays_arrive_in_order_whether_written_at_once_or_queued_behind_a_slow_reader(tmp_path):
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> Path:
+    """A branch CA and a certificate for 127.0.0.1."""
+    root = tmp_path_factory.mktemp("pki")
+    init_ca(root / "ca", "Test branch")
+    issue_server_cert(root / "ca", ["127.0.0.1"], root / "tls")
+    return root
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["ws", "wss"])
+async def test_relays_arrive_in_order_whether_written_at_once_or_queued_behind_a_slow_reader(tmp_path, pki, tls):
     """The CSO stops reading: its socket fills, later relays queue behind the ones written at
-    once; then it reads them all, in the order they were sent, none lost, each as it was sent."""
-    async with running_server(tmp_path / "branch.db", booths=2, max_message_bytes=2**20) as branch, \
+    once; then it reads them all, in the order they were sent, none lost, each as it was sent
+    (over plain TCP and over the branch's TLS, whose transport the direct write goes through)."""
+    cert = {"cert": str(pki / "tls" / "server.pem"), "key": str(pki / "tls" / "server.key")} if tls else None
+    link = {"ssl": client_context(pki / "ca" / "branch-ca.pem")} if tls else {}
+    async with running_server(tmp_path / "branch.db", booths=2, max_message_bytes=2**20, tls=cert) as branch, \
             contextlib.AsyncExitStack() as stack:
-        booth, bin_ = await online(branch, "booth", "booth-01", stack)
-        cso, sid = await _slow_cso(branch, booth, bin_)
+        booth, bin_ = await online(branch, "booth", "booth-01", stack, **link)
+        cso, sid = await _slow_cso(branch, booth, bin_, **link)
         out = branch.server._out[branch.server.branch.by_device[("cso", "cso-01")]]
         assert out.direct
         queued_before = out.queued
