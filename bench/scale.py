@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import heapq
 import json
-import math
 import multiprocessing as mp
 import os
 import re
@@ -84,11 +83,22 @@ def anchor_pairs(devs: list[tuple[str, str, int]]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- servers
 
 
-def write_config(folder: Path, devs: list[tuple[str, str, int]]) -> tuple[Path, dict[tuple[str, str], str]]:
-    """A lapak server TOML for these devices."""
+def write_config(folder: Path, devs: list[tuple[str, str, int]], tls: bool = False
+                 ) -> tuple[Path, dict[tuple[str, str], str]]:
+    """A lapak server TOML for these devices (with ``tls``, a branch CA and certificate in ``folder``)."""
     tokens = {(role, dev): secrets.token_hex(16) for role, dev, _ in devs}
-    lines = [f'database = "{folder / "bench.db"}"', "", "[branch]", 'id = "bench"', "",
-             "[listen]", 'host = "127.0.0.1"', "port = 0", "allow_plain = true", "",
+    # Every client comes from 127.0.0.1, so the per-address cap on connections before hello is
+    # lifted, and the connection cap (4,096 by default: a branch has tens of devices) is raised
+    # above the run's size.
+    if tls:
+        from signaling.tls import init_ca, issue_server_cert
+
+        init_ca(folder / "ca", "bench")
+        key, cert = issue_server_cert(folder / "ca", ["127.0.0.1"], folder / "tls")
+        listen = ["[tls]", f'cert = "{cert}"', f'key = "{key}"', "", "[listen]", 'host = "127.0.0.1"', "port = 0"]
+    else:
+        listen = ["[listen]", 'host = "127.0.0.1"', "port = 0", "allow_plain = true"]
+    lines = [f'database = "{folder / "bench.db"}"', "", "[branch]", 'id = "bench"', "", *listen, "",
              "[limits]", "rate_per_second = 1000", "rate_burst = 5000", "resume_grace = 600",
              f"max_connections = {len(devs) + 1024}", f"max_unauthenticated_per_address = {len(devs) + 1024}",
              *EXTRA_LIMITS, ""]
@@ -102,13 +112,19 @@ def write_config(folder: Path, devs: list[tuple[str, str, int]]) -> tuple[Path, 
     return path, tokens
 
 
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of a process, in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
 def start(cmd: list[str], log: Path) -> tuple[subprocess.Popen, str]:
     """Start a server process; returns it and the URL it printed."""
     proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=open(log, "wb"))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        found = re.search(r"listening on (ws://\S+)", log.read_text(errors="replace"))
+        found = re.search(r"listening on (wss?://\S+)", log.read_text(errors="replace"))
         if found:
             return proc, found.group(1)
         if proc.poll() is not None:
@@ -213,11 +229,16 @@ class Conn(asyncio.Protocol):
 
 
 async def _worker(mode: str, url: str, devs: list[tuple[str, str, str]], pairs: dict[str, str], barrier,
-                  duration: float, rate: float, results) -> None:
+                  duration: float, rate: float, results, ca: str | None = None) -> None:
     from signaling.protocol import PROTOCOL_VERSION
 
     loop = asyncio.get_running_loop()
-    host, port = url.removeprefix("ws://").split(":")
+    host, port = url.split("://", 1)[1].split(":")
+    tls = {}
+    if ca:
+        from signaling.tls import client_context
+
+        tls = {"ssl": client_context(Path(ca)), "server_hostname": host}
     latencies: list[float] = []
     counts = Counter()
     errors = Counter()
@@ -262,7 +283,7 @@ async def _worker(mode: str, url: str, devs: list[tuple[str, str, str]], pairs: 
             for attempt in range(5):
                 try:
                     _, c = await asyncio.wait_for(
-                        loop.create_connection(lambda: Conn(url, on_text, role, dev), host, int(port)), 60)
+                        loop.create_connection(lambda: Conn(url, on_text, role, dev), host, int(port), **tls), 60)
                     await asyncio.wait_for(c.opened, 60)
                     break
                 except (OSError, asyncio.TimeoutError, ConnectionError):
@@ -365,10 +386,10 @@ async def _worker(mode: str, url: str, devs: list[tuple[str, str, str]], pairs: 
         c.close()
 
 
-def worker(mode, url, devs, pairs, barrier, duration, rate, results) -> None:
+def worker(mode, url, devs, pairs, barrier, duration, rate, results, ca=None) -> None:
     raise_nofile(len(devs) + 512)
     try:
-        asyncio.run(_worker(mode, url, devs, pairs, barrier, duration, rate, results))
+        asyncio.run(_worker(mode, url, devs, pairs, barrier, duration, rate, results, ca))
     except BaseException:
         barrier.abort()  # the other processes stop waiting instead of timing out
         raise
@@ -377,7 +398,7 @@ def worker(mode, url, devs, pairs, barrier, duration, rate, results) -> None:
 # ----------------------------------------------------------------------------- one run
 
 
-def run(mode: str, clients: int, duration: float, rate: float, processes: int) -> dict:
+def run(mode: str, clients: int, duration: float, rate: float, processes: int, tls: bool = False) -> dict:
     """One run against lapak or the anchor; returns its figures."""
     folder = Path(tempfile.mkdtemp(prefix=f"lapak-bench-scale-{mode}-"))
     devs = devices(clients)
@@ -385,7 +406,7 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int) -
     try:
         raise_nofile(clients + 1024)
         if mode == "lapak":
-            config, tokens = write_config(folder, devs)
+            config, tokens = write_config(folder, devs, tls)
             server, url = start([sys.executable, "-m", "lapak", "signaling", "--config", str(config), "--port", "0"],
                                 folder / "server.log")
             pairs: dict[str, str] = {}
@@ -399,7 +420,8 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int) -
             ctx = mp.get_context("fork")
             barrier = ctx.Barrier(processes + 1)
             results = ctx.Queue()
-            procs = [ctx.Process(target=worker, args=(mode, url, part, pairs, barrier, duration, rate, results),
+            ca = str(folder / "ca" / "branch-ca.pem") if mode == "lapak" and tls else None
+            procs = [ctx.Process(target=worker, args=(mode, url, part, pairs, barrier, duration, rate, results, ca),
                                  daemon=True) for part in parts]
             t0 = time.monotonic()
             for proc in procs:
@@ -411,6 +433,7 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int) -
             cpu0, c0 = cpu_seconds(server.pid), time.monotonic()
             time.sleep(duration)
             cpu1, c1 = cpu_seconds(server.pid), time.monotonic()
+            rss, peak = memory_mb(server.pid)
             collected = [results.get(timeout=120) for _ in procs]
             barrier.wait(120)
             for proc in procs:
@@ -429,12 +452,12 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int) -
             errors.update(r["errors"])
         roles = Counter(r for r, _, _ in devs)
         return {
-            "mode": mode, "clients": clients, "booths": roles["booth"], "csos": roles["cso"],
+            "mode": mode + (" (wss)" if mode == "lapak" and tls else ""), "clients": clients, "booths": roles["booth"], "csos": roles["cso"],
             "technicians": roles["technician"], "active": sum(r["active"] for r in collected),
             "sent": sent, "received": received, "lost": sent - received,
             "p50": percentile(lat, 0.50), "p99": percentile(lat, 0.99), "max": lat[-1] if lat else float("nan"),
             "errors": dict(errors), "closed": sum(r["closed"] for r in collected),
-            "server_cpu": (cpu1 - cpu0) / (c1 - c0) * 100, "setup": setup,
+            "server_cpu": (cpu1 - cpu0) / (c1 - c0) * 100, "setup": setup, "rss_mb": rss, "peak_mb": peak,
             "view_mb": sum(r["view_bytes"] for r in collected) / 1e6,
             "lag_p99": max(r["lag_p99"] for r in collected),
             "tracebacks": log.count("Traceback (most recent call last)"),
@@ -451,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=2.0, help="signals per second each booth and CSO sends")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--no-anchor", action="store_true", help="skip the naive relay")
+    parser.add_argument("--tls", action="store_true", help="lapak serves wss:// with a branch CA made for the run "
+                                                           "(the anchor stays plain)")
     parser.add_argument("--write", action="store_true", help="also write the figures into BENCHMARKS.md")
     parser.add_argument("--anchor-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -464,23 +489,25 @@ def main(argv: list[str] | None = None) -> int:
         for mode in (["anchor"] if not args.no_anchor else []) + ["lapak"]:
             print(f"{mode}: {n} clients, {args.rate:g} signals/s per booth and CSO for {args.duration:g} s "
                   f"(load {os.getloadavg()[0]:.2f}) ...", file=sys.stderr, flush=True)
-            r = run(mode, n, args.duration, args.rate, args.processes)
+            r = run(mode, n, args.duration, args.rate, args.processes, tls=args.tls)
             print(f"  {r}"[:600], file=sys.stderr, flush=True)
             errors = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "0"
             rows.append([mode, r["clients"], f"{r['booths']}/{r['csos']}/{r['technicians']}", r["active"], r["sent"],
                          r["lost"], f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['max']:.1f}", f"{r['lag_p99']:.1f}",
-                         errors, r["closed"], f"{r['server_cpu']:.0f}%", f"{r['setup']:.1f}",
+                         errors, r["closed"], f"{r['server_cpu']:.0f}%", f"{r['rss_mb']:.0f} / {r['peak_mb']:.0f}",
+                         f"{r['setup']:.1f}",
                          f"{r['view_mb']:.1f}", r["tracebacks"], f"{r['load'][0]:.2f} → {r['load'][1]:.2f}"])
     headers = ["server", "clients", "booths/CSOs/techs", "booths in session", "relays sent", "lost", "p50 ms",
                "p99 ms", "max ms", "client loop lag p99 ms", "errors", "closed", "server CPU (relay window)",
-               "setup s", "views MB (setup)", "tracebacks", "load 1-min (start → end)"]
+               "server RSS / peak MB", "setup s", "views MB (setup)", "tracebacks", "load 1-min (start → end)"]
     text = (f"Machine: {machine()}\n\n"
             f"`.venv/bin/python -m bench.scale --clients {' '.join(map(str, args.clients))} "
-            f"--duration {args.duration:g} --rate {args.rate:g}`\n\n" + table(headers, rows))
+            f"--duration {args.duration:g} --rate {args.rate:g}{' --processes %d' % args.processes if args.processes != 2 else ''}"
+            f"{' --no-anchor' if args.no_anchor else ''}{' --tls' if args.tls else ''}`\n\n" + table(headers, rows))
     print(text)
     if args.write:
         from bench.report import write_section
-        write_section("scale", text)
+        write_section("scale-tls" if args.tls else "scale", text)
     return 0
 
 
