@@ -232,6 +232,8 @@ class WaitingQueue:
         self._opens: list[tuple[float, str]] = []
         self.changed: set[str] = set()
         """Sessions that joined, left, moved or changed since the last :meth:`take_changes`."""
+        self._told: set[str] = set()
+        """Sessions a watcher may hold in its view of the queue (sent in a snapshot or a change)."""
 
     def priority(self, s: Session, now: float) -> tuple:
         """Sort key of a waiting session at ``now``."""
@@ -305,10 +307,20 @@ class WaitingQueue:
         """The ``i``-th session (in serving order) whose booth is online."""
         return self._ready[i][-1]
 
-    def take_changes(self) -> set[str]:
-        """The sessions changed since the last call (and forget them)."""
+    def told_whole(self) -> None:
+        """Every queued session went out in a snapshot (a CSO's welcome)."""
+        self._told.update(self._key)
+
+    def take_changes(self) -> tuple[list[str], list[str]]:
+        """The sessions placed (joined, moved or changed) and the ones removed since the last call,
+        and forget them. One that came and went in between is in neither: nobody was told of it
+        (at a connect storm most sessions are offered before the next tick)."""
         changed, self.changed = self.changed, set()
-        return changed
+        placed = [sid for sid in changed if sid in self._key]
+        removed = [sid for sid in changed if sid not in self._key and sid in self._told]
+        self._told.update(placed)
+        self._told.difference_update(removed)
+        return placed, removed
 
 
 class Branch:
@@ -549,6 +561,7 @@ class Branch:
         if msg.role == "cso":  # the whole views once; their changes come with the ticks
             fx.sends.append(Send(conn, p.QueueUpdate(waiting=[self.info(self.sessions[sid])
                                                                for sid in self.queue.ids()])))
+            self.queue.told_whole()
             fx.sends.append(Send(conn, self._presence_message(officers_only=True)))
         elif msg.role == "technician":
             fx.sends.append(Send(conn, self._presence_message(officers_only=False)))
@@ -1041,11 +1054,11 @@ class Branch:
         """Once per tick: the queue's changes to CSOs, presence changes, places to waiting booths."""
         if self.queue.changed or self._positions_dirty:
             self._send_positions(fx)
-        changed = self.queue.take_changes()
-        if changed:
-            placed = sorted((self.queue.index(sid), sid) for sid in changed if sid in self.queue)
+        placed_ids, removed = self.queue.take_changes()
+        if placed_ids or removed:
+            placed = sorted((self.queue.index(sid), sid) for sid in placed_ids)
             change = p.QueueChange(
-                removed=sorted(sid for sid in changed if sid not in self.queue),
+                removed=sorted(removed),
                 placed=[p.QueueEntry(index=i, session=self.info(self.sessions[sid])) for i, sid in placed])
             fx.sends.extend(Send(self.by_device[("cso", c)], change) for c in self._online_csos)
         if self._presence_changes:

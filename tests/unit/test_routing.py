@@ -871,3 +871,20 @@ def test_what_one_input_sends_does_not_grow_with_the_devices(booths, csos, techn
     assert sorted(type(x.message).__name__ for x in fx.sends) == ["Ack", "SessionUpdate", "SessionUpdate",
                                                                   "SessionUpdate", "SessionUpdate"]
     assert w.tick(0.25).sends and len(w.tick(0.25).sends) == 0  # told once, then quiet
+
+
+def test_a_session_that_came_and_went_between_two_ticks_costs_the_officers_nothing():
+    """At a connect storm most walk-ins are offered before the next tick: no officer hears of them
+    as queued and removed. One that an officer got in its welcome's snapshot is removed from that
+    officer's view at the next tick."""
+    w = World(Branch(directory(booths=6, csos=2, capacity=4), now=T0))
+    c1 = w.connect("cso", "c1")
+    for i in range(1, 5):
+        w.announce(w.connect("booth", f"b{i}"))  # offered to c1 at once
+    fx = w.tick(0.25)
+    assert not [x for x in fx.sends if isinstance(x.message, p.QueueChange)]
+    late = w.announce(w.connect("booth", "b5"))  # c1 is full: it waits
+    c2 = w.connect("cso", "c2")  # its welcome's queue holds it, and it is offered to c2 at once
+    assert [s.id for s in w.inbox[c2][1].waiting] == [late.id] and w.state(late.id) is SessionState.OFFERED
+    w.tick(0.25)
+    assert w.queue_view(c1) == w.queue_view(c2) == []
