@@ -254,10 +254,11 @@ def next_ping(due: float, now: float, interval: float) -> float:
 
     Args:
         due: when the ping that just went out was due.
-        now: when it went out (late after a stall of the event loop).
+        now: when it went out (late after a stall of the event loop; or a hair early: the loop
+            runs timers due within its clock resolution).
         interval: seconds between pings.
     """
-    return due + interval * (math.floor((now - due) / interval) + 1)
+    return due + interval * (math.floor(max(0.0, now - due) / interval) + 1)
 
 
 GC_THRESHOLDS = (10_000, 20, 20)

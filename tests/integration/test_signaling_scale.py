@@ -131,6 +131,7 @@ async def test_without_the_expected_websockets_internals_every_message_goes_thro
     (10.0, 12.3, 5.0, 15.0),   # late by half an interval: still the next slot of its phase
     (10.0, 21.0, 5.0, 25.0),   # a stall longer than two intervals: the slot after it, not now
     (10.0, 15.0, 5.0, 20.0),
+    (10.0, 9.9999999, 5.0, 15.0),  # woken a hair early: the next slot, not this one again
 ])
 def test_a_late_ping_keeps_its_phase(due, now, interval, expected):
     assert next_ping(due, now, interval) == pytest.approx(expected)
