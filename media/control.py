@@ -33,7 +33,9 @@ logger = logging.getLogger(__name__)
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # JSON has no NaN or infinity: refused on the way in, so whatever parses encodes back to itself
+    # (a Ping(sent_at=-inf) used to come back from its Pong as null, and the Pong was refused).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Ping(_Message):

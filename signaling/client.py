@@ -4,6 +4,10 @@ Connects, says hello, and keeps the connection up: on a drop it reconnects with 
 backoff and jitter and says hello again; the server's ``welcome`` carries this device's sessions,
 so the application resumes where it was (``on_message`` sees the new ``Welcome``). Authentication
 failures are final: a wrong token does not fix itself by retrying.
+
+The server sends the queue and presence whole once after the welcome, then only their changes;
+the client keeps both views (:attr:`SignalingClient.queue`, :attr:`SignalingClient.presence`)
+and hands ``on_message`` the whole, current view (a ``QueueUpdate`` / ``Presence``) after each.
 """
 from __future__ import annotations
 
@@ -58,6 +62,8 @@ class SignalingClient:
         token: this device's token.
         on_message: called (awaited if a coroutine) with every server message that is not the
             answer to a request: welcome, session, queue, presence, signal, unsolicited error.
+            Queue and presence changes arrive as the whole view after the change
+            (``QueueUpdate``, ``Presence``).
         backoff_initial: first reconnect delay in seconds.
         backoff_max: largest reconnect delay in seconds.
         request_timeout: seconds to wait for the answer to a request.
@@ -111,6 +117,10 @@ class SignalingClient:
         self._signal_task: asyncio.Task | None = None
         self.state = ClientState.IDLE
         self.welcome: p.Welcome | None = None
+        self.queue: list[p.SessionInfo] = []
+        """The waiting queue in serving order, as last told (CSOs)."""
+        self.presence: list[p.PresenceEntry] = []
+        """Who is online, as last told (CSOs: the officers; technicians: every device)."""
         self.refusal: AuthRefused | None = None
         self.connects = 0
         self._ws: ClientConnection | None = None
@@ -287,6 +297,7 @@ class SignalingClient:
                 except p.ProtocolError as exc:
                     logger.warning("ignoring server message: %s", exc)
                     continue
+                msg = self._fold(msg)
                 if isinstance(msg, p.Welcome):
                     self.welcome = msg
                     self.connects += 1
@@ -308,6 +319,20 @@ class SignalingClient:
         if code in _FINAL_CLOSE:
             return AuthRefused(last_error, code)
         return None
+
+    def _fold(self, msg: Any) -> Any:
+        """Keep the queue and presence views; a change comes out as the whole view after it."""
+        if isinstance(msg, p.QueueUpdate):
+            self.queue = list(msg.waiting)
+        elif isinstance(msg, p.QueueChange):
+            self.queue = p.apply_queue_change(self.queue, msg)
+            return p.QueueUpdate.model_construct(waiting=list(self.queue))
+        elif isinstance(msg, p.Presence):
+            self.presence = list(msg.online)
+        elif isinstance(msg, p.PresenceChange):
+            self.presence = p.apply_presence_change(self.presence, msg)
+            return p.Presence.model_construct(online=list(self.presence))
+        return msg
 
     async def _apply_signals(self) -> None:
         while True:

@@ -11,18 +11,31 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from common.documents import DEFAULT_SERVICE, DocumentKind, RejectReason, Verdict
 from common.language import Language
 from signaling.errors import ProtocolError
 
-PROTOCOL_VERSION = 2
-"""2: sessions carry service, name and accepted_at; queue positions to waiting booths; services
-in the CSO's welcome; transfer to a named CSO; decisions are idempotent by request id; stills
-travel through the server on stills connections."""
+PROTOCOL_VERSION = 3
+"""3: the queue and presence come whole once (after the welcome) and then as changes, at most
+once per server tick (``queue_change``, ``presence_change``); the queue goes to CSOs only;
+presence of every device to technicians, of the officers to CSOs; queue positions at most once
+per tick. 2: sessions carry service, name and accepted_at; queue positions to waiting booths;
+services in the CSO's welcome; transfer to a named CSO; decisions are idempotent by request id;
+stills travel through the server on stills connections."""
+
+MAX_PAYLOAD_DEPTH = 32
+"""Deepest nesting of objects and arrays a ``signal`` payload may have (WebRTC payloads are flat:
+an SDP or an ICE candidate in one object)."""
+MAX_JSON_DEPTH = 200
+"""Deepest nesting a message may have at all (the limit of pydantic's JSON parser)."""
+MAX_INTEGER_DIGITS = 4300
+"""Longest integer literal a message may hold (Python's own limit on converting digits to int,
+which pydantic's JSON parser shares)."""
 
 Role = Literal["booth", "cso", "technician"]
 DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -92,7 +105,9 @@ class Outcome(str, enum.Enum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # JSON has no NaN or infinity: a float field refuses them, so every model encodes back to what
+    # any JSON parser reads.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- shared records
@@ -254,12 +269,78 @@ class Decision(_Request):
         return self
 
 
+def json_problem(value: Any, *, max_depth: int = MAX_JSON_DEPTH, where: str = "") -> str | None:
+    """What makes a decoded JSON value unfit to pass on, or None when it is fit.
+
+    Checks what JSON text may carry but the other end could not take back: lone UTF-16
+    surrogates (``"\\ud800"``: not Unicode, cannot be encoded as UTF-8), numbers that are not
+    finite (``NaN``, ``1e400``), integer literals longer than :data:`MAX_INTEGER_DIGITS`, and
+    nesting deeper than ``max_depth``. Iterative: a deep value cannot exhaust the stack.
+
+    Args:
+        value: a value as ``json.loads`` returns it.
+        max_depth: the deepest nesting allowed (a scalar at the top is depth 0).
+        where: the value's path, for the sentence.
+
+    Returns:
+        A sentence naming the path and the problem.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, where, 0)]
+    while stack:
+        v, path, depth = stack.pop()
+        if isinstance(v, str):
+            if not v.isascii() and _has_surrogate(v):
+                return f"{_short(path) or 'message'}: a string holds a lone UTF-16 surrogate (not Unicode)"
+        elif isinstance(v, (dict, list)):
+            if depth >= max_depth:
+                return f"{_short(path) or 'message'}: nested deeper than {max_depth} levels"
+            if isinstance(v, dict):
+                for k, item in v.items():
+                    if not k.isascii() and _has_surrogate(k):
+                        return f"{_short(path) or 'message'}: a key holds a lone UTF-16 surrogate (not Unicode)"
+                    stack.append((item, f"{path}.{k}" if path else k, depth + 1))
+            else:
+                stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(v))
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                return f"{_short(path) or 'message'}: {v!r} is not a finite number"
+        elif isinstance(v, _TooLongInteger):
+            return (f"{_short(path) or 'message'}: an integer literal of {v.digits} digits is over the "
+                    f"{MAX_INTEGER_DIGITS}-digit limit")
+    return None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """``text``, or its start and end around an ellipsis when longer than ``limit``."""
+    return text if len(text) <= limit else f"{text[:limit - 20]}…{text[-15:]}"
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    problem = json_problem(payload, max_depth=MAX_PAYLOAD_DEPTH)
+    if problem is not None:
+        raise ValueError(problem)
+    return payload
+
+
+Payload = Annotated[dict[str, Any], AfterValidator(_check_payload)]
+"""An opaque JSON object passed on unchanged: at most :data:`MAX_PAYLOAD_DEPTH` deep, its strings
+Unicode and its numbers finite, so that it always encodes again for the other end."""
+
+
 class Signal(_Request):
     """Either end: an opaque WebRTC negotiation payload for the other end of a session."""
 
     type: Literal["signal"] = "signal"
     session_id: SessionId
-    payload: dict[str, Any]
+    payload: Payload
 
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -390,10 +471,34 @@ class SessionUpdate(_Model):
 
 
 class QueueUpdate(_Model):
-    """The waiting queue in serving order (to CSOs and technicians)."""
+    """The whole waiting queue in serving order: to a CSO right after its welcome (then only
+    :class:`QueueChange`); :class:`signaling.client.SignalingClient` hands its keeper this view,
+    kept up to date, after every change."""
 
     type: Literal["queue"] = "queue"
     waiting: list[SessionInfo]
+
+
+class QueueEntry(_Model):
+    """A session's place in the waiting queue (0 = served next)."""
+
+    index: Annotated[int, Field(ge=0)]
+    session: SessionInfo
+
+
+class QueueChange(_Model):
+    """How the waiting queue changed since the last ``queue`` or ``queue_change`` (to CSOs, at
+    most once per server tick). Apply with :func:`apply_queue_change`.
+
+    Args:
+        removed: sessions no longer waiting (ids the receiver does not hold are ignored).
+        placed: sessions that joined, moved or changed, each at its new index, in ascending
+            index order; an entry replaces one with the same id.
+    """
+
+    type: Literal["queue_change"] = "queue_change"
+    removed: list[SessionId] = []
+    placed: list[QueueEntry] = []
 
 
 class QueuePosition(_Model):
@@ -415,10 +520,32 @@ class QueuePosition(_Model):
 
 
 class Presence(_Model):
-    """Who is online (to CSOs and technicians)."""
+    """Who is online: every device to a technician, the officers to a CSO; sent whole right after
+    the welcome (then only :class:`PresenceChange`)."""
 
     type: Literal["presence"] = "presence"
     online: list[PresenceEntry]
+
+
+class DeviceRef(_Model):
+    """One device, by role and id."""
+
+    role: Role
+    device_id: DeviceId
+
+
+class PresenceChange(_Model):
+    """Who came and went since the last ``presence`` or ``presence_change`` (at most once per
+    server tick). Apply with :func:`apply_presence_change`.
+
+    Args:
+        joined: devices now online (an entry replaces one for the same device: it reconnected).
+        left: devices gone (ones the receiver does not hold are ignored).
+    """
+
+    type: Literal["presence_change"] = "presence_change"
+    joined: list[PresenceEntry] = []
+    left: list[DeviceRef] = []
 
 
 class Relayed(_Model):
@@ -472,10 +599,36 @@ class Alert(_Model):
 
 
 ServerMessage = Annotated[
-    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueuePosition, Presence, Relayed,
-          StillStored, StillData, StillAvailable, Alert],
+    Union[Welcome, Ack, BookingResult, Error, SessionUpdate, QueueUpdate, QueueChange, QueuePosition, Presence,
+          PresenceChange, Relayed, StillStored, StillData, StillAvailable, Alert],
     Field(discriminator="type"),
 ]
+
+
+def apply_queue_change(waiting: list[SessionInfo], change: QueueChange) -> list[SessionInfo]:
+    """The queue after ``change``.
+
+    Args:
+        waiting: the queue as last known, in serving order.
+        change: what changed since.
+    """
+    drop = set(change.removed) | {e.session.id for e in change.placed}
+    out = [s for s in waiting if s.id not in drop]
+    for entry in change.placed:
+        out.insert(entry.index, entry.session)
+    return out
+
+
+def apply_presence_change(online: list[PresenceEntry], change: PresenceChange) -> list[PresenceEntry]:
+    """Who is online after ``change``, ordered by role and device id.
+
+    Args:
+        online: the devices as last known.
+        change: who came and went since.
+    """
+    gone = {(d.role, d.device_id) for d in change.left} | {(e.role, e.device_id) for e in change.joined}
+    out = [e for e in online if (e.role, e.device_id) not in gone] + list(change.joined)
+    return sorted(out, key=lambda e: (e.role, e.device_id))
 
 _client_adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 _server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
@@ -484,15 +637,47 @@ _server_adapter: TypeAdapter[Any] = TypeAdapter(ServerMessage)
 def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
-        loc = [str(p) for p in err["loc"]]
+        loc = [_short(str(p), 40) for p in err["loc"]]
         if len(loc) > 1:
             loc = loc[1:]  # drop the union tag (the message type)
         parts.append(f"{'.'.join(loc) or 'message'}: {err['msg']}")
     return "; ".join(parts)
 
 
+class _TooLongInteger:
+    """Stands in for an integer literal too long to convert, so the rest of the message (its
+    ``id`` above all) can still be read and the problem named."""
+
+    __slots__ = ("digits",)
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+
+def _parse_int(text: str) -> int | _TooLongInteger:
+    digits = len(text) - (text[0] == "-")
+    return _TooLongInteger(digits) if digits > MAX_INTEGER_DIGITS else int(text)
+
+
+_request_id: TypeAdapter[str] = TypeAdapter(RequestId)
+
+
+def _readable_ref(data: dict) -> str | None:
+    """The message's ``id`` if it is a valid request id (it is echoed back as ``ref``)."""
+    rid = data.get("id")
+    if not isinstance(rid, str):
+        return None
+    try:
+        return _request_id.validate_python(rid)
+    except ValidationError:  # empty, too long, or not Unicode: never echoed
+        return None
+
+
 def parse_client_message(raw: str | bytes) -> Any:
     """Parse one client message.
+
+    A valid message takes one pass through pydantic's JSON parser. What that parser refuses is
+    parsed again, leniently, to name the problem and to read the request ``id`` when it can.
 
     Args:
         raw: the text (or bytes) received.
@@ -501,21 +686,34 @@ def parse_client_message(raw: str | bytes) -> Any:
         A typed client message model.
 
     Raises:
-        ProtocolError: naming what was wrong (bad JSON, unknown type, wrong fields).
+        ProtocolError: naming what was wrong (bad JSON, unknown type, wrong fields); no other
+            exception, whatever ``raw`` holds.
     """
+    try:
+        return _client_adapter.validate_json(raw)
+    except Exception:  # ValidationError, or anything else the strict parser objects to
+        return _parse_leniently(raw)
+
+
+def _parse_leniently(raw: str | bytes) -> Any:
+    """The slow path of :func:`parse_client_message`: a message, or the error naming its problem."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ProtocolError(ErrorCode.BAD_JSON, "binary message is not UTF-8 JSON") from None
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        data = json.loads(raw, parse_int=_parse_int)
+    except RecursionError:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"message is nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:  # JSONDecodeError, and any conversion the decoder refuses
         raise ProtocolError(ErrorCode.BAD_JSON, f"message is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, f"message must be a JSON object, got {type(data).__name__}")
-    rid = data.get("id")
-    ref = rid if isinstance(rid, str) and 1 <= len(rid) <= 64 else None
+    ref = _readable_ref(data)
+    problem = json_problem(data)
+    if problem is not None:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"message is not valid JSON: {problem}", ref)
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(ErrorCode.INVALID_MESSAGE, "message has no string field 'type'", ref)

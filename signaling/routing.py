@@ -18,21 +18,29 @@ Rules in one place:
 * grace: a device that drops keeps its sessions for ``Policy.resume_grace`` seconds; after
   that a lost CSO's sessions go back to the queue and a lost booth's session ends.
 
-Cost: a relay is O(1). Presence and queue changes go to every CSO and technician as full lists
-(a branch has about a dozen devices, and a console wants the whole picture); presence is
-coalesced to one list per tick, so a connect storm does not fan out quadratically.
+Cost: no input costs in proportion to the number of devices or sessions. Sessions are indexed
+by booth, by CSO and by booking code; the queue is kept in serving order (:class:`WaitingQueue`)
+with the sessions whose booth is online apart, and the CSOs with a free slot in assignment order;
+the wait estimate's sums are kept as devices come and go. Each device is told only what concerns
+it: its sessions at once; on every clock tick (coalesced, so a connect storm costs one message
+per watcher per tick) the queue's changes to CSOs, presence changes to technicians (every device)
+and CSOs (the officers), and new places to the waiting booths whose place or estimate changed.
+Only those places cost in proportion to the queue: when the head of the queue moves, every booth
+behind it has a new place to hear.
 """
 from __future__ import annotations
 
+import heapq
 import hmac
 import math
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel
+from sortedcontainers import SortedList
 
 from common.documents import DEFAULT_SERVICE, JHT_CLAIM_DOCUMENTS, DocumentKind
 
@@ -204,6 +212,117 @@ def local_day(ts: float) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(ts))
 
 
+class WaitingQueue:
+    """The waiting sessions in serving order, and apart from them the ones whose booth is online.
+
+    Serving order: booked participants whose slot window is open first (by slot time), then
+    everyone else oldest first (a transferred session keeps its ``queued_at``). A booking's
+    window opens ``booking_early`` seconds before its slot: :meth:`advance` moves it ahead then.
+    Every operation is O(log n).
+
+    Args:
+        booking_early: seconds before its slot that a booking goes ahead of walk-ins.
+    """
+
+    def __init__(self, booking_early: float):
+        self.booking_early = booking_early
+        self._order = SortedList()
+        self._ready = SortedList()
+        self._key: dict[str, tuple] = {}
+        self._opens: list[tuple[float, str]] = []
+        self.changed: set[str] = set()
+        """Sessions that joined, left, moved or changed since the last :meth:`take_changes`."""
+        self._told: set[str] = set()
+        """Sessions a watcher may hold in its view of the queue (sent in a snapshot or a change)."""
+
+    def priority(self, s: Session, now: float) -> tuple:
+        """Sort key of a waiting session at ``now``."""
+        if s.slot_start is not None and now >= s.slot_start - self.booking_early:
+            return (0, s.slot_start, s.queued_at, s.ticket, s.id)
+        return (1, s.queued_at, s.ticket, s.id)
+
+    def add(self, s: Session, now: float, ready: bool) -> None:
+        """Queue ``s`` (its booth online or not)."""
+        key = self.priority(s, now)
+        self._key[s.id] = key
+        self._order.add(key)
+        if ready:
+            self._ready.add(key)
+        if key[0] == 1 and s.slot_start is not None:
+            heapq.heappush(self._opens, (s.slot_start - self.booking_early, s.id))
+        self.changed.add(s.id)
+
+    def discard(self, sid: str) -> None:
+        """Take a session out of the queue (if it is in)."""
+        key = self._key.pop(sid, None)
+        if key is None:
+            return
+        self._order.remove(key)
+        self._ready.discard(key)
+        self.changed.add(sid)
+
+    def set_ready(self, sid: str, ready: bool) -> None:
+        """Its booth came online (ready) or went offline."""
+        key = self._key.get(sid)
+        if key is None:
+            return
+        if ready:
+            if key not in self._ready:
+                self._ready.add(key)
+        else:
+            self._ready.discard(key)
+        self.changed.add(sid)
+
+    def advance(self, now: float, sessions: dict[str, Session]) -> None:
+        """Move ahead the bookings whose window has opened by ``now``."""
+        while self._opens and self._opens[0][0] <= now:
+            _, sid = heapq.heappop(self._opens)
+            key = self._key.get(sid)
+            if key is None or key[0] == 0:
+                continue
+            ready = key in self._ready
+            self.discard(sid)
+            self.add(sessions[sid], now, ready)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, sid: str) -> bool:
+        return sid in self._key
+
+    def ids(self) -> Iterator[str]:
+        """Session ids in serving order."""
+        return (key[-1] for key in self._order)
+
+    def index(self, sid: str) -> int:
+        """0-based place of a queued session."""
+        return self._order.index(self._key[sid])
+
+    @property
+    def ready_count(self) -> int:
+        """How many queued sessions have their booth online."""
+        return len(self._ready)
+
+    def ready_at(self, i: int) -> str:
+        """The ``i``-th session (in serving order) whose booth is online."""
+        return self._ready[i][-1]
+
+    def told_whole(self) -> None:
+        """Every queued session went out in a snapshot (a CSO's welcome)."""
+        self._told.update(self._key)
+
+    def take_changes(self) -> tuple[list[str], list[str]]:
+        """The sessions placed (joined, moved or changed) and the ones removed since the last call,
+        and forget them. One that came and went in between is in neither: nobody was told of it
+        (at a connect storm most sessions are offered before the next tick)."""
+        changed, self.changed = self.changed, set()
+        placed = [sid for sid in changed if sid in self._key]
+        removed = [sid for sid in changed if sid not in self._key and sid in self._told]
+        self._told.update(placed)
+        self._told.difference_update(removed)
+        return placed, removed
+
+
 class Branch:
     """The rules of one branch: auth, presence, queue, assignment, relay, grace.
 
@@ -247,28 +366,50 @@ class Branch:
         self.last_assigned: dict[str, float] = {}
         self._new_id = new_id
         self._acks: list[tuple[Peer, Any, str | None]] = []
-        self._last_queue: p.QueueUpdate | None = None
-        self._presence_dirty = False
         self.decided: set[tuple[str, str, str]] = set(decided)
         self.durations: deque[float] = deque(durations, maxlen=policy.wait_estimate_sessions)
-        self._positions: dict[str, tuple[int, int, float | None]] = {}
         self.still_peers: dict[str, Peer] = {}
         """Stills connections: authenticated, but not a device's presence."""
-        self.pending_stills: dict[tuple[str, str], p.StillMeta] = {(m.session_id, m.sha256): m for m in stills}
+        self.pending_stills: dict[str, dict[str, p.StillMeta]] = {}
+        """Stills nobody has decided on yet, by session and sha256."""
         self.code_misses: dict[str, deque[float]] = {}
         """Times of each booth's recent wrong booking codes."""
-        self.answered: set[tuple[str, str, str]] = {(m.session_id, m.request_id, m.sha256) for m in stills}
-        """(session, request, sha256) of every still announced: each request's still is announced
-        once, even when its upload is retried after the officer decided on it."""
+        self.answered: dict[str, set[tuple[str, str]]] = {}
+        """(request, sha256) of every still announced, by session: each request's still is
+        announced once, even when its upload is retried after the officer decided on it."""
+        for m in stills:
+            self.pending_stills.setdefault(m.session_id, {})[m.sha256] = m
+            self.answered.setdefault(m.session_id, set()).add((m.request_id, m.sha256))
+        # indexes, kept by _index/_unindex (every session change goes through _put)
+        self.queue = WaitingQueue(policy.booking_early)
+        self._by_booth: dict[str, str] = {}
+        self._by_cso: dict[str, set[str]] = {}
+        """ids of the sessions in each CSO's slots (offered, active, held)"""
+        self._by_code: dict[str, str] = {}
+        self._online_csos: set[str] = set()
+        self._online_technicians: set[str] = set()
+        self._free = SortedList()
+        """(load, last assigned, cso id) of every online CSO with a free slot: assignment order"""
+        self._free_key: dict[str, tuple] = {}
+        self._slots_of: dict[str, int] = {}
+        self._free_of: dict[str, int] = {}
+        self._slots_online = 0
+        self._free_online = 0
+        # what watchers are told on the next tick
+        self._positions: dict[str, tuple[int, int, float | None]] = {}
+        self._positions_dirty = False
+        self._presence_changes: dict[tuple[str, str], p.PresenceEntry | None] = {}
         for s in sessions:
             if s.state is SessionState.ENDED:
                 continue
             if s.state is SessionState.OFFERED:  # nobody accepted it before the restart
                 s = replace(s, state=SessionState.WAITING, cso_id=None)
             self.sessions[s.id] = s
+            self._index(s, now)
             self.offline_since[("booth", s.booth_id)] = now
             if s.cso_id:
                 self.offline_since[("cso", s.cso_id)] = now
+        self.queue.take_changes()
 
     # ------------------------------------------------------------------ queries
 
@@ -295,34 +436,29 @@ class Branch:
         Args:
             position: place in the queue, 1-based.
         """
-        csos = [d for (role, d) in self.by_device if role == "cso"]
-        slots = sum(self.directory.capacity(c) for c in csos)
+        slots = self._slots_online
         if not slots or not self.durations:
             return None
-        free = sum(max(0, self.directory.capacity(c) - self.load(c)) for c in csos)
-        rounds = math.ceil(max(0, position - free) / slots)
+        rounds = math.ceil(max(0, position - self._free_online) / slots)
         return rounds * (sum(self.durations) / len(self.durations))
 
     def load(self, cso_id: str) -> int:
         """Number of slots a CSO has in use."""
-        return sum(1 for s in self.sessions.values() if s.cso_id == cso_id and s.state in p.SLOT_STATES)
+        return len(self._by_cso.get(cso_id, ()))
 
     def priority(self, s: Session, now: float) -> tuple:
         """Sort key of a waiting session: open booking windows first, then oldest first."""
-        if s.slot_start is not None and now >= s.slot_start - self.policy.booking_early:
-            return (0, s.slot_start, s.queued_at, s.ticket)
-        return (1, s.queued_at, s.ticket)
+        return self.queue.priority(s, now)
 
     def waiting(self, now: float) -> list[Session]:
         """The queue in serving order."""
-        return sorted(
-            (s for s in self.sessions.values() if s.state is SessionState.WAITING),
-            key=lambda s: self.priority(s, now),
-        )
+        self.queue.advance(now, self.sessions)
+        return [self.sessions[sid] for sid in self.queue.ids()]
 
     def booth_session(self, booth_id: str) -> Session | None:
         """The live session of a booth, if any."""
-        return next((s for s in self.sessions.values() if s.booth_id == booth_id), None)
+        sid = self._by_booth.get(booth_id)
+        return None if sid is None else self.sessions.get(sid)
 
     def check_booking(self, code: str, booking: p.BookingInfo | None, now: float) -> str | None:
         """Why a booking code cannot be used now, or None if it can.
@@ -346,7 +482,7 @@ class Branch:
             return p.BookingProblem.SLOT_PASSED, f"the slot of booking {code} has passed; please take a walk-in ticket"
         if code in self.served_bookings:
             return p.BookingProblem.ALREADY_SERVED, f"booking {code} was already served today"
-        if any(s.booking_code == code for s in self.sessions.values()):
+        if code in self._by_code:
             return p.BookingProblem.ALREADY_WAITING, f"booking {code} is already in the queue"
         return None
 
@@ -401,7 +537,20 @@ class Branch:
         self.peers[conn] = peer
         self.by_device[key] = conn
         self.offline_since.pop(key, None)
-        mine = [s for s in self.sessions.values() if self._involves(s, peer)]
+        self.queue.advance(now, self.sessions)
+        self._presence_changes[key] = p.PresenceEntry(role=peer.role, device_id=peer.device_id, since=now)
+        mine = self._sessions_of(peer)
+        if msg.role == "cso":
+            self._online_csos.add(msg.device_id)
+            self._cso_refresh(msg.device_id)
+        elif msg.role == "technician":
+            self._online_technicians.add(msg.device_id)
+        elif msg.role == "booth":
+            for s in mine:  # its booth is back: assignable again, and it hears its place again
+                if s.state is SessionState.WAITING:
+                    self.queue.set_ready(s.id, True)
+                self._positions.pop(s.id, None)
+                self._positions_dirty = True
         fx.sends.append(Send(conn, p.Welcome(
             role=msg.role, device_id=msg.device_id, server_time=now, branch_name=self.directory.branch_name,
             capacity=self.directory.capacity(msg.device_id) if msg.role == "cso" else None,
@@ -409,21 +558,20 @@ class Branch:
             services=[p.ServiceInfo(id=k, documents=list(v)) for k, v in self.directory.services.items()]
             if msg.role == "cso" else [],
         )))
-        for s in mine:  # a waiting booth that comes back hears its place again
-            self._positions.pop(s.id, None)
-        if msg.role != "booth":
-            fx.sends.append(Send(conn, self._queue_message(now)))
-            fx.sends.append(Send(conn, self._presence_message()))
+        if msg.role == "cso":  # the whole views once; their changes come with the ticks
+            fx.sends.append(Send(conn, p.QueueUpdate(waiting=[self.info(self.sessions[sid])
+                                                               for sid in self.queue.ids()])))
+            self.queue.told_whole()
+            fx.sends.append(Send(conn, self._presence_message(officers_only=True)))
+        elif msg.role == "technician":
+            fx.sends.append(Send(conn, self._presence_message(officers_only=False)))
         touched = {s.id for s in mine}
         self._assign(fx, now, touched)
-        self._presence_dirty = True
         self._flush(fx, now, touched, skip={conn: {s.id for s in mine} - set(fx.saved)})
-        if msg.role == "booth":
-            self._send_positions(fx, now)
         if msg.role == "cso":  # stills that arrived while this console was away
-            for meta in self.pending_stills.values():
-                s = self.sessions.get(meta.session_id)
-                if s is not None and s.cso_id == msg.device_id:
+            for sid in self._by_cso.get(msg.device_id, ()):
+                s = self.sessions[sid]
+                for meta in self.pending_stills.get(sid, {}).values():
                     fx.sends.append(Send(conn, p.StillAvailable(still=meta, booth_id=s.booth_id)))
         return fx
 
@@ -446,8 +594,9 @@ class Branch:
             return f"no active session {meta.session_id!r} of booth {peer.device_id}"
         if meta.size > max_bytes:
             return f"a still of {meta.size} bytes is over the {max_bytes}-byte limit"
-        waiting = sum(1 for (sid, _) in self.pending_stills if sid == meta.session_id)
-        if (meta.session_id, meta.sha256) not in self.pending_stills and waiting >= per_session:
+        pending = self.pending_stills.get(meta.session_id, {})
+        waiting = len(pending)
+        if meta.sha256 not in pending and waiting >= per_session:
             return f"session {meta.session_id} has {waiting} stills waiting for a decision already"
         return None
 
@@ -468,13 +617,13 @@ class Branch:
         s = self.sessions.get(meta.session_id)
         if peer is None or s is None:
             return fx
-        key = (meta.session_id, meta.sha256)
-        if (meta.session_id, meta.request_id, meta.sha256) in self.answered:
+        answered = self.answered.setdefault(meta.session_id, set())
+        if (meta.request_id, meta.sha256) in answered:
             return fx  # sent twice (a retried upload): recorded and announced once
         # New, or the same bytes for another request (the document shown again to a camera with
         # no noise, or the same card for another document): it answers this request now.
-        self.answered.add((meta.session_id, meta.request_id, meta.sha256))
-        self.pending_stills[key] = meta
+        answered.add((meta.request_id, meta.sha256))
+        self.pending_stills.setdefault(meta.session_id, {})[meta.sha256] = meta
         fx.stills.append((meta, peer.device_id))
         fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", meta.session_id, "still_stored",
                                    {"sha256": meta.sha256, "size": meta.size, "request_id": meta.request_id,
@@ -510,6 +659,7 @@ class Branch:
             return self._error(fx, peer, msg, ErrorCode.FORBIDDEN, f"a {peer.role} may not send {msg.type!r}")
         touched: set[str] = set()
         self._acks: list[tuple[Peer, Any, str | None]] = []
+        self.queue.advance(now, self.sessions)
         handler = getattr(self, f"_on_{msg.type}")
         handler(fx, peer, msg, now, touched, booking)
         if touched:  # relays, checks and decisions change no session: the hot path stays O(1)
@@ -530,44 +680,57 @@ class Branch:
             return fx
         del self.by_device[peer.key]
         self.offline_since[peer.key] = now
+        self._presence_changes[peer.key] = None
+        self.queue.advance(now, self.sessions)
         touched: set[str] = set()
-        for s in list(self.sessions.values()):
-            if not self._involves(s, peer):
-                continue
+        if peer.role == "cso":
+            self._online_csos.discard(peer.device_id)
+            self._cso_refresh(peer.device_id)
+        elif peer.role == "technician":
+            self._online_technicians.discard(peer.device_id)
+        for s in self._sessions_of(peer):
             if peer.role == "cso" and s.state is SessionState.OFFERED:
                 self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None)
                 fx.audit.append(AuditEntry(now, f"cso:{peer.device_id}", s.id, "offer_withdrawn", {"why": "cso offline"}))
             else:
+                if s.state is SessionState.WAITING:
+                    self.queue.set_ready(s.id, False)
                 touched.add(s.id)
-        self._presence_dirty = True
         self._assign(fx, now, touched)
         self._flush(fx, now, touched)
         return fx
 
     def tick(self, now: float) -> Effects:
-        """Advance the clock: send coalesced presence; move on the sessions of devices gone too long.
+        """Advance the clock: move on the sessions of devices gone too long; tell the watchers
+        what changed since the last tick (queue to CSOs, presence, places to waiting booths).
 
-        Presence changes are sent here, at most once per tick, rather than on every connect and
-        disconnect: a hundred booths starting at once cost one list per watcher, not a hundred.
+        Presence and queue changes are sent here, at most once per tick, rather than on every
+        input: a hundred booths starting at once cost one message per watcher, not a hundred.
         """
         fx = Effects()
         touched: set[str] = set()
-        for key, since in list(self.offline_since.items()):
+        self.queue.advance(now, self.sessions)
+        # offline_since is in the order devices went offline: the expired ones are at the front
+        while self.offline_since:
+            key, since = next(iter(self.offline_since.items()))
             if now - since < self.policy.resume_grace:
-                continue
+                break
             del self.offline_since[key]
             role, device = key
-            for s in list(self.sessions.values()):
-                if role == "cso" and s.cso_id == device and s.state in p.SLOT_STATES:
+            if role == "cso":
+                for sid in list(self._by_cso.get(device, ())):
+                    s = self.sessions[sid]
                     self._put(fx, s, now, touched, state=SessionState.WAITING, cso_id=None)
                     fx.audit.append(AuditEntry(now, "server", s.id, "cso_lost", {"cso_id": device}))
-                elif role == "booth" and s.booth_id == device:
+            elif role == "booth":
+                s = self.booth_session(device)
+                if s is not None:
                     fx.audit.append(AuditEntry(now, "server", s.id, "booth_lost", {"booth_id": device}))
                     self._end(fx, s, Outcome.BOOTH_OFFLINE, now, touched)
         self._assign(fx, now, touched)
-        if touched or self._presence_dirty:
-            self._flush(fx, now, touched, presence=self._presence_dirty)
-            self._presence_dirty = False
+        if touched:
+            self._flush(fx, now, touched)
+        self._send_views(fx, now)
         return fx
 
     # ------------------------------------------------------------------ handlers
@@ -632,6 +795,7 @@ class Branch:
                     name=booking.name if booking is not None and msg.kind == "booking" else None,
                     slot_start=slot, updated_at=now)
         self.sessions[s.id] = s
+        self._index(s, now)
         fx.saved[s.id] = s
         touched.add(s.id)
         fx.audit.append(AuditEntry(now, f"booth:{peer.device_id}", s.id, "announced",
@@ -708,7 +872,7 @@ class Branch:
         fx.decisions.append(DecisionRecord(now, peer.device_id, msg.id, s.id, msg.document.value, msg.verdict.value,
                                            reason, msg.note, msg.still_sha256))
         if msg.still_sha256 is not None:
-            self.pending_stills.pop((s.id, msg.still_sha256), None)
+            self.pending_stills.get(s.id, {}).pop(msg.still_sha256, None)
         self.decided.add(key)
         self._ack(fx, peer, msg, s.id)
 
@@ -723,7 +887,9 @@ class Branch:
         conn = self.by_device.get(target)
         if conn is None:
             return self._error(fx, peer, msg, ErrorCode.PEER_OFFLINE, f"{target[0]} {target[1]} is offline")
-        fx.sends.append(Send(conn, p.Relayed(session_id=s.id, payload=msg.payload, sender=peer.device_id)))
+        # every field is validated already (the payload when the signal was parsed)
+        fx.sends.append(Send(conn, p.Relayed.model_construct(session_id=s.id, payload=msg.payload,
+                                                             sender=peer.device_id)))
         if msg.id is not None:
             self._ack(fx, peer, msg, None)
 
@@ -756,49 +922,118 @@ class Branch:
         self._put(fx, s, now, touched, state=target, **changes)
         self._ack(fx, peer, msg, s.id)
 
+    def _sessions_of(self, peer: Peer) -> list[Session]:
+        """The live sessions a device takes part in (a booth's one, a CSO's slots)."""
+        if peer.role == "booth":
+            s = self.booth_session(peer.device_id)
+            return [] if s is None else [s]
+        if peer.role == "cso":
+            return [self.sessions[sid] for sid in self._by_cso.get(peer.device_id, ())]
+        return []
+
     def _put(self, fx: Effects, s: Session, now: float, touched: set[str], **changes) -> Session:
         new = replace(s, updated_at=now, **changes)
+        self._unindex(s)
         if new.state is SessionState.ENDED:
             self.sessions.pop(s.id, None)
         else:
             self.sessions[s.id] = new
+            self._index(new, now)
         fx.saved[s.id] = new
         touched.add(s.id)
         return new
+
+    def _index(self, s: Session, now: float) -> None:
+        """Enter a live session in the indexes."""
+        self._by_booth[s.booth_id] = s.id
+        if s.booking_code:
+            self._by_code[s.booking_code] = s.id
+        if s.state is SessionState.WAITING:
+            self.queue.add(s, now, ready=self.online("booth", s.booth_id))
+        elif s.cso_id is not None and s.state in p.SLOT_STATES:
+            self._by_cso.setdefault(s.cso_id, set()).add(s.id)
+            self._cso_refresh(s.cso_id)
+
+    def _unindex(self, s: Session) -> None:
+        """Take a session (as it was) out of the indexes."""
+        if self._by_booth.get(s.booth_id) == s.id:
+            del self._by_booth[s.booth_id]
+        if s.booking_code and self._by_code.get(s.booking_code) == s.id:
+            del self._by_code[s.booking_code]
+        self.queue.discard(s.id)
+        if s.cso_id is not None:
+            slots = self._by_cso.get(s.cso_id)
+            if slots is not None and s.id in slots:
+                slots.discard(s.id)
+                if not slots:
+                    del self._by_cso[s.cso_id]
+                self._cso_refresh(s.cso_id)
+
+    def _cso_refresh(self, cso_id: str) -> None:
+        """Bring a CSO's place among the free ones, and the wait estimate's sums, up to date."""
+        online = cso_id in self._online_csos
+        capacity = self.directory.capacity(cso_id)
+        load = self.load(cso_id)
+        old = self._free_key.pop(cso_id, None)
+        if old is not None:
+            self._free.remove(old)
+        if online and load < capacity:
+            key = (load, self.last_assigned.get(cso_id, 0.0), cso_id)
+            self._free.add(key)
+            self._free_key[cso_id] = key
+        slots, free = (capacity, max(0, capacity - load)) if online else (0, 0)
+        if slots != self._slots_of.get(cso_id, 0) or free != self._free_of.get(cso_id, 0):
+            self._slots_online += slots - self._slots_of.get(cso_id, 0)
+            self._free_online += free - self._free_of.get(cso_id, 0)
+            self._slots_of[cso_id], self._free_of[cso_id] = slots, free
+            self._positions_dirty = True  # the wait estimate changed
 
     def _end(self, fx, s: Session, outcome: Outcome, now, touched):
         if s.cso_id is not None:
             touched.add(s.id)
         if s.accepted_at is not None and s.state in (SessionState.ACTIVE, SessionState.HELD):
             self.durations.append(max(0.0, now - s.accepted_at))
+            self._positions_dirty = True
 
         new = self._put(fx, s, now, touched, state=SessionState.ENDED, outcome=outcome)
         if outcome is Outcome.COMPLETED and new.booking_code:
             self.served_bookings.add(new.booking_code)
-        for key in [k for k in self.pending_stills if k[0] == s.id]:
-            del self.pending_stills[key]
-        self.answered = {k for k in self.answered if k[0] != s.id}
+        self.pending_stills.pop(s.id, None)
+        self.answered.pop(s.id, None)
         fx.discard_stills.append(s.id)
 
+    def _pick_cso(self, s: Session) -> str | None:
+        """The CSO a waiting session goes to: least loaded, then idle longest; not back to one who
+        transferred it while another CSO is online."""
+        declined = s.declined_by
+        if not declined:
+            return self._free[0][-1] if self._free else None
+        others_online = len(self._online_csos) > sum(1 for c in declined if c in self._online_csos)
+        for key in self._free:  # skips at most len(declined) officers
+            if others_online and key[-1] in declined:
+                continue
+            return key[-1]
+        return None
+
     def _assign(self, fx: Effects, now: float, touched: set[str]) -> None:
-        csos = [d for (role, d) in self.by_device if role == "cso"]
-        for s in self.waiting(now):
-            if not self.online("booth", s.booth_id):
+        i = 0
+        while self._free and i < self.queue.ready_count:
+            s = self.sessions[self.queue.ready_at(i)]
+            cso = self._pick_cso(s)
+            if cso is None:
+                i += 1
                 continue
-            others_online = [c for c in csos if c not in s.declined_by]
-            pool = others_online or csos
-            free = [c for c in pool if self.load(c) < self.directory.capacity(c)]
-            if not free:
-                continue
-            cso = min(free, key=lambda c: (self.load(c), self.last_assigned.get(c, 0.0), c))
             self.last_assigned[cso] = now
             fx.audit.append(AuditEntry(now, "server", s.id, "offered", {"cso_id": cso}))
-            self._put(fx, s, now, touched, state=SessionState.OFFERED, cso_id=cso)
+            self._put(fx, s, now, touched, state=SessionState.OFFERED, cso_id=cso)  # leaves the queue
 
-    def _flush(self, fx: Effects, now: float, touched: set[str], presence: bool = False,
-               skip: dict[str, set[str]] | None = None) -> None:
-        """Tell every interested connection about the sessions this input touched."""
+    def _flush(self, fx: Effects, now: float, touched: set[str], skip: dict[str, set[str]] | None = None) -> None:
+        """Tell the booth and the CSO of each session this input touched."""
         skip = skip or {}
+        lost: dict[str, set[str]] = {}  # a CSO that just lost the session (transfer, lost, ended) hears it too
+        for a in fx.audit:
+            if a.session_id in touched and a.actor.startswith("cso:"):
+                lost.setdefault(a.session_id, set()).add(a.actor[4:])
         # Updates go out in the order the changes happened (an end before the offer it made room
         # for), so a desk never sees more sessions than its capacity, not even for a moment.
         ordered = [sid for sid in fx.saved if sid in touched] + sorted(touched - fx.saved.keys())
@@ -807,58 +1042,67 @@ class Branch:
             if s is None:
                 continue
             recipients = {self.by_device.get(("booth", s.booth_id)), self.by_device.get(("cso", s.cso_id))}
-            # A CSO that just lost the session (transfer, lost, ended) hears about it too.
-            for a in fx.audit:
-                if a.session_id == sid and a.actor.startswith("cso:"):
-                    recipients.add(self.by_device.get(("cso", a.actor[4:])))
+            recipients.update(self.by_device.get(("cso", c)) for c in lost.get(sid, ()))
+            update = None
             for conn in recipients - {None}:
                 if sid in skip.get(conn, ()):
                     continue
-                fx.sends.append(Send(conn, p.SessionUpdate(session=self.info(s))))
-        queue = None
-        if fx.saved or presence:
-            self._send_positions(fx, now)
-        if fx.saved:
-            queue = self._queue_message(now)
-            if queue == self._last_queue:
-                queue = None  # the waiting list did not change: CSOs need not hear it again
-            else:
-                self._last_queue = queue
-        if queue is None and not presence:
-            return
-        watchers = [c for (role, _), c in self.by_device.items() if role != "booth"]
-        if queue is not None:
-            fx.sends.extend(Send(c, queue) for c in watchers)
-        if presence:
-            pres = self._presence_message()
-            fx.sends.extend(Send(c, pres) for c in watchers)
+                update = update or p.SessionUpdate(session=self.info(s))
+                fx.sends.append(Send(conn, update))
 
-    def _send_positions(self, fx: Effects, now: float) -> None:
+    def _send_views(self, fx: Effects, now: float) -> None:
+        """Once per tick: the queue's changes to CSOs, presence changes, places to waiting booths."""
+        if self.queue.changed or self._positions_dirty:
+            self._send_positions(fx)
+        placed_ids, removed = self.queue.take_changes()
+        if placed_ids or removed:
+            placed = sorted((self.queue.index(sid), sid) for sid in placed_ids)
+            change = p.QueueChange(
+                removed=sorted(removed),
+                placed=[p.QueueEntry(index=i, session=self.info(self.sessions[sid])) for i, sid in placed])
+            fx.sends.extend(Send(self.by_device[("cso", c)], change) for c in self._online_csos)
+        if self._presence_changes:
+            changes, self._presence_changes = self._presence_changes, {}
+            for officers_only in (False, True):
+                mine = {k: v for k, v in changes.items() if not officers_only or k[0] == "cso"}
+                if not mine:
+                    continue
+                message = p.PresenceChange(
+                    joined=sorted((e for e in mine.values() if e is not None), key=lambda e: (e.role, e.device_id)),
+                    left=[p.DeviceRef(role=r, device_id=d) for (r, d), e in sorted(mine.items()) if e is None])
+                if officers_only:
+                    fx.sends.extend(Send(self.by_device[("cso", c)], message) for c in self._online_csos)
+                else:
+                    fx.sends.extend(Send(conn, message) for conn in self.technician_conns())
+
+    def _send_positions(self, fx: Effects) -> None:
         """Tell each waiting booth its place and estimated wait, when either changed."""
-        waiting = self.waiting(now)
+        self._positions_dirty = False
+        total = len(self.queue)
         current: dict[str, tuple[int, int, float | None]] = {}
-        for i, s in enumerate(waiting, 1):
+        for i, sid in enumerate(self.queue.ids(), 1):
             estimate = self.estimated_wait(i)
-            current[s.id] = (i, len(waiting), None if estimate is None else round(estimate))
-        for s in waiting:
-            if self._positions.get(s.id) == current[s.id]:
+            place = current[sid] = (i, total, None if estimate is None else round(estimate))
+            if self._positions.get(sid) == place:
                 continue
-            conn = self.by_device.get(("booth", s.booth_id))
+            conn = self.by_device.get(("booth", self.sessions[sid].booth_id))
             if conn is None:
-                continue  # told again when it comes back (hello forgets its last position)
-            pos, total, estimate = current[s.id]
-            fx.sends.append(Send(conn, p.QueuePosition(session_id=s.id, position=pos, waiting=total,
-                                                       estimated_wait=estimate)))
-            self._positions[s.id] = current[s.id]
-        for sid in set(self._positions) - set(current):
+                continue  # told again when it comes back (hello forgets its last place)
+            fx.sends.append(Send(conn, p.QueuePosition(session_id=sid, position=place[0], waiting=total,
+                                                       estimated_wait=place[2])))
+            self._positions[sid] = place
+        for sid in [sid for sid in self._positions if sid not in current]:
             del self._positions[sid]
 
-    def _queue_message(self, now: float) -> p.QueueUpdate:
-        return p.QueueUpdate(waiting=[self.info(s) for s in self.waiting(now)])
+    def technician_conns(self) -> list[str]:
+        """The connections of the technicians online (they hear presence and alerts, never the queue)."""
+        return [self.by_device[("technician", t)] for t in self._online_technicians]
 
-    def _presence_message(self) -> p.Presence:
+    def _presence_message(self, officers_only: bool) -> p.Presence:
+        peers = [self.peers[self.by_device[("cso", c)]] for c in self._online_csos] if officers_only \
+            else self.peers.values()
         return p.Presence(online=sorted(
-            (p.PresenceEntry(role=x.role, device_id=x.device_id, since=x.since) for x in self.peers.values()),
+            (p.PresenceEntry(role=x.role, device_id=x.device_id, since=x.since) for x in peers),
             key=lambda e: (e.role, e.device_id)))
 
     def _ack(self, fx: Effects, peer: Peer, msg: Any, session_id: str | None) -> None:

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import logging
+import math
 import os
+import random
 import time
 import uuid
 from dataclasses import dataclass
 
+import websockets.version
 from pydantic import BaseModel
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from signaling.config import ServerConfig
 from . import protocol as p
@@ -32,6 +37,8 @@ from .tls import server_context
 from .tokens import hash_token, token_problem
 
 logger = logging.getLogger(__name__)
+_jitter = random.Random()
+"""Spreads the keepalive pings (an instance of its own: the module's generator stays untouched)."""
 
 
 def raise_open_files_limit() -> int | None:
@@ -114,20 +121,74 @@ def policy_from(config: ServerConfig) -> Policy:
     )
 
 
+MAX_CLOSE_REASON_BYTES = 123
+"""Longest close reason WebSocket allows, in UTF-8 bytes (a longer one fails to close at all)."""
+
+
 @dataclass(frozen=True)
 class _CloseRequest:
     code: int
     reason: str
 
+    def __post_init__(self) -> None:  # cut on a character boundary
+        cut = self.reason.encode("utf-8", "replace")[:MAX_CLOSE_REASON_BYTES].decode("utf-8", "ignore")
+        object.__setattr__(self, "reason", cut)
+
+
+WS_INTERNALS = ("protocol", "transport", "paused", "send_in_progress", "send_data")
+"""What :class:`_Outbound` reads of a websockets asyncio connection to write a message at once.
+
+websockets 16 and 17 have them all (14 and 15 call ``send_in_progress`` ``fragmented_send_waiter``);
+``tests/integration/test_signaling_scale.py`` checks the installed release, so one that changes
+them fails the suite. Where they are missing, every message goes through its connection's task
+(correct, only slower with thousands of connections) and the server says so once in its log."""
+
+_warned_internals = False
+
+
+def writes_directly(ws: ServerConnection) -> bool:
+    """Whether this websockets release lets :class:`_Outbound` write without its task.
+
+    Args:
+        ws: an open server connection.
+    """
+    global _warned_internals
+    missing = [name for name in WS_INTERNALS if not hasattr(ws, name)]
+    if not missing:
+        if not isinstance(ws.paused, bool):
+            missing.append("paused (not a bool)")
+        if not callable(getattr(ws.protocol, "send_text", None)):
+            missing.append("protocol.send_text")
+        if not isinstance(getattr(ws.protocol, "state", None), State):
+            missing.append("protocol.state (not a websockets.protocol.State)")
+    if not missing:
+        return True
+    if not _warned_internals:
+        _warned_internals = True
+        logger.warning("websockets %s has no %s: every message goes through its connection's task (correct, "
+                       "slower with thousands of connections); install the release pyproject.toml names",
+                       websockets.version.version, ", ".join(missing))
+    return False
+
 
 class _Outbound:
-    """One connection's bounded send queue and the task that drains it."""
+    """One connection's bounded send queue and the task that drains it.
+
+    A text message for a connection with nothing queued and nothing being sent, whose socket
+    takes data, is written at once instead (most relays): handing every message to the
+    connection's task cost a task switch per message, a fifth of the server's time at 5,000
+    clients (``bench/scale.py``). Anything else queues behind, in order.
+    """
 
     def __init__(self, ws: ServerConnection, size: int):
         self.ws = ws
         self.queue: asyncio.Queue[str | bytes | _CloseRequest] = asyncio.Queue(size)
+        self.idle = False
+        self.direct = writes_directly(ws)
         self.task = asyncio.create_task(self._drain())
         self.closing = False
+        self.queued = 0
+        """messages that went through the queue (the rest were written at once)"""
 
     def put_bytes(self, data: bytes) -> None:
         """Queue a binary frame (a still's bytes); the queue bounds them like any message."""
@@ -136,8 +197,11 @@ class _Outbound:
     def put(self, item: str | bytes | _CloseRequest) -> None:
         if self.closing:
             return
+        if type(item) is str and self.direct and self.idle and self.queue.empty() and self._write_now(item):
+            return
         if isinstance(item, _CloseRequest):
             self.closing = True
+        self.queued += 1
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -146,16 +210,67 @@ class _Outbound:
             self.task.cancel()
             asyncio.create_task(self.ws.close(CloseCode.TOO_SLOW, "outbound queue overflowed"))
 
+    def _write_now(self, text: str) -> bool:
+        """Write ``text`` to the socket now if websockets' ``send()`` would not wait; returns
+        whether it did (else the caller queues it)."""
+        ws = self.ws
+        try:
+            if (ws.send_in_progress is not None or ws.paused or ws.protocol.state is not State.OPEN
+                    or ws.transport.is_closing()):
+                return False
+            ws.protocol.send_text(text.encode())
+        except Exception:  # nothing was written: the queue takes it, and every later message
+            logger.exception("cannot write to %s at once; its messages go through its queue from now on",
+                             ws.remote_address)
+            self.direct = False
+            return False
+        try:
+            ws.send_data()  # as websockets' send() does on leaving its send_context, without the coroutine
+        except Exception:  # a frame may be half written: end the connection, as send() would
+            logger.exception("writing to %s failed; aborting the connection", ws.remote_address)
+            self.direct = False
+            self.closing = True
+            with contextlib.suppress(Exception):
+                ws.transport.abort()
+        return True
+
     async def _drain(self) -> None:
         try:
             while True:
+                self.idle = True  # nothing in flight: put() may write at once
                 item = await self.queue.get()
+                self.idle = False
                 if isinstance(item, _CloseRequest):
                     await self.ws.close(item.code, item.reason)
                     return
                 await self.ws.send(item)
         except ConnectionClosed:
             pass
+
+
+def next_ping(due: float, now: float, interval: float) -> float:
+    """When a connection pings next, after its ping due at ``due`` went out at ``now``: the first
+    slot of its phase (``due`` plus whole intervals) after ``now``, however late ``now`` is.
+
+    Args:
+        due: when the ping that just went out was due.
+        now: when it went out (late after a stall of the event loop; or a hair early: the loop
+            runs timers due within its clock resolution).
+        interval: seconds between pings.
+    """
+    return due + interval * (math.floor(max(0.0, now - due) / interval) + 1)
+
+
+GC_THRESHOLDS = (10_000, 20, 20)
+"""The server process's garbage-collector thresholds (CPython's default is (700, 10, 10)).
+
+Every connection keeps a chain of young objects alive between two of its messages (websockets'
+pending ``recv()``: a coroutine, a future, a frame); with thousands of connections the youngest
+generation held some 50,000 live objects whenever it was collected, about three times a second,
+each time a 15-20 ms stall (and longer ones for the older generations). Collecting it after
+10,000 allocations instead took the relay p99 at 5,000 clients from 39 ms to 8 ms
+(``bench/scale.py``). Set while a server runs (a process that embeds one shares it); the
+thresholds before come back when the last server of the process stops."""
 
 
 class SignalingServer:
@@ -212,6 +327,7 @@ class SignalingServer:
         alive however long ago its last part was written (a slow link, a loaded booth)."""
         self._server: Server | None = None
         self._ticker: asyncio.Task | None = None
+        self._holds_gc = False
 
     @property
     def port(self) -> int:
@@ -242,12 +358,14 @@ class SignalingServer:
                            "development machine only; a branch runs lapak ca init / lapak ca issue and [tls]")
         self._server = await serve(
             self._handle, self.config.listen.host, self.config.listen.port,
-            max_size=lim.max_message_bytes, ping_interval=lim.ping_interval, ping_timeout=lim.ping_timeout,
+            # pings: our own _keepalive, spread over the interval (see there)
+            max_size=lim.max_message_bytes, ping_interval=None, ping_timeout=None,
             # A peer that missed its pong is dead: do not wait websockets' default 10 s more for its
             # closing handshake before the connection (and its presence) is dropped.
             close_timeout=lim.ping_timeout,
             compression=None, max_queue=lim.inbound_queue, open_timeout=lim.hello_timeout, ssl=tls,
         )
+        self._hold_gc_thresholds()
         self._ticker = asyncio.create_task(self._tick_forever())
         logger.info("listening on %s (database %s)", self.url, self.config.database)
 
@@ -262,6 +380,28 @@ class SignalingServer:
             await self._server.wait_closed()
         self._flush_failed_audit()
         self.store.close()
+        self._release_gc_thresholds()
+
+    _gc_holders = 0
+    """Servers of this process running with :data:`GC_THRESHOLDS`."""
+    _gc_before: tuple[int, ...] | None = None
+
+    def _hold_gc_thresholds(self) -> None:
+        if self._holds_gc:
+            return
+        self._holds_gc = True
+        if SignalingServer._gc_holders == 0:
+            SignalingServer._gc_before = gc.get_threshold()
+            gc.set_threshold(*GC_THRESHOLDS)
+        SignalingServer._gc_holders += 1
+
+    def _release_gc_thresholds(self) -> None:
+        if not self._holds_gc:
+            return
+        self._holds_gc = False
+        SignalingServer._gc_holders -= 1
+        if SignalingServer._gc_holders == 0 and gc.get_threshold() == GC_THRESHOLDS and SignalingServer._gc_before:
+            gc.set_threshold(*SignalingServer._gc_before)  # unless someone else changed them since
 
     async def __aenter__(self) -> "SignalingServer":
         await self.start()
@@ -300,31 +440,62 @@ class SignalingServer:
                         self.config.retention.stills_days)
         return len(paths)
 
-    def _apply(self, fx: Effects) -> None:
-        """Persist first, then deliver; nothing is acknowledged before it is on disk."""
+    def _apply(self, fx: Effects, texts: list[tuple[str, str]] | None = None) -> None:
+        """Persist first, then deliver; nothing is acknowledged before it is on disk.
+
+        Args:
+            fx: what the rules decided.
+            texts: ``fx.sends`` already encoded (see :meth:`_encode`); encoded here when None.
+        """
+        if texts is None:
+            texts, _ = self._encode(fx)
         self.store.apply(fx)
         if fx.discard_stills:  # the rows say "discarded" now; the files go after the commit
             for path in self.store.discarded_paths(fx.discard_stills):
                 if path:
                     self.files.delete(path)
-        encoded: dict[int, str] = {}
-        for send in fx.sends:
-            out = self._out.get(send.conn)
-            if out is None:
-                continue
-            text = encoded.get(id(send.message))
-            if text is None:
-                text = encoded[id(send.message)] = p.encode(send.message)
-            out.put(text)
+        for conn, text in texts:
+            out = self._out.get(conn)
+            if out is not None:
+                out.put(text)
         for close in fx.closes:
             out = self._out.get(close.conn)
             if out is not None:
                 out.put(_CloseRequest(close.code, close.reason))
 
+    @staticmethod
+    def _encode(fx: Effects) -> tuple[list[tuple[str, str]], list[BaseModel]]:
+        """Encode every message of ``fx`` once (one message often goes to many connections).
+
+        Returns:
+            (connection, text) of each send that encoded, and the messages that did not (a bug:
+            the protocol's models only hold what encodes; each is logged).
+        """
+        encoded: dict[int, str] = {}
+        texts: list[tuple[str, str]] = []
+        failed: list[BaseModel] = []
+        for send in fx.sends:
+            text = encoded.get(id(send.message))
+            if text is None:
+                try:
+                    text = encoded[id(send.message)] = p.encode(send.message)
+                except Exception:
+                    logger.exception("cannot encode a %r message for connection %s", send.message.type, send.conn)
+                    failed.append(send.message)
+                    continue
+            texts.append((send.conn, text))
+        return texts, failed
+
     def _reply(self, conn: str, message: BaseModel) -> None:
         out = self._out.get(conn)
-        if out is not None:
-            out.put(p.encode(message))
+        if out is None:
+            return
+        try:
+            text = p.encode(message)
+        except Exception:
+            logger.exception("cannot encode a %r reply for connection %s", message.type, conn)
+            return
+        out.put(text)
 
     async def _handle(self, ws: ServerConnection) -> None:
         conn = uuid.uuid4().hex
@@ -347,6 +518,7 @@ class SignalingServer:
         out = self._out[conn] = _Outbound(ws, lim.outbound_queue)
         self._ws[conn] = ws
         stills = ws.request is not None and ws.request.path.rstrip("/") == "/stills"
+        keepalive = asyncio.create_task(self._keepalive(conn, ws))
         try:
             try:
                 greeted = await self._greet(conn, ws, "stills" if stills else "main", addr)
@@ -389,6 +561,7 @@ class SignalingServer:
         except ConnectionClosed:
             pass
         finally:
+            keepalive.cancel()
             self._apply(self.branch.disconnect(conn, self.clock()))
             self._out.pop(conn, None)
             self._ws.pop(conn, None)
@@ -398,6 +571,35 @@ class SignalingServer:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(out.task, 2.0)
                 out.task.cancel()
+
+    async def _keepalive(self, conn: str, ws: ServerConnection) -> None:
+        """Ping the peer every ``ping_interval``; without a pong within ``ping_timeout`` it is gone.
+
+        Each connection pings on a fixed phase of its own, drawn at random: the k-th ping is due at
+        ``offset + k * ping_interval`` whatever happened before. websockets' own keepalive sleeps
+        ``ping_interval`` after each pong instead, so pings line up: devices that connected together
+        (every device after a server restart) are pinged together, and any stall lines up every
+        connection whose ping fell inside it. With 5,000 connections the clumps fed themselves
+        (2,000 pings in 0.1 s, then the pongs, a 0.3-0.5 s stall every interval; ``bench/scale.py``).
+        """
+        lim = self.config.limits
+        loop = asyncio.get_running_loop()
+        due = loop.time() + _jitter.uniform(0, lim.ping_interval)
+        while True:
+            await asyncio.sleep(due - loop.time())
+            due = next_ping(due, loop.time(), lim.ping_interval)
+            try:
+                pong = await ws.ping()
+                await asyncio.wait_for(pong, lim.ping_timeout)
+            except ConnectionClosed:
+                return
+            except asyncio.TimeoutError:
+                logger.info("no pong from %s within %g s: closing it", ws.remote_address, lim.ping_timeout)
+                # gone for the rules now; the closing handshake may take close_timeout more
+                self._apply(self.branch.disconnect(conn, self.clock()))
+                with contextlib.suppress(ConnectionClosed):
+                    await ws.close(1011, "keepalive ping timeout")
+                return
 
     async def _greet(self, conn: str, ws: ServerConnection, channel: str = "main", addr: str = "?") -> bool:
         lim = self.config.limits
@@ -492,9 +694,8 @@ class SignalingServer:
             out.put(_CloseRequest(CloseCode.DEVICE_IN_USE, "device connected elsewhere"))
 
     def _tell_technicians(self, message: BaseModel) -> None:
-        for c, peer in list(self.branch.peers.items()):
-            if peer.role == "technician":
-                self._reply(c, message)
+        for c in self.branch.technician_conns():
+            self._reply(c, message)
 
     def _flush_failed_audit(self) -> None:
         if not self._failed_audit:
@@ -540,8 +741,9 @@ class SignalingServer:
         connection are served in order (a booth opens several connections to send parts at once).
         """
         lim = self.config.limits
+        pending: str | None = None
         while True:
-            raw = await ws.recv()
+            raw, pending = (pending, None) if pending is not None else (await ws.recv(), None)
             if isinstance(raw, bytes):
                 self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE,
                                           message="binary data without a still_put before it"))
@@ -553,7 +755,8 @@ class SignalingServer:
                 continue
             try:
                 if isinstance(msg, p.StillPut):
-                    await self._still_put(conn, ws, msg, lim)
+                    # a request that came where this part's bytes were due is served next
+                    pending = await self._still_put(conn, ws, msg, lim)
                 elif isinstance(msg, p.StillGet):
                     await self._still_get(conn, msg, lim)
                 else:
@@ -567,13 +770,20 @@ class SignalingServer:
                 self._reply(conn, p.Error(code=ErrorCode.INTERNAL, message=f"internal error handling {msg.type!r}",
                                           ref=msg.id))
 
-    async def _still_put(self, conn: str, ws: ServerConnection, msg: p.StillPut, lim) -> None:
+    async def _still_put(self, conn: str, ws: ServerConnection, msg: p.StillPut, lim) -> str | None:
+        """Receive one part of a still and answer it.
+
+        Returns:
+            A text message that arrived where the part's bytes were due (it broke this part, and
+            is the connection's next request), or None.
+        """
         meta = msg.still
         refused = self.branch.check_still_put(conn, meta, lim.still_max_bytes, lim.stills_per_session)
         if refused is None and msg.offset + msg.length > meta.size:
             refused = f"part {msg.offset}+{msg.length} lies outside a still of {meta.size} bytes"
         # the part's bytes follow this message in any case: read them, then answer
         broken = None
+        interrupted: str | None = None
         data = bytearray()
         key = (meta.session_id, meta.sha256)
         self._still_receiving[key] = self._still_receiving.get(key, 0) + 1
@@ -581,7 +791,9 @@ class SignalingServer:
             while len(data) < msg.length:
                 chunk = await asyncio.wait_for(ws.recv(), lim.still_part_timeout)
                 if not isinstance(chunk, bytes):
-                    broken = "a text message came where the part's bytes were due"
+                    broken = (f"a text message came after {len(data)} of the part's {msg.length} bytes "
+                              f"(it is taken as the next request)")
+                    interrupted = chunk
                     break
                 data += chunk
                 if len(data) > msg.length:
@@ -595,10 +807,10 @@ class SignalingServer:
                 self._still_receiving[key] = left
         if refused is not None:  # for good: trying again cannot help
             self._reply(conn, p.Error(code=ErrorCode.FORBIDDEN, message=refused, ref=msg.id))
-            return
+            return interrupted
         if broken is not None:  # this attempt failed; another may not
             self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message=broken, ref=msg.id))
-            return
+            return interrupted
         lock = self._still_locks.setdefault(key, asyncio.Lock())
         async with lock:  # parts of one still arrive on several connections at once
             try:
@@ -614,10 +826,11 @@ class SignalingServer:
                         self._apply(self.branch.still_stored(conn, meta, self.clock()))
             except StillFileError as exc:
                 self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message=str(exc), ref=msg.id))
-                return
+                return None
         if complete and not lock.locked():
             self._still_locks.pop(key, None)
         self._reply(conn, p.StillStored(ref=msg.id, sha256=meta.sha256, received=received, complete=complete))
+        return None
 
     async def _still_get(self, conn: str, msg: p.StillGet, lim) -> None:
         why = self.branch.check_still_get(conn, msg.session_id)
@@ -657,23 +870,34 @@ class SignalingServer:
             out.put(_CloseRequest(CloseCode.NOT_AUTHENTICATED, text[:120]))
 
     def _on_message(self, conn: str, raw: str | bytes, now: float) -> None:
+        """Parse, carry out and answer one message of an authenticated connection.
+
+        Whatever ``raw`` holds, a request with a readable ``id`` gets exactly one answer: its ack
+        or result, or an error naming what was wrong (``internal`` for a bug, which is logged).
+        """
         try:
             msg = p.parse_client_message(raw)
         except p.ProtocolError as exc:
             self._reply(conn, p.Error(code=exc.code, message=exc.message, ref=exc.ref))
             return
-        booking = None
-        code = getattr(msg, "code", None) or getattr(msg, "booking_code", None)
-        if isinstance(msg, (p.CheckBooking, p.Announce)) and code:
-            booking = self.store.booking(code)
         try:
+            booking = None
+            code = msg.code if isinstance(msg, p.CheckBooking) else \
+                msg.booking_code if isinstance(msg, p.Announce) else None
+            if code:
+                booking = self.store.booking(code)
             fx = self.branch.handle(conn, msg, now, booking)
+            texts, failed = self._encode(fx)
         except Exception:
             logger.exception("internal error handling %s", msg.type)
             self._reply(conn, p.Error(code=ErrorCode.INTERNAL, message=f"internal error handling {msg.type!r}",
                                       ref=msg.id))
             return
-        self._apply(fx)
+        if failed and not fx.durable:  # nothing changed: answer with the error alone
+            self._reply(conn, p.Error(code=ErrorCode.INTERNAL, ref=msg.id,
+                                      message=f"internal error answering {msg.type!r}: a reply did not encode"))
+            return
+        self._apply(fx, texts)
 
 
 async def run(config: ServerConfig, stop: asyncio.Event | None = None) -> None:

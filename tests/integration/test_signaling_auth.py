@@ -47,6 +47,7 @@ async def test_refused_connection_gets_error_then_close_and_others_keep_working(
             contextlib.AsyncExitStack() as stack:
         booth, bin_ = await online(branch, "booth", "booth-01", stack)
         cso, cin = await online(branch, "cso", "cso-01", stack)
+        tech, tin = await online(branch, "technician", "tech-01", stack)  # sees every device's presence
         session = await serve_one(booth, bin_, cso, cin)
 
         ws = await raw_connect(branch.url)
@@ -65,8 +66,9 @@ async def test_refused_connection_gets_error_then_close_and_others_keep_working(
         ack = await cso.request(p.Hold(session_id=session.id))
         assert ack.session.state is p.SessionState.HELD
         # the refused device never appeared in presence
+        await asyncio.sleep(0.3)  # a presence tick after the refusal
         assert all(e.device_id in ("booth-01", "cso-01", "tech-01")
-                   for m in cin.of("presence") for e in m.online)
+                   for m in tin.of("presence") for e in m.online)
 
     if case in ("wrong_token", "unknown_device"):
         audit = Store(tmp_path / "branch.db").audit()
@@ -135,10 +137,10 @@ async def test_a_connection_that_does_not_answer_is_replaced(tmp_path):
     device's session at once (not after the ping timeout)."""
     async with running_server(tmp_path / "branch.db", replace_probe=0.3) as branch, \
             contextlib.AsyncExitStack() as stack:
-        cso, cin = await online(branch, "cso", "cso-01", stack)
+        tech, tin = await online(branch, "technician", "tech-01", stack)  # sees booths' presence
         reader, writer = await _half_open_client(branch.url, hello(branch, "booth", "booth-01"))
         try:
-            await cin.wait(lambda m: m.type == "presence" and ("booth", "booth-01") in _ids(m))
+            await tin.wait(lambda m: m.type == "presence" and ("booth", "booth-01") in _ids(m))
             new = await raw_online(branch, "booth", "booth-01")  # welcomed within the probe time
             await new.send(json.dumps({"type": "announce", "id": "n1", "kind": "walk_in"}))
             assert (await raw_recv(new, lambda m: m.get("ref") == "n1"))["type"] == "ack"
@@ -231,24 +233,30 @@ def _ids(presence: p.Presence) -> set[tuple[str, str]]:
 
 
 async def test_presence_follows_booths_connecting_and_leaving(tmp_path):
-    async with running_server(tmp_path / "branch.db") as branch, contextlib.AsyncExitStack() as stack:
+    """Technicians see every device come and go; a CSO the officers (its booths' state comes with
+    its sessions)."""
+    async with running_server(tmp_path / "branch.db", csos=2) as branch, contextlib.AsyncExitStack() as stack:
         cso, cin = await online(branch, "cso", "cso-01", stack)
         first = await cin.wait(lambda m: m.type == "presence")
         assert _ids(first) == {("cso", "cso-01")}
-
-        mark = cin.mark()
-        booth, _ = await online(branch, "booth", "booth-03", stack)
-        pres = await cin.wait(lambda m: m.type == "presence" and ("booth", "booth-03") in _ids(m), start=mark)
-        assert _ids(pres) == {("cso", "cso-01"), ("booth", "booth-03")}
-
         tech, tin = await online(branch, "technician", "tech-01", stack)
         tpres = await tin.wait(lambda m: m.type == "presence")
-        assert ("booth", "booth-03") in _ids(tpres)
+        assert _ids(tpres) == {("cso", "cso-01"), ("technician", "tech-01")}
 
-        mark = cin.mark()
+        mark, tmark = cin.mark(), tin.mark()
+        booth, _ = await online(branch, "booth", "booth-03", stack)
+        other, _ = await online(branch, "cso", "cso-02", stack)
+        pres = await tin.wait(lambda m: m.type == "presence" and ("booth", "booth-03") in _ids(m)
+                              and ("cso", "cso-02") in _ids(m), start=tmark)
+        assert _ids(pres) == {("cso", "cso-01"), ("cso", "cso-02"), ("technician", "tech-01"), ("booth", "booth-03")}
+        pres = await cin.wait(lambda m: m.type == "presence" and ("cso", "cso-02") in _ids(m), start=mark)
+        assert _ids(pres) == {("cso", "cso-01"), ("cso", "cso-02")}
+
+        tmark = tin.mark()
         await booth.close()
-        pres = await cin.wait(lambda m: m.type == "presence" and ("booth", "booth-03") not in _ids(m), start=mark)
-        assert _ids(pres) == {("cso", "cso-01"), ("technician", "tech-01")}
+        pres = await tin.wait(lambda m: m.type == "presence" and ("booth", "booth-03") not in _ids(m), start=tmark)
+        assert _ids(pres) == {("cso", "cso-01"), ("cso", "cso-02"), ("technician", "tech-01")}
+        assert all(e.role == "cso" for m in cin.of("presence") for e in m.online)
 
 
 async def _half_open_client(url: str, hello_text: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -272,13 +280,14 @@ async def test_half_open_connection_is_dropped_and_presence_updated(tmp_path):
     async with running_server(tmp_path / "branch.db", csos=2, ping_interval=0.2, ping_timeout=0.4) as branch, \
             contextlib.AsyncExitStack() as stack:
         cso, cin = await online(branch, "cso", "cso-01", stack)
-        mark = cin.mark()
+        tech, tin = await online(branch, "technician", "tech-01", stack)
+        mark = tin.mark()
         reader, writer = await _half_open_client(branch.url, hello(branch, "booth", "booth-04"))
         try:
-            await cin.wait(lambda m: m.type == "presence" and ("booth", "booth-04") in _ids(m), start=mark)
-            mark = cin.mark()
+            await tin.wait(lambda m: m.type == "presence" and ("booth", "booth-04") in _ids(m), start=mark)
+            mark = tin.mark()
             # The half-open booth never answers pings: the server must drop it by itself.
-            pres = await cin.wait(lambda m: m.type == "presence" and ("booth", "booth-04") not in _ids(m),
+            pres = await tin.wait(lambda m: m.type == "presence" and ("booth", "booth-04") not in _ids(m),
                                   start=mark)
             assert ("cso", "cso-01") in _ids(pres)
             # The CSO, whose client answers pings, stayed connected through the same ping cycles.

@@ -18,7 +18,8 @@ from signaling.errors import NotConnected
 from signaling.protocol import CloseCode, ErrorCode
 from signaling.testing import running_server
 
-from test_signaling_kit import (WAIT, online, raw_closed, raw_connect, raw_online, raw_recv, relay_works, serve_one, served)
+from test_signaling_kit import (WAIT, hello, online, raw_closed, raw_connect, raw_online, raw_recv, relay_works, serve_one,
+                                served, watch_tracebacks)
 
 BAD = [
     # (frame, expected error code, expected ref)
@@ -116,6 +117,92 @@ async def test_oversize_message_closes_only_that_connection_with_1009(tmp_path):
         await booth.send_signal(s.id, big)
         got = await cin.wait(lambda m: m.type == "signal" and m.payload.get("sdp", "").startswith("y"))
         assert got.payload == big
+
+
+# ----------------------------------------------------------------------------- inputs that killed a handler (P9)
+
+BIG = "1" * 5000  # an integer literal over the 4,300 digits Python (and pydantic's parser) convert
+DEEP = '{"a":' * 300 + "1" + "}" * 300  # an object 300 levels deep
+
+
+def _deadly(session_id: str = "s-none") -> list[tuple[str, str, str | None, str]]:
+    """(frame, expected code, expected ref, a word the message must hold) of each input that used
+    to end a connection's handler with a traceback and no answer."""
+    return [
+        ('{"type": "check_booking", "id": "big1", "code": "X", "n": %s}' % BIG, "bad_json", "big1", "digits"),
+        ('{"type": "announce", "id": "big2", "kind": "walk_in", "language": -%s}' % BIG, "bad_json", "big2", "digits"),
+        ('{"type": "signal", "id": "big3", "session_id": "%s", "payload": {"n": %s}}' % (session_id, BIG),
+         "bad_json", "big3", "digits"),
+        ('{"type": "check_booking", "id": "\\ud800", "code": "X"}', "bad_json", None, "surrogate"),
+        ('{"type": "teleport", "id": "ok-\\udfff"}', "bad_json", None, "surrogate"),
+        ('{"type": "signal", "id": "sur1", "session_id": "%s", "payload": {"candidate": "a\\udc00b"}}' % session_id,
+         "bad_json", "sur1", "surrogate"),
+        ('{"type": "signal", "id": "sur2", "session_id": "%s", "payload": {"\\ud83d": 1}}' % session_id,
+         "bad_json", "sur2", "surrogate"),
+        ('{"type": "signal", "id": "deep1", "session_id": "%s", "payload": %s}' % (session_id, DEEP),
+         "bad_json", "deep1", "deeper than"),
+    ]
+
+
+async def test_inputs_that_killed_the_handler_are_answered_inside_a_live_session(tmp_path):
+    """Each gets one error naming what was wrong; the session's other end hears nothing; no
+    traceback anywhere in the log; the connection keeps serving."""
+    with watch_tracebacks() as tracebacks:
+        async with running_server(tmp_path / "branch.db", booths=3) as branch, \
+                contextlib.AsyncExitStack() as stack:
+            booth, bin_ = await online(branch, "booth", "booth-01", stack)
+            cso, cin = await online(branch, "cso", "cso-01", stack)
+            s = await serve_one(booth, bin_, cso, cin)
+            raw = await raw_online(branch, "booth", "booth-02")  # a second booth, no session
+            mark = cin.mark()
+            for ws, sid in ((booth._ws, s.id), (raw, s.id)):
+                for frame, code, ref, word in _deadly(sid):
+                    await ws.send(frame)
+                    if ws is raw:
+                        err = await raw_recv(ws, lambda m: m["type"] == "error")
+                        assert (err["code"], err.get("ref")) == (code, ref), (frame[:70], err)
+                        assert word in err["message"], (frame[:70], err)
+            # the booth's own client connection got the same answers (unsolicited errors land in its inbox)
+            errors = await bin_.wait(lambda m: len(bin_.of("error")) >= len(_deadly()) or None, timeout=WAIT) and \
+                bin_.of("error")
+            assert [(e.code.value, e.ref) for e in errors] == [(c, r) for _, c, r, _ in _deadly()]
+            assert all(w in e.message for e, (_, _, _, w) in zip(errors, _deadly()))
+            assert cin.signals(mark) == []  # nothing half-relayed
+            assert booth.connects == 1 and cso.connects == 1
+            await relay_works(booth, cin, s.id, "after-deadly")
+            await relay_works(cso, bin_, s.id, "after-deadly-back")
+            await raw.send(json.dumps({"type": "check_booking", "id": "alive", "code": "NOPE"}))
+            assert (await raw_recv(raw, lambda m: m.get("ref") == "alive"))["type"] == "booking_result"
+            await raw.close()
+    assert tracebacks.records == [], tracebacks.describe()
+
+
+@pytest.mark.parametrize("index", range(len(_deadly())))
+async def test_inputs_that_killed_the_handler_are_refused_cleanly_before_hello(tmp_path, index):
+    frame, code, ref, word = _deadly()[index]
+    with watch_tracebacks() as tracebacks:
+        async with running_server(tmp_path / "branch.db") as branch:
+            ws = await raw_connect(branch.url)
+            await ws.send(frame)
+            got = await raw_closed(ws)
+            assert [(m["type"], m["code"], m.get("ref")) for m in got] == [("error", code, ref)]
+            assert word in got[0]["message"]
+            assert ws.close_code == CloseCode.NOT_AUTHENTICATED
+            await served(branch, "after-refusal")
+    assert tracebacks.records == [], tracebacks.describe()
+
+
+async def test_a_hello_with_a_huge_version_or_a_surrogate_token_is_refused_cleanly(tmp_path):
+    with watch_tracebacks() as tracebacks:
+        async with running_server(tmp_path / "branch.db") as branch:
+            for overrides, word in (({"version": "VERSION"}, "digits"), ({"token": "\\ud800" * 3}, "surrogate")):
+                ws = await raw_connect(branch.url)
+                frame = hello(branch, "booth", "booth-01", id="h1", **overrides)
+                await ws.send(frame.replace('"VERSION"', BIG).replace("\\\\ud800", "\\ud800"))
+                got = await raw_closed(ws)
+                assert [(m["type"], m["code"], m.get("ref")) for m in got] == [("error", "bad_json", "h1")]
+                assert word in got[0]["message"] and ws.close_code == CloseCode.NOT_AUTHENTICATED
+    assert tracebacks.records == [], tracebacks.describe()
 
 
 async def _flood(ws, count: int, message: str) -> int:
@@ -260,3 +347,18 @@ def test_server_still_serves_after_generated_input(fuzz_branch):
     run(served(branch, "after-fuzz"))
     run(ws.send(json.dumps({"type": "cancel", "id": "still-here"})))  # answered (not a guess: no limit)
     assert run(raw_recv(ws, lambda m: m.get("ref") == "still-here"))["type"] in ("ack", "error")
+
+
+async def test_a_refusal_whose_reason_is_long_in_utf8_still_closes_with_its_code(tmp_path):
+    """The close reason is cut to WebSocket's 123 bytes, not 120 characters (found by bench.fuzz:
+    a refusal naming a non-ASCII field failed to close and the connection ended with 1000)."""
+    with watch_tracebacks() as tracebacks:
+        async with running_server(tmp_path / "branch.db") as branch:
+            ws = await raw_connect(branch.url)
+            await ws.send(json.dumps({"type": "hello", "id": "h9", "role": "booth", "device_id": "booth-01",
+                                      "token": "x" * 16, "version": p.PROTOCOL_VERSION, "é" * 40: 1}))
+            got = await raw_closed(ws)
+            assert [(m["type"], m["code"], m.get("ref")) for m in got] == [("error", "invalid_message", "h9")]
+            assert "é" * 20 in got[0]["message"]
+            assert ws.close_code == CloseCode.NOT_AUTHENTICATED and len(ws.close_reason.encode()) <= 123
+    assert tracebacks.records == [], tracebacks.describe()

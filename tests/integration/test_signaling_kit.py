@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any, Callable
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -155,3 +156,35 @@ async def served(branch, tag: str) -> None:
         await relay_works(booth, cin, s.id, tag)
         ack = await cso.request(p.End(session_id=s.id, outcome=p.Outcome.COMPLETED))
         assert ack.session.state is p.SessionState.ENDED
+
+
+class Tracebacks(logging.Handler):
+    """Collects every log record that carries a traceback or is an error (from any logger).
+
+    Installed on the root logger for the length of a test: a connection handler that dies, an
+    asyncio task whose exception nobody retrieved, a ``logger.exception`` — all land here.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or record.levelno >= logging.ERROR:
+            self.records.append(record)
+
+    def describe(self) -> list[str]:
+        return [f"{r.name}: {r.getMessage()} ({r.exc_info[1]!r})" if r.exc_info else f"{r.name}: {r.getMessage()}"
+                for r in self.records]
+
+
+@contextlib.contextmanager
+def watch_tracebacks():
+    """Yield a :class:`Tracebacks` collecting from the root logger while the block runs."""
+    handler = Tracebacks()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)

@@ -1,7 +1,9 @@
 """Queue, assignment, bookings, hold/unhold/transfer/end and relay isolation on a real server."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from signaling import protocol as p
 from signaling.errors import RequestRefused
@@ -17,7 +20,8 @@ from signaling.routing import local_day
 from signaling.store import Store
 from signaling.testing import running_server
 
-from test_signaling_kit import Inbox, online, offered_to, relay_works, serve_one
+from test_signaling_kit import (WAIT, Inbox, hello, offered_to, online, raw_closed, raw_connect, relay_works,
+                                serve_one)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,14 +97,15 @@ async def test_capacity_is_filled_and_never_exceeded_then_next_oldest_is_offered
         assert ack.session.state is SessionState.ENDED and ack.session.outcome is p.Outcome.COMPLETED
         await cin.wait(lambda m: m.type == "session" and m.session.id == ids[4]
                        and m.session.state is SessionState.OFFERED, start=mark)
-        assert cin.last_queue()[0].id == ids[5] and len(cin.last_queue()) == 1
+        # the queue's changes come with the server's next tick
+        await cin.wait(lambda m: m.type == "queue" and [s.id for s in m.waiting] == [ids[5]], start=mark)
         assert _on_disk(db, ids[1]) == ("ended", "cso-01")
 
         # ending a session that is only offered (not accepted) frees its slot too
         mark = cin.mark()
         await cso.request(p.End(session_id=ids[2], outcome=p.Outcome.PARTICIPANT_LEFT))
         await cin.wait(offered_to(cin, "cso-01"), start=mark)
-        assert cin.last_queue() == []
+        await cin.wait(lambda m: m.type == "queue" and m.waiting == [], start=mark)
         assert _load_on_disk(db, "cso-01") == 4
 
 
@@ -190,7 +195,7 @@ async def test_bookings_with_open_window_go_before_walk_ins(tmp_path):
         await cso.request(p.End(session_id=busy[0], outcome=p.Outcome.REFERRED))
         got = await cin.wait(offered_to(cin, "cso-01"), start=mark)
         assert got.session.id == booked.id
-        assert cin.last_queue()[0].id == walk_in
+        await cin.wait(lambda m: m.type == "queue" and [s.id for s in m.waiting] == [walk_in], start=mark)
 
         # a second announce of the same code is refused, with a reason
         with pytest.raises(RequestRefused) as info:
@@ -360,3 +365,61 @@ async def test_relay_only_between_the_two_ends_of_a_session(tmp_path):
         with pytest.raises(RequestRefused) as info:
             await b1.request(p.Signal(session_id=s1.id, payload={"probe": "x"}))
         assert info.value.code is ErrorCode.PEER_OFFLINE
+
+
+async def test_a_technician_hears_presence_and_alerts_never_the_queue(tmp_path):
+    """Technicians see device presence and health, not tickets, booking codes or names. A raw
+    technician connection, read frame by frame through a busy stretch of a branch day (a session
+    served, a named booking and a walk-in waiting, an offer, a booth leaving the queue, a stolen
+    token refused), gets its welcome, presence and presence changes and an alert: never a queue,
+    a queue change, a session or a place, and none of the tickets, codes, names or session ids."""
+    now = time.time()
+    if local_day(now + 60) != local_day(now):
+        pytest.skip("too close to midnight for a same-day booking")
+    db = tmp_path / "branch.db"
+    code, name = "BK-7Q4M-2XC9", "Siti Rahayu"
+    store = Store(db)
+    store.replace_bookings([p.BookingInfo(code=code, name=name, slot_start=now + 60)], now)
+    store.close()
+    async with running_server(db, booths=7, csos=1, capacity=4) as branch, contextlib.AsyncExitStack() as stack:
+        tech = await raw_connect(branch.url)
+        await tech.send(hello(branch, "technician", "tech-01"))
+        heard: list[str] = []
+
+        async def listen() -> None:
+            with contextlib.suppress(ConnectionClosed):
+                async for text in tech:
+                    heard.append(text)
+
+        listener = asyncio.create_task(listen())
+        cso, cin = await online(branch, "cso", "cso-01", stack)
+        booths = [await online(branch, "booth", f"booth-{i:02d}", stack) for i in range(1, 7)]
+        served = [await serve_one(*booths[i], cso, cin) for i in range(4)]  # the desk is full
+        booked = (await booths[4][0].request(p.Announce(kind="booking", booking_code=code))).session
+        walk_in = (await booths[5][0].request(p.Announce(kind="walk_in"))).session
+        queue = await cin.wait(lambda m: m.type == "queue" and len(m.waiting) == 2)
+        assert [s.booking_code for s in queue.waiting] == [code, None]  # there was a queue to leak
+        mark = cin.mark()
+        await cso.request(p.End(session_id=served[0].id, outcome=p.Outcome.COMPLETED))
+        offered = await cin.wait(offered_to(cin, "cso-01"), start=mark)
+        assert offered.session.id == booked.id
+        await booths[5][0].close()  # the walk-in's booth goes away: the queue changes again
+        thief = await raw_connect(branch.url)
+        await thief.send(hello(branch, "booth", "booth-02"))
+        await raw_closed(thief)
+        # a last device joins: its presence change comes after whatever the technician was sent before
+        await online(branch, "booth", "booth-07", stack)
+
+        async def sentinel() -> None:
+            while not any('"booth-07"' in t and '"presence_change"' in t for t in heard):
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(sentinel(), WAIT)
+        await tech.close()
+        await asyncio.wait_for(listener, WAIT)
+    kinds = [json.loads(t)["type"] for t in heard]
+    assert kinds[0] == "welcome" and {"presence", "presence_change", "alert"} <= set(kinds)
+    assert set(kinds) <= {"welcome", "presence", "presence_change", "alert"}, kinds
+    secrets = [code, name, name.split()[0], booked.ticket, walk_in.ticket, booked.id, walk_in.id]
+    secrets += [s.ticket for s in served] + [s.id for s in served]
+    assert not [(s, t) for s in secrets for t in heard if s in t]

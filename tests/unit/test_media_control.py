@@ -55,3 +55,21 @@ def test_arbitrary_input_is_parsed_or_refused_never_crashes(data):
         ctl.parse_control(data, "booth")
     except ControlRefused:
         pass
+
+
+@pytest.mark.parametrize("text", ['{"type": "ping", "seq": 1, "sent_at": -Infinity}',
+                                  '{"type": "pong", "seq": 1, "sent_at": NaN}',
+                                  '{"type": "quality", "face": {"width": 640, "height": 480, "fps": Infinity}}'])
+def test_numbers_json_cannot_carry_back_are_refused(text):
+    """Found by bench.fuzz: a ping with sent_at=-inf was answered with a pong saying null."""
+    with pytest.raises(ControlRefused, match="finite number"):
+        ctl.parse_control(text, "cso")
+
+
+def test_generated_messages_of_every_type_parse_or_are_refused_and_encode_back():
+    """bench.fuzz's data-channel fuzz, CI-sized: every control type, mostly plausible, some bent."""
+    from bench.fuzz import fuzz_control
+
+    tally = fuzz_control(1500)
+    assert tally.findings == []
+    assert tally.cases == 1500 and tally.parsed > 100 and tally.refused > 100

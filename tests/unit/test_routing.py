@@ -35,10 +35,21 @@ class World:
         self.saved: list[Session] = []
         self.audit: list = []
         self.ids = itertools.count(1)
+        self.queues: dict[str, list[p.SessionInfo]] = {}
+        self.presences: dict[str, list[p.PresenceEntry]] = {}
 
     def _take(self, fx):
         for s in fx.sends:
             self.inbox.setdefault(s.conn, []).append(s.message)
+            m = s.message  # fold the views as SignalingClient does
+            if isinstance(m, p.QueueUpdate):
+                self.queues[s.conn] = list(m.waiting)
+            elif isinstance(m, p.QueueChange):
+                self.queues[s.conn] = p.apply_queue_change(self.queues[s.conn], m)
+            elif isinstance(m, p.Presence):
+                self.presences[s.conn] = list(m.online)
+            elif isinstance(m, p.PresenceChange):
+                self.presences[s.conn] = p.apply_presence_change(self.presences[s.conn], m)
         for c in fx.closes:
             self.closed[c.conn] = c.code
         self.saved.extend(fx.saved.values())
@@ -60,6 +71,14 @@ class World:
     def tick(self, dt):
         self.now += dt
         return self._take(self.b.tick(self.now))
+
+    def queue_view(self, conn) -> list[str]:
+        """Session ids of the queue as ``conn`` was told it (snapshot, then changes)."""
+        return [s.id for s in self.queues.get(conn, [])]
+
+    def presence_view(self, conn) -> set[tuple[str, str]]:
+        """(role, device id) of everyone ``conn`` was told is online."""
+        return {(e.role, e.device_id) for e in self.presences.get(conn, [])}
 
     def last(self, conn, kind):
         return next(m for m in reversed(self.inbox.get(conn, [])) if isinstance(m, kind))
@@ -185,7 +204,9 @@ def test_capacity_is_never_exceeded_and_oldest_first():
         ids.append(w.announce(w.connect("booth", f"b{i}")).id)
     states = [w.state(i) for i in ids]
     assert states[:4] == [SessionState.OFFERED] * 4 and states[4:] == [SessionState.WAITING] * 2
-    assert [s.id for s in w.last(cso, p.QueueUpdate).waiting] == ids[4:]
+    w.tick(0.25)  # the queue's changes go to CSOs once per tick
+    assert w.queue_view(cso) == ids[4:]
+    assert not [m for m in w.inbox[cso] if isinstance(m, p.QueueChange) and not m.placed and not m.removed]
     w.send(cso, p.Accept(session_id=ids[2]))
     w.send(cso, p.End(session_id=ids[2], outcome=Outcome.COMPLETED))
     assert w.state(ids[4]) is SessionState.OFFERED and w.state(ids[5]) is SessionState.WAITING
@@ -446,14 +467,22 @@ def test_presence_goes_to_csos_and_technicians(w):
     booth = w.connect("booth", "b1")
     w.connect("booth", "b2")
     w.tick(0.25)
-    for conn in (cso, tech):
-        assert {(e.role, e.device_id) for e in w.last(conn, p.Presence).online} == {
-            ("cso", "c1"), ("technician", "t1"), ("booth", "b1"), ("booth", "b2")}
-        assert sum(isinstance(m, p.Presence) for m in w.inbox[conn]) == 2  # own welcome + one coalesced
-    assert not any(isinstance(m, p.Presence) for m in w.inbox[booth])
+    # technicians see every device; a CSO the officers (its booths' state comes with its sessions)
+    assert w.presence_view(tech) == {("cso", "c1"), ("technician", "t1"), ("booth", "b1"), ("booth", "b2")}
+    assert w.presence_view(cso) == {("cso", "c1")}
+    for conn in (cso, tech):  # the whole list once after the welcome, then one coalesced change
+        assert [type(m) for m in w.inbox[conn] if isinstance(m, (p.Presence, p.PresenceChange))] == [
+            p.Presence, p.PresenceChange]
+    assert not any(isinstance(m, (p.Presence, p.PresenceChange)) for m in w.inbox[booth])
     w.drop(booth)
+    w.connect("cso", "c2")
     w.tick(0.25)
-    assert ("booth", "b1") not in {(e.role, e.device_id) for e in w.last(cso, p.Presence).online}
+    assert w.presence_view(tech) == {("cso", "c1"), ("cso", "c2"), ("technician", "t1"), ("booth", "b2")}
+    assert w.presence_view(cso) == {("cso", "c1"), ("cso", "c2")}
+    last = w.inbox[cso][-1]
+    assert isinstance(last, p.PresenceChange) and [e.device_id for e in last.joined] == ["c2"] and not last.left
+    w.tick(0.25)  # nothing changed: nobody hears anything
+    assert w.inbox[cso][-1] is last
 
 
 def test_cso_drop_keeps_active_sessions_for_grace_then_requeues(call):
@@ -515,7 +544,8 @@ def test_restore_after_restart_resumes_sessions():
 
 ACTIONS = st.lists(st.tuples(st.sampled_from(
     ["connect_booth", "connect_cso", "drop_booth", "drop_cso", "announce", "cancel", "accept", "hold", "unhold",
-     "transfer", "end", "tick"]), st.integers(1, 6), st.integers(1, 3)), max_size=80)
+     "transfer", "end", "tick"]), st.integers(1, 6), st.integers(1, 3)), max_size=80).map(
+    lambda actions: actions + [("tick", 1, 1)])
 
 
 @settings(max_examples=300, deadline=None)
@@ -562,12 +592,21 @@ def test_invariants_hold_under_any_sequence(actions):
         if online_free:
             assert not [s for s in waiting if w.b.online("booth", s.booth_id)], \
                 "a booth waits while a CSO has a free slot"
-        # every online waiting booth was last told its true place in the queue
+        if action != "tick":
+            continue
+        # at every tick, every online waiting booth is told its true place in the queue, and
+        # every online CSO's view of the queue (a snapshot, then changes) is the queue; between
+        # ticks, devices come and go and the queue changes many times
+        waiting = w.b.waiting(w.now)
         for pos, s in enumerate(waiting, 1):
             conn = conns.get(("booth", s.booth_id))
             if conn is not None:
                 told = w.last(conn, p.QueuePosition)
                 assert (told.session_id, told.position, told.waiting) == (s.id, pos, len(waiting))
+        for (role, _), conn in conns.items():
+            if role == "cso":
+                assert w.queue_view(conn) == [s.id for s in waiting]
+                assert w.queues[conn] == [w.b.info(s) for s in waiting]
     for conn, msgs in w.inbox.items():
         for m in msgs:
             if isinstance(m, p.Relayed):  # never happens here, but must never cross sessions
@@ -611,17 +650,20 @@ def test_waiting_booths_hear_their_place_and_it_moves_up():
     w = World(Branch(directory(csos=1, capacity=4), now=T0))
     booths = [w.connect("booth", f"b{i}") for i in range(1, 7)]
     sessions = [w.announce(b) for b in booths]
+    w.tick(0.25)  # places go out once per tick
     first = w.last(booths[0], p.QueuePosition)
     assert (first.position, first.waiting, first.estimated_wait) == (1, 6, None)  # no CSO online
     assert w.last(booths[5], p.QueuePosition).position == 6
     cso = w.connect("cso", "c1")  # takes four; two still wait
     assert w.state(sessions[0].id) is SessionState.OFFERED
+    w.tick(0.25)
     told = w.last(booths[4], p.QueuePosition)
     assert (told.session_id, told.position, told.waiting) == (sessions[4].id, 1, 2)
     assert told.estimated_wait is None  # no session has ended yet: nothing to estimate from
     w.send(cso, p.Accept(session_id=sessions[0].id))
     w.now += 300
     w.send(cso, p.End(session_id=sessions[0].id, outcome=Outcome.COMPLETED))  # 5 min; b5 takes the slot
+    w.tick(0.25)
     last = w.last(booths[5], p.QueuePosition)
     assert (last.position, last.waiting) == (1, 1)
     assert last.estimated_wait == 300  # one round of one average session for the next slot
@@ -699,3 +741,150 @@ def test_accepted_at_is_the_first_acceptance(call):
     w.send(cso, p.Hold(session_id=sid))
     w.send(cso, p.Unhold(session_id=sid))
     assert w.b.sessions[sid].accepted_at == first
+
+
+# ---------------------------------------------------------------- protocol 3: views as changes, at the cost of what changed
+
+VIEW_ACTIONS = st.lists(st.tuples(st.sampled_from(
+    ["connect_booth"] * 3 + ["drop_booth", "connect_cso", "drop_cso", "connect_tech"] + ["walk_in"] * 3
+    + ["booking"] * 2 + ["cancel", "accept", "transfer", "end", "tick", "tick", "wait"]),
+    st.integers(1, 6), st.integers(1, 2), st.integers(-3, 40)),
+    min_size=10, max_size=80).map(lambda actions: actions + [("tick", 1, 1, 1)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-3, 40) | st.none(), min_size=6, max_size=6), VIEW_ACTIONS)
+def test_views_told_as_changes_follow_the_queue_and_presence_under_any_sequence(arrivals, actions):
+    """Long queues (one slot per CSO), bookings whose window opens while they wait, CSOs and
+    technicians connecting between ticks: at every tick each watcher's view (the whole view after
+    its welcome, then only changes) is the truth, and each waiting booth knows its place."""
+    w = World(Branch(directory(booths=6, csos=2, capacity=1), Policy(resume_grace=30, booking_early=600),
+                     now=T0, new_id=(lambda c=itertools.count(1): f"s{next(c)}")))
+    conns: dict[tuple[str, str], str] = {}
+    codes = itertools.count(1)
+    # six booths arrive (walk-ins, or bookings for so many minutes from now) with one officer on
+    setup = [("connect_cso", 1, 1, 0)] + [("connect_booth", i, 1, 0) for i in range(1, 7)]
+    setup += [("walk_in" if m is None else "booking", i, 1, m or 0) for i, m in enumerate(arrivals, 1)]
+    for action, i, j, minutes in setup + actions:
+        booth, cso = f"b{i}", f"c{j}"
+        bc, cc = conns.get(("booth", booth)), conns.get(("cso", cso))
+        mine = [s.id for s in w.b.sessions.values() if s.cso_id == cso]
+        if action.startswith("connect"):
+            role, dev = {"connect_booth": ("booth", booth), "connect_cso": ("cso", cso),
+                         "connect_tech": ("technician", "t1")}[action]
+            conns[(role, dev)] = w.connect(role, dev)
+        elif action == "drop_booth" and bc:
+            w.drop(conns.pop(("booth", booth)))
+        elif action == "drop_cso" and cc:
+            w.drop(conns.pop(("cso", cso)))
+        elif action == "walk_in" and bc:
+            w.send(bc, p.Announce(kind="walk_in"))
+        elif action == "booking" and bc:
+            code = f"BK{next(codes)}"
+            w.send(bc, p.Announce(kind="booking", booking_code=code), booking=booking(code, at=w.now + 60 * minutes))
+        elif action == "cancel" and bc:
+            w.send(bc, p.Cancel())
+        elif action == "tick":
+            w.tick(0.25)
+        elif action == "wait":  # long enough for booking windows to open and grace to run out
+            w.now += 60 * i
+        elif cc and mine and action in ("accept", "transfer", "end"):
+            msg = {"accept": p.Accept(session_id=mine[0]), "transfer": p.Transfer(session_id=mine[0]),
+                   "end": p.End(session_id=mine[0], outcome=Outcome.COMPLETED)}[action]
+            w.send(cc, msg)
+        if action != "tick":
+            continue
+        waiting = w.b.waiting(w.now)
+        for (role, dev), conn in conns.items():
+            if role == "cso":
+                assert w.queues[conn] == [w.b.info(s) for s in waiting]
+                assert w.presence_view(conn) == {k for k in conns if k[0] == "cso"}
+            elif role == "technician":
+                assert w.presence_view(conn) == set(conns)
+        for pos, s in enumerate(waiting, 1):
+            conn = conns.get(("booth", s.booth_id))
+            if conn is not None:
+                told = w.last(conn, p.QueuePosition)
+                assert (told.session_id, told.position, told.waiting) == (s.id, pos, len(waiting))
+    for conn, messages in w.inbox.items():  # technicians: presence only, never the queue or a session
+        if conn.startswith("technician:"):
+            assert {type(m) for m in messages} <= {p.Welcome, p.Presence, p.PresenceChange}, conn
+
+
+def test_a_booking_whose_window_opens_while_it_waits_moves_ahead_at_the_next_tick():
+    w = World(Branch(directory(booths=4, csos=1, capacity=1), Policy(booking_early=600), now=T0))
+    cso = w.connect("cso", "c1")
+    w.announce(w.connect("booth", "b1"))  # takes the only slot
+    walk_ins = []
+    for i in (2, 3):
+        w.now += 1
+        walk_ins.append(w.announce(w.connect("booth", f"b{i}")).id)
+    b4 = w.connect("booth", "b4")
+    w.send(b4, p.Announce(id="a", kind="booking", booking_code="BK1"), booking=booking(at=w.now + 900))
+    booked = w.last(b4, p.Ack).session.id
+    w.tick(0.25)
+    assert w.queue_view(cso) == [*walk_ins, booked] and w.last(b4, p.QueuePosition).position == 3
+    w.tick(300)  # 10 minutes before its slot: the booking goes first
+    assert w.queue_view(cso) == [booked, *walk_ins] and w.last(b4, p.QueuePosition).position == 1
+    change = [m for m in w.inbox[cso] if isinstance(m, p.QueueChange)][-1]
+    assert [e.session.id for e in change.placed] == [booked] and change.placed[0].index == 0
+
+
+def _busy_branch(booths=600, csos=100, technicians=20):
+    """Many devices, every booth in an active session: for counting what one input costs."""
+    tokens = {("booth", f"b{i}"): f"tok-b{i}" for i in range(1, booths + 2)}
+    tokens.update({("cso", f"c{i}"): f"tok-c{i}" for i in range(1, csos + 1)})
+    tokens.update({("technician", f"t{i}"): f"tok-t{i}" for i in range(1, technicians + 1)})
+    w = World(Branch(Directory({k: hash_token(v) for k, v in tokens.items()},
+                               {f"c{i}": 6 for i in range(1, csos + 1)}), now=T0))
+    csos_ = [w.connect("cso", f"c{i}") for i in range(1, csos + 1)]
+    techs = [w.connect("technician", f"t{i}") for i in range(1, technicians + 1)]
+    booths_ = []
+    for i in range(1, booths + 1):
+        b = w.connect("booth", f"b{i}")
+        booths_.append(b)
+        s = w.announce(b)
+        w.send(w.b.by_device[("cso", s.cso_id)], p.Accept(session_id=s.id))
+    w.tick(0.25)
+    return w, csos_, techs, booths_
+
+
+@pytest.mark.parametrize("booths,csos,technicians", [(60, 10, 2), (600, 100, 2)])
+def test_what_one_input_sends_does_not_grow_with_the_devices(booths, csos, technicians):
+    """The same inputs on a branch ten times larger send the same messages (the fan-out is to
+    the watchers that need it: CSOs for the queue, technicians for booth presence)."""
+    w, csos_, techs, booths_ = _busy_branch(booths, csos, technicians)
+    sid = w.b.booth_session("b1").id
+    relay = w.send(booths_[0], p.Signal(id="r", session_id=sid, payload={"kind": "offer"}))
+    assert [type(x.message) for x in relay.sends] == [p.Relayed, p.Ack]
+    newcomer = w.connect("booth", f"b{booths + 1}")
+    assert [type(m) for m in w.inbox[newcomer]] == [p.Welcome]
+    fx = w.tick(0.25)  # a booth came online: technicians hear it, CSOs need not
+    assert sorted({x.conn for x in fx.sends}) == sorted(techs)
+    fx = w.send(newcomer, p.Announce(id="a", kind="walk_in"))  # every CSO is full: it waits
+    assert sorted(type(x.message).__name__ for x in fx.sends) == ["Ack", "SessionUpdate"]
+    assert {x.conn for x in fx.sends} == {newcomer}
+    fx = w.tick(0.25)  # the queue changed: each CSO hears one change, the booth its place
+    assert len(fx.sends) == csos + 1 and {type(x.message) for x in fx.sends} == {p.QueueChange, p.QueuePosition}
+    first_of_c1 = next(s.id for s in w.b.sessions.values() if s.cso_id == "c1")
+    fx = w.send(csos_[0], p.End(id="e", session_id=first_of_c1, outcome=Outcome.COMPLETED))  # the newcomer takes the slot
+    assert sorted(type(x.message).__name__ for x in fx.sends) == ["Ack", "SessionUpdate", "SessionUpdate",
+                                                                  "SessionUpdate", "SessionUpdate"]
+    assert w.tick(0.25).sends and len(w.tick(0.25).sends) == 0  # told once, then quiet
+
+
+def test_a_session_that_came_and_went_between_two_ticks_costs_the_officers_nothing():
+    """At a connect storm most walk-ins are offered before the next tick: no officer hears of them
+    as queued and removed. One that an officer got in its welcome's snapshot is removed from that
+    officer's view at the next tick."""
+    w = World(Branch(directory(booths=6, csos=2, capacity=4), now=T0))
+    c1 = w.connect("cso", "c1")
+    for i in range(1, 5):
+        w.announce(w.connect("booth", f"b{i}"))  # offered to c1 at once
+    fx = w.tick(0.25)
+    assert not [x for x in fx.sends if isinstance(x.message, p.QueueChange)]
+    late = w.announce(w.connect("booth", "b5"))  # c1 is full: it waits
+    c2 = w.connect("cso", "c2")  # its welcome's queue holds it, and it is offered to c2 at once
+    assert [s.id for s in w.inbox[c2][1].waiting] == [late.id] and w.state(late.id) is SessionState.OFFERED
+    w.tick(0.25)
+    assert w.queue_view(c1) == w.queue_view(c2) == []
