@@ -49,7 +49,7 @@ class ScriptedParticipant:
     """
 
     def __init__(self, app: BoothApp, *, again: bool = True, start_after: float = 0.5,
-                 place_after: float = 1.5) -> None:
+                 place_after: float = 1.0) -> None:
         self.app = app
         self.again = again
         self.start_after = start_after

@@ -49,7 +49,7 @@ def last_table(out: str) -> list[tuple]:
 
 def test_demo_runs_prints_figures_and_leaves_no_child(tmp_path):
     with open(tmp_path / "stderr.log", "wb") as err:
-        proc = subprocess.run(CMD + ["--duration", "12"], cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
+        proc = subprocess.run(CMD + ["--duration", "20"], cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
                               timeout=90, text=True)
     out = proc.stdout
     assert proc.returncode == 0, (tmp_path / "stderr.log").read_text()[-2000:]
