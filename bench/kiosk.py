@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import logging
 import os
+import secrets
 import statistics
 import subprocess
 import sys
@@ -224,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load0 = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="lapak-bench-kiosk-"))
-    tokens = {("booth", "booth-01"): "booth-token-1", ("cso", "cso-01"): "cso-token-01"}
+    tokens = {("booth", "booth-01"): secrets.token_hex(16), ("cso", "cso-01"): secrets.token_hex(16)}
     db = work / "branch.sqlite"
     (work / "server.toml").write_text(server_toml(db, 0, tokens))
     server = ServerProcess(work / "server.toml", 0, work / "server.log")
