@@ -147,7 +147,7 @@ class Rig:
             self.console_loop = LoopThread("officer")
             config = ConsoleConfig(cso={"id": "cso-01", "token": self.tokens[("cso", "cso-01")]},
                                    server={"url": self.url, "allow_plain": True}, desk={"auto_accept": self._auto_accept})
-            media = CsoMedia(face=SyntheticFaceCamera(320, 240, 15, seed=99), audio=ToneMicrophone(220))
+            media = CsoMedia(face=SyntheticFaceCamera(640, 360, 15, seed=99), audio=ToneMicrophone(220))
 
             def make() -> ConsoleApp:
                 return ConsoleApp(config, media, media_config=MediaConfig())

@@ -19,11 +19,12 @@ from common.config import ConfigError
 from cso_console import desk as dk
 from cso_console.config import ConsoleConfig
 from cso_console.desk import Desk, DeskRules, DeskView
+from cso_console.officer import audio_faults
 from media.config import MediaConfig
 from media.control import TrackQuality
 from media.engine import CsoEngine, CsoMedia
 from media.errors import MediaError
-from media.events import DocumentFailed, MediaEvent
+from media.events import CallAdded, CallRemoved, DocumentFailed, MediaEvent
 from media.internals import check_aiortc_internals
 from media.quality import QualityPolicy
 from signaling import protocol as p
@@ -77,7 +78,12 @@ class ConsoleApp(AppBase[DeskView]):
         self.engine = CsoEngine(self.client.send_signal, media or CsoMedia(),
                                 media_config or MediaConfig(**config.ice.media_options()),
                                 on_event=self._on_media, policy=policy, cso_quality=cso_quality)
+        self.device_faults: dict[str, str] = {}
+        """What is wrong with the officer's microphone and loudspeaker, by role (empty: fine);
+        the message names the device (:func:`cso_console.officer.audio_faults`)."""
         self._stills: dict[str, tuple[p.StillMeta, bytes]] = {}
+        self._watchers: dict[tuple[str, str], list[Callable]] = {}
+        self._watching: dict[tuple[str, str, int], tuple[object, Callable[[], None]]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -102,11 +108,15 @@ class ConsoleApp(AppBase[DeskView]):
         return await self.client.wait_ready(timeout)
 
     async def close(self) -> None:
-        """Close every call, then the connection."""
+        """Close every call, then the connection, then the officer's sound devices."""
         self._cancel_tasks()
         await self.engine.close()
         await self.client.close()
         await self.stills.close()
+        media = self.engine.media
+        for device in (media.audio, media.speaker):
+            if device is not None:
+                await asyncio.to_thread(device.stop)  # a sound card closes on its own thread
 
     # ------------------------------------------------------------------ the core
 
@@ -127,9 +137,65 @@ class ConsoleApp(AppBase[DeskView]):
             hit = next((v for v in self._stills.values() if v[0].request_id == key), None)
         return hit
 
+    def watch(self, session_id: str, track: str, reader: Callable) -> Callable[[], None]:
+        """Hand every frame of a session's ``track`` ("face", "document") to ``reader`` (as
+        :meth:`media.tracks.FrameSink.subscribe` does), also before its call exists and across a
+        call that closes and opens again; returns the unsubscribe. On the app's loop only (a
+        view subscribes through :meth:`qtview.bridge.AppBridge.call`).
+
+        Args:
+            session_id: the session.
+            track: the sink's name.
+            reader: ``reader(name, frame)``; cheap (it runs on the loop for every frame).
+        """
+        key = (session_id, track)
+        self._watchers.setdefault(key, []).append(reader)
+        self._attach(session_id)
+
+        def unsubscribe() -> None:
+            readers = self._watchers.get(key, [])
+            if reader in readers:
+                readers.remove(reader)
+            if not readers:
+                self._watchers.pop(key, None)
+            _, undo = self._watching.pop((session_id, track, id(reader)), (None, None))
+            if undo is not None:
+                undo()
+
+        return unsubscribe
+
+    def _attach(self, session_id: str) -> None:
+        """Subscribe the watchers of a session to its call's sinks (a new call: again)."""
+        call = self.engine.calls.get(session_id)
+        for (sid, track), readers in self._watchers.items():
+            if sid != session_id:
+                continue
+            for reader in readers:
+                key = (sid, track, id(reader))
+                had = self._watching.get(key)
+                if call is None or (had is not None and had[0] is call):
+                    continue
+                if had is not None:
+                    had[1]()
+                sink = call.sinks.get(track)
+                if sink is not None:
+                    self._watching[key] = (call, sink.subscribe(reader))
+
+    def _check_devices(self) -> None:
+        """Log the officer's microphone or loudspeaker going down or coming back."""
+        media = self.engine.media
+        faults = {role: why for role, why in audio_faults(media.audio, media.speaker).items() if why}
+        for role, why in faults.items():
+            if self.device_faults.get(role) != why:
+                logger.error("officer's %s: %s", role, why)
+        for role in set(self.device_faults) - set(faults):
+            logger.info("officer's %s works again", role)
+        self.device_faults = faults
+
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK)
+            self._check_devices()
             for sid, stats in (await self.engine.stats()).items():
                 self.feed(dk.StatsSampled(stats))
             self.feed(dk.Tick())
@@ -171,6 +237,11 @@ class ConsoleApp(AppBase[DeskView]):
     # ------------------------------------------------------------------ media
 
     def _on_media(self, event: MediaEvent) -> None:
+        if isinstance(event, CallAdded):
+            self._attach(event.session_id)
+        elif isinstance(event, CallRemoved):
+            for key in [k for k in self._watching if k[0] == event.session_id]:
+                del self._watching[key]  # its sinks are gone with it
         self.feed(event)
 
     async def _fetch(self, meta: p.StillMeta) -> None:

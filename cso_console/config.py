@@ -1,4 +1,5 @@
-"""config/console-*.toml: one CSO console (identity, server, ICE, desk rules, canned prompts)."""
+"""config/console-*.toml: one CSO console (identity, server, ICE, desk rules, the officer's camera,
+microphone and loudspeaker, canned prompts)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from common.config import DeviceId, Section, Token
+from common.language import DEFAULT_LANGUAGE, Language
+from hardware.settings import AudioSettings, CameraSettings
 from media.config import IceSection
 from signaling.config import ServerLink
 
@@ -20,6 +23,7 @@ class ConsoleSection(Section):
     id: DeviceId
     token: Token
     name: str = ""
+    language: Language = Field(DEFAULT_LANGUAGE, description="the console's language: id (Bahasa Indonesia) or en")
 
 
 class DeskSection(Section):
@@ -66,6 +70,15 @@ class ConsoleConfig(Section):
             self.server.resolve_paths(base)
     ice: IceSection = IceSection()
     desk: DeskSection = DeskSection()
+    camera: CameraSettings = Field(
+        default_factory=lambda: CameraSettings(width=640, height=360, fps=15),
+        description="the officer's camera (sent to the focused booth at 640x360@15); source = \"synthetic\" for a test pattern")
+    microphone: AudioSettings = Field(
+        default_factory=AudioSettings,
+        description="the officer's microphone (heard by the focused booth): the system default unless named")
+    speaker: AudioSettings = Field(
+        default_factory=AudioSettings,
+        description="the officer's loudspeaker or headset (plays the focused booth): the system default unless named")
     prompts: list[PromptEntry] = Field(default_factory=_default_prompts)
 
     @model_validator(mode="after")

@@ -177,8 +177,12 @@ class TileView:
         request: the outstanding document request.
         checklist: the claim's documents.
         missing: documents not yet verified.
-        suggested_outcome: what ending now would mean.
+        suggested_outcome: what ending now would mean (completed only when nothing is missing).
         busy: a server request for this booth is in flight.
+        document_view: the officer has this booth's documents open (its live document view and
+            stills); a document request opens it.
+        rejected: documents whose latest decision is a rejection, with the reason.
+        to_check: documents whose still is here and waits for the officer's decision.
     """
 
     slot: int
@@ -206,6 +210,9 @@ class TileView:
     missing: tuple[DocumentKind, ...]
     suggested_outcome: Outcome
     busy: bool
+    document_view: bool = False
+    rejected: tuple[tuple[DocumentKind, RejectReason | None], ...] = ()
+    to_check: tuple[DocumentKind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,34 @@ class QueueEntry:
     kind: str
     language: Language
     waited: float
+    name: str | None = None
+    booking_code: str | None = None
+    service: str = DEFAULT_SERVICE
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A problem to tell the officer.
+
+    Args:
+        code: what happened: "gone" (a booth is no longer on this desk after a reconnect),
+            "unsure" (a request may not have reached the server), "moved_on" (a session left
+            this desk), "no_slot", "decision_refused", "failed" (a request was refused),
+            "still_failed" (a still did not arrive), "transfer_wait" (decisions still being
+            recorded), "not_complete" (complete refused: documents missing), "no_still".
+        text: the same in English.
+        ticket: the booth's ticket.
+        document: the document concerned.
+        detail: the server's or the booth's words, or what is missing.
+        at: when (desk time).
+    """
+
+    code: str
+    text: str
+    ticket: str | None = None
+    document: DocumentKind | None = None
+    detail: str = ""
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -232,8 +267,9 @@ class DeskView:
         server_up: connected to the branch server.
         auto_accept: offered booths are accepted at once.
         prompts: canned prompt keys, in the config's order.
-        messages: the latest problems to tell the officer (newest last).
+        messages: the latest problems to tell the officer (newest last), in English.
         unconfirmed_decisions: decisions the server has not acknowledged yet.
+        notices: the same problems with their codes, for the console to say in its language.
     """
 
     capacity: int
@@ -246,6 +282,24 @@ class DeskView:
     prompts: tuple[str, ...]
     messages: tuple[str, ...]
     unconfirmed_decisions: int
+    notices: tuple["Notice", ...] = ()
+
+
+def end_note(tile: TileView) -> str:
+    """What an officer's end of a session says about its documents, for the server's record and
+    the back office: ``"missing: kk, bank_book; rejected: ktp (unreadable)"`` ("" when complete).
+
+    Args:
+        tile: the booth's tile.
+    """
+    rejected = {doc for doc, _ in tile.rejected}
+    parts = []
+    missing = [d.value for d in tile.missing if d not in rejected]
+    if missing:
+        parts.append("missing: " + ", ".join(missing))
+    if tile.rejected:
+        parts.append("rejected: " + ", ".join(f"{d.value} ({r.value if r else 'no reason'})" for d, r in tile.rejected))
+    return "; ".join(parts)
 
 
 # ============================================================================== inputs
@@ -543,7 +597,9 @@ class EndCall:
 
 @dataclass(frozen=True)
 class DropStill:
-    """Forget a still's bytes (its session left the desk before a decision)."""
+    """Forget a still's bytes: its session left the desk (nothing shows it any more; a decision on
+    it is acknowledged by then, since a session ends only after its decisions), or it arrived
+    for a request nobody waits for."""
 
     sha256: str
 
@@ -597,6 +653,7 @@ class _Slot:
     request: RequestView | None = None
     ending: End | None = None
     accepting: bool = False
+    document_view: bool = False
 
 
 @dataclass
@@ -633,7 +690,9 @@ class Desk:
         self._offset = 0.0  # server clock - desk clock
         self._inflight: dict[str, tuple[str, object]] = {}  # ref -> (session_id, message)
         self.decisions: dict[str, _Decision] = {}
-        self._messages: list[str] = []
+        self.decisions_recorded = 0
+        """Decisions the server acknowledged since the desk started."""
+        self._messages: list[Notice] = []
         self._fetch_queue: list[p.StillMeta] = []
         self._fetching: p.StillMeta | None = None
         self._fetch_failures: dict[str, int] = {}
@@ -665,10 +724,12 @@ class Desk:
         focus = self.slot_of(self.focus)
         return DeskView(
             capacity=self.capacity, tiles=tiles, focus=None if focus is None else focus + 1,
-            queue=tuple(QueueEntry(s.id, s.ticket, s.kind, s.language, max(0.0, now + self._offset - s.queued_at))
+            queue=tuple(QueueEntry(s.id, s.ticket, s.kind, s.language, max(0.0, now + self._offset - s.queued_at),
+                                   s.name, s.booking_code, s.service)
                         for s in self.queue),
             officers=self.officers, server_up=self.server_up, auto_accept=self.auto_accept,
-            prompts=tuple(k for k, _ in self.rules.prompts), messages=tuple(self._messages),
+            prompts=tuple(k for k, _ in self.rules.prompts), messages=tuple(n.text for n in self._messages),
+            notices=tuple(self._messages),
             unconfirmed_decisions=sum(1 for d in self.decisions.values() if not d.confirmed),
         )
 
@@ -698,6 +759,8 @@ class Desk:
 
     def _quality(self, s: _Slot) -> LinkQuality:
         st = s.stats
+        if s.call is CallState.CONNECTED and st is None:
+            return LinkQuality.UNKNOWN  # connected, not measured yet
         if st is None or s.call is not CallState.CONNECTED:
             return LinkQuality.UNKNOWN if not s.ever_connected else LinkQuality.BAD
         if st.packet_loss > self.rules.bad_loss:
@@ -725,7 +788,9 @@ class Desk:
             waiting=waiting, alarm=waiting is not None and waiting > self.rules.waited_too_long,
             quality=self._quality(s), loss=st.packet_loss if st else None, rtt_ms=st.rtt_ms if st else None,
             fps=st.fps.get("face") if st else None, faults=s.faults, request=s.request, checklist=checklist,
-            missing=missing, suggested_outcome=outcome, busy=busy,
+            missing=missing, suggested_outcome=outcome, busy=busy, document_view=s.document_view,
+            rejected=tuple((d.document, d.reason) for d in checklist if d.status is DocStatus.REJECTED),
+            to_check=tuple(d.document for d in checklist if d.status is DocStatus.RECEIVED),
         )
 
     # ------------------------------------------------------------------ the one entry
@@ -746,8 +811,10 @@ class Desk:
 
     # ------------------------------------------------------------------ helpers
 
-    def _say(self, text: str) -> None:
-        self._messages = (self._messages + [text])[-self.rules.max_messages:]
+    def _say(self, text: str, code: str, *, ticket: str | None = None, document: DocumentKind | None = None,
+             detail: str = "") -> None:
+        notice = Notice(code, text, ticket, document, detail, self.now)
+        self._messages = (self._messages + [notice])[-self.rules.max_messages:]
 
     def _request(self, session_id: str, message, out: list[DeskCommand]) -> str:
         ref = message.id or self._new_id()
@@ -807,9 +874,13 @@ class Desk:
         if s.request is not None:
             out.append(WithdrawDocument(s.request.request_id))
         for d in s.docs.values():
-            if d.still is not None and d.status is DocStatus.RECEIVED:
+            if d.still is not None:  # a day of sessions would otherwise keep every still in memory
                 out.append(DropStill(d.still.sha256))
         self._fetch_queue = [m for m in self._fetch_queue if m.session_id != sid]
+        # its recorded decisions are the server's now (a day of them would slow every view);
+        # one not yet acknowledged stays, to be sent again after a reconnect
+        self.decisions = {ref: d for ref, d in self.decisions.items()
+                          if not (d.confirmed and d.message.session_id == sid)}
         out.append(EndCall(sid))
 
     # ------------------------------------------------------------------ server
@@ -825,7 +896,8 @@ class Desk:
         known = {s.id for s in w.sessions}
         for i, s in enumerate(self.slots):
             if s is not None and s.session.id not in known:
-                self._say(f"booth {s.session.booth_id} ({s.session.ticket}) is no longer on this desk")
+                self._say(f"booth {s.session.booth_id} ({s.session.ticket}) is no longer on this desk", "gone",
+                          ticket=s.session.ticket, detail=s.session.booth_id)
                 self._leave(i, now, out, "gone after reconnect")
         for info in w.sessions:
             self._session(info, now, out)
@@ -856,7 +928,8 @@ class Desk:
             if s is not None:
                 s.accepting = False
             if isinstance(msg, (p.Hold, p.Unhold, p.Transfer)):
-                self._say(f"{msg.type} of {s.session.ticket if s else sid} may not have reached the server")
+                self._say(f"{msg.type} of {s.session.ticket if s else sid} may not have reached the server", "unsure",
+                          ticket=s.session.ticket if s else sid, detail=msg.type)
 
     def _on_SessionChanged(self, e: SessionChanged, now, out) -> None:
         self._session(e.session, now, out)
@@ -868,7 +941,8 @@ class Desk:
             if info.state is SessionState.ENDED:
                 pass
             elif info.cso_id != self.cso_id:
-                self._say(f"{info.ticket} moved on ({info.state.value})")
+                self._say(f"{info.ticket} moved on ({info.state.value})", "moved_on", ticket=info.ticket,
+                          detail=info.state.value)
             self._leave(i, now, out, info.state.value)
             return
         if not mine:
@@ -877,7 +951,7 @@ class Desk:
         if i is None:
             free = next((k for k, s in enumerate(self.slots) if s is None), None)
             if free is None:
-                self._say(f"no free slot for {info.ticket}; it stays with the server")
+                self._say(f"no free slot for {info.ticket}; it stays with the server", "no_slot", ticket=info.ticket)
                 return
             s = self.slots[free] = _Slot(info, now)
             for doc in self.services.get(info.service, JHT_CLAIM_DOCUMENTS):
@@ -923,8 +997,10 @@ class Desk:
             dec = self.decisions.get(ref)
             if dec is not None and (ok or code is not None):
                 dec.confirmed = True  # recorded; or refused for good (the officer is told)
+                self.decisions_recorded += ok
                 if not ok:
-                    self._say(f"decision on {msg.document.value} not recorded: {message}")
+                    self._say(f"decision on {msg.document.value} not recorded: {message}", "decision_refused",
+                              ticket=s.session.ticket if s else None, document=msg.document, detail=message)
                 if s is not None:
                     entry_ = s.docs.get(msg.document)
                     if entry_ is not None and ok:
@@ -935,7 +1011,8 @@ class Desk:
             return
         if s is not None:
             s.accepting = False
-        self._say(f"{msg.type} of {s.session.ticket if s else sid} failed: {message}")
+        self._say(f"{msg.type} of {s.session.ticket if s else sid} failed: {message}", "failed",
+                  ticket=s.session.ticket if s else sid, detail=f"{msg.type}: {message}")
         if isinstance(msg, p.End) and s is not None:
             s.ending = None
 
@@ -990,7 +1067,8 @@ class Desk:
         if s is None:
             return
         s.request = None
-        self._say(f"{r.document.value} from {s.session.ticket}: {e.reason} ({e.detail})")
+        self._say(f"{r.document.value} from {s.session.ticket} did not arrive: {e.reason} ({e.detail})", "still_failed",
+                  ticket=s.session.ticket, document=r.document, detail=e.detail or e.reason)
         self._set_doc(s, r.document, out, status=self._settled(s, r.document))
 
     # -- stills from the server: fetched one at a time, in the order announced
@@ -1065,7 +1143,8 @@ class Desk:
                 self._fetch_queue.append(m)  # try again after the others
             else:
                 self._fetch_failures.pop(m.sha256, None)
-                self._say(f"{m.document.value} from {s.session.ticket} could not be fetched: {e.reason}")
+                self._say(f"{m.document.value} from {s.session.ticket} could not be fetched: {e.reason}",
+                          "still_failed", ticket=s.session.ticket, document=m.document, detail=e.reason)
                 if s.request is not None and s.request.request_id == m.request_id:
                     s.request = None
                 self._set_doc(s, m.document, out, status=self._settled(s, m.document))
@@ -1108,13 +1187,19 @@ class Desk:
         if s is None or s.ending is not None:
             return
         if any(not d.confirmed and d.message.session_id == e.session_id for d in self.decisions.values()):
-            self._say(f"{s.session.ticket}: wait until the decisions are recorded before transferring")
+            self._say(f"{s.session.ticket}: wait until the decisions are recorded before transferring", "transfer_wait",
+                      ticket=s.session.ticket)
             return
         self._request(e.session_id, p.Transfer(session_id=e.session_id, to_cso=e.to_cso, reason=e.reason), out)
 
     def _on_End(self, e: End, now, out) -> None:
         s = self._slot(e.session_id)
         if s is None or s.ending is not None:
+            return
+        missing = [d.document.value for d in s.docs.values() if d.status is not DocStatus.VERIFIED]
+        if e.outcome is Outcome.COMPLETED and missing:
+            self._say(f"{s.session.ticket}: not complete, missing {', '.join(missing)}", "not_complete",
+                      ticket=s.session.ticket, detail=", ".join(missing))
             return
         s.ending = e
         self._maybe_end(s, out)
@@ -1139,6 +1224,9 @@ class Desk:
         rid = self._new_id()
         s.request = RequestView(rid, e.document)
         out.append(AskDocument(e.session_id, rid, e.document, e.capture))
+        if not s.document_view:
+            s.document_view = True
+            out.append(ShowDocument(e.session_id, True))
         self._set_doc(s, e.document, out, status=DocStatus.REQUESTED, reason=None)
 
     def _settled(self, s: _Slot, doc: DocumentKind) -> DocStatus:
@@ -1164,7 +1252,7 @@ class Desk:
             return
         entry = s.docs.get(doc)
         if entry is None or entry.still is None or entry.status is not DocStatus.RECEIVED:
-            self._say(f"{doc.value}: no still to decide on")
+            self._say(f"{doc.value}: no still to decide on", "no_still", ticket=s.session.ticket, document=doc)
             return
         ref = self._new_id()
         msg = p.Decision(id=ref, session_id=session_id, document=doc, verdict=verdict, reason=reason, note=note,
@@ -1192,7 +1280,9 @@ class Desk:
         out.append(SendControl(e.session_id, ctl.Prompt(text=text, key=e.key)))
 
     def _on_ShowDocumentView(self, e: ShowDocumentView, now, out) -> None:
-        if self._slot(e.session_id) is not None:
+        s = self._slot(e.session_id)
+        if s is not None and s.document_view != e.on:
+            s.document_view = e.on
             out.append(ShowDocument(e.session_id, e.on))
 
     def _on_SetAutoAccept(self, e: SetAutoAccept, now, out) -> None:

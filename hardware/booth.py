@@ -1,13 +1,15 @@
 """One factory from a booth's ``[devices]`` table to its devices, real or simulated.
 
 :func:`open_booth_devices` gives a :class:`BoothDevices`: face camera, document camera,
-microphone, call button, status light and receipt printer, with the same API whether they are
-real (OpenCV cameras, serial ports) or simulated (synthetic cameras, a tone microphone, serial
-devices on pseudo-terminals that :mod:`hardware.simulators` plays). Nothing above it knows which
-it drives.
+microphone, loudspeaker, call button, status light and receipt printer, with the same API
+whether they are real (OpenCV cameras, sound cards, serial ports) or simulated (synthetic
+cameras, a tone microphone, a loudspeaker that records what it would play, serial devices on
+pseudo-terminals that :mod:`hardware.simulators` plays). Nothing above it knows which it drives.
 
 Every camera here is an aiortc video track with ``state``/``reason`` and ``latest_frame()``
-(BGR, full resolution: the scanner's and the QR reader's input). Serial devices reconnect by
+(BGR, full resolution: the scanner's and the QR reader's input). The microphone is an aiortc
+audio track, the loudspeaker plays what its ``play_from`` source gives (:mod:`hardware.audio`);
+both report ``state``/``reason`` like the cameras and re-open by themselves. Serial devices reconnect by
 themselves; their blocking calls (``light.set``, ``printer.print_slip``) must run off the event
 loop (``asyncio.to_thread``).
 """
@@ -21,12 +23,14 @@ from typing import Callable
 
 from aiortc.mediastreams import MediaStreamTrack
 
+from hardware.audio import RecordingSpeaker, SoundCardMicrophone, SoundCardSpeaker
 from hardware.button import CallButton
 from hardware.camera import OpenCVCamera
 from hardware.light import StatusLight
 from hardware.printer import ReceiptPrinter
 from hardware.serialdevice import DeviceState, SerialDevice
-from hardware.settings import ButtonSettings, CameraSettings, DevicesSettings, LightSettings, PrinterSettings
+from hardware.settings import (AudioSettings, ButtonSettings, CameraSettings, DevicesSettings, LightSettings,
+                               PrinterSettings)
 from hardware.simulators import PtyDevice, SimulatedButton, SimulatedLight, SimulatedPrinter
 from hardware.synthetic import SyntheticDocumentCamera, SyntheticFaceCamera, ToneMicrophone
 
@@ -38,7 +42,7 @@ class DeviceStatus:
     """One device's health.
 
     Args:
-        role: "camera", "document_camera", "microphone", "button", "light", "printer".
+        role: "camera", "document_camera", "microphone", "speaker", "button", "light", "printer".
         ok: working.
         message: what is wrong, naming the device and its port or camera.
     """
@@ -56,6 +60,8 @@ class BoothDevices:
         face: the participant's face camera.
         document: the document camera over the tray.
         microphone: the booth's microphone.
+        speaker: the booth's loudspeaker (:class:`hardware.audio.SoundCardSpeaker` or
+            :class:`hardware.audio.RecordingSpeaker`).
         button: the call button.
         light: the status light.
         printer: the receipt printer.
@@ -67,6 +73,7 @@ class BoothDevices:
     face: MediaStreamTrack | None = None
     document: MediaStreamTrack | None = None
     microphone: MediaStreamTrack | None = None
+    speaker: SoundCardSpeaker | RecordingSpeaker | None = None
     button: CallButton | None = None
     light: StatusLight | None = None
     printer: ReceiptPrinter | None = None
@@ -88,9 +95,15 @@ class BoothDevices:
                 state = getattr(state, "value", state)
                 ok = state in ("running", "starting")
                 out.append(DeviceStatus(role, ok, "" if ok else f"{role}: {getattr(cam, 'reason', '') or state}"))
-        if self.microphone is not None:
-            out.append(DeviceStatus("microphone", self.microphone.readyState == "live",
-                                    "" if self.microphone.readyState == "live" else "microphone stopped"))
+        for role, dev in (("microphone", self.microphone), ("speaker", self.speaker)):
+            if dev is None:
+                continue
+            state = getattr(dev, "state", None)  # the tone microphone has none: live or stopped
+            if state is None:
+                state = "running" if getattr(dev, "readyState", "live") == "live" else "stopped"
+            state = getattr(state, "value", state)
+            ok = state in ("running", "starting")
+            out.append(DeviceStatus(role, ok, "" if ok else (getattr(dev, "reason", "") or f"{role}: {state}")))
         for role, dev in self.serial().items():
             ok = dev.state is DeviceState.CONNECTED
             out.append(DeviceStatus(role, ok, "" if ok else (dev.message or f"{dev.describe()} is {dev.state.value}")))
@@ -106,7 +119,7 @@ class BoothDevices:
         """Stop every device and simulator."""
         for dev in self.serial().values():
             dev.stop(timeout=2.0)
-        for track in (self.face, self.document, self.microphone):
+        for track in (self.face, self.document, self.microphone, self.speaker):
             if track is not None:
                 track.stop()
         for sim in self.simulators.values():
@@ -126,6 +139,18 @@ def _camera(role: str, settings: CameraSettings, simulate: bool, seed: int) -> M
     return OpenCVCamera(settings.device, settings.width, settings.height, settings.fps, fourcc=settings.fourcc)
 
 
+def _microphone(settings: AudioSettings, simulate: bool, seed: int) -> MediaStreamTrack:
+    if simulate or settings.source == "synthetic":
+        return ToneMicrophone(300 + 40 * seed)
+    return SoundCardMicrophone(settings.device_spec)
+
+
+def _speaker(settings: AudioSettings, simulate: bool) -> SoundCardSpeaker | RecordingSpeaker:
+    if simulate or settings.source == "synthetic":
+        return RecordingSpeaker()
+    return SoundCardSpeaker(settings.device_spec)
+
+
 def open_booth_devices(settings: DevicesSettings, *, simulate: bool = False, seed: int = 0,
                        on_press: Callable[[], None] | None = None,
                        on_status: Callable[[DeviceStatus], None] | None = None) -> BoothDevices:
@@ -134,9 +159,10 @@ def open_booth_devices(settings: DevicesSettings, *, simulate: bool = False, see
 
     Args:
         settings: the booth config's ``[devices]``.
-        simulate: use synthetic cameras, a tone microphone and pty-simulated serial devices
-            for every role, whatever the table says about sources and ports (a booth on a
-            laptop with no hardware); a simulated booth has all six devices.
+        simulate: use synthetic cameras, a tone microphone, a recording loudspeaker and
+            pty-simulated serial devices for every role, whatever the table says about sources
+            and ports (a booth on a laptop with no hardware); a simulated booth has all seven
+            devices.
         seed: varies the synthetic pictures, so simulated booths look different.
         on_press: called (from the button's thread) on every press of the call button.
         on_status: called (from a device thread) when a serial device's state changes.
@@ -155,8 +181,13 @@ def open_booth_devices(settings: DevicesSettings, *, simulate: bool = False, see
         devices.face = _camera("camera", face, simulate, seed)
     if doc is not None:
         devices.document = _camera("document_camera", doc, simulate, seed)
+    mic = configured.get("microphone") or (AudioSettings(source="synthetic") if simulate else None)
+    speaker = configured.get("speaker") or (AudioSettings(source="synthetic") if simulate else None)
+    if mic is not None:
+        devices.microphone = _microphone(mic, simulate, seed)
+    if speaker is not None:
+        devices.speaker = _speaker(speaker, simulate)
     if simulate:
-        devices.microphone = ToneMicrophone(300 + 40 * seed)
         devices._tmp = tempfile.TemporaryDirectory(prefix="lapak-booth-")
         folder = devices._tmp.name
         devices.simulators = {

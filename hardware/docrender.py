@@ -230,6 +230,7 @@ def place_on_tray(
     blur: float = 0.0,
     glare: tuple[float, float, float] | None = None,
     seed: int = 0,
+    tray_seed: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Warp a document onto the tray in perspective; returns (frame, corners_px).
 
@@ -250,6 +251,8 @@ def place_on_tray(
         glare: (u, v, r): a saturated reflection on the document centred at (u, v) in page
             fractions, radius r as a fraction of the page's shorter side on screen.
         seed: Chooses the tray texture and sensor noise.
+        tray_seed: Chooses the tray texture instead of ``seed`` (one booth's tray under
+            different documents).
     """
     if doc_img.ndim != 3 or doc_img.shape[2] != 3 or doc_img.dtype != np.uint8:
         raise ValueError(f"doc_img must be a BGR uint8 image, got shape {doc_img.shape} {doc_img.dtype}")
@@ -269,7 +272,7 @@ def place_on_tray(
     sh, sw = doc_img.shape[:2]
     src = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32)
     m = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
-    frame = tray_background((fw, fh), seed)
+    frame = tray_background((fw, fh), seed if tray_seed is None else tray_seed)
     warped = cv2.warpPerspective(doc_img, m, (fw, fh), flags=cv2.INTER_LINEAR)
     # Coverage of each frame pixel by the page (linear interpolation anti-aliases the edge).
     ones = np.ones((sh + 2, sw + 2), np.float32)

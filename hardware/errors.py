@@ -37,3 +37,7 @@ class NotConnected(DeviceError):
 
 class CameraUnavailable(DeviceError):
     """A camera cannot deliver a frame or a still (not found, unplugged, not delivering)."""
+
+
+class AudioUnavailable(DeviceError):
+    """A microphone or loudspeaker cannot be used (no sound system, not found, unplugged, busy)."""

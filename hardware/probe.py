@@ -1,7 +1,8 @@
 """Technician checks: what devices are present, what is configured, does a device work.
 
 Functions return dataclasses (the CLI in `kiosk.hwcli` prints them). Probing cameras opens
-them with OpenCV; testing a serial device drives it through its real driver.
+them with OpenCV; sound devices are listed by PortAudio (:mod:`hardware.audio`); testing a
+serial device drives it through its real driver.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import cv2
 import numpy as np
 from serial.tools import list_ports
 
-from hardware.settings import CameraSettings, DevicesSettings, SerialSettings
+from hardware import audio
+from hardware.errors import AudioUnavailable
+from hardware.settings import AudioSettings, CameraSettings, DevicesSettings, SerialSettings
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +166,22 @@ def find_ports(extra: list[str] | tuple[str, ...] = ()) -> list[PortInfo]:
     return ports
 
 
+def find_sound_devices() -> tuple[list[audio.AudioDeviceInfo], str]:
+    """The sound devices PortAudio lists, and "" or why none can be listed (no PortAudio)."""
+    try:
+        return audio.list_audio_devices(), ""
+    except AudioUnavailable as exc:
+        return [], str(exc)
+
+
+def audio_where(settings: AudioSettings) -> str:
+    """How a microphone or loudspeaker is configured, for messages ("synthetic", "the system
+    default", "index 3", "'USB Audio'")."""
+    if settings.source == "synthetic":
+        return "synthetic"
+    return audio.describe(settings.device_spec)
+
+
 def camera_where(settings: CameraSettings) -> str:
     """Return how a camera is configured, for messages ("synthetic", "/dev/video0 (index 0)").
 
@@ -185,7 +204,7 @@ def check_devices(devices: DevicesSettings, source: str = "config") -> list[Prob
     """
     problems = []
     configured = devices.configured()
-    for role in ("camera", "document_camera", "button", "light", "printer"):
+    for role in ("camera", "document_camera", "microphone", "speaker", "button", "light", "printer"):
         if role not in configured:
             problems.append(Problem(role, "-", f"not configured in {source} ([devices.{role}])"))
     for role, settings in configured.items():
@@ -194,6 +213,12 @@ def check_devices(devices: DevicesSettings, source: str = "config") -> list[Prob
                 problems.append(Problem(role, settings.port, "port does not exist"))
             elif not os.access(settings.port, os.R_OK | os.W_OK):
                 problems.append(Problem(role, settings.port, "no permission to open the port (dialout group?)"))
+        elif isinstance(settings, AudioSettings):
+            if settings.source == "device":
+                try:
+                    audio.find_device(settings.device_spec, "input" if role == "microphone" else "output")
+                except AudioUnavailable as exc:
+                    problems.append(Problem(role, audio_where(settings), str(exc)))
         elif isinstance(settings, CameraSettings) and settings.source == "device":
             where = camera_where(settings)
             node = settings.device if isinstance(settings.device, str) else (
@@ -255,6 +280,32 @@ def exercise_camera(role: str, settings: CameraSettings, seconds: float = 2.0) -
         return TestResult(role, False, f"{role} ({where}): delivers {size}, not the configured "
                           f"{settings.width}x{settings.height}", details)
     return TestResult(role, True, f"{role} ({where}): {frames} frames of {size} at {fps:.1f} fps", details)
+
+
+def exercise_audio(role: str, settings: AudioSettings, seconds: float = 2.0) -> TestResult:
+    """Record from the microphone (and report how loud it heard the room) or play a tone on the
+    loudspeaker for ``seconds``.
+
+    Args:
+        role: "microphone" or "speaker".
+        settings: The device's settings.
+        seconds: How long.
+    """
+    where = audio_where(settings)
+    if settings.source == "synthetic":
+        return TestResult(role, True, f"{role} (synthetic): a {'test tone' if role == 'microphone' else 'recorder'}"
+                          ", no device to test")
+    try:
+        if role == "microphone":
+            samples, dbfs = audio.record_level(settings.device_spec, seconds)
+            hint = "silent: muted, or the wrong input?" if dbfs < -70 else "speak and test again: it should rise"
+            return TestResult(role, True, f"microphone ({where}): recorded {samples / audio.RATE:.1f} s, "
+                              f"level {dbfs:.0f} dBFS", (hint,))
+        name = audio.play_tone(settings.device_spec, seconds)
+        return TestResult(role, True, f"speaker ({where}): played a 440 Hz tone for {seconds:g} s on {name!r}; "
+                          "check it was heard")
+    except AudioUnavailable as exc:
+        return TestResult(role, False, f"{role} ({where}): {exc}")
 
 
 def _test_synthetic_camera(role: str, settings: CameraSettings, seconds: float) -> TestResult:

@@ -18,7 +18,9 @@ outline and comes out upside down.
 from __future__ import annotations
 
 import enum
+import itertools
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,6 +33,9 @@ CARD_ASPECT = 85.6 / 54.0
 """Long / short side of an ISO ID-1 card (KTP)."""
 A4_ASPECT = 297.0 / 210.0
 """Long / short side of an A4 page."""
+WORK_WIDTH = 400
+"""Width (pixels) a frame is shrunk to for finding the document (corners are then refined on
+the full frame); a `TrayModel` must be learned at the same width."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,12 +51,17 @@ class Detection:
         area_fraction: Area of the quadrilateral divided by the frame area.
         touches_edge: True when the document reaches the frame edge (probably partly outside).
         frame_size: (width, height) of the frame it was found in.
+        score: How well the outline follows real edges, 0..1 (1 for an outline given by hand).
+        covered_fraction: Fraction of the outline hidden under something lying across it (a
+            hand, a thumb), measured while finding it (see `covered_fraction`).
     """
 
     corners: np.ndarray
     area_fraction: float
     touches_edge: bool
     frame_size: tuple[int, int]
+    score: float = 1.0
+    covered_fraction: float = 0.0
 
     @property
     def diagonal(self) -> float:
@@ -71,7 +81,7 @@ def order_corners(points: np.ndarray) -> np.ndarray:
     angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
     pts = pts[np.argsort(angles)]  # clockwise on screen (y points down)
     start = int(np.argmin(pts[:, 0] + pts[:, 1]))
-    return np.roll(pts, -start, axis=0)
+    return pts[(np.arange(4) + start) % 4]
 
 
 def _line_intersection(l1: np.ndarray, l2: np.ndarray) -> np.ndarray | None:
@@ -85,166 +95,939 @@ def _line_intersection(l1: np.ndarray, l2: np.ndarray) -> np.ndarray | None:
     return p1 + t * v1
 
 
-def _refine_corners(quad: np.ndarray, contour: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Fit a line to the contour points along each side and intersect neighbours."""
+# Offsets (in work pixels) at which a side's profile is sampled, across the side, outwards.
+_OFFSETS = np.arange(-5, 6, dtype=np.float32)
+# Channel weights of YCrCb differences: chroma counts more (a coloured band on a grey surface).
+_CHANNEL_W = np.array([1.0, 2.0, 2.0], np.float32)
+
+
+@dataclass
+class _Work:
+    """The frame shrunk to the working width, in the forms every step needs."""
+
+    frame: np.ndarray  # full-resolution frame as given (BGR or grey)
+    f: float  # work pixels per frame pixel
+    bgr: np.ndarray  # work-size BGR uint8
+    ycc: np.ndarray  # work-size YCrCb float32, lightly smoothed
+    shape: tuple[int, int]  # (h, w) of the work image
+
+
+def _prepare(frame: np.ndarray, work_width: int) -> _Work:
+    bgr = frame if frame.ndim == 3 else cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    fh, fw = bgr.shape[:2]
+    f = min(1.0, work_width / fw)
+    size = (max(8, round(fw * f)), max(8, round(fh * f)))
+    small = bgr
+    while f < 1.0 and small.shape[1] >= 2 * size[0] + 2:  # halve exactly (a 2x2 mean) while far above
+        small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2), interpolation=cv2.INTER_LINEAR)
+    if f < 1.0:
+        small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
+    f = small.shape[1] / fw
+    ycc = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb).astype(np.float32)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    return _Work(frame, f, small, ycc, small.shape[:2])
+
+
+def _sample(img: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Bilinear samples of img at pts (..., 2) in pixel coordinates (x, y)."""
+    shape = pts.shape[:-1]
+    flat = pts.reshape(-1, 2).astype(np.float32)
+    n = len(flat)
+    cols = min(max(n, 1), 1024)  # remap wants maps under 32767 a side
+    rows = -(-n // cols)
+    maps = np.zeros((rows * cols, 2), np.float32)
+    maps[:n] = flat
+    out = cv2.remap(img, maps[:, 0].reshape(rows, cols), maps[:, 1].reshape(rows, cols), cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    out = out.reshape((rows * cols,) + img.shape[2:])[:n]
+    return out.reshape(shape + img.shape[2:])
+
+
+def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float = 0.92):
+    """Points along side i (from corner i to i+1), the unit outward normal, and the side length."""
+    a, b = quad[i], quad[(i + 1) % 4]
+    d = b - a
+    length = float(np.hypot(*d))
+    u = d / max(length, 1e-9)
+    normal = np.array([u[1], -u[0]])  # outward for corners ordered clockwise on screen
+    t = np.linspace(lo, hi, n)[:, None]
+    return a + t * d, normal, length
+
+
+_CUT_T = np.linspace(0.1, 0.9, 9)[None, :, None]
+_NEXT = np.array([1, 2, 3, 0])
+_COMBOS = {n: np.array(list(itertools.combinations(range(n), 4))) for n in (5, 6, 7)}
+"""Every choice of four sides of a five- to seven-sided outline, in order."""
+
+
+def _cut_sides(quad: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> list[bool]:
+    """Which sides lie along the frame border or mostly beyond it (the document goes on there)."""
+    return _cut_many(np.asarray(quad, np.float64)[None], shape, tol)[0].tolist()
+
+
+def _cut_many(quads: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> np.ndarray:
+    """`_cut_sides` of K quads (K, 4, 2) at once: a (K, 4) boolean array."""
     h, w = shape
-    pts = contour.reshape(-1, 2).astype(np.float64)
-    # Points on the frame border say nothing about the document's true edge.
-    inside = (pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)
-    pts = pts[inside]
-    lines = []
-    for i in range(4):
-        a, b = quad[i], quad[(i + 1) % 4]
-        d = b - a
-        length = float(np.linalg.norm(d))
-        if length < 8:
-            return quad
-        u = d / length
-        rel = pts - a
-        t = rel @ u
-        dist = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
-        middle = (t > 0.12 * length) & (t < 0.88 * length)
-        # A wide first pick (the rough side may be a few pixels off), then a tight one around
-        # the first fit, so the line follows the outline rather than the rough guess.
-        sel = pts[(dist < max(3.0, 0.04 * length)) & middle]
-        if len(sel) < 10:
-            return quad
-        vx, vy, x0, y0 = cv2.fitLine(sel.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-        rel = pts - (x0, y0)
-        tight = pts[(np.abs(rel[:, 0] * vy - rel[:, 1] * vx) < max(1.5, 0.01 * length)) & middle]
-        if len(tight) >= 10:
-            vx, vy, x0, y0 = cv2.fitLine(tight.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-        lines.append(np.array([vx, vy, x0, y0], np.float64))
-    refined = []
-    for i in range(4):
-        p = _line_intersection(lines[(i - 1) % 4], lines[i])
-        if p is None or np.linalg.norm(p - quad[i]) > 0.05 * np.linalg.norm(quad[2] - quad[0]) + 3:
-            return quad
-        refined.append(p)
-    return np.array(refined)
+    q = quads
+    pts = q[:, :, None, :] + _CUT_T[None] * (q[:, _NEXT] - q)[:, :, None, :]
+    inside = (pts[..., 0] > tol) & (pts[..., 0] < w - 1 - tol) & (pts[..., 1] > tol) & (pts[..., 1] < h - 1 - tol)
+    return inside.sum(axis=2) * 2 < inside.shape[2]
+
+
+def _edge_profiles(ycc: np.ndarray, quad: np.ndarray, i: int, n: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
+    """Colour samples across side i: (n, len(_OFFSETS), 3), with the outward normal and length."""
+    pts, normal, length = _side_geometry(quad, i, n)
+    grid = pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :]
+    return _sample(ycc, grid), normal, length
+
+
+_SUPPORT_N = 24
+_SUPPORT_T = np.linspace(0.08, 0.92, _SUPPORT_N)[None, :, None]
+
+
+def _segment_profiles(ycc: np.ndarray, segments):
+    """Per point along each segment (a, b): where across it (offset from the segment, outwards,
+    -4..4 work pixels) the colour changes most, how strongly, the step from one end of the
+    profile to the other, and whether the profile lies inside the image. Arrays (S, n)."""
+    seg = np.asarray(segments, np.float64).reshape(-1, 2, 2)
+    a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+    normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / length[:, None]
+    pts = a[:, None, :] + _SUPPORT_T * d[:, None, :]  # (S, n, 2)
+    grid = pts[:, :, None, :] + _OFFSETS[None, None, :, None] * normal[:, None, None, :]  # (S, n, 11, 2)
+    h, w = ycc.shape[:2]
+    valid = ((grid[..., 0] >= 0) & (grid[..., 0] <= w - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= h - 1)).all(axis=2)
+    prof = _sample(ycc, grid)  # (S, n, 11, 3)
+    dd = (prof[:, :, 2:] - prof[:, :, :-2]) * _CHANNEL_W
+    diff = np.sqrt((dd * dd).sum(axis=3))  # offsets -4..4
+    peak = diff.argmax(axis=2) - 4
+    strength = diff.max(axis=2)
+    # The step across the side, far enough out to pass a soft or blurred edge.
+    st = (prof[:, :, -1] - prof[:, :, 0]) * _CHANNEL_W
+    step = np.sqrt((st * st).sum(axis=2))
+    return peak, strength, step, valid
+
+
+def _segments_support(ycc: np.ndarray, segments) -> list[float]:
+    """For each segment (a, b), the fraction of points along it where the colour changes most
+    right on the segment (within a pixel, across it) and clearly (not texture-level). Only the
+    points whose profile lies inside the image count (a side reaching beyond the frame border
+    shows its edge only inside)."""
+    if len(segments) == 0:
+        return []
+    return _support_and_bend(ycc, segments)[0].tolist()
+
+
+_THIRDS = (_SUPPORT_T.ravel() < 0.3, (_SUPPORT_T.ravel() > 0.4) & (_SUPPORT_T.ravel() < 0.6), _SUPPORT_T.ravel() > 0.7)
+
+
+def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's support (see `_segments_support`) and whether the edge along it bends away
+    from both of its ends the same way, by `bend` work pixels or more against its middle (the
+    outline of something round that the segment only touches)."""
+    peak, strength, step, valid = _segment_profiles(ycc, segments)
+    ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
+    nv = valid.sum(axis=1)
+    support = np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
+    good = valid & (strength >= 7.0)
+    means, enough = [], np.ones(len(peak), bool)
+    for part in _THIRDS:
+        sel = good & part
+        n = sel.sum(axis=1)
+        enough &= n >= 3
+        means.append((peak * sel).sum(axis=1) / np.maximum(n, 1))
+    a, b = means[0] - means[1], means[2] - means[1]
+    bent = enough & (((a <= -bend) & (b <= -bend)) | ((a >= bend) & (b >= bend)))
+    return support, bent
+
+
+def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int]) -> list[np.ndarray]:
+    """Each quad with its sides moved onto the edge found next to them (up to 3 work pixels
+    away): a blob's outline sits a pixel or two off the page's edge (smoothing, a shadow)."""
+    if not quads:
+        return quads
+    cuts = _cut_many(np.array(quads), shape)
+    index = [(k, i) for k, i in zip(*np.nonzero(~cuts))]
+    if not index:
+        return quads
+    peak, strength, step, valid = _segment_profiles(ycc, [(quads[k][i], quads[k][(i + 1) % 4]) for k, i in index])
+    good = (strength >= 7.0) & (step >= 10.0) & valid & (np.abs(peak) <= 3)
+    enough = good.sum(axis=1) >= _SUPPORT_N // 3
+    with warnings.catch_warnings():  # sides without enough edge points have no offset
+        warnings.simplefilter("ignore", RuntimeWarning)
+        offset = np.nanmedian(np.where(good, peak, np.nan), axis=1)
+    out = [q.copy() for q in quads]
+    for j in np.flatnonzero(enough & (np.abs(np.nan_to_num(offset)) >= 1.0)):
+        k, i = index[j]
+        moved = _move_side(out[k], i, float(offset[j]))
+        if moved is not None:
+            out[k] = moved
+    return out
+
+
+def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int]):
+    """`_support` for many quads at once (one sampling pass), and how many of each quad's sides
+    are bent (see `_support_and_bend`): [(support, cut, bent sides)]."""
+    if not quads:
+        return []
+    q = np.array(quads)
+    cuts = _cut_many(q, shape)
+    k, i = np.nonzero(~cuts)
+    support = np.full(cuts.shape, np.nan)
+    bent = np.zeros(cuts.shape, bool)
+    if len(k):
+        segs = np.stack([q[k, i], q[k, _NEXT[i]]], axis=1)
+        support[k, i], bent[k, i] = _support_and_bend(ycc, segs)
+    return [(support[j].tolist(), cuts[j].tolist(), int(bent[j].sum())) for j in range(len(quads))]
+
+
+def _support(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int]) -> tuple[list[float], list[bool]]:
+    """How well each side of a quad follows a real edge (NaN for a side along the frame border)."""
+    return _support_many(ycc, [quad], shape)[0][:2]
+
+
+def length_of(quad: np.ndarray, i: int) -> float:
+    return float(np.hypot(*(quad[(i + 1) % 4] - quad[i])))
+
+
+def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.ndarray]:
+    """Quadrilaterals that may outline the blob: its hull simplified to four sides, or the four
+    longest sides of a five- to seven-sided hull extended to meet (a corner cut by a thumb or
+    lying in shadow)."""
+    hull = cv2.convexHull(contour)
+    peri = cv2.arcLength(hull, True)
+    if peri < 20:
+        return []
+    out = []
+    approx = None
+    for eps in (0.015, 0.025, 0.04, 0.06):
+        approx = cv2.approxPolyDP(hull, eps * peri, True).reshape(-1, 2).astype(np.float64)
+        if len(approx) <= 7:
+            break
+    if approx is None or len(approx) < 4:
+        return []
+    if len(approx) == 4:
+        out.append(order_corners(approx))
+    else:
+        h, w = shape
+        n = len(approx)
+        edges = np.roll(approx, -1, axis=0) - approx
+        lengths = np.hypot(edges[:, 0], edges[:, 1])
+        combos = _COMBOS[n]
+        sums = lengths[combos].sum(axis=1)
+        best = sorted(range(len(combos)), key=lambda j: (sums[j], tuple(combos[j])), reverse=True)[:2]
+        for idx in combos[best]:
+            # the four sides' lines, each meeting the next
+            p0, d = approx[idx], edges[idx] / np.maximum(lengths[idx], 1e-9)[:, None]
+            d1, p1 = d[_NEXT], p0[_NEXT]
+            den = d[:, 0] * d1[:, 1] - d[:, 1] * d1[:, 0]
+            if (np.abs(den) < 1e-6).any():
+                continue
+            t = ((p1[:, 0] - p0[:, 0]) * d1[:, 1] - (p1[:, 1] - p0[:, 1]) * d1[:, 0]) / den
+            q = p0 + t[:, None] * d
+            if (q[:, 0] < -0.25 * w).any() or (q[:, 0] > 1.25 * w).any() or (q[:, 1] < -0.25 * h).any() \
+                    or (q[:, 1] > 1.25 * h).any():
+                continue
+            if cv2.isContourConvex(q.astype(np.float32).reshape(-1, 1, 2)):
+                out.append(order_corners(q))  # corners beyond the frame border stay there
+    rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32)))
+    out.append(order_corners(np.clip(rect.astype(np.float64), [0, 0], [shape[1] - 1, shape[0] - 1])))
+    return out
+
+
+def _skin(ycc: np.ndarray) -> np.ndarray:
+    """Pixels of skin colour (a hand, a thumb), by the usual YCrCb box."""
+    cr, cb, y = ycc[..., 1], ycc[..., 2], ycc[..., 0]
+    return (cr > 136) & (cr < 175) & (cb > 80) & (cb < 128) & (y > 35)
+
+
+def _border_colours(ycc: np.ndarray, ring: int) -> np.ndarray:
+    """A mask of the pixels whose colour is common along the frame border (the surface)."""
+    q = np.empty(ycc.shape, np.uint8)
+    q[..., 0] = np.clip(ycc[..., 0] / 8, 0, 31)
+    q[..., 1] = np.clip((ycc[..., 1] - 64) / 8, 0, 15)
+    q[..., 2] = np.clip((ycc[..., 2] - 64) / 8, 0, 15)
+    idx = (q[..., 0].astype(np.int32) * 16 + q[..., 1]) * 16 + q[..., 2]
+    # A colour is the surface's when it is common along at least two sides of the frame: a
+    # document reaching beyond one side does not make its own colours "surface".
+    votes = np.zeros(8192, np.int32)
+    for side in (idx[:ring], idx[-ring:], idx[:, :ring], idx[:, -ring:]):
+        hist = np.bincount(side.ravel(), minlength=8192).astype(np.float32).reshape(32, 16, 16)
+        hist /= max(1.0, float(side.size))
+        grown = hist
+        for axis in range(3):  # a colour next to a border colour counts as border colour too
+            grown = np.maximum(grown, np.maximum(np.roll(grown, 1, axis), np.roll(grown, -1, axis)))
+        votes += grown.ravel() >= 0.002
+    return (votes >= 2)[idx]
+
+
+class TrayModel:
+    """What the empty tray looks like, learned while the booth is idle, refreshed as the light drifts.
+
+    A booth's document camera is fixed over its tray, so a picture of the empty tray says which
+    pixels are surface. Feed `learn` frames in which the tray is known to be empty (the booth is
+    idle and `find_document` has found nothing for a while); the model keeps a running mean and
+    spread per pixel at a small working size. `find_document(frame, tray=model)` then uses the
+    difference from it (after matching the overall brightness and colour, so lighting drift
+    between refreshes is tolerated) as one more way to find a document. Everything works
+    without one.
+
+    Args:
+        work_width: Width the frames are shrunk to (matches `find_document`'s work width).
+        rate: Weight of each new frame in the running mean (0.05: about the last 20 frames).
+        min_frames: Frames needed before the model is used.
+    """
+
+    def __init__(self, *, work_width: int = WORK_WIDTH, rate: float = 0.05, min_frames: int = 5) -> None:
+        self.work_width = work_width
+        self.rate = rate
+        self.min_frames = min_frames
+        self.frames = 0
+        self._mean: np.ndarray | None = None
+        self._var: np.ndarray | None = None
+        self._spread: np.ndarray | None = None
+        self._size: tuple[int, int] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """True once enough empty frames have been learned."""
+        return self.frames >= self.min_frames
+
+    def reset(self) -> None:
+        """Forget the tray (the camera was moved, the tray replaced)."""
+        self.frames, self._mean, self._var, self._spread, self._size = 0, None, None, None, None
+
+    def learn(self, frame: np.ndarray) -> None:
+        """Learn from a frame of the empty tray.
+
+        Args:
+            frame: BGR (or grey) uint8 frame in which the tray is empty.
+        """
+        self._learn(_prepare(frame, self.work_width).ycc, (frame.shape[1], frame.shape[0]))
+
+    def _learn(self, y: np.ndarray, size: tuple[int, int]) -> None:
+        if self._size != size or (self._mean is not None and self._mean.shape != y.shape):
+            self.reset()
+            self._size = size
+        if self._mean is None:
+            self._mean, self._var = y.copy(), np.full_like(y, 4.0)
+        else:
+            d = self._offset(y)
+            a = max(self.rate, 1.0 / (self.frames + 1))
+            self._mean += a * d
+            self._var = (1 - a) * (self._var + a * d * d)
+        self._spread = None
+        self.frames += 1
+
+    def _offset(self, ycc: np.ndarray) -> np.ndarray:
+        """ycc minus the model, after matching its overall brightness and colour to the model's
+        (lighting drift)."""
+        assert self._mean is not None
+        mean = self._mean
+        ratio = max(float(np.median(ycc[::4, ::4, 0] / np.maximum(mean[::4, ::4, 0], 1.0))), 1e-3)
+        shift = [float(np.median(ycc[::4, ::4, c] - mean[::4, ::4, c])) for c in (1, 2)]
+        d = ycc * np.float32([1.0 / ratio, 1.0, 1.0]) - np.float32([0.0, shift[0], shift[1]])
+        return cv2.subtract(d, mean)
+
+    def difference(self, ycc: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray | None:
+        """Per-pixel colour difference from the empty tray in noise units (None: not usable)."""
+        if not self.ready or self._size != frame_size or self._mean is None or self._mean.shape != ycc.shape:
+            return None
+        if self._spread is None:
+            self._spread = np.sqrt(cv2.transform(self._var, np.ones((1, 3), np.float32))) + 4.0
+        d = self._offset(ycc)
+        dist2 = cv2.transform(cv2.multiply(d, d), (_CHANNEL_W * _CHANNEL_W)[None, :])
+        return np.sqrt(dist2) / self._spread
+
+    def changed_fraction(self, frame: np.ndarray) -> float | None:
+        """Fraction of the frame that differs from the empty tray (after matching the overall
+        light), or None while the model is not ready or was learned at another frame size."""
+        diff = self.difference(_prepare(frame, self.work_width).ycc, (frame.shape[1], frame.shape[0]))
+        return None if diff is None else float((diff > TRAY_NEW).mean())
+
+
+class TrayStep(enum.Enum):
+    """What `TrayWatch.feed` did with a frame of the idle tray.
+
+    LEARNED: the frame was learned (the tray is empty and still). MOVING: something moves over
+    the tray (a hand, a person leaning over): nothing learned until it has been still for a
+    while. DOCUMENT: something lies on the tray (`find_document` found it): not learned. CHANGED:
+    the tray looks unlike the model over much of it (the lamp, daylight, the camera was knocked):
+    not learned yet. RELEARNED: it stayed so, still and without a document, long enough: the
+    model was started afresh from this frame. WAITING: too soon after the last frame learned.
+    """
+
+    LEARNED = "learned"
+    MOVING = "moving"
+    DOCUMENT = "document"
+    CHANGED = "changed"
+    RELEARNED = "relearned"
+    WAITING = "waiting"
+
+
+TRAY_NEW = 4.0
+"""Difference from the empty tray (in units of its noise) above which a pixel shows something new."""
+
+
+@dataclass
+class TrayWatch:
+    """Decides which frames of the idle tray a `TrayModel` learns, so that it follows the light.
+
+    Pure: frames and timestamps in, a `TrayStep` out. Feed it frames while no document is wanted
+    and nobody is at the booth (the booth app does so between visits, about once a second). A
+    frame is learned when the view has been still for `quiet_s`, no document is found in it, and
+    (once the model is ready) it differs from the model over at most `changed_limit` of the
+    frame: slow drift of the light is followed frame by frame (each learned frame weighs
+    `TrayModel.rate`). When the view stays different (a lamp switched, the camera moved) but
+    still and empty for `relearn_s`, the model starts afresh. Whatever stays on the idle tray,
+    still, for `settle_s` becomes part of it even if it looks like a document (a tray whose
+    texture or markings fool the scanner; a document forgotten there is learned too, and
+    unlearned the same way once it is taken away).
+
+    Args:
+        model: The tray model it teaches.
+        quiet_s: How long the view must have been still before a frame is learned.
+        every_s: Least time between two learned frames.
+        changed_limit: Largest fraction of the frame that may differ from the model in a frame
+            that is learned into it (more: the tray changed, see `relearn_s`).
+        relearn_s: How long a changed, still, empty view lasts before the model starts afresh.
+        settle_s: How long a still view must last before it is learned whatever it shows.
+        motion_limit: Fraction of the (small, grey) frame that may change between two frames
+            fed while the view counts as still.
+    """
+
+    model: TrayModel = field(default_factory=TrayModel)
+    quiet_s: float = 2.0
+    every_s: float = 1.0
+    changed_limit: float = 0.03
+    relearn_s: float = 20.0
+    settle_s: float = 120.0
+    motion_limit: float = 0.01
+    _previous: np.ndarray | None = field(default=None, init=False, repr=False)
+    _quiet_since: float | None = field(default=None, init=False, repr=False)
+    _changed_since: float | None = field(default=None, init=False, repr=False)
+    _learned_at: float | None = field(default=None, init=False, repr=False)
+
+    def forget_view(self) -> None:
+        """Forget the last frame seen (kept small, to see motion; a wipe calls this) and start
+        waiting for a still view again. The model is kept: it holds only the empty tray."""
+        self._previous = self._quiet_since = self._changed_since = None
+
+    def feed(self, timestamp: float, frame: np.ndarray) -> TrayStep:
+        """Look at one frame of the idle tray and learn it if it shows the empty tray.
+
+        Args:
+            timestamp: Frame time in seconds (monotonic).
+            frame: BGR (or grey) uint8 frame from the document camera.
+        """
+        grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        k = 160.0 / grey.shape[1]
+        small = cv2.resize(grey, (160, max(8, round(grey.shape[0] * k))), interpolation=cv2.INTER_AREA)
+        previous, self._previous = self._previous, small
+        moving = previous is None or previous.shape != small.shape or \
+            float((cv2.absdiff(small, previous) > 12).mean()) > self.motion_limit
+        if moving:
+            self._quiet_since = None
+        if self._quiet_since is None:
+            self._quiet_since = timestamp
+            self._changed_since = None
+            return TrayStep.MOVING
+        if timestamp - self._quiet_since < self.quiet_s:
+            return TrayStep.MOVING
+        if self._learned_at is not None and timestamp - self._learned_at < self.every_s:
+            return TrayStep.WAITING
+        settled = timestamp - self._quiet_since >= self.settle_s
+        model = self.model
+        if not settled and find_document(frame, tray=model) is not None:
+            self._changed_since = None
+            return TrayStep.DOCUMENT
+        ycc, size = _prepare(frame, model.work_width).ycc, (frame.shape[1], frame.shape[0])
+        diff = model.difference(ycc, size)
+        changed = None if diff is None else float((diff > TRAY_NEW).mean())
+        if changed is not None and changed > self.changed_limit:
+            if self._changed_since is None:
+                self._changed_since = timestamp
+            if timestamp - self._changed_since < self.relearn_s and not settled:
+                return TrayStep.CHANGED
+            logger.info("the empty tray looks different (%.0f %% of it): learning it afresh", 100 * changed)
+            model.reset()
+            model._learn(ycc, size)
+            self._changed_since, self._learned_at = None, timestamp
+            return TrayStep.RELEARNED
+        self._changed_since = None
+        was_ready = model.ready
+        model._learn(ycc, size)
+        self._learned_at = timestamp
+        if model.ready and not was_ready:
+            logger.info("empty tray learned (%d frames)", model.frames)
+        return TrayStep.LEARNED
+
+
+def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
+                     skin: np.ndarray | None = None) -> list[np.ndarray]:
+    """Binary masks (uint8 0/255) in which a document may be one blob, by several cues."""
+    h, w = work.shape
+    ycc = work.ycc
+    masks = []
+    k = max(3, int(round(w / 160)) | 1)
+    open_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    close_k = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    # 1. Edges: whatever the frame border cannot reach without crossing an edge is an object.
+    #    On a textured surface the thresholds rise until only the strongest edges are left.
+    y8 = np.clip(ycc[..., 0], 0, 255).astype(np.uint8)
+    chroma = [np.clip((ycc[..., c] - 128) * 3 + 128, 0, 255).astype(np.uint8) for c in (1, 2)]
+    for hi in (70, 140):
+        edges = cv2.Canny(y8, hi // 2, hi)
+        for c in chroma:
+            edges |= cv2.Canny(c, hi // 2, hi)
+        edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        # one fill from a blank frame drawn around the image reaches every border opening
+        flood = cv2.copyMakeBorder(edges, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+        cv2.floodFill(flood, None, (0, 0), 128)
+        masks.append(cv2.compare(flood[1:-1, 1:-1], 128, cv2.CMP_NE))
+        # The regions the edges enclose, one by one: a page touching another object is still
+        # a region of its own when its outline is an unbroken edge.
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
+        sel = (stats[:, cv2.CC_STAT_AREA] >= 0.004 * h * w) \
+            & (stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT] < 0.9 * h * w)
+        sel[0] = False
+        big = sorted(np.flatnonzero(sel).tolist(), key=lambda k: -stats[k, cv2.CC_STAT_AREA])
+        if big:
+            lut = np.zeros(n, np.uint8)
+            lut[big[:6]] = 255
+            region = cv2.dilate(lut[labels], cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+            masks.append(region)
+        if (edges > 0).mean() < 0.12:
+            break
+    # 2. Colours not seen along the frame border (the surface is what surrounds everything).
+    ring = max(3, int(0.03 * min(h, w)))
+    common = _border_colours(ycc, ring)
+    fg = (~common).astype(np.uint8) * 255
+    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, open_k)
+    fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, close_k)
+    masks.append(fg)
+    # 3. Brightness against the local surface level (a median over a neighbourhood of a tenth
+    #    of the frame): lighter or darker than its surroundings even where a gradient or a
+    #    shadow lies across both. A large page shows as a ring along its edge; its outline holds.
+    y = ycc[..., 0]
+    cw, ch = max(8, w // 8), max(8, h // 8)
+    coarse = cv2.resize(y8, (cw, ch), interpolation=cv2.INTER_AREA)
+    local = cv2.resize(cv2.medianBlur(coarse, 5), (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    ratio = y / np.maximum(local, 8.0)
+    for m in ((ratio > 1.25), (ratio < 0.7)):
+        m = m.astype(np.uint8) * 255
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
+        masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
+    # 4. What is not the empty tray, when it is known.
+    if new_on_tray is not None:
+        m = new_on_tray.astype(np.uint8) * 255
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
+        masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
+    # The same without skin: a hand or thumb merged with the page is cut away.
+    skin = _skin(ycc) if skin is None else skin
+    if skin.mean() > 0.005:
+        cut = (~skin).astype(np.uint8) * 255
+        masks += [cv2.morphologyEx(m & cut, cv2.MORPH_OPEN, open_k) for m in masks[:3]]
+    return masks
+
+
+def _score(support: list[float], cut: list[bool]) -> float:
+    vals = [s for s, c in zip(support, cut) if not c]
+    if len(vals) < 2:
+        return 0.0
+    # The weakest side counts double: a real page has four edges, a blob of texture rarely one.
+    return float((sum(vals) + min(vals)) / (len(vals) + 1))
 
 
 def find_document(
     frame: np.ndarray,
     *,
+    tray: TrayModel | None = None,
     min_area_fraction: float = 0.005,
     max_area_fraction: float = 0.95,
     max_aspect: float = 2.2,
     min_solidity: float = 0.88,
-    work_width: int = 960,
+    min_score: float = 0.5,
+    work_width: int = WORK_WIDTH,
 ) -> Detection | None:
-    """Find the largest plausible document quadrilateral in a frame of the tray.
+    """Find the most plausible document quadrilateral in a frame of the tray.
 
-    The tray is dark; a page is brighter than the tray (even a coloured header band is). The
-    page is segmented against the tray level measured along the frame border, thin painted
-    tray marks are opened away, and the largest blob is approximated by a quadrilateral whose
-    sides are then fitted to the blob's outline for sub-pixel corners.
+    Candidate outlines come from several cues on a shrunken copy of the frame: closed edges
+    (what the frame border cannot reach without crossing an edge), colours not seen along the
+    frame border (the surface), brightness against the local surface level (lighting gradients
+    and shadows), the difference from the empty tray when a `TrayModel` is given, and each of
+    these again with skin-coloured pixels cut away (a hand or thumb on the page). Every blob is
+    simplified to a quadrilateral (a corner hidden by a thumb is restored by extending the
+    neighbouring sides). Each quadrilateral is scored by how well its four sides follow real
+    edges, and the best plausible one is refined at full resolution by fitting lines to the edge
+    found across each side (outliers, such as a thumb over the edge, dropped).
 
     Args:
         frame: BGR (or greyscale) uint8 image from the document camera.
-        min_area_fraction: Smaller blobs (fraction of the frame area) are not documents.
-        max_area_fraction: Larger blobs are the tray or lighting, not a document.
+        tray: The empty tray, when the booth has learned it (see `TrayModel`).
+        min_area_fraction: Smaller outlines (fraction of the frame area) are not documents.
+        max_area_fraction: Larger outlines are the tray or lighting, not a document.
         max_aspect: Long/short side ratio above which the quadrilateral is implausible.
-        min_solidity: Blob area / hull area below which the blob is not a flat page.
-        work_width: The frame is shrunk to this width for speed (corners are scaled back).
+        min_solidity: Blob area / outline area below which a blob is not a flat page.
+        min_score: Edge support (0..1) an outline needs to count as a document.
+        work_width: The frame is shrunk to this width for the search (corners are refined on
+            the full frame).
     """
     if frame is None or frame.size == 0:
         return None
-    grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    fh, fw = grey.shape[:2]
-    f = min(1.0, work_width / fw)
-    small = cv2.resize(grey, (max(1, round(fw * f)), max(1, round(fh * f))), interpolation=cv2.INTER_AREA) \
-        if f < 1.0 else grey
-    sh, sw = small.shape
-    small = cv2.GaussianBlur(small, (5, 5), 0)
-    border = np.concatenate([small[:6].ravel(), small[-6:].ravel(), small[:, :6].ravel(), small[:, -6:].ravel()])
-    level = float(np.percentile(border, 25))
-    spread = float(np.percentile(border, 25) - np.percentile(border, 5))
-    otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    # The page is what is clearly brighter than the tray: 30 grey levels (or 3 noise spreads)
-    # above it, but no higher than Otsu's split when the page is only a little brighter.
-    thr = min(max(level + 30.0, level + 3.0 * spread), max(otsu, level + 20.0))
-    mask = (small > thr).astype(np.uint8) * 255
-    k = max(3, int(round(sw / 160)) | 1)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * k + 1, 2 * k + 1)))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    frame_area = float(sw * sh)
-    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
-        area = cv2.contourArea(contour)
-        if area < min_area_fraction * frame_area:
-            break
-        hull = cv2.convexHull(contour)
-        hull_area = cv2.contourArea(hull)
-        if hull_area <= 0 or area / hull_area < min_solidity:
-            logger.debug("blob rejected: solidity %.2f", area / max(hull_area, 1.0))
-            continue
-        pts = contour.reshape(-1, 2)
-        touches = bool((pts[:, 0] <= 1).any() or (pts[:, 1] <= 1).any()
-                       or (pts[:, 0] >= sw - 2).any() or (pts[:, 1] >= sh - 2).any())
-        quad = None
-        peri = cv2.arcLength(hull, True)
-        for eps in (0.02, 0.03, 0.045, 0.06, 0.08, 0.1):
-            approx = cv2.approxPolyDP(hull, eps * peri, True)
-            if len(approx) == 4:
-                quad = approx.reshape(4, 2).astype(np.float64)
+    work = _prepare(frame, work_width)
+    h, w = work.shape
+    fh, fw = frame.shape[:2]
+    frame_area = float(h * w)
+    skin = _skin(work.ycc)
+    # With a learned empty tray, a document is something that was not there: an outline whose
+    # inside is mostly the empty tray (its texture, a mark on it) is not one.
+    new_on_tray = None
+    if tray is not None:
+        diff = tray.difference(work.ycc, (fw, fh))
+        if diff is not None:
+            new_on_tray = diff > TRAY_NEW
+    raw: list[np.ndarray] = []
+    for mask in _candidate_masks(work, new_on_tray, skin):
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
+            if cv2.contourArea(contour) < min_area_fraction * frame_area:
                 break
-        if quad is None:
-            if not touches:
-                logger.debug("blob rejected: no quadrilateral outline")
-                continue
-            quad = cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float64)
-        quad = order_corners(quad)
-        quad = _refine_corners(quad, contour, (sh, sw))
-        quad_area = abs(cv2.contourArea(quad.astype(np.float32)))
-        if not (min_area_fraction * frame_area <= quad_area <= max_area_fraction * frame_area):
-            logger.debug("blob rejected: area fraction %.3f", quad_area / frame_area)
+            raw += _quads_from_contour(contour, (h, w))
+    quads = _plausible(raw, (h, w), min_area_fraction * frame_area, max_area_fraction * frame_area, max_aspect)
+    passed: list[tuple[float, float, np.ndarray, float]] = []
+    skin_any = skin if skin.mean() > 0.002 else None
+    # a skin-toned surface (wood, cardboard, fur) says nothing about hands around an outline
+    ring = max(3, int(0.03 * min(h, w)))
+    skin_surface = skin_any is not None and float(np.mean([skin[:ring].mean(), skin[-ring:].mean(),
+                                                           skin[:, :ring].mean(), skin[:, -ring:].mean()])) > 0.3
+    quads = _snap_many(work.ycc, quads, (h, w))
+    candidates = [(_visible_area(q, (h, w)), q) for q in quads]
+    for (quad_area, quad), (support, cut, bent) in zip(candidates, _support_many(work.ycc, quads, (h, w))):
+        score = _score(support, cut)
+        # The smaller an outline, the more easily texture makes one up: small ones need more
+        # support. A document reaching beyond the frame must show the rest of its outline
+        # clearly, and a good part of itself (clutter pokes in at the edges).
+        small = float(np.clip((0.02 * frame_area - quad_area) / (0.015 * frame_area), 0.0, 1.0))
+        if score < min_score + 0.25 * small + (0.15 if any(cut) else 0.0):
             continue
-        if not touches:
-            if not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
-                continue
-            sides = [np.linalg.norm(quad[(i + 1) % 4] - quad[i]) for i in range(4)]
-            a, b = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
-            if min(a, b) <= 0 or max(a, b) / min(a, b) > max_aspect:
-                logger.debug("blob rejected: aspect %.2f", max(a, b) / max(min(a, b), 1e-9))
-                continue
-            if quad_area <= 0 or not min_solidity <= area / quad_area <= 1.0 / min_solidity:
-                logger.debug("blob rejected: outline is not a quadrilateral")
-                continue
-        corners = (quad + 0.5) / f - 0.5
-        if f < 1.0:
-            corners = _refine_full_resolution(grey, corners, thr, k / f)
-        return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
-                         touches_edge=touches, frame_size=(fw, fh))
-    return None
+        if any(cut) and quad_area < 0.03 * frame_area:
+            continue
+        weakest = min(v for v, c in zip(support, cut) if not c)
+        if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5 \
+                and (weakest < 0.7 or (not skin_surface and _skin_around(skin_any, quad) > 0.1)):
+            continue  # a hand, not a document (a cream or beige page has four straight edges, and
+            # its colour does not carry on beyond them as a finger's does)
+        if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:
+            continue  # the empty tray itself
+        if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
+            continue  # a line painted around the tray, not a page filling it
+        if bent >= 2:
+            continue  # a coin, a cup, a lit disc: its round edge bends away from the sides' ends
+        passed.append((score, quad_area, quad, weakest))
+    while passed:
+        quad = _choose(passed, (h, w))
+        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5):
+            break
+        # a keyboard or keypad: drop it and whatever lies mostly inside it, look again
+        passed = [p for p in passed if _overlap(p[2], quad) < 0.5]
+    else:
+        return None
+    support, cut = _support(work.ycc, quad, (h, w))
+    quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut)
+    score = _score(support, cut)
+    touches = any(cut) or _near_border(quad, (h, w))
+    quad_area = _visible_area(quad, (h, w))
+    covered = max(_hidden_fraction(work, quad), _skin_across(skin, quad))
+    corners = (quad + 0.5) / work.f - 0.5
+    corners = _refine_full_resolution(frame, corners, 1.0 / work.f)
+    # corners beyond the frame border are where the sides would meet; report them on the border
+    corners = np.clip(corners, [0, 0], [fw - 1, fh - 1])
+    return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
+                     touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
+                     covered_fraction=covered)
 
 
-def _refine_full_resolution(grey: np.ndarray, corners: np.ndarray, thr: float, kernel: float) -> np.ndarray:
-    """Refit the sides of a quadrilateral found on the shrunken frame at full resolution.
+def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, max_area: float,
+               max_aspect: float) -> list[np.ndarray]:
+    """The distinct candidate quads (within 3 work pixels counts as the same) that could be a
+    document: convex, of a document's size and proportions."""
+    seen: set[bytes] = set()
+    quads = []
+    for q in raw:
+        key = np.round(q.ravel() / 3.0).astype(np.int64).tobytes()
+        if key not in seen:
+            seen.add(key)
+            quads.append(q)
+    if not quads:
+        return []
+    h, w = shape
+    q = np.array(quads)
+    edges = q[:, _NEXT] - q
+    sides = np.hypot(edges[..., 0], edges[..., 1])
+    cross = edges[..., 0] * edges[:, _NEXT, 1] - edges[..., 1] * edges[:, _NEXT, 0]
+    convex = (cross > 0).all(axis=1) | (cross < 0).all(axis=1)
+    a, b = (sides[:, 0] + sides[:, 2]) / 2, (sides[:, 1] + sides[:, 3]) / 2
+    cut = _cut_many(q, shape)
+    # Cut across its long sides, a document shows a short strip (the rest is outside): no
+    # aspect limit then. Cut across a short side (a keyboard reaching in from the side), what
+    # shows must still have a document's proportions.
+    cut_long = (cut & (sides >= sides.max(axis=1, keepdims=True) * 0.8)).any(axis=1)
+    shortest = np.minimum(a, b)
+    ok = convex & (shortest >= 6) & ((np.maximum(a, b) / np.maximum(shortest, 1e-9) <= max_aspect) | cut_long) \
+        & (sides.min(axis=1) >= 0.3 * sides.max(axis=1))
+    out = []
+    for j in np.flatnonzero(ok):
+        if min_area <= _visible_area(q[j], shape) <= max_area:
+            out.append(q[j])
+    return out
 
-    Shrinking for speed moves the page's outline by up to a pixel of the small image, which
-    is a large error for a small card; only the page's neighbourhood is segmented again here.
+
+def _line_loop(ycc: np.ndarray, quad: np.ndarray, cut: list[bool]) -> bool:
+    """True when the outline is a thin line with the same colour on both sides of it (a mark
+    painted around the tray) rather than the edge of a filled page."""
+    loops = 0
+    for i in range(4):
+        if cut[i]:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, 16)
+        offs = np.array([-12, -10, -8, 8, 10, 12], np.float32)
+        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
+        d = (prof[:, :3].mean(axis=1) - prof[:, 3:].mean(axis=1)) * _CHANNEL_W
+        loops += float(np.median(np.sqrt((d * d).sum(axis=1)))) < 12.0
+    return loops >= 3
+
+
+def _visible_area(quad: np.ndarray, shape: tuple[int, int]) -> float:
+    """Area of the part of a convex quad inside the frame."""
+    h, w = shape
+    q = quad.astype(np.float32)
+    if (q >= 0).all() and (q[:, 0] <= w - 1).all() and (q[:, 1] <= h - 1).all():
+        return abs(float(cv2.contourArea(q)))
+    inter, _ = cv2.intersectConvexConvex(q, np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]))
+    return float(inter)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Area of the intersection of two convex quads over the area of the first."""
+    inter, _ = cv2.intersectConvexConvex(a.astype(np.float32), b.astype(np.float32))
+    return float(inter) / max(abs(cv2.contourArea(a.astype(np.float32))), 1e-9)
+
+
+def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[int, int]) -> np.ndarray:
+    """The document among the outlines that passed (score, area, quad, weakest side's support):
+    the best supported one, or the largest outline around it that is nearly as well supported
+    and has no weak side (a printed frame or a photo on a page is crisp too, but the page
+    around it is the document; an outline running off into a textured surface is not); except
+    that an outline inside the frame that fills most of a larger outline reaching the frame
+    border is the page, and the larger one the page merged with a hand or an object beyond it."""
+    best = max(passed, key=lambda p: p[0])
+    near = [p for p in passed if p is best or (p[0] >= best[0] - 0.2 and p[3] >= 0.5 and p[1] > best[1]
+                                              and _overlap(best[2], p[2]) >= 0.9)]
+    score, area, quad, _ = max(near, key=lambda p: p[1])
+    if any(_cut_sides(quad, shape)):
+        inner = [p for p in passed if not any(_cut_sides(p[2], shape)) and p[0] >= 0.7 and p[1] >= 0.55 * area
+                 and _overlap(p[2], quad) >= 0.85]
+        if inner:
+            score, area, quad, _ = max(inner, key=lambda p: p[1])
+    return quad
+
+
+def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
+    """True when the outline holds a grid of many alike, compact closed cells covering much of
+    it: a keyboard or keypad, not a document (a form's row of digit boxes covers far less). The
+    cells are looked for in the frame as it is (no warp, which would make alike keys unalike
+    when the outline is cut by the frame border)."""
+    fh, fw = frame.shape[:2]
+    q = order_corners(corners)
+    x0, y0 = np.maximum(np.floor(q.min(axis=0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(q.max(axis=0)).astype(int) + 1, (fw, fh))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return False
+    k = min(1.0, n / max(x1 - x0, y1 - y0))
+    crop = frame[y0:y1, x0:x1]
+    crop = cv2.resize(crop, (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k))), interpolation=cv2.INTER_AREA)
+    grey = cv2.GaussianBlur(crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), (3, 3), 0)
+    edges = cv2.dilate(cv2.Canny(grey, 20, 50), np.ones((2, 2), np.uint8))
+    inside = np.zeros(grey.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round((q - (x0, y0)) * k).astype(np.int32), 255)
+    inside = cv2.erode(inside, np.ones((5, 5), np.uint8))
+    edges[inside == 0] = 255
+    _, _, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
+    area = float(np.count_nonzero(inside))
+    if area < 64:
+        return False
+    bw, bh, a = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
+        & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))
+    cells = a[ok].astype(np.float64)
+    if len(cells) < 6:
+        return False
+    alike = cells[np.abs(cells - np.median(cells)) < 0.25 * np.median(cells)]
+    return len(alike) >= 6 and alike.sum() >= 0.15 * area
+
+
+def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:
+    """The quad with side i moved outwards by offset (along its normal), between the same
+    neighbouring side lines."""
+    a, b = quad[i], quad[(i + 1) % 4]
+    d = (b - a) / max(np.hypot(*(b - a)), 1e-9)
+    normal = np.array([d[1], -d[0]])
+    moved = np.array([d[0], d[1], *(a + offset * normal)])
+    out = quad.copy()
+    for corner, other in ((i, (i - 1) % 4), ((i + 1) % 4, (i + 1) % 4)):
+        if other == (i - 1) % 4:
+            p0, p1 = quad[(i - 1) % 4], quad[i]
+        else:
+            p0, p1 = quad[(i + 1) % 4], quad[(i + 2) % 4]
+        v = (p1 - p0) / max(np.hypot(*(p1 - p0)), 1e-9)
+        p = _line_intersection(np.array([v[0], v[1], *p0]), moved)
+        if p is None:
+            return None
+        out[corner] = p
+    return out
+
+
+def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
+            cut: list[bool]) -> tuple[np.ndarray, list[float], list[bool]]:
+    """Move a side outwards onto a farther parallel edge when the neighbouring sides carry on to
+    it: a card's coloured band or a photo's dark margin that blends into the surface, which the
+    blob stopped short of."""
+    h, w = shape
+    for i in range(4):
+        if cut[i]:
+            continue
+        span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
+        reach = int(min(2.5 * span, 0.4 * max(h, w)))
+        if reach < 4:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
+        offs = np.arange(-1, reach + 2, dtype=np.float32)
+        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
+        diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))  # offsets 0..reach
+        local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
+        edge = ((diff >= 7.0) & local_max).astype(np.float32)
+        edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
+        per_offset = edge.mean(axis=0)
+        for o in np.argsort(-np.arange(len(per_offset)))[:]:
+            if o < 4:
+                break
+            if per_offset[o] < 0.6:
+                continue
+            moved = _move_side(quad, i, float(o))
+            if moved is None or (moved < -2).any() or (moved[:, 0] > w + 1).any() or (moved[:, 1] > h + 1).any():
+                continue
+            # the neighbouring sides must carry on over the stretch added
+            ext = _segments_support(ycc, [(quad[i], moved[i]), (quad[(i + 1) % 4], moved[(i + 1) % 4])])
+            sup, c = _support(ycc, moved, shape)
+            if sup[i] >= 0.6 and sum(ext) >= 1.0 and min(ext) >= 0.2:
+                quad, support, cut = moved, sup, c
+                break
+    return quad, support, cut
+
+
+def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:
+    """Fraction of the pixels inside quad that are set in a boolean mask."""
+    x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(quad.max(axis=0)).astype(int) + 1, (mask.shape[1], mask.shape[0]))
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    poly = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(poly, np.round(quad - (x0, y0)).astype(np.int32), 1)
+    n = int(poly.sum())
+    return float((mask[y0:y1, x0:x1] & (poly > 0)).sum()) / n if n else 0.0
+
+
+def _near_border(quad: np.ndarray, shape: tuple[int, int], tol: float = 1.5) -> bool:
+    h, w = shape
+    return bool((quad[:, 0] <= tol).any() or (quad[:, 1] <= tol).any() or (quad[:, 0] >= w - 1 - tol).any()
+                or (quad[:, 1] >= h - 1 - tol).any())
+
+
+def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
+    """Move each side onto the edge found across it on the full-resolution frame.
+
+    Profiles are sampled across each side; on each the strongest colour change near the rough
+    side is located to a fraction of a pixel, and a line is fitted to those points with the
+    outliers (a thumb, a shadow, a printed line near the edge) dropped.
 
     Args:
-        grey: the full-resolution greyscale frame.
-        corners: the corners found, in full-resolution pixels.
-        thr: the page/tray threshold used on the small frame.
-        kernel: the morphology kernel size used, in full-resolution pixels.
+        frame: the full-resolution frame.
+        corners: rough corners in frame pixels, TL, TR, BR, BL.
+        scale: frame pixels per work pixel (how rough the corners are).
     """
-    fh, fw = grey.shape[:2]
-    margin = int(round(2 * kernel + 0.02 * np.linalg.norm(corners[2] - corners[0]))) + 4
-    x0, y0 = np.maximum(np.floor(corners.min(axis=0)).astype(int) - margin, 0)
-    x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + margin, (fw, fh))
-    roi = cv2.GaussianBlur(grey[y0:y1, x0:x1], (5, 5), 0)
-    mask = (roi > thr).astype(np.uint8) * 255
-    kk = max(3, int(round(kernel)) | 1)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * kk + 1, 2 * kk + 1)))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if not contours:
-        return corners
-    contour = max(contours, key=cv2.contourArea).reshape(-1, 2) + (x0, y0)
-    return _refine_corners(order_corners(corners), contour, (fh, fw))
+    fh, fw = frame.shape[:2]
+    img = frame if frame.ndim == 2 else frame
+    quad = order_corners(corners)
+    reach = max(3.0, 2.0 * scale + 1.0)
+    offsets = np.arange(-reach, reach + 1.0, 1.0, dtype=np.float32)
+    weight = np.exp(-0.5 * (offsets[1:-1] / (1.2 * scale + 1.0)) ** 2)
+    lines = []
+    cut = _cut_sides(quad, (fh, fw), tol=2.5 * scale)
+    for i in range(4):
+        length = length_of(quad, i)
+        n = int(np.clip(length / 4, 12, 90))
+        pts, normal, _ = _side_geometry(quad, i, n, 0.05, 0.95)
+        if cut[i]:
+            lines.append(None)
+            continue
+        grid = pts[:, None, :] + offsets[None, :, None] * normal[None, None, :]
+        inside = (grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= fh - 1)
+        prof = _sample(img, grid).astype(np.float32)
+        if prof.ndim == 2:
+            prof = prof[..., None]
+        diff = np.sqrt(((prof[:, 2:] - prof[:, :-2]) ** 2).sum(axis=2))  # offsets[1:-1]
+        ok_rows = inside.all(axis=1)
+        score = diff * weight[None, :]
+        j = score.argmax(axis=1)
+        peak = diff[np.arange(n), j]
+        # sub-pixel: a parabola through the peak and its neighbours
+        jl, jr = np.clip(j - 1, 0, diff.shape[1] - 1), np.clip(j + 1, 0, diff.shape[1] - 1)
+        dl, dr = diff[np.arange(n), jl], diff[np.arange(n), jr]
+        den = dl - 2 * peak + dr
+        sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
+            np.abs(den) > 1e-6, den, 1.0), 0.0)
+        pos = offsets[1:-1][j] + np.clip(sub, -0.5, 0.5)
+        good = ok_rows & (peak >= max(8.0, 0.4 * float(np.median(peak))))
+        if good.sum() < max(6, 0.3 * n):
+            lines.append(None)
+            continue
+        p = pts[good] + pos[good, None] * normal
+        line = _robust_line(p)
+        lines.append(line)
+    out = []
+    for i in range(4):
+        prev, cur = lines[(i - 1) % 4], lines[i]
+        if prev is None or cur is None:
+            p = quad[i] if prev is None and cur is None else _project_corner(quad, i, prev, cur)
+        else:
+            p = _line_intersection(prev, cur)
+            if p is None:
+                p = quad[i]
+        if np.hypot(*(p - quad[i])) > 2.5 * scale + 0.02 * np.hypot(*(quad[2] - quad[0])) + 2:
+            p = quad[i]
+        out.append(p)
+    return np.array(out)
+
+
+def _project_corner(quad: np.ndarray, i: int, prev, cur) -> np.ndarray:
+    """A corner where only one of its two sides was refined: slide it onto that side's line."""
+    line = prev if prev is not None else cur
+    v, p0 = line[:2], line[2:]
+    return p0 + float(np.dot(quad[i] - p0, v)) * v
+
+
+def _robust_line(p: np.ndarray) -> np.ndarray:
+    """Fit a line (vx, vy, x0, y0) to points, dropping the ones far from a first fit."""
+    line = cv2.fitLine(p.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
+    for tol in (3.0, 1.5):
+        v, p0 = line[:2], line[2:]
+        dist = np.abs((p[:, 0] - p0[0]) * v[1] - (p[:, 1] - p0[1]) * v[0])
+        keep = dist < tol
+        if keep.sum() < 6:
+            break
+        line = cv2.fitLine(p[keep].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
+    return line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,6 +1053,12 @@ def rectify(
         kind: Which orientation to produce: "card" landscape, "form" portrait, or "auto".
         max_side: When given, the output's longer side is at most this many pixels.
     """
+    m, (out_w, out_h) = _page_transform(corners, kind, max_side)
+    return cv2.warpPerspective(frame, m, (out_w, out_h), flags=cv2.INTER_LINEAR)
+
+
+def _page_transform(corners: np.ndarray, kind: str = "auto", max_side: int | None = None):
+    """The homography from the frame to the upright page `rectify` makes, and the page size."""
     c = np.asarray(corners, np.float64).reshape(4, 2)
     top, bottom = np.linalg.norm(c[1] - c[0]), np.linalg.norm(c[2] - c[3])
     left, right = np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])
@@ -285,8 +1074,7 @@ def rectify(
     k = 1.0 if max_side is None else min(1.0, max_side / max(w, h))
     out_w, out_h = max(2, int(round(w * k))), max(2, int(round(h * k)))
     dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
-    m = cv2.getPerspectiveTransform(c.astype(np.float32), dst)
-    return cv2.warpPerspective(frame, m, (out_w, out_h), flags=cv2.INTER_LINEAR)
+    return cv2.getPerspectiveTransform(c.astype(np.float32), dst), (out_w, out_h)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,44 +1082,24 @@ def rectify(
 
 
 class Reason(enum.Enum):
-    """Why a frame is (not) good enough to capture, most important first."""
+    """Why a frame is (not) good enough to capture, most important first.
+
+    NO_DOCUMENT: no document found. OUT_OF_FRAME: the document reaches beyond the frame edge.
+    COVERED: a hand, a thumb or another object lies across the document's edge. TOO_SMALL: the
+    document covers less of the frame than `QualityLimits.min_area_fraction`. MOTION_BLUR: the
+    page is smeared in one direction (it or the camera moved). BLURRY: the page is out of focus
+    (soft in every direction). GLARE: a reflection washes out part of the page. OK: capture.
+    The participant-facing texts for these live with the booth app's translations.
+    """
 
     NO_DOCUMENT = "no_document"
     OUT_OF_FRAME = "out_of_frame"
+    COVERED = "covered"
     TOO_SMALL = "too_small"
+    MOTION_BLUR = "motion_blur"
     BLURRY = "blurry"
     GLARE = "glare"
     OK = "ok"
-
-
-HINTS: dict[tuple[Reason, str], str] = {
-    (Reason.NO_DOCUMENT, "id"): "Letakkan dokumen di atas baki",
-    (Reason.NO_DOCUMENT, "en"): "Place the document on the tray",
-    (Reason.OUT_OF_FRAME, "id"): "Geser dokumen ke dalam bingkai",
-    (Reason.OUT_OF_FRAME, "en"): "Move the document into the frame",
-    (Reason.TOO_SMALL, "id"): "Dekatkan dokumen ke kamera",
-    (Reason.TOO_SMALL, "en"): "Bring the document closer to the camera",
-    (Reason.BLURRY, "id"): "Tahan diam",
-    (Reason.BLURRY, "en"): "Hold still",
-    (Reason.GLARE, "id"): "Terlalu silau, miringkan sedikit",
-    (Reason.GLARE, "en"): "Too much glare, tilt it slightly",
-    (Reason.OK, "id"): "Bagus, tahan sebentar",
-    (Reason.OK, "en"): "Good, hold it there",
-}
-"""Short participant-facing hints keyed by (reason, language); languages "id" and "en"."""
-
-
-def hint(reason: Reason, lang: str = "id") -> str:
-    """Return the participant-facing hint for a reason.
-
-    Args:
-        reason: The quality reason to explain.
-        lang: "id" (Indonesian) or "en" (English).
-    """
-    try:
-        return HINTS[(reason, lang)]
-    except KeyError:
-        raise KeyError(f"no hint for {reason.name} in language {lang!r}; languages: id, en") from None
 
 
 @dataclass(frozen=True)
@@ -340,17 +1108,31 @@ class QualityLimits:
 
     Args:
         min_area_fraction: A document covering less of the frame than this is TOO_SMALL.
-        min_sharpness: Variance of the Laplacian of the rectified page (at the camera's own
-            resolution) below which the page is BLURRY. Sensor noise and print edges give a
-            sharp page several hundred; a blur of 1.5 px sigma brings it near 20.
+        max_edge_blur: Blur of the page's own outline (the Gaussian sigma of the step from page
+            to surface, see `outline_blur`, in pixels of a 720-line frame; it scales with the
+            frame height) above which the page is blurred. An outline in focus measures 0.5-1.2;
+            a defocus of 2 px sigma on a 720p frame measures over 2.
+        min_sharpness: Used only when the outline cannot be measured (no contrast between page
+            and surface): sharpness of the page's content (0..100, see `sharpness`) below which
+            it is blurred, in its softest direction.
+        motion_ratio: A blurred page whose softest direction's sharpness is less than this
+            fraction of its sharpest direction's is MOTION_BLUR rather than BLURRY.
+        motion_edge_ratio: A blurred page whose least blurred outline side has less than this
+            fraction of the most blurred side's blur (beyond the in-focus level) is MOTION_BLUR.
         glare_level: A pixel whose every channel is at least this bright counts as saturated.
         max_glare_fraction: More saturated page pixels than this fraction is GLARE.
+        max_covered_fraction: More of the outline hidden under something that crosses it (a
+            hand, a thumb) than this fraction is COVERED.
     """
 
     min_area_fraction: float = 0.04
-    min_sharpness: float = 40.0
+    max_edge_blur: float = 1.7
+    min_sharpness: float = 46.0
+    motion_ratio: float = 0.6
+    motion_edge_ratio: float = 0.45
     glare_level: int = 250
     max_glare_fraction: float = 0.01
+    max_covered_fraction: float = 0.01
 
 
 @dataclass(frozen=True)
@@ -359,15 +1141,22 @@ class Quality:
 
     Args:
         reasons: The problems found, or (Reason.OK,) when there are none.
-        sharpness: Variance of the Laplacian of the rectified page (0 when not measured).
+        sharpness: Sharpness of the page in its softest direction, 0..100 (0 when not measured).
         glare_fraction: Fraction of saturated page pixels (0 when not measured).
         area_fraction: Document area / frame area (0 without a document).
+        covered_fraction: Fraction of the outline hidden under something crossing it.
+        anisotropy: Softest / sharpest direction's sharpness (1: the same every way).
+        edge_blur: Blur of the page's outline (sigma, pixels of a 720-line frame; NaN when the
+            outline could not be measured).
     """
 
     reasons: tuple[Reason, ...]
     sharpness: float = 0.0
     glare_fraction: float = 0.0
     area_fraction: float = 0.0
+    covered_fraction: float = 0.0
+    anisotropy: float = 1.0
+    edge_blur: float = float("nan")
 
     @property
     def ok(self) -> bool:
@@ -379,23 +1168,248 @@ class Quality:
         """Return the most important reason (what to tell the participant first)."""
         return self.reasons[0]
 
-    def hint(self, lang: str = "id") -> str:
-        """Return the participant-facing hint for the most important reason.
 
-        Args:
-            lang: "id" (Indonesian) or "en" (English).
-        """
-        return hint(self.reason, lang)
+_DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
 
 
-def sharpness(page: np.ndarray) -> float:
-    """Return the variance of the Laplacian of a page (higher is sharper).
+def directional_sharpness(page: np.ndarray) -> np.ndarray:
+    """Return the page's sharpness along 0, 90, 45 and 135 degrees, each 0..100.
+
+    For each direction, the differences between neighbouring pixels are compared with those of
+    the page smeared by a 9-pixel line along that direction: a sharp page loses much of them to
+    the smear, a page already blurred in that direction loses little (the re-blur measure of
+    Crete et al., 2007, taken per direction). It does not depend on the page's contrast; motion
+    blur shows as one direction much softer than the one across it.
 
     Args:
         page: Rectified page at the camera's resolution, BGR or greyscale uint8.
     """
     grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
-    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+    g = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.7)
+    out = []
+    for dx, dy in _DIRECTIONS:
+        k = np.zeros((9, 9), np.float32)
+        for t in range(-4, 5):
+            k[4 + t * dy, 4 + t * dx] = 1.0 / 9.0
+        smeared = cv2.filter2D(g, -1, k, borderType=cv2.BORDER_REFLECT)
+        ys = slice(max(0, dy), g.shape[0] + min(0, dy))
+        ys0 = slice(max(0, -dy), g.shape[0] + min(0, -dy))
+        xs = slice(dx, None)
+        xs0 = slice(0, g.shape[1] - dx)
+        d_f = np.abs(g[ys, xs] - g[ys0, xs0])[8:-8, 8:-8]
+        d_b = np.abs(smeared[ys, xs] - smeared[ys0, xs0])[8:-8, 8:-8]
+        total = float(d_f.sum())
+        out.append(100.0 * float(np.maximum(d_f - d_b, 0).sum()) / total if total > 0 else 0.0)
+    return np.array(out)
+
+
+def gradient_anisotropy(page: np.ndarray) -> float:
+    """Return how evenly the page's edges point every way, 0..1 (the ratio of the smaller to the
+    larger eigenvalue of its summed gradient structure tensor). Print and photos have edges in
+    every direction; motion smears away the ones along the motion, leaving a low ratio.
+
+    Args:
+        page: Rectified page, BGR or greyscale uint8.
+    """
+    grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    g = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 1.0)
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)[4:-4, 4:-4]
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)[4:-4, 4:-4]
+    a, b, c = float((gx * gx).sum()), float((gy * gy).sum()), float((gx * gy).sum())
+    tr, det = a + b, a * b - c * c
+    disc = np.sqrt(max(tr * tr / 4 - det, 0.0))
+    hi, lo = tr / 2 + disc, tr / 2 - disc
+    return float(lo / hi) if hi > 0 else 1.0
+
+
+def sharpness(page: np.ndarray) -> float:
+    """Return the page's sharpness in its softest direction, 0..100 (higher is sharper).
+
+    Args:
+        page: Rectified page at the camera's resolution, BGR or greyscale uint8.
+    """
+    return float(directional_sharpness(page).min())
+
+
+def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) -> np.ndarray:
+    """Return the blur of the document's outline along each side (TL-TR, TR-BR, BR-BL, BL-TL):
+    the Gaussian sigma, in frame pixels, of the step from page to surface; NaN for a side along
+    the frame border or without enough contrast.
+
+    A page lies flat, so its outline is as much in focus as its print; unlike the print (a soft
+    photo, large handwriting, a washed-out glare) the outline is always a step, so its width
+    measures the camera's blur whatever the page shows. Profiles are sampled across the side at
+    full resolution, each projected onto its own page-to-surface colour step (0 outside, 1
+    inside), aligned on their steepest point and combined by a median (a thumb or a shadow on a
+    few of them does not count); sigma is the spread of the combined profile's gradient lobe.
+    Motion blurs only the sides across the motion.
+
+    Args:
+        frame: The full-resolution frame (BGR or greyscale uint8).
+        corners: The document's corners in frame pixels, TL, TR, BR, BL.
+        points: Profiles per side.
+    """
+    fh, fw = frame.shape[:2]
+    s = fh / 720.0
+    half = int(np.ceil(14 * s))
+    offs = np.arange(-half, half + 1, dtype=np.float32)
+    quad = order_corners(corners)
+    cut = _cut_sides(quad, (fh, fw), tol=3.0)
+    out = np.full(4, np.nan)
+    size = 2 * half + 1
+    k = max(2, half // 3)
+    for i in range(4):
+        if cut[i]:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, points, 0.1, 0.9)
+        grid = pts[:, None, :] + offs[None, :, None] * normal[None, None, :]
+        inside = ((grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0)
+                  & (grid[..., 1] <= fh - 1)).all(axis=1)
+        prof = _sample(frame, grid).astype(np.float32)
+        if prof.ndim == 2:
+            prof = prof[..., None]
+        page = np.median(prof[:, :k], axis=1)  # negative offsets are inside the page
+        surf = np.median(prof[:, -k:], axis=1)
+        step = page - surf
+        height = np.sqrt((step * step).sum(axis=1))
+        good = inside & (height >= 25.0)
+        if good.sum() < max(4, points // 4):
+            continue
+        p = ((prof[good] - surf[good, None, :]) * step[good, None, :]).sum(axis=2) / (height[good, None] ** 2)
+        smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
+        j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
+        idx = np.arange(size)[None, :] + (j[:, None] - half)
+        aligned = np.take_along_axis(p, np.clip(idx, 0, size - 1), axis=1)
+        aligned[(idx < 0) | (idx >= size)] = np.nan
+        with warnings.catch_warnings():  # offsets no profile reaches after the alignment
+            warnings.simplefilter("ignore", RuntimeWarning)
+            combined = np.nanmedian(aligned, axis=0)
+        grad = np.nan_to_num((combined[:-2] - combined[2:]) / 2)
+        jj = int(np.argmax(grad))
+        peak = grad[jj]
+        if peak <= 0:
+            continue
+        lo = hi = jj
+        while lo > 0 and 0.05 * peak < grad[lo - 1] <= 1.1 * grad[lo]:
+            lo -= 1
+        while hi < len(grad) - 1 and 0.05 * peak < grad[hi + 1] <= 1.1 * grad[hi]:
+            hi += 1
+        w = grad[lo:hi + 1]
+        x = np.arange(lo, hi + 1, dtype=np.float64)
+        m = float((w * x).sum() / w.sum())
+        out[i] = float(np.sqrt((w * (x - m) ** 2).sum() / w.sum()))
+    return out
+
+
+def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int = WORK_WIDTH) -> float:
+    """Return the fraction of the document's outline hidden under something lying across it.
+
+    Along each side that is inside the frame, a point is hidden where the page's edge is missing
+    and the same thing continues on both sides of it (a hand, a thumb, a pen), unlike the page
+    inside and the surface outside elsewhere along that side. `find_document` measures this
+    already (`Detection.covered_fraction`); this is for outlines found otherwise.
+
+    Args:
+        frame: The frame the detection came from.
+        detection: The document found in it.
+        work_width: The frame is shrunk to this width for the look.
+    """
+    work = _prepare(frame, work_width)
+    return _hidden_fraction(work, order_corners((detection.corners + 0.5) * work.f - 0.5))
+
+
+def _skin_across(skin: np.ndarray, quad: np.ndarray, *, reach: float = 4.0, finger: int = 3) -> float:
+    """Fraction of the outline (its sides inside the frame) that a hand or a thumb lies across:
+    skin-coloured just inside the page, on its outline and just outside it, over a stretch at
+    least `finger` work pixels long. Where skin colour is common all along just inside or just
+    outside the outline (a beige page, a wooden or skin-toned surface), the colour says nothing
+    and the answer is 0."""
+    h, w = skin.shape
+    cut = _cut_sides(quad, (h, w))
+    rows = []
+    for i in range(4):
+        if cut[i]:
+            continue
+        n = int(np.clip(length_of(quad, i), 8, 1000))  # about a work pixel apart
+        pts, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
+        at = [np.round(pts + o * normal).astype(np.int32) for o in (-reach, 0.0, reach)]
+        ok = np.ones(n, bool)
+        for p in at:
+            ok &= (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+        got = [skin[np.clip(p[:, 1], 0, h - 1), np.clip(p[:, 0], 0, w - 1)] & ok for p in at]
+        rows.append((got, ok))
+    if not rows:
+        return 0.0
+    total = sum(int(ok.sum()) for _, ok in rows)
+    if not total:
+        return 0.0
+    if sum(int(g[0].sum()) for g, _ in rows) > 0.4 * total or sum(int(g[2].sum()) for g, _ in rows) > 0.4 * total:
+        return 0.0  # skin colour is common along the page's rim or the surface around it
+    crossed = 0
+    kernel = np.ones(finger, np.float32)
+    for (inner, on, outer), _ in rows:
+        across = (inner & on & outer).astype(np.float32)
+        run = np.convolve(across, kernel, "same") >= finger - 0.5
+        run = np.convolve(run.astype(np.float32), kernel, "same") > 0
+        crossed += int((run & (across > 0)).sum())
+    return crossed / total
+
+
+def _skin_around(skin: np.ndarray, quad: np.ndarray, reach: float = 4.0) -> float:
+    """Fraction of the outline (inside the frame) with skin colour just outside it."""
+    h, w = skin.shape
+    pts = []
+    for i in range(4):
+        n = int(np.clip(length_of(quad, i) / 2, 4, 200))
+        p, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
+        pts.append(np.round(p + reach * normal).astype(np.int32))
+    p = np.concatenate(pts)
+    ok = (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+    return float(skin[p[ok, 1], p[ok, 0]].mean()) if ok.any() else 0.0
+
+
+def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
+    h, w = work.shape
+    cut = _cut_sides(quad, (h, w))
+    dist = lambda a, b: np.sqrt((((a - b) * _CHANNEL_W) ** 2).sum(axis=-1))  # noqa: E731
+    sides = []
+    for i in range(4):
+        if cut[i]:
+            continue
+        n = int(np.clip(length_of(quad, i) / 2, 8, 64))
+        prof, _, _ = _edge_profiles(work.ycc, quad, i, n)
+        diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))
+        edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
+        pts, _, _ = _side_geometry(quad, i, n)
+        inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
+        sides.append((edge, prof[:, 0:3].mean(axis=1), prof[:, -3:].mean(axis=1), inside))
+    if not sides:
+        return 0.0
+    # the page's and the surface's usual colours along the whole outline (a hand over half of
+    # one side does not become "usual" there)
+    ref_in = np.median(np.concatenate([s[1] for s in sides]), axis=0)
+    ref_out = np.median(np.concatenate([s[2] for s in sides]), axis=0)
+    spread_in = float(np.median(np.concatenate([dist(s[1], ref_in) for s in sides])))
+    spread_out = float(np.median(np.concatenate([dist(s[2], ref_out) for s in sides])))
+    hidden, total = 0, 0
+    for edge, inner, outer, inside in sides:
+        # something lying across the side carries on over it without an edge, unlike the page
+        # inside or the surface outside
+        same = dist(inner, outer) < 28.0
+        # unusual for the whole outline and for this side (a card's coloured band along one
+        # side is usual there)
+        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, np.median(inner, axis=0)) > 18.0)
+        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, np.median(outer, axis=0)) > 18.0)
+        odd = odd_in | odd_out
+        # a washed-out (glare) page is not a hand
+        bad = (~edge) & same & odd & inside & (inner[:, 0] < 235.0)
+        # a lone point or two is noise; what hides the edge is a finger wide at least (3 points
+        # in a row, 6 work pixels)
+        run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 3
+        run = np.convolve(run.astype(np.float32), np.ones(3, np.float32), "same") >= 1
+        hidden += int((bad & run).sum())
+        total += int(inside.sum())
+    return hidden / total if total else 0.0
 
 
 def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits = QualityLimits()) -> Quality:
@@ -404,29 +1418,55 @@ def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits
     Args:
         frame: The frame the detection came from.
         detection: Result of `find_document` on that frame (None: NO_DOCUMENT).
-        limits: Thresholds; the defaults suit a 1080p document camera.
+        limits: Thresholds; the defaults suit a 720p or 1080p document camera.
     """
     if detection is None:
         return Quality(reasons=(Reason.NO_DOCUMENT,))
     reasons: list[Reason] = []
     if detection.touches_edge:
         reasons.append(Reason.OUT_OF_FRAME)
+    covered = detection.covered_fraction
+    if covered > limits.max_covered_fraction:
+        reasons.append(Reason.COVERED)
     if detection.area_fraction < limits.min_area_fraction:
         reasons.append(Reason.TOO_SMALL)
-    page = rectify(frame, detection.corners)
-    # Leave out a thin rim so the page edge and its shadow do not count.
-    ph, pw = page.shape[:2]
-    rim = max(1, int(0.03 * min(ph, pw)))
-    inner = page[rim:ph - rim, rim:pw - rim]
-    sharp = sharpness(inner)
-    if sharp < limits.min_sharpness:
-        reasons.append(Reason.BLURRY)
+    # The page's middle at full resolution for its sharpness, the whole page smaller for glare;
+    # a rim is left out so the page edge, its shadow and a thumb near it do not count.
+    m, (pw, ph) = _page_transform(detection.corners)
+    rim = max(1, int(0.06 * min(ph, pw)))
+    cw, ch = min(pw - 2 * rim, 384), min(ph - 2 * rim, 384)
+    shift = np.array([[1, 0, -(pw - cw) / 2], [0, 1, -(ph - ch) / 2], [0, 0, 1]])
+    middle = cv2.warpPerspective(frame, shift @ m, (max(cw, 2), max(ch, 2)), flags=cv2.INTER_LINEAR)
+    per_dir = directional_sharpness(middle)
+    sharp = float(per_dir.min())
+    aniso = float(per_dir.min() / max(per_dir.max(), 1e-6))
+    small = rectify(frame, detection.corners, max_side=360)
+    sh, sw = small.shape[:2]
+    srim = max(1, int(0.06 * min(sh, sw)))
+    inner = small[srim:sh - srim, srim:sw - srim]
+    sides = outline_blur(frame, detection.corners) / (frame.shape[0] / 720.0)
+    sides = np.sort(sides[~np.isnan(sides)])
+    edge_blur = float("nan")
+    if len(sides) >= 2:
+        # the second most blurred side: one side misled (a shadow, a fold) does not decide
+        edge_blur = float(sides[-2] if len(sides) >= 3 else sides[-1])
+        blurred = edge_blur > limits.max_edge_blur
+        focus = 0.6  # what an outline in focus measures
+        spread = lambda v: max(float(v) ** 2 - focus ** 2, 0.0)  # noqa: E731
+        motion = np.sqrt(spread(sides[0]) / max(spread(sides[-1]), 1e-6)) < limits.motion_edge_ratio \
+            or aniso < limits.motion_ratio
+    else:
+        blurred = sharp < limits.min_sharpness
+        motion = aniso < limits.motion_ratio
+    if blurred:
+        reasons.append(Reason.MOTION_BLUR if motion else Reason.BLURRY)
     bright = inner if inner.ndim == 2 else inner.min(axis=2)
     glare = float((bright >= limits.glare_level).mean())
     if glare > limits.max_glare_fraction:
         reasons.append(Reason.GLARE)
     return Quality(reasons=tuple(reasons) or (Reason.OK,), sharpness=sharp, glare_fraction=glare,
-                   area_fraction=detection.area_fraction)
+                   area_fraction=detection.area_fraction, covered_fraction=covered, anisotropy=aniso,
+                   edge_blur=edge_blur)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 :class:`DocumentScanner` runs the document pipeline (:mod:`hardware.scanner`: find, assess,
 auto-capture) on the document camera's newest frames while a document is wanted, and encodes
-the lossless still (:func:`hardware.still.encode_still`) when it decides; :class:`QrReader` looks
+the lossless still (:func:`hardware.still.encode_still`) when it decides; between visits it
+learns what the empty tray looks like (:class:`hardware.scanner.TrayWatch`) and scans with
+that; :class:`QrReader` looks
 for a booking's QR code in the face camera's frames during check-in. Neither ever runs on the
 event loop: results go to a callback, called from the worker thread (hand them to your loop
 with ``loop.call_soon_threadsafe``).
@@ -56,15 +58,23 @@ class DocumentScanner:
     the tray was emptied or the document moved (a document left on the tray from the last
     request is never sent as the next one). :meth:`reset` starts afresh (a new participant).
 
+    While :meth:`watch_tray` is on and no document is wanted (the booth is idle), the worker looks
+    at the tray every ``tray_interval`` seconds and lets ``tray`` learn the empty tray from what
+    it sees; every frame judged for a request is searched with that model once it is ready
+    (without one, the pipeline works as well, with more false documents on busy trays).
+
     Args:
         camera: the document camera (``latest_frame()`` gives BGR at full resolution).
         on_result: called from the worker with every :class:`ScanResult`.
         rate: frames judged per second at most.
         clock: monotonic clock.
+        tray: decides which idle frames the empty-tray model learns (None: no model).
+        tray_interval: seconds between looks at the idle tray.
     """
 
     def __init__(self, camera, on_result: Callable[[ScanResult], None], *, rate: float = 8.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 tray: scanner.TrayWatch | None = None, tray_interval: float = 1.0) -> None:
         self.camera = camera
         self.on_result = on_result
         self.interval = 1.0 / rate
@@ -74,6 +84,11 @@ class DocumentScanner:
         self._generation = 0
         self._closed = False
         self._auto = scanner.AutoCapture()
+        self.tray = tray
+        self.tray_interval = tray_interval
+        self._watch_tray = False
+        self._forget_view = False
+        self.tray_steps: dict[scanner.TrayStep, int] = {}
         self.frames_judged = 0
         self.seconds_judging = 0.0
         self._thread = threading.Thread(target=self._run, name="document-scanner", daemon=True)
@@ -93,11 +108,30 @@ class DocumentScanner:
             self._generation += 1
 
     def reset(self) -> None:
-        """Forget the last capture (the next participant's first document is captured at once)."""
+        """Forget the last capture (the next participant's first document is captured at once)
+        and the last view of the tray (the learned empty tray is kept)."""
         with self._lock:
             self._request = None
             self._generation += 1
             self._auto = scanner.AutoCapture()
+            self._forget_view = True
+            self._lock.notify_all()
+
+    def watch_tray(self, on: bool) -> None:
+        """Learn the empty tray while no document is wanted (on: the booth is idle), or stop."""
+        with self._lock:
+            self._watch_tray = on
+            self._lock.notify_all()
+
+    @property
+    def watching_tray(self) -> bool:
+        """True while it learns the empty tray (see :meth:`watch_tray`)."""
+        return self._watch_tray
+
+    @property
+    def tray_ready(self) -> bool:
+        """True once the empty tray is learned (scans use it)."""
+        return self.tray is not None and self.tray.model.ready
 
     def close(self) -> None:
         """Stop the worker thread."""
@@ -112,13 +146,27 @@ class DocumentScanner:
             return generation == self._generation and self._request is not None
 
     def _run(self) -> None:
+        next_look = 0.0
         while True:
             with self._lock:
                 while self._request is None and not self._closed:
-                    self._lock.wait()
+                    if self._forget_view and self.tray is not None:
+                        self._forget_view = False
+                        self.tray.forget_view()
+                    if self._watch_tray and self.tray is not None:
+                        wait = next_look - self._clock()
+                        if wait <= 0:
+                            break
+                        self._lock.wait(wait)
+                    else:
+                        self._lock.wait()
                 if self._closed:
                     return
                 request, generation, auto = self._request, self._generation, self._auto
+            if request is None:
+                next_look = self._clock() + self.tray_interval
+                self._look_at_tray()
+                continue
             last: tuple | None = None
             while self._current(generation):
                 started = self._clock()
@@ -139,6 +187,19 @@ class DocumentScanner:
                 if pause > 0:
                     time.sleep(pause)
 
+    def _look_at_tray(self) -> None:
+        """Let the tray model learn from the idle tray's newest frame."""
+        assert self.tray is not None
+        frame = self.camera.latest_frame()
+        if frame is None:
+            return
+        try:
+            step = self.tray.feed(self._clock(), frame)
+        except Exception:  # a malformed frame must not stop the scanner
+            logger.exception("learning the empty tray failed")
+            return
+        self.tray_steps[step] = self.tray_steps.get(step, 0) + 1
+
     def _judge(self, request: str, frame: np.ndarray, auto: scanner.AutoCapture, t: float,
                last: tuple | None) -> tuple[ScanResult, tuple]:
         """Judge a frame (a frame seen before is not judged again, but its time still counts
@@ -146,7 +207,7 @@ class DocumentScanner:
         if last is not None and last[0] is frame:
             detection, quality = last[1], last[2]
         else:
-            detection = scanner.find_document(frame)
+            detection = scanner.find_document(frame, tray=self.tray.model if self.tray is not None else None)
             quality = scanner.assess(frame, detection)
             self.frames_judged += 1
             self.seconds_judging += self._clock() - t

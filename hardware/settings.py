@@ -16,6 +16,13 @@ Example (every table is optional; a missing table means the booth has no such de
     height = 1080
     fps = 15
 
+    [devices.microphone]
+    source = "device"          # or "synthetic" (a test tone)
+    device = "default"         # the system default (also when left out); an index or a name
+                               # from `lapak hw probe`, e.g. "USB Audio"
+    [devices.speaker]
+    device = "default"
+
     [devices.button]
     port = "/dev/ttyUSB0"
     baudrate = 9600
@@ -41,7 +48,9 @@ SERIAL_ROLES = ("button", "light", "printer")
 """Booth devices on a serial port."""
 CAMERA_ROLES = ("camera", "document_camera")
 """Booth devices that are cameras."""
-ROLES = CAMERA_ROLES + SERIAL_ROLES
+AUDIO_ROLES = ("microphone", "speaker")
+"""Booth devices on the sound card."""
+ROLES = CAMERA_ROLES + AUDIO_ROLES + SERIAL_ROLES
 """Every device role a booth may have, in the order they are reported."""
 
 
@@ -68,6 +77,30 @@ class CameraSettings(BaseModel):
     height: int = Field(720, gt=0, le=4320)
     fps: float = Field(30, gt=0, le=240)
     fourcc: str | None = Field(None, pattern=r"^[A-Z0-9 ]{4}$")
+
+
+class AudioSettings(BaseModel):
+    """A microphone or a loudspeaker (48 kHz, 20 ms blocks, through PortAudio).
+
+    Args:
+        enabled: False keeps the table but leaves the device unused.
+        source: "device" for a sound card; "synthetic" for a test tone (microphone) or a
+            loudspeaker that only records what it would play.
+        device: "default" (the system's default device: on a PulseAudio or PipeWire desktop,
+            the one chosen in its sound settings, e.g. an echo-cancelled source), a PortAudio
+            index, or a name (exact, or a unique part of one) as `lapak hw probe` lists it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    source: Literal["device", "synthetic"] = "device"
+    device: int | str = Field("default", description="\"default\", an index or a name from `lapak hw probe`")
+
+    @property
+    def device_spec(self) -> int | str | None:
+        """The device for :mod:`hardware.audio` (None: the system default)."""
+        return None if self.device == "default" else self.device
 
 
 class SerialSettings(BaseModel):
@@ -118,6 +151,8 @@ class DevicesSettings(BaseModel):
     Args:
         camera: The participant's face camera.
         document_camera: The top-down camera over the document tray.
+        microphone: The booth's microphone.
+        speaker: The booth's loudspeaker (the officer's voice).
         button: The call button.
         light: The status light.
         printer: The receipt printer.
@@ -127,13 +162,15 @@ class DevicesSettings(BaseModel):
 
     camera: CameraSettings | None = None
     document_camera: CameraSettings | None = None
+    microphone: AudioSettings | None = None
+    speaker: AudioSettings | None = None
     button: ButtonSettings | None = None
     light: LightSettings | None = None
     printer: PrinterSettings | None = None
 
-    def configured(self) -> dict[str, CameraSettings | SerialSettings]:
+    def configured(self) -> dict[str, CameraSettings | AudioSettings | SerialSettings]:
         """Return the enabled devices by role, in report order."""
-        out: dict[str, CameraSettings | SerialSettings] = {}
+        out: dict[str, CameraSettings | AudioSettings | SerialSettings] = {}
         for role in ROLES:
             value = getattr(self, role)
             if value is not None and value.enabled:

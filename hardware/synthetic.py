@@ -305,7 +305,7 @@ def _render_page(kind: str, seed: int) -> np.ndarray:
     return docrender.render_id_card(seed=seed)
 
 
-def _place(page: np.ndarray, size: tuple[int, int], seed: int) -> np.ndarray:
+def _place(page: np.ndarray, size: tuple[int, int], seed: int, tray_seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     try:
         from hardware import docrender
@@ -324,6 +324,7 @@ def _place(page: np.ndarray, size: tuple[int, int], seed: int) -> np.ndarray:
         scale=float(rng.uniform(0.55, 0.75)),
         tilt=float(rng.uniform(0.0, 0.12)),
         seed=seed,
+        tray_seed=tray_seed,
     )
     return frame
 
@@ -339,7 +340,8 @@ class SyntheticDocumentCamera(PacedVideoTrack):
         still_size: (width, height) of stills, e.g. (1920, 1080).
         video_size: (width, height) of video frames.
         fps: video frames per second.
-        seed: chooses the page content and its placement.
+        seed: chooses the page content and its placement, and the tray (which stays the same
+            when :meth:`show` puts another document on it).
         still_compression: PNG compression level (0-9) of the pre-encoded still (lossless
             at every level).
         sensor_noise: amplitude of the noise a real sensor adds to every frame
@@ -365,6 +367,7 @@ class SyntheticDocumentCamera(PacedVideoTrack):
         self.still_size = still_size
         self.width, self.height = video_size
         self._seed = seed
+        self._tray_seed = seed  # the booth's tray stays the same whatever lies on it
         self._scene: np.ndarray | None = None
         self._video: np.ndarray | None = None
         self._still: StillImage | None = None
@@ -379,10 +382,10 @@ class SyntheticDocumentCamera(PacedVideoTrack):
             if self.document is None:
                 from hardware import docrender
 
-                self._scene = docrender.tray_background(self.still_size, self._seed)
+                self._scene = docrender.tray_background(self.still_size, self._tray_seed)
             else:
                 page = _render_page(self.document, self._seed)
-                self._scene = _place(page, self.still_size, self._seed)
+                self._scene = _place(page, self.still_size, self._seed, self._tray_seed)
         return self._scene
 
     def latest_frame(self) -> np.ndarray:
@@ -405,7 +408,8 @@ class SyntheticDocumentCamera(PacedVideoTrack):
 
         Args:
             document: "id_card", "claim_form", or None for the empty tray.
-            seed: a new seed (a different placement and page), or keep the current one.
+            seed: a new seed (a different placement and page on the same tray), or keep the
+                current one.
         """
         seed = self._seed if seed is None else seed
 
@@ -413,9 +417,9 @@ class SyntheticDocumentCamera(PacedVideoTrack):
             if document is None:
                 from hardware import docrender
 
-                scene = docrender.tray_background(self.still_size, seed)
+                scene = docrender.tray_background(self.still_size, self._tray_seed)
             else:
-                scene = _place(_render_page(document, seed), self.still_size, seed)
+                scene = _place(_render_page(document, seed), self.still_size, seed, self._tray_seed)
             small = cv2.resize(scene, (self.width, self.height), interpolation=cv2.INTER_AREA)
             video = cv2.cvtColor(small, cv2.COLOR_BGR2YUV_I420)
             # one assignment each: readers see the old scene or the new one, never a mix

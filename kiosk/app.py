@@ -21,7 +21,7 @@ from common.appbase import AppBase
 from common.config import ConfigError
 from hardware.booth import BoothDevices, DeviceStatus
 from hardware.errors import DeviceError
-from hardware.scanner import Reason
+from hardware.scanner import Reason, TrayWatch
 from hardware.scanning import DocumentScanner, QrReader, ScanResult, capture_now
 from kiosk import flow as f
 from kiosk.config import BoothConfig
@@ -35,6 +35,7 @@ from media.engine import BoothEngine
 from media.errors import MediaError
 from media.events import MediaEvent
 from media.internals import check_aiortc_internals
+from media.playout import Loudspeaker
 from signaling import protocol as p
 from signaling.client import ClientState, SignalingClient
 from signaling.errors import AuthRefused, NotConnected, RequestRefused
@@ -60,11 +61,23 @@ def flow_rules(config: BoothConfig) -> FlowRules:
     )
 
 
-def _hint(reason: Reason) -> f.ScanHint:
-    try:
-        return f.ScanHint(reason.value)
-    except ValueError:
-        return f.ScanHint.NO_DOCUMENT
+SCAN_HINTS: dict[Reason, f.ScanHint] = {
+    Reason.NO_DOCUMENT: f.ScanHint.NO_DOCUMENT,
+    Reason.OUT_OF_FRAME: f.ScanHint.OUT_OF_FRAME,
+    Reason.COVERED: f.ScanHint.COVERED,
+    Reason.TOO_SMALL: f.ScanHint.TOO_SMALL,
+    Reason.MOTION_BLUR: f.ScanHint.MOTION_BLUR,
+    Reason.BLURRY: f.ScanHint.BLURRY,
+    Reason.GLARE: f.ScanHint.GLARE,
+    Reason.OK: f.ScanHint.OK,
+}
+"""The advice the booth screen shows for each of the scanner's reasons (every reason has one;
+the words, in the participant's language, are in :mod:`kiosk.ui.words`)."""
+
+
+def scan_hint(reason: Reason) -> f.ScanHint:
+    """The booth screen's advice for the scanner's reason."""
+    return SCAN_HINTS[reason]
 
 
 class BoothApp(AppBase[BoothView]):
@@ -94,11 +107,14 @@ class BoothApp(AppBase[BoothView]):
                                       on_message=self._on_server, on_state=self._on_client_state,
                                       on_signal=self._on_signal, ssl=tls)
         self.stills = StillTransfer(config.server.url, "booth", config.booth.id, config.booth.token, ssl=tls)
+        self.loudspeaker = Loudspeaker(devices.speaker) if devices.speaker is not None else None
+        """The officer's voice: a playout buffer the loudspeaker plays from."""
         self.engine = BoothEngine(self.client.send_signal,
-                                  BoothMedia(face=devices.face, document=devices.document, audio=devices.microphone),
+                                  BoothMedia(face=devices.face, document=devices.document, audio=devices.microphone,
+                                             speaker=self.loudspeaker),
                                   media_config or MediaConfig(**config.ice.media_options()), on_event=self._on_media)
-        self.scanner = DocumentScanner(devices.document, lambda r: self._from_thread(self._on_scan, r)) \
-            if devices.document is not None else None
+        self.scanner = DocumentScanner(devices.document, lambda r: self._from_thread(self._on_scan, r),
+                                       tray=TrayWatch()) if devices.document is not None else None
         self.qr = QrReader(devices.face, lambda text: self._from_thread(self.feed, f.QrDecoded(text))) \
             if devices.face is not None and hasattr(devices.face, "latest_frame") else None
         self.branch_name = ""
@@ -213,7 +229,7 @@ class BoothApp(AppBase[BoothView]):
         elif r.still is not None:
             self.feed(f.DocumentCaptured(r.request_id, r.still))
         else:
-            hint = f.ScanHint.PREVIOUS_DOCUMENT if r.previous else _hint(r.reason)
+            hint = f.ScanHint.PREVIOUS_DOCUMENT if r.previous else scan_hint(r.reason)
             self.feed(f.ScanUpdate(r.request_id, hint, r.progress, r.outline))
 
     async def _capture_now(self, request_id: str) -> None:
@@ -295,6 +311,9 @@ class BoothApp(AppBase[BoothView]):
         elif isinstance(c, f.FailStill):
             with contextlib.suppress(MediaError):
                 self.engine.fail_still(c.session_id, c.request_id, c.reason)
+        elif isinstance(c, f.WatchTray):
+            if self.scanner is not None:
+                self.scanner.watch_tray(c.on)
         elif isinstance(c, f.StartQrReader):
             if self.qr is not None:
                 self.qr.start()

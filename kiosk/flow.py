@@ -468,7 +468,7 @@ class DeviceChanged:
     """A booth device changed state.
 
     Args:
-        role: "camera", "document_camera", "button", "light", "printer", "microphone".
+        role: "camera", "document_camera", "button", "light", "printer", "microphone", "speaker".
         ok: working.
         message: what is wrong (names the device and its port or camera).
     """
@@ -656,6 +656,18 @@ class FailStill:
 
 
 @dataclass(frozen=True)
+class WatchTray:
+    """Let the document camera learn what the empty tray looks like (on: nobody is at the booth
+    and no document is wanted), or stop.
+
+    Args:
+        on: learn from now on, or stop learning.
+    """
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class StartQrReader:
     """Read QR codes from the face camera (check-in)."""
 
@@ -706,7 +718,8 @@ class Wipe:
 
 BoothCommand = Union[
     CheckBookingCode, AnnounceVisit, CancelVisit, StartCall, PeerBack, EndCall, StartScanner, StopScanner, CaptureStill,
-    SubmitStill, FailStill, StartQrReader, StopQrReader, RaiseHand, SetLight, PrintTicket, PrintReceipt, Wipe,
+    SubmitStill, FailStill, WatchTray, StartQrReader, StopQrReader, RaiseHand, SetLight, PrintTicket, PrintReceipt,
+    Wipe,
 ]
 
 # ============================================================================== rules
@@ -770,6 +783,7 @@ _LEAVE_SCREENS = {Screen.CHECK_IN, Screen.CODE_ENTRY, Screen.CHECKING, Screen.TI
 """Screens a participant may leave the visit from."""
 _STILL_THERE_SCREENS = {Screen.PRIVACY, Screen.CHECK_IN, Screen.CODE_ENTRY, Screen.TICKET, Screen.WAITING}
 _QR_SCREENS = {Screen.CHECK_IN, Screen.CODE_ENTRY}
+_IDLE_SCREENS = {Screen.ATTRACT, Screen.OUT_OF_SERVICE}  # nobody at the booth: the tray is empty
 _BOOKING_NOTICE = {
     p.BookingProblem.UNKNOWN: NoticeKind.BOOKING_UNKNOWN,
     p.BookingProblem.NOT_TODAY: NoticeKind.BOOKING_NOT_TODAY,
@@ -851,6 +865,7 @@ class BoothFlow:
         self._screen_since = now
         self._qr_on = False
         self._scanner_on = False
+        self._tray_watched = False
         self.now = now
 
     # ------------------------------------------------------------------ the view
@@ -964,6 +979,10 @@ class BoothFlow:
         if want_qr != self._qr_on:
             self._qr_on = want_qr
             out.append(StartQrReader() if want_qr else StopQrReader())
+        want_tray = self.screen in _IDLE_SCREENS
+        if want_tray != self._tray_watched:
+            self._tray_watched = want_tray
+            out.append(WatchTray(want_tray))
         d = self.visit.document
         want_scanner = self.screen is Screen.DOCUMENT and d is not None and d.phase is DocumentPhase.POSITIONING
         if self._scanner_on and not want_scanner:
@@ -1318,7 +1337,7 @@ class BoothFlow:
         v.reference = visit_reference(s)
         v.ended_at = now
         self._go(Screen.END, now)
-        if v.outcome in (Outcome.COMPLETED, Outcome.DOCUMENTS_INCOMPLETE, Outcome.REFERRED):
+        if v.outcome in (Outcome.COMPLETED, Outcome.DOCUMENTS_INCOMPLETE, Outcome.REJECTED, Outcome.REFERRED):
             if self.has_printer:
                 v.receipt = ReceiptState.PRINTING
                 out.append(PrintReceipt(s.ticket, v.reference, v.outcome, v.verified, v.language))

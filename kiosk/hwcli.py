@@ -1,6 +1,7 @@
 """Technician commands: `lapak hw probe | test ROLE | check`.
 
-    lapak hw probe [--config booth.toml]     list cameras and serial ports; compare with the config
+    lapak hw probe [--config booth.toml]     list cameras, sound devices and serial ports; compare with
+                                             the config
     lapak hw test ROLE [--config booth.toml] [--port PATH]
                                              exercise one device; prints PASS or FAIL (exit 0/1)
     lapak hw check --config booth.toml       every configured device present? (exit 0/1)
@@ -14,7 +15,7 @@ import sys
 import logging
 
 from common.config import ConfigError, load
-from hardware.settings import (ROLES, SERIAL_ROLES, ButtonSettings, CameraSettings,
+from hardware.settings import (AUDIO_ROLES, ROLES, SERIAL_ROLES, AudioSettings, ButtonSettings, CameraSettings,
                                DevicesSettings, LightSettings, PrinterSettings)
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = hw.add_subparsers(dest="hw_command", metavar="ACTION", required=True)
 
-    p = sub.add_parser("probe", help="list cameras and serial ports, and what the config expects")
+    p = sub.add_parser("probe", help="list cameras, sound devices and serial ports, and what the config expects")
     p.add_argument("--config", help="booth TOML file with a [devices] table")
     p.add_argument("--max-index", type=int, default=8, help="highest camera index to try (default 8)")
     p.set_defaults(func=cmd_probe)
@@ -41,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("role", choices=ROLES, help="which device")
     t.add_argument("--config", help="booth TOML file with a [devices] table")
     t.add_argument("--port", help="serial port to use instead of the configured one")
-    t.add_argument("--seconds", type=float, default=2.0, help="camera: how long to grab frames")
+    t.add_argument("--seconds", type=float, default=2.0,
+                   help="camera: how long to grab frames; microphone/speaker: how long to record/play")
     t.add_argument("--press-timeout", type=float, default=15.0, help="button: how long to wait for a press")
     t.set_defaults(func=cmd_test)
 
@@ -83,6 +85,17 @@ def cmd_probe(args: argparse.Namespace) -> int:
     for cam in cameras:
         res = ", ".join(f"{w}x{h}" for w, h in cam.resolutions) or "no common resolution delivered frames"
         print(f"  index {cam.index} {cam.path or ''} ({cam.backend}): {res}")
+    print("Sound devices (device = index or name in [devices.microphone] / [devices.speaker]):")
+    sound, why = probe.find_sound_devices()
+    if why:
+        print(f"  {why}")
+    elif not sound:
+        print("  no sound devices found")
+    for d in sound:
+        ways = ", ".join(w for w, n in ((f"{d.inputs} in", d.inputs), (f"{d.outputs} out", d.outputs)) if n)
+        default = [w for w, yes in (("default input", d.default_input), ("default output", d.default_output)) if yes]
+        print(f"  index {d.index} {d.name!r} ({d.host_api}; {ways}; {d.default_rate:g} Hz)"
+              + (f" [{', '.join(default)}]" if default else ""))
     print("Serial ports:")
     ports = probe.find_ports([s.port for s in configured.values() if hasattr(s, "port")])
     if not ports:
@@ -99,6 +112,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
         elif isinstance(settings, CameraSettings):
             print(f"  {role}: camera {probe.camera_where(settings)} {settings.width}x{settings.height}"
                   f"@{settings.fps:g}")
+        elif isinstance(settings, AudioSettings):
+            print(f"  {role}: {probe.audio_where(settings)}")
         else:
             state = "present" if settings.port in present else "MISSING"
             print(f"  {role}: {settings.port} at {settings.baudrate} baud: {state}")
@@ -128,6 +143,13 @@ def cmd_test(args: argparse.Namespace) -> int:
         if role == "button":
             print(f"press the call button within {args.press_timeout:g} s ...")
         result = probe.exercise_serial(role, settings, press_timeout=args.press_timeout)
+    elif role in AUDIO_ROLES:
+        if settings is None:
+            settings = AudioSettings()
+            print(f"{role}: not configured; trying the system default")
+        if args.port:
+            print("--port applies to serial devices only; ignored")
+        result = probe.exercise_audio(role, settings, args.seconds)
     else:
         if settings is None:
             settings = CameraSettings(device=0 if role == "camera" else 1)

@@ -29,6 +29,7 @@ WORDS: dict[str, dict[Language, str]] = {
 OUTCOMES: dict[Outcome, dict[Language, str]] = {
     Outcome.COMPLETED: {Language.ID: "Klaim diterima, diproses", Language.EN: "Claim received, in process"},
     Outcome.DOCUMENTS_INCOMPLETE: {Language.ID: "Dokumen belum lengkap", Language.EN: "Documents incomplete"},
+    Outcome.REJECTED: {Language.ID: "Klaim tidak dapat dilanjutkan", Language.EN: "Claim cannot go on"},
     Outcome.REFERRED: {Language.ID: "Dirujuk ke layanan lain", Language.EN: "Referred to another service"},
     Outcome.PARTICIPANT_LEFT: {Language.ID: "Kunjungan dibatalkan", Language.EN: "Visit cancelled"},
     Outcome.BOOTH_OFFLINE: {Language.ID: "Kunjungan terputus", Language.EN: "Visit interrupted"},

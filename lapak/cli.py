@@ -29,11 +29,19 @@ def register(sub) -> None:
     Args:
         sub: the CLI's subparsers object.
     """
-    d = sub.add_parser("demo", help="headless branch: signaling, six simulated booths, a console")
+    d = sub.add_parser("demo", help="a simulated branch: signaling, six simulated booths, the console (a window "
+                                     "when there is a display)")
     d.add_argument("--booths", type=int, default=6, help="number of booth processes (default %(default)s)")
     d.add_argument("--face", default="640x480@30", help="booth face camera WxH@FPS")
     d.add_argument("--doc-video", default="1280x720@15", help="booth document camera video WxH@FPS")
     d.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
+    d.add_argument("--window", choices=["auto", "yes", "no"], default="auto",
+                   help="the console window: auto opens it when DISPLAY is set (default %(default)s)")
+    d.add_argument("--booth-window", action="store_true",
+                   help="show booth 1 as the booth app's window (lapak kiosk --windowed) instead of headless")
+    d.add_argument("--officer", choices=["you", "scripted"], default="you",
+                   help="with the window: you are the officer, or a script plays one (default %(default)s)")
+    d.add_argument("--language", choices=["id", "en"], help="the console window's language (default: Bahasa Indonesia)")
     d.set_defaults(func=_run_demo)
 
 
@@ -56,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
+    from common.memory import tune_malloc
+
+    tune_malloc()  # before any thread starts (common/memory.py says why)
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

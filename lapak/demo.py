@@ -1,6 +1,11 @@
-"""``lapak demo``: a headless branch on this machine, on the same cores and wiring as the apps.
+"""``lapak demo``: a simulated branch on this machine, on the same cores and wiring as the apps.
 
-Starts the signaling server (its own OS process, ``python -m lapak signaling``), six simulated
+With a display (``DISPLAY`` set; ``--window yes|no`` decides otherwise) it opens the officer's
+console window (:mod:`cso_console.ui`) on the simulated branch and you are the officer; the booths
+are headless simulated booths, and ``--booth-window`` shows the first one as the booth app's window
+(``lapak kiosk --windowed``). Without a display it runs headless, as follows.
+
+Headless, it starts the signaling server (its own OS process, ``python -m lapak signaling``), six simulated
 booths (each its own OS process running ``python -m lapak.simbooth``: the booth app with a
 scripted participant) and the console app (:class:`cso_console.app.ConsoleApp` on
 :class:`cso_console.desk.Desk`) in this process with a scripted officer, who accepts every
@@ -60,16 +65,19 @@ def _toml_value(v) -> str:
     return json.dumps(str(v))  # a JSON string is a valid TOML basic string
 
 
-def config_toml(data: dict) -> str:
-    """A server config (``ServerConfig.model_dump(mode="json")``) as TOML: scalars, tables,
-    arrays of tables."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, (dict, list)) and v is not None]
-    for k, v in data.items():  # TOML has no null: a None is left out (its default applies)
+def config_toml(data: dict, prefix: str = "") -> str:
+    """A config (``model_dump(mode="json")``) as TOML: scalars, tables (nested too), arrays of
+    tables. TOML has no null: a None is left out (its default applies)."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in data.items()
+             if v is not None and not isinstance(v, dict) and not (isinstance(v, list) and v and isinstance(v[0], dict))]
+    for k, v in data.items():
+        name = f"{prefix}{k}"
         if isinstance(v, dict):
-            lines += ["", f"[{k}]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items() if vv is not None]
-        elif isinstance(v, list):
+            body = config_toml(v, f"{name}.")
+            lines += ["", f"[{name}]", body.rstrip("\n")] if body.strip() else ["", f"[{name}]"]
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
             for item in v:
-                lines += ["", f"[[{k}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items() if vv is not None]
+                lines += ["", f"[[{name}]]"] + [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items() if vv is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -112,21 +120,30 @@ class HeadlessBranch:
         doc_video: booth document video ``WxH@FPS``.
         policy: console quality policy.
         cso_camera: console camera ``(w, h, fps)`` sent to the focused booth, or None.
+        cso_kbps: its bitrate cap (default :data:`media.quality.CSO_CAMERA`'s).
         workdir: directory for the signaling database.
         booth_nice: niceness added to the booth processes. On a small machine six simulated
             booths (each rendering and encoding its cameras, which real booths do on their own
             PCs) compete with the console for the same cores; a positive value gives the
             console its share first, so its CPU figure is not lowered by starvation (frames it
             never got to decode).
+        tls: serve wss:// with a branch CA made for this run (as a branch does; every device
+            pins it); False serves plain ws:// (allow_plain).
     """
 
     def __init__(self, booths: int = 6, face: str = "640x480@30", doc_video: str = "1280x720@15",
-                 policy: QualityPolicy | None = None, cso_camera: tuple[int, int, float] | None = (320, 240, 15),
-                 workdir: Path | None = None, booth_nice: int = 0) -> None:
+                 policy: QualityPolicy | None = None,
+                 cso_camera: tuple[int, int, float] | None = (CSO_CAMERA.width, CSO_CAMERA.height, CSO_CAMERA.fps),
+                 workdir: Path | None = None, booth_nice: int = 0, tls: bool = True,
+                 cso_kbps: int | None = None) -> None:
         self.booth_nice = booth_nice
+        self.tls = tls
+        self.ca: Path | None = None
+        """The branch CA's certificate the devices pin (with ``tls``)."""
         self.n_booths, self.face, self.doc_video = booths, face, doc_video
         self.policy = policy or QualityPolicy()
         self.cso_camera = cso_camera
+        self.cso_kbps = cso_kbps or CSO_CAMERA.max_kbps
         self._tmp = tempfile.TemporaryDirectory(prefix="lapak-demo-") if workdir is None else None
         self.workdir = Path(self._tmp.name) if self._tmp else workdir
         self.procs: list[subprocess.Popen] = []
@@ -134,6 +151,7 @@ class HeadlessBranch:
         self.server: subprocess.Popen | None = None
         self.url: str | None = None
         self.console: ConsoleApp | None = None
+        self.tokens: dict[tuple[str, str], str] = {}
         self.accepted_at: dict[str, float] = {}
         """monotonic time the console accepted each session (for call-setup figures)."""
         self.requested_at: dict[str, float] = {}
@@ -208,32 +226,88 @@ class HeadlessBranch:
 
     async def start(self) -> None:
         """Start the server process, the console and the booth processes."""
+        await self.start_server()
+        await self.start_console()
+        await self.start_booths()
+
+    async def start_server(self) -> str:
+        """Start the signaling server process (one CSO, ``cso-01``); returns its URL."""
         from signaling.testing import branch_config, tokens_of
 
+        tls = None
+        if self.tls:  # a branch CA and a server certificate for this run, as `lapak ca init/issue` make
+            from signaling.tls import CA_CERT, init_ca, issue_server_cert
+
+            ca_dir, cert_dir = self.workdir / "ca", self.workdir / "tls"
+            cert_dir.mkdir(exist_ok=True)
+            init_ca(ca_dir, "simulated branch")
+            key, cert = issue_server_cert(ca_dir, ["127.0.0.1", "localhost"], cert_dir)
+            tls, self.ca = {"cert": str(cert), "key": str(key)}, ca_dir / CA_CERT
         config = branch_config(self.workdir / "branch.sqlite", booths=self.n_booths, csos=1,
-                               capacity=min(6, max(self.n_booths, 4)))
+                               capacity=min(6, max(self.n_booths, 4)), tls=tls)
         self.url = await self._start_server(config)
-        tokens = tokens_of(config)
-        cso_media = CsoMedia()
-        if self.cso_camera:
-            w, h, fps = self.cso_camera
-            cso_media = CsoMedia(face=SyntheticFaceCamera(w, h, fps, seed=99), audio=ToneMicrophone(220))
-        cso_q = TrackQuality(width=self.cso_camera[0], height=self.cso_camera[1], fps=self.cso_camera[2],
-                             max_kbps=CSO_CAMERA.max_kbps) if self.cso_camera else None
-        console_config = ConsoleConfig(cso={"id": "cso-01", "token": tokens[("cso", "cso-01")]},
-                                       server={"url": self.url, "allow_plain": True})
-        self.console = ConsoleApp(console_config, cso_media, media_config=MediaConfig(), policy=self.policy,
-                                  cso_quality=cso_q)
+        self.tokens = tokens_of(config)
+        return self.url
+
+    def console_config(self) -> ConsoleConfig:
+        """The console's config for this branch (``cso-01``)."""
+        server = {"url": self.url, "ca": str(self.ca)} if self.ca else {"url": self.url, "allow_plain": True}
+        return ConsoleConfig(cso={"id": "cso-01", "token": self.tokens[("cso", "cso-01")], "name": "Petugas 1"},
+                             server=server)
+
+    def cso_media(self) -> CsoMedia:
+        """The officer's simulated camera and microphone."""
+        if not self.cso_camera:
+            return CsoMedia()
+        w, h, fps = self.cso_camera
+        return CsoMedia(face=SyntheticFaceCamera(w, h, fps, seed=99), audio=ToneMicrophone(220))
+
+    def cso_quality(self) -> TrackQuality | None:
+        """The officer's camera quality at the focused booth."""
+        if not self.cso_camera:
+            return None
+        return TrackQuality(width=self.cso_camera[0], height=self.cso_camera[1], fps=self.cso_camera[2],
+                            max_kbps=self.cso_kbps)
+
+    async def start_console(self) -> ConsoleApp:
+        """The console app (headless) in this process."""
+        self.console = ConsoleApp(self.console_config(), self.cso_media(), media_config=MediaConfig(),
+                                  policy=self.policy, cso_quality=self.cso_quality())
         self.console.on_input(self._on_event)
         await self.console.start()
         await self.console.wait_ready()
+        return self.console
+
+    async def start_booths(self, again: bool = False, booth_window: int | None = None) -> None:
+        """Start the simulated booth processes.
+
+        Args:
+            again: a new participant walks in after each visit.
+            booth_window: this booth (1-based) runs as the booth app's window instead
+                (``lapak kiosk --config FILE --windowed --simulate``), for a person to play the
+                participant; the others stay headless.
+        """
         for i in range(1, self.n_booths + 1):
             dev = f"booth-{i:02d}"
-            cmd = [sys.executable, "-m", "lapak.simbooth", "--url", self.url, "--device-id", dev,
-                   "--token", tokens[("booth", dev)], "--face", self.face, "--doc-video", self.doc_video,
-                   "--seed", str(i)]
+            if i == booth_window:
+                cmd = [sys.executable, "-m", "lapak", "kiosk", "--config", str(self._booth_toml(dev)), "--windowed",
+                       "--simulate"]
+            else:
+                cmd = [sys.executable, "-m", "lapak.simbooth", "--url", self.url, "--device-id", dev,
+                       "--token", self.tokens[("booth", dev)], "--face", self.face, "--doc-video", self.doc_video,
+                       "--seed", str(i)] + (["--again"] if again else []) + (["--ca", str(self.ca)] if self.ca else [])
             self.procs.append(subprocess.Popen(
                 cmd, preexec_fn=functools.partial(_die_with_parent, self.booth_nice)))
+
+    def _booth_toml(self, dev: str) -> Path:
+        """A booth config file for one of this branch's booths (simulated devices)."""
+        from lapak.simbooth import booth_config
+
+        config = booth_config(self.url, dev, self.tokens[("booth", dev)], self.face, self.doc_video,
+                              str(self.ca) if self.ca else None)
+        path = self.workdir / f"{dev}.toml"
+        path.write_text(config_toml(config.model_dump(mode="json", exclude_none=True)))
+        return path
 
     async def wait_sessions(self, n: int, timeout: float = 60.0) -> None:
         """Wait until ``n`` sessions deliver face frames.
@@ -343,7 +417,7 @@ async def _demo(args: argparse.Namespace) -> int:
             view = branch.console.view
             tiles = {t.session_id: t for t in view.tiles if t is not None}
             print(f"\n t={time.monotonic() - started:5.1f}s  cpu={_cpu_cores(started):.2f} cores  "
-                  f"focus={engine.focus}  decisions recorded={sum(1 for d in branch.console.desk.decisions.values() if d.confirmed)}")
+                  f"focus={engine.focus}  decisions recorded={branch.console.desk.decisions_recorded}")
             print(f" {'session':14} {'ticket':6} {'tile':18} {'state':10} {'face fps':>8} {'size':>9} {'doc fps':>7} "
                   f"{'kbit/s':>7} {'rtt ms':>6} {'setup ms':>8} {'g2g p50':>7} {'stills':>6} {'verified':>8}")
             for sid in ids:
@@ -378,6 +452,70 @@ def _cpu_cores(since: float) -> float:
     return used / max(1e-6, time.monotonic() - since)
 
 
+def display_available() -> str | None:
+    """Why no console window can open here, or None when one can (``DISPLAY`` is set, Qt's xcb
+    platform loads and reaches it, and nobody asked for offscreen rendering)."""
+    if not os.environ.get("DISPLAY"):
+        return "no DISPLAY"
+    if os.environ.get("QT_QPA_PLATFORM", "xcb") not in ("xcb", ""):
+        return f"QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM']}"
+    probe = subprocess.run([sys.executable, "-c", "from PySide6.QtGui import QGuiApplication; QGuiApplication([])"],
+                           env=dict(os.environ, QT_QPA_PLATFORM="xcb"), capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        return f"Qt cannot open the display {os.environ['DISPLAY']}: {probe.stderr.strip()[-300:]}"
+    return None
+
+
+def _demo_windowed(args: argparse.Namespace) -> int:
+    """The console window on a simulated branch: the server and the booths in their own
+    processes, the console app on its engine thread, the window on this one."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from common.loopthread import LoopThread
+    from cso_console.ui.run import open_console
+
+    qt = QApplication.instance() or QApplication(sys.argv[:1])
+    qt.setApplicationName("lapak demo")
+    helper = LoopThread("demo")
+    branch = HeadlessBranch(args.booths, args.face, args.doc_video)
+    console = None
+    try:
+        helper.run(branch.start_server(), 30)
+        config = branch.console_config()
+        console = open_console(config, media=branch.cso_media, media_config=MediaConfig(), policy=branch.policy,
+                               cso_quality=branch.cso_quality(), language=args.language, show=False)
+        helper.run(branch.start_booths(again=True, booth_window=1 if args.booth_window else None), 30)
+        print(f"signaling on {branch.url} (pid {branch.server.pid}); {args.booths} booth processes starting: "
+              f"pids {' '.join(str(p.pid) for p in branch.procs)}", flush=True)
+        print("console window open: you are the officer (press ? in the window for the keys); "
+              "close the window or press Ctrl-C to stop", flush=True)
+        window = console.window
+        window.showMaximized()
+        timers = []
+        if args.officer == "scripted":
+            officer = ScriptedOfficer(console.app)
+            step = QTimer()
+            step.timeout.connect(lambda: console.bridge.call(officer.step))
+            step.start(500)
+            timers.append(step)
+        wake = QTimer()  # lets Python run its signal handlers while Qt waits
+        wake.timeout.connect(lambda: None)
+        wake.start(250)
+        timers.append(wake)
+        if args.duration:
+            QTimer.singleShot(int(args.duration * 1000), window.close)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: window.close())
+        qt.exec()
+    finally:
+        if console is not None:
+            console.close()
+        helper.run(branch.stop(), 60)
+        helper.stop()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry for ``lapak demo``.
 
@@ -388,4 +526,13 @@ def run(args: argparse.Namespace) -> int:
     _cpu0 = os.times()
     if not getattr(args, "verbose", 0):  # the table is the output; call-state chatter only with -v
         logging.getLogger("media").setLevel(logging.WARNING)
+    window = getattr(args, "window", "no")
+    if window != "no":
+        why = display_available()
+        if why is None:
+            return _demo_windowed(args)
+        if window == "yes":
+            print(f"lapak demo: cannot open the console window: {why}", file=sys.stderr)
+            return 2
+        print(f"no console window ({why}): running headless", flush=True)
     return asyncio.run(_demo(args))

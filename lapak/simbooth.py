@@ -54,6 +54,7 @@ class ScriptedParticipant:
         self.again = again
         self.start_after = start_after
         self.place_after = place_after
+        self._tries = 0
         self.visits = 0
         self._last: tuple | None = None
         self._placed: str | None = None
@@ -68,7 +69,7 @@ class ScriptedParticipant:
 
     def _on_view(self, v: BoothView) -> None:
         key = (v.screen, v.server_up, v.document.request_id if v.document else None,
-               v.document.phase if v.document else None)
+               v.document.phase if v.document else None, v.document.hint if v.document else None)
         if key == self._last:
             return
         self._last = key
@@ -80,6 +81,8 @@ class ScriptedParticipant:
             self.visits += 1
             self._later(0.2, f.ChooseWalkIn())
         elif v.screen is Screen.DOCUMENT and v.document and v.document.phase is DocumentPhase.POSITIONING:
+            if v.document.hint is f.ScanHint.PREVIOUS_DOCUMENT and self._placed == v.document.request_id:
+                self._placed = None  # the screen says the last one still lies there: take it away, again
             self._place(v.document.request_id, v.document.document)
         elif v.screen is Screen.END and self.again:
             self._later(2.0, f.Finish())
@@ -93,7 +96,11 @@ class ScriptedParticipant:
             return
         shape = info(document).shape
         kind = "id_card" if shape is DocumentShape.CARD else "claim_form"
-        self.app.loop.call_later(self.place_after, camera.show, kind, self.visits * 7 + len(request_id))
+        # as a participant does: the document shown before is taken off the tray first (the booth
+        # waits for an empty tray when the same page seems to lie there still), then the new one
+        camera.show(None)
+        self.app.loop.call_later(self.place_after, camera.show, kind, self.visits * 7 + len(request_id) + self._tries)
+        self._tries += 1
 
 
 def booth_config(url: str, device_id: str, token: str, face: str, doc_video: str, ca: str | None = None) -> BoothConfig:
@@ -137,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     Args:
         argv: arguments (default: sys.argv).
     """
+    from common.memory import tune_malloc
+
+    tune_malloc()  # before any thread starts (a real booth gets this from `lapak kiosk`)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--url", required=True)
     ap.add_argument("--device-id", required=True)

@@ -35,6 +35,7 @@ from media.events import (
     QualityApplied,
     VerdictReceived,
 )
+from media.playout import Loudspeaker
 from media.tracks import AdaptiveVideoTrack, GatedTrack, cap_sender_bitrate, keep_cap_if_vp8
 
 logger = logging.getLogger(__name__)
@@ -48,11 +49,13 @@ class BoothMedia:
         face: the face camera track.
         document: the document camera track (the live view for positioning).
         audio: the microphone track.
+        speaker: where the officer's voice goes; None: nowhere.
     """
 
     face: MediaStreamTrack | None = None
     document: MediaStreamTrack | None = None
     audio: MediaStreamTrack | None = None
+    speaker: Loudspeaker | None = None
 
 
 @dataclass

@@ -225,7 +225,7 @@ class DeviceHealth(_Message):
     """One booth device's state, for the officer's tile.
 
     Args:
-        role: "camera", "document_camera", "button", "light", "printer", "microphone".
+        role: "camera", "document_camera", "button", "light", "printer", "microphone", "speaker".
         ok: working.
         message: what is wrong (names the device), empty when ok.
     """

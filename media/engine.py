@@ -46,6 +46,7 @@ from media.events import (
     DocumentPendingAtBooth,
     MediaEvent,
 )
+from media.playout import Loudspeaker
 from media.quality import CSO_CAMERA, QualityPolicy, Tile
 from media.requests import Action, DocumentRequests, Failed, Send
 from media.stats import SessionStats
@@ -257,6 +258,8 @@ class BoothEngine(_Engine):
         call = self.calls.get(session_id)
         if call is None:
             call = BoothCall(session_id, self._send_signal, self.media, self.config, self._emit)
+            if self.media.speaker is not None:  # the officer's voice, from every peer connection of the call
+                call.sinks["audio"].subscribe(self.media.speaker.push)
             if self._status is not None:
                 call.report_devices(self._status)
             self.calls[session_id] = call
@@ -314,10 +317,15 @@ class BoothEngine(_Engine):
 
 @dataclass
 class CsoMedia:
-    """What the officer sends: camera and microphone (either may be None)."""
+    """What the officer sends (camera and microphone) and hears through (the loudspeaker); any
+    may be None.
+
+    ``speaker`` plays the focused booth's audio, and only that booth's.
+    """
 
     face: MediaStreamTrack | None = None
     audio: MediaStreamTrack | None = None
+    speaker: Loudspeaker | None = None
 
 
 class CsoEngine(_Engine):
@@ -351,6 +359,8 @@ class CsoEngine(_Engine):
         self._clock = clock
         self.documents = DocumentRequests(ack_timeout=self.config.document_ack_timeout)
         self._ticker: asyncio.Task | None = None
+        self._heard: tuple[str, Callable[[], None]] | None = None
+        """The session whose audio the officer's loudspeaker plays, and how to stop it."""
 
     # -- calls ------------------------------------------------------------------------------
 
@@ -388,6 +398,7 @@ class CsoEngine(_Engine):
                            self._emit)
             self.calls[session_id] = call
             self._emit(CallAdded(session_id))
+            self._route_speaker()
             if self._ticker is None:
                 self._ticker = asyncio.ensure_future(self._tick_forever())
         await call.accept_offer(payload["sdp"])
@@ -399,6 +410,7 @@ class CsoEngine(_Engine):
     def _call_closed(self, session_id: str) -> None:
         if self.focus == session_id:
             self.focus = None
+        self._route_speaker()
         self.held.discard(session_id)
         self._doc_views.discard(session_id)
         self.documents.drop_session(session_id)
@@ -423,8 +435,24 @@ class CsoEngine(_Engine):
     def _request_for(self, session_id: str) -> ctl.QualityRequest:
         return self.policy.request_for(self._tile(session_id), self.document_wanted(session_id))
 
+    def _route_speaker(self) -> None:
+        """Play the focused booth's audio on the officer's loudspeaker, and no other booth's (a
+        booth that just lost the focus may send for a moment longer)."""
+        speaker = self.media.speaker
+        if speaker is None:
+            return
+        call = self.calls.get(self.focus) if self.focus is not None else None
+        if self._heard is not None:
+            if call is not None and self._heard[0] == call.session_id:
+                return
+            self._heard[1]()
+            self._heard = None
+        if call is not None:
+            self._heard = (call.session_id, call.sinks["audio"].subscribe(speaker.push))
+
     def _refresh(self) -> None:
         """Send every call whose quality request changed its new one; gate the officer's media."""
+        self._route_speaker()
         for sid, call in self.calls.items():
             request = self._request_for(sid)
             if call.requested != request:

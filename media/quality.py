@@ -16,9 +16,12 @@ decoding work small (it holds six calls on a modest PC):
 * grid tiles are 320 pixels wide at 10 fps (320x180 from 16:9 cameras, 320x240 from 4:3),
   at most 120 kbit/s: aiortc's bandwidth estimate would give each up to 1.5 Mbit/s (it
   gave about 180), and every packet costs the console Python work;
-* the CSO's own camera (:data:`CSO_CAMERA`) goes to the focused booth only, 320 pixels wide
-  at 15 fps and at most 250 kbit/s: the participant sees the CSO in a corner of the booth
-  screen, beside the flow screens (15 fps keeps a talking face fluid);
+* the CSO's own camera (:data:`CSO_CAMERA`) goes to the focused booth only, 640x360 at 15 fps
+  and at most 500 kbit/s: the officer's face fills the top of the booth's call screen, where a
+  320x240 picture scaled up looked soft (the participant reads the officer's face and lips); 15
+  fps keeps a talking face fluid. From a 4:3 camera it is 640x480 (the width is asked for,
+  the height follows the camera). What it costs the console: BENCHMARKS.md, "Console window:
+  the officer's camera";
 * a booth **on hold** (the officer serves another booth) sends its face at grid quality (its
   tile stays live, so the officer sees a participant who waves), no microphone and no document
   view; it receives nothing (the booth screen shows the officer's last picture, dimmed).
@@ -39,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 FULL_FACE = TrackQuality(width=1280, height=720, fps=30)
 GRID_FACE = TrackQuality(width=320, height=180, fps=10, max_kbps=120)
-CSO_CAMERA = TrackQuality(width=320, height=240, fps=15, max_kbps=250)
+CSO_CAMERA = TrackQuality(width=640, height=360, fps=15, max_kbps=500)
 FULL_DOCUMENT = TrackQuality(width=960, height=540, fps=10)
 
 

@@ -186,9 +186,10 @@ class CappedVp8Encoder(Vp8Encoder):
 
 
 CSO_CAMERA_ENCODER = {"speed": -12, "denoise": 0}
-"""The CSO camera's encoder: a small picture (320x240) of an officer at a desk, encoded on the
-console next to six decoding calls. libvpx's faster realtime setting and no denoiser halve the
-encode time (0.62 -> 0.32 ms a frame measured here, at the same 250 kbit/s)."""
+"""The CSO camera's encoder: a picture of an officer at a desk (640x360, :data:`media.quality.CSO_CAMERA`),
+encoded on the console next to six decoding calls. libvpx's faster realtime setting and no
+denoiser halve the encode time (0.62 -> 0.32 ms a frame measured here at 320x240 and 250
+kbit/s)."""
 
 
 def cap_sender_bitrate(sender, track: "AdaptiveVideoTrack", speed: int | None = None,

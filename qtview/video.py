@@ -2,9 +2,9 @@
 
 A :class:`VideoView` subscribes to a call's :class:`media.tracks.FrameSink` (or is handed a local
 camera's BGR frames). For every frame (on the engine's loop) it only keeps a reference; a
-converter thread turns the newest frame into an RGB image at exactly the size the widget shows it
-(colour at the source size, one OpenCV scale, which releases the GIL), and the GUI thread paints
-it without scaling again. A
+converter thread turns the newest frame into a 32-bit RGB image at exactly the size the widget
+shows it (libswscale colours and scales a decoded frame in one pass; OpenCV a camera's, without
+holding the GIL), and the GUI thread paints it without scaling again. A
 frame that arrives while the previous one is still being converted replaces it (nothing piles
 up), and a hidden view converts nothing. The last picture stays when the video stops (frozen),
 and can be dimmed (a booth on hold).
@@ -12,6 +12,7 @@ and can be dimmed (a booth on hold).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,11 @@ logger = logging.getLogger(__name__)
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="video-convert")
 """Converter threads shared by every view of the process (two: the machines have few cores)."""
+
+_PIXELS = "bgra" if sys.byteorder == "little" else "argb"
+"""What libswscale writes: QImage's Format_RGB32 as it lies in memory (0xffRRGGBB words), the
+format the painter draws without converting; libswscale also makes it about twice as fast as
+packed 24-bit RGB."""
 
 
 def fit(src_w: int, src_h: int, box: QSize) -> tuple[int, int]:
@@ -76,6 +82,9 @@ class VideoView(QWidget):
         """Frames converted (a hidden view converts none)."""
         self.painted = 0
         """Pictures painted."""
+        self.painted_source: tuple[int, int] | None = None
+        """The size of the decoded frame behind the last picture painted (a benchmark tells a
+        focused booth's full-quality frame from a grid tile's)."""
         self._ready.connect(self._on_ready)
 
     # -- feeding (engine loop) -------------------------------------------------------------
@@ -127,20 +136,28 @@ class VideoView(QWidget):
             if w == 0:
                 continue
             try:
-                # Colour at the source size, then one scale with OpenCV, which lets other Python
-                # threads (the GUI's) run meanwhile: PyAV's reformat and from_ndarray hold the GIL
-                # for the whole conversion (about 50 ms for 1080p here, a GUI stall).
-                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if local else frame.to_ndarray(format="rgb24")
-                if (w, h) != (src_w, src_h):
-                    rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
-                # rows of some widths are padded: the array is then a strided view, which a
-                # QImage cannot take as a buffer
-                arr = np.ascontiguousarray(rgb)
-                image = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_RGB888)
+                if local:
+                    # a camera's BGR frame: OpenCV colours and scales it and lets other Python
+                    # threads (the GUI's) run meanwhile (PyAV's from_ndarray holds the GIL for the
+                    # whole conversion, about 50 ms for 1080p here, a GUI stall)
+                    bgr = frame if (w, h) == (src_w, src_h) else cv2.resize(frame, (w, h),
+                                                                           interpolation=cv2.INTER_LINEAR)
+                    px = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2BGRA))
+                    image = QImage(px.data, w, h, px.strides[0], QImage.Format.Format_RGB32)
+                    image.pixels = px  # keeps the pixels alive as long as the image
+                else:
+                    # a decoded frame: libswscale colours and scales in one pass to the size shown
+                    # (a tile's picture is small, so the GIL is held briefly)
+                    rgb = frame.reformat(width=w, height=h, format=_PIXELS, interpolation="BILINEAR")
+                    plane = rgb.planes[0]
+                    # the plane itself, rows padded to libswscale's alignment (a numpy view of it is
+                    # not contiguous for most widths, and its memoryview is refused)
+                    image = QImage(plane, w, h, plane.line_size, QImage.Format.Format_RGB32)
+                    image.pixels = rgb  # keeps the pixels alive as long as the image
             except Exception:  # a damaged frame must not stop the view
                 logger.debug("frame conversion failed", exc_info=True)
                 continue
-            image.ndarray = arr  # keeps the pixels alive as long as the image
+            image.source_size = (src_w, src_h)
             with self._lock:
                 self._image, self._image_at = image, time.monotonic()
             self.converted += 1
@@ -207,6 +224,7 @@ class VideoView(QWidget):
             if self._dimmed:
                 p.fillRect(self.rect(), QColor(0, 0, 0, 140))
             self.painted += 1
+            self.painted_source = getattr(image, "source_size", None)
             self.frame_shown.emit()
         elif self.placeholder:
             p.setPen(QColor(200, 200, 200))

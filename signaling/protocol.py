@@ -97,6 +97,7 @@ class Outcome(str, enum.Enum):
 
     COMPLETED = "completed"  # claim moved on
     DOCUMENTS_INCOMPLETE = "documents_incomplete"
+    REJECTED = "rejected"  # the claim cannot go on (the end note says why)
     REFERRED = "referred"  # sent to another channel / office
     PARTICIPANT_LEFT = "participant_left"
     BOOTH_OFFLINE = "booth_offline"  # the booth did not come back within the grace period

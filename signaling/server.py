@@ -322,6 +322,9 @@ class SignalingServer:
         """Failed hellos not yet written: (address, actor, why) -> [count, first, last]."""
         self.max_connections = config.limits.max_connections
         self._still_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._still_receiving: dict[tuple[str, str], int] = {}
+        """Parts whose bytes are on their way, per still: an upload with a part still arriving is
+        alive however long ago its last part was written (a slow link, a loaded booth)."""
         self._server: Server | None = None
         self._ticker: asyncio.Task | None = None
         self._holds_gc = False
@@ -782,6 +785,8 @@ class SignalingServer:
         broken = None
         interrupted: str | None = None
         data = bytearray()
+        key = (meta.session_id, meta.sha256)
+        self._still_receiving[key] = self._still_receiving.get(key, 0) + 1
         try:
             while len(data) < msg.length:
                 chunk = await asyncio.wait_for(ws.recv(), lim.still_part_timeout)
@@ -796,13 +801,16 @@ class SignalingServer:
                     break
         except asyncio.TimeoutError:
             broken = f"the part's bytes did not come within {lim.still_part_timeout:g} s"
+        finally:
+            left = self._still_receiving.pop(key, 1) - 1
+            if left > 0:
+                self._still_receiving[key] = left
         if refused is not None:  # for good: trying again cannot help
             self._reply(conn, p.Error(code=ErrorCode.FORBIDDEN, message=refused, ref=msg.id))
             return interrupted
         if broken is not None:  # this attempt failed; another may not
             self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message=broken, ref=msg.id))
             return interrupted
-        key = (meta.session_id, meta.sha256)
         lock = self._still_locks.setdefault(key, asyncio.Lock())
         async with lock:  # parts of one still arrive on several connections at once
             try:
@@ -850,6 +858,8 @@ class SignalingServer:
 
     def _sweep_stills(self) -> None:
         for session_id, sha256 in self.files.stale(self.config.limits.still_part_timeout):
+            if (session_id, sha256) in self._still_receiving or (session_id, sha256) in self._still_locks:
+                continue  # a part is arriving or being written: the upload is alive
             logger.info("dropping an unfinished upload of still %s in session %s", sha256[:12], session_id)
             self.files.drop(session_id, sha256)
 

@@ -197,9 +197,18 @@ class StillTransfer:
 
             results.append(await self._retry(f"still {meta.sha256[:12]} part {offset}", channel, once))
 
-        await asyncio.gather(*(part(self._channels[i], off, n) for i, (off, n) in enumerate(self._ranges(meta.size))))
-        if not any(r.complete for r in results):
-            raise StillTransferError(f"still {meta.sha256[:12]}: the server has not got every part")
+        for _round in range(2):
+            # Every part stored but none completing means the server lost some of them (an upload
+            # it took for abandoned while the link crawled): send them all once more (a part
+            # the server has is merged, not counted twice).
+            results.clear()
+            await asyncio.gather(*(part(self._channels[i], off, n)
+                                   for i, (off, n) in enumerate(self._ranges(meta.size))))
+            if any(r.complete for r in results):
+                return
+            logger.info("still %s: every part stored but the server has not got them all; sending again",
+                        meta.sha256[:12])
+        raise StillTransferError(f"still {meta.sha256[:12]}: the server has not got every part")
 
     async def download(self, session_id: str, sha256: str, size: int, on_progress: Progress | None = None) -> bytes:
         """Fetch a still (CSO), verified against its sha256.

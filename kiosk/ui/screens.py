@@ -678,7 +678,7 @@ class TechnicianScreen(Screen):
         actions.addWidget(self.probe, 0, 0)
         actions.addWidget(self.check, 0, 1)
         self.tests: dict[str, object] = {}
-        for i, role in enumerate(("camera", "document_camera", "button", "light", "printer")):
+        for i, role in enumerate(("camera", "document_camera", "microphone", "speaker", "button", "light", "printer")):
             b = button(f"tech_test_{role}", lambda r=role: self._run("test", r), "tool")
             actions.addWidget(b, (2 + i) // 2, (2 + i) % 2)
             self.tests[role] = b

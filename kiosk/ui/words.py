@@ -106,6 +106,7 @@ def outcome_title(outcome: Outcome | None) -> str:
     return {
         Outcome.COMPLETED: translate("Words", "Thank you. Your claim has been received."),
         Outcome.DOCUMENTS_INCOMPLETE: translate("Words", "Thank you. Some documents are still missing."),
+        Outcome.REJECTED: translate("Words", "We are sorry. Your claim cannot go on."),
         Outcome.REFERRED: translate("Words", "Thank you. You have been referred to another service."),
         Outcome.PARTICIPANT_LEFT: translate("Words", "Your visit has ended."),
         Outcome.BOOTH_OFFLINE: translate("Words", "Your visit was interrupted."),
@@ -121,6 +122,8 @@ def outcome_next(outcome: Outcome | None) -> str:
                                               "anything else today. Keep your reference number."),
         Outcome.DOCUMENTS_INCOMPLETE: translate("Words", "Please come back with the missing documents. Show your "
                                                          "reference number so we can continue your claim."),
+        Outcome.REJECTED: translate("Words", "The officer has told you why. If you have questions, please go to "
+                                             "the front desk with your reference number."),
         Outcome.REFERRED: translate("Words", "Please go to the front desk with your reference number. They will "
                                              "help you further."),
         Outcome.PARTICIPANT_LEFT: translate("Words", "You can start again at any time."),
@@ -151,6 +154,7 @@ def fault(role: str) -> str:
         "document_camera": translate("Words", "The document camera is not working. The officer has been told."),
         "printer": translate("Words", "The printer is not working. Your numbers stay on the screen."),
         "microphone": translate("Words", "The microphone is not working. The officer has been told."),
+        "speaker": translate("Words", "The loudspeaker is not working. The officer has been told."),
     }.get(role, "")
 
 
@@ -181,6 +185,7 @@ def device_role(role: str) -> str:
         "camera": translate("Words", "Face camera"),
         "document_camera": translate("Words", "Document camera"),
         "microphone": translate("Words", "Microphone"),
+        "speaker": translate("Words", "Loudspeaker"),
         "button": translate("Words", "Call button"),
         "light": translate("Words", "Status light"),
         "printer": translate("Words", "Receipt printer"),

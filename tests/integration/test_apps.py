@@ -71,7 +71,10 @@ async def test_a_whole_visit_from_walk_in_to_receipt_and_wipe(tmp_path):
         await console.start()
         await booth.start()
         try:
+            # while idle the document camera looks at the empty tray (to learn it), never in a visit
+            await until(lambda: booth.scanner.tray_steps, what="the idle tray looked at")
             await walk_in(booth)
+            assert not booth.scanner.watching_tray
             # the console accepts by itself and turns to the only booth
             await until(lambda: booth.view.screen is Screen.CALL and booth.view.call_phase is f.CallPhase.TALKING,
                         what="talking")
@@ -116,7 +119,7 @@ async def test_a_whole_visit_from_walk_in_to_receipt_and_wipe(tmp_path):
                         what="light set to waiting")  # (set on a worker thread: the serial write takes time)
 
             booth.feed(f.Finish())
-            assert booth.view.screen is Screen.ATTRACT
+            assert booth.view.screen is Screen.ATTRACT and booth.scanner.watching_tray
             await until(lambda: not booth.participant_traces(), what="wipe")
             await until(lambda: booth.devices.simulators["light"].colour == "IDLE", what="light idle")
             assert booth.flow.visit.session is None and booth.view.ticket is None
@@ -239,3 +242,27 @@ async def test_an_example_token_puts_the_booth_out_of_service_saying_why(tmp_pat
         with pytest.raises(ConfigError, match="lapak token new cso cso-01"):
             await console.start()
         await console.close()
+
+
+async def test_a_loudspeaker_that_is_not_there_is_a_fault_at_the_booth_and_on_the_officers_tile(tmp_path):
+    from hardware.audio import SoundCardSpeaker
+
+    async with running_server(tmp_path / "branch.sqlite", booths=1, csos=1, capacity=4) as branch:
+        console, booth = console_app(branch), booth_app(branch, 1)
+        booth.devices.speaker.stop()  # the simulated one: this booth's is configured by name and not there
+        booth.devices.speaker = SoundCardSpeaker("no-such-speaker", retry_initial=0.1, retry_max=0.5)
+        booth.devices.speaker.play_from(lambda n: np.zeros((n, 1), np.int16))
+        await console.start()
+        await booth.start()
+        try:
+            await until(lambda: "speaker" in dict(booth.view.faults), what="the fault at the booth")
+            assert "speaker ('no-such-speaker'): " in dict(booth.view.faults)["speaker"]
+            await walk_in(booth)
+            await until(lambda: booth.flow.visit.session is not None, what="session")
+            sid = booth.flow.visit.session.id
+            await until(lambda: tile(console, sid) is not None and tile(console, sid).faults, what="fault on the tile")
+            assert TileState.DEVICE_FAULT in tile(console, sid).flags
+            assert "'no-such-speaker'" in dict(tile(console, sid).faults)["speaker"]
+        finally:
+            await booth.close()
+            await console.close()

@@ -37,7 +37,7 @@ def children_left(port: str, pids: list[int]) -> list[str]:
 
 
 def started(out: str) -> tuple[str, list[int]]:
-    m = re.search(r"signaling on ws://[\d.]+:(\d+) \(pid (\d+)\); \d+ booth processes starting: pids ([\d ]+)", out)
+    m = re.search(r"signaling on wss://[\d.]+:(\d+) \(pid (\d+)\); \d+ booth processes starting: pids ([\d ]+)", out)
     assert m, out
     return m.group(1), [int(m.group(2))] + [int(p) for p in m.group(3).split()]
 
@@ -49,7 +49,7 @@ def last_table(out: str) -> list[tuple]:
 
 def test_demo_runs_prints_figures_and_leaves_no_child(tmp_path):
     with open(tmp_path / "stderr.log", "wb") as err:
-        proc = subprocess.run(CMD + ["--duration", "12"], cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
+        proc = subprocess.run(CMD + ["--duration", "20"], cwd=ROOT, stdout=subprocess.PIPE, stderr=err,
                               timeout=90, text=True)
     out = proc.stdout
     assert proc.returncode == 0, (tmp_path / "stderr.log").read_text()[-2000:]

@@ -36,6 +36,12 @@ source = "synthetic"
 width = 960
 height = 540
 
+[devices.microphone]
+source = "synthetic"
+
+[devices.speaker]
+source = "synthetic"
+
 [devices.button]
 port = "{button}"
 timeout = 0.5
@@ -59,6 +65,27 @@ def test_probe_without_config_or_cameras_does_not_crash(capsys):
     assert "Serial ports:" in out and "button: not configured" in out
     if not glob.glob("/dev/video*"):
         assert "no cameras found" in out
+
+
+def test_probe_lists_sound_devices_and_the_configured_ones(tmp_path, sims, capsys):
+    config = write_config(tmp_path, *(s.port for s in sims))
+    assert main(["hw", "probe", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "Sound devices (device = index or name in [devices.microphone] / [devices.speaker]):" in out
+    assert "microphone: synthetic" in out and "speaker: synthetic" in out
+
+
+def test_a_named_sound_device_that_is_not_there_is_a_problem_naming_it(tmp_path, sims, capsys):
+    config = write_config(tmp_path, *(s.port for s in sims))
+    text = Path(config).read_text().replace('[devices.speaker]\nsource = "synthetic"',
+                                            '[devices.speaker]\ndevice = "no-such-speaker"')
+    Path(config).write_text(text)
+    assert main(["hw", "check", "--config", config]) == 1
+    assert "PROBLEM speaker ('no-such-speaker'): " in capsys.readouterr().out
+    assert main(["hw", "test", "speaker", "--config", config, "--seconds", "0.2"]) == 1
+    assert "FAIL speaker ('no-such-speaker'): " in capsys.readouterr().out
+    assert main(["hw", "test", "microphone", "--config", config]) == 0
+    assert "PASS microphone (synthetic)" in capsys.readouterr().out
 
 
 def test_probe_lists_configured_ptys(tmp_path, sims, capsys):

@@ -193,6 +193,31 @@ async def test_still_messages_on_the_main_connection_are_refused(call):
         await cso.request(p.StillGet(id="g1", session_id=sid, sha256="0" * 64))
 
 
+async def test_parts_the_server_lost_are_sent_again(call):
+    """A server that took an upload for abandoned (its parts crawled in over a bad link while the
+    sweep ran) loses the parts written so far; the booth sends them again instead of giving up."""
+    branch, booth, cso, inbox, sid = call
+    files = branch.server.files
+    real_write, lost = files.write, []
+
+    def write(session_id, sha256, size, offset, data):
+        asm = real_write(session_id, sha256, size, offset, data)
+        if not lost:  # the first part written is dropped right after, as the sweep would
+            lost.append(offset)
+            files.drop(session_id, sha256)
+        return asm
+
+    files.write = write
+    data = os.urandom(800_000)
+    meta = meta_for(sid, data)
+    up = transfer(branch, "booth", "booth-01", streams=4)
+    await up.upload(meta, data)
+    assert lost  # the loss happened, and yet:
+    assert branch.server.files.final_path(sid, meta.sha256, meta.mime).read_bytes() == data
+    await inbox.wait(p.StillAvailable, lambda m: m.still.sha256 == meta.sha256)
+    await up.close()
+
+
 async def test_a_request_that_comes_where_a_parts_bytes_were_due_is_answered_too(call):
     """The part it interrupts gets an error; the request itself its own answer (found by bench.fuzz:
     it used to be swallowed as the part's bytes, unanswered)."""

@@ -66,6 +66,8 @@ def views(language: Language) -> dict[str, BoothView]:
                          receipt=ReceiptState.FAILED, documents_verified=(DocumentKind.KTP, DocumentKind.KK,
                                                                           DocumentKind.MEMBERSHIP_CARD),
                          faults=(("printer", "paper out"),), **pre),
+        "end_rejected": BoothView(Screen.END, outcome=Outcome.REJECTED, reference="20261126-B105",
+                                  receipt=ReceiptState.PRINTED, **pre),
         "out_of_service": BoothView(Screen.OUT_OF_SERVICE, **pre),
         "technician_locked": BoothView(Screen.TECHNICIAN, notice=NoticeKind.PIN_LOCKED,
                                        technician=TechnicianView(False, 3, 42.0, True), **b),
@@ -135,6 +137,59 @@ def test_the_language_can_be_switched_on_every_screen_before_the_call(window, qt
     assert window.screens[Screen.WAITING].leave.text() == "Keluar dari antrean"
     window.render(views(Language.EN)["waiting"])
     assert window.screens[Screen.WAITING].leave.text() == "Leave the queue"
+
+
+SCAN_WORDS = {  # what the participant reads for each of the scanner's reasons (Bahasa Indonesia, English)
+    "no_document": ("Letakkan dokumen di atas baki", "Put your document on the tray"),
+    "out_of_frame": ("Geser dokumen ke tengah baki", "Move the document to the middle of the tray"),
+    "covered": ("Angkat tangan dari dokumen", "Take your hand off the document"),
+    "too_small": ("Dekatkan dokumen ke kamera", "Hold the document closer to the camera"),
+    "motion_blur": ("Jangan gerakkan dokumen", "Keep the document still"),
+    "blurry": ("Letakkan dokumen rata di baki", "Lay the document flat on the tray"),
+    "glare": ("Miringkan sedikit agar tidak silau", "Tilt it a little to stop the shine"),
+    "ok": ("Bagus, tahan sebentar", "Good, hold it there"),
+}
+
+
+def flow_at_the_document_screen(language: Language):
+    """A booth flow whose officer asked for the KTP, in ``language``."""
+    from kiosk.flow import BoothFlow, FlowRules
+    from media.control import CaptureMode
+    from media.events import DocumentRequested
+    from signaling import protocol as p
+
+    def session(state):
+        return p.SessionInfo(id="s1", booth_id="booth-01", ticket="A007", kind="walk_in", language=language.value,
+                             state=state, queued_at=0.0, cso_id=None if state is p.SessionState.WAITING else "cso-01")
+
+    flow = BoothFlow(FlowRules(), has_printer=True, now=0.0)
+    for event in (f.ServerUp(p.Welcome(role="booth", device_id="booth-01", server_time=0.0, sessions=[])),
+                  f.ChooseLanguage(language), f.Start(), f.AcceptPrivacy(), f.ChooseWalkIn(),
+                  f.Announced(session(p.SessionState.WAITING)), f.SessionChanged(session(p.SessionState.ACTIVE)),
+                  DocumentRequested("s1", "r1", DocumentKind.KTP, 1, CaptureMode.AUTO)):
+        flow.handle(event, 1.0)
+    return flow
+
+
+def test_every_scanner_reason_reaches_the_screen_in_both_languages(window, qtbot):
+    """Reason (hardware.scanner) -> hint (kiosk.app) -> the flow's view -> the document screen."""
+    from hardware.scanner import Reason
+    from kiosk.app import scan_hint
+
+    assert set(SCAN_WORDS) == {r.value for r in Reason}
+    window.resize(1366, 768)
+    window.show()
+    shown = {}
+    for language in ALL:
+        flow = flow_at_the_document_screen(language)
+        for reason in Reason:
+            flow.handle(f.ScanUpdate("r1", scan_hint(reason), 0.2), 2.0)
+            view = flow.view(2.0)
+            assert view.screen is Screen.DOCUMENT and view.language is language
+            window.render(view)
+            state = window.screens[Screen.DOCUMENT].state
+            shown[(reason.value, language)] = state.text() if state.isVisible() else "(hidden)"
+    assert shown == {(r, lang): words[ALL.index(lang)] for r, words in SCAN_WORDS.items() for lang in ALL}
 
 
 def test_touches_become_intents(qtbot):

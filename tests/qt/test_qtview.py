@@ -57,6 +57,23 @@ def test_video_view_converts_off_the_gui_thread_at_its_own_size_newest_only(qtbo
     assert 0 < view.converted < 200  # frames that arrived while one was converting were dropped
     image = view._image
     assert (image.width(), image.height()) == (320, 240)  # scaled once, to the widget
+    assert view.painted_source == (640, 480)  # the decoded frame's own size behind the picture
+
+
+@pytest.mark.parametrize("width,height", [(436, 420), (433, 301), (250, 190)])
+def test_any_widget_size_converts(qtbot, width, height):
+    """Rows of most widths are padded by libswscale: the picture must still come out."""
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    view.reader("face", frame(value=200))
+    qtbot.waitUntil(lambda: view.painted > 0, timeout=WAIT_MS)
+    image = view._image
+    assert image.width() == width // 2 * 2 or image.height() <= height
+    assert image.pixelColor(image.width() - 1, image.height() - 1).red() > 100  # the last row's last pixel
+    qtbot.waitUntil(lambda: not view._converting, timeout=WAIT_MS)  # the converter let go
 
 
 @pytest.mark.parametrize("size", [(854, 596), (440, 120), (774, 538)])

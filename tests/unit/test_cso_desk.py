@@ -76,7 +76,11 @@ class Driver:
                            height=1080)
 
     def still(self, sid, rid, sha="ab" * 32, doc=KTP):
-        """The still of a request arrives whole: announced by the server, fetched."""
+        """The still of a request arrives whole: announced by the server (unless it was already),
+        fetched."""
+        fetching = [c.still for c in self.of(dk.FetchStill) if c.still.request_id == rid]
+        if fetching:
+            return dk.StillFetched(fetching[-1])
         m = self.meta(sid, rid, doc, sha)
         self(dk.StillAvailable(m))
         assert dk.FetchStill(m) in self.commands
@@ -214,19 +218,22 @@ def test_connection_badge_from_the_stats(d, loss, rtt, quality):
     offer(d, "s1")
     assert d.tile("s1").quality is LinkQuality.UNKNOWN
     d(CallStateChanged("s1", CallState.CONNECTED))
+    assert d.tile("s1").quality is LinkQuality.UNKNOWN  # connected, not measured yet: not "bad"
     d(dk.StatsSampled(SessionStats("s1", "connected", fps={"face": 29.5}, packet_loss=loss, rtt_ms=rtt)))
     t = d.tile("s1")
     assert (t.quality, t.loss, t.rtt_ms, t.fps) == (quality, loss, rtt, 29.5)
+    d(CallStateChanged("s1", CallState.LOST))
+    assert d.tile("s1").quality is LinkQuality.BAD
 
 
 # ---------------------------------------------------------------- documents, decisions
 
 
-def document_arrives(d, sid="s1", doc=KTP):
+def document_arrives(d, sid="s1", doc=KTP, sha="ab" * 32):
     """Ask for a document; the booth sends it to the server, which announces it; its fetch runs."""
     d(dk.RequestDocument(sid, doc))
     req = d.of(dk.AskDocument)[-1]
-    m = Driver.meta(sid, req.request_id, doc)
+    m = Driver.meta(sid, req.request_id, doc, sha)
     d(dk.StillAvailable(m))
     d(dk.StillFetchProgress(m.sha256, 1000, 4000))
     return req
@@ -252,12 +259,13 @@ def test_request_still_verify_sends_the_decision_with_its_hash_and_tells_the_boo
     d(dk.StillFetched(m))
     entry = d.tile("s1").checklist[0]
     assert entry.status is DocStatus.RECEIVED and entry.still.sha256 == "ab" * 32 and d.tile("s1").request is None
+    assert d.tile("s1").to_check == (KTP,)  # the tile says a still waits for the officer
     d(dk.Verify("s1", KTP))
     decision = d.sent[-1]
     assert isinstance(decision, p.Decision) and decision.still_sha256 == "ab" * 32 and decision.verdict.value == "accepted"
     verdict = d.of(dk.SendControl)[-2].message
     assert isinstance(verdict, ctl.DocumentVerdict) and verdict.request_id == req.request_id
-    assert d.view.unconfirmed_decisions == 1
+    assert d.view.unconfirmed_decisions == 1 and d.tile("s1").to_check == ()
     d(dk.RequestAnswered(decision.id, True))
     assert d.view.unconfirmed_decisions == 0 and d.tile("s1").checklist[0].confirmed
 
@@ -300,6 +308,7 @@ def test_reject_needs_a_still_and_carries_its_reason(d):
     offer(d, "s1")
     d(dk.Reject("s1", KTP, RejectReason.UNREADABLE))
     assert not [m for m in d.sent if isinstance(m, p.Decision)] and "no still" in d.view.messages[-1]
+    assert (d.view.notices[-1].code, d.view.notices[-1].document) == ("no_still", KTP)
     req = document_arrives(d)
     d(d.still("s1", req.request_id))
     d(dk.Reject("s1", KTP, RejectReason.COVERED, note="thumb over the number"))
@@ -382,6 +391,20 @@ def test_a_still_that_arrives_after_its_booth_left_is_dropped(d):
     assert dk.DropStill(m.sha256) in d.commands
 
 
+def test_a_session_that_leaves_lets_go_of_every_still(d):
+    offer(d, "s1")
+    ktp = document_arrives(d, sha="a1" * 32)
+    d(d.still("s1", ktp.request_id))
+    d(dk.Verify("s1", KTP))
+    kk = document_arrives(d, doc=KK, sha="b2" * 32)
+    d(d.still("s1", kk.request_id))
+    d.acks()
+    d(dk.End("s1", Outcome.DOCUMENTS_INCOMPLETE))
+    d.acks()
+    d(dk.SessionChanged(info("s1", SessionState.ENDED)))
+    assert {c.sha256 for c in d.of(dk.DropStill)} == {"a1" * 32, "b2" * 32}
+
+
 def test_canned_prompt_in_the_booths_language(d):
     offer(d, "s1", language="en")
     d(dk.SendPrompt("s1", "show_document"))
@@ -413,6 +436,60 @@ def test_desk_restarted_resumes_held_and_active_booths():
     drv(dk.ServerUp(welcome(info("s1", SessionState.HELD), info("s2"))))
     assert drv.tile("s1").state is TileState.ON_HOLD and dk.SetHeld("s1", True) in drv.commands
     assert drv.view.focus == 2  # the active one gets the free focus
+
+
+def test_queue_entries_carry_booking_name_and_service(d):
+    booked = info("s9", SessionState.WAITING).model_copy(update={"kind": "booking", "booking_code": "BK-1",
+                                                                "name": "Siti Rahayu"})
+    d(dk.QueueChanged((booked,)))
+    q = d.view.queue[0]
+    assert (q.kind, q.booking_code, q.name, q.service) == ("booking", "BK-1", "Siti Rahayu", "jht_claim")
+
+
+def test_complete_is_refused_while_a_document_is_missing(d):
+    offer(d, "s1")
+    d.acks()
+    d(dk.End("s1", Outcome.COMPLETED))
+    assert not [m for m in d.sent if isinstance(m, p.End)] and "missing ktp, kk" in d.view.messages[-1]
+    n = d.view.notices[-1]
+    assert (n.code, n.ticket, n.detail) == ("not_complete", "A001", "ktp, kk")  # for the console's own words
+    assert not d.tile("s1").busy  # nothing is pending: the officer may pick another outcome
+    for doc in (KTP, KK):
+        req = document_arrives(d, doc=doc)
+        d(d.still("s1", req.request_id))
+        d(dk.Verify("s1", doc))
+    d.acks()
+    assert d.tile("s1").suggested_outcome is Outcome.COMPLETED and d.tile("s1").missing == ()
+    d(dk.End("s1", Outcome.COMPLETED))
+    assert isinstance(d.sent[-1], p.End) and d.sent[-1].outcome is Outcome.COMPLETED
+
+
+def test_a_request_opens_the_document_view_which_the_officer_closes(d):
+    offer(d, "s1")
+    assert not d.tile("s1").document_view
+    d(dk.RequestDocument("s1", KTP))
+    assert d.tile("s1").document_view and d.of(dk.ShowDocument)[-1] == dk.ShowDocument("s1", True)
+    d(dk.RequestDocument("s1", KK))  # already open: no second command
+    assert len(d.of(dk.ShowDocument)) == 1
+    d(dk.ShowDocumentView("s1", False))
+    assert not d.tile("s1").document_view and d.of(dk.ShowDocument)[-1] == dk.ShowDocument("s1", False)
+    d(dk.ShowDocumentView("s1", True))
+    assert d.tile("s1").document_view
+
+
+def test_end_note_names_what_is_missing_and_what_was_rejected(d):
+    offer(d, "s1")
+    assert dk.end_note(d.tile("s1")) == "missing: ktp, kk"
+    req = document_arrives(d)
+    d(d.still("s1", req.request_id))
+    d(dk.Reject("s1", KTP, RejectReason.EXPIRED))
+    t = d.tile("s1")
+    assert t.rejected == ((KTP, RejectReason.EXPIRED),)
+    assert dk.end_note(t) == "missing: kk; rejected: ktp (expired)"
+    req = document_arrives(d, doc=KK)
+    d(d.still("s1", req.request_id))
+    d(dk.Verify("s1", KK))
+    assert dk.end_note(d.tile("s1")) == "rejected: ktp (expired)"
 
 
 # ---------------------------------------------------------------- exhaustive: random desks
@@ -461,7 +538,7 @@ def test_desk_invariants_under_any_sequence(events):
         elif kind == "transfer":
             d(dk.Transfer(sid))
         elif kind == "end":
-            d(dk.End(sid, Outcome.COMPLETED))
+            d(dk.End(sid, Outcome.COMPLETED if n % 2 else Outcome.DOCUMENTS_INCOMPLETE))
         elif kind == "request":
             d(dk.RequestDocument(sid, KTP if n % 2 else KK))
         elif kind in ("queued", "still", "rejected"):
@@ -515,6 +592,9 @@ def test_desk_invariants_under_any_sequence(events):
         assert d.desk._fetching is None or d.desk._fetching == fetching[-1].still  # one fetch at a time
         for c in d.commands[before:]:
             if isinstance(c, dk.ServerRequest) and isinstance(c.message, p.End):
+                ended = d.desk._slot(c.message.session_id)
+                assert c.message.outcome is not Outcome.COMPLETED or ended is None or all(
+                    e.status is DocStatus.VERIFIED for e in ended.docs.values()), "complete with a document missing"
                 assert not [x for x in d.desk.decisions.values()
                             if x.message.session_id == c.message.session_id and not x.confirmed], \
                     "ended before its decisions were recorded"
@@ -522,3 +602,19 @@ def test_desk_invariants_under_any_sequence(events):
             if dec.confirmed:
                 continue
             assert ref in d.desk._inflight or not d.desk.server_up, "an unconfirmed decision is not on its way"
+
+
+def test_recorded_decisions_leave_with_their_session_and_unrecorded_ones_stay(d):
+    offer(d, "s1")
+    offer(d, "s2")
+    for sid in ("s1", "s2"):
+        req = document_arrives(d, sid=sid, sha=("a1" if sid == "s1" else "b2") * 32)
+        d(d.still(sid, req.request_id))
+        d(dk.Verify(sid, KTP))
+    pending = [ref for ref, dec in d.desk.decisions.items() if dec.message.session_id == "s2"]
+    for ref in [r for r, dec in d.desk.decisions.items() if dec.message.session_id == "s1"]:
+        d(dk.RequestAnswered(ref, True))
+    d(dk.SessionChanged(info("s1", SessionState.ENDED)))
+    d(dk.SessionChanged(info("s2", SessionState.ENDED)))  # (its decision not acknowledged yet)
+    assert d.desk.decisions_recorded == 1
+    assert [dec.message.session_id for dec in d.desk.decisions.values()] == ["s2"] and list(d.desk.decisions) == pending

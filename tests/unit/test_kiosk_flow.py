@@ -47,7 +47,7 @@ class Driver:
         self.flow = BoothFlow(rules, verify_pin=(lambda x: x == pin) if pin else None, has_printer=printer,
                               now=self.now)
         self.commands: list = []
-        self.scanner = self.qr = False
+        self.scanner = self.qr = self.tray = False
         if server:
             self(f.ServerUp(welcome()))
 
@@ -68,6 +68,9 @@ class Driver:
             elif isinstance(c, f.StopQrReader):
                 assert self.qr
                 self.qr = False
+            elif isinstance(c, f.WatchTray):
+                assert c.on != self.tray, "tray watch switched to what it was"
+                self.tray = c.on
             elif isinstance(c, f.Wipe):
                 assert not self.flow.holds_participant_data(), "wiped but still holding participant data"
         return out
@@ -419,6 +422,33 @@ def test_visit_the_server_no_longer_has_is_interrupted(d):
 # ---------------------------------------------------------------- documents
 
 
+def test_the_empty_tray_is_learned_only_while_nobody_is_at_the_booth(d):
+    assert d.tray and d.of(f.WatchTray) == [f.WatchTray(True)]
+    d.walk_in()
+    assert not d.tray and d.of(f.WatchTray)[-1] == f.WatchTray(False)
+    d(f.LeaveVisit())
+    assert d.view.screen is Screen.ATTRACT and d.tray
+    d(f.ServerDown("connection lost"))
+    d(f.Tick(), dt=16)
+    assert d.view.screen is Screen.OUT_OF_SERVICE and d.tray  # nobody there either
+
+
+def test_every_scanner_reason_has_a_hint_of_its_own():
+    from hardware.scanner import Reason
+    from kiosk.app import SCAN_HINTS, scan_hint
+
+    assert set(SCAN_HINTS) == set(Reason) and len(set(SCAN_HINTS.values())) == len(Reason)
+    assert all(scan_hint(r).value == r.value for r in Reason)  # the same codes on both sides
+
+
+@pytest.mark.parametrize("hint", list(f.ScanHint))
+def test_every_scanner_hint_reaches_the_screen(d, hint):
+    d.into_call()
+    d.request()
+    d(f.ScanUpdate("r1", hint, 0.3))
+    assert d.view.document.hint is hint and d.view.screen is Screen.DOCUMENT
+
+
 def test_document_auto_captured_sent_and_accepted(d):
     d.into_call()
     d.request()
@@ -536,6 +566,14 @@ def test_printer_out_of_paper_keeps_the_reference_on_screen(d):
     assert d.view.screen is Screen.END  # the full time again after the failure
     d(f.Finish())
     assert d.view.screen is Screen.ATTRACT
+
+
+def test_a_rejected_claim_gets_its_receipt_too(d):
+    d.into_call()
+    d(VerdictReceived("s1", "r1", DocumentKind.KTP, Verdict.ACCEPTED, None))
+    d(f.SessionChanged(session(SessionState.ENDED, outcome=Outcome.REJECTED)))
+    assert (d.view.screen, d.view.outcome, d.view.receipt) == (Screen.END, Outcome.REJECTED, ReceiptState.PRINTING)
+    assert d.last(f.PrintReceipt).outcome is Outcome.REJECTED
 
 
 def test_no_receipt_when_the_participant_left(d):
@@ -716,6 +754,7 @@ def test_invariants_hold_on_any_visit(prefix, steps):
         assert d.scanner == (v.screen is Screen.DOCUMENT and v.document is not None
                              and v.document.phase is DocumentPhase.POSITIONING)
         assert d.qr == (v.screen in (Screen.CHECK_IN, Screen.CODE_ENTRY) and v.server_up)
+        assert d.tray == (v.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE)), "tray learned with someone there"
         if v.still_there_left is not None:
             assert v.screen in (Screen.PRIVACY, Screen.CHECK_IN, Screen.CODE_ENTRY, Screen.TICKET, Screen.WAITING)
         if v.screen is Screen.ATTRACT:
@@ -731,3 +770,16 @@ def test_invariants_hold_on_any_visit(prefix, steps):
                                         ("Muhammad Rizki Pratama", "Muhammad P.")])
 def test_a_booked_name_shows_as_first_name_and_initial(name, shown):
     assert f.screen_name(name) == shown
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+@pytest.mark.parametrize("language", list(Language))
+def test_every_outcome_has_receipt_words_in_both_languages(outcome, language):
+    from datetime import datetime
+
+    from kiosk.slips import OUTCOMES, WORDS, receipt_slip
+
+    slip = receipt_slip("A007", "20261126-A007", outcome, (DocumentKind.KTP,), language, "Cabang", datetime(2026, 11, 26))
+    said = dict(slip.rows)[WORDS["outcome"][language]]
+    assert said and said == OUTCOMES[outcome][language]
+    assert OUTCOMES[outcome][Language.ID] != OUTCOMES[outcome][Language.EN]

@@ -39,3 +39,11 @@ def test_stereo_device_gets_both_channels():
     out = p.pull(960)
     assert out.shape == (960, 2) and (out[:, 0] == out[:, 1]).all()
     assert abs(int(out[0, 0]) - 212) <= 1  # mono spread over both channels at -3 dB (libswresample)
+
+
+def test_a_pile_up_is_cut_back_to_the_target_keeping_the_newest():
+    p = AudioPlayout(rate=48000, channels=1, target=0.04, limit=0.1)
+    for v in range(6):  # 120 ms arrive at once (a burst after a stall): over the 100 ms limit
+        p.push("audio", frame(v))
+    assert p.buffered == 0.04 and p.dropped_samples == 4 * 960
+    assert (p.pull(960) == 4).all() and (p.pull(960) == 5).all()
