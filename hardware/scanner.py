@@ -647,7 +647,7 @@ def find_document(
     max_area_fraction: float = 0.95,
     max_aspect: float = 2.2,
     min_solidity: float = 0.88,
-    min_score: float = 0.5,
+    min_score: float = 0.55,
     work_width: int = WORK_WIDTH,
 ) -> Detection | None:
     """Find the most plausible document quadrilateral in a frame of the tray.
