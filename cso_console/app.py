@@ -190,6 +190,8 @@ class ConsoleApp(AppBase[DeskView]):
                 logger.error("officer's %s: %s", role, why)
         for role in set(self.device_faults) - set(faults):
             logger.info("officer's %s works again", role)
+        if faults != self.device_faults:
+            self.feed(dk.OfficerDevices(tuple(faults.items())))
         self.device_faults = faults
 
     async def _tick(self) -> None:

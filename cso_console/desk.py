@@ -270,6 +270,8 @@ class DeskView:
         messages: the latest problems to tell the officer (newest last), in English.
         unconfirmed_decisions: decisions the server has not acknowledged yet.
         notices: the same problems with their codes, for the console to say in its language.
+        officer_faults: what is wrong with the officer's own microphone or loudspeaker, by role
+            ("microphone", "speaker"), each message naming the device; empty when both work.
     """
 
     capacity: int
@@ -283,6 +285,7 @@ class DeskView:
     messages: tuple[str, ...]
     unconfirmed_decisions: int
     notices: tuple["Notice", ...] = ()
+    officer_faults: tuple[tuple[str, str], ...] = ()
 
 
 def end_note(tile: TileView) -> str:
@@ -504,6 +507,14 @@ class SetAutoAccept:
 
 
 @dataclass(frozen=True)
+class OfficerDevices:
+    """The officer's own microphone and loudspeaker, checked again: every current problem by
+    role ("microphone", "speaker"); a role missing from ``faults`` works."""
+
+    faults: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Tick:
     """The clock moved."""
 
@@ -514,6 +525,7 @@ DeskInput = Union[
     SendPrompt, ShowDocumentView, SetAutoAccept, Tick,
     StillAvailable, StillFetchProgress, StillFetched, StillFetchFailed,
     CallAdded, CallStateChanged, CallRemoved, DocumentPendingAtBooth, DocumentFailed, HandRaised, BoothDevicesReported,
+    OfficerDevices,
 ]
 
 # ============================================================================== commands
@@ -687,6 +699,7 @@ class Desk:
         self.officers: tuple[str, ...] = ()
         self.services: dict[str, tuple[DocumentKind, ...]] = {DEFAULT_SERVICE: JHT_CLAIM_DOCUMENTS}
         self.server_up = False
+        self.officer_faults: tuple[tuple[str, str], ...] = ()
         self._offset = 0.0  # server clock - desk clock
         self._inflight: dict[str, tuple[str, object]] = {}  # ref -> (session_id, message)
         self.decisions: dict[str, _Decision] = {}
@@ -729,7 +742,7 @@ class Desk:
                         for s in self.queue),
             officers=self.officers, server_up=self.server_up, auto_accept=self.auto_accept,
             prompts=tuple(k for k, _ in self.rules.prompts), messages=tuple(n.text for n in self._messages),
-            notices=tuple(self._messages),
+            notices=tuple(self._messages), officer_faults=self.officer_faults,
             unconfirmed_decisions=sum(1 for d in self.decisions.values() if not d.confirmed),
         )
 
@@ -1052,6 +1065,9 @@ class Desk:
         s = self._slot(e.session_id)
         if s is not None:
             s.faults = tuple((d.role, d.message or f"{d.role} not working") for d in e.status.devices if not d.ok)
+
+    def _on_OfficerDevices(self, e: OfficerDevices, now, out) -> None:
+        self.officer_faults = tuple(sorted(e.faults))
 
     def _request_of(self, request_id: str) -> tuple[_Slot | None, RequestView | None]:
         for s in self.slots:

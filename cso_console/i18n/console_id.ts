@@ -406,37 +406,47 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Peserta baru</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="307"/>
+        <location filename="../ui/window.py" line="312"/>
         <source>Branch server connected</source>
         <translation>Server cabang terhubung</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="310"/>
+        <location filename="../ui/window.py" line="323"/>
+        <source>Your microphone does not work</source>
+        <translation>Mikrofon Anda tidak berfungsi</translation>
+    </message>
+    <message>
+        <location filename="../ui/window.py" line="324"/>
+        <source>Your loudspeaker does not work</source>
+        <translation>Pengeras suara Anda tidak berfungsi</translation>
+    </message>
+    <message>
+        <location filename="../ui/window.py" line="315"/>
         <source>Branch server unreachable: reconnecting…</source>
         <translation>Server cabang tidak terjangkau: menyambung ulang…</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="314"/>
+        <location filename="../ui/window.py" line="319"/>
         <source>{n} decision(s) being recorded</source>
         <translation>{n} keputusan sedang dicatat</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="342"/>
+        <location filename="../ui/window.py" line="353"/>
         <source>Officer {name}</source>
         <translation>Petugas: {name}</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="343"/>
+        <location filename="../ui/window.py" line="354"/>
         <source>Officer</source>
         <translation>Petugas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="344"/>
+        <location filename="../ui/window.py" line="355"/>
         <source>lapak — officer&apos;s desk</source>
         <translation>lapak — meja petugas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="345"/>
+        <location filename="../ui/window.py" line="356"/>
         <source>Accept new booths automatically</source>
         <translation>Terima bilik baru secara otomatis</translation>
     </message>
@@ -446,77 +456,77 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Bahasa Inggris</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="348"/>
+        <location filename="../ui/window.py" line="359"/>
         <source>Keys (?)</source>
         <translation>Tombol pintas (?)</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="543"/>
+        <location filename="../ui/window.py" line="554"/>
         <source>talk to the booth in that place (the others go on hold)</source>
         <translation>bicara dengan bilik di tempat itu (yang lain ditahan)</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="544"/>
+        <location filename="../ui/window.py" line="555"/>
         <source>accept a new participant</source>
         <translation>terima peserta baru</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="545"/>
+        <location filename="../ui/window.py" line="556"/>
         <source>put the booth on hold</source>
         <translation>tahan bilik</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="546"/>
+        <location filename="../ui/window.py" line="557"/>
         <source>transfer: back to the queue or to another officer</source>
         <translation>alihkan: kembali ke antrean atau ke petugas lain</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="547"/>
+        <location filename="../ui/window.py" line="558"/>
         <source>end the session with an outcome</source>
         <translation>akhiri sesi dengan hasilnya</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="548"/>
+        <location filename="../ui/window.py" line="559"/>
         <source>send a prompt to the booth&apos;s screen</source>
         <translation>kirim pesan ke layar bilik</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="549"/>
+        <location filename="../ui/window.py" line="560"/>
         <source>ask for the next document of the checklist</source>
         <translation>minta dokumen berikutnya dari daftar periksa</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="550"/>
+        <location filename="../ui/window.py" line="561"/>
         <source>cancel the document asked for</source>
         <translation>batalkan dokumen yang diminta</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="551"/>
+        <location filename="../ui/window.py" line="562"/>
         <source>open / close the documents</source>
         <translation>buka / tutup dokumen</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="552"/>
+        <location filename="../ui/window.py" line="563"/>
         <source>verify / reject the document shown</source>
         <translation>verifikasi / tolak dokumen yang tampil</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="553"/>
+        <location filename="../ui/window.py" line="564"/>
         <source>zoom in, out, full resolution</source>
         <translation>perbesar, perkecil, resolusi penuh</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="554"/>
+        <location filename="../ui/window.py" line="565"/>
         <source>fit the document / the whole still</source>
         <translation>pas ke dokumen / seluruh foto</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="555"/>
+        <location filename="../ui/window.py" line="566"/>
         <source>turn the document right / left</source>
         <translation>putar dokumen ke kanan / kiri</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="556"/>
+        <location filename="../ui/window.py" line="567"/>
         <source>side by side / the other side</source>
         <translation>berdampingan / sisi yang lain</translation>
     </message>
@@ -527,12 +537,12 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Tombol pintas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="568"/>
+        <location filename="../ui/window.py" line="579"/>
         <source>Close the desk?</source>
         <translation>Tutup meja?</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="569"/>
+        <location filename="../ui/window.py" line="580"/>
         <source>{n} booth(s) are with you. They go on hold and return to the queue if you do not come back within the grace period.</source>
         <translation>{n} bilik sedang bersama Anda. Bilik itu ditahan dan kembali ke antrean bila Anda tidak kembali dalam masa tenggang.</translation>
     </message>

@@ -100,6 +100,10 @@ class ConsoleWindow(QMainWindow):
         self.officer.setStyleSheet("font-size: 20px; font-weight: 700;")
         self.server = QLabel()
         self.pending = QLabel()
+        self.own_devices = QLabel()
+        """The officer's own microphone or loudspeaker not working (stays while it is so)."""
+        self.own_devices.setStyleSheet(f"color: {style.ALARM}; font-weight: 700;")
+        self.own_devices.hide()
         self.auto_accept = QCheckBox()
         self.auto_accept.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.auto_accept.clicked.connect(lambda on: self.post(dk.SetAutoAccept(on)))
@@ -118,6 +122,7 @@ class ConsoleWindow(QMainWindow):
         bar.addWidget(self.officer)
         bar.addWidget(self.server)
         bar.addWidget(self.pending)
+        bar.addWidget(self.own_devices)
         bar.addStretch(1)
         bar.addWidget(self.auto_accept)
         bar.addWidget(self.language_button)
@@ -313,6 +318,12 @@ class ConsoleWindow(QMainWindow):
         self.pending.setVisible(n > 0)
         self.pending.setText(translate("Console", "{n} decision(s) being recorded").format(n=n))
         self.pending.setStyleSheet("color: #f1c40f; font-weight: 600;")
+        self.own_devices.setVisible(bool(view.officer_faults))
+        if view.officer_faults:
+            roles = {"microphone": translate("Console", "Your microphone does not work"),
+                     "speaker": translate("Console", "Your loudspeaker does not work")}
+            self.own_devices.setText("● " + " · ".join(roles.get(role, role) for role, _ in view.officer_faults))
+            self.own_devices.setToolTip("\n".join(why for _, why in view.officer_faults))
         if self.auto_accept.isChecked() != view.auto_accept:
             self.auto_accept.setChecked(view.auto_accept)
 

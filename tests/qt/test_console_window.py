@@ -308,3 +308,16 @@ def test_the_viewer_fits_the_document_the_booth_found_and_turns_it(qtbot):
     assert view.zoom == pytest.approx(2 * view.fit_scale())
     view.grab()  # paints with the half-size copy or the full one without trouble
     assert view.painted > 0
+
+
+def test_the_officers_own_microphone_fault_stays_in_the_top_bar_until_it_works(qtbot, desk):
+    bridge, w = desk
+    assert not w.own_devices.isVisible()
+    why = "microphone 'USB Headset' (hw:2,0) is gone: unplugged?"
+    bridge.feed(dk.OfficerDevices((("microphone", why),)))
+    assert w.own_devices.isVisible() and "microphone" in w.own_devices.text()
+    assert "USB Headset" in w.own_devices.toolTip()
+    bridge.feed(dk.Tick())
+    assert w.own_devices.isVisible()  # not a passing notice: it stays while the fault does
+    bridge.feed(dk.OfficerDevices(()))
+    assert not w.own_devices.isVisible()

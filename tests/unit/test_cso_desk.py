@@ -352,6 +352,20 @@ def test_a_camera_that_fails_at_the_booth_keeps_the_officer_informed(d):
     assert d.tile("s1").checklist[0].status is DocStatus.NEEDED
 
 
+def test_the_officers_own_devices_show_until_they_work_again_and_touch_no_booth(d):
+    offer(d, "s1")
+    assert d.view.officer_faults == ()
+    d(dk.OfficerDevices((("speaker", "loudspeaker 'pulse': gone"), ("microphone", "microphone 'pulse': gone"))))
+    assert d.view.officer_faults == (("microphone", "microphone 'pulse': gone"), ("speaker", "loudspeaker 'pulse': gone"))
+    assert d.tile("s1").faults == () and d.tile("s1").state is TileState.TALKING
+    d(dk.Tick(), 5.0)
+    assert len(d.view.officer_faults) == 2
+    d(dk.OfficerDevices((("speaker", "loudspeaker 'pulse': gone"),)))
+    assert d.view.officer_faults == (("speaker", "loudspeaker 'pulse': gone"),)
+    d(dk.OfficerDevices(()))
+    assert d.view.officer_faults == ()
+
+
 def test_decisions_unanswered_at_a_drop_are_sent_again_with_the_same_id(d):
     offer(d, "s1")
     req = document_arrives(d)
