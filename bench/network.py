@@ -222,6 +222,9 @@ def run(args: argparse.Namespace) -> int:
     extra: dict = {}
     with Topology(["server", "console", *booths]) as net:
         srv = net["server"]
+        if args.tcp_cc:  # every host's default, as a machine with another default would have it
+            for name in ["server", "console", *booths]:
+                net[name].run(["sysctl", "-q", f"net.ipv4.tcp_congestion_control={args.tcp_cc}"])
         config = branch_config(work / "branch.sqlite", booths=6, csos=1, capacity=6, port=8765, host="0.0.0.0")
         tokens = tokens_of(config)
         toml = work / "server.toml"
@@ -345,6 +348,10 @@ def report(records: list[dict], marks: dict, extra: dict, args) -> None:
             OUT.say(f"  {phase:8} {'':22} {med([s['pending'] - s['asked'] for s in got]):15.2f} "
                     f"{med([s['available'] - s['pending'] for s in got]):10.2f} "
                     f"{med([s['got'] - s['available'] for s in got]):9.2f} {med([s['size'] for s in got]) / 1e6:5.2f}")
+            slow = sorted(got, key=lambda s: s["got"] - s["asked"])[-3:]
+            OUT.say(f"  {phase:8} slowest: " + ", ".join(
+                f"{s['got'] - s['asked']:.2f} s ({s['pending'] - s['asked']:.2f} + {s['available'] - s['pending']:.2f}"
+                f" + {s['got'] - s['available']:.2f})" for s in reversed(slow)))
     if "cut_back" in extra:
         back = extra["cut_back"]
         delays = [first_after(ts, back) for ts in frames.values()]
@@ -379,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=float, default=25.0)
     ap.add_argument("--phases", default="clean,loss,cut,server,console")
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--tcp-cc", default="", help="TCP congestion control every host defaults to (reno: loss-based like "
+                    "Debian's default cubic, which a namespace may only pick when the machine allows it)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.cmd == "console":

@@ -31,6 +31,7 @@ from .errors import SignalingError
 from .limits import TokenBucket
 from .protocol import CloseCode, ErrorCode
 from .routing import AuditEntry, Branch, Directory, Effects, Policy, local_day
+from .bulk import prefer_bulk_congestion
 from .stills import StillFileError, StillFiles
 from .store import Store
 from .tls import server_context
@@ -741,6 +742,7 @@ class SignalingServer:
         connection are served in order (a booth opens several connections to send parts at once).
         """
         lim = self.config.limits
+        prefer_bulk_congestion(ws.transport.get_extra_info("socket"))  # the stills a CSO fetches
         pending: str | None = None
         while True:
             raw, pending = (pending, None) if pending is not None else (await ws.recv(), None)

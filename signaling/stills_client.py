@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from common.backoff import Backoff
 from signaling import protocol as p
+from signaling.bulk import prefer_bulk_congestion
 from signaling.errors import SignalingError
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class _Channel:
         ws = await connect(_stills_url(self.url), ssl=self.ssl, open_timeout=self.open_timeout, compression=None,
                            proxy=None,
                            max_size=self.max_bytes, ping_interval=5, ping_timeout=10)
+        prefer_bulk_congestion(ws.transport.get_extra_info("socket"))
         await ws.send(p.encode(self.hello))
         answer = p.parse_server_message(await asyncio.wait_for(ws.recv(), self.open_timeout))
         if isinstance(answer, p.Error):
@@ -189,26 +191,80 @@ class StillTransfer:
             if on_progress is not None:
                 on_progress(min(done[0], meta.size), meta.size)
 
-        results: list[p.StillStored] = []
-
-        async def part(channel: _Channel, offset: int, length: int) -> None:
+        async def put(channel: _Channel, offset: int, length: int) -> p.StillStored:
             async def once():
                 return await channel.put(meta, view[offset:offset + length], offset, self.part_timeout, sent)
 
-            results.append(await self._retry(f"still {meta.sha256[:12]} part {offset}", channel, once))
+            return await self._retry(f"still {meta.sha256[:12]} part {offset}", channel, once)
 
         for _round in range(2):
             # Every part stored but none completing means the server lost some of them (an upload
             # it took for abandoned while the link crawled): send them all once more (a part
             # the server has is merged, not counted twice).
-            results.clear()
-            await asyncio.gather(*(part(self._channels[i], off, n)
-                                   for i, (off, n) in enumerate(self._ranges(meta.size))))
-            if any(r.complete for r in results):
+            if await self._send_parts(meta.size, put):
                 return
             logger.info("still %s: every part stored but the server has not got them all; sending again",
                         meta.sha256[:12])
         raise StillTransferError(f"still {meta.sha256[:12]}: the server has not got every part")
+
+    async def _send_parts(self, size: int, put) -> bool:
+        """Send every part of a still at once, one per connection; True once the server says it
+        has the whole still.
+
+        A still is as late as its slowest part, and on a lossy link one connection now and then
+        waits out a retransmission timeout while the others are done. So a connection whose part
+        is stored takes up a part still under way (the oldest without a second copy) and sends it
+        again: whichever copy arrives first completes the still (the server merges a part it has
+        already), and the copies still going are then cancelled (a cancelled part leaves whole
+        frames behind; the server answers it as broken and reads on)."""
+        ranges = self._ranges(size)
+        free: list[_Channel] = []
+        copies: dict[asyncio.Task, tuple[int, int]] = {}
+        hedged: set[tuple[int, int]] = set()
+        for channel, rng in zip(self._channels, ranges):
+            copies[asyncio.ensure_future(put(channel, *rng))] = rng
+        channel_of = {t: c for t, c in zip(copies, self._channels)}
+        done_ranges: set[tuple[int, int]] = set()
+        failure: BaseException | None = None
+        try:
+            while copies:
+                finished, _ = await asyncio.wait(copies, return_when=asyncio.FIRST_COMPLETED)
+                for task in finished:
+                    rng = copies.pop(task)
+                    free.append(channel_of.pop(task))
+                    if task.cancelled():  # a second copy of a part that arrived meanwhile
+                        continue
+                    if task.exception() is not None:
+                        if isinstance(task.exception(), StillRefused):
+                            raise task.exception()
+                        if any(r == rng for r in copies.values()):
+                            continue  # its other copy may still make it
+                        failure = failure or task.exception()
+                        continue
+                    if task.result().complete:
+                        return True
+                    done_ranges.add(rng)
+                    for other, r in copies.items():
+                        if r == rng:
+                            other.cancel()
+                if failure is not None and not copies:
+                    raise failure
+                for rng in list(dict.fromkeys(copies.values())):
+                    if not free or failure is not None:
+                        break
+                    if rng in hedged or rng in done_ranges:
+                        continue
+                    hedged.add(rng)
+                    channel = free.pop()
+                    task = asyncio.ensure_future(put(channel, *rng))
+                    copies[task], channel_of[task] = rng, channel
+            if failure is not None:
+                raise failure
+            return False
+        finally:
+            for task in copies:
+                task.cancel()
+            await asyncio.gather(*copies, return_exceptions=True)
 
     async def download(self, session_id: str, sha256: str, size: int, on_progress: Progress | None = None) -> bytes:
         """Fetch a still (CSO), verified against its sha256.

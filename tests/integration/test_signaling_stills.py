@@ -3,6 +3,7 @@ fetched by the session's officer only, marked by the decision, deleted when nobo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import stat
@@ -242,3 +243,59 @@ async def test_a_request_that_comes_where_a_parts_bytes_were_due_is_answered_too
     assert "after 300 of the part's 1000 bytes" in first["message"]
     assert (second["type"], second["ref"], second["code"]) == ("error", "get-1", "not_found")
     assert "only a CSO fetches stills" in second["message"]
+
+
+async def test_a_part_stuck_on_one_connection_is_sent_again_on_a_free_one(call):
+    """A still is as late as its slowest part: a real TCP relay in front of the server holds the
+    first stills connection's bytes back for 8 s after 100 kB (a connection waiting out
+    retransmission timeouts on a lossy link), and the upload completes long before that on the
+    other connections, byte-identical, while the stuck copy is cancelled."""
+    branch, booth, cso, inbox, sid = call
+    host, port = branch.url.removeprefix("ws://").split(":")
+    accepted: list[int] = []
+    held, release = asyncio.Event(), asyncio.Event()
+
+    async def pipe(reader, writer, stall_after: int | None) -> None:
+        moved = 0
+        try:
+            while chunk := await reader.read(65536):
+                if stall_after is not None and moved + len(chunk) > stall_after:
+                    held.set()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(release.wait(), 8.0)
+                    stall_after = None
+                moved += len(chunk)
+                writer.write(chunk)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def relay(client_reader, client_writer) -> None:
+        accepted.append(1)
+        stall = 100_000 if len(accepted) == 1 else None
+        server_reader, server_writer = await asyncio.open_connection(host, int(port))
+        await asyncio.gather(pipe(client_reader, server_writer, stall), pipe(server_reader, client_writer, None))
+
+    proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
+    url = f"ws://127.0.0.1:{proxy.sockets[0].getsockname()[1]}"
+    data = os.urandom(2_000_000)
+    meta = meta_for(sid, data)
+    up = StillTransfer(url, "booth", "booth-01", branch.tokens[("booth", "booth-01")], streams=4)
+    t0 = asyncio.get_running_loop().time()
+    await asyncio.wait_for(up.upload(meta, data), 6.0)
+    took = asyncio.get_running_loop().time() - t0
+    assert held.is_set() and took < 6.0
+    assert branch.server.files.final_path(sid, meta.sha256, meta.mime).read_bytes() == data
+    await inbox.wait(p.StillAvailable, lambda m: m.still.sha256 == meta.sha256)
+    # the connections still work for the next still (the stuck one is opened again if it must)
+    data2 = os.urandom(300_000)
+    meta2 = p.StillMeta(**{**meta_for(sid, data2).model_dump(), "request_id": "r2"})
+    t1 = asyncio.get_running_loop().time()
+    await asyncio.wait_for(up.upload(meta2, data2), 15.0)
+    assert asyncio.get_running_loop().time() - t1 < 6.0
+    assert branch.server.files.final_path(sid, meta2.sha256, meta2.mime).read_bytes() == data2
+    release.set()
+    await up.close()
+    proxy.close()
