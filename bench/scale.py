@@ -240,6 +240,7 @@ async def _worker(mode: str, url: str, devs: list[tuple[str, str, str]], pairs: 
 
         tls = {"ssl": client_context(Path(ca)), "server_hostname": host}
     latencies: list[float] = []
+    slow_at: list[float] = []  # when relays later than 10 ms arrived (one monotonic clock for all processes)
     counts = Counter()
     errors = Counter()
     last_view = [time.monotonic()]
@@ -252,7 +253,10 @@ async def _worker(mode: str, url: str, devs: list[tuple[str, str, str]], pairs: 
             m = json.loads(text)
             counts["received"] += 1
             if relay_open[0]:
-                latencies.append((now - m["payload"]["t"]) * 1000)
+                ms = (now - m["payload"]["t"]) * 1000
+                latencies.append(ms)
+                if ms > 10.0:
+                    slow_at.append(now)
             return
         if text.startswith(VIEWS):
             counts["view_bytes"] += len(text)
@@ -376,7 +380,7 @@ async def _worker(mode: str, url: str, devs: list[tuple[str, str, str]], pairs: 
     await asyncio.sleep(2.0)  # the last relays arrive
     relay_open[0] = False
     results.put({
-        "sent": counts["sent"], "received": counts["received"], "latencies": latencies,
+        "sent": counts["sent"], "received": counts["received"], "latencies": latencies, "slow_at": slow_at,
         "errors": dict(errors), "view_bytes": counts["view_bytes"], "active": counts["active"],
         "closed": sum(c.closed for c in conns.values()), "send_failed": counts["send_failed"],
         "lag_p99": sorted(lag)[int(0.99 * (len(lag) - 1))] if lag else 0.0,
@@ -445,6 +449,7 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int, t
             server.kill()
             server.wait(10)
         lat = sorted(x for r in collected for x in r["latencies"])
+        slow = Counter(int(t * 10) for r in collected for t in r["slow_at"])  # 100 ms windows
         sent = sum(r["sent"] for r in collected)
         received = sum(r["received"] for r in collected)
         errors = Counter()
@@ -462,6 +467,9 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int, t
             "lag_p99": max(r["lag_p99"] for r in collected),
             "tracebacks": log.count("Traceback (most recent call last)"),
             "load": (load0, os.getloadavg()[0]),
+            # where the tail comes from: relays later than 10 ms, by 100 ms window of arrival
+            "slow": sum(slow.values()), "slow_windows": len(slow), "windows": int(duration * 10),
+            "slow_top5": sum(n for _, n in slow.most_common(5)),
         }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -491,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"(load {os.getloadavg()[0]:.2f}) ...", file=sys.stderr, flush=True)
             r = run(mode, n, args.duration, args.rate, args.processes, tls=args.tls)
             print(f"  {r}"[:600], file=sys.stderr, flush=True)
+            print(f"  relays later than 10 ms: {r['slow']} ({r['slow'] / max(1, r['received']) * 100:.2f} %), in "
+                  f"{r['slow_windows']} of {r['windows']} 100-ms windows; the worst five windows hold "
+                  f"{r['slow_top5']}", file=sys.stderr, flush=True)
             errors = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "0"
             rows.append([mode, r["clients"], f"{r['booths']}/{r['csos']}/{r['technicians']}", r["active"], r["sent"],
                          r["lost"], f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['max']:.1f}", f"{r['lag_p99']:.1f}",
