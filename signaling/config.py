@@ -68,6 +68,8 @@ class LimitsSection(Section):
     stills_per_session: int = Field(32, ge=1, description="stills a session may have waiting for a decision")
     still_part_timeout: float = Field(30.0, gt=0, description="seconds an unfinished upload may stay silent before it is dropped")
     still_frame_bytes: int = Field(60 * 1024, ge=1024, description="bytes per binary frame when the server sends a still")
+    stills_connections_per_device: int = Field(16, ge=1, le=256, description="stills connections one device may hold "
+                                               "at once (a booth uploads over eight)")
 
 
 class BookingSection(Section):

@@ -95,6 +95,8 @@ class Policy:
             then it is refused until the oldest miss is that old (a guessing booth learns little:
             see :data:`signaling.bookings.MIN_CODE_BITS`).
         booking_miss_window: seconds.
+        stills_connections: stills connections one device may hold at once (a booth uploads
+            over eight; more is a stolen token filling the server).
     """
 
     resume_grace: float = 60.0
@@ -103,6 +105,7 @@ class Policy:
     wait_estimate_sessions: int = 20
     booking_misses: int = 5
     booking_miss_window: float = 600.0
+    stills_connections: int = 16
 
 
 @dataclass
@@ -524,6 +527,12 @@ class Branch:
             if msg.role == "technician":
                 self._refuse(fx, conn, msg, ErrorCode.FORBIDDEN, CloseCode.AUTH_FAILED,
                              "technicians have no stills to send or fetch")
+                return fx
+            held = sum(1 for q in self.still_peers.values() if (q.role, q.device_id) == key)
+            if held >= self.policy.stills_connections:
+                self._refuse(fx, conn, msg, ErrorCode.RATE_LIMITED, CloseCode.DEVICE_IN_USE,
+                             f"{msg.role} {msg.device_id} holds {held} stills connections already "
+                             f"(limits.stills_connections_per_device)")
                 return fx
             self.still_peers[conn] = Peer(conn, msg.role, msg.device_id, now)
             fx.sends.append(Send(conn, p.Welcome(role=msg.role, device_id=msg.device_id, server_time=now,

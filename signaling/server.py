@@ -119,6 +119,7 @@ def policy_from(config: ServerConfig) -> Policy:
         wait_estimate_sessions=config.limits.wait_estimate_sessions,
         booking_misses=config.booking.wrong_codes,
         booking_miss_window=config.booking.wrong_codes_minutes * 60,
+        stills_connections=config.limits.stills_connections_per_device,
     )
 
 

@@ -299,3 +299,44 @@ async def test_a_part_stuck_on_one_connection_is_sent_again_on_a_free_one(call):
     release.set()
     await up.close()
     proxy.close()
+
+
+async def test_one_device_holds_a_bounded_number_of_stills_connections(call):
+    """A stolen booth token cannot fill the server with stills connections: the seventeenth is
+    refused with a reason naming the limit; other devices and the first sixteen are unaffected,
+    and a closed one frees its place."""
+    import json
+
+    from websockets.asyncio.client import connect
+
+    branch, booth, cso, inbox, sid = call
+
+    async def stills_hello(role: str, device: str):
+        ws = await connect(branch.url + "/stills", compression=None, proxy=None)
+        await ws.send(json.dumps({"type": "hello", "role": role, "device_id": device, "channel": "stills",
+                                  "token": branch.tokens[(role, device)], "version": p.PROTOCOL_VERSION}))
+        return ws, json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+
+    held = []
+    for _ in range(16):
+        ws, answer = await stills_hello("booth", "booth-01")
+        assert answer["type"] == "welcome"
+        held.append(ws)
+    ws, answer = await stills_hello("booth", "booth-01")
+    assert answer["type"] == "error" and answer["code"] == "rate_limited"
+    assert "16 stills connections" in answer["message"] and "stills_connections_per_device" in answer["message"]
+    await ws.close()
+    other, answer = await stills_hello("cso", "cso-01")
+    assert answer["type"] == "welcome"
+    await other.close()
+    await held.pop().close()
+    for _ in range(50):
+        ws, answer = await stills_hello("booth", "booth-01")
+        if answer["type"] == "welcome":
+            break
+        await ws.close()
+        await asyncio.sleep(0.05)
+    assert answer["type"] == "welcome"
+    held.append(ws)
+    for ws in held:
+        await ws.close()
