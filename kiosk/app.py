@@ -239,11 +239,14 @@ class BoothApp(AppBase[BoothView]):
             self.feed(f.ScanUpdate(r.request_id, hint, r.progress, r.outline))
 
     async def _capture_now(self, request_id: str) -> None:
+        t0 = time.monotonic()
         try:
             still = await asyncio.to_thread(capture_now, self.devices.document)
         except (DeviceError, AttributeError) as exc:
             self.feed(f.CaptureFailed(request_id, str(exc) or "no document camera"))
             return
+        logger.info("still for %s: captured and encoded in %.2f s (%.2f MB)", request_id, time.monotonic() - t0,
+                    len(still.data) / 1e6)
         self.feed(f.DocumentCaptured(request_id, still))
 
     async def _upload(self, c: f.SubmitStill) -> None:
@@ -260,8 +263,10 @@ class BoothApp(AppBase[BoothView]):
                 last[0] = done
                 self.feed(f.UploadProgress(c.request_id, done, size))
 
+        t0 = time.monotonic()
         try:
             await self.stills.upload(meta, still.data, progress)
+            logger.info("still for %s: %.2f MB sent in %.2f s", c.request_id, meta.size / 1e6, time.monotonic() - t0)
         except StillTransferError as exc:
             logger.warning("still %s not sent: %s", c.request_id, exc)
             self.feed(f.UploadDone(c.request_id, False, str(exc)))

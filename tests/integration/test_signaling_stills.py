@@ -245,24 +245,25 @@ async def test_a_request_that_comes_where_a_parts_bytes_were_due_is_answered_too
     assert "only a CSO fetches stills" in second["message"]
 
 
-async def test_a_part_stuck_on_one_connection_is_sent_again_on_a_free_one(call):
-    """A still is as late as its slowest part: a real TCP relay in front of the server holds the
-    first stills connection's bytes back for 8 s after 100 kB (a connection waiting out
-    retransmission timeouts on a lossy link), and the upload completes long before that on the
-    other connections, byte-identical, while the stuck copy is cancelled."""
-    branch, booth, cso, inbox, sid = call
-    host, port = branch.url.removeprefix("ws://").split(":")
-    accepted: list[int] = []
-    held, release = asyncio.Event(), asyncio.Event()
+class StallingRelay:
+    """A real TCP relay in front of the server that holds back the first connection's bytes in
+    one direction for up to 8 s once 100 kB have passed (a connection waiting out retransmission
+    timeouts on a lossy link); every other connection passes freely."""
 
-    async def pipe(reader, writer, stall_after: int | None) -> None:
+    def __init__(self, url: str, upstream: bool) -> None:
+        self.host, self.port = url.removeprefix("ws://").split(":")
+        self.upstream = upstream
+        self.accepted = 0
+        self.held, self.release = asyncio.Event(), asyncio.Event()
+
+    async def _pipe(self, reader, writer, stall_after: int | None) -> None:
         moved = 0
         try:
             while chunk := await reader.read(65536):
                 if stall_after is not None and moved + len(chunk) > stall_after:
-                    held.set()
+                    self.held.set()
                     with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(release.wait(), 8.0)
+                        await asyncio.wait_for(self.release.wait(), 8.0)
                     stall_after = None
                 moved += len(chunk)
                 writer.write(chunk)
@@ -272,33 +273,66 @@ async def test_a_part_stuck_on_one_connection_is_sent_again_on_a_free_one(call):
         finally:
             writer.close()
 
-    async def relay(client_reader, client_writer) -> None:
-        accepted.append(1)
-        stall = 100_000 if len(accepted) == 1 else None
-        server_reader, server_writer = await asyncio.open_connection(host, int(port))
-        await asyncio.gather(pipe(client_reader, server_writer, stall), pipe(server_reader, client_writer, None))
+    async def _relay(self, client_reader, client_writer) -> None:
+        self.accepted += 1
+        stall = 100_000 if self.accepted == 1 else None
+        server_reader, server_writer = await asyncio.open_connection(self.host, int(self.port))
+        await asyncio.gather(self._pipe(client_reader, server_writer, stall if self.upstream else None),
+                             self._pipe(server_reader, client_writer, None if self.upstream else stall))
 
-    proxy = await asyncio.start_server(relay, "127.0.0.1", 0)
-    url = f"ws://127.0.0.1:{proxy.sockets[0].getsockname()[1]}"
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return f"ws://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc) -> None:
+        self.release.set()
+        self.server.close()
+
+
+async def test_a_part_stuck_on_one_connection_is_sent_again_on_a_free_one(call):
+    """A still is as late as its slowest part: with the first stills connection held back for
+    8 s, the upload completes long before that on the other connections, byte-identical, the
+    stuck copy cancelled, and the connections carry the next still too."""
+    branch, booth, cso, inbox, sid = call
+    relay = StallingRelay(branch.url, upstream=True)
+    async with relay as url:
+        data = os.urandom(2_000_000)
+        meta = meta_for(sid, data)
+        up = StillTransfer(url, "booth", "booth-01", branch.tokens[("booth", "booth-01")], streams=4)
+        t0 = asyncio.get_running_loop().time()
+        await asyncio.wait_for(up.upload(meta, data), 6.0)
+        assert relay.held.is_set() and asyncio.get_running_loop().time() - t0 < 6.0
+        assert branch.server.files.final_path(sid, meta.sha256, meta.mime).read_bytes() == data
+        await inbox.wait(p.StillAvailable, lambda m: m.still.sha256 == meta.sha256)
+        data2 = os.urandom(300_000)
+        meta2 = p.StillMeta(**{**meta_for(sid, data2).model_dump(), "request_id": "r2"})
+        t1 = asyncio.get_running_loop().time()
+        await asyncio.wait_for(up.upload(meta2, data2), 15.0)
+        assert asyncio.get_running_loop().time() - t1 < 6.0
+        assert branch.server.files.final_path(sid, meta2.sha256, meta2.mime).read_bytes() == data2
+        relay.release.set()
+        await up.close()
+
+
+async def test_a_fetch_stuck_on_one_connection_is_fetched_again_on_a_free_one(call):
+    """The same for the officer's fetch: the first connection's download held back for 8 s, the
+    still arrives whole and verified long before, and the next fetch works."""
+    branch, booth, cso, inbox, sid = call
     data = os.urandom(2_000_000)
     meta = meta_for(sid, data)
-    up = StillTransfer(url, "booth", "booth-01", branch.tokens[("booth", "booth-01")], streams=4)
-    t0 = asyncio.get_running_loop().time()
-    await asyncio.wait_for(up.upload(meta, data), 6.0)
-    took = asyncio.get_running_loop().time() - t0
-    assert held.is_set() and took < 6.0
-    assert branch.server.files.final_path(sid, meta.sha256, meta.mime).read_bytes() == data
-    await inbox.wait(p.StillAvailable, lambda m: m.still.sha256 == meta.sha256)
-    # the connections still work for the next still (the stuck one is opened again if it must)
-    data2 = os.urandom(300_000)
-    meta2 = p.StillMeta(**{**meta_for(sid, data2).model_dump(), "request_id": "r2"})
-    t1 = asyncio.get_running_loop().time()
-    await asyncio.wait_for(up.upload(meta2, data2), 15.0)
-    assert asyncio.get_running_loop().time() - t1 < 6.0
-    assert branch.server.files.final_path(sid, meta2.sha256, meta2.mime).read_bytes() == data2
-    release.set()
+    up = transfer(branch, "booth", "booth-01", streams=4)
+    await up.upload(meta, data)
+    relay = StallingRelay(branch.url, upstream=False)
+    async with relay as url:
+        down = StillTransfer(url, "cso", "cso-01", branch.tokens[("cso", "cso-01")], streams=4)
+        t0 = asyncio.get_running_loop().time()
+        got = await asyncio.wait_for(down.download(sid, meta.sha256, meta.size), 6.0)
+        assert got == data and relay.held.is_set() and asyncio.get_running_loop().time() - t0 < 6.0
+        again = await asyncio.wait_for(down.download(sid, meta.sha256, meta.size), 6.0)
+        assert again == data
+        relay.release.set()
+        await down.close()
     await up.close()
-    proxy.close()
 
 
 async def test_one_device_holds_a_bounded_number_of_stills_connections(call):
