@@ -234,8 +234,9 @@ class StillTransfer:
         A still is as late as its slowest part, and on a lossy link one connection now and then
         waits out a retransmission timeout while the others are done. So a connection whose part
         is done takes up a part still under way (the one with the fewest copies, the oldest first;
-        at most :data:`MAX_COPIES`) and runs it again: the first copy to finish counts (the server merges a part it has already; a
-        fetched part is the same bytes), and the other is cancelled. A cancelled upload leaves
+        at most :data:`MAX_COPIES`) and runs it again: the first copy to finish counts (the server
+        merges a part it has already; a fetched part is the same bytes), and the others are
+        cancelled. A cancelled upload leaves
         whole frames behind (the server answers the part as broken and reads the next request);
         a cancelled fetch would leave its unread bytes in the next one's way, so with
         ``drop_cancelled`` its connection is dropped and opened afresh when next needed. (Dropping
