@@ -35,7 +35,7 @@ import hmac
 import math
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
 
@@ -373,6 +373,8 @@ class Branch:
         self.durations: deque[float] = deque(durations, maxlen=policy.wait_estimate_sessions)
         self.still_peers: dict[str, Peer] = {}
         """Stills connections: authenticated, but not a device's presence."""
+        self.stills_held: Counter[tuple[str, str]] = Counter()
+        """Stills connections by (role, device id)."""
         self.pending_stills: dict[str, dict[str, p.StillMeta]] = {}
         """Stills nobody has decided on yet, by session and sha256."""
         self.code_misses: dict[str, deque[float]] = {}
@@ -528,13 +530,14 @@ class Branch:
                 self._refuse(fx, conn, msg, ErrorCode.FORBIDDEN, CloseCode.AUTH_FAILED,
                              "technicians have no stills to send or fetch")
                 return fx
-            held = sum(1 for q in self.still_peers.values() if (q.role, q.device_id) == key)
+            held = self.stills_held[key]
             if held >= self.policy.stills_connections:
                 self._refuse(fx, conn, msg, ErrorCode.RATE_LIMITED, CloseCode.DEVICE_IN_USE,
                              f"{msg.role} {msg.device_id} holds {held} stills connections already "
                              f"(limits.stills_connections_per_device)")
                 return fx
             self.still_peers[conn] = Peer(conn, msg.role, msg.device_id, now)
+            self.stills_held[key] += 1
             fx.sends.append(Send(conn, p.Welcome(role=msg.role, device_id=msg.device_id, server_time=now,
                                                  branch_name=self.directory.branch_name)))
             return fx
@@ -682,7 +685,12 @@ class Branch:
     def disconnect(self, conn: str, now: float) -> Effects:
         """A connection closed (cleanly or not)."""
         fx = Effects()
-        if self.still_peers.pop(conn, None) is not None:
+        gone = self.still_peers.pop(conn, None)
+        if gone is not None:
+            key = (gone.role, gone.device_id)
+            self.stills_held[key] -= 1
+            if self.stills_held[key] <= 0:
+                del self.stills_held[key]
             return fx
         peer = self.peers.pop(conn, None)
         if peer is None or self.by_device.get(peer.key) != conn:

@@ -26,12 +26,12 @@ from websockets.protocol import State
 
 from signaling.config import ServerConfig
 from . import protocol as p
+from .bulk import prefer_bulk_congestion
 from .cases import expire_stills
 from .errors import SignalingError
 from .limits import TokenBucket
 from .protocol import CloseCode, ErrorCode
 from .routing import AuditEntry, Branch, Directory, Effects, Policy, local_day
-from .bulk import prefer_bulk_congestion
 from .stills import StillFileError, StillFiles
 from .store import Store
 from .tls import server_context
