@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     tune_malloc()  # before any thread starts (common/memory.py says why)
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
+    logging.basicConfig(  # force: python-escpos sets up the root logger when it is imported
         level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True,
     )
     if not args.verbose:  # per-connection chatter of the libraries only with -v
         for noisy in ("websockets", "aioice", "aiortc"):

@@ -158,8 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--again", action="store_true", help="a new participant after each visit")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, force=True,  # escpos set one up
                         format=f"%(asctime)s {args.device_id} %(levelname)s %(name)s: %(message)s")
+    if args.verbose:  # the libraries' per-packet chatter stays out
+        for noisy in ("websockets", "aioice", "aiortc"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     asyncio.run(run(args))
     return 0
 
