@@ -37,6 +37,7 @@ from media.call import Call, Role, SendSignal
 from media.config import MediaConfig
 from media.cso_call import CsoCall, CsoTracks
 from media.errors import UnknownCall
+from media.internals import tune_sctp
 from media.events import (
     CallAdded,
     CallRemoved,
@@ -68,6 +69,7 @@ class _Engine:
         self._on_event = on_event
         self.calls: dict[str, Call] = {}
         self._closed = False
+        tune_sctp()  # the data channel's retransmission timers fit a LAN (media/internals.py)
 
     def _emit(self, event: MediaEvent) -> None:
         self._observe(event)

@@ -124,12 +124,42 @@ def bytes_received(pc) -> int:
     return sum(_need(t, RX_BYTES) for t in transports.values() if t is not None)
 
 
+SCTP_RTO_MIN = 0.2
+"""Shortest retransmission timeout of the data channel's SCTP association, in seconds. aiortc
+keeps RFC 4960's 1 s, so one lost control message (a document request, its confirmation) waited at
+least a second when nothing followed it to trigger a fast retransmit: 0.8-1.3 s of a still's time
+on the loss phase of bench.network. A branch LAN's round trip is a few ms to ~100 ms; 0.2 s is
+Linux TCP's own floor."""
+SCTP_RTO_INITIAL = 1.0
+"""Retransmission timeout before the first round-trip measurement (RFC 6298's 1 s; aiortc uses 3 s,
+so a lost handshake chunk cost a call three seconds of setup)."""
+
+
+def tune_sctp() -> None:
+    """Apply :data:`SCTP_RTO_MIN` and :data:`SCTP_RTO_INITIAL` to every SCTP association made from
+    now on in this process (aiortc reads both module constants when it needs them).
+
+    Raises:
+        AiortcInternalsChanged: aiortc no longer has them.
+    """
+    from aiortc import rtcsctptransport as sctp
+
+    for name in ("SCTP_RTO_MIN", "SCTP_RTO_INITIAL", "SCTP_RTO_MAX"):
+        if not isinstance(getattr(sctp, name, None), (int, float)):
+            raise AiortcInternalsChanged(f"aiortc.rtcsctptransport has no {name}: this aiortc release changed an "
+                                         f"internal lapak uses (install the version pinned in pyproject.toml)")
+    _need(sctp.RTCSctpTransport, "_update_rto")
+    sctp.SCTP_RTO_MIN = SCTP_RTO_MIN
+    sctp.SCTP_RTO_INITIAL = SCTP_RTO_INITIAL
+
+
 async def check_aiortc_internals() -> None:
     """Look for every internal lapak uses on a throw-away peer connection.
 
     Raises:
         AiortcInternalsChanged: one is missing (the message names it).
     """
+    tune_sctp()
     from aiortc import RTCPeerConnection
     from aiortc.jitterbuffer import JitterBuffer
     from aiortc.rtcrtpreceiver import NackGenerator

@@ -251,3 +251,21 @@ async def test_heavy_loss_lowers_the_face_bitrate_and_it_comes_back(call):
     link.loss = 0.0
     await wait_until(lambda: cso.loss.cap_kbps > low)
     assert (bc.peer_connections, cso.peer_connections) == (1, 1)
+
+
+async def test_the_data_channel_retransmits_on_a_lans_timescale():
+    """aiortc's SCTP keeps RFC 4960's 1 s minimum retransmission timeout; lapak's engines lower
+    it (media/internals.py) so a lost document request is sent again after ~0.2 s, not 1 s."""
+    from aiortc import rtcsctptransport as sctp
+
+    from media.engine import BoothEngine
+    from media.internals import SCTP_RTO_INITIAL, SCTP_RTO_MIN
+
+    BoothEngine(lambda *a: None)
+    assert (sctp.SCTP_RTO_MIN, sctp.SCTP_RTO_INITIAL) == (SCTP_RTO_MIN, SCTP_RTO_INITIAL)
+    transport = sctp.RTCSctpTransport.__new__(sctp.RTCSctpTransport)  # the RTO arithmetic only
+    transport._srtt = None
+    transport._update_rto(0.02)  # a 20 ms round trip
+    assert transport._rto == SCTP_RTO_MIN
+    transport._update_rto(0.5)
+    assert SCTP_RTO_MIN < transport._rto < 1.0
