@@ -373,6 +373,7 @@ class SyntheticDocumentCamera(PacedVideoTrack):
         self._still: StillImage | None = None
         self._still_ready: threading.Event | None = None
         self.still_compression = still_compression
+        self._threads: list[threading.Thread] = []
         self.state = "running"
         self.reason = ""
 
@@ -427,7 +428,7 @@ class SyntheticDocumentCamera(PacedVideoTrack):
             self._still, self._still_ready = None, None
             self._video, self._scene = video, scene
 
-        threading.Thread(target=render, name="synthetic-document", daemon=True).start()
+        self._start_thread(render, "synthetic-document")
 
     def _video_yuv(self) -> np.ndarray:
         if self._video is None:
@@ -460,7 +461,20 @@ class SyntheticDocumentCamera(PacedVideoTrack):
             finally:
                 ready.set()
 
-        threading.Thread(target=work, name="still-encoder", daemon=True).start()
+        self._start_thread(work, "still-encoder")
+
+    def _start_thread(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def stop(self) -> None:
+        """Stop the track and wait (a few seconds at most) for a scene being rendered or a still
+        being encoded: a process that exits while OpenCV works in one of them can abort in the
+        C++ runtime ("terminate called without an active exception", seen under load)."""
+        super().stop()
+        for thread in self._threads:
+            thread.join(5.0)
 
     async def recv(self) -> av.VideoFrame:
         """The next video frame, paced at ``fps``."""
