@@ -1241,7 +1241,8 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
     measures the camera's blur whatever the page shows. Profiles are sampled across the side at
     full resolution, each projected onto its own page-to-surface colour step (0 outside, 1
     inside), aligned on their steepest point and combined by a median (a thumb or a shadow on a
-    few of them does not count); sigma is the spread of the combined profile's gradient lobe.
+    few of them does not count); sigma is the spread of the combined profile's gradient lobe (the
+    run of gradient above a tenth of its peak: a motion smear's ramp is a flat lobe).
     Motion blurs only the sides across the motion.
 
     Args:
@@ -1289,10 +1290,15 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
         peak = grad[jj]
         if peak <= 0:
             continue
+        # the lobe: the run of gradient above a tenth of its peak around it. A motion smear is
+        # a ramp whose gradient is a flat, noisy plateau, so the lobe is not cut where the
+        # gradient stops falling (that stopped at the first bump of noise and measured a
+        # smear of 30 px on a 1080p frame as barely blurred).
+        above = grad > 0.1 * peak
         lo = hi = jj
-        while lo > 0 and 0.05 * peak < grad[lo - 1] <= 1.1 * grad[lo]:
+        while lo > 0 and above[lo - 1]:
             lo -= 1
-        while hi < len(grad) - 1 and 0.05 * peak < grad[hi + 1] <= 1.1 * grad[hi]:
+        while hi < len(grad) - 1 and above[hi + 1]:
             hi += 1
         w = grad[lo:hi + 1]
         x = np.arange(lo, hi + 1, dtype=np.float64)
