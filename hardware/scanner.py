@@ -1116,9 +1116,11 @@ class QualityLimits:
             and surface): sharpness of the page's content (0..100, see `sharpness`) below which
             it is blurred, in its softest direction.
         motion_ratio: A blurred page whose softest direction's sharpness is less than this
-            fraction of its sharpest direction's is MOTION_BLUR rather than BLURRY.
+            fraction of its sharpest direction's is MOTION_BLUR rather than BLURRY (the print's
+            own directions vary: defocused pages measure down to 0.4 at 1080p).
         motion_edge_ratio: A blurred page whose least blurred outline side has less than this
-            fraction of the most blurred side's blur (beyond the in-focus level) is MOTION_BLUR.
+            fraction of the most blurred side's blur (beyond the in-focus level) is MOTION_BLUR
+            (defocus blurs every side alike: 0.63 and more measured).
         glare_level: A pixel whose every channel is at least this bright counts as saturated.
         max_glare_fraction: More saturated page pixels than this fraction is GLARE.
         max_covered_fraction: More of the outline hidden under something that crosses it (a
@@ -1128,8 +1130,8 @@ class QualityLimits:
     min_area_fraction: float = 0.04
     max_edge_blur: float = 1.7
     min_sharpness: float = 46.0
-    motion_ratio: float = 0.6
-    motion_edge_ratio: float = 0.45
+    motion_ratio: float = 0.45
+    motion_edge_ratio: float = 0.6
     glare_level: int = 250
     max_glare_fraction: float = 0.01
     max_covered_fraction: float = 0.01
