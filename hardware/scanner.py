@@ -1122,7 +1122,9 @@ class QualityLimits:
             fraction of the most blurred side's blur (beyond the in-focus level) is MOTION_BLUR
             (defocus blurs every side alike: 0.63 and more measured).
         glare_level: A pixel whose every channel is at least this bright counts as saturated.
-        max_glare_fraction: More saturated page pixels than this fraction is GLARE.
+        max_glare_fraction: More of the page than this fraction in washed-out patches (saturated
+            pixels in clumps of 3x3 or more on the page shrunk to 360 px; the scattered
+            saturated specks of white paper under a bright lamp do not count) is GLARE.
         max_covered_fraction: More of the outline hidden under something that crosses it (a
             hand, a thumb) than this fraction is COVERED.
     """
@@ -1144,7 +1146,7 @@ class Quality:
     Args:
         reasons: The problems found, or (Reason.OK,) when there are none.
         sharpness: Sharpness of the page in its softest direction, 0..100 (0 when not measured).
-        glare_fraction: Fraction of saturated page pixels (0 when not measured).
+        glare_fraction: Fraction of the page in washed-out patches (0 when not measured).
         area_fraction: Document area / frame area (0 without a document).
         covered_fraction: Fraction of the outline hidden under something crossing it.
         anisotropy: Softest / sharpest direction's sharpness (1: the same every way).
@@ -1172,6 +1174,7 @@ class Quality:
 
 
 _DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
+_GLARE_PATCH = np.ones((3, 3), np.uint8)
 
 
 def directional_sharpness(page: np.ndarray) -> np.ndarray:
@@ -1469,7 +1472,9 @@ def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits
     if blurred:
         reasons.append(Reason.MOTION_BLUR if motion else Reason.BLURRY)
     bright = inner if inner.ndim == 2 else inner.min(axis=2)
-    glare = float((bright >= limits.glare_level).mean())
+    # a reflection washes out a patch of the page; white paper near the limit only has specks
+    saturated = cv2.compare(np.ascontiguousarray(bright), limits.glare_level, cv2.CMP_GE)
+    glare = float(np.count_nonzero(cv2.morphologyEx(saturated, cv2.MORPH_OPEN, _GLARE_PATCH))) / max(saturated.size, 1)
     if glare > limits.max_glare_fraction:
         reasons.append(Reason.GLARE)
     return Quality(reasons=tuple(reasons) or (Reason.OK,), sharpness=sharp, glare_fraction=glare,
