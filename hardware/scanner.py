@@ -646,7 +646,6 @@ def find_document(
     min_area_fraction: float = 0.005,
     max_area_fraction: float = 0.95,
     max_aspect: float = 2.2,
-    min_solidity: float = 0.88,
     min_score: float = 0.55,
     work_width: int = WORK_WIDTH,
 ) -> Detection | None:
@@ -668,7 +667,6 @@ def find_document(
         min_area_fraction: Smaller outlines (fraction of the frame area) are not documents.
         max_area_fraction: Larger outlines are the tray or lighting, not a document.
         max_aspect: Long/short side ratio above which the quadrilateral is implausible.
-        min_solidity: Blob area / outline area below which a blob is not a flat page.
         min_score: Edge support (0..1) an outline needs to count as a document.
         work_width: The frame is shrunk to this width for the search (corners are refined on
             the full frame).
