@@ -646,7 +646,6 @@ def find_document(
     min_area_fraction: float = 0.005,
     max_area_fraction: float = 0.95,
     max_aspect: float = 2.2,
-    min_solidity: float = 0.88,
     min_score: float = 0.55,
     work_width: int = WORK_WIDTH,
 ) -> Detection | None:
@@ -668,7 +667,6 @@ def find_document(
         min_area_fraction: Smaller outlines (fraction of the frame area) are not documents.
         max_area_fraction: Larger outlines are the tray or lighting, not a document.
         max_aspect: Long/short side ratio above which the quadrilateral is implausible.
-        min_solidity: Blob area / outline area below which a blob is not a flat page.
         min_score: Edge support (0..1) an outline needs to count as a document.
         work_width: The frame is shrunk to this width for the search (corners are refined on
             the full frame).
@@ -1116,11 +1114,15 @@ class QualityLimits:
             and surface): sharpness of the page's content (0..100, see `sharpness`) below which
             it is blurred, in its softest direction.
         motion_ratio: A blurred page whose softest direction's sharpness is less than this
-            fraction of its sharpest direction's is MOTION_BLUR rather than BLURRY.
+            fraction of its sharpest direction's is MOTION_BLUR rather than BLURRY (the print's
+            own directions vary: defocused pages measure down to 0.4 at 1080p).
         motion_edge_ratio: A blurred page whose least blurred outline side has less than this
-            fraction of the most blurred side's blur (beyond the in-focus level) is MOTION_BLUR.
+            fraction of the most blurred side's blur (beyond the in-focus level) is MOTION_BLUR
+            (defocus blurs every side alike: 0.63 and more measured).
         glare_level: A pixel whose every channel is at least this bright counts as saturated.
-        max_glare_fraction: More saturated page pixels than this fraction is GLARE.
+        max_glare_fraction: More of the page than this fraction in washed-out patches (saturated
+            pixels in clumps of 3x3 or more on the page shrunk to 360 px; the scattered
+            saturated specks of white paper under a bright lamp do not count) is GLARE.
         max_covered_fraction: More of the outline hidden under something that crosses it (a
             hand, a thumb) than this fraction is COVERED.
     """
@@ -1128,8 +1130,8 @@ class QualityLimits:
     min_area_fraction: float = 0.04
     max_edge_blur: float = 1.7
     min_sharpness: float = 46.0
-    motion_ratio: float = 0.6
-    motion_edge_ratio: float = 0.45
+    motion_ratio: float = 0.45
+    motion_edge_ratio: float = 0.6
     glare_level: int = 250
     max_glare_fraction: float = 0.01
     max_covered_fraction: float = 0.01
@@ -1142,7 +1144,7 @@ class Quality:
     Args:
         reasons: The problems found, or (Reason.OK,) when there are none.
         sharpness: Sharpness of the page in its softest direction, 0..100 (0 when not measured).
-        glare_fraction: Fraction of saturated page pixels (0 when not measured).
+        glare_fraction: Fraction of the page in washed-out patches (0 when not measured).
         area_fraction: Document area / frame area (0 without a document).
         covered_fraction: Fraction of the outline hidden under something crossing it.
         anisotropy: Softest / sharpest direction's sharpness (1: the same every way).
@@ -1170,6 +1172,7 @@ class Quality:
 
 
 _DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
+_GLARE_PATCH = np.ones((3, 3), np.uint8)
 
 
 def directional_sharpness(page: np.ndarray) -> np.ndarray:
@@ -1241,7 +1244,8 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
     measures the camera's blur whatever the page shows. Profiles are sampled across the side at
     full resolution, each projected onto its own page-to-surface colour step (0 outside, 1
     inside), aligned on their steepest point and combined by a median (a thumb or a shadow on a
-    few of them does not count); sigma is the spread of the combined profile's gradient lobe.
+    few of them does not count); sigma is the spread of the combined profile's gradient lobe (the
+    run of gradient above a tenth of its peak: a motion smear's ramp is a flat lobe).
     Motion blurs only the sides across the motion.
 
     Args:
@@ -1289,10 +1293,15 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
         peak = grad[jj]
         if peak <= 0:
             continue
+        # the lobe: the run of gradient above a tenth of its peak around it. A motion smear is
+        # a ramp whose gradient is a flat, noisy plateau, so the lobe is not cut where the
+        # gradient stops falling (that stopped at the first bump of noise and measured a
+        # smear of 30 px on a 1080p frame as barely blurred).
+        above = grad > 0.1 * peak
         lo = hi = jj
-        while lo > 0 and 0.05 * peak < grad[lo - 1] <= 1.1 * grad[lo]:
+        while lo > 0 and above[lo - 1]:
             lo -= 1
-        while hi < len(grad) - 1 and 0.05 * peak < grad[hi + 1] <= 1.1 * grad[hi]:
+        while hi < len(grad) - 1 and above[hi + 1]:
             hi += 1
         w = grad[lo:hi + 1]
         x = np.arange(lo, hi + 1, dtype=np.float64)
@@ -1461,7 +1470,9 @@ def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits
     if blurred:
         reasons.append(Reason.MOTION_BLUR if motion else Reason.BLURRY)
     bright = inner if inner.ndim == 2 else inner.min(axis=2)
-    glare = float((bright >= limits.glare_level).mean())
+    # a reflection washes out a patch of the page; white paper near the limit only has specks
+    saturated = cv2.compare(np.ascontiguousarray(bright), limits.glare_level, cv2.CMP_GE)
+    glare = float(np.count_nonzero(cv2.morphologyEx(saturated, cv2.MORPH_OPEN, _GLARE_PATCH))) / max(saturated.size, 1)
     if glare > limits.max_glare_fraction:
         reasons.append(Reason.GLARE)
     return Quality(reasons=tuple(reasons) or (Reason.OK,), sharpness=sharp, glare_fraction=glare,
