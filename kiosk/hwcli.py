@@ -175,6 +175,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if devices is None:
         return 2
     problems = probe.check_devices(devices, args.config)
+    from signaling.bulk import bulk_congestion_problem
+
+    note = bulk_congestion_problem()
+    if note:  # lapak works without it; stills are slower on a lossy network
+        print(f"NOTE {note}")
     for problem in problems:
         print(f"PROBLEM {problem}")
     if problems:

@@ -40,3 +40,21 @@ def prefer_bulk_congestion(sock: socket.socket | None, algorithm: bytes = BULK_C
                            "lossy link a still can take many seconds; allow it as README 'Configure a branch' "
                            "shows", algorithm.decode(), exc)
         return False
+
+
+def bulk_congestion_problem(algorithm: bytes = BULK_CONGESTION) -> str:
+    """Why this machine's stills connections cannot use ``algorithm`` ("" when they can), with
+    the fix: for ``lapak hw check`` on a booth PC."""
+    option = getattr(socket, "TCP_CONGESTION", None)
+    if option is None:
+        return "this system cannot choose a TCP congestion control per connection"
+    with socket.socket() as sock:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, option, algorithm)
+        except OSError as exc:
+            name = algorithm.decode()
+            return (f"stills connections cannot use {name} ({exc.strerror or exc}); on a lossy link a still can "
+                    f"take many seconds: as root, echo tcp_{name} > /etc/modules-load.d/lapak.conf and add "
+                    f"{name} to net.ipv4.tcp_allowed_congestion_control in /etc/sysctl.d/60-lapak.conf "
+                    f"(README, Configure a branch, step 6)")
+    return ""

@@ -57,3 +57,13 @@ def test_works_on_the_sockets_uvloop_and_asyncio_hand_out():
         os.geteuid() == 0 and "bbr" in algorithms("tcp_available_congestion_control"))  # root may pick any loaded
     for run in (asyncio.run, uvloop.run):
         assert run(main()) == (b"bbr" if allowed else b"")
+
+
+def test_the_technicians_check_names_the_fix_when_the_machine_does_not_allow_it():
+    from signaling.bulk import bulk_congestion_problem
+
+    why = bulk_congestion_problem(b"no-such-algorithm")
+    assert "cannot use no-such-algorithm" in why and "tcp_allowed_congestion_control" in why
+    allowed = algorithms("tcp_allowed_congestion_control")
+    if "bbr" in allowed or os.geteuid() == 0 and "bbr" in algorithms("tcp_available_congestion_control"):
+        assert bulk_congestion_problem() == ""
