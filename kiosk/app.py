@@ -47,8 +47,9 @@ logger = logging.getLogger(__name__)
 UPLOAD_STREAMS = 8
 """Connections a still goes up over at once. At 40 ± 10 ms and 2 % loss, 3.3 MB took 0.59 s
 (median) over eight plain TCP streams against 0.78 s over four (BENCHMARKS.md "Still transport");
-with the slowest part sent again on a free connection, six booths' stills p95 1.18-1.60 s over five
-runs of bench.network's loss phase (BENCHMARKS.md "Network")."""
+with the slowest part sent again on a free connection (and the session's other still changes), six
+booths' stills p95 1.19-1.66 s over three runs of bench.network's loss phase (BENCHMARKS.md
+"Network")."""
 
 TICK = 0.25
 """Seconds between clock ticks of the flow (its timeouts) and device health checks."""

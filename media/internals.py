@@ -132,7 +132,7 @@ on the loss phase of bench.network. A branch LAN's round trip is a few ms to ~10
 Linux TCP's own floor."""
 SCTP_RTO_INITIAL = 1.0
 """Retransmission timeout before the first round-trip measurement (RFC 6298's 1 s; aiortc uses 3 s,
-so a lost handshake chunk cost a call three seconds of setup)."""
+so a lost handshake chunk would cost a call three seconds of setup)."""
 
 
 def tune_sctp() -> None:
