@@ -532,8 +532,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.compare_cso_cameras:
         return compare_cso_cameras(args)
-    from qtview import xvfb
-
     global _load0
     _load0 = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="lapak-bench-console-"))
@@ -545,24 +543,28 @@ def main(argv: list[str] | None = None) -> int:
                 runs[mode].append(run_child(mode, args, work / f"{mode}{r}", display))
                 print(f"  ({mode} round {r + 1}: {runs[mode][-1]['cpu']:.3f} cores)", flush=True)
 
-    if args.offscreen or xvfb.available():
-        rounds(None)
-        where = "Qt offscreen platform"
-    else:
-        with xvfb.display(1920, 1080) as name:
-            rounds(name)
-        where = "a 1920x1080 window on Xvfb (xcb)"
+    where = on_a_display(args, rounds)
     report(merge(runs["lapak"]), merge(runs["naive"]), args, where)
     if args.write:
         OUT.write("console", "python -m bench.console --write")
     return 0
 
 
+def on_a_display(args, rounds) -> str:
+    """Run ``rounds(display)`` offscreen or on a 1920x1080 Xvfb display; says which."""
+    from qtview import xvfb
+
+    if args.offscreen or xvfb.available():
+        rounds(None)
+        return "Qt offscreen platform"
+    with xvfb.display(1920, 1080) as name:
+        rounds(name)
+    return "a 1920x1080 window on Xvfb (xcb)"
+
+
 def compare_cso_cameras(args) -> int:
     """The lapak console with one officer camera against another (A, B, B, A, ...): what the
     bigger picture costs the console process."""
-    from qtview import xvfb
-
     load0 = os.getloadavg()
     cams = args.compare_cso_cameras.split(",")
     work = Path(tempfile.mkdtemp(prefix="lapak-bench-console-cso-"))
@@ -574,13 +576,7 @@ def compare_cso_cameras(args) -> int:
                 runs[cam].append(run_child("lapak", args, work / f"{cam}-{r}", display, cam))
                 print(f"  (officer camera {cam} round {r + 1}: {runs[cam][-1]['cpu']:.3f} cores)", flush=True)
 
-    if args.offscreen or xvfb.available():
-        rounds(None)
-        where = "Qt offscreen platform"
-    else:
-        with xvfb.display(1920, 1080) as name:
-            rounds(name)
-        where = "a 1920x1080 window on Xvfb (xcb)"
+    where = on_a_display(args, rounds)
     load1 = os.getloadavg()
     merged = {c: merge(runs[c]) for c in cams}
     say = OUT.say

@@ -142,6 +142,13 @@ def tune_sctp() -> None:
     Raises:
         AiortcInternalsChanged: aiortc no longer has them.
     """
+    sctp = _sctp_module()
+    sctp.SCTP_RTO_MIN = SCTP_RTO_MIN
+    sctp.SCTP_RTO_INITIAL = SCTP_RTO_INITIAL
+
+
+def _sctp_module():
+    """aiortc's SCTP module, with the timer constants :func:`tune_sctp` sets."""
     from aiortc import rtcsctptransport as sctp
 
     for name in ("SCTP_RTO_MIN", "SCTP_RTO_INITIAL", "SCTP_RTO_MAX"):
@@ -149,8 +156,7 @@ def tune_sctp() -> None:
             raise AiortcInternalsChanged(f"aiortc.rtcsctptransport has no {name}: this aiortc release changed an "
                                          f"internal lapak uses (install the version pinned in pyproject.toml)")
     _need(sctp.RTCSctpTransport, "_update_rto")
-    sctp.SCTP_RTO_MIN = SCTP_RTO_MIN
-    sctp.SCTP_RTO_INITIAL = SCTP_RTO_INITIAL
+    return sctp
 
 
 async def check_aiortc_internals() -> None:
@@ -159,7 +165,7 @@ async def check_aiortc_internals() -> None:
     Raises:
         AiortcInternalsChanged: one is missing (the message names it).
     """
-    tune_sctp()
+    _sctp_module()
     from aiortc import RTCPeerConnection
     from aiortc.jitterbuffer import JitterBuffer
     from aiortc.rtcrtpreceiver import NackGenerator

@@ -228,7 +228,8 @@ class StillTransfer:
 
     async def _race(self, ranges: list[tuple[int, int]], op, enough, *,
                     drop_cancelled: bool = True) -> dict[tuple[int, int], Any]:
-        """Run ``op(channel, offset, length)`` for every range at once, one per connection, until
+        """Run ``op(channel, offset, length)`` for every range at once, one per connection (there
+        are never more ranges than connections: :meth:`_ranges`), until
         ``enough(results)`` or every range has its result; returns the results by range.
 
         A still is as late as its slowest part, and on a lossy link one connection now and then
@@ -249,7 +250,6 @@ class StillTransfer:
         for channel, rng in zip(self._channels, ranges):
             task = asyncio.ensure_future(op(channel, *rng))
             copies[task], channel_of[task] = rng, channel
-        waiting = list(ranges[len(copies):])  # more ranges than connections: they wait for one
         results: dict[tuple[int, int], Any] = {}
         failure: BaseException | None = None
         try:
@@ -279,10 +279,6 @@ class StillTransfer:
                     if not copies:
                         raise failure
                     continue
-                while free and waiting:
-                    rng, channel = waiting.pop(0), free.pop()
-                    task = asyncio.ensure_future(op(channel, *rng))
-                    copies[task], channel_of[task] = rng, channel
                 while free:  # the part under way with the fewest copies, the oldest first
                     running = Counter(r for r in copies.values() if r not in results)
                     open_ = [r for r in dict.fromkeys(copies.values()) if running[r] and running[r] < MAX_COPIES]

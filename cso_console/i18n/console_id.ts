@@ -411,12 +411,12 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Server cabang terhubung</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="323"/>
+        <location filename="../ui/words.py" line="214"/>
         <source>Your microphone does not work</source>
         <translation>Mikrofon Anda tidak berfungsi</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="324"/>
+        <location filename="../ui/words.py" line="215"/>
         <source>Your loudspeaker does not work</source>
         <translation>Pengeras suara Anda tidak berfungsi</translation>
     </message>
@@ -431,22 +431,22 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>{n} keputusan sedang dicatat</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="353"/>
+        <location filename="../ui/window.py" line="351"/>
         <source>Officer {name}</source>
         <translation>Petugas: {name}</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="354"/>
+        <location filename="../ui/window.py" line="352"/>
         <source>Officer</source>
         <translation>Petugas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="355"/>
+        <location filename="../ui/window.py" line="353"/>
         <source>lapak — officer&apos;s desk</source>
         <translation>lapak — meja petugas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="356"/>
+        <location filename="../ui/window.py" line="354"/>
         <source>Accept new booths automatically</source>
         <translation>Terima bilik baru secara otomatis</translation>
     </message>
@@ -456,77 +456,77 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Bahasa Inggris</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="359"/>
+        <location filename="../ui/window.py" line="357"/>
         <source>Keys (?)</source>
         <translation>Tombol pintas (?)</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="554"/>
+        <location filename="../ui/window.py" line="552"/>
         <source>talk to the booth in that place (the others go on hold)</source>
         <translation>bicara dengan bilik di tempat itu (yang lain ditahan)</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="555"/>
+        <location filename="../ui/window.py" line="553"/>
         <source>accept a new participant</source>
         <translation>terima peserta baru</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="556"/>
+        <location filename="../ui/window.py" line="554"/>
         <source>put the booth on hold</source>
         <translation>tahan bilik</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="557"/>
+        <location filename="../ui/window.py" line="555"/>
         <source>transfer: back to the queue or to another officer</source>
         <translation>alihkan: kembali ke antrean atau ke petugas lain</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="558"/>
+        <location filename="../ui/window.py" line="556"/>
         <source>end the session with an outcome</source>
         <translation>akhiri sesi dengan hasilnya</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="559"/>
+        <location filename="../ui/window.py" line="557"/>
         <source>send a prompt to the booth&apos;s screen</source>
         <translation>kirim pesan ke layar bilik</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="560"/>
+        <location filename="../ui/window.py" line="558"/>
         <source>ask for the next document of the checklist</source>
         <translation>minta dokumen berikutnya dari daftar periksa</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="561"/>
+        <location filename="../ui/window.py" line="559"/>
         <source>cancel the document asked for</source>
         <translation>batalkan dokumen yang diminta</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="562"/>
+        <location filename="../ui/window.py" line="560"/>
         <source>open / close the documents</source>
         <translation>buka / tutup dokumen</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="563"/>
+        <location filename="../ui/window.py" line="561"/>
         <source>verify / reject the document shown</source>
         <translation>verifikasi / tolak dokumen yang tampil</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="564"/>
+        <location filename="../ui/window.py" line="562"/>
         <source>zoom in, out, full resolution</source>
         <translation>perbesar, perkecil, resolusi penuh</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="565"/>
+        <location filename="../ui/window.py" line="563"/>
         <source>fit the document / the whole still</source>
         <translation>pas ke dokumen / seluruh foto</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="566"/>
+        <location filename="../ui/window.py" line="564"/>
         <source>turn the document right / left</source>
         <translation>putar dokumen ke kanan / kiri</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="567"/>
+        <location filename="../ui/window.py" line="565"/>
         <source>side by side / the other side</source>
         <translation>berdampingan / sisi yang lain</translation>
     </message>
@@ -537,12 +537,12 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>Tombol pintas</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="579"/>
+        <location filename="../ui/window.py" line="577"/>
         <source>Close the desk?</source>
         <translation>Tutup meja?</translation>
     </message>
     <message>
-        <location filename="../ui/window.py" line="580"/>
+        <location filename="../ui/window.py" line="578"/>
         <source>{n} booth(s) are with you. They go on hold and return to the queue if you do not come back within the grace period.</source>
         <translation>{n} bilik sedang bersama Anda. Bilik itu ditahan dan kembali ke antrean bila Anda tidak kembali dalam masa tenggang.</translation>
     </message>

@@ -320,9 +320,7 @@ class ConsoleWindow(QMainWindow):
         self.pending.setStyleSheet("color: #f1c40f; font-weight: 600;")
         self.own_devices.setVisible(bool(view.officer_faults))
         if view.officer_faults:
-            roles = {"microphone": translate("Console", "Your microphone does not work"),
-                     "speaker": translate("Console", "Your loudspeaker does not work")}
-            self.own_devices.setText("● " + " · ".join(roles.get(role, role) for role, _ in view.officer_faults))
+            self.own_devices.setText("● " + " · ".join(words.own_device(role) for role, _ in view.officer_faults))
             self.own_devices.setToolTip("\n".join(why for _, why in view.officer_faults))
         if self.auto_accept.isChecked() != view.auto_accept:
             self.auto_accept.setChecked(view.auto_accept)

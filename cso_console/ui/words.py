@@ -206,3 +206,11 @@ def notice(n: Notice) -> str:
     if text is None:
         return n.text
     return text.format(ticket=t, document=doc, detail=n.detail)
+
+
+def own_device(role: str) -> str:
+    """The officer's own sound device that does not work (the top bar)."""
+    return {
+        "microphone": translate("Console", "Your microphone does not work"),
+        "speaker": translate("Console", "Your loudspeaker does not work"),
+    }.get(role, role)
