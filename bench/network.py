@@ -28,6 +28,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import signal
 import statistics
 import sys
@@ -246,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
         console = start_console(outs[0])
         for i, b in enumerate(booths, 1):
             net[b].python(["-m", "lapak.simbooth", "--url", url, "--device-id", f"booth-{i:02d}", "--token",
-                           tokens[("booth", f"booth-{i:02d}")], "--face", "640x480@30", "--seed", str(i)],
+                           tokens[("booth", f"booth-{i:02d}")], "--face", "640x480@30", "--seed", str(i), "-v"],
                           stderr=open(work / f"booth{i}.log", "ab"))
         time.sleep(args.warmup)
         imp = dict(delay_ms=40, jitter_ms=10, loss=0.02)
@@ -291,7 +292,25 @@ def run(args: argparse.Namespace) -> int:
         console.wait(30)
     records = [json.loads(o.read_text()) for o in outs if o.exists()]
     report(records, marks, extra, args)
+    booth_still_times(sorted(work.glob("booth*.log")))
     return 0
+
+
+def booth_still_times(logs: list[Path]) -> None:
+    """What the booths' own logs say of their stills in the whole run (every phase): the time to
+    capture and encode each, and to send it."""
+    took: dict[str, list[float]] = {"captured and encoded": [], "sent": []}
+    for log in logs:
+        for line in log.read_text(errors="replace").splitlines():
+            for what in took:
+                m = re.search(what + r" in ([0-9.]+) s", line)
+                if m:
+                    took[what].append(float(m.group(1)))
+    for what, xs in took.items():
+        if xs:
+            xs.sort()
+            OUT.say(f"  booths' logs, whole run: {what} median {statistics.median(xs):.2f} s, "
+                    f"p95 {xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]:.2f} s, max {xs[-1]:.2f} s ({len(xs)} stills)")
 
 
 def report(records: list[dict], marks: dict, extra: dict, args) -> None:

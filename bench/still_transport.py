@@ -9,7 +9,10 @@ phase). The receiver accepts connections and reads until each closes; the sender
 ``streams`` connections, sends equal slices of ``--megabytes`` and waits for a one-byte answer
 on each (the receiver has it all). Connections are opened once and reused, idle between stills
 as a booth's are. Nothing else runs, so the figures are what the network and TCP allow, not what
-a booth busy with video gets. Prints the median and 95th percentile per case.
+a booth busy with video gets. Prints the median and 95th percentile per case. With ``--parity yes``
+the data goes in one slice fewer and the last stream carries a parity slice (as
+:class:`signaling.stills_client.StillTransfer` sends it): the still counts as there when any
+``streams - 1`` slices are.
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ def receiver(addr: str) -> None:
         threading.Thread(target=serve, args=(conn,), daemon=True).start()
 
 
-def sender(addr: str, streams: int, megabytes: float, rounds: int, gap: float, cc: str) -> None:
+def sender(addr: str, streams: int, megabytes: float, rounds: int, gap: float, cc: str, parity: bool = False) -> None:
     size = int(megabytes * 1e6)
     conns = []
     for _ in range(streams):
@@ -55,25 +58,34 @@ def sender(addr: str, streams: int, megabytes: float, rounds: int, gap: float, c
         conns.append(s)
     used = conns[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0").decode()
     data = bytes(size)
-    step = -(-size // streams)
+    slices = streams - 1 if parity and streams > 1 else streams
+    step = -(-size // slices)
+    parts = [data[i * step:(i + 1) * step] for i in range(slices)]
+    if slices < streams:
+        parts.append(bytes(step))  # the parity slice: as long as the longest data slice
     times = []
     for _ in range(rounds):
         time.sleep(gap)
         t0 = time.monotonic()
 
+        done: list[float] = []
+
         def one(s: socket.socket, part: bytes) -> None:
             s.sendall(len(part).to_bytes(8, "big") + part)
             s.recv(1)
+            done.append(time.monotonic() - t0)
 
-        threads = [threading.Thread(target=one, args=(s, data[i * step:(i + 1) * step])) for i, s in enumerate(conns)]
+        threads = [threading.Thread(target=one, args=(s, part)) for s, part in zip(conns, parts)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        times.append(time.monotonic() - t0)
+        done.sort()
+        times.append(done[slices - 1])  # with a parity slice, any ``slices`` of the parts make the still
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"{used:6} {streams:2} streams {megabytes:.2f} MB: median {statistics.median(times):.2f} s, "
+    how = f"{slices}+1 parity" if slices < streams else f"{streams:2} streams"
+    print(f"{used:6} {how} {megabytes:.2f} MB: median {statistics.median(times):.2f} s, "
           f"p95 {p95:.2f} s, max {times[-1]:.2f} s ({rounds} stills)", flush=True)
 
 
@@ -86,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gap", type=float, default=3.0, help="seconds idle before each still")
     ap.add_argument("--streams", default="1,4,8")
     ap.add_argument("--cc", default="bbr,cubic", help="congestion control of the sender's sockets")
+    ap.add_argument("--parity", default="no", help="no, yes or no,yes: one of the streams carries a parity "
+                    "slice and the still is done when any streams-1 slices are in")
     ap.add_argument("--loss", type=float, default=0.02)
     ap.add_argument("--delay", type=float, default=40.0)
     ap.add_argument("--jitter", type=float, default=10.0)
@@ -96,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.role == "send":
         for cc in args.cc.split(","):
             for n in (int(x) for x in args.streams.split(",")):
-                sender(args.addr, n, args.megabytes, args.rounds, args.gap, cc)
+                for parity in args.parity.split(","):
+                    sender(args.addr, n, args.megabytes, args.rounds, args.gap, cc, parity == "yes")
         return 0
     from bench.netimpair import Topology, unavailable_reason
 
@@ -113,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.gap:.0f} s idle before each still", flush=True)
         p = booth.python(["-m", "bench.still_transport", "--role", "send", "--addr", srv.addr,
                           "--streams", args.streams, "--megabytes", str(args.megabytes), "--rounds", str(args.rounds),
-                          "--gap", str(args.gap), "--cc", args.cc])
+                          "--gap", str(args.gap), "--cc", args.cc, "--parity", args.parity])
         p.wait()
     return 0
 

@@ -374,13 +374,18 @@ class StillMeta(_Model):
 
 class StillPut(_Request):
     """Booth, on a stills connection: the next ``length`` binary bytes are ``still``'s bytes from
-    ``offset`` (a still may come in parts over several connections at once)."""
+    ``offset`` (a still may come in parts over several connections at once).
+
+    With ``parity`` (a block size in bytes) they are bytes from ``offset`` of the still's parity
+    block instead: the XOR of its blocks of ``parity`` bytes, the last one zero-padded. The server
+    rebuilds one missing block from it (see :mod:`signaling.stills`)."""
 
     type: Literal["still_put"] = "still_put"
     id: RequestId
     still: StillMeta
     offset: Annotated[int, Field(ge=0)]
     length: Annotated[int, Field(ge=1)]
+    parity: Annotated[int, Field(ge=1)] | None = None
 
 
 class StillGet(_Request):

@@ -782,8 +782,12 @@ class SignalingServer:
         """
         meta = msg.still
         refused = self.branch.check_still_put(conn, meta, lim.still_max_bytes, lim.stills_per_session)
-        if refused is None and msg.offset + msg.length > meta.size:
+        if refused is None and msg.parity is None and msg.offset + msg.length > meta.size:
             refused = f"part {msg.offset}+{msg.length} lies outside a still of {meta.size} bytes"
+        if refused is None and msg.parity is not None and not (
+                msg.parity < meta.size and msg.offset + msg.length <= msg.parity):
+            refused = (f"parity part {msg.offset}+{msg.length} in blocks of {msg.parity} bytes does not fit "
+                       f"a still of {meta.size} bytes")
         # the part's bytes follow this message in any case: read them, then answer
         broken = None
         interrupted: str | None = None
@@ -822,7 +826,7 @@ class SignalingServer:
                     self._apply(self.branch.still_stored(conn, meta, self.clock()))
                 else:
                     asm = await asyncio.to_thread(self.files.write, meta.session_id, meta.sha256, meta.size,
-                                                  msg.offset, bytes(data))
+                                                  msg.offset, bytes(data), parity=msg.parity)
                     received, complete = asm.received, asm.complete
                     if complete:
                         await asyncio.to_thread(self.files.finish, meta.session_id, meta.sha256, meta.mime)

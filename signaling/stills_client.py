@@ -23,6 +23,7 @@ from common.backoff import Backoff
 from signaling import protocol as p
 from signaling.bulk import prefer_bulk_congestion
 from signaling.errors import SignalingError
+from signaling.stills import xor_blocks
 
 logger = logging.getLogger(__name__)
 
@@ -103,12 +104,12 @@ class _Channel:
             if getattr(msg, "ref", None) == ref:
                 return msg
 
-    async def put(self, meta: p.StillMeta, data: memoryview, offset: int, timeout: float,
-                  sent: Callable[[int], None]) -> p.StillStored:
+    async def put(self, meta: p.StillMeta, data: memoryview | bytes, offset: int, timeout: float,
+                  sent: Callable[[int], None], parity: int | None = None) -> p.StillStored:
         async with self.lock:
             ws = await self.ensure()
             ref = uuid.uuid4().hex[:12]
-            await ws.send(p.encode(p.StillPut(id=ref, still=meta, offset=offset, length=len(data))))
+            await ws.send(p.encode(p.StillPut(id=ref, still=meta, offset=offset, length=len(data), parity=parity)))
             for i in range(0, len(data), self.frame_bytes):
                 chunk = data[i:i + self.frame_bytes]
                 await ws.send(bytes(chunk))
@@ -147,6 +148,9 @@ class StillTransfer:
         device_id: this device's id.
         token: its token.
         streams: connections used at once for one still.
+        parity: an upload of three parts or more sends one part less of the still and a parity
+            part instead (see :mod:`signaling.stills`): the server has the still when all but one
+            of the parts are in.
         attempts: tries per part (a dropped connection is opened again) before giving up.
         part_timeout: seconds without an answer after which a part counts as failed.
         frame_bytes: bytes per binary frame (under the server's message limit).
@@ -155,9 +159,10 @@ class StillTransfer:
 
     def __init__(self, url: str, role: str, device_id: str, token: str, *, streams: int = 4, attempts: int = 4,
                  part_timeout: float = 20.0, frame_bytes: int = 60 * 1024, open_timeout: float = 5.0,
-                 ssl=None) -> None:
+                 ssl=None, parity: bool = True) -> None:
         hello = p.Hello(role=role, device_id=device_id, token=token, version=p.PROTOCOL_VERSION, channel="stills")
         self.streams = streams
+        self.parity = parity
         self.attempts = attempts
         self.part_timeout = part_timeout
         self._channels = [_Channel(url, hello, open_timeout=open_timeout, frame_bytes=frame_bytes,
@@ -167,10 +172,19 @@ class StillTransfer:
         """Close every stills connection."""
         await asyncio.gather(*(c.close() for c in self._channels))
 
-    def _ranges(self, size: int) -> list[tuple[int, int]]:
-        n = max(1, min(self.streams, size // (64 * 1024) or 1))
+    def _ranges(self, size: int, parts: int | None = None) -> list[tuple[int, int]]:
+        n = max(1, min(self.streams, size // (64 * 1024) or 1)) if parts is None else parts
         step = -(-size // n)
         return [(i, min(step, size - i)) for i in range(0, size, step)]
+
+    def _upload_parts(self, size: int) -> list[tuple[int, int, int | None]]:
+        """(offset, length, parity stride or None) of every part an upload sends at once."""
+        n = len(self._ranges(size))
+        if not self.parity or n < 3:
+            return [(o, n_, None) for o, n_ in self._ranges(size)]
+        data = self._ranges(size, n - 1)
+        stride = data[0][1]
+        return [(o, n_, None) for o, n_ in data] + [(0, stride, stride)]
 
     async def _retry(self, what: str, channel: _Channel, fn):
         backoff = Backoff(0.2, 2.0)
@@ -197,23 +211,35 @@ class StillTransfer:
             raise StillTransferError("the still's bytes do not match its size and sha256")
         view = memoryview(data)
         done = [0]
+        parity_bytes: dict[int, bytes] = {}
 
         def sent(n: int) -> None:
             done[0] += n
             if on_progress is not None:
                 on_progress(min(done[0], meta.size), meta.size)
 
-        async def put(channel: _Channel, offset: int, length: int) -> p.StillStored:
-            async def once():
-                return await channel.put(meta, view[offset:offset + length], offset, self.part_timeout, sent)
+        def parity_block(stride: int) -> bytes:  # computed once, by the first copy that sends it
+            if stride not in parity_bytes:
+                parity_bytes[stride] = xor_blocks([view[i:i + stride] for i in range(0, meta.size, stride)], stride)
+            return parity_bytes[stride]
 
-            return await self._retry(f"still {meta.sha256[:12]} part {offset}", channel, once)
+        async def put(channel: _Channel, offset: int, length: int, parity: int | None) -> p.StillStored:
+            async def once():
+                if parity is None:
+                    return await channel.put(meta, view[offset:offset + length], offset, self.part_timeout, sent)
+                return await channel.put(meta, parity_block(parity), 0, self.part_timeout, lambda n: None,
+                                         parity=parity)
+
+            what = "the parity part" if parity else f"part {offset}"
+            return await self._retry(f"still {meta.sha256[:12]} {what}", channel, once)
 
         for _round in range(2):
             # Every part stored but none completing means the server lost some of them (an upload
             # it took for abandoned while the link crawled): send them all once more (a part
             # the server has is merged, not counted twice).
             if await self._send_parts(meta.size, put):
+                if on_progress is not None:  # the server may have rebuilt a part still under way
+                    on_progress(meta.size, meta.size)
                 return
             logger.info("still %s: every part stored but the server has not got them all; sending again",
                         meta.sha256[:12])
@@ -222,13 +248,13 @@ class StillTransfer:
     async def _send_parts(self, size: int, put) -> bool:
         """Send every part of a still at once; True once the server says it has the whole still
         (False: every part stored, the still not complete)."""
-        results = await self._race(self._ranges(size), put, lambda got: any(r.complete for r in got.values()),
-                                   drop_cancelled=False)
+        results = await self._race(self._upload_parts(size), put,
+                                   lambda got: any(r.complete for r in got.values()), drop_cancelled=False)
         return any(r.complete for r in results.values())
 
-    async def _race(self, ranges: list[tuple[int, int]], op, enough, *,
-                    drop_cancelled: bool = True) -> dict[tuple[int, int], Any]:
-        """Run ``op(channel, offset, length)`` for every range at once, one per connection (there
+    async def _race(self, ranges: list[tuple], op, enough, *,
+                    drop_cancelled: bool = True) -> dict[tuple, Any]:
+        """Run ``op(channel, *range)`` for every range at once, one per connection (there
         are never more ranges than connections: :meth:`_ranges`), until
         ``enough(results)`` or every range has its result; returns the results by range.
 
@@ -245,12 +271,12 @@ class StillTransfer:
         2.54 s in one run of bench.network's loss phase, against 0.84-0.94 s and 1.18-1.60 s
         in four runs without.)"""
         free: list[_Channel] = []
-        copies: dict[asyncio.Task, tuple[int, int]] = {}
+        copies: dict[asyncio.Task, tuple] = {}
         channel_of: dict[asyncio.Task, _Channel] = {}
         for channel, rng in zip(self._channels, ranges):
             task = asyncio.ensure_future(op(channel, *rng))
             copies[task], channel_of[task] = rng, channel
-        results: dict[tuple[int, int], Any] = {}
+        results: dict[tuple, Any] = {}
         failure: BaseException | None = None
         try:
             while copies:

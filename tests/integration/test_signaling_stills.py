@@ -201,8 +201,8 @@ async def test_parts_the_server_lost_are_sent_again(call):
     files = branch.server.files
     real_write, lost = files.write, []
 
-    def write(session_id, sha256, size, offset, data):
-        asm = real_write(session_id, sha256, size, offset, data)
+    def write(session_id, sha256, size, offset, data, **kw):
+        asm = real_write(session_id, sha256, size, offset, data, **kw)
         if not lost:  # the first part written is dropped right after, as the sweep would
             lost.append(offset)
             files.drop(session_id, sha256)
@@ -211,7 +211,8 @@ async def test_parts_the_server_lost_are_sent_again(call):
     files.write = write
     data = os.urandom(800_000)
     meta = meta_for(sid, data)
-    up = transfer(branch, "booth", "booth-01", streams=4)
+    # without a parity part: with one, the server would rebuild the lost part (tested below)
+    up = transfer(branch, "booth", "booth-01", streams=4, parity=False)
     await up.upload(meta, data)
     assert lost  # the loss happened, and yet:
     assert branch.server.files.final_path(sid, meta.sha256, meta.mime).read_bytes() == data
@@ -243,6 +244,94 @@ async def test_a_request_that_comes_where_a_parts_bytes_were_due_is_answered_too
     assert "after 300 of the part's 1000 bytes" in first["message"]
     assert (second["type"], second["ref"], second["code"]) == ("error", "get-1", "not_found")
     assert "only a CSO fetches stills" in second["message"]
+
+
+async def _raw_stills(branch, role="booth", device="booth-01"):
+    import json
+
+    from websockets.asyncio.client import connect
+
+    ws = await connect(branch.url + "/stills", compression=None, proxy=None)
+    await ws.send(json.dumps({"type": "hello", "role": role, "device_id": device, "channel": "stills",
+                              "token": branch.tokens[(role, device)], "version": p.PROTOCOL_VERSION}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), WAIT))["type"] == "welcome"
+    return ws
+
+
+async def _put(ws, meta, offset, data, parity=None, ref="put"):
+    import json
+
+    msg = {"type": "still_put", "id": ref, "still": meta.model_dump(mode="json"), "offset": offset,
+           "length": len(data)}
+    if parity is not None:
+        msg["parity"] = parity
+    await ws.send(json.dumps(msg))
+    for i in range(0, len(data), 60_000):
+        await ws.send(data[i:i + 60_000])
+    return json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+
+
+@pytest.mark.parametrize("missing", [0, 1, 2], ids=["first", "middle", "last-short"])
+async def test_the_server_rebuilds_a_part_that_never_came_from_the_parity_part(call, missing):
+    """Three blocks of a still (the last one shorter), one of them never sent: the parity part
+    (their XOR) makes the still whole on the server, verified, announced and byte-identical."""
+    from signaling.stills import xor_blocks
+
+    branch, booth, cso, inbox, sid = call
+    data = os.urandom(250_001)
+    stride = 100_000
+    meta = meta_for(sid, data)
+    blocks = [data[i:i + stride] for i in range(0, len(data), stride)]
+    ws = await _raw_stills(branch)
+    try:
+        answers = [await _put(ws, meta, k * stride, b) for k, b in enumerate(blocks) if k != missing]
+        assert all(a["type"] == "still_stored" and not a["complete"] for a in answers)
+        half = xor_blocks(blocks, stride)
+        first = await _put(ws, meta, 0, half[:40_000], parity=stride)  # the parity part in two pieces
+        assert first["type"] == "still_stored" and not first["complete"]
+        last = await _put(ws, meta, 40_000, half[40_000:], parity=stride)
+        assert last["type"] == "still_stored" and last["complete"] and last["received"] == len(data)
+    finally:
+        await ws.close()
+    assert branch.server.files.final_path(sid, meta.sha256, meta.mime).read_bytes() == data
+    await inbox.wait(p.StillAvailable, lambda m: m.still.sha256 == meta.sha256)
+    assert not list(branch.server.files.incoming.iterdir())  # neither part file nor parity file left
+
+
+async def test_a_wrong_parity_part_is_caught_by_the_checksum_and_nothing_is_kept(call):
+    """Parity bytes that do not match the still rebuild a wrong block: the sha256 check refuses
+    the whole, the server keeps nothing and the booth can send it again."""
+    branch, booth, cso, inbox, sid = call
+    data = os.urandom(200_000)
+    meta = meta_for(sid, data)
+    ws = await _raw_stills(branch)
+    try:
+        assert not (await _put(ws, meta, 0, data[:100_000]))["complete"]
+        bad = await _put(ws, meta, 0, os.urandom(100_000), parity=100_000)
+        assert (bad["type"], bad["code"]) == ("error", "invalid_message") and "sha256" in bad["message"]
+        assert not list(branch.server.files.incoming.iterdir())
+        again = [await _put(ws, meta, 0, data[:100_000]), await _put(ws, meta, 100_000, data[100_000:])]
+        assert again[-1]["complete"]
+    finally:
+        await ws.close()
+    assert branch.server.files.final_path(sid, meta.sha256, meta.mime).read_bytes() == data
+
+
+@pytest.mark.parametrize("stride, offset, length, why", [
+    (200_000, 0, 10, "does not fit"),           # one block: nothing to rebuild from
+    (50_000, 40_000, 20_000, "does not fit"),   # outside the parity block
+])
+async def test_a_parity_part_that_does_not_fit_the_still_is_refused(call, stride, offset, length, why):
+    branch, booth, cso, inbox, sid = call
+    data = os.urandom(200_000)
+    meta = meta_for(sid, data)
+    ws = await _raw_stills(branch)
+    try:
+        answer = await _put(ws, meta, offset, os.urandom(length), parity=stride)
+    finally:
+        await ws.close()
+    assert (answer["type"], answer["code"]) == ("error", "forbidden") and why in answer["message"]
+    assert not list(branch.server.files.incoming.iterdir())
 
 
 class StallingRelay:
@@ -289,16 +378,18 @@ class StallingRelay:
         self.server.close()
 
 
-async def test_a_part_stuck_on_one_connection_is_sent_again_on_a_free_one(call):
+@pytest.mark.parametrize("parity", [False, True], ids=["sent-again", "rebuilt-from-parity"])
+async def test_a_part_stuck_on_one_connection_is_sent_again_on_a_free_one(call, parity):
     """A still is as late as its slowest part: with the first stills connection held back for
     8 s, the upload completes long before that on the other connections, byte-identical, the
-    stuck copy cancelled, and the connections carry the next still too."""
+    stuck copy cancelled, and the connections carry the next still too. Without a parity part a
+    free connection sends the stuck part again; with one the server may also rebuild it."""
     branch, booth, cso, inbox, sid = call
     relay = StallingRelay(branch.url, upstream=True)
     async with relay as url:
         data = os.urandom(2_000_000)
         meta = meta_for(sid, data)
-        up = StillTransfer(url, "booth", "booth-01", branch.tokens[("booth", "booth-01")], streams=4)
+        up = StillTransfer(url, "booth", "booth-01", branch.tokens[("booth", "booth-01")], streams=4, parity=parity)
         t0 = asyncio.get_running_loop().time()
         await asyncio.wait_for(up.upload(meta, data), 6.0)
         assert relay.held.is_set() and asyncio.get_running_loop().time() - t0 < 6.0
