@@ -210,6 +210,7 @@ class ConsoleApp(AppBase[DeskView]):
 
     async def _on_server(self, msg: Any) -> None:
         if isinstance(msg, p.Welcome):
+            self._spawn(self.stills.warm())  # the first still fetched then starts at once
             self.feed(dk.ServerUp(msg))
         elif isinstance(msg, p.SessionUpdate):
             self.feed(dk.SessionChanged(msg.session))

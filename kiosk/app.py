@@ -206,6 +206,8 @@ class BoothApp(AppBase[BoothView]):
             self.branch_name = msg.branch_name
             self.feed(f.ServerUp(msg))
         elif isinstance(msg, p.SessionUpdate):
+            if msg.session.state is p.SessionState.ACTIVE:  # an officer took the call: stills come next
+                self._spawn(self.stills.warm())
             self.feed(f.SessionChanged(msg.session))
         elif isinstance(msg, p.QueuePosition):
             self.feed(f.QueuePositionChanged(msg))

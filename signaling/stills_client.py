@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import statistics
 import uuid
 from collections import Counter
 from typing import Any, Callable
@@ -33,6 +34,14 @@ Progress = Callable[[int, int], None]
 
 MAX_COPIES = 3
 """Copies of one part under way at once on connections that are free (see ``StillTransfer._race``)."""
+
+LATE_FACTOR = 2.0
+LATE_MIN = 0.1
+"""A part is late, and a free connection sends it again, once it has been under way for
+``LATE_FACTOR`` times the median time the parts done so far took, and at least ``LATE_MIN``
+seconds. A copy cannot be called back once it is in the kernel's send buffer (hundreds of kB on
+a warm connection), so copying every part still under way the moment a connection was free sent
+whole parts again that were milliseconds from done, competing with the rest on a lossy link."""
 
 
 class StillTransferError(SignalingError):
@@ -168,6 +177,21 @@ class StillTransfer:
         self._channels = [_Channel(url, hello, open_timeout=open_timeout, frame_bytes=frame_bytes,
                                    max_bytes=max(frame_bytes * 2, 1 << 20), ssl=ssl) for _ in range(streams)]
 
+    async def warm(self) -> None:
+        """Open every stills connection now, so that the next still starts sending at once rather
+        than after each connection's handshakes (three round trips: TCP, websocket, hello). A
+        connection that cannot be opened now is left for the still to open (and to report)."""
+        async def one(channel: _Channel) -> None:
+            async with channel.lock:
+                try:
+                    await channel.ensure()
+                except StillRefused as exc:
+                    logger.warning("stills connection refused: %s", exc)
+                except (StillTransferError, OSError, asyncio.TimeoutError, ConnectionClosed, InvalidHandshake) as exc:
+                    logger.info("stills connection not opened ahead: %s", exc)
+
+        await asyncio.gather(*(one(c) for c in self._channels))
+
     async def close(self) -> None:
         """Close every stills connection."""
         await asyncio.gather(*(c.close() for c in self._channels))
@@ -260,8 +284,8 @@ class StillTransfer:
 
         A still is as late as its slowest part, and on a lossy link one connection now and then
         waits out a retransmission timeout while the others are done. So a connection whose part
-        is done takes up a part still under way (the one with the fewest copies, the oldest first;
-        at most :data:`MAX_COPIES`) and runs it again: the first copy to finish counts (the server
+        is done takes up a part that is late (:data:`LATE_FACTOR`; the one with the fewest copies,
+        the oldest first; at most :data:`MAX_COPIES`) and runs it again: the first copy to finish counts (the server
         merges a part it has already; a fetched part is the same bytes), and the others are
         cancelled. A cancelled upload leaves
         whole frames behind (the server answers the part as broken and reads the next request);
@@ -270,17 +294,22 @@ class StillTransfer:
         upload connections too, so that the next still opens new ones, gave p50 1.39 s and p95
         2.54 s in one run of bench.network's loss phase, against 0.84-0.94 s and 1.18-1.60 s
         in four runs without.)"""
+        loop = asyncio.get_running_loop()
         free: list[_Channel] = []
         copies: dict[asyncio.Task, tuple] = {}
         channel_of: dict[asyncio.Task, _Channel] = {}
+        t0 = loop.time()
         for channel, rng in zip(self._channels, ranges):
             task = asyncio.ensure_future(op(channel, *rng))
             copies[task], channel_of[task] = rng, channel
         results: dict[tuple, Any] = {}
+        took: list[float] = []  # how long each part done so far took
         failure: BaseException | None = None
+        wake: float | None = None
         try:
             while copies:
-                finished, _ = await asyncio.wait(copies, return_when=asyncio.FIRST_COMPLETED)
+                finished, _ = await asyncio.wait(copies, return_when=asyncio.FIRST_COMPLETED,
+                                                 timeout=None if wake is None else max(0.0, wake - loop.time()))
                 for task in finished:
                     rng = copies.pop(task)
                     free.append(channel_of.pop(task))
@@ -295,7 +324,9 @@ class StillTransfer:
                         if rng not in copies.values() and rng not in results:
                             failure = failure or exc
                         continue
-                    results.setdefault(rng, task.result())
+                    if rng not in results:
+                        results[rng] = task.result()
+                        took.append(loop.time() - t0)
                     for other, r in copies.items():
                         if r == rng:
                             other.cancel()
@@ -304,6 +335,13 @@ class StillTransfer:
                 if failure is not None:
                     if not copies:
                         raise failure
+                    continue
+                wake = None
+                if not free or not took:
+                    continue
+                late_after = t0 + max(LATE_MIN, LATE_FACTOR * statistics.median(took))
+                if loop.time() < late_after:  # nothing is late yet: look again then
+                    wake = late_after
                     continue
                 while free:  # the part under way with the fewest copies, the oldest first
                     running = Counter(r for r in copies.values() if r not in results)

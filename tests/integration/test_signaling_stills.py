@@ -465,3 +465,53 @@ async def test_one_device_holds_a_bounded_number_of_stills_connections(call):
     held.append(ws)
     for ws in held:
         await ws.close()
+
+
+async def test_warm_opens_every_stills_connection_ahead_and_the_still_uses_them(call, caplog):
+    """A booth opens its stills connections when a call starts, so a still does not wait for
+    each connection's handshakes; a device the server refuses is logged, not raised."""
+    branch, booth, cso, inbox, sid = call
+    up = transfer(branch, "booth", "booth-01", streams=4)
+    await up.warm()
+
+    def held():
+        return {c for c, peer in branch.server.branch.still_peers.items() if peer.device_id == "booth-01"}
+
+    before = held()
+    assert len(before) == 4
+    data = os.urandom(600_000)
+    meta = meta_for(sid, data)
+    await up.upload(meta, data)
+    assert held() == before  # no connection opened for the still
+    await up.warm()  # open already: nothing changes
+    assert held() == before
+    await up.close()
+    wrong = StillTransfer(branch.url, "booth", "booth-02", "not-the-token", streams=2)
+    await wrong.warm()
+    assert "stills connection refused" in caplog.text
+    await wrong.close()
+
+
+async def test_a_free_connection_copies_only_a_part_that_is_late():
+    """The scheduling alone (parts that take set times, no network): parts that finish close
+    together are not copied; the one that is far behind is, once it is late, and the copy wins."""
+    t = StillTransfer("ws://127.0.0.1:9", "booth", "booth-01", "x" * 32, streams=4)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    started: list[tuple[int, float]] = []
+    runs: dict[int, int] = {}
+
+    async def op(channel, offset, length):
+        runs[offset] = runs.get(offset, 0) + 1
+        started.append((offset, loop.time() - t0))
+        first = runs[offset] == 1
+        await asyncio.sleep({0: 0.05, 1: 0.06, 2: 0.09, 3: 5.0}[offset] if first else 0.05)
+        return offset
+
+    results = await t._race([(0, 1), (1, 1), (2, 1), (3, 1)], op, lambda got: len(got) == 4)
+    assert sorted(results.values()) == [0, 1, 2, 3]
+    copies = [(o, at) for o, at in started[4:]]
+    assert [o for o, _ in copies] and {o for o, _ in copies} == {3}  # only the late part was copied
+    median_done = 0.06  # of the parts done when the first copy started (0.05, 0.06 and 0.09 s)
+    assert all(at >= 2 * median_done - 0.01 for _, at in copies)
+    assert loop.time() - t0 < 1.0  # the copy finished it, not the 5 s original
