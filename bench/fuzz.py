@@ -124,6 +124,7 @@ FIELDS: dict[str, Any] = {
     "still": _still,
     "offset": _one_of(0, 1, "$SIZE", extra=st.integers(-5, 5000)),
     "length": _one_of("$SIZE", 1, extra=st.integers(-5, 5000)),
+    "parity": _one_of(None, 1, "$SIZE", extra=st.integers(-5, 5000)),
     "role": _one_of("booth", "cso", "technician", "admin"),
     "device_id": _one_of("booth-01", "cso-01", "tech-01", "ghost"),
     "token": _one_of("x" * 24, extra=_text),

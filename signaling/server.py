@@ -32,7 +32,7 @@ from .errors import SignalingError
 from .limits import TokenBucket
 from .protocol import CloseCode, ErrorCode
 from .routing import AuditEntry, Branch, Directory, Effects, Policy, local_day
-from .stills import StillFileError, StillFiles
+from .stills import MAX_PARITY_BLOCKS, StillFileError, StillFiles
 from .store import Store
 from .tls import server_context
 from .tokens import hash_token, token_problem
@@ -785,9 +785,10 @@ class SignalingServer:
         if refused is None and msg.parity is None and msg.offset + msg.length > meta.size:
             refused = f"part {msg.offset}+{msg.length} lies outside a still of {meta.size} bytes"
         if refused is None and msg.parity is not None and not (
-                msg.parity < meta.size and msg.offset + msg.length <= msg.parity):
+                msg.parity < meta.size and -(-meta.size // msg.parity) <= MAX_PARITY_BLOCKS
+                and msg.offset + msg.length <= msg.parity):
             refused = (f"parity part {msg.offset}+{msg.length} in blocks of {msg.parity} bytes does not fit "
-                       f"a still of {meta.size} bytes")
+                       f"a still of {meta.size} bytes (2 to {MAX_PARITY_BLOCKS} blocks)")
         # the part's bytes follow this message in any case: read them, then answer
         broken = None
         interrupted: str | None = None

@@ -34,6 +34,11 @@ class StillFileError(SignalingError):
     """A still could not be written, verified or read (the message names which and why)."""
 
 
+MAX_PARITY_BLOCKS = 64
+"""Most blocks a parity part may stand for (a booth sends one per stills connection but one; the
+bound keeps a rebuild a few reads and XORs, whatever stride a client names)."""
+
+
 @dataclass
 class Assembly:
     """The parts of one still received so far (pure).
@@ -69,8 +74,9 @@ class Assembly:
             ValueError: a stride that cannot be (under two blocks), one that differs from an
                 earlier parity part's, or a part outside the block.
         """
-        if stride <= 0 or stride >= self.size:
-            raise ValueError(f"a parity stride of {stride} bytes does not split a still of {self.size} bytes in blocks")
+        if stride <= 0 or stride >= self.size or -(-self.size // stride) > MAX_PARITY_BLOCKS:
+            raise ValueError(f"a parity stride of {stride} bytes does not split a still of {self.size} bytes in "
+                             f"2 to {MAX_PARITY_BLOCKS} blocks")
         if self.stride is not None and stride != self.stride:
             raise ValueError(f"parity parts disagree on the stride ({self.stride} vs {stride})")
         if offset < 0 or length <= 0 or offset + length > stride:

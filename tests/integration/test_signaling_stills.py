@@ -320,6 +320,7 @@ async def test_a_wrong_parity_part_is_caught_by_the_checksum_and_nothing_is_kept
 @pytest.mark.parametrize("stride, offset, length, why", [
     (200_000, 0, 10, "does not fit"),           # one block: nothing to rebuild from
     (50_000, 40_000, 20_000, "does not fit"),   # outside the parity block
+    (1, 0, 1, "2 to 64 blocks"),                  # 200,000 blocks: a rebuild would be 200,000 reads
 ])
 async def test_a_parity_part_that_does_not_fit_the_still_is_refused(call, stride, offset, length, why):
     branch, booth, cso, inbox, sid = call

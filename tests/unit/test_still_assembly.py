@@ -25,7 +25,7 @@ def test_parts_merge_and_complete_in_any_order():
 @settings(max_examples=300, deadline=None)
 @given(size=st.integers(3, 5000), data=st.data())
 def test_recoverable_names_the_one_missing_block_once_the_parity_block_is_whole(size, data):
-    stride = data.draw(st.integers(1, size - 1))
+    stride = data.draw(st.integers(max(1, -(-size // 64)), size - 1))
     blocks = -(-size // stride)
     got = data.draw(st.sets(st.integers(0, blocks - 1)))
     a = Assembly(size)
@@ -59,6 +59,8 @@ def test_parity_parts_are_checked():
     a = Assembly(1000)
     with pytest.raises(ValueError, match="does not split"):
         a.add_parity(1000, 0, 10)
+    with pytest.raises(ValueError, match="2 to 64 blocks"):
+        a.add_parity(15, 0, 10)  # 67 blocks
     a.add_parity(400, 0, 10)
     with pytest.raises(ValueError, match="disagree on the stride"):
         a.add_parity(300, 0, 10)
