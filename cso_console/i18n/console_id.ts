@@ -196,6 +196,26 @@ Klik sebuah bilik atau tekan nomornya 1–6.</translation>
         <translation>ANTREAN · {n} MENUNGGU</translation>
     </message>
     <message>
+        <location filename="../ui/panel.py" line="403"/>
+        <source>YOUR CAMERA</source>
+        <translation>KAMERA ANDA</translation>
+    </message>
+    <message>
+        <location filename="../ui/panel.py" line="404"/>
+        <source>No picture from your camera yet</source>
+        <translation>Belum ada gambar dari kamera Anda</translation>
+    </message>
+    <message>
+        <location filename="../ui/panel.py" line="412"/>
+        <source>No camera is set up for this console ([camera] in its config).</source>
+        <translation>Konsol ini tidak memiliki kamera yang diatur ([camera] di konfigurasinya).</translation>
+    </message>
+    <message>
+        <location filename="../ui/panel.py" line="414"/>
+        <source>Your camera is not working: {reason}</source>
+        <translation>Kamera Anda tidak berfungsi: {reason}</translation>
+    </message>
+    <message>
         <location filename="../ui/stills.py" line="394"/>
         <source>Opening the still…</source>
         <translation>Membuka foto…</translation>

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from common.documents import DocumentKind
 from cso_console.desk import DeskView, DocEntry, DocStatus, TileView
 from cso_console.ui import style, words
+from qtview.video import VideoView
 from signaling.protocol import SessionState
 
 translate = words.translate
@@ -384,3 +385,45 @@ class QueuePanel(QFrame):
             item.setToolTip(1, f"{words.kind(q.kind)} {q.booking_code or ''} · {words.service(q.service)}")
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
+
+
+class SelfViewPanel(QFrame):
+    """The officer's own camera, small and mirrored, so the officer can check what the focused
+    booth sees of them (framing, light); and, in words, when the camera is off or not working."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("selfview")
+        self.title = _label("section")
+        self.video = VideoView()
+        self.video.setObjectName("officer_selfview")
+        self.video.set_mirrored(True)
+        self.video.setFixedHeight(150)
+        self.status = _label("muted", wrap=True)
+        self.status.hide()
+        box = QVBoxLayout(self)
+        box.setContentsMargins(14, 10, 14, 10)
+        box.addWidget(self.title)
+        box.addWidget(self.video)
+        box.addWidget(self.status)
+        self.state: tuple[str, str] = ("", "")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        _set(self.title, translate("Console", "YOUR CAMERA"))
+        self.video.placeholder = translate("Console", "No picture from your camera yet")
+        self.show_state(*self.state)
+
+    def show_state(self, state: str, reason: str = "") -> None:
+        """What the camera is doing: "off" (none configured), "unavailable" (``reason`` says
+        why) or anything else (working: no words)."""
+        self.state = (state, reason)
+        if state == "off":
+            text = translate("Console", "No camera is set up for this console ([camera] in its config).")
+        elif state == "unavailable":
+            text = translate("Console", "Your camera is not working: {reason}").format(reason=reason or "?")
+        else:
+            text = ""
+        _set(self.status, text)
+        self.status.setVisible(bool(text))
+        self.video.setVisible(state != "off")

@@ -65,6 +65,7 @@ class Console:
         """Close the window and stop the app (its booths go on hold at the server)."""
         self.window.ask_before_closing = False
         self.window.close()
+        self.window.show_own_camera(None, stop=True)
         self.bridge.stop()
 
 
@@ -96,6 +97,7 @@ def open_console(config: ConsoleConfig, *, simulate: bool = False, media: Callab
     window = ConsoleWindow(bridge, config, translations)
     bridge.start()
     window.render(bridge.view)
+    window.show_own_camera(bridge.app.engine.media.face)
     if show:
         window.show()
     return Console(bridge, window, translations)

@@ -54,7 +54,7 @@ DOC_MARK: dict[DocStatus, str] = {
 
 SHEET = f"""
 QWidget {{ background: {BG}; color: {TEXT}; font-size: {BASE_PX}px; }}
-QFrame#panel, QFrame#queue, QFrame#workspace, QFrame#topbar {{ background: {PANEL}; border-radius: 6px; }}
+QFrame#panel, QFrame#queue, QFrame#selfview, QFrame#workspace, QFrame#topbar {{ background: {PANEL}; border-radius: 6px; }}
 QLabel {{ background: transparent; }}
 QLabel[role="muted"] {{ color: {MUTED}; }}
 QLabel[role="title"] {{ font-size: 22px; font-weight: 600; }}

@@ -47,9 +47,10 @@ from cso_console.config import ConsoleConfig
 from cso_console.desk import DeskView, DocStatus, TileView
 from cso_console.ui import style, words
 from cso_console.ui.dialogs import EndDialog, KeysDialog, RejectDialog, TransferDialog
-from cso_console.ui.panel import BoothPanel, QueuePanel
+from cso_console.ui.panel import BoothPanel, QueuePanel, SelfViewPanel
 from cso_console.ui.stills import StillDecoder, Workspace
 from cso_console.ui.tile import BoothTile
+from qtview.preview import LocalPreview
 from qtview.video import VideoView
 from signaling.protocol import SessionState
 
@@ -165,10 +166,16 @@ class ConsoleWindow(QMainWindow):
         self.panel.cancel_request.connect(self.cancel_request)
         self.panel.view_document.connect(self.view_document)
         self.queue = QueuePanel()
+        self.self_view = SelfViewPanel()
+        self._self_preview: LocalPreview | None = None
+        self._camera = None
+        self._camera_timer = QTimer(self)
+        self._camera_timer.timeout.connect(self._check_camera)
         right = QVBoxLayout()
         right.setSpacing(10)
         right.addWidget(self.panel, 3)
         right.addWidget(self.queue, 1)
+        right.addWidget(self.self_view)
         right_box = QWidget()
         right_box.setLayout(right)
         right_box.setFixedWidth(500)
@@ -359,6 +366,7 @@ class ConsoleWindow(QMainWindow):
             t.retranslate()
         self.panel.retranslate()
         self.queue.retranslate()
+        self.self_view.retranslate()
         self.workspace.retranslate()
         self._notices_seen = ()
         if self.view is not None:
@@ -588,4 +596,34 @@ class ConsoleWindow(QMainWindow):
                 return
         for t in self.tiles:
             self._attach(t.video, None, "face")
+        self.show_own_camera(None, stop=True)
         event.accept()
+
+    # -- the officer's own camera -------------------------------------------------------------
+
+    def show_own_camera(self, camera, *, fps: float = 10.0, stop: bool = False) -> None:
+        """Show the officer's camera (``latest_frame()``/``latest()`` gives BGR; None: the
+        console has none) in the self-view, ``fps`` frames a second taken in a thread of its own,
+        and what is wrong with it; ``stop`` lets go of it."""
+        if self._self_preview is not None:
+            self._self_preview.close()
+            self._self_preview = None
+        self._camera_timer.stop()
+        self._camera = None
+        if stop:
+            return
+        if camera is None:
+            self.self_view.show_state("off")
+            return
+        self._camera = camera
+        self._self_preview = LocalPreview(camera, "officer", fps)
+        self._self_preview.views.append(self.self_view.video)
+        self._self_preview.set_on(True)
+        self._check_camera()
+        self._camera_timer.start(1000)
+
+    def _check_camera(self) -> None:
+        cam = self._camera
+        state = getattr(cam, "state", "")
+        self.self_view.show_state("unavailable" if state == "unavailable" else "running",
+                                  getattr(cam, "reason", "") or "")

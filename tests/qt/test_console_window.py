@@ -321,3 +321,28 @@ def test_the_officers_own_microphone_fault_stays_in_the_top_bar_until_it_works(q
     assert w.own_devices.isVisible()  # not a passing notice: it stays while the fault does
     bridge.feed(dk.OfficerDevices(()))
     assert not w.own_devices.isVisible()
+
+
+def test_the_officer_sees_their_own_camera_and_hears_when_it_is_off_or_broken(qtbot, desk):
+    """The self-view shows the officer's camera, mirrored; a camera that cannot be opened (a
+    real OpenCV camera on a device that does not exist) is named with the reason; a console with
+    no camera says so."""
+    from hardware.camera import OpenCVCamera
+    from hardware.synthetic import SyntheticFaceCamera
+
+    bridge, w = desk
+    view = w.self_view
+    w.show_own_camera(SyntheticFaceCamera(320, 240, 15, seed=3))
+    qtbot.waitUntil(lambda: view.video.painted > 0, timeout=10_000)
+    assert view.video.isVisible() and not view.status.isVisible()
+    assert view.video._mirror  # like a mirror, as the booth's self-view
+    broken = OpenCVCamera("/dev/lapak-no-such-camera", 320, 240, 15, retry_initial=0.05, retry_max=0.1)
+    try:
+        w.show_own_camera(broken)
+        qtbot.waitUntil(lambda: view.status.isVisible(), timeout=10_000)
+        assert "not working" in view.status.text() and "lapak-no-such-camera" in view.status.text()
+    finally:
+        w.show_own_camera(None, stop=True)
+        broken.stop()
+    w.show_own_camera(None)
+    assert view.status.isVisible() and "[camera]" in view.status.text() and not view.video.isVisible()

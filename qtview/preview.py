@@ -1,0 +1,86 @@
+"""A local camera's picture in a window: the booth's self-view and tray, the officer's self-view.
+
+A :class:`LocalPreview` thread takes the camera's newest frame at a modest rate while on and
+hands it to :class:`qtview.video.VideoView` widgets (which convert and scale it off the GUI
+thread, newest frame only). Nothing is taken while it is off.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from qtview.video import VideoView
+
+logger = logging.getLogger(__name__)
+
+
+def _grab(camera) -> Any:
+    """The camera's newest BGR frame (synthetic cameras: ``latest_frame``; OpenCV cameras:
+    ``latest``), or None."""
+    for name in ("latest_frame", "latest"):
+        fn = getattr(camera, name, None)
+        if fn is not None:
+            return fn()
+    return None
+
+
+class LocalPreview:
+    """Feeds a camera's newest frames to video views, in a thread of its own, while on.
+
+    Args:
+        camera: a local camera (``latest_frame()`` or ``latest()`` gives BGR).
+        name: the preview's name (for logs and counters).
+        fps: frames taken per second at most.
+    """
+
+    def __init__(self, camera, name: str, fps: float = 15.0) -> None:
+        self.camera = camera
+        self.name = name
+        self.interval = 1.0 / fps
+        self.views: list[VideoView] = []
+        self.taken = 0
+        """Frames handed to the views."""
+        self._on = threading.Event()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=f"preview-{name}", daemon=True)
+        self._thread.start()
+
+    def set_on(self, on: bool) -> None:
+        """Start or stop taking frames."""
+        if on:
+            self._on.set()
+        else:
+            self._on.clear()
+
+    @property
+    def on(self) -> bool:
+        return self._on.is_set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._on.set()
+        self._thread.join(2.0)
+
+    def _run(self) -> None:
+        while True:
+            self._on.wait()
+            if self._closed:
+                return
+            started = time.monotonic()
+            try:
+                img = _grab(self.camera)
+            except Exception:  # a failing camera must not end the preview thread
+                logger.debug("preview %s: no frame", self.name, exc_info=True)
+                img = None
+            if img is not None and self._on.is_set():
+                h, w = img.shape[:2]
+                for view in self.views:  # (the views convert it off this thread, newest only)
+                    if hasattr(view, "source_size"):
+                        view.source_size = (w, h)
+                    view.reader(self.name, img)
+                self.taken += 1
+            pause = self.interval - (time.monotonic() - started)
+            if pause > 0:
+                time.sleep(pause)
