@@ -29,7 +29,6 @@ import json
 import multiprocessing as mp
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -38,12 +37,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.signaling import cpu_seconds, percentile, raise_nofile
+from bench.signaling import cpu_seconds, percentile, raise_nofile, server_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 BRANCH = {"cso": 2, "technician": 1, "booth": 12}
 """One branch's devices (its CSOs, at capacity 6, seat every booth; a last, partial branch has its CSOs first)."""
-CAPACITY = 6
 EXTRA_LIMITS: list[str] = []
 ICE = "candidate:1 1 udp 2122260223 192.168.1.20 54321 typ host"
 VIEWS = ('{"type":"presence', '{"type":"queue', '{"type":"queue_position')
@@ -86,30 +84,19 @@ def anchor_pairs(devs: list[tuple[str, str, int]]) -> dict[str, str]:
 def write_config(folder: Path, devs: list[tuple[str, str, int]], tls: bool = False
                  ) -> tuple[Path, dict[tuple[str, str], str]]:
     """A lapak server TOML for these devices (with ``tls``, a branch CA and certificate in ``folder``)."""
-    tokens = {(role, dev): secrets.token_hex(16) for role, dev, _ in devs}
     # Every client comes from 127.0.0.1, so the per-address cap on connections before hello is
     # lifted, and the connection cap (4,096 by default: a branch has tens of devices) is raised
     # above the run's size.
+    listen = None
     if tls:
         from signaling.tls import init_ca, issue_server_cert
 
         init_ca(folder / "ca", "bench")
         key, cert = issue_server_cert(folder / "ca", ["127.0.0.1"], folder / "tls")
         listen = ["[tls]", f'cert = "{cert}"', f'key = "{key}"', "", "[listen]", 'host = "127.0.0.1"', "port = 0"]
-    else:
-        listen = ["[listen]", 'host = "127.0.0.1"', "port = 0", "allow_plain = true"]
-    lines = [f'database = "{folder / "bench.db"}"', "", "[branch]", 'id = "bench"', "", *listen, "",
-             "[limits]", "rate_per_second = 1000", "rate_burst = 5000", "resume_grace = 600",
-             f"max_connections = {len(devs) + 1024}", f"max_unauthenticated_per_address = {len(devs) + 1024}",
-             *EXTRA_LIMITS, ""]
-    for (role, dev), token in tokens.items():
-        lines += [f"[[{role}s]]", f'id = "{dev}"', f'token = "{token}"']
-        if role == "cso":
-            lines.append(f"capacity = {CAPACITY}")
-        lines.append("")
-    path = folder / "server.toml"
-    path.write_text("\n".join(lines))
-    return path, tokens
+    limits = [f"max_connections = {len(devs) + 1024}", f"max_unauthenticated_per_address = {len(devs) + 1024}",
+              *EXTRA_LIMITS]
+    return server_toml(folder, [(role, dev) for role, dev, _ in devs], limits=limits, listen=listen)
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

@@ -38,13 +38,18 @@ CAPACITY = 6
 # ----------------------------------------------------------------------------- server process
 
 
-def write_config(folder: Path, clients: int, limits: list[str] = ()) -> tuple[Path, dict[tuple[str, str], str]]:
-    """A server TOML for ``clients`` connections: booths, and enough CSOs (capacity 6) to serve them all."""
-    booths, csos = split(clients)
-    tokens = {("cso", f"cso-{i:03d}"): secrets.token_hex(16) for i in range(1, csos + 1)}
-    tokens.update({("booth", f"booth-{i:04d}"): secrets.token_hex(16) for i in range(1, booths + 1)})
-    lines = [f'database = "{folder / "bench.db"}"', "", "[branch]", 'id = "bench"', "",
-             "[listen]", 'host = "127.0.0.1"', "port = 0", 'allow_plain = true', "",
+def server_toml(folder: Path, devices: list[tuple[str, str]], *, limits: list[str] = (),
+                listen: list[str] | None = None) -> tuple[Path, dict[tuple[str, str], str]]:
+    """A lapak server TOML in ``folder`` for these (role, id) devices, each with a fresh token
+    (CSOs serve :data:`CAPACITY` booths); returns its path and the tokens.
+
+    Args:
+        limits: more ``[limits]`` lines.
+        listen: the ``[listen]`` (and ``[tls]``) lines; default plain ws on 127.0.0.1, any port.
+    """
+    tokens = {(role, device): secrets.token_hex(16) for role, device in devices}
+    listen = listen or ["[listen]", 'host = "127.0.0.1"', "port = 0", "allow_plain = true"]
+    lines = [f'database = "{folder / "bench.db"}"', "", "[branch]", 'id = "bench"', "", *listen, "",
              "[limits]", "rate_per_second = 1000", "rate_burst = 5000", "resume_grace = 600", *limits, ""]
     for (role, device), token in tokens.items():
         lines += [f"[[{role}s]]", f'id = "{device}"', f'token = "{token}"']
@@ -54,6 +59,14 @@ def write_config(folder: Path, clients: int, limits: list[str] = ()) -> tuple[Pa
     path = folder / "server.toml"
     path.write_text("\n".join(lines))
     return path, tokens
+
+
+def write_config(folder: Path, clients: int, limits: list[str] = ()) -> tuple[Path, dict[tuple[str, str], str]]:
+    """A server TOML for ``clients`` connections: booths, and enough CSOs (capacity 6) to serve them all."""
+    booths, csos = split(clients)
+    devices = [("cso", f"cso-{i:03d}") for i in range(1, csos + 1)]
+    devices += [("booth", f"booth-{i:04d}") for i in range(1, booths + 1)]
+    return server_toml(folder, devices, limits=list(limits))
 
 
 def split(clients: int) -> tuple[int, int]:
