@@ -3,16 +3,16 @@
 A booth uploads a still over one or more stills connections at once, each carrying a part
 (an offset and a length); :class:`Assembly` (pure) keeps track of what arrived, and
 :class:`StillFiles` writes the parts into one file, verifies the whole (size and sha256) and
-keeps it, owner-only, as ``<root>/<session_id>/<sha256>.png``.
+keeps it, owner-only, as ``<root>/<session_id>/<sha256>.png``. The server keeps every still it
+was sent while the session lives; the officer's decision marks it verified (the case file) or
+rejected; when the session ends, stills nobody verified are deleted.
 
 One part may be a parity part: the XOR of the still's blocks of ``stride`` bytes (the last block
 zero-padded). With it the still is whole when every block but one has arrived: the missing
 block is the parity XOR the others. On a lossy link a still is as late as its slowest part, and
 the slowest of eight TCP connections is now and then one waiting out a retransmission timeout;
 the parity part lets the server finish without it (``bench/still_transport.py``: 3.3 MB at
-40 ± 10 ms and 2 % loss, p95 0.85 s over eight data parts, 0.59 s over seven and a parity part). The server keeps every still it
-was sent while the session lives; the officer's decision marks it verified (the case file) or
-rejected; when the session ends, stills nobody verified are deleted.
+40 ± 10 ms and 2 % loss, p95 0.85 s over eight data parts, 0.59 s over seven and a parity part).
 """
 from __future__ import annotations
 

@@ -285,11 +285,11 @@ class StillTransfer:
         A still is as late as its slowest part, and on a lossy link one connection now and then
         waits out a retransmission timeout while the others are done. So a connection whose part
         is done takes up a part that is late (:data:`LATE_FACTOR`; the one with the fewest copies,
-        the oldest first; at most :data:`MAX_COPIES`) and runs it again: the first copy to finish counts (the server
-        merges a part it has already; a fetched part is the same bytes), and the others are
-        cancelled. A cancelled upload leaves
-        whole frames behind (the server answers the part as broken and reads the next request);
-        a cancelled fetch would leave its unread bytes in the next one's way, so with
+        the oldest first; at most :data:`MAX_COPIES`) and runs it again: the first copy to finish
+        counts (the server merges a part it has already; a fetched part is the same bytes), and
+        the others are cancelled. A cancelled upload leaves whole frames behind (the server
+        answers the part as broken and reads the next request); a cancelled fetch would leave its
+        unread bytes in the next one's way, so with
         ``drop_cancelled`` its connection is dropped and opened afresh when next needed. (Dropping
         upload connections too, so that the next still opens new ones, gave p50 1.39 s and p95
         2.54 s in one run of bench.network's loss phase, against 0.84-0.94 s and 1.18-1.60 s
