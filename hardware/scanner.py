@@ -156,6 +156,9 @@ def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float
 
 _CUT_T = np.linspace(0.1, 0.9, 9)[None, :, None]
 _NEXT = np.array([1, 2, 3, 0])
+_PREV = np.array([3, 0, 1, 2])
+_MAX_CORNER_COS = float(np.cos(np.radians(90 - 35)))
+"""A candidate outline's corners must lie within 35 degrees of a right angle."""
 _COMBOS = {n: np.array(list(itertools.combinations(range(n), 4))) for n in (5, 6, 7)}
 """Every choice of four sides of a five- to seven-sided outline, in order."""
 
@@ -572,6 +575,9 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     k = max(3, int(round(w / 160)) | 1)
     open_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     close_k = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    neck = max(7, int(0.07 * min(h, w)) | 1)
+    neck_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (neck, neck))
+    necked = []
     # 1. Edges: whatever the frame border cannot reach without crossing an edge is an object.
     #    On a textured surface the thresholds rise until only the strongest edges are left.
     y8 = np.clip(ycc[..., 0], 0, 255).astype(np.uint8)
@@ -597,6 +603,12 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
             lut[big[:6]] = 255
             region = cv2.dilate(lut[labels], cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
             masks.append(region)
+            # where an edge has a gap, a region leaks into its neighbour through a narrow neck:
+            # cut necks thinner than a few work pixels
+            filled = np.zeros_like(region)
+            outer, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(filled, outer, -1, 255, cv2.FILLED)
+            necked.append(cv2.morphologyEx(filled, cv2.MORPH_OPEN, neck_k))
         if (edges > 0).mean() < 0.12:
             break
     # 2. Colours not seen along the frame border (the surface is what surrounds everything).
@@ -628,7 +640,7 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     if skin.mean() > 0.005:
         cut = (~skin).astype(np.uint8) * 255
         masks += [cv2.morphologyEx(m & cut, cv2.MORPH_OPEN, open_k) for m in masks[:3]]
-    return masks
+    return masks + necked
 
 
 def _score(support: list[float], cut: list[bool]) -> float:
@@ -736,9 +748,12 @@ def find_document(
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
     quad_area = _visible_area(quad, (h, w))
-    covered = max(_hidden_fraction(work, quad), _skin_across(skin, quad))
     corners = (quad + 0.5) / work.f - 0.5
     corners = _refine_full_resolution(frame, corners, 1.0 / work.f)
+    # what lies across the outline is looked for along the refined one (a side a pixel or two
+    # off the page's edge misses the edge there and takes the page for something covering it)
+    fine = order_corners((corners + 0.5) * work.f - 0.5)
+    covered = max(_hidden_fraction(work, fine), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
     corners = np.clip(corners, [0, 0], [fw - 1, fh - 1])
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
@@ -772,7 +787,12 @@ def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, m
     # shows must still have a document's proportions.
     cut_long = (cut & (sides >= sides.max(axis=1, keepdims=True) * 0.8)).any(axis=1)
     shortest = np.minimum(a, b)
-    ok = convex & (shortest >= 6) & ((np.maximum(a, b) / np.maximum(shortest, 1e-9) <= max_aspect) | cut_long) \
+    # Seen from above, a page's corners are near right angles (perspective and a tilted camera
+    # bend them by a few degrees); an eye, a leaf or a shadow simplified to four sides is not.
+    cos = -(edges * edges[:, _PREV]).sum(axis=2) / np.maximum(sides * sides[:, _PREV], 1e-9)
+    square = (np.abs(cos) <= _MAX_CORNER_COS).all(axis=1)
+    ok = convex & square & (shortest >= 6) \
+        & ((np.maximum(a, b) / np.maximum(shortest, 1e-9) <= max_aspect) | cut_long) \
         & (sides.min(axis=1) >= 0.3 * sides.max(axis=1))
     out = []
     for j in np.flatnonzero(ok):
@@ -907,21 +927,42 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         edge = ((diff >= 7.0) & local_max).astype(np.float32)
         edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
         per_offset = edge.mean(axis=0)
-        for o in np.argsort(-np.arange(len(per_offset)))[:]:
+        # every farther edge at once, the farthest that qualifies wins
+        moves = []
+        for o in np.flatnonzero(per_offset >= 0.6)[::-1]:
             if o < 4:
                 break
-            if per_offset[o] < 0.6:
-                continue
             moved = _move_side(quad, i, float(o))
             if moved is None or (moved < -2).any() or (moved[:, 0] > w + 1).any() or (moved[:, 1] > h + 1).any():
                 continue
-            # the neighbouring sides must carry on over the stretch added
-            ext = _segments_support(ycc, [(quad[i], moved[i]), (quad[(i + 1) % 4], moved[(i + 1) % 4])])
-            sup, c = _support(ycc, moved, shape)
-            if sup[i] >= 0.6 and sum(ext) >= 1.0 and min(ext) >= 0.2:
-                quad, support, cut = moved, sup, c
+            moves.append(moved)
+        if not moves:
+            continue
+        # the neighbouring sides must carry on over the stretch added
+        ext = _carries_on(ycc, [seg for m in moves for seg in ((quad[i], m[i]), (quad[(i + 1) % 4], m[(i + 1) % 4]))])
+        ext = ext.reshape(-1, 2)
+        keep = np.flatnonzero(ext.min(axis=1) >= 0.2)
+        for j, (sup, c, _) in zip(keep, _support_many(ycc, [moves[j] for j in keep], shape)):
+            if (sup[i] >= 0.6 and ext[j].sum() >= 1.0) or ext[j].min() >= 0.6:
+                quad, support, cut = moves[j], sup, c
                 break
     return quad, support, cut
+
+
+def _carries_on(ycc: np.ndarray, segments, shift: int = 2) -> np.ndarray:
+    """For each segment (a, b), the fraction of points along it with a clear colour step at one
+    common offset across it, within `shift` work pixels of the segment: a side's line carried on
+    beyond its corner, which may run a pixel or two beside the edge it should follow (a line
+    fitted along a long side, extended over a short stretch)."""
+    peak, strength, step, valid = _segment_profiles(ycc, segments)
+    clear = (strength >= 7.0) & (step >= 10.0) & valid
+    with warnings.catch_warnings():  # segments without any clear point have no offset
+        warnings.simplefilter("ignore", RuntimeWarning)
+        offset = np.nanmedian(np.where(clear, peak, np.nan), axis=1)
+    offset = np.nan_to_num(offset, nan=99.0)[:, None]
+    ok = clear & (np.abs(peak - offset) <= 1) & (np.abs(offset) <= shift)
+    nv = valid.sum(axis=1)
+    return np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
 
 
 def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:

@@ -374,3 +374,32 @@ def test_capture_rules_hold_for_any_sequence(events):
         moved = max((np.max(np.linalg.norm(d.corners - frames[a][1].corners, axis=1))
                      for _, d, _ in between if d is not None), default=0.0)
         assert longest >= 0.5 - 1e-9 or moved > 120
+
+
+def test_outlines_far_from_right_angles_are_rejected():
+    """Seen from above a page's corners are near right angles; a rhombus or a kite (an eye, a
+    leaf, a shadow simplified to four sides) is not a document, however crisp its edges."""
+    frame = docrender.tray_background(SIZE, seed=4)
+    for shape in ([(640, 210), (990, 360), (640, 510), (290, 360)],  # a rhombus on its corner, 46 / 134 degrees
+                  [(300, 250), (800, 250), (1000, 500), (500, 500)]):  # a parallelogram, 51 / 129 degrees
+        blob = frame.copy()
+        cv2.fillConvexPoly(blob, np.array(shape, np.int32), (230, 230, 230), cv2.LINE_AA)
+        assert scanner.find_document(blob) is None, shape
+    square = frame.copy()
+    cv2.fillConvexPoly(square, np.array([(500, 200), (800, 230), (770, 530), (470, 500)], np.int32),
+                       (230, 230, 230), cv2.LINE_AA)
+    assert scanner.find_document(square) is not None
+
+
+def test_a_side_carried_on_beside_its_edge_still_counts():
+    """A side's line carried on past its corner may run a pixel or two beside the edge it
+    follows there (fitted along the long side, extended over a short stretch): it still counts
+    as carrying on, while an edge farther off or no edge at all does not."""
+    ycc = np.full((80, 120, 3), 128.0, np.float32)
+    ycc[:, :, 0] = 60.0
+    ycc[40:, :, 0] = 200.0  # a horizontal step between rows 39 and 40
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    on, beside, off, flat = scanner._carries_on(ycc, [((20, 39.5), (100, 39.5)), ((20, 37.5), (100, 37.5)),
+                                                      ((20, 34.5), (100, 34.5)), ((20, 10.0), (100, 10.0))])
+    assert on >= 0.9 and beside >= 0.9
+    assert off == 0.0 and flat == 0.0
