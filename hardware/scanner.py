@@ -712,8 +712,17 @@ def find_document(
     skin_surface = skin_any is not None and float(np.mean([skin[:ring].mean(), skin[-ring:].mean(),
                                                            skin[:, :ring].mean(), skin[:, -ring:].mean()])) > 0.3
     quads = _snap_many(work.ycc, quads, (h, w))
+    supports = _support_many(work.ycc, quads, (h, w))
+    # an outline with two clear sides and weak others may be a page merged with its neighbour
+    # there: its weak sides are looked for inside it too
+    inner = [_contract(work.ycc, q, (h, w), sup, cut) for q, (sup, cut, _) in zip(quads, supports)
+             if sum(v >= 0.8 for v, c in zip(sup, cut) if not c) >= 2 and _score(sup, cut) < min_score + 0.15]
+    inner = [q for q in inner if q is not None]
+    if inner:
+        quads += inner
+        supports += _support_many(work.ycc, inner, (h, w))
     candidates = [(_visible_area(q, (h, w)), q) for q in quads]
-    for (quad_area, quad), (support, cut, bent) in zip(candidates, _support_many(work.ycc, quads, (h, w))):
+    for (quad_area, quad), (support, cut, bent) in zip(candidates, supports):
         score = _score(support, cut)
         # The smaller an outline, the more easily texture makes one up: small ones need more
         # support. A document reaching beyond the frame must show the rest of its outline
@@ -947,6 +956,40 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
                 quad, support, cut = moves[j], sup, c
                 break
     return quad, support, cut
+
+
+def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
+              cut: list[bool]) -> np.ndarray | None:
+    """The quad with each weak side (support under 0.5) moved inwards onto the nearest parallel
+    edge that runs along most of it, when one does (a page whose blob ran on into something
+    touching it); None when no side moved."""
+    moved_any = False
+    for i in range(4):
+        if cut[i] or support[i] >= 0.5:
+            continue
+        span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
+        reach = int(0.7 * span)
+        if reach < 4:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
+        offs = -np.arange(-1, reach + 2, dtype=np.float32)  # inwards
+        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
+        diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))  # depths 0..reach
+        local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
+        edge = ((diff >= 7.0) & local_max).astype(np.float32)
+        edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
+        per_depth = edge.mean(axis=0)
+        for o in np.flatnonzero(per_depth >= 0.7):
+            if o < 3:
+                continue
+            moved = _move_side(quad, i, -float(o))
+            if moved is None or not cv2.isContourConvex(moved.astype(np.float32).reshape(-1, 1, 2)):
+                break
+            sup, c = _support(ycc, moved, shape)
+            if sup[i] >= 0.7:
+                quad, support, cut, moved_any = moved, sup, c, True
+            break
+    return quad if moved_any else None
 
 
 def _carries_on(ycc: np.ndarray, segments, shift: int = 2) -> np.ndarray:

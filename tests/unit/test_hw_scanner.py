@@ -403,3 +403,21 @@ def test_a_side_carried_on_beside_its_edge_still_counts():
                                                       ((20, 34.5), (100, 34.5)), ((20, 10.0), (100, 10.0))])
     assert on >= 0.9 and beside >= 0.9
     assert off == 0.0 and flat == 0.0
+
+
+def test_a_weak_side_is_looked_for_inside_the_outline():
+    """An outline that ran on past a page into something touching it (two clear sides, a weak
+    one) has its weak side moved inwards onto the page's edge, the nearest clear parallel edge."""
+    ycc = np.full((120, 180, 3), 128.0, np.float32)
+    ycc[..., 0] = 60.0
+    ycc[30:90, 40:100, 0] = 200.0  # the page
+    ycc[30:90, 100:150, 0] = np.linspace(120.0, 60.0, 50)[None, :]  # a shadowy thing fading out
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    merged = np.array([[40.0, 30.0], [150.0, 30.0], [150.0, 90.0], [40.0, 90.0]])
+    support, cut = scanner._support(ycc, merged, ycc.shape[:2])
+    assert support[1] < 0.5
+    inner = scanner._contract(ycc, merged, ycc.shape[:2], support, cut)
+    assert inner is not None
+    assert np.allclose(inner[[1, 2], 0], 99.5, atol=1.5) and np.allclose(inner[[0, 3], 0], 40.0)
+    page = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 90.0], [40.0, 90.0]])
+    assert scanner._contract(ycc, page, ycc.shape[:2], *scanner._support(ycc, page, ycc.shape[:2])) is None
