@@ -211,23 +211,16 @@ def _segment_profiles(ycc: np.ndarray, segments):
     return peak, strength, step, valid
 
 
-def _segments_support(ycc: np.ndarray, segments) -> list[float]:
-    """For each segment (a, b), the fraction of points along it where the colour changes most
-    right on the segment (within a pixel, across it) and clearly (not texture-level). Only the
-    points whose profile lies inside the image count (a side reaching beyond the frame border
-    shows its edge only inside)."""
-    if len(segments) == 0:
-        return []
-    return _support_and_bend(ycc, segments)[0].tolist()
-
-
 _THIRDS = (_SUPPORT_T.ravel() < 0.3, (_SUPPORT_T.ravel() > 0.4) & (_SUPPORT_T.ravel() < 0.6), _SUPPORT_T.ravel() > 0.7)
 
 
 def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
-    """Each segment's support (see `_segments_support`) and whether the edge along it bends away
-    from both of its ends the same way, by `bend` work pixels or more against its middle (the
-    outline of something round that the segment only touches)."""
+    """Each segment's support and whether the edge along it bends away from both of its ends the
+    same way, by `bend` work pixels or more against its middle (the outline of something round
+    that the segment only touches). The support of a segment (a, b) is the fraction of points
+    along it where the colour changes most right on the segment (within a pixel, across it) and
+    clearly (not texture-level); only the points whose profile lies inside the image count (a
+    side reaching beyond the frame border shows its edge only inside)."""
     peak, strength, step, valid = _segment_profiles(ycc, segments)
     ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
     nv = valid.sum(axis=1)
@@ -603,8 +596,8 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
             lut[big[:6]] = 255
             region = cv2.dilate(lut[labels], cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
             masks.append(region)
-            # where an edge has a gap, a region leaks into its neighbour through a narrow neck:
-            # cut necks thinner than a few work pixels
+            # where an edge has a gap, a region leaks into its neighbour through a neck: the
+            # regions again, their holes (print) filled and necks under 7 % of the image cut
             filled = np.zeros_like(region)
             outer, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             cv2.drawContours(filled, outer, -1, 255, cv2.FILLED)
