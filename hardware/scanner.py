@@ -739,7 +739,7 @@ def find_document(
         passed.append((score, quad_area, quad, weakest))
     while passed:
         quad = _choose(passed, (h, w))
-        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5):
+        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5, cut=any(_cut_sides(quad, (h, w)))):
             break
         # a keyboard or keypad: drop it and whatever lies mostly inside it, look again
         passed = [p for p in passed if _overlap(p[2], quad) < 0.5]
@@ -853,11 +853,12 @@ def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[i
     return quad
 
 
-def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
+def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: bool = False) -> bool:
     """True when the outline holds a grid of many alike, compact closed cells covering much of
     it: a keyboard or keypad, not a document (a form's row of digit boxes covers far less). The
     cells are looked for in the frame as it is (no warp, which would make alike keys unalike
-    when the outline is cut by the frame border)."""
+    when the outline is cut by the frame border). An outline cut by the frame border (`cut`)
+    needs four such cells, not six: a keyboard reaching in from beyond it shows a row or two."""
     fh, fw = frame.shape[:2]
     q = order_corners(corners)
     x0, y0 = np.maximum(np.floor(q.min(axis=0)).astype(int), 0)
@@ -881,10 +882,11 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
     ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
         & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))
     cells = a[ok].astype(np.float64)
-    if len(cells) < 6:
+    least = 4 if cut else 6  # a keyboard reaching in from beyond the frame shows a row or two
+    if len(cells) < least:
         return False
     alike = cells[np.abs(cells - np.median(cells)) < 0.25 * np.median(cells)]
-    return len(alike) >= 6 and alike.sum() >= 0.15 * area
+    return len(alike) >= least and alike.sum() >= 0.15 * area
 
 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:

@@ -421,3 +421,16 @@ def test_a_weak_side_is_looked_for_inside_the_outline():
     assert np.allclose(inner[[1, 2], 0], 99.5, atol=1.5) and np.allclose(inner[[0, 3], 0], 40.0)
     page = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 90.0], [40.0, 90.0]])
     assert scanner._contract(ycc, page, ycc.shape[:2], *scanner._support(ycc, page, ycc.shape[:2])) is None
+
+
+def test_a_keyboard_reaching_in_with_a_row_of_keys_is_not_a_document():
+    """A keyboard mostly beyond the frame border shows only a row or two of its keys: four
+    alike keys are enough to tell it from a page cut by the border."""
+    frame = docrender.tray_background(SIZE, seed=4)
+    cv2.rectangle(frame, (0, 180), (150, 520), (215, 215, 215), -1)
+    for k in range(5):
+        y = 195 + 64 * k
+        cv2.rectangle(frame, (40, y), (96, y + 52), (150, 150, 150), 3)
+    assert scanner.find_document(frame) is None
+    page, _ = docrender.place_on_tray(FORM, SIZE, center=(0.05, 0.5), angle=10, scale=0.7, seed=2)
+    assert scanner.find_document(page) is not None
