@@ -792,8 +792,9 @@ def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, m
     shortest = np.minimum(a, b)
     # Seen from above, a page's corners are near right angles (perspective and a tilted camera
     # bend them by a few degrees); an eye, a leaf or a shadow simplified to four sides is not.
+    # A corner where a side runs along the frame border is the border's, not the page's.
     cos = -(edges * edges[:, _PREV]).sum(axis=2) / np.maximum(sides * sides[:, _PREV], 1e-9)
-    square = (np.abs(cos) <= _MAX_CORNER_COS).all(axis=1)
+    square = ((np.abs(cos) <= _MAX_CORNER_COS) | cut | cut[:, _PREV]).all(axis=1)
     ok = convex & square & (shortest >= 6) \
         & ((np.maximum(a, b) / np.maximum(shortest, 1e-9) <= max_aspect) | cut_long) \
         & (sides.min(axis=1) >= 0.3 * sides.max(axis=1))

@@ -434,3 +434,12 @@ def test_a_keyboard_reaching_in_with_a_row_of_keys_is_not_a_document():
     assert scanner.find_document(frame) is None
     page, _ = docrender.place_on_tray(FORM, SIZE, center=(0.05, 0.5), angle=10, scale=0.7, seed=2)
     assert scanner.find_document(page) is not None
+
+
+@pytest.mark.parametrize("angle", [45, 50, -55, 60])
+def test_a_turned_page_cut_by_the_frame_border_is_found(angle):
+    """Where the frame border cuts a turned page, the outline's corners on the border are the
+    border's, not the page's: they need not be near right angles."""
+    frame, _ = docrender.place_on_tray(FORM, SIZE, center=(0.06, 0.5), angle=angle, scale=0.7, seed=2)
+    det = scanner.find_document(frame)
+    assert det is not None and det.touches_edge
