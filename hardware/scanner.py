@@ -156,6 +156,9 @@ def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float
 
 _CUT_T = np.linspace(0.1, 0.9, 9)[None, :, None]
 _NEXT = np.array([1, 2, 3, 0])
+_PREV = np.array([3, 0, 1, 2])
+_MAX_CORNER_COS = float(np.cos(np.radians(90 - 35)))
+"""A candidate outline's corners must lie within 35 degrees of a right angle."""
 _COMBOS = {n: np.array(list(itertools.combinations(range(n), 4))) for n in (5, 6, 7)}
 """Every choice of four sides of a five- to seven-sided outline, in order."""
 
@@ -208,23 +211,16 @@ def _segment_profiles(ycc: np.ndarray, segments):
     return peak, strength, step, valid
 
 
-def _segments_support(ycc: np.ndarray, segments) -> list[float]:
-    """For each segment (a, b), the fraction of points along it where the colour changes most
-    right on the segment (within a pixel, across it) and clearly (not texture-level). Only the
-    points whose profile lies inside the image count (a side reaching beyond the frame border
-    shows its edge only inside)."""
-    if len(segments) == 0:
-        return []
-    return _support_and_bend(ycc, segments)[0].tolist()
-
-
 _THIRDS = (_SUPPORT_T.ravel() < 0.3, (_SUPPORT_T.ravel() > 0.4) & (_SUPPORT_T.ravel() < 0.6), _SUPPORT_T.ravel() > 0.7)
 
 
 def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
-    """Each segment's support (see `_segments_support`) and whether the edge along it bends away
-    from both of its ends the same way, by `bend` work pixels or more against its middle (the
-    outline of something round that the segment only touches)."""
+    """Each segment's support and whether the edge along it bends away from both of its ends the
+    same way, by `bend` work pixels or more against its middle (the outline of something round
+    that the segment only touches). The support of a segment (a, b) is the fraction of points
+    along it where the colour changes most right on the segment (within a pixel, across it) and
+    clearly (not texture-level); only the points whose profile lies inside the image count (a
+    side reaching beyond the frame border shows its edge only inside)."""
     peak, strength, step, valid = _segment_profiles(ycc, segments)
     ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
     nv = valid.sum(axis=1)
@@ -572,6 +568,9 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     k = max(3, int(round(w / 160)) | 1)
     open_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     close_k = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    neck = max(7, int(0.07 * min(h, w)) | 1)
+    neck_k = cv2.getStructuringElement(cv2.MORPH_RECT, (neck, neck))
+    necked = []
     # 1. Edges: whatever the frame border cannot reach without crossing an edge is an object.
     #    On a textured surface the thresholds rise until only the strongest edges are left.
     y8 = np.clip(ycc[..., 0], 0, 255).astype(np.uint8)
@@ -597,6 +596,13 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
             lut[big[:6]] = 255
             region = cv2.dilate(lut[labels], cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
             masks.append(region)
+            # where an edge has a gap, a region leaks into its neighbour through a neck: the
+            # regions again, their holes (print) filled and necks under 7 % of the image cut (a
+            # square opening: a tenth of the cost of a round one, and as good)
+            filled = np.zeros_like(region)
+            outer, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            cv2.drawContours(filled, outer, -1, 255, cv2.FILLED)
+            necked.append(cv2.morphologyEx(filled, cv2.MORPH_OPEN, neck_k))
         if (edges > 0).mean() < 0.12:
             break
     # 2. Colours not seen along the frame border (the surface is what surrounds everything).
@@ -628,7 +634,7 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     if skin.mean() > 0.005:
         cut = (~skin).astype(np.uint8) * 255
         masks += [cv2.morphologyEx(m & cut, cv2.MORPH_OPEN, open_k) for m in masks[:3]]
-    return masks
+    return masks + necked
 
 
 def _score(support: list[float], cut: list[bool]) -> float:
@@ -700,8 +706,17 @@ def find_document(
     skin_surface = skin_any is not None and float(np.mean([skin[:ring].mean(), skin[-ring:].mean(),
                                                            skin[:, :ring].mean(), skin[:, -ring:].mean()])) > 0.3
     quads = _snap_many(work.ycc, quads, (h, w))
+    supports = _support_many(work.ycc, quads, (h, w))
+    # an outline with two clear sides and weak others may be a page merged with its neighbour
+    # there: its weak sides are looked for inside it too
+    inner = [_contract(work.ycc, q, (h, w), sup, cut) for q, (sup, cut, _) in zip(quads, supports)
+             if sum(v >= 0.8 for v, c in zip(sup, cut) if not c) >= 2 and _score(sup, cut) < min_score + 0.15]
+    inner = [q for q in inner if q is not None]
+    if inner:
+        quads += inner
+        supports += _support_many(work.ycc, inner, (h, w))
     candidates = [(_visible_area(q, (h, w)), q) for q in quads]
-    for (quad_area, quad), (support, cut, bent) in zip(candidates, _support_many(work.ycc, quads, (h, w))):
+    for (quad_area, quad), (support, cut, bent) in zip(candidates, supports):
         score = _score(support, cut)
         # The smaller an outline, the more easily texture makes one up: small ones need more
         # support. A document reaching beyond the frame must show the rest of its outline
@@ -725,7 +740,7 @@ def find_document(
         passed.append((score, quad_area, quad, weakest))
     while passed:
         quad = _choose(passed, (h, w))
-        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5):
+        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5, cut=any(_cut_sides(quad, (h, w)))):
             break
         # a keyboard or keypad: drop it and whatever lies mostly inside it, look again
         passed = [p for p in passed if _overlap(p[2], quad) < 0.5]
@@ -736,9 +751,12 @@ def find_document(
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
     quad_area = _visible_area(quad, (h, w))
-    covered = max(_hidden_fraction(work, quad), _skin_across(skin, quad))
     corners = (quad + 0.5) / work.f - 0.5
     corners = _refine_full_resolution(frame, corners, 1.0 / work.f)
+    # what lies across the outline is looked for along the refined one (a side a pixel or two
+    # off the page's edge misses the edge there and takes the page for something covering it)
+    fine = order_corners((corners + 0.5) * work.f - 0.5)
+    covered = max(_hidden_fraction(work, fine), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
     corners = np.clip(corners, [0, 0], [fw - 1, fh - 1])
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
@@ -772,7 +790,13 @@ def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, m
     # shows must still have a document's proportions.
     cut_long = (cut & (sides >= sides.max(axis=1, keepdims=True) * 0.8)).any(axis=1)
     shortest = np.minimum(a, b)
-    ok = convex & (shortest >= 6) & ((np.maximum(a, b) / np.maximum(shortest, 1e-9) <= max_aspect) | cut_long) \
+    # Seen from above, a page's corners are near right angles (perspective and a tilted camera
+    # bend them by a few degrees); an eye, a leaf or a shadow simplified to four sides is not.
+    # A corner where a side runs along the frame border is the border's, not the page's.
+    cos = -(edges * edges[:, _PREV]).sum(axis=2) / np.maximum(sides * sides[:, _PREV], 1e-9)
+    square = ((np.abs(cos) <= _MAX_CORNER_COS) | cut | cut[:, _PREV]).all(axis=1)
+    ok = convex & square & (shortest >= 6) \
+        & ((np.maximum(a, b) / np.maximum(shortest, 1e-9) <= max_aspect) | cut_long) \
         & (sides.min(axis=1) >= 0.3 * sides.max(axis=1))
     out = []
     for j in np.flatnonzero(ok):
@@ -831,11 +855,12 @@ def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[i
     return quad
 
 
-def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
+def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: bool = False) -> bool:
     """True when the outline holds a grid of many alike, compact closed cells covering much of
     it: a keyboard or keypad, not a document (a form's row of digit boxes covers far less). The
     cells are looked for in the frame as it is (no warp, which would make alike keys unalike
-    when the outline is cut by the frame border)."""
+    when the outline is cut by the frame border). An outline cut by the frame border (`cut`)
+    needs four such cells, not six: a keyboard reaching in from beyond it shows a row or two."""
     fh, fw = frame.shape[:2]
     q = order_corners(corners)
     x0, y0 = np.maximum(np.floor(q.min(axis=0)).astype(int), 0)
@@ -859,10 +884,11 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> bool:
     ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
         & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))
     cells = a[ok].astype(np.float64)
-    if len(cells) < 6:
+    least = 4 if cut else 6  # a keyboard reaching in from beyond the frame shows a row or two
+    if len(cells) < least:
         return False
     alike = cells[np.abs(cells - np.median(cells)) < 0.25 * np.median(cells)]
-    return len(alike) >= 6 and alike.sum() >= 0.15 * area
+    return len(alike) >= least and alike.sum() >= 0.15 * area
 
 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:
@@ -907,21 +933,76 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         edge = ((diff >= 7.0) & local_max).astype(np.float32)
         edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
         per_offset = edge.mean(axis=0)
-        for o in np.argsort(-np.arange(len(per_offset)))[:]:
+        # every farther edge at once, the farthest that qualifies wins
+        moves = []
+        for o in np.flatnonzero(per_offset >= 0.6)[::-1]:
             if o < 4:
                 break
-            if per_offset[o] < 0.6:
-                continue
             moved = _move_side(quad, i, float(o))
             if moved is None or (moved < -2).any() or (moved[:, 0] > w + 1).any() or (moved[:, 1] > h + 1).any():
                 continue
-            # the neighbouring sides must carry on over the stretch added
-            ext = _segments_support(ycc, [(quad[i], moved[i]), (quad[(i + 1) % 4], moved[(i + 1) % 4])])
-            sup, c = _support(ycc, moved, shape)
-            if sup[i] >= 0.6 and sum(ext) >= 1.0 and min(ext) >= 0.2:
-                quad, support, cut = moved, sup, c
+            moves.append(moved)
+        if not moves:
+            continue
+        # the neighbouring sides must carry on over the stretch added
+        ext = _carries_on(ycc, [seg for m in moves for seg in ((quad[i], m[i]), (quad[(i + 1) % 4], m[(i + 1) % 4]))])
+        ext = ext.reshape(-1, 2)
+        keep = np.flatnonzero(ext.min(axis=1) >= 0.2)
+        for j, (sup, c, _) in zip(keep, _support_many(ycc, [moves[j] for j in keep], shape)):
+            if (sup[i] >= 0.6 and ext[j].sum() >= 1.0) or ext[j].min() >= 0.6:
+                quad, support, cut = moves[j], sup, c
                 break
     return quad, support, cut
+
+
+def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
+              cut: list[bool]) -> np.ndarray | None:
+    """The quad with each weak side (support under 0.5) moved inwards onto the nearest parallel
+    edge that runs along most of it, when one does (a page whose blob ran on into something
+    touching it); None when no side moved."""
+    moved_any = False
+    for i in range(4):
+        if cut[i] or support[i] >= 0.5:
+            continue
+        span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
+        reach = int(0.7 * span)
+        if reach < 4:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
+        offs = -np.arange(-1, reach + 2, dtype=np.float32)  # inwards
+        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
+        diff = np.sqrt((((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W) ** 2).sum(axis=2))  # depths 0..reach
+        local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
+        edge = ((diff >= 7.0) & local_max).astype(np.float32)
+        edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
+        per_depth = edge.mean(axis=0)
+        for o in np.flatnonzero(per_depth >= 0.7):
+            if o < 3:
+                continue
+            moved = _move_side(quad, i, -float(o))
+            if moved is None or not cv2.isContourConvex(moved.astype(np.float32).reshape(-1, 1, 2)):
+                break
+            sup, c = _support(ycc, moved, shape)
+            if sup[i] >= 0.7:
+                quad, support, cut, moved_any = moved, sup, c, True
+            break
+    return quad if moved_any else None
+
+
+def _carries_on(ycc: np.ndarray, segments, shift: int = 2) -> np.ndarray:
+    """For each segment (a, b), the fraction of points along it with a clear colour step at one
+    common offset across it, within `shift` work pixels of the segment: a side's line carried on
+    beyond its corner, which may run a pixel or two beside the edge it should follow (a line
+    fitted along a long side, extended over a short stretch)."""
+    peak, strength, step, valid = _segment_profiles(ycc, segments)
+    clear = (strength >= 7.0) & (step >= 10.0) & valid
+    with warnings.catch_warnings():  # segments without any clear point have no offset
+        warnings.simplefilter("ignore", RuntimeWarning)
+        offset = np.nanmedian(np.where(clear, peak, np.nan), axis=1)
+    offset = np.nan_to_num(offset, nan=99.0)[:, None]
+    ok = clear & (np.abs(peak - offset) <= 1) & (np.abs(offset) <= shift)
+    nv = valid.sum(axis=1)
+    return np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
 
 
 def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:

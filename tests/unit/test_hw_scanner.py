@@ -374,3 +374,72 @@ def test_capture_rules_hold_for_any_sequence(events):
         moved = max((np.max(np.linalg.norm(d.corners - frames[a][1].corners, axis=1))
                      for _, d, _ in between if d is not None), default=0.0)
         assert longest >= 0.5 - 1e-9 or moved > 120
+
+
+def test_outlines_far_from_right_angles_are_rejected():
+    """Seen from above a page's corners are near right angles; a rhombus or a kite (an eye, a
+    leaf, a shadow simplified to four sides) is not a document, however crisp its edges."""
+    frame = docrender.tray_background(SIZE, seed=4)
+    for shape in ([(640, 210), (990, 360), (640, 510), (290, 360)],  # a rhombus on its corner, 46 / 134 degrees
+                  [(300, 250), (800, 250), (1000, 500), (500, 500)]):  # a parallelogram, 51 / 129 degrees
+        blob = frame.copy()
+        cv2.fillConvexPoly(blob, np.array(shape, np.int32), (230, 230, 230), cv2.LINE_AA)
+        assert scanner.find_document(blob) is None, shape
+    square = frame.copy()
+    cv2.fillConvexPoly(square, np.array([(500, 200), (800, 230), (770, 530), (470, 500)], np.int32),
+                       (230, 230, 230), cv2.LINE_AA)
+    assert scanner.find_document(square) is not None
+
+
+def test_a_side_carried_on_beside_its_edge_still_counts():
+    """A side's line carried on past its corner may run a pixel or two beside the edge it
+    follows there (fitted along the long side, extended over a short stretch): it still counts
+    as carrying on, while an edge farther off or no edge at all does not."""
+    ycc = np.full((80, 120, 3), 128.0, np.float32)
+    ycc[:, :, 0] = 60.0
+    ycc[40:, :, 0] = 200.0  # a horizontal step between rows 39 and 40
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    on, beside, off, flat = scanner._carries_on(ycc, [((20, 39.5), (100, 39.5)), ((20, 37.5), (100, 37.5)),
+                                                      ((20, 34.5), (100, 34.5)), ((20, 10.0), (100, 10.0))])
+    assert on >= 0.9 and beside >= 0.9
+    assert off == 0.0 and flat == 0.0
+
+
+def test_a_weak_side_is_looked_for_inside_the_outline():
+    """An outline that ran on past a page into something touching it (two clear sides, a weak
+    one) has its weak side moved inwards onto the page's edge, the nearest clear parallel edge."""
+    ycc = np.full((120, 180, 3), 128.0, np.float32)
+    ycc[..., 0] = 60.0
+    ycc[30:90, 40:100, 0] = 200.0  # the page
+    ycc[30:90, 100:150, 0] = np.linspace(120.0, 60.0, 50)[None, :]  # a shadowy thing fading out
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    merged = np.array([[40.0, 30.0], [150.0, 30.0], [150.0, 90.0], [40.0, 90.0]])
+    support, cut = scanner._support(ycc, merged, ycc.shape[:2])
+    assert support[1] < 0.5
+    inner = scanner._contract(ycc, merged, ycc.shape[:2], support, cut)
+    assert inner is not None
+    assert np.allclose(inner[[1, 2], 0], 99.5, atol=1.5) and np.allclose(inner[[0, 3], 0], 40.0)
+    page = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 90.0], [40.0, 90.0]])
+    assert scanner._contract(ycc, page, ycc.shape[:2], *scanner._support(ycc, page, ycc.shape[:2])) is None
+
+
+def test_a_keyboard_reaching_in_with_a_row_of_keys_is_not_a_document():
+    """A keyboard mostly beyond the frame border shows only a row or two of its keys: four
+    alike keys are enough to tell it from a page cut by the border."""
+    frame = docrender.tray_background(SIZE, seed=4)
+    cv2.rectangle(frame, (0, 180), (150, 520), (215, 215, 215), -1)
+    for k in range(5):
+        y = 195 + 64 * k
+        cv2.rectangle(frame, (40, y), (96, y + 52), (150, 150, 150), 3)
+    assert scanner.find_document(frame) is None
+    page, _ = docrender.place_on_tray(FORM, SIZE, center=(0.05, 0.5), angle=10, scale=0.7, seed=2)
+    assert scanner.find_document(page) is not None
+
+
+@pytest.mark.parametrize("angle", [45, 50, -55, 60])
+def test_a_turned_page_cut_by_the_frame_border_is_found(angle):
+    """Where the frame border cuts a turned page, the outline's corners on the border are the
+    border's, not the page's: they need not be near right angles."""
+    frame, _ = docrender.place_on_tray(FORM, SIZE, center=(0.06, 0.5), angle=angle, scale=0.7, seed=2)
+    det = scanner.find_document(frame)
+    assert det is not None and det.touches_edge
