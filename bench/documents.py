@@ -194,9 +194,13 @@ def fetch(wheels: Path = WHEELS) -> None:
     wheels.mkdir(parents=True, exist_ok=True)
     for req in Library(wheels).missing():
         print(f"fetching {req} into {wheels}", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-                        "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64", req, "-d", str(wheels)],
-                       check=True)
+        base = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:", req,
+                "-d", str(wheels)]
+        # one platform's wheel, the same bytes on every machine; pip finds no match for some
+        # packages' tags (matplotlib 3.11.2), and then this machine's own wheel is taken
+        pinned = subprocess.run([*base, "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64"])
+        if pinned.returncode != 0:
+            subprocess.run(base, check=True)
 
 
 # ---------------------------------------------------------------------------------------------
