@@ -5,13 +5,17 @@ topology); not meant to be run by hand. It imports nothing from the project, onl
 ``NetfilterQueue`` binding (PyPI, built against Debian's ``libnetfilter-queue-dev``).
 
 Each impaired link direction is one netfilter queue (iptables ``NFQUEUE --queue-num N``). For
-every packet the kernel hands over (metadata only, ``COPY_META``: the payload stays in the
-kernel), the impairer decides at once:
+every packet the kernel hands over (its first 20 bytes, the IPv4 header for its length; the rest
+stays in the kernel), the impairer decides at once:
 
 * **outage** on: drop;
 * **loss**: drop with probability ``loss``, independently per packet (Bernoulli), or, with
   ``loss_burst`` > 1, from a two-state Gilbert chain whose long-run loss rate is ``loss`` and whose
   mean run of consecutive losses is ``loss_burst`` packets;
+* with a **rate** (``rate_mbit`` > 0), the link is a bottleneck of that many Mbit/s: a packet
+  leaves it once the ones ahead of it have been sent (its IP length at the rate), and one that
+  would wait longer than ``queue_ms`` there is dropped (a drop-tail queue, as a router's);
+  the delay below is added after it;
 * otherwise a **delay** ``delay + jitter sample``, drawn per packet: ``uniform`` (default, like
   netem: evenly spread over ``delay ± jitter``) or ``normal`` (mean ``delay``, standard deviation
   ``jitter``), never below 0. The packet waits in one heap ordered by due time and is accepted
@@ -42,9 +46,10 @@ import sys
 import time
 import warnings
 
-from netfilterqueue import COPY_META, NetfilterQueue
+from netfilterqueue import COPY_PACKET, NetfilterQueue
 
 QUEUE_MAXLEN = 65536           # packets the kernel may hold for one queue (default 1024)
+HEADER_BYTES = 20              # bytes of each packet copied to the impairer: the IPv4 header
 SOCK_BYTES = 16 * 1024 * 1024  # netlink receive buffer (SO_RCVBUFFORCE as root)
 # Lateness histogram bucket upper bounds, in seconds.
 LATE_BOUNDS = (0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, math.inf)
@@ -60,13 +65,14 @@ class Link:
         self.nfq = NetfilterQueue()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "rcvbuf limit is now ...": reported in stats instead
-            self.nfq.bind(num, self.on_packet, max_len=QUEUE_MAXLEN, mode=COPY_META,
+            self.nfq.bind(num, self.on_packet, max_len=QUEUE_MAXLEN, mode=COPY_PACKET, range=HEADER_BYTES,
                           sock_len=SOCK_BYTES)
         self.fd = self.nfq.get_fd()
         self.epoch = 0          # bumped when an outage starts: in-flight packets of older epochs die
         self.last_due = 0.0
+        self.free_at = 0.0      # when the bottleneck (with a rate) has sent every packet ahead
         self.bad = False        # Gilbert chain state
-        self.received = self.delivered = self.lost = self.cut = 0
+        self.received = self.delivered = self.lost = self.cut = self.overflow = 0
         self.configure({})
 
     def configure(self, s: dict) -> None:
@@ -87,6 +93,11 @@ class Link:
         self.r = 1.0 / burst
         self.p = min(1.0, self.loss * self.r / (1.0 - self.loss)) if self.loss < 1.0 else 1.0
         self.reorder = bool(s.get("reorder", True))
+        rate = float(s.get("rate_mbit", 0.0))
+        if rate < 0.0:
+            raise ValueError(f"rate_mbit must be >= 0 (0: no limit), not {rate}")
+        self.byte_time = 8.0 / (rate * 1e6) if rate else 0.0
+        self.queue_limit = max(0.0, float(s.get("queue_ms", 100.0))) / 1000
         self.rng = random.Random(s.get("seed"))
         self.set_outage(bool(s.get("outage", False)))
 
@@ -128,6 +139,16 @@ class Link:
                 return
             d = self.draw_delay()
             now = monotonic()
+            if self.byte_time:
+                start = self.free_at if self.free_at > now else now
+                if start - now > self.queue_limit:  # the bottleneck's queue is full
+                    self.overflow += 1
+                    pkt.drop()
+                    return
+                head = pkt.get_payload()
+                size = int.from_bytes(head[2:4], "big") if len(head) >= 4 and head[0] >> 4 == 4 else 1500
+                self.free_at = start + size * self.byte_time
+                d += self.free_at - now
             due = now + d
             if not self.reorder:
                 if due < self.last_due:
@@ -149,7 +170,7 @@ class Link:
 
     def stats(self) -> dict:
         return {"received": self.received, "delivered": self.delivered, "lost": self.lost,
-                "cut": self.cut}
+                "cut": self.cut, "overflow": self.overflow}
 
 
 HEAP: list = []

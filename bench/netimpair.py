@@ -195,6 +195,8 @@ class Impairment:
     * ``loss``: long-run fraction of packets dropped. Independent per packet when
       ``loss_burst`` is 1 (default); with ``loss_burst`` > 1, a Gilbert chain whose mean run of
       consecutive losses is ``loss_burst`` packets.
+    * ``rate_mbit``: a bottleneck of that many Mbit/s (0: none) with a drop-tail queue of
+      ``queue_ms`` milliseconds; the delay is added after it.
     * ``outage``: drop everything, including the packets in flight when it starts.
     * ``seed``: seeds the random draws (reproducible runs); None draws a fresh seed.
     """
@@ -205,6 +207,8 @@ class Impairment:
     loss: float = 0.0
     loss_burst: float = 1.0
     reorder: bool = True
+    rate_mbit: float = 0.0
+    queue_ms: float = 100.0
     outage: bool = False
     seed: int | None = None
 
@@ -217,6 +221,8 @@ class Impairment:
             raise ValueError("loss must be within [0, 1]")
         if self.loss_burst < 1.0:
             raise ValueError("loss_burst is a mean run length in packets, >= 1")
+        if self.rate_mbit < 0 or self.queue_ms < 0:
+            raise ValueError("rate_mbit and queue_ms must be >= 0")
 
     @property
     def is_clean(self) -> bool:

@@ -48,6 +48,15 @@ def receiver(addr: str) -> None:
         threading.Thread(target=serve, args=(conn,), daemon=True).start()
 
 
+def tcp_counts(sock: socket.socket) -> tuple[int, int]:
+    """(segments sent again, data segments sent) over a connection's life: ``tcpi_total_retrans``
+    and ``tcpi_data_segs_out`` of the kernel's ``struct tcp_info`` (bytes 100 and 156)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 160)
+    if len(info) < 160:
+        return 0, 0
+    return int.from_bytes(info[100:104], sys.byteorder), int.from_bytes(info[156:160], sys.byteorder)
+
+
 def sender(addr: str, streams: int, megabytes: float, rounds: int, gap: float, cc: str, parity: bool = False) -> None:
     size = int(megabytes * 1e6)
     conns = []
@@ -82,11 +91,14 @@ def sender(addr: str, streams: int, megabytes: float, rounds: int, gap: float, c
             t.join()
         done.sort()
         times.append(done[slices - 1])  # with a parity slice, any ``slices`` of the parts make the still
+    retrans = sum(tcp_counts(s)[0] for s in conns)
+    segs = sum(tcp_counts(s)[1] for s in conns)
     times.sort()
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     how = f"{slices}+1 parity" if slices < streams else f"{streams:2} streams"
     print(f"{used:6} {how} {megabytes:.2f} MB: median {statistics.median(times):.2f} s, "
-          f"p95 {p95:.2f} s, max {times[-1]:.2f} s ({rounds} stills)", flush=True)
+          f"p95 {p95:.2f} s, max {times[-1]:.2f} s ({rounds} stills), "
+          f"segments sent again {100 * retrans / max(1, segs):.1f} %", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loss", type=float, default=0.02)
     ap.add_argument("--delay", type=float, default=40.0)
     ap.add_argument("--jitter", type=float, default=10.0)
+    ap.add_argument("--rate", type=float, default=0.0, help="the sender's link as a bottleneck of this many "
+                    "Mbit/s both ways (0: none)")
     args = ap.parse_args(argv)
     if args.role == "recv":
         receiver(args.addr)
@@ -123,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         srv, booth = net["server"], net["booth"]
         srv.python(["-m", "bench.still_transport", "--role", "recv", "--addr", srv.addr])
         time.sleep(1.0)
-        booth.impair(delay_ms=args.delay, jitter_ms=args.jitter, loss=args.loss)
-        print(f"link: {args.delay:.0f} ± {args.jitter:.0f} ms, {args.loss * 100:.1f} % loss both ways; "
+        booth.impair(delay_ms=args.delay, jitter_ms=args.jitter, loss=args.loss, rate_mbit=args.rate)
+        rate = f", {args.rate:g} Mbit/s" if args.rate else ""
+        print(f"link: {args.delay:.0f} ± {args.jitter:.0f} ms, {args.loss * 100:.1f} % loss{rate} both ways; "
               f"{args.gap:.0f} s idle before each still", flush=True)
         p = booth.python(["-m", "bench.still_transport", "--role", "send", "--addr", srv.addr,
                           "--streams", args.streams, "--megabytes", str(args.megabytes), "--rounds", str(args.rounds),

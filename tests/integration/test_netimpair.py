@@ -213,6 +213,34 @@ def test_random_loss_within_binomial_bounds_and_no_loss_of_its_own(net):
     assert s["queue_dropped"] == s["user_dropped"] == 0
 
 
+def test_a_rate_is_a_bottleneck_with_a_drop_tail_queue(net):
+    """400 packets of 1,028 IP bytes sent at once through 5 Mbit/s: with room to queue them all
+    they arrive spread over 400 x 1,028 x 8 / 5e6 = 0.66 s; with 50 ms of queue the rest are
+    dropped at the bottleneck (counted as overflow) and everything else arrives."""
+    a, b = net["a"], net["b"]
+    a.impair(rate_mbit=5, queue_ms=5000, direction="out")
+    flow = Flow(a, b)
+    try:
+        flow.send(400, size=1000)
+        flow.settle(limit=10)
+    finally:
+        flow.close()
+    assert len(flow.got) == 400
+    assert 0.6 * 1000 < max(flow.delays_ms) < 0.76 * 1000
+    assert a.stats()["out"]["overflow"] == 0
+    a.impair(rate_mbit=5, queue_ms=50, direction="out")
+    flow = Flow(a, b)
+    try:
+        flow.send(400, size=1000)
+        flow.settle(limit=10)
+    finally:
+        flow.close()
+    s = a.stats()["out"]
+    assert 300 < s["overflow"] < 390
+    assert len(flow.got) == 400 - s["overflow"]
+    assert max(flow.delays_ms) < 80
+
+
 def test_bursty_loss_has_the_asked_rate_and_mean_burst(net):
     a, b = net["a"], net["b"]
     n, p, burst = 4000, 0.10, 4.0
