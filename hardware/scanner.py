@@ -20,7 +20,6 @@ from __future__ import annotations
 import enum
 import itertools
 import logging
-import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -211,6 +210,18 @@ def _segment_profiles(ycc: np.ndarray, segments):
     return peak, strength, step, valid
 
 
+def _masked_median(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The median along the last axis of the values where keep is set, NaN where none is: the
+    same numbers as np.nanmedian of the values with the others NaN (the mean of the two middle
+    ones for an even count), by one sort instead of its masked arrays (a tenth of the time)."""
+    v = np.where(keep, values, np.inf)
+    v.sort(axis=-1)
+    n = keep.sum(axis=-1)[..., None]
+    a = np.take_along_axis(v, np.maximum((n - 1) // 2, 0), axis=-1)[..., 0]
+    b = np.take_along_axis(v, n // 2, axis=-1)[..., 0]
+    return np.where(n[..., 0] > 0, (a + b) / 2, np.nan)
+
+
 _THIRDS = (_SUPPORT_T.ravel() < 0.3, (_SUPPORT_T.ravel() > 0.4) & (_SUPPORT_T.ravel() < 0.6), _SUPPORT_T.ravel() > 0.7)
 
 
@@ -249,9 +260,7 @@ def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int])
     peak, strength, step, valid = _segment_profiles(ycc, [(quads[k][i], quads[k][(i + 1) % 4]) for k, i in index])
     good = (strength >= 7.0) & (step >= 10.0) & valid & (np.abs(peak) <= 3)
     enough = good.sum(axis=1) >= _SUPPORT_N // 3
-    with warnings.catch_warnings():  # sides without enough edge points have no offset
-        warnings.simplefilter("ignore", RuntimeWarning)
-        offset = np.nanmedian(np.where(good, peak, np.nan), axis=1)
+    offset = _masked_median(peak, good)  # NaN: a side without edge points has no offset
     out = [q.copy() for q in quads]
     for j in np.flatnonzero(enough & (np.abs(np.nan_to_num(offset)) >= 1.0)):
         k, i = index[j]
@@ -996,9 +1005,7 @@ def _carries_on(ycc: np.ndarray, segments, shift: int = 2) -> np.ndarray:
     fitted along a long side, extended over a short stretch)."""
     peak, strength, step, valid = _segment_profiles(ycc, segments)
     clear = (strength >= 7.0) & (step >= 10.0) & valid
-    with warnings.catch_warnings():  # segments without any clear point have no offset
-        warnings.simplefilter("ignore", RuntimeWarning)
-        offset = np.nanmedian(np.where(clear, peak, np.nan), axis=1)
+    offset = _masked_median(peak, clear)  # NaN: a segment without any clear point has no offset
     offset = np.nan_to_num(offset, nan=99.0)[:, None]
     ok = clear & (np.abs(peak - offset) <= 1) & (np.abs(offset) <= shift)
     nv = valid.sum(axis=1)
@@ -1365,10 +1372,8 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
         j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
         idx = np.arange(size)[None, :] + (j[:, None] - half)
         aligned = np.take_along_axis(p, np.clip(idx, 0, size - 1), axis=1)
-        aligned[(idx < 0) | (idx >= size)] = np.nan
-        with warnings.catch_warnings():  # offsets no profile reaches after the alignment
-            warnings.simplefilter("ignore", RuntimeWarning)
-            combined = np.nanmedian(aligned, axis=0)
+        # NaN at offsets no profile reaches after the alignment
+        combined = _masked_median(aligned.T, ((idx >= 0) & (idx < size)).T)
         grad = np.nan_to_num((combined[:-2] - combined[2:]) / 2)
         jj = int(np.argmax(grad))
         peak = grad[jj]
