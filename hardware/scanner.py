@@ -342,8 +342,13 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
 
 def _skin(ycc: np.ndarray) -> np.ndarray:
     """Pixels of skin colour (a hand, a thumb), by the usual YCrCb box."""
-    cr, cb, y = ycc[..., 1], ycc[..., 2], ycc[..., 0]
-    return (cr > 136) & (cr < 175) & (cb > 80) & (cb < 128) & (y > 35)
+    return cv2.inRange(ycc, _SKIN_LO, _SKIN_HI) > 0  # in one pass, bounds just inside the open box
+
+
+# (y > 35, 136 < cr < 175, 80 < cb < 128) as closed bounds on float32 values
+_SKIN_LO = tuple(float(np.nextafter(np.float32(v), np.float32(np.inf))) for v in (35, 136, 80))
+_SKIN_HI = (float(np.finfo(np.float32).max),) + tuple(float(np.nextafter(np.float32(v), np.float32(-np.inf)))
+                                                      for v in (175, 128))
 
 
 def _border_colours(ycc: np.ndarray, ring: int) -> np.ndarray:
@@ -355,15 +360,14 @@ def _border_colours(ycc: np.ndarray, ring: int) -> np.ndarray:
     idx = (q[..., 0].astype(np.int32) * 16 + q[..., 1]) * 16 + q[..., 2]
     # A colour is the surface's when it is common along at least two sides of the frame: a
     # document reaching beyond one side does not make its own colours "surface".
-    votes = np.zeros(8192, np.int32)
-    for side in (idx[:ring], idx[-ring:], idx[:, :ring], idx[:, -ring:]):
-        hist = np.bincount(side.ravel(), minlength=8192).astype(np.float32).reshape(32, 16, 16)
-        hist /= max(1.0, float(side.size))
-        grown = hist
-        for axis in range(3):  # a colour next to a border colour counts as border colour too
-            grown = np.maximum(grown, np.maximum(np.roll(grown, 1, axis), np.roll(grown, -1, axis)))
-        votes += grown.ravel() >= 0.002
-    return (votes >= 2)[idx]
+    sides = (idx[:ring], idx[-ring:], idx[:, :ring], idx[:, -ring:])
+    hist = np.stack([np.bincount(side.ravel(), minlength=8192) for side in sides]).astype(np.float32)
+    hist /= np.float32([[max(1.0, float(side.size))] for side in sides])
+    grown = hist.reshape(4, 32, 16, 16)
+    for axis in (1, 2, 3):  # a colour next to a border colour counts as border colour too
+        grown = np.maximum(grown, np.maximum(np.roll(grown, 1, axis), np.roll(grown, -1, axis)))
+    votes = (grown.reshape(4, -1) >= 0.002).sum(axis=0)
+    return np.take(votes >= 2, idx)
 
 
 class TrayModel:
@@ -603,7 +607,7 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
         if big:
             lut = np.zeros(n, np.uint8)
             lut[big[:6]] = 255
-            region = cv2.dilate(lut[labels], cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+            region = cv2.dilate(np.take(lut, labels), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
             masks.append(region)
             # where an edge has a gap, a region leaks into its neighbour through a neck: the
             # regions again, their holes (print) filled and necks under 7 % of the image cut (a
