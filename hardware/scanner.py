@@ -1565,7 +1565,13 @@ def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits
         motion = aniso < limits.motion_ratio
     if blurred:
         reasons.append(Reason.MOTION_BLUR if motion else Reason.BLURRY)
-    bright = inner if inner.ndim == 2 else inner.min(axis=2)
+    if inner.ndim == 2:
+        bright = inner
+    else:  # the least channel, by cv2 on the planes (numpy's min across 3 channels is slow)
+        planes = cv2.split(inner)
+        bright = planes[0]
+        for plane in planes[1:]:
+            bright = cv2.min(bright, plane)
     # a reflection washes out a patch of the page; white paper near the limit only has specks
     saturated = cv2.compare(np.ascontiguousarray(bright), limits.glare_level, cv2.CMP_GE)
     glare = float(np.count_nonzero(cv2.morphologyEx(saturated, cv2.MORPH_OPEN, _GLARE_PATCH))) / max(saturated.size, 1)
