@@ -264,11 +264,16 @@ def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int])
     enough = good.sum(axis=1) >= _SUPPORT_N // 3
     offset = _masked_median(peak, good)  # NaN: a side without edge points has no offset
     out = [q.copy() for q in quads]
-    for j in np.flatnonzero(enough & (np.abs(np.nan_to_num(offset)) >= 1.0)):
-        k, i = index[j]
-        moved = _move_side(out[k], i, float(offset[j]))
-        if moved is not None:
-            out[k] = moved
+    sel = np.flatnonzero(enough & (np.abs(np.nan_to_num(offset)) >= 1.0))
+    ks, sides = np.array([index[j][0] for j in sel], np.int64), np.array([index[j][1] for j in sel], np.int64)
+    for side in range(4):  # a quad's sides move in turn, each from where the one before left it
+        js = np.flatnonzero(sides == side)
+        if not len(js):
+            continue
+        moved, ok = _move_sides(np.array([out[k] for k in ks[js]]), sides[js], offset[sel[js]].astype(np.float64))
+        for j, m, good in zip(js, moved, ok):
+            if good:
+                out[ks[j]] = m
     return out
 
 
@@ -913,22 +918,33 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:
     """The quad with side i moved outwards by offset (along its normal), between the same
     neighbouring side lines."""
-    a, b = quad[i], quad[(i + 1) % 4]
-    d = (b - a) / max(np.hypot(*(b - a)), 1e-9)
-    normal = np.array([d[1], -d[0]])
-    moved = np.array([d[0], d[1], *(a + offset * normal)])
-    out = quad.copy()
-    for corner, other in ((i, (i - 1) % 4), ((i + 1) % 4, (i + 1) % 4)):
-        if other == (i - 1) % 4:
-            p0, p1 = quad[(i - 1) % 4], quad[i]
-        else:
-            p0, p1 = quad[(i + 1) % 4], quad[(i + 2) % 4]
-        v = (p1 - p0) / max(np.hypot(*(p1 - p0)), 1e-9)
-        p = _line_intersection(np.array([v[0], v[1], *p0]), moved)
-        if p is None:
-            return None
-        out[corner] = p
-    return out
+    moved, ok = _move_sides(quad[None], np.array([i]), np.array([offset], np.float64))
+    return moved[0] if ok[0] else None
+
+
+def _move_sides(quads: np.ndarray, i: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_move_side` of K quads (K, 4, 2) at once, side i[k] of quad k by offsets[k]: the moved
+    quads and which of them could be moved (False: a neighbouring side is parallel to it)."""
+    k = np.arange(len(quads))
+    a, b = quads[k, i], quads[k, _NEXT[i]]
+    ab = b - a
+    d = ab / np.maximum(np.hypot(ab[:, 0], ab[:, 1]), 1e-9)[:, None]
+    normal = np.stack([d[:, 1], -d[:, 0]], axis=1)
+    origin = a + offsets[:, None] * normal  # a point of the moved side; d runs along it
+    out = quads.copy()
+    ok = np.ones(len(quads), bool)
+    # each end of the side slides along its neighbouring side's line: (corner, that line's two points)
+    nxt = _NEXT[i]
+    for corner, p0, p1 in ((i, quads[k, _PREV[i]], quads[k, i]), (nxt, quads[k, nxt], quads[k, _NEXT[nxt]])):
+        pp = p1 - p0
+        v = pp / np.maximum(np.hypot(pp[:, 0], pp[:, 1]), 1e-9)[:, None]
+        # _line_intersection of (v, p0) and (d, origin)
+        den = v[:, 0] * d[:, 1] - v[:, 1] * d[:, 0]
+        par = np.abs(den) < 1e-6
+        ok &= ~par
+        t = ((origin[:, 0] - p0[:, 0]) * d[:, 1] - (origin[:, 1] - p0[:, 1]) * d[:, 0]) / np.where(par, 1.0, den)
+        out[k, corner] = p0 + t[:, None] * v
+    return out, ok
 
 
 def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
@@ -953,14 +969,13 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
         per_offset = edge.mean(axis=0)
         # every farther edge at once, the farthest that qualifies wins
-        moves = []
-        for o in np.flatnonzero(per_offset >= 0.6)[::-1]:
-            if o < 4:
-                break
-            moved = _move_side(quad, i, float(o))
-            if moved is None or (moved < -2).any() or (moved[:, 0] > w + 1).any() or (moved[:, 1] > h + 1).any():
-                continue
-            moves.append(moved)
+        offs = np.flatnonzero(per_offset >= 0.6)[::-1]
+        offs = offs[offs >= 4]
+        moved, ok = _move_sides(np.repeat(quad[None], len(offs), axis=0), np.full(len(offs), i),
+                                offs.astype(np.float64))
+        ok &= ~((moved < -2).any(axis=(1, 2)) | (moved[:, :, 0] > w + 1).any(axis=1)
+                | (moved[:, :, 1] > h + 1).any(axis=1))
+        moves = list(moved[ok])
         if not moves:
             continue
         # the neighbouring sides must carry on over the stretch added
