@@ -207,10 +207,15 @@ def _segment_profiles(ycc: np.ndarray, segments):
     length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
     normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / length[:, None]
     pts = a[:, None, :] + _SUPPORT_T * d[:, None, :]  # (S, n, 2)
-    grid = pts[:, :, None, :] + _OFFSETS[None, None, :, None] * normal[:, None, None, :]  # (S, n, 11, 2)
+    # the sampling grid (S, n, 11) as x and y apart (the same numbers as one (..., 2) grid), each
+    # segment one row of remap's maps; samples (S, n, 11, 3)
+    gx = pts[:, :, 0, None] + (_OFFSETS[None, :] * normal[:, 0:1])[:, None, :]
+    gy = pts[:, :, 1, None] + (_OFFSETS[None, :] * normal[:, 1:2])[:, None, :]
     h, w = ycc.shape[:2]
-    valid = ((grid[..., 0] >= 0) & (grid[..., 0] <= w - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= h - 1)).all(axis=2)
-    prof = _sample(ycc, grid)  # (S, n, 11, 3)
+    valid = ((gx >= 0) & (gx <= w - 1) & (gy >= 0) & (gy <= h - 1)).all(axis=2)
+    s, n = gx.shape[:2]
+    prof = cv2.remap(ycc, gx.reshape(s, -1).astype(np.float32), gy.reshape(s, -1).astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(s, n, len(_OFFSETS), -1)
     dd = (prof[:, :, 2:] - prof[:, :, :-2]) * _CHANNEL_W
     diff = np.sqrt(_sumsq(dd))  # offsets -4..4
     peak = diff.argmax(axis=2) - 4
