@@ -337,7 +337,7 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
     else:
         h, w = shape
         n = len(approx)
-        edges = np.roll(approx, -1, axis=0) - approx
+        edges = np.concatenate([approx[1:], approx[:1]]) - approx  # each corner to the next
         lengths = np.hypot(edges[:, 0], edges[:, 1])
         combos = _COMBOS[n]
         sums = lengths[combos].sum(axis=1)
@@ -358,7 +358,8 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
             if cv2.isContourConvex(q.astype(np.float32).reshape(-1, 1, 2)):
                 out.append(order_corners(q))  # corners beyond the frame border stay there
     rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32)))
-    out.append(order_corners(np.clip(rect.astype(np.float64), [0, 0], [shape[1] - 1, shape[0] - 1])))
+    out.append(order_corners(np.minimum(np.maximum(rect.astype(np.float64), 0.0),
+                                        np.array([shape[1] - 1, shape[0] - 1], np.float64))))
     return out
 
 
@@ -808,8 +809,9 @@ def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, m
     document: convex, of a document's size and proportions."""
     seen: set[bytes] = set()
     quads = []
-    for q in raw:
-        key = np.round(q.ravel() / 3.0).astype(np.int64).tobytes()
+    keys = np.round(np.array(raw).reshape(len(raw), 8) / 3.0).astype(np.int64) if raw else []
+    for q, k in zip(raw, keys):
+        key = k.tobytes()
         if key not in seen:
             seen.add(key)
             quads.append(q)
