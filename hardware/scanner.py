@@ -963,6 +963,20 @@ def _move_sides(quads: np.ndarray, i: np.ndarray, offsets: np.ndarray) -> tuple[
     return out, ok
 
 
+def _edges_across(ycc: np.ndarray, quad: np.ndarray, i: int, reach: int, direction: float) -> np.ndarray:
+    """For each offset 0..reach from side ``i`` (outwards with ``direction`` 1, inwards with -1),
+    the fraction of 24 points along the side's middle 70 % where a colour edge (a local maximum
+    of the colour step, at least 7) lies there or a pixel nearer."""
+    pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
+    offs = direction * np.arange(-1, reach + 2, dtype=np.float32)
+    prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
+    diff = np.sqrt(_sumsq((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W))  # offsets 0..reach
+    local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
+    edge = ((diff >= 7.0) & local_max).astype(np.float32)
+    edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
+    return edge.mean(axis=0)
+
+
 def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
             cut: list[bool]) -> tuple[np.ndarray, list[float], list[bool]]:
     """Move a side outwards onto a farther parallel edge when the neighbouring sides carry on to
@@ -976,14 +990,7 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         reach = int(min(2.5 * span, 0.4 * max(h, w)))
         if reach < 4:
             continue
-        pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
-        offs = np.arange(-1, reach + 2, dtype=np.float32)
-        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
-        diff = np.sqrt(_sumsq((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W))  # offsets 0..reach
-        local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
-        edge = ((diff >= 7.0) & local_max).astype(np.float32)
-        edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
-        per_offset = edge.mean(axis=0)
+        per_offset = _edges_across(ycc, quad, i, reach, 1.0)
         # every farther edge at once, the farthest that qualifies wins
         offs = np.flatnonzero(per_offset >= 0.6)[::-1]
         offs = offs[offs >= 4]
@@ -1018,14 +1025,7 @@ def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support
         reach = int(0.7 * span)
         if reach < 4:
             continue
-        pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
-        offs = -np.arange(-1, reach + 2, dtype=np.float32)  # inwards
-        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
-        diff = np.sqrt(_sumsq((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W))  # depths 0..reach
-        local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
-        edge = ((diff >= 7.0) & local_max).astype(np.float32)
-        edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
-        per_depth = edge.mean(axis=0)
+        per_depth = _edges_across(ycc, quad, i, reach, -1.0)  # inwards
         for o in np.flatnonzero(per_depth >= 0.7):
             if o < 3:
                 continue

@@ -218,23 +218,22 @@ def test_a_rate_is_a_bottleneck_with_a_drop_tail_queue(net):
     they arrive spread over 400 x 1,028 x 8 / 5e6 = 0.66 s; with 50 ms of queue the rest are
     dropped at the bottleneck (counted as overflow) and everything else arrives."""
     a, b = net["a"], net["b"]
-    a.impair(rate_mbit=5, queue_ms=5000, direction="out")
-    flow = Flow(a, b)
-    try:
-        flow.send(400, size=1000)
-        flow.settle(limit=10)
-    finally:
-        flow.close()
+
+    def burst(queue_ms: float) -> Flow:
+        a.impair(rate_mbit=5, queue_ms=queue_ms, direction="out")
+        flow = Flow(a, b)
+        try:
+            flow.send(400, size=1000)
+            flow.settle(limit=10)
+        finally:
+            flow.close()
+        return flow
+
+    flow = burst(5000)
     assert len(flow.got) == 400
     assert 0.6 * 1000 < max(flow.delays_ms) < 0.76 * 1000
     assert a.stats()["out"]["overflow"] == 0
-    a.impair(rate_mbit=5, queue_ms=50, direction="out")
-    flow = Flow(a, b)
-    try:
-        flow.send(400, size=1000)
-        flow.settle(limit=10)
-    finally:
-        flow.close()
+    flow = burst(50)
     s = a.stats()["out"]
     assert 300 < s["overflow"] < 390
     assert len(flow.got) == 400 - s["overflow"]
