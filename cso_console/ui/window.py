@@ -389,6 +389,8 @@ class ConsoleWindow(QMainWindow):
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange and self._translated_as != self._language():
             self.retranslate()  # switched by someone else than set_language
+        elif event.type() == QEvent.Type.WindowStateChange and self._self_preview is not None:
+            self._self_preview.set_on(not self.isMinimized())  # nobody sees the self-view then
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ the officer's actions
@@ -618,7 +620,7 @@ class ConsoleWindow(QMainWindow):
         self._camera = camera
         self._self_preview = LocalPreview(camera, "officer", fps)
         self._self_preview.views.append(self.self_view.video)
-        self._self_preview.set_on(True)
+        self._self_preview.set_on(not self.isMinimized())
         self._check_camera()
         self._camera_timer.start(1000)
 

@@ -336,6 +336,13 @@ def test_the_officer_sees_their_own_camera_and_hears_when_it_is_off_or_broken(qt
     qtbot.waitUntil(lambda: view.video.painted > 0, timeout=10_000)
     assert view.video.isVisible() and not view.status.isVisible()
     assert view.video._mirror  # like a mirror, as the booth's self-view
+    w.showMinimized()  # nobody sees the self-view: the camera is not read for it
+    qtbot.waitUntil(lambda: not w._self_preview.on, timeout=5_000)
+    taken = w._self_preview.taken
+    qtbot.wait(400)
+    assert w._self_preview.taken <= taken + 1  # (at most the frame already being taken)
+    w.showNormal()
+    qtbot.waitUntil(lambda: w._self_preview.taken > taken + 1, timeout=5_000)
     broken = OpenCVCamera("/dev/lapak-no-such-camera", 320, 240, 15, retry_initial=0.05, retry_max=0.1)
     try:
         w.show_own_camera(broken)
