@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import heapq
 import json
 import multiprocessing as mp
@@ -320,6 +321,13 @@ async def _worker(mode: str, url: str, devs: list[tuple[str, str, str]], pairs: 
                 c.sessions = list(c.peers)
     counts["active"] = sum(c.active for c in booths)
     await sync("sessions active")
+    # The clients are the measuring instrument: a full collection over their thousands of
+    # connections stalls this process for tens of ms, and every relay it receives meanwhile would
+    # count as late (the same for lapak and the anchor). Nothing they make in the relay window
+    # is cyclic garbage, so the collector rests until it ends.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     await asyncio.sleep(0.5)
     relay_open[0] = True
     counts["received"] = 0
@@ -366,11 +374,13 @@ async def _worker(mode: str, url: str, devs: list[tuple[str, str, str]], pairs: 
     await watcher
     await asyncio.sleep(2.0)  # the last relays arrive
     relay_open[0] = False
+    gc.enable()
     results.put({
         "sent": counts["sent"], "received": counts["received"], "latencies": latencies, "slow_at": slow_at,
         "errors": dict(errors), "view_bytes": counts["view_bytes"], "active": counts["active"],
         "closed": sum(c.closed for c in conns.values()), "send_failed": counts["send_failed"],
         "lag_p99": sorted(lag)[int(0.99 * (len(lag) - 1))] if lag else 0.0,
+        "lag_max": max(lag, default=0.0),
     })
     await sync("reported")
     for c in conns.values():
@@ -389,8 +399,10 @@ def worker(mode, url, devs, pairs, barrier, duration, rate, results, ca=None) ->
 # ----------------------------------------------------------------------------- one run
 
 
-def run(mode: str, clients: int, duration: float, rate: float, processes: int, tls: bool = False) -> dict:
-    """One run against lapak or the anchor; returns its figures."""
+def run(mode: str, clients: int, duration: float, rate: float, processes: int, tls: bool = False,
+        pin: bool = False) -> dict:
+    """One run against lapak or the anchor; returns its figures. ``pin``: the server on the first
+    CPU, the client processes on the others (the machine needs at least two)."""
     folder = Path(tempfile.mkdtemp(prefix=f"lapak-bench-scale-{mode}-"))
     devs = devices(clients)
     load0 = os.getloadavg()[0]
@@ -405,6 +417,9 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int, t
             tokens = {(r, d): "" for r, d, _ in devs}
             server, url = start([sys.executable, "-m", "bench.scale", "--anchor-server"], folder / "server.log")
             pairs = anchor_pairs(devs)
+        cpus = sorted(os.sched_getaffinity(0))
+        if pin:
+            os.sched_setaffinity(server.pid, cpus[:1])
         try:
             rows = [(r, d, tokens[(r, d)]) for r, d, _ in devs]
             parts = [rows[i::processes] for i in range(processes)]
@@ -417,13 +432,17 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int, t
             t0 = time.monotonic()
             for proc in procs:
                 proc.start()
+                if pin:
+                    os.sched_setaffinity(proc.pid, cpus[1:])
             for _ in ("watchers online", "booths online", "sessions active"):
                 barrier.wait(1200)
             setup = time.monotonic() - t0
             time.sleep(0.7)
             cpu0, c0 = cpu_seconds(server.pid), time.monotonic()
+            clients0 = sum(cpu_seconds(proc.pid) for proc in procs)
             time.sleep(duration)
             cpu1, c1 = cpu_seconds(server.pid), time.monotonic()
+            clients1 = sum(cpu_seconds(proc.pid) for proc in procs)
             rss, peak = memory_mb(server.pid)
             collected = [results.get(timeout=120) for _ in procs]
             barrier.wait(120)
@@ -449,14 +468,17 @@ def run(mode: str, clients: int, duration: float, rate: float, processes: int, t
             "sent": sent, "received": received, "lost": sent - received,
             "p50": percentile(lat, 0.50), "p99": percentile(lat, 0.99), "max": lat[-1] if lat else float("nan"),
             "errors": dict(errors), "closed": sum(r["closed"] for r in collected),
-            "server_cpu": (cpu1 - cpu0) / (c1 - c0) * 100, "setup": setup, "rss_mb": rss, "peak_mb": peak,
+            "server_cpu": (cpu1 - cpu0) / (c1 - c0) * 100, "clients_cpu": (clients1 - clients0) / (c1 - c0) * 100,
+            "setup": setup, "rss_mb": rss, "peak_mb": peak,
             "view_mb": sum(r["view_bytes"] for r in collected) / 1e6,
             "lag_p99": max(r["lag_p99"] for r in collected),
+            "lag_max": max(r["lag_max"] for r in collected),
             "tracebacks": log.count("Traceback (most recent call last)"),
             "load": (load0, os.getloadavg()[0]),
             # where the tail comes from: relays later than 10 ms, by 100 ms window of arrival
             "slow": sum(slow.values()), "slow_windows": len(slow), "windows": int(duration * 10),
             "slow_top5": sum(n for _, n in slow.most_common(5)),
+            "worst_at": [(w / 10 - c0, n) for w, n in sorted(slow.most_common(8))],
         }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -471,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-anchor", action="store_true", help="skip the naive relay")
     parser.add_argument("--tls", action="store_true", help="lapak serves wss:// with a branch CA made for the run "
                                                            "(the anchor stays plain)")
+    parser.add_argument("--pin", action="store_true", help="the server on the first CPU, the clients on the others")
     parser.add_argument("--write", action="store_true", help="also write the figures into BENCHMARKS.md")
     parser.add_argument("--anchor-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -484,24 +507,26 @@ def main(argv: list[str] | None = None) -> int:
         for mode in (["anchor"] if not args.no_anchor else []) + ["lapak"]:
             print(f"{mode}: {n} clients, {args.rate:g} signals/s per booth and CSO for {args.duration:g} s "
                   f"(load {os.getloadavg()[0]:.2f}) ...", file=sys.stderr, flush=True)
-            r = run(mode, n, args.duration, args.rate, args.processes, tls=args.tls)
+            r = run(mode, n, args.duration, args.rate, args.processes, tls=args.tls, pin=args.pin)
             print(f"  {r}"[:600], file=sys.stderr, flush=True)
             print(f"  relays later than 10 ms: {r['slow']} ({r['slow'] / max(1, r['received']) * 100:.2f} %), in "
                   f"{r['slow_windows']} of {r['windows']} 100-ms windows; the worst five windows hold "
                   f"{r['slow_top5']}", file=sys.stderr, flush=True)
+            print("  the worst windows (start s into the relay window, late relays):",
+                  ", ".join(f"{t:.1f} {n}" for t, n in r["worst_at"]), file=sys.stderr, flush=True)
             errors = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "0"
             rows.append([mode, r["clients"], f"{r['booths']}/{r['csos']}/{r['technicians']}", r["active"], r["sent"],
-                         r["lost"], f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['max']:.1f}", f"{r['lag_p99']:.1f}",
-                         errors, r["closed"], f"{r['server_cpu']:.0f}%", f"{r['rss_mb']:.0f} / {r['peak_mb']:.0f}",
+                         r["lost"], f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['max']:.1f}", f"{r['lag_p99']:.1f} / {r['lag_max']:.0f}",
+                         errors, r["closed"], f"{r['server_cpu']:.0f}% / {r['clients_cpu']:.0f}%", f"{r['rss_mb']:.0f} / {r['peak_mb']:.0f}",
                          f"{r['setup']:.1f}",
                          f"{r['view_mb']:.1f}", r["tracebacks"], f"{r['load'][0]:.2f} → {r['load'][1]:.2f}"])
     headers = ["server", "clients", "booths/CSOs/techs", "booths in session", "relays sent", "lost", "p50 ms",
-               "p99 ms", "max ms", "client loop lag p99 ms", "errors", "closed", "server CPU (relay window)",
+               "p99 ms", "max ms", "client loop lag p99 / max ms", "errors", "closed", "CPU server / clients (relay window)",
                "server RSS / peak MB", "setup s", "views MB (setup)", "tracebacks", "load 1-min (start → end)"]
     text = (f"Machine: {machine()}\n\n"
             f"`.venv/bin/python -m bench.scale --clients {' '.join(map(str, args.clients))} "
             f"--duration {args.duration:g} --rate {args.rate:g}{' --processes %d' % args.processes if args.processes != 2 else ''}"
-            f"{' --no-anchor' if args.no_anchor else ''}{' --tls' if args.tls else ''}`\n\n" + table(headers, rows))
+            f"{' --no-anchor' if args.no_anchor else ''}{' --tls' if args.tls else ''}{' --pin' if args.pin else ''}`\n\n" + table(headers, rows))
     print(text)
     if args.write:
         from bench.report import write_section
