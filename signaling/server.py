@@ -330,6 +330,9 @@ class SignalingServer:
         self._server: Server | None = None
         self._ticker: asyncio.Task | None = None
         self._holds_gc = False
+        self._pending: list[tuple[Effects, list]] = []
+        """Effects waiting for the end of this turn's commit, with what they deliver (see _apply)."""
+        self._commit_scheduled = False
 
     @property
     def port(self) -> int:
@@ -380,6 +383,7 @@ class SignalingServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        self._commit()
         self._flush_failed_audit()
         self.store.close()
         self._release_gc_thresholds()
@@ -442,28 +446,63 @@ class SignalingServer:
                         self.config.retention.stills_days)
         return len(paths)
 
-    def _apply(self, fx: Effects, texts: list[tuple[str, str]] | None = None) -> None:
+    def _apply(self, fx: Effects, texts: list[tuple[str, str]] | None = None, *, now: bool = False) -> None:
         """Persist first, then deliver; nothing is acknowledged before it is on disk.
+
+        Group commit: what the inputs handled in one turn of the event loop changed is written in
+        one transaction at the end of the turn (:meth:`_commit`), and only then is anything they
+        say delivered. A thousand devices reconnecting after a restart cost a few fsyncs, not a
+        thousand, each blocking every connection's relays (``bench/scale.py``, 5,000 clients
+        coming online and into sessions: the longest stall of the event loop 2.4 s -> 0.4 s, the
+        setup 7.4-9.9 s -> 5.0-5.8 s). While anything waits for that commit, every later delivery
+        waits behind it, so no connection sees messages out of order.
 
         Args:
             fx: what the rules decided.
             texts: ``fx.sends`` already encoded (see :meth:`_encode`); encoded here when None.
+            now: commit (with whatever waits) before returning, for a caller that reads the
+                database next.
         """
         if texts is None:
             texts, _ = self._encode(fx)
-        self.store.apply(fx)
-        if fx.discard_stills:  # the rows say "discarded" now; the files go after the commit
-            for path in self.store.discarded_paths(fx.discard_stills):
-                if path:
-                    self.files.delete(path)
-        for conn, text in texts:
-            out = self._out.get(conn)
+        outs = self._out
+        deliveries = [(outs.get(conn), text) for conn, text in texts]
+        deliveries += [(outs.get(close.conn), _CloseRequest(close.code, close.reason)) for close in fx.closes]
+        if fx.durable or self._pending:
+            self._pending.append((fx, deliveries))
+            if now:
+                self._commit()
+            elif not self._commit_scheduled:
+                self._commit_scheduled = True
+                asyncio.get_running_loop().call_soon(self._commit)
+            return
+        self._deliver(deliveries)
+
+    def _commit(self) -> None:
+        """Write what waits in one transaction, then deliver what it said, in order."""
+        self._commit_scheduled = False
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            self.store.apply_many(fx for fx, _ in batch)
+        except Exception:  # the disk refused: acknowledge none of it (the devices ask again)
+            logger.exception("could not write what %d input(s) changed to %s", len(batch), self.config.database)
+            return
+        for fx, deliveries in batch:
+            if fx.discard_stills:  # the rows say "discarded" now; the files go after the commit
+                for path in self.store.discarded_paths(fx.discard_stills):
+                    if path:
+                        self.files.delete(path)
+            self._deliver(deliveries)
+
+    @staticmethod
+    def _deliver(deliveries: list[tuple[_Outbound | None, object]]) -> None:
+        """Hand each item to its connection's queue (taken when it was decided: a connection
+        that ends meanwhile still gets what was said to it before its close)."""
+        for out, item in deliveries:
             if out is not None:
-                out.put(text)
-        for close in fx.closes:
-            out = self._out.get(close.conn)
-            if out is not None:
-                out.put(_CloseRequest(close.code, close.reason))
+                out.put(item)
 
     @staticmethod
     def _encode(fx: Effects) -> tuple[list[tuple[str, str]], list[BaseModel]]:
@@ -489,15 +528,24 @@ class SignalingServer:
         return texts, failed
 
     def _reply(self, conn: str, message: BaseModel) -> None:
-        out = self._out.get(conn)
-        if out is None:
+        if conn not in self._out:
             return
         try:
             text = p.encode(message)
         except Exception:
             logger.exception("cannot encode a %r reply for connection %s", message.type, conn)
             return
-        out.put(text)
+        self._put(conn, text)
+
+    def _put(self, conn: str, item) -> None:
+        """Send a text or close request to one connection, behind anything waiting for a commit."""
+        self._put_out(self._out.get(conn), item)
+
+    def _put_out(self, out: _Outbound | None, item) -> None:
+        if self._pending:
+            self._pending.append((Effects(), [(out, item)]))
+        elif out is not None:
+            out.put(item)
 
     async def _handle(self, ws: ServerConnection) -> None:
         conn = uuid.uuid4().hex
@@ -546,7 +594,7 @@ class SignalingServer:
                 if not bucket.take(now):
                     dropped += 1
                     if dropped > 4 * lim.rate_burst:
-                        out.put(_CloseRequest(CloseCode.FLOOD, "far above the message rate limit"))
+                        self._put(conn, _CloseRequest(CloseCode.FLOOD, "far above the message rate limit"))
                         self._apply(self.branch.disconnect(conn, now))
                         # Keep reading: websockets stops reading a socket whose messages nobody
                         # takes, and then never sees the peer's closing handshake, so the flooder
@@ -569,7 +617,7 @@ class SignalingServer:
             self._ws.pop(conn, None)
             self._conn_token.pop(conn, None)
             if not out.task.done():
-                out.put(_CloseRequest(1000, "bye"))
+                self._put_out(out, _CloseRequest(1000, "bye"))  # after what was said to it before
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(out.task, 2.0)
                 out.task.cancel()
@@ -691,9 +739,7 @@ class SignalingServer:
         alert = p.Alert(kind="device_in_use", role=msg.role, device_id=msg.device_id, message=text, at=now)
         self._tell_technicians(alert)
         self._reply(conn, p.Error(code=ErrorCode.DEVICE_IN_USE, message=text, ref=msg.id))
-        out = self._out.get(conn)
-        if out is not None:
-            out.put(_CloseRequest(CloseCode.DEVICE_IN_USE, "device connected elsewhere"))
+        self._put(conn, _CloseRequest(CloseCode.DEVICE_IN_USE, "device connected elsewhere"))
 
     def _tell_technicians(self, message: BaseModel) -> None:
         for c in self.branch.technician_conns():
@@ -730,9 +776,7 @@ class SignalingServer:
                                                message=text, at=now))
                 self._conn_token.pop(conn, None)
                 self._reply(conn, p.Error(code=ErrorCode.AUTH_FAILED, message=text))
-                out = self._out.get(conn)
-                if out is not None:
-                    out.put(_CloseRequest(CloseCode.REVOKED, "token revoked"))
+                self._put(conn, _CloseRequest(CloseCode.REVOKED, "token revoked"))
 
     # ------------------------------------------------------------------ stills connections
 
@@ -824,14 +868,14 @@ class SignalingServer:
             try:
                 if self.store.still_path(*key):  # these bytes are stored already: a part sent
                     received, complete = meta.size, True  # again, or the same still for another request
-                    self._apply(self.branch.still_stored(conn, meta, self.clock()))
+                    self._apply(self.branch.still_stored(conn, meta, self.clock()), now=True)
                 else:
                     asm = await asyncio.to_thread(self.files.write, meta.session_id, meta.sha256, meta.size,
                                                   msg.offset, bytes(data), parity=msg.parity)
                     received, complete = asm.received, asm.complete
                     if complete:
                         await asyncio.to_thread(self.files.finish, meta.session_id, meta.sha256, meta.mime)
-                        self._apply(self.branch.still_stored(conn, meta, self.clock()))
+                        self._apply(self.branch.still_stored(conn, meta, self.clock()), now=True)
             except StillFileError as exc:
                 self._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message=str(exc), ref=msg.id))
                 return None
@@ -873,9 +917,7 @@ class SignalingServer:
 
     def _refuse(self, conn: str, code: ErrorCode, text: str, ref: str | None = None) -> None:
         self._reply(conn, p.Error(code=code, message=text, ref=ref))
-        out = self._out.get(conn)
-        if out is not None:
-            out.put(_CloseRequest(CloseCode.NOT_AUTHENTICATED, text[:120]))
+        self._put(conn, _CloseRequest(CloseCode.NOT_AUTHENTICATED, text[:120]))
 
     def _on_message(self, conn: str, raw: str | bytes, now: float) -> None:
         """Parse, carry out and answer one message of an authenticated connection.

@@ -124,6 +124,8 @@ class Store:
         self._still_path = still_paths
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.commits = 0
+        """Transactions :meth:`apply_many` committed (each one fsync of the write-ahead log)."""
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA busy_timeout=5000")
@@ -171,43 +173,53 @@ class Store:
 
     def apply(self, fx: Effects) -> None:
         """Write what an input changed, in one transaction."""
-        if not fx.durable:
+        self.apply_many([fx])
+
+    def apply_many(self, batch: Iterable[Effects]) -> None:
+        """Write what several inputs changed, in their order, in one transaction (one fsync)."""
+        batch = [fx for fx in batch if fx.durable]
+        if not batch:
             return
         with self._tx():
-            self.db.executemany(
-                f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES ({','.join('?' * 16)})",
-                [_session_row(s) for s in fx.saved.values()],
-            )
-            self.db.executemany(
-                "INSERT OR IGNORE INTO decisions (cso_id, ref, session_id, ts, document, verdict, reason, note,"
-                " still_sha256) VALUES (?,?,?,?,?,?,?,?,?)",
-                [(d.cso_id, d.ref, d.session_id, d.ts, d.document, d.verdict, d.reason, d.note, d.still_sha256)
-                 for d in fx.decisions],
-            )
-            self.db.executemany(
-                "UPDATE stills SET state=?, decided_at=? WHERE session_id=? AND sha256=? AND state != 'discarded'",
-                [("verified" if d.verdict == "accepted" else "rejected", d.ts, d.session_id, d.still_sha256)
-                 for d in fx.decisions if d.still_sha256],
-            )
-            now = max([a.ts for a in fx.audit] or [0.0])
-            self.db.executemany(
-                "INSERT INTO stills (session_id, sha256, request_id, document, booth_id, size, mime, width,"
-                " height, corners, path, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (session_id, sha256) DO UPDATE SET request_id=excluded.request_id,"
-                " document=excluded.document, stored_at=excluded.stored_at, state='pending', decided_at=NULL",
-                [(m.session_id, m.sha256, m.request_id, m.document.value, booth, m.size, m.mime, m.width, m.height,
-                  json.dumps(m.corners) if m.corners else None, str(self._still_path(m) if self._still_path else ""),
-                  now) for m, booth in fx.stills],
-            )
-            self.db.executemany(
-                "UPDATE stills SET state='discarded' WHERE session_id=? AND state IN ('pending', 'rejected')",
-                [(sid,) for sid in fx.discard_stills],
-            )
-            self.db.executemany(
-                "INSERT INTO counters VALUES (?,?,?) ON CONFLICT(day, prefix) DO UPDATE SET value=excluded.value",
-                [(day, prefix, value) for (day, prefix), value in fx.counters.items()],
-            )
-            self._append(fx.audit)
+            for fx in batch:
+                self._write(fx)
+        self.commits += 1
+
+    def _write(self, fx: Effects) -> None:
+        self.db.executemany(
+            f"INSERT OR REPLACE INTO sessions ({_SESSION_COLUMNS}) VALUES ({','.join('?' * 16)})",
+            [_session_row(s) for s in fx.saved.values()],
+        )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO decisions (cso_id, ref, session_id, ts, document, verdict, reason, note,"
+            " still_sha256) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(d.cso_id, d.ref, d.session_id, d.ts, d.document, d.verdict, d.reason, d.note, d.still_sha256)
+             for d in fx.decisions],
+        )
+        self.db.executemany(
+            "UPDATE stills SET state=?, decided_at=? WHERE session_id=? AND sha256=? AND state != 'discarded'",
+            [("verified" if d.verdict == "accepted" else "rejected", d.ts, d.session_id, d.still_sha256)
+             for d in fx.decisions if d.still_sha256],
+        )
+        now = max([a.ts for a in fx.audit] or [0.0])
+        self.db.executemany(
+            "INSERT INTO stills (session_id, sha256, request_id, document, booth_id, size, mime, width,"
+            " height, corners, path, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (session_id, sha256) DO UPDATE SET request_id=excluded.request_id,"
+            " document=excluded.document, stored_at=excluded.stored_at, state='pending', decided_at=NULL",
+            [(m.session_id, m.sha256, m.request_id, m.document.value, booth, m.size, m.mime, m.width, m.height,
+              json.dumps(m.corners) if m.corners else None, str(self._still_path(m) if self._still_path else ""),
+              now) for m, booth in fx.stills],
+        )
+        self.db.executemany(
+            "UPDATE stills SET state='discarded' WHERE session_id=? AND state IN ('pending', 'rejected')",
+            [(sid,) for sid in fx.discard_stills],
+        )
+        self.db.executemany(
+            "INSERT INTO counters VALUES (?,?,?) ON CONFLICT(day, prefix) DO UPDATE SET value=excluded.value",
+            [(day, prefix, value) for (day, prefix), value in fx.counters.items()],
+        )
+        self._append(fx.audit)
 
     def append_audit(self, entries: Iterable[AuditEntry]) -> None:
         """Append audit entries on their own."""

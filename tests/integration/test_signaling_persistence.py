@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import secrets
 import subprocess
@@ -165,3 +166,85 @@ async def test_sigkill_loses_nothing_acknowledged_and_clients_resume(tmp_path):
             await client.close()
         for server in servers:
             server.kill()
+
+
+# ----------------------------------------------------------------------------- group commit
+
+
+async def _probe_server(tmp_path):
+    """A running server with booth-01 connected raw; (branch context, ws, conn id, server)."""
+    from signaling.testing import running_server
+    from test_signaling_kit import raw_online
+
+    ctx = running_server(tmp_path / "branch.db", booths=1)
+    branch = await ctx.__aenter__()
+    ws = await raw_online(branch, "booth", "booth-01")
+    server = branch.server
+    await _until(lambda: not server._pending)  # whatever the hello changed is written
+    return ctx, ws, server.branch.by_device[("booth", "booth-01")], server
+
+
+def _probes(server, conn: str, n: int, pad: int = 0) -> None:
+    from signaling.protocol import ErrorCode
+    from signaling.routing import AuditEntry, Effects, Send
+
+    now = server.clock()
+    for i in range(n):  # durable (an audit row each), each telling booth-01 something
+        server._apply(Effects(sends=[Send(conn, p.Error(code=ErrorCode.INTERNAL, message=f"probe {i}"))],
+                              audit=[AuditEntry(now, "test", None, "probe", {"i": i, "pad": "x" * pad})]))
+
+
+def _probe_rows(db: Path) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as other:  # another connection: what is on disk
+        return other.execute("SELECT count(*) FROM audit WHERE event='probe'").fetchone()[0]
+
+
+async def test_what_one_turn_changes_is_written_in_one_commit_before_anything_is_said(tmp_path):
+    """Five inputs handled in one turn of the event loop: one transaction at the end of the turn,
+    and only then their messages, in order, with a reply decided after them still behind them."""
+    from signaling.protocol import ErrorCode
+    from test_signaling_kit import raw_recv
+
+    ctx, ws, conn, server = await _probe_server(tmp_path)
+    try:
+        commits = server.store.commits
+        _probes(server, conn, 5)
+        server._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message="probe reply"))
+        assert server.store.commits == commits and _probe_rows(tmp_path / "branch.db") == 0  # not yet
+        got = [await raw_recv(ws, lambda m: m["type"] == "error" and m["message"].startswith("probe"))
+               for _ in range(6)]
+        assert [m["message"] for m in got] == [f"probe {i}" for i in range(5)] + ["probe reply"]
+        assert server.store.commits == commits + 1
+        assert _probe_rows(tmp_path / "branch.db") == 5
+        await ws.close()
+    finally:
+        await ctx.__aexit__(None, None, None)
+
+
+async def test_a_commit_the_disk_refuses_acknowledges_nothing_and_the_server_goes_on(tmp_path, caplog):
+    """The database is full (SQLite's own SQLITE_FULL, as on a full disk: the file may not grow
+    past the pages it has): nothing of that turn is said, the failure is logged with the file,
+    and once there is room again later turns are written and said."""
+    from test_signaling_kit import raw_recv
+
+    ctx, ws, conn, server = await _probe_server(tmp_path)
+    try:
+        db = server.store.db
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages}")
+        with caplog.at_level(logging.ERROR, logger="signaling.server"):
+            _probes(server, conn, 3, pad=20_000)  # more than the free room in the last pages
+            await asyncio.sleep(0.3)
+        assert any("could not write what 3 input(s) changed" in r.getMessage() and "branch.db" in r.getMessage()
+                   and "full" in (r.exc_text or "") for r in caplog.records)
+        assert _probe_rows(tmp_path / "branch.db") == 0  # rolled back: none of the three
+        db.execute("PRAGMA max_page_count = 1073741823")
+        _probes(server, conn, 1)
+        first = await raw_recv(ws, lambda m: m["type"] == "error" and m["message"].startswith("probe"))
+        assert first["message"] == "probe 0"  # from the turn that was written, not the refused one
+        assert _probe_rows(tmp_path / "branch.db") == 1
+        await ws.close()
+    finally:
+        await ctx.__aexit__(None, None, None)

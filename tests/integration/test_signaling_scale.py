@@ -118,8 +118,8 @@ async def test_without_the_expected_websockets_internals_every_message_goes_thro
         for n in range(30):
             await booth.send(p.Signal(session_id=sid, payload={"n": n, "pad": "x" * 50_000}))
         await booth.send_signal(sid, {"n": 30})
+        texts = await _read_relays(cso, 31)  # (all relayed: the count below is final)
         assert out.queued - queued_before == 31  # every one through the queue
-        texts = await _read_relays(cso, 31)
         assert [json.loads(t)["payload"]["n"] for t in texts] == list(range(31))
         await cso.close()
     warnings = [r for r in caplog.records if "no_such_internal" in r.getMessage()]
