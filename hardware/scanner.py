@@ -262,6 +262,16 @@ def _skin_over_points(skin: np.ndarray, pts: np.ndarray, normal: np.ndarray, rea
     return (inside & skin[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]).all(axis=0)
 
 
+def _hidden_by_hand(skin: np.ndarray, segments, valid: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """The points along each segment (as `_segment_profiles` samples them) to leave out of its
+    support: skin lies across the segment there and its edge is not seen, provided at least
+    half of the segment's valid points and a third of all its points are left. (S, n) bool."""
+    hidden = _skin_over(skin, segments) & valid & ~ok
+    nh = hidden.sum(axis=1, keepdims=True)
+    nv = valid.sum(axis=1, keepdims=True)
+    return hidden & (nh * 2 <= nv) & (nv - nh >= _SUPPORT_N // 3)
+
+
 def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0,
                       skin: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each segment's support and whether the edge along it bends away from both of its ends the
@@ -276,10 +286,7 @@ def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0,
     peak, strength, step, valid = _segment_profiles(ycc, segments)
     ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
     if skin is not None:
-        hidden = _skin_over(skin, segments) & valid & ~ok
-        nh = hidden.sum(axis=1, keepdims=True)
-        seen = valid.sum(axis=1, keepdims=True) - nh
-        valid = valid & ~(hidden & (nh * 2 <= valid.sum(axis=1, keepdims=True)) & (seen >= _SUPPORT_N // 3))
+        valid = valid & ~_hidden_by_hand(skin, segments, valid, ok)
     nv = valid.sum(axis=1)
     support = np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
     good = valid & (strength >= 7.0)
@@ -1042,8 +1049,11 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         if not moves:
             continue
         # the neighbouring sides must carry on over the stretch added
-        ext = _carries_on(ycc, [seg for m in moves for seg in ((quad[i], m[i]), (quad[(i + 1) % 4], m[(i + 1) % 4]))])
+        ext = _carries_on(ycc, [seg for m in moves for seg in ((quad[i], m[i]), (quad[(i + 1) % 4], m[(i + 1) % 4]))],
+                          skin=skin)
+        # a neighbour's stretch hidden under a hand counts as carrying on when the other one does
         ext = ext.reshape(-1, 2)
+        ext = np.where(np.isnan(ext) & ~np.isnan(ext[:, ::-1]), 0.6, np.nan_to_num(ext))
         keep = np.flatnonzero(ext.min(axis=1) >= 0.2)
         for j, (sup, c, _) in zip(keep, _support_many(ycc, [moves[j] for j in keep], shape, skin)):
             if (sup[i] >= 0.6 and ext[j].sum() >= 1.0) or ext[j].min() >= 0.6:
@@ -1079,18 +1089,27 @@ def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support
     return quad if moved_any else None
 
 
-def _carries_on(ycc: np.ndarray, segments, shift: int = 2) -> np.ndarray:
+def _carries_on(ycc: np.ndarray, segments, shift: int = 2, skin: np.ndarray | None = None) -> np.ndarray:
     """For each segment (a, b), the fraction of points along it with a clear colour step at one
     common offset across it, within `shift` work pixels of the segment: a side's line carried on
     beyond its corner, which may run a pixel or two beside the edge it should follow (a line
-    fitted along a long side, extended over a short stretch)."""
+    fitted along a long side, extended over a short stretch). With a skin mask, points under a
+    hand or a thumb are left out as in `_support_and_bend`, and a segment mostly under one
+    (half of its points or more, its edge unseen) gets NaN: whether the side carries on there
+    cannot be seen."""
     peak, strength, step, valid = _segment_profiles(ycc, segments)
     clear = (strength >= 7.0) & (step >= 10.0) & valid
     offset = _masked_median(peak, clear)  # NaN: a segment without any clear point has no offset
     offset = np.nan_to_num(offset, nan=99.0)[:, None]
     ok = clear & (np.abs(peak - offset) <= 1) & (np.abs(offset) <= shift)
+    unseen = np.zeros(len(peak), bool)
+    if skin is not None:
+        under = _skin_over(skin, segments) & valid & ~ok
+        unseen = under.sum(axis=1) * 2 >= np.maximum(valid.sum(axis=1), 1)
+        valid = valid & ~_hidden_by_hand(skin, segments, valid, ok)
     nv = valid.sum(axis=1)
-    return np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
+    out = np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
+    return np.where(unseen, np.nan, out)
 
 
 def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:

@@ -503,3 +503,23 @@ def test_a_hand_on_a_skin_toned_page_is_covered():
                 assert hidden > 0.15, surface
             else:
                 assert hidden == 0.0, surface
+
+
+def test_a_card_band_under_a_thumb_is_still_added():
+    """A card's dark band that the blob left out is added when the card's sides carry on over
+    it (`_expand`); where a thumb lies across the band, one side's stretch over it cannot be
+    seen, which does not count against it when the other side clearly carries on."""
+    ycc = np.empty((140, 200, 3), np.float32)
+    ycc[:] = (90.0, 128.0, 128.0)
+    ycc[30:90, 60:160] = (220.0, 128.0, 128.0)  # the card's light body
+    ycc[30:90, 40:60] = (40.0, 140.0, 110.0)  # its dark band
+    ycc[70:140, 30:62] = (150.0, 155.0, 105.0)  # a thumb over the band's lower end, from the bottom border
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    skin = scanner._skin(ycc)
+    body = np.array([[60.0, 30.0], [159.5, 30.0], [159.5, 89.5], [60.0, 89.5]])
+    support, cut = scanner._support(ycc, body, ycc.shape[:2], skin)
+    kept, _, _ = scanner._expand(ycc, body, ycc.shape[:2], support, cut)  # no skin mask: not added
+    assert np.allclose(kept, body)
+    card, new_support, _ = scanner._expand(ycc, body, ycc.shape[:2], support, cut, skin)
+    assert np.allclose(card[[0, 3], 0], 39.5, atol=1.0) and np.allclose(card[[1, 2]], body[[1, 2]])
+    assert min(new_support) >= 0.9
