@@ -241,15 +241,52 @@ def _masked_median(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
 _THIRDS = (_SUPPORT_T.ravel() < 0.3, (_SUPPORT_T.ravel() > 0.4) & (_SUPPORT_T.ravel() < 0.6), _SUPPORT_T.ravel() > 0.7)
 
 
-def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+def _skin_over(skin: np.ndarray, segments, reach: float = 4.0) -> np.ndarray:
+    """Per point along each segment (the points `_segment_profiles` samples), whether skin colour
+    lies just inside it, on it and just outside it (a finger or a hand across it). (S, n) bool."""
+    seg = np.asarray(segments, np.float64).reshape(-1, 2, 2)
+    a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+    normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / length[:, None]
+    return _skin_over_points(skin, a[:, None, :] + _SUPPORT_T * d[:, None, :], normal[:, None, :], reach)
+
+
+def _skin_over_points(skin: np.ndarray, pts: np.ndarray, normal: np.ndarray, reach: float = 4.0) -> np.ndarray:
+    """Whether skin colour lies at each point (..., 2) and `reach` work pixels either side of it
+    along the (outward) normal (broadcast against the points)."""
+    h, w = skin.shape
+    pts, normal = np.broadcast_arrays(pts, normal)
+    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * pts.ndim) * normal[None])
+    x, y = p[..., 0].astype(np.intp), p[..., 1].astype(np.intp)
+    inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    return (inside & skin[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]).all(axis=0)
+
+
+def _hidden_by_hand(skin: np.ndarray, segments, valid: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """The points along each segment (as `_segment_profiles` samples them) to leave out of its
+    support: skin lies across the segment there and its edge is not seen, provided at least
+    half of the segment's valid points and a third of all its points are left. (S, n) bool."""
+    hidden = _skin_over(skin, segments) & valid & ~ok
+    nh = hidden.sum(axis=1, keepdims=True)
+    nv = valid.sum(axis=1, keepdims=True)
+    return hidden & (nh * 2 <= nv) & (nv - nh >= _SUPPORT_N // 3)
+
+
+def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0,
+                      skin: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each segment's support and whether the edge along it bends away from both of its ends the
     same way, by `bend` work pixels or more against its middle (the outline of something round
     that the segment only touches). The support of a segment (a, b) is the fraction of points
     along it where the colour changes most right on the segment (within a pixel, across it) and
     clearly (not texture-level); only the points whose profile lies inside the image count (a
-    side reaching beyond the frame border shows its edge only inside)."""
+    side reaching beyond the frame border shows its edge only inside). With a skin mask, the
+    points where a hand or a thumb lies across the segment without the edge showing are left out
+    too (the page's edge is hidden there, not missing), as long as at least half of the segment
+    and a third of its points are left to judge it by."""
     peak, strength, step, valid = _segment_profiles(ycc, segments)
     ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
+    if skin is not None:
+        valid = valid & ~_hidden_by_hand(skin, segments, valid, ok)
     nv = valid.sum(axis=1)
     support = np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
     good = valid & (strength >= 7.0)
@@ -291,9 +328,10 @@ def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int])
     return out
 
 
-def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int]):
+def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int], skin: np.ndarray | None = None):
     """`_support` for many quads at once (one sampling pass), and how many of each quad's sides
-    are bent (see `_support_and_bend`): [(support, cut, bent sides)]."""
+    are bent (see `_support_and_bend`; `skin`: where a hand may hide the edge): [(support, cut,
+    bent sides)]."""
     if not quads:
         return []
     q = np.array(quads)
@@ -303,13 +341,14 @@ def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, in
     bent = np.zeros(cuts.shape, bool)
     if len(k):
         segs = np.stack([q[k, i], q[k, _NEXT[i]]], axis=1)
-        support[k, i], bent[k, i] = _support_and_bend(ycc, segs)
+        support[k, i], bent[k, i] = _support_and_bend(ycc, segs, skin=skin)
     return [(support[j].tolist(), cuts[j].tolist(), int(bent[j].sum())) for j in range(len(quads))]
 
 
-def _support(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int]) -> tuple[list[float], list[bool]]:
+def _support(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int],
+             skin: np.ndarray | None = None) -> tuple[list[float], list[bool]]:
     """How well each side of a quad follows a real edge (NaN for a side along the frame border)."""
-    return _support_many(ycc, [quad], shape)[0][:2]
+    return _support_many(ycc, [quad], shape, skin)[0][:2]
 
 
 def length_of(quad: np.ndarray, i: int) -> float:
@@ -597,8 +636,9 @@ class TrayWatch:
 
 
 def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
-                     skin: np.ndarray | None = None) -> list[np.ndarray]:
-    """Binary masks (uint8 0/255) in which a document may be one blob, by several cues."""
+                     skin: np.ndarray | None = None, common: np.ndarray | None = None) -> list[np.ndarray]:
+    """Binary masks (uint8 0/255) in which a document may be one blob, by several cues
+    (`common`: the surface's colours, `_border_colours`, when already known)."""
     h, w = work.shape
     ycc = work.ycc
     masks = []
@@ -644,8 +684,8 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
         if cv2.countNonZero(edges) / edges.size < 0.12:
             break
     # 2. Colours not seen along the frame border (the surface is what surrounds everything).
-    ring = max(3, int(0.03 * min(h, w)))
-    common = _border_colours(ycc, ring)
+    if common is None:
+        common = _border_colours(ycc, max(3, int(0.03 * min(h, w))))
     fg = (~common).astype(np.uint8) * 255
     fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, open_k)
     fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, close_k)
@@ -702,8 +742,9 @@ def find_document(
     these again with skin-coloured pixels cut away (a hand or thumb on the page). Every blob is
     simplified to a quadrilateral (a corner hidden by a thumb is restored by extending the
     neighbouring sides). Each quadrilateral is scored by how well its four sides follow real
-    edges, and the best plausible one is refined at full resolution by fitting lines to the edge
-    found across each side (outliers, such as a thumb over the edge, dropped).
+    edges (where a hand or a thumb lies across a side, only the stretches where the edge can be
+    seen count), and the best plausible one is refined at full resolution by fitting lines to the
+    edge found across each side (the points under a hand and other outliers dropped).
 
     Args:
         frame: BGR (or greyscale) uint8 image from the document camera.
@@ -729,8 +770,9 @@ def find_document(
         diff = tray.difference(work.ycc, (fw, fh))
         if diff is not None:
             new_on_tray = diff > TRAY_NEW
+    common = _border_colours(work.ycc, max(3, int(0.03 * min(h, w))))
     raw: list[np.ndarray] = []
-    for mask in _candidate_masks(work, new_on_tray, skin):
+    for mask in _candidate_masks(work, new_on_tray, skin, common):
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:2]:
             if cv2.contourArea(contour) < min_area_fraction * frame_area:
@@ -740,19 +782,24 @@ def find_document(
     passed: list[tuple[float, float, np.ndarray, float]] = []
     skin_any = skin if np.count_nonzero(skin) / skin.size > 0.002 else None
     # a skin-toned surface (wood, cardboard, fur) says nothing about hands around an outline
-    ring = max(3, int(0.03 * min(h, w)))
-    skin_surface = skin_any is not None and float(np.mean([skin[:ring].mean(), skin[-ring:].mean(),
-                                                           skin[:, :ring].mean(), skin[:, -ring:].mean()])) > 0.3
+    skin_surface = skin_any is not None and _skin_toned_border(skin)
+    # where a hand lies across a side the page's edge is hidden, not missing (see
+    # `_support_and_bend`); on a skin-toned surface only skin of colours the surface does not
+    # show can be a hand
+    hands = skin_any
+    if skin_surface:
+        hands = skin & ~common
+        hands = hands if np.count_nonzero(hands) / hands.size > 0.002 else None
     quads = _snap_many(work.ycc, quads, (h, w))
-    supports = _support_many(work.ycc, quads, (h, w))
+    supports = _support_many(work.ycc, quads, (h, w), hands)
     # an outline with two clear sides and weak others may be a page merged with its neighbour
     # there: its weak sides are looked for inside it too
-    inner = [_contract(work.ycc, q, (h, w), sup, cut) for q, (sup, cut, _) in zip(quads, supports)
+    inner = [_contract(work.ycc, q, (h, w), sup, cut, hands) for q, (sup, cut, _) in zip(quads, supports)
              if sum(v >= 0.8 for v, c in zip(sup, cut) if not c) >= 2 and _score(sup, cut) < min_score + 0.15]
     inner = [q for q in inner if q is not None]
     if inner:
         quads += inner
-        supports += _support_many(work.ycc, inner, (h, w))
+        supports += _support_many(work.ycc, inner, (h, w), hands)
     candidates = [(_visible_area(q, (h, w)), q) for q in quads]
     known = {id(q): (sup, cut) for q, (sup, cut, _) in zip(quads, supports)}
     for (quad_area, quad), (support, cut, bent) in zip(candidates, supports):
@@ -786,16 +833,16 @@ def find_document(
     else:
         return None
     support, cut = known[id(quad)]  # what _support gives, found above
-    quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut)
+    quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
     quad_area = _visible_area(quad, (h, w))
     corners = (quad + 0.5) / work.f - 0.5
-    corners = _refine_full_resolution(frame, corners, 1.0 / work.f)
+    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands)
     # what lies across the outline is looked for along the refined one (a side a pixel or two
     # off the page's edge misses the edge there and takes the page for something covering it)
     fine = order_corners((corners + 0.5) * work.f - 0.5)
-    covered = max(_hidden_fraction(work, fine), _skin_across(skin, fine))
+    covered = max(_hidden_fraction(work, fine, hands), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
     corners = np.clip(corners, [0, 0], [fw - 1, fh - 1])
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
@@ -978,7 +1025,7 @@ def _edges_across(ycc: np.ndarray, quad: np.ndarray, i: int, reach: int, directi
 
 
 def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
-            cut: list[bool]) -> tuple[np.ndarray, list[float], list[bool]]:
+            cut: list[bool], skin: np.ndarray | None = None) -> tuple[np.ndarray, list[float], list[bool]]:
     """Move a side outwards onto a farther parallel edge when the neighbouring sides carry on to
     it: a card's coloured band or a photo's dark margin that blends into the surface, which the
     blob stopped short of."""
@@ -1002,10 +1049,13 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         if not moves:
             continue
         # the neighbouring sides must carry on over the stretch added
-        ext = _carries_on(ycc, [seg for m in moves for seg in ((quad[i], m[i]), (quad[(i + 1) % 4], m[(i + 1) % 4]))])
+        ext = _carries_on(ycc, [seg for m in moves for seg in ((quad[i], m[i]), (quad[(i + 1) % 4], m[(i + 1) % 4]))],
+                          skin=skin)
+        # a neighbour's stretch hidden under a hand counts as carrying on when the other one does
         ext = ext.reshape(-1, 2)
+        ext = np.where(np.isnan(ext) & ~np.isnan(ext[:, ::-1]), 0.6, np.nan_to_num(ext))
         keep = np.flatnonzero(ext.min(axis=1) >= 0.2)
-        for j, (sup, c, _) in zip(keep, _support_many(ycc, [moves[j] for j in keep], shape)):
+        for j, (sup, c, _) in zip(keep, _support_many(ycc, [moves[j] for j in keep], shape, skin)):
             if (sup[i] >= 0.6 and ext[j].sum() >= 1.0) or ext[j].min() >= 0.6:
                 quad, support, cut = moves[j], sup, c
                 break
@@ -1013,7 +1063,7 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
 
 
 def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
-              cut: list[bool]) -> np.ndarray | None:
+              cut: list[bool], skin: np.ndarray | None = None) -> np.ndarray | None:
     """The quad with each weak side (support under 0.5) moved inwards onto the nearest parallel
     edge that runs along most of it, when one does (a page whose blob ran on into something
     touching it); None when no side moved."""
@@ -1032,25 +1082,34 @@ def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support
             moved = _move_side(quad, i, -float(o))
             if moved is None or not cv2.isContourConvex(moved.astype(np.float32).reshape(-1, 1, 2)):
                 break
-            sup, c = _support(ycc, moved, shape)
+            sup, c = _support(ycc, moved, shape, skin)
             if sup[i] >= 0.7:
                 quad, support, cut, moved_any = moved, sup, c, True
             break
     return quad if moved_any else None
 
 
-def _carries_on(ycc: np.ndarray, segments, shift: int = 2) -> np.ndarray:
+def _carries_on(ycc: np.ndarray, segments, shift: int = 2, skin: np.ndarray | None = None) -> np.ndarray:
     """For each segment (a, b), the fraction of points along it with a clear colour step at one
     common offset across it, within `shift` work pixels of the segment: a side's line carried on
     beyond its corner, which may run a pixel or two beside the edge it should follow (a line
-    fitted along a long side, extended over a short stretch)."""
+    fitted along a long side, extended over a short stretch). With a skin mask, points under a
+    hand or a thumb are left out as in `_support_and_bend`, and a segment mostly under one
+    (half of its points or more, its edge unseen) gets NaN: whether the side carries on there
+    cannot be seen."""
     peak, strength, step, valid = _segment_profiles(ycc, segments)
     clear = (strength >= 7.0) & (step >= 10.0) & valid
     offset = _masked_median(peak, clear)  # NaN: a segment without any clear point has no offset
     offset = np.nan_to_num(offset, nan=99.0)[:, None]
     ok = clear & (np.abs(peak - offset) <= 1) & (np.abs(offset) <= shift)
+    unseen = np.zeros(len(peak), bool)
+    if skin is not None:
+        under = _skin_over(skin, segments) & valid & ~ok
+        unseen = under.sum(axis=1) * 2 >= np.maximum(valid.sum(axis=1), 1)
+        valid = valid & ~_hidden_by_hand(skin, segments, valid, ok)
     nv = valid.sum(axis=1)
-    return np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
+    out = np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
+    return np.where(unseen, np.nan, out)
 
 
 def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:
@@ -1071,7 +1130,8 @@ def _near_border(quad: np.ndarray, shape: tuple[int, int], tol: float = 1.5) -> 
                 or (quad[:, 1] >= h - 1 - tol).any())
 
 
-def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float) -> np.ndarray:
+def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float,
+                            skin: np.ndarray | None = None) -> np.ndarray:
     """Move each side onto the edge found across it on the full-resolution frame.
 
     Profiles are sampled across each side; on each the strongest colour change near the rough
@@ -1082,6 +1142,9 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         frame: the full-resolution frame.
         corners: rough corners in frame pixels, TL, TR, BR, BL.
         scale: frame pixels per work pixel (how rough the corners are).
+        skin: the work image's skin mask: the points where a hand or a thumb lies across a side
+            are left out of its line (the page's edge is hidden there; the hand's own outline
+            would pull the line), when enough others are left.
     """
     fh, fw = frame.shape[:2]
     img = frame if frame.ndim == 2 else frame
@@ -1116,6 +1179,10 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
             np.abs(den) > 1e-6, den, 1.0), 0.0)
         pos = offsets[1:-1][j] + np.clip(sub, -0.5, 0.5)
         good = ok_rows & (peak >= max(8.0, 0.4 * float(np.median(peak))))
+        if skin is not None:
+            seen = good & ~_skin_over_points(skin, (pts + 0.5) / scale - 0.5, normal)
+            if seen.sum() >= max(6, 0.3 * n):
+                good = seen
         if good.sum() < max(6, 0.3 * n):
             lines.append(None)
             continue
@@ -1442,8 +1509,10 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
 
     Along each side that is inside the frame, a point is hidden where the page's edge is missing
     and the same thing continues on both sides of it (a hand, a thumb, a pen), unlike the page
-    inside and the surface outside elsewhere along that side. `find_document` measures this
-    already (`Detection.covered_fraction`); this is for outlines found otherwise.
+    inside and the surface outside elsewhere along that side, or skin colour lies across it
+    (not on a skin-toned surface). `find_document` measures this already
+    (`Detection.covered_fraction`, with skin lying across it too); this is for outlines found
+    otherwise.
 
     Args:
         frame: The frame the detection came from.
@@ -1451,7 +1520,18 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
         work_width: The frame is shrunk to this width for the look.
     """
     work = _prepare(frame, work_width)
-    return _hidden_fraction(work, order_corners((detection.corners + 0.5) * work.f - 0.5))
+    skin = _skin(work.ycc)
+    return _hidden_fraction(work, order_corners((detection.corners + 0.5) * work.f - 0.5),
+                            None if _skin_toned_border(skin) else skin)
+
+
+def _skin_toned_border(skin: np.ndarray) -> bool:
+    """Whether skin colour covers much of the frame border (a skin-toned surface: wood,
+    cardboard, fur), where skin colour says nothing about hands."""
+    h, w = skin.shape
+    ring = max(3, int(0.03 * min(h, w)))
+    return float(np.mean([skin[:ring].mean(), skin[-ring:].mean(), skin[:, :ring].mean(),
+                          skin[:, -ring:].mean()])) > 0.3
 
 
 def _skin_across(skin: np.ndarray, quad: np.ndarray, *, reach: float = 4.0, finger: int = 3) -> float:
@@ -1504,7 +1584,12 @@ def _skin_around(skin: np.ndarray, quad: np.ndarray, reach: float = 4.0) -> floa
     return float(skin[p[ok, 1], p[ok, 0]].mean()) if ok.any() else 0.0
 
 
-def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
+def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = None) -> float:
+    """The fraction of the outline (its sides inside the frame) where the page's edge is missing
+    and something else carries on across it: the same colour just inside and just outside,
+    unusual there for the page or the surface, or (with a skin mask: not on a skin-toned
+    surface) skin colour across it (a hand on a skin-toned page is not unusual for it).
+    Stretches a finger wide count."""
     h, w = work.shape
     cut = _cut_sides(quad, (h, w))
     dist = lambda a, b: np.sqrt(_sumsq((a - b) * _CHANNEL_W))  # noqa: E731
@@ -1513,12 +1598,13 @@ def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
         if cut[i]:
             continue
         n = int(np.clip(length_of(quad, i) / 2, 8, 64))
-        prof, _, _ = _edge_profiles(work.ycc, quad, i, n)
+        prof, normal, _ = _edge_profiles(work.ycc, quad, i, n)
         diff = np.sqrt(_sumsq((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W))
         edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
         pts, _, _ = _side_geometry(quad, i, n)
         inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
-        sides.append((edge, prof[:, 0:3].mean(axis=1), prof[:, -3:].mean(axis=1), inside))
+        over = np.zeros(n, bool) if skin is None else _skin_over_points(skin, pts, normal)
+        sides.append((edge, prof[:, 0:3].mean(axis=1), prof[:, -3:].mean(axis=1), inside, over))
     if not sides:
         return 0.0
     # the page's and the surface's usual colours along the whole outline (a hand over half of
@@ -1528,7 +1614,7 @@ def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
     spread_in = float(np.median(np.concatenate([dist(s[1], ref_in) for s in sides])))
     spread_out = float(np.median(np.concatenate([dist(s[2], ref_out) for s in sides])))
     hidden, total = 0, 0
-    for edge, inner, outer, inside in sides:
+    for edge, inner, outer, inside, over in sides:
         # something lying across the side carries on over it without an edge, unlike the page
         # inside or the surface outside
         same = dist(inner, outer) < 28.0
@@ -1536,9 +1622,11 @@ def _hidden_fraction(work: _Work, quad: np.ndarray) -> float:
         # side is usual there)
         odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, np.median(inner, axis=0)) > 18.0)
         odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, np.median(outer, axis=0)) > 18.0)
-        odd = odd_in | odd_out
+        # skin colour inside, on and outside the side is a finger across it whatever the colours
+        # around (its shaded rim need not match the colour just beyond it)
+        across = (same & (odd_in | odd_out)) | over
         # a washed-out (glare) page is not a hand
-        bad = (~edge) & same & odd & inside & (inner[:, 0] < 235.0)
+        bad = (~edge) & across & inside & (inner[:, 0] < 235.0)
         # a lone point or two is noise; what hides the edge is a finger wide at least (3 points
         # in a row, 6 work pixels)
         run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 3

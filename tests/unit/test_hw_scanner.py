@@ -443,3 +443,83 @@ def test_a_turned_page_cut_by_the_frame_border_is_found(angle):
     frame, _ = docrender.place_on_tray(FORM, SIZE, center=(0.06, 0.5), angle=angle, scale=0.7, seed=2)
     det = scanner.find_document(frame)
     assert det is not None and det.touches_edge
+
+
+def _page_with_a_hand(page_ycc, surface_ycc, hand_ycc=(150.0, 155.0, 105.0)):
+    """A work-size YCrCb image: a page (rows 30-90, columns 40-140) on a surface, and a hand (a
+    skin-coloured bar 14 pixels wide) reaching down from the top border across the page's top
+    side and over its top-right corner; the hand's own outline runs straight down beside the
+    page's right side."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = surface_ycc
+    ycc[30:90, 40:140] = page_ycc
+    ycc[0:50, 95:150] = hand_ycc
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    return ycc, page
+
+
+def test_a_side_is_judged_where_no_hand_hides_it():
+    """Where a hand lies across a side the page's edge is hidden, not missing: with the skin
+    mask the side's support counts only the stretches where the edge can be seen, so a page with
+    a hand over a corner keeps its outline's score; without a hand the support is unchanged."""
+    ycc, page = _page_with_a_hand((200.0, 128.0, 128.0), (60.0, 128.0, 128.0))
+    skin = scanner._skin(ycc)
+    assert skin[10, 120] and not skin[60, 80]
+    bare, _ = scanner._support(ycc, page, ycc.shape[:2])
+    seen, _ = scanner._support(ycc, page, ycc.shape[:2], skin)
+    assert bare[0] < 0.6 and seen[0] >= 0.95  # the top side, half under the hand
+    assert seen[2] == bare[2] and seen[3] == bare[3]  # sides the hand does not touch
+    # a side mostly under the hand is not judged by the little left of it
+    ycc2, _ = _page_with_a_hand((200.0, 128.0, 128.0), (60.0, 128.0, 128.0))
+    ycc2[0:50, 30:150] = (150.0, 155.0, 105.0)
+    ycc2 = cv2.GaussianBlur(ycc2, (3, 3), 0.8)
+    over, _ = scanner._support(ycc2, page, ycc2.shape[:2], scanner._skin(ycc2))
+    plain, _ = scanner._support(ycc2, page, ycc2.shape[:2])
+    assert over[0] == plain[0] < 0.2
+
+
+def test_a_hand_on_a_skin_toned_page_is_covered():
+    """A hand across the edge of a skin-toned card, close to the card's colour and over most of
+    that side, is unusual neither for the page nor for that side, and skin colour all along the
+    card's rim says nothing; but skin inside, on and outside the outline where its edge is
+    missing is a hand across it. The same card without the hand is not covered."""
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    beige, hand = (175.0, 145.0, 112.0), (165.0, 148.0, 110.0)  # both inside the skin box
+    for surface in ((60.0, 128.0, 128.0), (225.0, 128.0, 128.0)):  # dark, and light grey
+        for with_hand in (True, False):
+            ycc = np.empty((130, 200, 3), np.float32)
+            ycc[:] = surface
+            ycc[30:90, 40:140] = beige
+            if with_hand:
+                ycc[0:50, 75:135] = hand  # down from the top border, over 60 % of the top side
+            ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+            work = scanner._Work(None, 1.0, None, ycc, ycc.shape[:2])
+            skin = scanner._skin(ycc)
+            assert skin[60, 60] and skin[10, 100] == with_hand  # the card and the hand are skin-toned
+            hidden = scanner._hidden_fraction(work, page, skin)
+            if with_hand:
+                assert scanner._hidden_fraction(work, page) == 0.0  # by colour alone: nothing
+                assert hidden > 0.15, surface
+            else:
+                assert hidden == 0.0, surface
+
+
+def test_a_card_band_under_a_thumb_is_still_added():
+    """A card's dark band that the blob left out is added when the card's sides carry on over
+    it (`_expand`); where a thumb lies across the band, one side's stretch over it cannot be
+    seen, which does not count against it when the other side clearly carries on."""
+    ycc = np.empty((140, 200, 3), np.float32)
+    ycc[:] = (90.0, 128.0, 128.0)
+    ycc[30:90, 60:160] = (220.0, 128.0, 128.0)  # the card's light body
+    ycc[30:90, 40:60] = (40.0, 140.0, 110.0)  # its dark band
+    ycc[70:140, 30:62] = (150.0, 155.0, 105.0)  # a thumb over the band's lower end, from the bottom border
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    skin = scanner._skin(ycc)
+    body = np.array([[60.0, 30.0], [159.5, 30.0], [159.5, 89.5], [60.0, 89.5]])
+    support, cut = scanner._support(ycc, body, ycc.shape[:2], skin)
+    kept, _, _ = scanner._expand(ycc, body, ycc.shape[:2], support, cut)  # no skin mask: not added
+    assert np.allclose(kept, body)
+    card, new_support, _ = scanner._expand(ycc, body, ycc.shape[:2], support, cut, skin)
+    assert np.allclose(card[[0, 3], 0], 39.5, atol=1.0) and np.allclose(card[[1, 2]], body[[1, 2]])
+    assert min(new_support) >= 0.9
