@@ -523,3 +523,20 @@ def test_a_card_band_under_a_thumb_is_still_added():
     card, new_support, _ = scanner._expand(ycc, body, ycc.shape[:2], support, cut, skin)
     assert np.allclose(card[[0, 3], 0], 39.5, atol=1.0) and np.allclose(card[[1, 2]], body[[1, 2]])
     assert min(new_support) >= 0.9
+
+
+@pytest.mark.parametrize("dcr", [8, 12])
+def test_a_faint_page_beside_two_larger_objects_is_found(dcr):
+    """A page of nearly the surface's colour (a faint chroma step) between two larger objects
+    of other colours: every mask's two largest blobs are the objects, so the page is found only
+    as a region the edges enclose, taken on its own."""
+    h, w = SIZE[1], SIZE[0]
+    frame = np.full((h, w, 3), 110, np.uint8)
+    cv2.ellipse(frame, (250, 330), (220, 250), 0, 0, 360, (60, 60, 170), -1)
+    cv2.ellipse(frame, (1030, 330), (220, 250), 0, 0, 360, (60, 160, 60), -1)
+    page = np.array([[520, 170], [800, 190], [785, 560], [505, 545]], np.float64)
+    colour = cv2.cvtColor(np.array([[[120, 128 + dcr, 128]]], np.uint8), cv2.COLOR_YCrCb2BGR)[0, 0]
+    cv2.fillConvexPoly(frame, page.astype(np.int32), colour.tolist())
+    det = scanner.find_document(frame)
+    assert det is not None and not det.touches_edge
+    assert corner_error(det.corners, page) < 0.01
