@@ -596,6 +596,42 @@ class TrayWatch:
         return TrayStep.LEARNED
 
 
+def _largest_regions(edges: np.ndarray, most: int) -> np.ndarray | None:
+    """A mask (uint8 0/255) of the `most` largest regions (4-connected) the edges enclose, of at
+    least 0.4 % of the image and with a bounding box under 90 % of it (not the surface around
+    everything); None when there is none. The largest first, ties in raster order of their first
+    pixel (the labels' order), as from `connectedComponentsWithStats`, but with the areas counted
+    by a histogram of the labels and the boxes found only for the few large regions (the
+    statistics of every region cost three times the labelling)."""
+    h, w = edges.shape
+    free = cv2.bitwise_not(edges)
+    if h * w // 2 + 2 > 65535:  # more regions than 16-bit labels could hold: the plain way
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+        sel = (stats[:, cv2.CC_STAT_AREA] >= 0.004 * h * w) \
+            & (stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT] < 0.9 * h * w)
+        sel[0] = False
+        big = sorted(np.flatnonzero(sel).tolist(), key=lambda k: -stats[k, cv2.CC_STAT_AREA])[:most]
+        if not big:
+            return None
+        lut = np.zeros(n, np.uint8)
+        lut[big] = 255
+        return np.take(lut, labels)
+    n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_16U)
+    area = cv2.calcHist([labels], [0], None, [n], [0, n]).ravel()  # exact counts (float32, < 2**24)
+    large = np.flatnonzero(area >= 0.004 * h * w)
+    out = None
+    found = 0
+    for k in sorted(large[large > 0].tolist(), key=lambda k: -area[k]):  # label 0: the edges
+        inside = cv2.compare(labels, k, cv2.CMP_EQ)
+        _, _, bw, bh = cv2.boundingRect(inside)
+        if bw * bh < 0.9 * h * w:
+            out = inside if out is None else cv2.bitwise_or(out, inside)
+            found += 1
+            if found == most:
+                break
+    return out
+
+
 def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
                      skin: np.ndarray | None = None) -> list[np.ndarray]:
     """Binary masks (uint8 0/255) in which a document may be one blob, by several cues."""
@@ -624,15 +660,9 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
         masks.append(cv2.compare(flood[1:-1, 1:-1], 128, cv2.CMP_NE))
         # The regions the edges enclose, one by one: a page touching another object is still
         # a region of its own when its outline is an unbroken edge.
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
-        sel = (stats[:, cv2.CC_STAT_AREA] >= 0.004 * h * w) \
-            & (stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT] < 0.9 * h * w)
-        sel[0] = False
-        big = sorted(np.flatnonzero(sel).tolist(), key=lambda k: -stats[k, cv2.CC_STAT_AREA])
-        if big:
-            lut = np.zeros(n, np.uint8)
-            lut[big[:6]] = 255
-            region = cv2.dilate(np.take(lut, labels), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        region = _largest_regions(edges, 6)
+        if region is not None:
+            region = cv2.dilate(region, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
             masks.append(region)
             # where an edge has a gap, a region leaks into its neighbour through a neck: the
             # regions again, their holes (print) filled and necks under 7 % of the image cut (a
