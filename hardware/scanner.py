@@ -377,11 +377,14 @@ _SKIN_HI = (float(np.finfo(np.float32).max),) + tuple(float(np.nextafter(np.floa
 def _border_colours(ycc: np.ndarray, ring: int) -> np.ndarray:
     """A mask of the pixels whose colour is common along the frame border (the surface)."""
     y, cr, cb = cv2.split(ycc)  # contiguous planes: the same numbers, faster to work on
-    q = np.empty(ycc.shape, np.uint8)
-    q[..., 0] = np.clip(y / 8, 0, 31)
-    q[..., 1] = np.clip((cr - 64) / 8, 0, 15)
-    q[..., 2] = np.clip((cb - 64) / 8, 0, 15)
-    idx = (q[..., 0].astype(np.int32) * 16 + q[..., 1]) * 16 + q[..., 2]
+    # each plane's level (truncated, as a cast does) straight into the colour's index, in place
+    t = np.empty(y.shape, np.float32)
+    np.clip(np.multiply(y, np.float32(1 / 8), out=t), 0, 31, out=t)  # a power of two: exact
+    idx = t.astype(np.int16)
+    for plane in (cr, cb):
+        np.clip(np.divide(np.subtract(plane, 64, out=t), 8, out=t), 0, 15, out=t)
+        idx <<= 4
+        idx += t.astype(np.int16)
     # A colour is the surface's when it is common along at least two sides of the frame: a
     # document reaching beyond one side does not make its own colours "surface".
     sides = (idx[:ring], idx[-ring:], idx[:, :ring], idx[:, -ring:])

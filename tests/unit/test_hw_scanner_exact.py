@@ -59,3 +59,32 @@ def test_largest_regions_none_when_only_the_surface_is_left():
     edges = np.zeros((225, 400), np.uint8)
     edges[100, 100] = 255
     assert scanner._largest_regions(edges, 6) is None
+
+
+def _border_colours_plain(ycc: np.ndarray, ring: int) -> np.ndarray:
+    """The plain way: each plane's level into a uint8 image, then the index from it."""
+    y, cr, cb = cv2.split(ycc)
+    q = np.empty(ycc.shape, np.uint8)
+    q[..., 0] = np.clip(y / 8, 0, 31)
+    q[..., 1] = np.clip((cr - 64) / 8, 0, 15)
+    q[..., 2] = np.clip((cb - 64) / 8, 0, 15)
+    idx = (q[..., 0].astype(np.int32) * 16 + q[..., 1]) * 16 + q[..., 2]
+    sides = (idx[:ring], idx[-ring:], idx[:, :ring], idx[:, -ring:])
+    hist = np.stack([np.bincount(side.ravel(), minlength=8192) for side in sides]).astype(np.float32)
+    hist /= np.float32([[max(1.0, float(side.size))] for side in sides])
+    grown = hist.reshape(4, 32, 16, 16)
+    for axis in (1, 2, 3):
+        grown = np.maximum(grown, np.maximum(np.roll(grown, 1, axis), np.roll(grown, -1, axis)))
+    votes = (grown.reshape(4, -1) >= 0.002).sum(axis=0)
+    return np.take(votes >= 2, idx)
+
+
+def test_border_colours_match_the_plain_quantisation():
+    rng = np.random.default_rng(5)
+    for i in range(60):
+        h, w = (int(v) for v in rng.integers(12, 240, 2))
+        ycc = (rng.random((h, w, 3)) * rng.choice([255, 400]) - rng.choice([0, 40])).astype(np.float32)
+        if i % 2:
+            ycc = np.round(ycc * 8) / 8  # levels exactly on the quantisation steps
+        ring = int(rng.integers(3, 8))
+        assert np.array_equal(scanner._border_colours(ycc, ring), _border_colours_plain(ycc, ring))
