@@ -88,3 +88,17 @@ def test_border_colours_match_the_plain_quantisation():
             ycc = np.round(ycc * 8) / 8  # levels exactly on the quantisation steps
         ring = int(rng.integers(3, 8))
         assert np.array_equal(scanner._border_colours(ycc, ring), _border_colours_plain(ycc, ring))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_median_is_numpys(dtype):
+    rng = np.random.default_rng(7)
+    for i in range(400):
+        shape = tuple(int(v) for v in rng.integers(1, 9, rng.integers(1, 4)))
+        values = (rng.random(shape) * rng.choice([1.0, 255.0, 1e6])).astype(dtype)
+        if i % 3 == 0:
+            values = np.round(values / 8).astype(dtype)  # ties
+        axis = int(rng.integers(0, len(shape)))
+        want, got = np.median(values, axis=axis), scanner._median(values, axis)
+        assert type(want) is type(got) and np.asarray(want).dtype == np.asarray(got).dtype
+        assert np.array_equal(want, got)
