@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 import itertools
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -76,6 +77,17 @@ def order_corners(points: np.ndarray) -> np.ndarray:
         points: Four (x, y) points in any order, any array-like of shape (4, 2).
     """
     pts = np.asarray(points, np.float64).reshape(4, 2)
+    # Four points are quicker in plain Python; when two directions from the centre are (nearly)
+    # the same (a degenerate outline), numpy's own order is kept (its arctan2 may differ in the
+    # last bit and its sort need not keep ties in place).
+    p = pts.tolist()
+    cx, cy = (((p[0][0] + p[1][0]) + p[2][0]) + p[3][0]) / 4, (((p[0][1] + p[1][1]) + p[2][1]) + p[3][1]) / 4
+    angle = [math.atan2(y - cy, x - cx) for x, y in p]
+    order = sorted(range(4), key=angle.__getitem__)
+    if all(angle[b] - angle[a] > 1e-9 for a, b in zip(order, order[1:])):
+        sums = [p[k][0] + p[k][1] for k in order]
+        start = sums.index(min(sums))
+        return pts[order[start:] + order[:start]]
     d = pts - pts.sum(axis=0) / 4  # from the centre (the mean, with fewer calls)
     pts = pts[np.argsort(np.arctan2(d[:, 1], d[:, 0]))]  # clockwise on screen (y points down)
     return pts[_TURNS[int(np.argmin(pts[:, 0] + pts[:, 1]))]]

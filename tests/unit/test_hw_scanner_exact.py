@@ -102,3 +102,20 @@ def test_median_is_numpys(dtype):
         want, got = np.median(values, axis=axis), scanner._median(values, axis)
         assert type(want) is type(got) and np.asarray(want).dtype == np.asarray(got).dtype
         assert np.array_equal(want, got)
+
+
+def _order_corners_numpy(points) -> np.ndarray:
+    """The plain way: numpy's angles from the centre, sorted."""
+    pts = np.asarray(points, np.float64).reshape(4, 2)
+    d = pts - pts.sum(axis=0) / 4
+    pts = pts[np.argsort(np.arctan2(d[:, 1], d[:, 0]))]
+    return pts[scanner._TURNS[int(np.argmin(pts[:, 0] + pts[:, 1]))]]
+
+
+def test_order_corners_is_the_numpy_order_also_for_degenerate_outlines():
+    rng = np.random.default_rng(3)
+    quads = [rng.random((4, 2)) * 1280 for _ in range(3000)]
+    quads += [np.round(rng.random((4, 2)) * 3) for _ in range(3000)]  # repeated and collinear points
+    quads += [rng.random((4, 2)).astype(np.float32) * 400, [(0, 0), (0, 0), (5, 5), (0, 5)]]
+    for q in quads:
+        assert np.array_equal(scanner.order_corners(q), _order_corners_numpy(q))
