@@ -230,8 +230,9 @@ def _segment_profiles(ycc: np.ndarray, segments):
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(s, n, len(_OFFSETS), -1)
     dd = (prof[:, :, 2:] - prof[:, :, :-2]) * _CHANNEL_W
     diff = np.sqrt(_sumsq(dd))  # offsets -4..4
-    peak = diff.argmax(axis=2) - 4
-    strength = diff.max(axis=2)
+    at = diff.argmax(axis=2)
+    peak = at - 4
+    strength = np.take_along_axis(diff, at[..., None], axis=2)[..., 0]  # the max, where it is
     # The step across the side, far enough out to pass a soft or blurred edge.
     st = (prof[:, :, -1] - prof[:, :, 0]) * _CHANNEL_W
     step = np.sqrt(_sumsq(st))
@@ -674,8 +675,14 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     # 1. Edges: whatever the frame border cannot reach without crossing an edge is an object.
     #    On a textured surface the thresholds rise until only the strongest edges are left.
     planes = cv2.split(ycc)  # contiguous planes: the same numbers, faster to work on
-    y8 = np.clip(planes[0], 0, 255).astype(np.uint8)
-    chroma = [np.clip((planes[c] - 128) * 3 + 128, 0, 255).astype(np.uint8) for c in (1, 2)]
+    t = np.empty_like(planes[0])  # one scratch plane: the same float32 steps, in place
+    y8 = np.clip(planes[0], 0, 255, out=t).astype(np.uint8)
+    chroma = []
+    for c in (1, 2):
+        np.subtract(planes[c], 128, out=t)
+        t *= 3
+        t += 128
+        chroma.append(np.clip(t, 0, 255, out=t).astype(np.uint8))
     for hi in (70, 140):
         edges = cv2.Canny(y8, hi // 2, hi)
         for c in chroma:
@@ -921,7 +928,7 @@ def _visible_area(quad: np.ndarray, shape: tuple[int, int]) -> float:
     """Area of the part of a convex quad inside the frame."""
     h, w = shape
     q = quad.astype(np.float32)
-    if (q >= 0).all() and (q[:, 0] <= w - 1).all() and (q[:, 1] <= h - 1).all():
+    if all(x >= 0 and y >= 0 and x <= w - 1 and y <= h - 1 for x, y in q.tolist()):  # (plain Python: four points)
         return abs(float(cv2.contourArea(q)))
     inter, _ = cv2.intersectConvexConvex(q, np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]))
     return float(inter)

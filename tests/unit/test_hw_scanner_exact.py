@@ -119,3 +119,13 @@ def test_order_corners_is_the_numpy_order_also_for_degenerate_outlines():
     quads += [rng.random((4, 2)).astype(np.float32) * 400, [(0, 0), (0, 0), (5, 5), (0, 5)]]
     for q in quads:
         assert np.array_equal(scanner.order_corners(q), _order_corners_numpy(q))
+
+
+def test_visible_area_of_quads_on_and_beyond_the_border():
+    shape = (225, 400)
+    inside = np.array([[0, 0], [399, 0], [399, 224], [0, 224]], np.float64)
+    assert scanner._visible_area(inside, shape) == 399 * 224
+    beyond = inside + [[-10, 0], [0, 0], [0, 0], [-10, 0]]  # the left side 10 px outside
+    assert scanner._visible_area(beyond, shape) == pytest.approx(399 * 224, abs=1e-3)
+    half = np.array([[200, 100], [500, 100], [500, 150], [200, 150]], np.float64)
+    assert scanner._visible_area(half, shape) == pytest.approx(199 * 50, abs=1e-3)
