@@ -129,3 +129,19 @@ def test_visible_area_of_quads_on_and_beyond_the_border():
     assert scanner._visible_area(beyond, shape) == pytest.approx(399 * 224, abs=1e-3)
     half = np.array([[200, 100], [500, 100], [500, 150], [200, 150]], np.float64)
     assert scanner._visible_area(half, shape) == pytest.approx(199 * 50, abs=1e-3)
+
+
+def test_tray_offset_is_the_float32_broadcast():
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        h, w = (int(v) for v in rng.integers(20, 240, 2))
+        base = (rng.random((h, w, 3)) * 255).astype(np.float32)
+        model = scanner.TrayModel(min_frames=3)
+        for _ in range(3):
+            model._learn((base + rng.normal(0, 3, base.shape)).astype(np.float32), (w, h))
+        ycc = (base * (0.5 + rng.random()) + rng.normal(0, 5, base.shape) + rng.choice([0, -20, 30])).astype(np.float32)
+        mean = model._mean
+        ratio = max(float(np.median(ycc[::4, ::4, 0] / np.maximum(mean[::4, ::4, 0], 1.0))), 1e-3)
+        shift = [float(np.median(ycc[::4, ::4, c] - mean[::4, ::4, c])) for c in (1, 2)]
+        want = cv2.subtract(ycc * np.float32([1.0 / ratio, 1.0, 1.0]) - np.float32([0.0, shift[0], shift[1]]), mean)
+        assert np.array_equal(model._offset(ycc), want)
