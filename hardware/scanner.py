@@ -18,6 +18,7 @@ outline and comes out upside down.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import logging
 import math
@@ -172,8 +173,15 @@ def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float
     length = float(np.hypot(*d))
     u = d / max(length, 1e-9)
     normal = np.array([u[1], -u[0]])  # outward for corners ordered clockwise on screen
+    return a + _spaced(lo, hi, n) * d, normal, length
+
+
+@functools.lru_cache(maxsize=256)
+def _spaced(lo: float, hi: float, n: int) -> np.ndarray:
+    """np.linspace(lo, hi, n) as a read-only column, kept: the same few are asked for every frame."""
     t = np.linspace(lo, hi, n)[:, None]
-    return a + t * d, normal, length
+    t.flags.writeable = False
+    return t
 
 
 _CUT_T = np.linspace(0.1, 0.9, 9)[None, :, None]
