@@ -145,3 +145,12 @@ def test_tray_offset_is_the_float32_broadcast():
         shift = [float(np.median(ycc[::4, ::4, c] - mean[::4, ::4, c])) for c in (1, 2)]
         want = cv2.subtract(ycc * np.float32([1.0 / ratio, 1.0, 1.0]) - np.float32([0.0, shift[0], shift[1]]), mean)
         assert np.array_equal(model._offset(ycc), want)
+
+
+def test_weighted_sum_of_squares_is_the_sum_of_the_weighted_squares():
+    rng = np.random.default_rng(13)
+    for _ in range(300):
+        shape = tuple(int(v) for v in rng.integers(1, 12, int(rng.integers(0, 3)))) + (3,)
+        v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e5])).astype(np.float32)
+        want, got = scanner._sumsq(v * scanner._CHANNEL_W), scanner._wsumsq(v)
+        assert want.dtype == got.dtype and np.array_equal(want, got)
