@@ -18,8 +18,10 @@ outline and comes out upside down.
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -76,6 +78,17 @@ def order_corners(points: np.ndarray) -> np.ndarray:
         points: Four (x, y) points in any order, any array-like of shape (4, 2).
     """
     pts = np.asarray(points, np.float64).reshape(4, 2)
+    # Four points are quicker in plain Python; when two directions from the centre are (nearly)
+    # the same (a degenerate outline), numpy's own order is kept (its arctan2 may differ in the
+    # last bit and its sort need not keep ties in place).
+    p = pts.tolist()
+    cx, cy = (((p[0][0] + p[1][0]) + p[2][0]) + p[3][0]) / 4, (((p[0][1] + p[1][1]) + p[2][1]) + p[3][1]) / 4
+    angle = [math.atan2(y - cy, x - cx) for x, y in p]
+    order = sorted(range(4), key=angle.__getitem__)
+    if all(angle[b] - angle[a] > 1e-9 for a, b in zip(order, order[1:])):
+        sums = [p[k][0] + p[k][1] for k in order]
+        start = sums.index(min(sums))
+        return pts[order[start:] + order[:start]]
     d = pts - pts.sum(axis=0) / 4  # from the centre (the mean, with fewer calls)
     pts = pts[np.argsort(np.arctan2(d[:, 1], d[:, 0]))]  # clockwise on screen (y points down)
     return pts[_TURNS[int(np.argmin(pts[:, 0] + pts[:, 1]))]]
@@ -138,6 +151,16 @@ def _sumsq(v: np.ndarray) -> np.ndarray:
     return out
 
 
+def _wsumsq(v: np.ndarray) -> np.ndarray:
+    """`_sumsq(v * _CHANNEL_W)`: each channel weighted and squared on its own, added in the same
+    order; the same numbers, without numpy's slow broadcast over an axis of three."""
+    out = None
+    for c in range(v.shape[-1]):
+        x = v[..., c] * _CHANNEL_W[c]
+        out = x * x if out is None else out + x * x
+    return out
+
+
 def _sample(img: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Bilinear samples of img at pts (..., 2) in pixel coordinates (x, y)."""
     shape = pts.shape[:-1]
@@ -160,8 +183,15 @@ def _side_geometry(quad: np.ndarray, i: int, n: int, lo: float = 0.08, hi: float
     length = float(np.hypot(*d))
     u = d / max(length, 1e-9)
     normal = np.array([u[1], -u[0]])  # outward for corners ordered clockwise on screen
+    return a + _spaced(lo, hi, n) * d, normal, length
+
+
+@functools.lru_cache(maxsize=256)
+def _spaced(lo: float, hi: float, n: int) -> np.ndarray:
+    """np.linspace(lo, hi, n) as a read-only column, kept: the same few are asked for every frame."""
     t = np.linspace(lo, hi, n)[:, None]
-    return a + t * d, normal, length
+    t.flags.writeable = False
+    return t
 
 
 _CUT_T = np.linspace(0.1, 0.9, 9)[None, :, None]
@@ -216,13 +246,12 @@ def _segment_profiles(ycc: np.ndarray, segments):
     s, n = gx.shape[:2]
     prof = cv2.remap(ycc, gx.reshape(s, -1).astype(np.float32), gy.reshape(s, -1).astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(s, n, len(_OFFSETS), -1)
-    dd = (prof[:, :, 2:] - prof[:, :, :-2]) * _CHANNEL_W
-    diff = np.sqrt(_sumsq(dd))  # offsets -4..4
-    peak = diff.argmax(axis=2) - 4
-    strength = diff.max(axis=2)
+    diff = np.sqrt(_wsumsq(prof[:, :, 2:] - prof[:, :, :-2]))  # offsets -4..4
+    at = diff.argmax(axis=2)
+    peak = at - 4
+    strength = np.take_along_axis(diff, at[..., None], axis=2)[..., 0]  # the max, where it is
     # The step across the side, far enough out to pass a soft or blurred edge.
-    st = (prof[:, :, -1] - prof[:, :, 0]) * _CHANNEL_W
-    step = np.sqrt(_sumsq(st))
+    step = np.sqrt(_wsumsq(prof[:, :, -1] - prof[:, :, 0]))
     return peak, strength, step, valid
 
 
@@ -236,6 +265,18 @@ def _masked_median(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
     a = np.take_along_axis(v, np.maximum((n - 1) // 2, 0), axis=-1)[..., 0]
     b = np.take_along_axis(v, n // 2, axis=-1)[..., 0]
     return np.where(n[..., 0] > 0, (a + b) / 2, np.nan)
+
+
+def _median(values: np.ndarray, axis: int = 0):
+    """np.median of values without NaN along an axis, by one sort: the same numbers and type (the
+    middle one, or the mean of the two middle ones for an even count), without np.median's
+    overhead (several times the cost on the few dozen values it is used on here)."""
+    s = np.sort(values if values.dtype.kind == "f" else values.astype(np.float64), axis=axis)
+    n = s.shape[axis]
+    if n % 2:
+        return np.take(s, n // 2, axis=axis)
+    a, b = np.take(s, n // 2 - 1, axis=axis), np.take(s, n // 2, axis=axis)
+    return np.true_divide(a + b, 2, dtype=s.dtype)
 
 
 _THIRDS = (_SUPPORT_T.ravel() < 0.3, (_SUPPORT_T.ravel() > 0.4) & (_SUPPORT_T.ravel() < 0.6), _SUPPORT_T.ravel() > 0.7)
@@ -416,11 +457,14 @@ _SKIN_HI = (float(np.finfo(np.float32).max),) + tuple(float(np.nextafter(np.floa
 def _border_colours(ycc: np.ndarray, ring: int) -> np.ndarray:
     """A mask of the pixels whose colour is common along the frame border (the surface)."""
     y, cr, cb = cv2.split(ycc)  # contiguous planes: the same numbers, faster to work on
-    q = np.empty(ycc.shape, np.uint8)
-    q[..., 0] = np.clip(y / 8, 0, 31)
-    q[..., 1] = np.clip((cr - 64) / 8, 0, 15)
-    q[..., 2] = np.clip((cb - 64) / 8, 0, 15)
-    idx = (q[..., 0].astype(np.int32) * 16 + q[..., 1]) * 16 + q[..., 2]
+    # each plane's level (truncated, as a cast does) straight into the colour's index, in place
+    t = np.empty(y.shape, np.float32)
+    np.clip(np.multiply(y, np.float32(1 / 8), out=t), 0, 31, out=t)  # a power of two: exact
+    idx = t.astype(np.int16)
+    for plane in (cr, cb):
+        np.clip(np.divide(np.subtract(plane, 64, out=t), 8, out=t), 0, 15, out=t)
+        idx <<= 4
+        idx += t.astype(np.int16)
     # A colour is the surface's when it is common along at least two sides of the frame: a
     # document reaching beyond one side does not make its own colours "surface".
     sides = (idx[:ring], idx[-ring:], idx[:, :ring], idx[:, -ring:])
@@ -498,8 +542,12 @@ class TrayModel:
         mean = self._mean
         ratio = max(float(np.median(ycc[::4, ::4, 0] / np.maximum(mean[::4, ::4, 0], 1.0))), 1e-3)
         shift = [float(np.median(ycc[::4, ::4, c] - mean[::4, ::4, c])) for c in (1, 2)]
-        d = ycc * np.float32([1.0 / ratio, 1.0, 1.0]) - np.float32([0.0, shift[0], shift[1]])
-        return cv2.subtract(d, mean)
+        # ycc * [1 / ratio, 1, 1] - [0, shift...] in float32, by cv2 with the factors as float32
+        # scalars (the same products and differences, several times faster than numpy's
+        # broadcast over an axis of three)
+        scale = (float(np.float32(1.0 / ratio)), 1.0, 1.0, 0.0)
+        offset = (0.0, float(np.float32(shift[0])), float(np.float32(shift[1])), 0.0)
+        return cv2.subtract(cv2.subtract(cv2.multiply(ycc, scale), offset), mean)
 
     def difference(self, ycc: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray | None:
         """Per-pixel colour difference from the empty tray in noise units (None: not usable)."""
@@ -635,6 +683,47 @@ class TrayWatch:
         return TrayStep.LEARNED
 
 
+def _largest_regions(edges: np.ndarray, most: int, picks: list | None = None) -> np.ndarray | None:
+    """A mask (uint8 0/255) of the `most` largest regions (4-connected) the edges enclose, of at
+    least 0.4 % of the image and with a bounding box under 90 % of it (not the surface around
+    everything); None when there is none. The largest first, ties in raster order of their first
+    pixel (the labels' order), as from `connectedComponentsWithStats`, but with the areas counted
+    by a histogram of the labels and the boxes found only for the few large regions (the
+    statistics of every region cost three times the labelling). With a `picks` list, each region
+    taken is added to it, in that order, as (labels, label, x, y, width, height)."""
+    h, w = edges.shape
+    free = cv2.bitwise_not(edges)
+    if h * w // 2 + 2 > 65535:  # more regions than 16-bit labels could hold: the plain way
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+        sel = (stats[:, cv2.CC_STAT_AREA] >= 0.004 * h * w) \
+            & (stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT] < 0.9 * h * w)
+        sel[0] = False
+        big = sorted(np.flatnonzero(sel).tolist(), key=lambda k: -stats[k, cv2.CC_STAT_AREA])[:most]
+        if not big:
+            return None
+        if picks is not None:
+            picks += [(labels, k, *(int(v) for v in stats[k, :4])) for k in big]
+        lut = np.zeros(n, np.uint8)
+        lut[big] = 255
+        return np.take(lut, labels)
+    n, labels = cv2.connectedComponents(free, connectivity=4, ltype=cv2.CV_16U)
+    area = cv2.calcHist([labels], [0], None, [n], [0, n]).ravel()  # exact counts (float32, < 2**24)
+    large = np.flatnonzero(area >= 0.004 * h * w)
+    out = None
+    found = 0
+    for k in sorted(large[large > 0].tolist(), key=lambda k: -area[k]):  # label 0: the edges
+        inside = cv2.compare(labels, k, cv2.CMP_EQ)
+        x, y, bw, bh = cv2.boundingRect(inside)
+        if bw * bh < 0.9 * h * w:
+            out = inside if out is None else cv2.bitwise_or(out, inside)
+            if picks is not None:
+                picks.append((labels, k, x, y, bw, bh))
+            found += 1
+            if found == most:
+                break
+    return out
+
+
 def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
                      skin: np.ndarray | None = None, common: np.ndarray | None = None,
                      regions: list | None = None) -> list[np.ndarray]:
@@ -654,8 +743,14 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     # 1. Edges: whatever the frame border cannot reach without crossing an edge is an object.
     #    On a textured surface the thresholds rise until only the strongest edges are left.
     planes = cv2.split(ycc)  # contiguous planes: the same numbers, faster to work on
-    y8 = np.clip(planes[0], 0, 255).astype(np.uint8)
-    chroma = [np.clip((planes[c] - 128) * 3 + 128, 0, 255).astype(np.uint8) for c in (1, 2)]
+    t = np.empty_like(planes[0])  # one scratch plane: the same float32 steps, in place
+    y8 = np.clip(planes[0], 0, 255, out=t).astype(np.uint8)
+    chroma = []
+    for c in (1, 2):
+        np.subtract(planes[c], 128, out=t)
+        t *= 3
+        t += 128
+        chroma.append(np.clip(t, 0, 255, out=t).astype(np.uint8))
     for hi in (70, 140):
         edges = cv2.Canny(y8, hi // 2, hi)
         for c in chroma:
@@ -667,22 +762,16 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
         masks.append(cv2.compare(flood[1:-1, 1:-1], 128, cv2.CMP_NE))
         # The regions the edges enclose, one by one: a page touching another object is still
         # a region of its own when its outline is an unbroken edge.
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
-        sel = (stats[:, cv2.CC_STAT_AREA] >= 0.004 * h * w) \
-            & (stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT] < 0.9 * h * w)
-        sel[0] = False
-        big = sorted(np.flatnonzero(sel).tolist(), key=lambda k: -stats[k, cv2.CC_STAT_AREA])
-        if big:
-            lut = np.zeros(n, np.uint8)
-            lut[big[:6]] = 255
-            region = cv2.dilate(np.take(lut, labels), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        picks: list = []
+        region = _largest_regions(edges, 6, picks)
+        if region is not None:
+            region = cv2.dilate(region, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
             masks.append(region)
             if regions is not None:
                 # each region's own outline too: in the mask, regions a thin edge apart join
                 # where it is widened (a page and the region next to it), and only a mask's two
                 # largest blobs are looked at (a page beside two larger objects is left out)
-                for k in big[:6]:
-                    x, y, bw, bh = (int(v) for v in stats[k, :4])
+                for labels, k, x, y, bw, bh in picks:
                     if x == 0 or y == 0 or x + bw == w or y + bh == h:
                         continue  # reaching the frame border: the surface, or something beyond it
                     if (bw + 2) * (bh + 2) < _OWN_REGION_AREA * h * w:
@@ -935,8 +1024,8 @@ def _line_loop(ycc: np.ndarray, quad: np.ndarray, cut: list[bool]) -> bool:
         pts, normal, _ = _side_geometry(quad, i, 16)
         offs = np.array([-12, -10, -8, 8, 10, 12], np.float32)
         prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
-        d = (prof[:, :3].mean(axis=1) - prof[:, 3:].mean(axis=1)) * _CHANNEL_W
-        loops += float(np.median(np.sqrt(_sumsq(d)))) < 12.0
+        d = prof[:, :3].mean(axis=1) - prof[:, 3:].mean(axis=1)
+        loops += float(np.median(np.sqrt(_wsumsq(d)))) < 12.0
     return loops >= 3
 
 
@@ -944,7 +1033,7 @@ def _visible_area(quad: np.ndarray, shape: tuple[int, int]) -> float:
     """Area of the part of a convex quad inside the frame."""
     h, w = shape
     q = quad.astype(np.float32)
-    if (q >= 0).all() and (q[:, 0] <= w - 1).all() and (q[:, 1] <= h - 1).all():
+    if all(x >= 0 and y >= 0 and x <= w - 1 and y <= h - 1 for x, y in q.tolist()):  # (plain Python: four points)
         return abs(float(cv2.contourArea(q)))
     inter, _ = cv2.intersectConvexConvex(q, np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]))
     return float(inter)
@@ -1007,7 +1096,8 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
     least = 4 if cut else 6  # a keyboard reaching in from beyond the frame shows a row or two
     if len(cells) < least:
         return False
-    alike = cells[np.abs(cells - np.median(cells)) < 0.25 * np.median(cells)]
+    mid = _median(cells)
+    alike = cells[np.abs(cells - mid) < 0.25 * mid]
     return len(alike) >= least and alike.sum() >= 0.15 * area
 
 
@@ -1050,7 +1140,7 @@ def _edges_across(ycc: np.ndarray, quad: np.ndarray, i: int, reach: int, directi
     pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
     offs = direction * np.arange(-1, reach + 2, dtype=np.float32)
     prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
-    diff = np.sqrt(_sumsq((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W))  # offsets 0..reach
+    diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))  # offsets 0..reach
     local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
     edge = ((diff >= 7.0) & local_max).astype(np.float32)
     edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
@@ -1211,7 +1301,7 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
             np.abs(den) > 1e-6, den, 1.0), 0.0)
         pos = offsets[1:-1][j] + np.clip(sub, -0.5, 0.5)
-        good = ok_rows & (peak >= max(8.0, 0.4 * float(np.median(peak))))
+        good = ok_rows & (peak >= max(8.0, 0.4 * float(_median(peak))))
         if skin is not None:
             seen = good & ~_skin_over_points(skin, (pts + 0.5) / scale - 0.5, normal)
             if seen.sum() >= max(6, 0.3 * n):
@@ -1501,8 +1591,8 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
         prof = _sample(frame, grid).astype(np.float32)
         if prof.ndim == 2:
             prof = prof[..., None]
-        page = np.median(prof[:, :k], axis=1)  # negative offsets are inside the page
-        surf = np.median(prof[:, -k:], axis=1)
+        page = _median(prof[:, :k], axis=1)  # negative offsets are inside the page
+        surf = _median(prof[:, -k:], axis=1)
         step = page - surf
         height = np.sqrt(_sumsq(step))
         good = inside & (height >= 25.0)
@@ -1625,14 +1715,14 @@ def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = No
     Stretches a finger wide count."""
     h, w = work.shape
     cut = _cut_sides(quad, (h, w))
-    dist = lambda a, b: np.sqrt(_sumsq((a - b) * _CHANNEL_W))  # noqa: E731
+    dist = lambda a, b: np.sqrt(_wsumsq(a - b))  # noqa: E731
     sides = []
     for i in range(4):
         if cut[i]:
             continue
         n = int(np.clip(length_of(quad, i) / 2, 8, 64))
         prof, normal, _ = _edge_profiles(work.ycc, quad, i, n)
-        diff = np.sqrt(_sumsq((prof[:, 2:] - prof[:, :-2]) * _CHANNEL_W))
+        diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
         edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
         pts, _, _ = _side_geometry(quad, i, n)
         inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
@@ -1642,10 +1732,10 @@ def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = No
         return 0.0
     # the page's and the surface's usual colours along the whole outline (a hand over half of
     # one side does not become "usual" there)
-    ref_in = np.median(np.concatenate([s[1] for s in sides]), axis=0)
-    ref_out = np.median(np.concatenate([s[2] for s in sides]), axis=0)
-    spread_in = float(np.median(np.concatenate([dist(s[1], ref_in) for s in sides])))
-    spread_out = float(np.median(np.concatenate([dist(s[2], ref_out) for s in sides])))
+    ref_in = _median(np.concatenate([s[1] for s in sides]), axis=0)
+    ref_out = _median(np.concatenate([s[2] for s in sides]), axis=0)
+    spread_in = float(_median(np.concatenate([dist(s[1], ref_in) for s in sides])))
+    spread_out = float(_median(np.concatenate([dist(s[2], ref_out) for s in sides])))
     hidden, total = 0, 0
     for edge, inner, outer, inside, over in sides:
         # something lying across the side carries on over it without an edge, unlike the page
@@ -1653,8 +1743,8 @@ def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = No
         same = dist(inner, outer) < 28.0
         # unusual for the whole outline and for this side (a card's coloured band along one
         # side is usual there)
-        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, np.median(inner, axis=0)) > 18.0)
-        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, np.median(outer, axis=0)) > 18.0)
+        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, _median(inner, axis=0)) > 18.0)
+        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, _median(outer, axis=0)) > 18.0)
         # skin colour inside, on and outside the side is a finger across it whatever the colours
         # around (its shaded rim need not match the colour just beyond it)
         across = (same & (odd_in | odd_out)) | over

@@ -1,0 +1,156 @@
+"""The scanner's faster helpers give exactly what the plain ways they replace give."""
+import cv2
+import numpy as np
+import pytest
+
+from hardware import scanner
+
+
+def _regions_by_stats(edges: np.ndarray, most: int):
+    """The plain way: every region's statistics from connectedComponentsWithStats."""
+    h, w = edges.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(255 - edges, connectivity=4)
+    sel = (stats[:, cv2.CC_STAT_AREA] >= 0.004 * h * w) \
+        & (stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT] < 0.9 * h * w)
+    sel[0] = False
+    big = sorted(np.flatnonzero(sel).tolist(), key=lambda k: -stats[k, cv2.CC_STAT_AREA])
+    if not big:
+        return None
+    lut = np.zeros(n, np.uint8)
+    lut[big[:most]] = 255
+    return np.take(lut, labels)
+
+
+def _edge_map(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    edges = np.zeros((h, w), np.uint8)
+    for _ in range(rng.integers(0, 25)):
+        x0, y0, x1, y1 = (int(v) for v in rng.integers(0, [w, h, w, h]))
+        if rng.random() < 0.5:
+            cv2.rectangle(edges, (x0, y0), (x1, y1), 255, int(rng.integers(1, 3)))
+        else:
+            cv2.line(edges, (x0, y0), (x1, y1), 255, int(rng.integers(1, 3)))
+    edges[rng.random((h, w)) < rng.choice([0.0, 0.01, 0.2])] = 255  # specks, or texture
+    return edges
+
+
+@pytest.mark.parametrize("shape", [(225, 400), (300, 400), (400, 400)])  # (400, 400): the 32-bit path
+def test_largest_regions_match_the_statistics_of_every_region(shape):
+    rng = np.random.default_rng(shape[0])
+    for _ in range(40):
+        edges = _edge_map(rng, *shape)
+        for most in (1, 6):
+            want, got = _regions_by_stats(edges, most), scanner._largest_regions(edges, most)
+            assert (want is None) == (got is None)
+            if want is not None:
+                assert got.dtype == np.uint8 and np.array_equal(want, got)
+
+
+def test_largest_regions_of_equal_area_are_taken_in_raster_order():
+    edges = np.zeros((225, 400), np.uint8)
+    for x in range(0, 400, 40):  # ten equal columns
+        edges[:, x] = 255
+    edges[:, -1] = 255
+    got = scanner._largest_regions(edges, 6)
+    assert np.array_equal(got, _regions_by_stats(edges, 6))
+    assert got[:, 1:40].all() and not got[:, 241:280].any()
+
+
+def test_largest_regions_none_when_only_the_surface_is_left():
+    edges = np.zeros((225, 400), np.uint8)
+    edges[100, 100] = 255
+    assert scanner._largest_regions(edges, 6) is None
+
+
+def _border_colours_plain(ycc: np.ndarray, ring: int) -> np.ndarray:
+    """The plain way: each plane's level into a uint8 image, then the index from it."""
+    y, cr, cb = cv2.split(ycc)
+    q = np.empty(ycc.shape, np.uint8)
+    q[..., 0] = np.clip(y / 8, 0, 31)
+    q[..., 1] = np.clip((cr - 64) / 8, 0, 15)
+    q[..., 2] = np.clip((cb - 64) / 8, 0, 15)
+    idx = (q[..., 0].astype(np.int32) * 16 + q[..., 1]) * 16 + q[..., 2]
+    sides = (idx[:ring], idx[-ring:], idx[:, :ring], idx[:, -ring:])
+    hist = np.stack([np.bincount(side.ravel(), minlength=8192) for side in sides]).astype(np.float32)
+    hist /= np.float32([[max(1.0, float(side.size))] for side in sides])
+    grown = hist.reshape(4, 32, 16, 16)
+    for axis in (1, 2, 3):
+        grown = np.maximum(grown, np.maximum(np.roll(grown, 1, axis), np.roll(grown, -1, axis)))
+    votes = (grown.reshape(4, -1) >= 0.002).sum(axis=0)
+    return np.take(votes >= 2, idx)
+
+
+def test_border_colours_match_the_plain_quantisation():
+    rng = np.random.default_rng(5)
+    for i in range(60):
+        h, w = (int(v) for v in rng.integers(12, 240, 2))
+        ycc = (rng.random((h, w, 3)) * rng.choice([255, 400]) - rng.choice([0, 40])).astype(np.float32)
+        if i % 2:
+            ycc = np.round(ycc * 8) / 8  # levels exactly on the quantisation steps
+        ring = int(rng.integers(3, 8))
+        assert np.array_equal(scanner._border_colours(ycc, ring), _border_colours_plain(ycc, ring))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_median_is_numpys(dtype):
+    rng = np.random.default_rng(7)
+    for i in range(400):
+        shape = tuple(int(v) for v in rng.integers(1, 9, rng.integers(1, 4)))
+        values = (rng.random(shape) * rng.choice([1.0, 255.0, 1e6])).astype(dtype)
+        if i % 3 == 0:
+            values = np.round(values / 8).astype(dtype)  # ties
+        axis = int(rng.integers(0, len(shape)))
+        want, got = np.median(values, axis=axis), scanner._median(values, axis)
+        assert type(want) is type(got) and np.asarray(want).dtype == np.asarray(got).dtype
+        assert np.array_equal(want, got)
+
+
+def _order_corners_numpy(points) -> np.ndarray:
+    """The plain way: numpy's angles from the centre, sorted."""
+    pts = np.asarray(points, np.float64).reshape(4, 2)
+    d = pts - pts.sum(axis=0) / 4
+    pts = pts[np.argsort(np.arctan2(d[:, 1], d[:, 0]))]
+    return pts[scanner._TURNS[int(np.argmin(pts[:, 0] + pts[:, 1]))]]
+
+
+def test_order_corners_is_the_numpy_order_also_for_degenerate_outlines():
+    rng = np.random.default_rng(3)
+    quads = [rng.random((4, 2)) * 1280 for _ in range(3000)]
+    quads += [np.round(rng.random((4, 2)) * 3) for _ in range(3000)]  # repeated and collinear points
+    quads += [rng.random((4, 2)).astype(np.float32) * 400, [(0, 0), (0, 0), (5, 5), (0, 5)]]
+    for q in quads:
+        assert np.array_equal(scanner.order_corners(q), _order_corners_numpy(q))
+
+
+def test_visible_area_of_quads_on_and_beyond_the_border():
+    shape = (225, 400)
+    inside = np.array([[0, 0], [399, 0], [399, 224], [0, 224]], np.float64)
+    assert scanner._visible_area(inside, shape) == 399 * 224
+    beyond = inside + [[-10, 0], [0, 0], [0, 0], [-10, 0]]  # the left side 10 px outside
+    assert scanner._visible_area(beyond, shape) == pytest.approx(399 * 224, abs=1e-3)
+    half = np.array([[200, 100], [500, 100], [500, 150], [200, 150]], np.float64)
+    assert scanner._visible_area(half, shape) == pytest.approx(199 * 50, abs=1e-3)
+
+
+def test_tray_offset_is_the_float32_broadcast():
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        h, w = (int(v) for v in rng.integers(20, 240, 2))
+        base = (rng.random((h, w, 3)) * 255).astype(np.float32)
+        model = scanner.TrayModel(min_frames=3)
+        for _ in range(3):
+            model._learn((base + rng.normal(0, 3, base.shape)).astype(np.float32), (w, h))
+        ycc = (base * (0.5 + rng.random()) + rng.normal(0, 5, base.shape) + rng.choice([0, -20, 30])).astype(np.float32)
+        mean = model._mean
+        ratio = max(float(np.median(ycc[::4, ::4, 0] / np.maximum(mean[::4, ::4, 0], 1.0))), 1e-3)
+        shift = [float(np.median(ycc[::4, ::4, c] - mean[::4, ::4, c])) for c in (1, 2)]
+        want = cv2.subtract(ycc * np.float32([1.0 / ratio, 1.0, 1.0]) - np.float32([0.0, shift[0], shift[1]]), mean)
+        assert np.array_equal(model._offset(ycc), want)
+
+
+def test_weighted_sum_of_squares_is_the_sum_of_the_weighted_squares():
+    rng = np.random.default_rng(13)
+    for _ in range(300):
+        shape = tuple(int(v) for v in rng.integers(1, 12, int(rng.integers(0, 3)))) + (3,)
+        v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e5])).astype(np.float32)
+        want, got = scanner._sumsq(v * scanner._CHANNEL_W), scanner._wsumsq(v)
+        assert want.dtype == got.dtype and np.array_equal(want, got)
