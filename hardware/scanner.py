@@ -363,7 +363,11 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
     not run along the border (the page's own, meeting beyond it) are tried too."""
     hull = cv2.convexHull(contour)
     h, w = shape
-    out = _quads_from_hull(hull, shape)
+    # an outline cut by the border under 3 % of the frame is not taken (see find_document)
+    cut_ok = cv2.contourArea(hull) >= 0.025 * h * w
+    out = _quads_from_hull(hull, shape, cut_ok=cut_ok)
+    if not cut_ok:
+        return out
     pts = hull.reshape(-1, 2).astype(np.float64)
     snap = 0.03 * min(h, w)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
@@ -378,10 +382,12 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
     return out
 
 
-def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool = False) -> list[np.ndarray]:
+def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool = False,
+                     cut_ok: bool = True) -> list[np.ndarray]:
     """`_quads_from_contour` of one hull. With border_only (a hull put onto the frame border):
     the hull simplified to four sides, or the four longest sides that do not run along the
-    border extended to meet; no bounding rectangle."""
+    border extended to meet; no bounding rectangle. Without cut_ok, the sides along the border
+    are not left out."""
     peri = cv2.arcLength(hull, True)
     if peri < 20:
         return []
@@ -412,7 +418,7 @@ def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool
             sums = lengths[combos].sum(axis=1)
             # the two largest by (sum, sides), the largest first
             picks += list(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], sums))[:-3:-1])
-        if along.any():
+        if cut_ok and along.any():
             own = np.where(along, 0.0, lengths)[combos].sum(axis=1)
             best = int(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], own))[-1])
             if best not in picks and not along[combos[best]].any():
