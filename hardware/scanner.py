@@ -399,8 +399,36 @@ def length_of(quad: np.ndarray, i: int) -> float:
 def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.ndarray]:
     """Quadrilaterals that may outline the blob: its hull simplified to four sides, or the four
     longest sides of a five- to seven-sided hull extended to meet (a corner cut by a thumb or
-    lying in shadow)."""
+    lying in shadow). A blob reaching the frame border may be a page cut by it: its hull is
+    also tried with the points near that border put onto it, and its four longest sides that do
+    not run along the border (the page's own, meeting beyond it) are tried too."""
     hull = cv2.convexHull(contour)
+    h, w = shape
+    # an outline cut by the border under 3 % of the frame is not taken (see find_document)
+    cut_ok = cv2.contourArea(hull) >= 0.025 * h * w
+    out = _quads_from_hull(hull, shape, cut_ok=cut_ok)
+    if not cut_ok:
+        return out
+    pts = hull.reshape(-1, 2).astype(np.float64)
+    snap = 0.03 * min(h, w)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    near = [(0, lo[0] <= 1, 0.0), (0, hi[0] >= w - 2, w - 1.0), (1, lo[1] <= 1, 0.0), (1, hi[1] >= h - 2, h - 1.0)]
+    snapped = pts.copy()
+    for axis, touches, line in near:
+        if touches:
+            close = np.abs(snapped[:, axis] - line) <= snap
+            snapped[close, axis] = line
+    if not np.array_equal(snapped, pts):
+        out += _quads_from_hull(cv2.convexHull(snapped.astype(np.float32)), shape, border_only=True)
+    return out
+
+
+def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool = False,
+                     cut_ok: bool = True) -> list[np.ndarray]:
+    """`_quads_from_contour` of one hull. With border_only (a hull put onto the frame border):
+    the hull simplified to four sides, or the four longest sides that do not run along the
+    border extended to meet; no bounding rectangle. Without cut_ok, the sides along the border
+    are not left out."""
     peri = cv2.arcLength(hull, True)
     if peri < 20:
         return []
@@ -412,18 +440,31 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
             break
     if approx is None or len(approx) < 4:
         return []
+    h, w = shape
     if len(approx) == 4:
         out.append(order_corners(approx))
     else:
-        h, w = shape
         n = len(approx)
         edges = np.concatenate([approx[1:], approx[:1]]) - approx  # each corner to the next
         lengths = np.hypot(edges[:, 0], edges[:, 1])
         combos = _COMBOS[n]
-        sums = lengths[combos].sum(axis=1)
-        # the two largest by (sum, sides), the largest first
-        best = np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], sums))[:-3:-1]
-        for idx in combos[best]:
+        # a side along the frame border is the border's, not the page's
+        nxt = np.concatenate([approx[1:], approx[:1]])
+        along = ((np.abs(approx[:, 0]) <= 1) & (np.abs(nxt[:, 0]) <= 1)) \
+            | ((np.abs(approx[:, 0] - (w - 1)) <= 1) & (np.abs(nxt[:, 0] - (w - 1)) <= 1)) \
+            | ((np.abs(approx[:, 1]) <= 1) & (np.abs(nxt[:, 1]) <= 1)) \
+            | ((np.abs(approx[:, 1] - (h - 1)) <= 1) & (np.abs(nxt[:, 1] - (h - 1)) <= 1))
+        picks = []
+        if not border_only:
+            sums = lengths[combos].sum(axis=1)
+            # the two largest by (sum, sides), the largest first
+            picks += list(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], sums))[:-3:-1])
+        if cut_ok and along.any():
+            own = np.where(along, 0.0, lengths)[combos].sum(axis=1)
+            best = int(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], own))[-1])
+            if best not in picks and not along[combos[best]].any():
+                picks.append(best)
+        for idx in combos[picks]:
             # the four sides' lines, each meeting the next
             p0, d = approx[idx], edges[idx] / np.maximum(lengths[idx], 1e-9)[:, None]
             d1, p1 = d[_NEXT], p0[_NEXT]
@@ -437,6 +478,10 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
                 continue
             if cv2.isContourConvex(q.astype(np.float32).reshape(-1, 1, 2)):
                 out.append(order_corners(q))  # corners beyond the frame border stay there
+        if border_only:
+            return out
+    if border_only:
+        return out
     rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32)))
     out.append(order_corners(np.minimum(np.maximum(rect.astype(np.float64), 0.0),
                                         np.array([shape[1] - 1, shape[0] - 1], np.float64))))
@@ -947,7 +992,7 @@ def find_document(
             continue  # a coin, a cup, a lit disc: its round edge bends away from the sides' ends
         passed.append((score, quad_area, quad, weakest))
     while passed:
-        quad = _choose(passed, (h, w))
+        quad = _choose(passed, (h, w), work.ycc, hands)
         if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5, cut=any(_cut_sides(quad, (h, w)))):
             break
         # a keyboard or keypad: drop it and whatever lies mostly inside it, look again
@@ -1045,13 +1090,17 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter) / max(abs(cv2.contourArea(a.astype(np.float32))), 1e-9)
 
 
-def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[int, int]) -> np.ndarray:
+def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[int, int],
+            ycc: np.ndarray | None = None, skin: np.ndarray | None = None) -> np.ndarray:
     """The document among the outlines that passed (score, area, quad, weakest side's support):
     the best supported one, or the largest outline around it that is nearly as well supported
     and has no weak side (a printed frame or a photo on a page is crisp too, but the page
     around it is the document; an outline running off into a textured surface is not); except
     that an outline inside the frame that fills most of a larger outline reaching the frame
-    border is the page, and the larger one the page merged with a hand or an object beyond it."""
+    border is the page, and the larger one the page merged with a hand or an object beyond it,
+    unless the larger one's sides carry on as edges from the inner one's corners to the border
+    (then the page goes on beyond the frame, and the inner outline is a band or a printed line
+    along its cut)."""
     best = max(passed, key=lambda p: p[0])
     near = [p for p in passed if p is best or (p[0] >= best[0] - 0.2 and p[3] >= 0.5 and p[1] > best[1]
                                               and _overlap(best[2], p[2]) >= 0.9)]
@@ -1059,9 +1108,54 @@ def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[i
     if any(_cut_sides(quad, shape)):
         inner = [p for p in passed if not any(_cut_sides(p[2], shape)) and p[0] >= 0.7 and p[1] >= 0.55 * area
                  and _overlap(p[2], quad) >= 0.85]
+        if inner and ycc is not None:
+            inner = [p for p in inner if not _goes_on(ycc, p[2], quad, shape, skin)]
         if inner:
             score, area, quad, _ = max(inner, key=lambda p: p[1])
     return quad
+
+
+def _goes_on(ycc: np.ndarray, inner: np.ndarray, outer: np.ndarray, shape: tuple[int, int],
+             skin: np.ndarray | None = None) -> bool:
+    """True when the outer outline is the inner one's sides carried on to the frame border:
+    each corner of the inner one that it does not share lies on one of its sides, and that side
+    carries on as an edge from there to its end outside the inner one (up to the border)."""
+    h, w = shape
+    cut = _cut_sides(outer, shape)
+    poly = inner.astype(np.float32).reshape(-1, 1, 2)
+    segments = []
+    for a in inner:
+        if np.hypot(*(outer - a).T).min() <= 3:
+            continue  # a corner both share
+        stretch = None
+        for j in range(4):
+            if cut[j]:
+                continue
+            p, q = outer[j], outer[(j + 1) % 4]
+            d = q - p
+            t = float(np.clip(np.dot(a - p, d) / max(np.dot(d, d), 1e-9), 0.0, 1.0))
+            if np.hypot(*(p + t * d - a)) > 3:
+                continue
+            for e in (p, q):
+                mid = (a + e) / 2
+                if cv2.pointPolygonTest(poly, (float(mid[0]), float(mid[1])), False) < 0:
+                    stretch = (a, e)
+        if stretch is None:
+            return False  # the outer outline is not the inner one's sides carried on
+        a, e = stretch
+        d = e - a
+        t = 1.0  # up to the frame border
+        for v, dv, hi in ((a[0], d[0], w - 1), (a[1], d[1], h - 1)):
+            if v + dv < 0:
+                t = min(t, -v / dv)
+            elif v + dv > hi:
+                t = min(t, (hi - v) / dv)
+        if t * np.hypot(*d) > 3:
+            segments.append((a, a + t * d))
+    if not segments:
+        return False
+    on = _carries_on(ycc, segments, skin=skin)
+    return bool((~np.isnan(on)).all() and on.min() >= 0.6)
 
 
 def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: bool = False) -> bool:

@@ -540,3 +540,50 @@ def test_a_faint_page_beside_two_larger_objects_is_found(dcr):
     det = scanner.find_document(frame)
     assert det is not None and not det.touches_edge
     assert corner_error(det.corners, page) < 0.01
+
+
+def _cut_blob_quads(corners, shape=(225, 400)):
+    """The quads `_quads_from_contour` makes of a page's visible part (corners may lie beyond
+    the frame border)."""
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(np.array(corners)).astype(np.int32)], 255)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return scanner._quads_from_contour(max(contours, key=cv2.contourArea), shape)
+
+
+def test_a_page_cut_by_the_border_is_outlined_by_its_own_sides():
+    """A turned page with a corner beyond the top border shows five sides, one of them the
+    border's: the page's four, meeting beyond the border, are among the outlines tried."""
+    truth = np.array([[130.0, -40.0], [330.0, 30.0], [290.0, 150.0], [90.0, 80.0]])
+    quads = _cut_blob_quads(truth)
+    assert min(np.abs(q - truth).max() for q in quads) < 3.0
+
+
+def test_a_blob_stopping_short_of_the_border_is_put_onto_it():
+    """A page cut by the top border whose blob stops a few pixels short of the border at one
+    end (the edge there is lost in the border's rows): an outline along the border is tried,
+    cut there (the page goes on beyond it)."""
+    blob = np.array([[115.0, 0.0], [288.0, 5.0], [271.0, 210.0], [98.0, 196.0]])
+    quads = _cut_blob_quads(blob)
+    cut = [q for q in quads if scanner._cut_sides(q, (225, 400))[0]]
+    assert cut and min(np.abs(q[1] - (288.0, 0.0)).max() for q in cut) < 3.0
+
+
+@pytest.mark.parametrize("angle", [0, 4])
+@pytest.mark.parametrize("band", [20, 45])
+def test_a_card_cut_by_the_border_is_not_taken_for_its_band_edge(band, angle):
+    """A card reaching beyond the left border with a coloured band along the cut: the edge
+    between band and card is crisp and closes a fully visible outline, but the card's top and
+    bottom sides carry on past it to the border, so the card is out of frame."""
+    rng = np.random.default_rng(0)
+    frame = np.full((SIZE[1], SIZE[0], 3), (60, 70, 80), np.uint8)
+    frame = cv2.add(frame, rng.integers(0, 12, frame.shape, dtype=np.uint8))
+    m = cv2.getRotationMatrix2D((260, 355), angle, 1.0)
+    card = np.array([[-300, 150], [520, 150], [520, 560], [-300, 560]], np.float64)
+    cv2.fillConvexPoly(frame, (card @ m[:, :2].T + m[:, 2]).astype(np.int32), (235, 235, 230))
+    stripe = np.array([[-300, 150], [band, 150], [band, 560], [-300, 560]], np.float64)
+    cv2.fillConvexPoly(frame, (stripe @ m[:, :2].T + m[:, 2]).astype(np.int32), (40, 110, 50))
+    frame = cv2.GaussianBlur(frame, (3, 3), 0)
+    det = scanner.find_document(frame)
+    assert det is not None and det.touches_edge
+    assert scanner.assess(frame, det).reasons[0] is Reason.OUT_OF_FRAME
