@@ -951,14 +951,17 @@ def find_document(
     # a skin-toned surface (wood, cardboard, fur) says nothing about hands around an outline
     skin_surface = skin_any is not None and _skin_toned_border(skin)
     # where a hand lies across a side the page's edge is hidden, not missing (see
-    # `_support_and_bend`); on a skin-toned surface only skin of colours the surface does not
-    # show can be a hand
+    # `_support_and_bend`): where the sides go, which outline is the page, how much of it is
+    # covered. On a skin-toned surface only skin of colours the surface does not show can be a
+    # hand. An outline's own score counts only the edges seen: excusing the stretches under skin
+    # there let skin-coloured things themselves (a hand resting on the tray, cups of tea) score
+    # as pages.
     hands = skin_any
     if skin_surface:
         hands = skin & ~common
         hands = hands if np.count_nonzero(hands) / hands.size > 0.002 else None
     quads = _snap_many(work.ycc, quads, (h, w))
-    supports = _support_many(work.ycc, quads, (h, w), hands)
+    supports = _support_many(work.ycc, quads, (h, w))
     # an outline with two clear sides and weak others may be a page merged with its neighbour
     # there: its weak sides are looked for inside it too
     inner = [_contract(work.ycc, q, (h, w), sup, cut, hands) for q, (sup, cut, _) in zip(quads, supports)
@@ -966,7 +969,7 @@ def find_document(
     inner = [q for q in inner if q is not None]
     if inner:
         quads += inner
-        supports += _support_many(work.ycc, inner, (h, w), hands)
+        supports += _support_many(work.ycc, inner, (h, w))
     candidates = [(_visible_area(q, (h, w)), q) for q in quads]
     known = {id(q): (sup, cut) for q, (sup, cut, _) in zip(quads, supports)}
     for (quad_area, quad), (support, cut, bent) in zip(candidates, supports):
