@@ -22,6 +22,7 @@ import numpy as np
 
 from hardware import scanner
 from hardware.errors import CameraUnavailable
+from hardware.paced import PacedWorker
 from hardware.still import StillImage, encode_still
 
 logger = logging.getLogger(__name__)
@@ -269,7 +270,7 @@ def qr_decoder() -> tuple[str, Callable[[np.ndarray], str]]:
     return "zxing-cpp", read_zx
 
 
-class QrReader:
+class QrReader(PacedWorker):
     """Reads QR codes from the face camera in a worker thread while switched on.
 
     Args:
@@ -283,53 +284,36 @@ class QrReader:
                  repeat_after: float = 5.0) -> None:
         self.camera = camera
         self.on_code = on_code
-        self.interval = 1.0 / rate
         self.repeat_after = repeat_after
         self.decoder, self._read = qr_decoder()
         self.frames_read = 0
         self.seconds_reading = 0.0
-        self._on = threading.Event()
-        self._closed = False
         self._last: tuple[str, float] | None = None
-        self._thread = threading.Thread(target=self._run, name="qr-reader", daemon=True)
-        self._thread.start()
+        super().__init__(1.0 / rate, "qr-reader")
 
     def start(self) -> None:
         """Start looking for codes."""
-        self._on.set()
+        self._switch(True)
 
     def stop(self) -> None:
         """Stop looking, and forget the last code seen."""
-        self._on.clear()
+        self._switch(False)
         self._last = None
 
-    def close(self) -> None:
-        """Stop the worker thread."""
-        self._closed = True
-        self._on.set()
-        self._thread.join(2.0)
-
-    def _run(self) -> None:
-        while True:
-            self._on.wait()
-            if self._closed:
-                return
-            started = time.monotonic()
-            frame = self.camera.latest_frame()
-            if frame is not None:
-                t = time.monotonic()
-                try:
-                    text = self._read(frame)
-                except Exception as exc:  # a malformed frame must not stop the reader
-                    logger.debug("QR detection failed: %s", exc)
-                    text = ""
-                self.frames_read += 1
-                self.seconds_reading += time.monotonic() - t
-                now = time.monotonic()
-                if text and self._on.is_set() and not (
-                        self._last and self._last[0] == text and now - self._last[1] < self.repeat_after):
-                    self._last = (text, now)
-                    self.on_code(text)
-            pause = self.interval - (time.monotonic() - started)
-            if pause > 0:
-                time.sleep(pause)
+    def _step(self) -> None:
+        frame = self.camera.latest_frame()
+        if frame is None:
+            return
+        t = time.monotonic()
+        try:
+            text = self._read(frame)
+        except Exception as exc:  # a malformed frame must not stop the reader
+            logger.debug("QR detection failed: %s", exc)
+            text = ""
+        self.frames_read += 1
+        self.seconds_reading += time.monotonic() - t
+        now = time.monotonic()
+        if text and self.on and not (
+                self._last and self._last[0] == text and now - self._last[1] < self.repeat_after):
+            self._last = (text, now)
+            self.on_code(text)

@@ -7,10 +7,9 @@ thread, newest frame only). Nothing is taken while it is off.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from typing import Any
 
+from hardware.paced import PacedWorker
 from qtview.video import VideoView
 
 logger = logging.getLogger(__name__)
@@ -26,7 +25,7 @@ def _grab(camera) -> Any:
     return None
 
 
-class LocalPreview:
+class LocalPreview(PacedWorker):
     """Feeds a camera's newest frames to video views, in a thread of its own, while on.
 
     Args:
@@ -38,49 +37,25 @@ class LocalPreview:
     def __init__(self, camera, name: str, fps: float = 15.0) -> None:
         self.camera = camera
         self.name = name
-        self.interval = 1.0 / fps
         self.views: list[VideoView] = []
         self.taken = 0
         """Frames handed to the views."""
-        self._on = threading.Event()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name=f"preview-{name}", daemon=True)
-        self._thread.start()
+        super().__init__(1.0 / fps, f"preview-{name}")
 
     def set_on(self, on: bool) -> None:
         """Start or stop taking frames."""
-        if on:
-            self._on.set()
-        else:
-            self._on.clear()
+        self._switch(on)
 
-    @property
-    def on(self) -> bool:
-        return self._on.is_set()
-
-    def close(self) -> None:
-        self._closed = True
-        self._on.set()
-        self._thread.join(2.0)
-
-    def _run(self) -> None:
-        while True:
-            self._on.wait()
-            if self._closed:
-                return
-            started = time.monotonic()
-            try:
-                img = _grab(self.camera)
-            except Exception:  # a failing camera must not end the preview thread
-                logger.debug("preview %s: no frame", self.name, exc_info=True)
-                img = None
-            if img is not None and self._on.is_set():
-                h, w = img.shape[:2]
-                for view in self.views:  # (the views convert it off this thread, newest only)
-                    if hasattr(view, "source_size"):
-                        view.source_size = (w, h)
-                    view.reader(self.name, img)
-                self.taken += 1
-            pause = self.interval - (time.monotonic() - started)
-            if pause > 0:
-                time.sleep(pause)
+    def _step(self) -> None:
+        try:
+            img = _grab(self.camera)
+        except Exception:  # a failing camera must not end the preview thread
+            logger.debug("preview %s: no frame", self.name, exc_info=True)
+            return
+        if img is not None and self.on:
+            h, w = img.shape[:2]
+            for view in self.views:  # (the views convert it off this thread, newest only)
+                if hasattr(view, "source_size"):
+                    view.source_size = (w, h)
+                view.reader(self.name, img)
+            self.taken += 1
