@@ -996,6 +996,11 @@ def find_document(
         passed.append((score, quad_area, quad, weakest))
     while passed:
         quad = _choose(passed, (h, w), work.ycc, hands)
+        if skin_any is not None and not skin_surface and _hand_along(skin, common, quad, (h, w)):
+            # one of its sides is a hand's or a finger's edge: not a page (see `_hand_along`; on a
+            # skin-toned surface, wood or fur beside a page would pass for a hand)
+            passed = [p for p in passed if p[2] is not quad]
+            continue
         if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5, cut=any(_cut_sides(quad, (h, w)))):
             break
         # a keyboard or keypad: drop it and whatever lies mostly inside it, look again
@@ -1159,6 +1164,38 @@ def _goes_on(ycc: np.ndarray, inner: np.ndarray, outer: np.ndarray, shape: tuple
         return False
     on = _carries_on(ycc, segments, skin=skin)
     return bool((~np.isnan(on)).all() and on.min() >= 0.6)
+
+
+_HAND_ALONG = 0.9
+"""Fraction of a side along which a hand lies flush outside it for the side to be the hand's edge
+(see `_hand_along`). Tune set (not on skin-toned surfaces): the documents found measure at most
+0.88 (a covered card whose outline ran round the thumb), the surfaces bounded by a hand 1.0."""
+
+
+def _hand_along(skin: np.ndarray, common: np.ndarray, quad: np.ndarray, shape: tuple[int, int]) -> bool:
+    """True when a hand or a finger lies flush along the outside of one of the outline's sides
+    (skin of a colour the surface does not show, 3 and 5 work pixels outside it, over
+    `_HAND_ALONG` of its length) while no skin lies just inside it: the side is then the hand's
+    edge, and the outline a piece of the surface beside a hand (between a hand and a keyboard, a
+    finger and a lit disc), not a page. A page's own edge has a hand flush along it only where a
+    hand is laid exactly against the whole side; a hand across a page has skin on both sides."""
+    h, w = shape
+    q = order_corners(quad)
+    cut = _cut_sides(q, shape)
+    for i in range(4):
+        if cut[i]:
+            continue
+        pts, normal, _ = _side_geometry(q, i, 24)
+        p = np.rint(pts[None] + np.array([5.0, 3.0, -3.0, -5.0])[:, None, None] * normal).astype(np.intp)
+        x, y = p[..., 0], p[..., 1]
+        ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        x, y = np.clip(x, 0, w - 1), np.clip(y, 0, h - 1)
+        s = skin[y, x] & ok
+        hand = s[:2] & ~common[y[:2], x[:2]]
+        flush = hand[0] & hand[1] & ~s[2] & ~s[3]
+        if np.count_nonzero(flush) >= _HAND_ALONG * len(flush):
+            return True
+    return False
 
 
 def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: bool = False) -> bool:

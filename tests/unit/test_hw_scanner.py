@@ -587,3 +587,45 @@ def test_a_card_cut_by_the_border_is_not_taken_for_its_band_edge(band, angle):
     det = scanner.find_document(frame)
     assert det is not None and det.touches_edge
     assert scanner.assess(frame, det).reasons[0] is Reason.OUT_OF_FRAME
+
+
+def _surface_beside_a_hand():
+    """A work-size YCrCb image: a dark surface, a skin-coloured bar (a finger or a hand, columns
+    100-129) reaching up from the bottom border, and a lit patch of the surface just left of it
+    (columns 40-99, rows 40-109) whose right side is the bar's edge; and the patch's outline."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[40:110, 40:100] = (120.0, 128.0, 128.0)
+    ycc[30:130, 100:130] = (150.0, 155.0, 105.0)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    patch = np.array([[40.0, 40.0], [99.5, 40.0], [99.5, 109.5], [40.0, 109.5]])
+    return ycc, patch
+
+
+def test_an_outline_bounded_by_a_hand_is_not_a_page():
+    """A side with a hand flush along its outside (and no skin inside) is the hand's edge: the
+    outline is the surface beside the hand. A hand lying across the side (skin inside too), a
+    hand along only part of it, or no hand, does not make it one; neither does skin of the
+    surface's own colours."""
+    ycc, patch = _surface_beside_a_hand()
+    skin = scanner._skin(ycc)
+    none = np.zeros(skin.shape, bool)
+    assert skin[80, 115] and not skin[80, 70]
+    assert scanner._hand_along(skin, none, patch, skin.shape)
+    assert not scanner._hand_along(skin, skin, patch, skin.shape)  # the surface is skin-toned there
+    assert not scanner._hand_along(none, none, patch, skin.shape)
+    across = skin.copy()
+    across[:, 90:100] = True  # the hand reaches over the side into the outline
+    assert not scanner._hand_along(across, none, patch, skin.shape)
+    part = skin.copy()
+    part[:80] = False  # the hand runs along the lower half of the side only
+    assert not scanner._hand_along(part, none, patch, skin.shape)
+
+
+def test_a_page_with_a_hand_beside_it_is_still_found():
+    """A hand near a page (not flush along a whole side) does not make the page a hand's outline."""
+    frame, corners = docrender.place_on_tray(FORM, SIZE, center=(0.45, 0.5), angle=0, scale=0.6, seed=2)
+    x1 = int(np.ceil(corners[:, 0].max())) + 25
+    frame[int(corners[:, 1].mean()):, x1:x1 + 60] = (120, 150, 210)  # BGR skin, reaching up from below
+    det = scanner.find_document(frame)
+    assert det is not None and corner_error(det.corners, corners) < 0.02
