@@ -1181,21 +1181,22 @@ def _hand_along(skin: np.ndarray, common: np.ndarray, quad: np.ndarray, shape: t
     hand is laid exactly against the whole side; a hand across a page has skin on both sides."""
     h, w = shape
     q = order_corners(quad)
-    cut = _cut_sides(q, shape)
-    for i in range(4):
-        if cut[i]:
-            continue
-        pts, normal, _ = _side_geometry(q, i, 24)
-        p = np.rint(pts[None] + np.array([5.0, 3.0, -3.0, -5.0])[:, None, None] * normal).astype(np.intp)
-        x, y = p[..., 0], p[..., 1]
-        ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-        x, y = np.clip(x, 0, w - 1), np.clip(y, 0, h - 1)
-        s = skin[y, x] & ok
-        hand = s[:2] & ~common[y[:2], x[:2]]
-        flush = hand[0] & hand[1] & ~s[2] & ~s[3]
-        if np.count_nonzero(flush) >= _HAND_ALONG * len(flush):
-            return True
-    return False
+    sides = np.flatnonzero(~np.array(_cut_sides(q, shape)))
+    if not len(sides):
+        return False
+    a = q[sides]
+    d = q[_NEXT[sides]] - a
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+    normal = np.stack([d[:, 1] / length, -d[:, 0] / length], axis=1)  # outward (see `_side_geometry`)
+    pts = a[:, None, :] + _spaced(0.08, 0.92, 24)[None] * d[:, None, :]  # (sides, 24, 2)
+    p = np.rint(pts[None] + np.array([5.0, 3.0, -3.0, -5.0])[:, None, None, None] * normal[None, :, None, :])
+    x, y = p[..., 0].astype(np.intp), p[..., 1].astype(np.intp)
+    ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    x, y = np.clip(x, 0, w - 1), np.clip(y, 0, h - 1)
+    s = skin[y, x] & ok
+    hand = s[:2] & ~common[y[:2], x[:2]]
+    flush = hand[0] & hand[1] & ~s[2] & ~s[3]  # (sides, 24)
+    return bool((flush.sum(axis=1) >= _HAND_ALONG * flush.shape[1]).any())
 
 
 def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: bool = False) -> bool:
