@@ -904,7 +904,9 @@ def find_document(
     neighbouring sides). Each quadrilateral is scored by how well its four sides follow real
     edges (where a hand or a thumb lies across a side, only the stretches where the edge can be
     seen count), and the best plausible one is refined at full resolution by fitting lines to the
-    edge found across each side (the points under a hand and other outliers dropped).
+    edge found across each side (the points under a hand and other outliers dropped). A chosen
+    outline that is a keyboard, or the surface beside a hand (a side that is the hand's edge), is
+    dropped and the next one chosen.
 
     Args:
         frame: BGR (or greyscale) uint8 image from the document camera.
