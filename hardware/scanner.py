@@ -1004,11 +1004,18 @@ def find_document(
         return None
     support, cut = known[id(quad)]  # what _support gives, found above
     quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
+    corners = (quad + 0.5) / work.f - 0.5
+    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands)
+    if not any(cut) and min(length_of(quad, i) for i in range(4)) < _FINE_SIDE:
+        # a small page: its band or margin is looked for again on a finer copy around it
+        wider = _expand_fine(work, corners, hands)
+        if wider is not None:
+            corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands)
+            quad = order_corners((corners + 0.5) * work.f - 0.5)
+            support, cut = _support(work.ycc, quad, (h, w), hands)
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
     quad_area = _visible_area(quad, (h, w))
-    corners = (quad + 0.5) / work.f - 0.5
-    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands)
     # what lies across the outline is looked for along the refined one (a side a pixel or two
     # off the page's edge misses the edge there and takes the page for something covering it)
     fine = order_corners((corners + 0.5) * work.f - 0.5)
@@ -1280,6 +1287,56 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
                 quad, support, cut = moves[j], sup, c
                 break
     return quad, support, cut
+
+
+_FINE_SIDE = 64
+"""An outline whose shortest side is under this many work pixels is also looked at on a finer
+copy of its surroundings for a band or margin `_expand` cannot see at the work size."""
+_FINE_PX = 128
+"""Shortest side (pixels) the outline gets on that finer copy (never finer than the frame)."""
+
+
+def _expand_fine(work: _Work, corners: np.ndarray, skin: np.ndarray | None = None) -> np.ndarray | None:
+    """`_expand` of a small outline (its refined corners, frame pixels) on a finer copy of the
+    frame around it: the corners moved onto a farther edge, or None. A small card's coloured
+    band or a small photo's margin is a few work pixels wide, within the reach of the smoothing
+    and of the profiles there, and is left out; on a copy where the page is about `_FINE_PX`
+    across, it is as wide as a large page's band is at the work size."""
+    frame = work.frame
+    fh, fw = frame.shape[:2]
+    f = work.f
+    shortest = min(float(np.hypot(*(corners[(i + 1) % 4] - corners[i]))) for i in range(4))
+    g = min(1.0, _FINE_PX / max(shortest, 1e-9))  # fine pixels per frame pixel
+    if g <= 1.25 * f:
+        return None  # the copy would be hardly finer than the work image
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    margin = 0.35 * float((hi - lo).max())
+    x0, y0 = (int(max(0, math.floor(v - margin))) for v in lo)
+    x1, y1 = int(min(fw, math.ceil(hi[0] + margin) + 1)), int(min(fh, math.ceil(hi[1] + margin) + 1))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    crop = frame[y0:y1, x0:x1]
+    if crop.ndim == 2:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    size = (max(8, round((x1 - x0) * g)), max(8, round((y1 - y0) * g)))
+    if size != (x1 - x0, y1 - y0):
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    scale = np.array([size[0] / (x1 - x0), size[1] / (y1 - y0)])
+    ycc = cv2.GaussianBlur(cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb).astype(np.float32), (3, 3), 0.8)
+    shape = ycc.shape[:2]
+    fine = (corners - (x0, y0) + 0.5) * scale - 0.5
+    fine_skin = None
+    if skin is not None:  # the work-size hand mask at the fine pixels (nearest)
+        ys = np.rint(((np.arange(shape[0]) + 0.5) / scale[1] + y0) * f - 0.5).astype(np.intp)
+        xs = np.rint(((np.arange(shape[1]) + 0.5) / scale[0] + x0) * f - 0.5).astype(np.intp)
+        fine_skin = skin[np.clip(ys, 0, skin.shape[0] - 1)[:, None], np.clip(xs, 0, skin.shape[1] - 1)[None, :]]
+    sup, c = _support(ycc, fine, shape, fine_skin)
+    if any(c):
+        return None
+    moved, _, _ = _expand(ycc, fine, shape, sup, c, fine_skin)
+    if np.array_equal(moved, fine):
+        return None
+    return (moved + 0.5) / scale + (x0, y0) - 0.5
 
 
 def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
