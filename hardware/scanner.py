@@ -1293,8 +1293,8 @@ _FINE_SIDE = 64
 """An outline whose shortest side is under this many work pixels is also looked at on a finer
 copy of its surroundings for a band or margin `_expand` cannot see at the work size. Under 128
 (tune set) two more scenes at 720p and one at 1080p came right, but the finer look then ran on
-about a third of the frames at 2-3 ms each; under 160 with a 192 px copy a covered card lost its
-corners."""
+more than half of the frames with a page, at about 4-5 ms a call (a loaded machine); under 160
+with a 192 px copy a covered card lost its corners."""
 _FINE_PX = 128
 """Shortest side (pixels) the outline gets on that finer copy (never finer than the frame)."""
 
