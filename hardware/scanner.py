@@ -1252,16 +1252,17 @@ def _edges_across(ycc: np.ndarray, quad: np.ndarray, i: int, reach: int, directi
 
 
 def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
-            cut: list[bool], skin: np.ndarray | None = None) -> tuple[np.ndarray, list[float], list[bool]]:
+            cut: list[bool], skin: np.ndarray | None = None,
+            max_reach: int | None = None) -> tuple[np.ndarray, list[float], list[bool]]:
     """Move a side outwards onto a farther parallel edge when the neighbouring sides carry on to
     it: a card's coloured band or a photo's dark margin that blends into the surface, which the
-    blob stopped short of."""
+    blob stopped short of (`max_reach`: the farthest edge looked for, pixels)."""
     h, w = shape
     for i in range(4):
         if cut[i]:
             continue
         span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
-        reach = int(min(2.5 * span, 0.4 * max(h, w)))
+        reach = int(min(2.5 * span, 0.4 * max(h, w), max_reach if max_reach is not None else np.inf))
         if reach < 4:
             continue
         per_offset = _edges_across(ycc, quad, i, reach, 1.0)
@@ -1295,6 +1296,8 @@ copy of its surroundings for a band or margin `_expand` cannot see at the work s
 (tune set) two more scenes at 720p and one at 1080p came right, but the finer look then ran on
 more than half of the frames with a page, at about 4-5 ms a call (a loaded machine); under 160
 with a 192 px copy a covered card lost its corners."""
+_FINE_REACH = 6
+"""Farthest band edge (work pixels) the finer look seeks: `_expand` finds those from 4 on."""
 _FINE_PX = 128
 """Shortest side (pixels) the outline gets on that finer copy (never finer than the frame)."""
 
@@ -1313,7 +1316,10 @@ def _expand_fine(work: _Work, corners: np.ndarray, skin: np.ndarray | None = Non
     if g <= 1.25 * f:
         return None  # the copy would be hardly finer than the work image
     lo, hi = corners.min(axis=0), corners.max(axis=0)
-    margin = 0.35 * float((hi - lo).max())
+    # a band at least _FINE_REACH work pixels wide was seen at the work size: only narrower ones
+    # are looked for (and only the frame around them is copied)
+    reach = int(math.ceil(_FINE_REACH / f * g))
+    margin = _FINE_REACH / f + 12.0 / g
     x0, y0 = (int(max(0, math.floor(v - margin))) for v in lo)
     x1, y1 = int(min(fw, math.ceil(hi[0] + margin) + 1)), int(min(fh, math.ceil(hi[1] + margin) + 1))
     if x1 - x0 < 8 or y1 - y0 < 8:
@@ -1340,7 +1346,7 @@ def _expand_fine(work: _Work, corners: np.ndarray, skin: np.ndarray | None = Non
     sup, c = _support(ycc, fine, shape, fine_skin)
     if any(c):
         return None
-    moved, _, _ = _expand(ycc, fine, shape, sup, c, fine_skin)
+    moved, _, _ = _expand(ycc, fine, shape, sup, c, fine_skin, max_reach=reach)
     if np.array_equal(moved, fine):
         return None
     return (moved + 0.5) / scale + (x0, y0) - 0.5
