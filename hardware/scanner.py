@@ -1294,7 +1294,8 @@ _FINE_SIDE = 64
 """An outline whose shortest side is under this many work pixels is also looked at on a finer
 copy of its surroundings for a band or margin `_expand` cannot see at the work size. Under 128
 (tune set) two more scenes at 720p and one at 1080p came right, but the finer look then ran on
-more than half of the frames with a page, at about 4-5 ms a call (a loaded machine); under 160
+more than half of the frames with a page, at about 4-5 ms a call (a loaded machine, before the
+reach was limited to `_FINE_REACH`; about 2 ms since); under 160
 with a 192 px copy a covered card lost its corners."""
 _FINE_REACH = 6
 """Farthest band edge (work pixels) the finer look seeks: `_expand` finds those from 4 on."""
