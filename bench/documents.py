@@ -993,7 +993,7 @@ def judge(scene: Scene, det, reason: str | None, seconds: float) -> Outcome:
     found = det is not None
     corner_ok = None
     if scene.corners is not None and fully_inside(scene.corners, size):
-        corner_ok = found and corner_error(det.corners, scene.corners) <= 0.015
+        corner_ok = bool(found and corner_error(det.corners, scene.corners) <= 0.015)
     return Outcome(scene, found, corner_ok, reason, seconds)
 
 

@@ -1011,11 +1011,18 @@ def find_document(
         return None
     support, cut = known[id(quad)]  # what _support gives, found above
     quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
+    corners = (quad + 0.5) / work.f - 0.5
+    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands)
+    if not any(cut) and min(length_of(quad, i) for i in range(4)) < _FINE_SIDE:
+        # a small page: its band or margin is looked for again on a finer copy around it
+        wider = _expand_fine(work, corners, hands)
+        if wider is not None:
+            corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands)
+            quad = order_corners((corners + 0.5) * work.f - 0.5)
+            support, cut = _support(work.ycc, quad, (h, w), hands)
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
     quad_area = _visible_area(quad, (h, w))
-    corners = (quad + 0.5) / work.f - 0.5
-    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands)
     # what lies across the outline is looked for along the refined one (a side a pixel or two
     # off the page's edge misses the edge there and takes the page for something covering it)
     fine = order_corners((corners + 0.5) * work.f - 0.5)
@@ -1285,16 +1292,17 @@ def _edges_across(ycc: np.ndarray, quad: np.ndarray, i: int, reach: int, directi
 
 
 def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
-            cut: list[bool], skin: np.ndarray | None = None) -> tuple[np.ndarray, list[float], list[bool]]:
+            cut: list[bool], skin: np.ndarray | None = None,
+            max_reach: int | None = None) -> tuple[np.ndarray, list[float], list[bool]]:
     """Move a side outwards onto a farther parallel edge when the neighbouring sides carry on to
     it: a card's coloured band or a photo's dark margin that blends into the surface, which the
-    blob stopped short of."""
+    blob stopped short of (`max_reach`: the farthest edge looked for, pixels)."""
     h, w = shape
     for i in range(4):
         if cut[i]:
             continue
         span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
-        reach = int(min(2.5 * span, 0.4 * max(h, w)))
+        reach = int(min(2.5 * span, 0.4 * max(h, w), max_reach if max_reach is not None else np.inf))
         if reach < 4:
             continue
         per_offset = _edges_across(ycc, quad, i, reach, 1.0)
@@ -1320,6 +1328,69 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
                 quad, support, cut = moves[j], sup, c
                 break
     return quad, support, cut
+
+
+_FINE_SIDE = 64
+"""An outline whose shortest side is under this many work pixels is also looked at on a finer
+copy of its surroundings for a band or margin `_expand` cannot see at the work size. Under 128
+(tune set) two more scenes at 720p and one at 1080p came right, but the finer look then ran on
+more than half of the frames with a page, at about 4-5 ms a call (a loaded machine, before the
+reach was limited to `_FINE_REACH`; about 2 ms since); under 160
+with a 192 px copy a covered card lost its corners."""
+_FINE_REACH = 6
+"""Farthest band edge (work pixels) the finer look seeks: `_expand` finds those from 4 on."""
+_FINE_PX = 128
+"""Shortest side (pixels) the outline gets on that finer copy (never finer than the frame)."""
+
+
+def _expand_fine(work: _Work, corners: np.ndarray, skin: np.ndarray | None = None) -> np.ndarray | None:
+    """`_expand` of a small outline (its refined corners, frame pixels) on a finer copy of the
+    frame around it: the corners moved onto a farther edge, or None. A small card's coloured
+    band or a small photo's margin is a few work pixels wide, within the reach of the smoothing
+    and of the profiles there, and is left out; on a copy where the page is about `_FINE_PX`
+    across, it is as wide as a large page's band is at the work size."""
+    frame = work.frame
+    fh, fw = frame.shape[:2]
+    f = work.f
+    shortest = min(float(np.hypot(*(corners[(i + 1) % 4] - corners[i]))) for i in range(4))
+    g = min(1.0, _FINE_PX / max(shortest, 1e-9))  # fine pixels per frame pixel
+    if g <= 1.25 * f:
+        return None  # the copy would be hardly finer than the work image
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    # a band at least _FINE_REACH work pixels wide was seen at the work size: only narrower ones
+    # are looked for (and only the frame around them is copied)
+    reach = int(math.ceil(_FINE_REACH / f * g))
+    margin = _FINE_REACH / f + 12.0 / g
+    x0, y0 = (int(max(0, math.floor(v - margin))) for v in lo)
+    x1, y1 = int(min(fw, math.ceil(hi[0] + margin) + 1)), int(min(fh, math.ceil(hi[1] + margin) + 1))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    crop = frame[y0:y1, x0:x1]
+    if crop.ndim == 2:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    size = (max(8, round((x1 - x0) * g)), max(8, round((y1 - y0) * g)))
+    # halved exactly (a 2x2 mean) while far above, then linear: an area resize by an odd factor
+    # costs several milliseconds on a crop this size, and the copy is smoothed anyway
+    while crop.shape[1] >= 2 * size[0] + 2 and crop.shape[0] >= 2 * size[1] + 2:
+        crop = cv2.resize(crop, (crop.shape[1] // 2, crop.shape[0] // 2), interpolation=cv2.INTER_LINEAR)
+    if (crop.shape[1], crop.shape[0]) != size:
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
+    scale = np.array([size[0] / (x1 - x0), size[1] / (y1 - y0)])
+    ycc = cv2.GaussianBlur(cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb).astype(np.float32), (3, 3), 0.8)
+    shape = ycc.shape[:2]
+    fine = (corners - (x0, y0) + 0.5) * scale - 0.5
+    fine_skin = None
+    if skin is not None:  # the work-size hand mask at the fine pixels (nearest)
+        ys = np.rint(((np.arange(shape[0]) + 0.5) / scale[1] + y0) * f - 0.5).astype(np.intp)
+        xs = np.rint(((np.arange(shape[1]) + 0.5) / scale[0] + x0) * f - 0.5).astype(np.intp)
+        fine_skin = skin[np.clip(ys, 0, skin.shape[0] - 1)[:, None], np.clip(xs, 0, skin.shape[1] - 1)[None, :]]
+    sup, c = _support(ycc, fine, shape, fine_skin)
+    if any(c):
+        return None
+    moved, _, _ = _expand(ycc, fine, shape, sup, c, fine_skin, max_reach=reach)
+    if np.array_equal(moved, fine):
+        return None
+    return (moved + 0.5) / scale + (x0, y0) - 0.5
 
 
 def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
