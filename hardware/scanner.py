@@ -78,17 +78,25 @@ def order_corners(points: np.ndarray) -> np.ndarray:
         points: Four (x, y) points in any order, any array-like of shape (4, 2).
     """
     pts = np.asarray(points, np.float64).reshape(4, 2)
+    return _order4(pts.tolist(), pts)
+
+
+def _order4(p: list, pts: np.ndarray | None = None) -> np.ndarray:
+    """`order_corners` of four points given as a list of [x, y] floats (and, when at hand, the
+    same points as a (4, 2) float64 array): a new (4, 2) float64 array."""
     # Four points are quicker in plain Python; when two directions from the centre are (nearly)
     # the same (a degenerate outline), numpy's own order is kept (its arctan2 may differ in the
     # last bit and its sort need not keep ties in place).
-    p = pts.tolist()
     cx, cy = (((p[0][0] + p[1][0]) + p[2][0]) + p[3][0]) / 4, (((p[0][1] + p[1][1]) + p[2][1]) + p[3][1]) / 4
     angle = [math.atan2(y - cy, x - cx) for x, y in p]
     order = sorted(range(4), key=angle.__getitem__)
     if all(angle[b] - angle[a] > 1e-9 for a, b in zip(order, order[1:])):
         sums = [p[k][0] + p[k][1] for k in order]
         start = sums.index(min(sums))
-        return pts[order[start:] + order[:start]]
+        order = order[start:] + order[:start]
+        return pts[order] if pts is not None else np.array([p[k] for k in order], np.float64)
+    if pts is None:
+        pts = np.array(p, np.float64)
     d = pts - pts.sum(axis=0) / 4  # from the centre (the mean, with fewer calls)
     pts = pts[np.argsort(np.arctan2(d[:, 1], d[:, 0]))]  # clockwise on screen (y points down)
     return pts[_TURNS[int(np.argmin(pts[:, 0] + pts[:, 1]))]]
@@ -199,7 +207,7 @@ _NEXT = np.array([1, 2, 3, 0])
 _PREV = np.array([3, 0, 1, 2])
 _MAX_CORNER_COS = float(np.cos(np.radians(90 - 35)))
 """A candidate outline's corners must lie within 35 degrees of a right angle."""
-_COMBOS = {n: np.array(list(itertools.combinations(range(n), 4))) for n in (5, 6, 7)}
+_COMBO_LISTS = {n: list(itertools.combinations(range(n), 4)) for n in (5, 6, 7)}
 """Every choice of four sides of a five- to seven-sided outline, in order."""
 
 
@@ -411,8 +419,10 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
         return out
     pts = hull.reshape(-1, 2).astype(np.float64)
     snap = 0.03 * min(h, w)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    near = [(0, lo[0] <= 1, 0.0), (0, hi[0] >= w - 2, w - 1.0), (1, lo[1] <= 1, 0.0), (1, hi[1] >= h - 2, h - 1.0)]
+    (lo_x, lo_y), (hi_x, hi_y) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
+    near = [(0, lo_x <= 1, 0.0), (0, hi_x >= w - 2, w - 1.0), (1, lo_y <= 1, 0.0), (1, hi_y >= h - 2, h - 1.0)]
+    if not any(touches for _, touches, _ in near):
+        return out  # nothing to put onto the border
     snapped = pts.copy()
     for axis, touches, line in near:
         if touches:
@@ -433,58 +443,72 @@ def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool
     if peri < 20:
         return []
     out = []
-    approx = None
     for eps in (0.015, 0.025, 0.04, 0.06):
-        approx = cv2.approxPolyDP(hull, eps * peri, True).reshape(-1, 2).astype(np.float64)
+        approx = cv2.approxPolyDP(hull, eps * peri, True)
         if len(approx) <= 7:
             break
-    if approx is None or len(approx) < 4:
+    if len(approx) < 4:
         return []
     h, w = shape
-    if len(approx) == 4:
-        out.append(order_corners(approx))
+    approx = approx.reshape(-1, 2).astype(np.float64)
+    # The few corners in plain Python (numpy's calls cost more than its arithmetic on four to
+    # seven points), each step the same float64 operation in the same order as numpy's: the
+    # same numbers. The side lengths stay numpy's hypot (the C library's; not always the same
+    # last bit as math.hypot or a square root).
+    p = approx.tolist()
+    if len(p) == 4:
+        out.append(_order4(p, approx))
     else:
-        n = len(approx)
-        edges = np.concatenate([approx[1:], approx[:1]]) - approx  # each corner to the next
-        lengths = np.hypot(edges[:, 0], edges[:, 1])
-        combos = _COMBOS[n]
+        n = len(p)
+        combos = _COMBO_LISTS[n]
+        nxt = p[1:] + p[:1]
+        edges = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(p, nxt)]  # each corner to the next
+        ed = np.array(edges)
+        lengths = np.hypot(ed[:, 0], ed[:, 1]).tolist()
         # a side along the frame border is the border's, not the page's
-        nxt = np.concatenate([approx[1:], approx[:1]])
-        along = ((np.abs(approx[:, 0]) <= 1) & (np.abs(nxt[:, 0]) <= 1)) \
-            | ((np.abs(approx[:, 0] - (w - 1)) <= 1) & (np.abs(nxt[:, 0] - (w - 1)) <= 1)) \
-            | ((np.abs(approx[:, 1]) <= 1) & (np.abs(nxt[:, 1]) <= 1)) \
-            | ((np.abs(approx[:, 1] - (h - 1)) <= 1) & (np.abs(nxt[:, 1] - (h - 1)) <= 1))
+        along = [(abs(a[0]) <= 1 and abs(b[0]) <= 1) or (abs(a[0] - (w - 1)) <= 1 and abs(b[0] - (w - 1)) <= 1)
+                 or (abs(a[1]) <= 1 and abs(b[1]) <= 1) or (abs(a[1] - (h - 1)) <= 1 and abs(b[1] - (h - 1)) <= 1)
+                 for a, b in zip(p, nxt)]
         picks = []
         if not border_only:
-            sums = lengths[combos].sum(axis=1)
-            # the two largest by (sum, sides), the largest first
-            picks += list(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], sums))[:-3:-1])
-        if cut_ok and along.any():
-            own = np.where(along, 0.0, lengths)[combos].sum(axis=1)
-            best = int(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], own))[-1])
-            if best not in picks and not along[combos[best]].any():
+            # the two largest by (sum, sides), the largest first (sums added in order, as numpy's)
+            sums = [((lengths[i] + lengths[j]) + lengths[k]) + lengths[m] for i, j, k, m in combos]
+            ranked = sorted(range(len(combos)), key=lambda c: (sums[c], combos[c]))
+            picks += ranked[:-3:-1]
+        if cut_ok and any(along):
+            own = [0.0 if a else v for a, v in zip(along, lengths)]
+            sums = [((own[i] + own[j]) + own[k]) + own[m] for i, j, k, m in combos]
+            best = max(range(len(combos)), key=lambda c: (sums[c], combos[c]))
+            if best not in picks and not any(along[s] for s in combos[best]):
                 picks.append(best)
-        for idx in combos[picks]:
+        for c in picks:
             # the four sides' lines, each meeting the next
-            p0, d = approx[idx], edges[idx] / np.maximum(lengths[idx], 1e-9)[:, None]
-            d1, p1 = d[_NEXT], p0[_NEXT]
-            den = d[:, 0] * d1[:, 1] - d[:, 1] * d1[:, 0]
-            if (np.abs(den) < 1e-6).any():
+            idx = combos[c]
+            p0 = [p[s] for s in idx]
+            d = [(edges[s][0] / max(lengths[s], 1e-9), edges[s][1] / max(lengths[s], 1e-9)) for s in idx]
+            q = []
+            for j in range(4):
+                (ax, ay), (dx, dy) = p0[j], d[j]
+                (bx, by), (ex, ey) = p0[(j + 1) % 4], d[(j + 1) % 4]
+                den = dx * ey - dy * ex
+                if abs(den) < 1e-6:
+                    break
+                t = ((bx - ax) * ey - (by - ay) * ex) / den
+                x, y = ax + t * dx, ay + t * dy
+                if x < -0.25 * w or x > 1.25 * w or y < -0.25 * h or y > 1.25 * h:
+                    break
+                q.append([x, y])
+            if len(q) < 4:
                 continue
-            t = ((p1[:, 0] - p0[:, 0]) * d1[:, 1] - (p1[:, 1] - p0[:, 1]) * d1[:, 0]) / den
-            q = p0 + t[:, None] * d
-            if (q[:, 0] < -0.25 * w).any() or (q[:, 0] > 1.25 * w).any() or (q[:, 1] < -0.25 * h).any() \
-                    or (q[:, 1] > 1.25 * h).any():
-                continue
-            if cv2.isContourConvex(q.astype(np.float32).reshape(-1, 1, 2)):
-                out.append(order_corners(q))  # corners beyond the frame border stay there
+            if cv2.isContourConvex(np.array(q, np.float32).reshape(-1, 1, 2)):
+                out.append(_order4(q))  # corners beyond the frame border stay there
         if border_only:
             return out
     if border_only:
         return out
-    rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32)))
-    out.append(order_corners(np.minimum(np.maximum(rect.astype(np.float64), 0.0),
-                                        np.array([shape[1] - 1, shape[0] - 1], np.float64))))
+    rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32))).tolist()
+    hi_x, hi_y = float(shape[1] - 1), float(shape[0] - 1)
+    out.append(_order4([[min(max(x, 0.0), hi_x), min(max(y, 0.0), hi_y)] for x, y in rect]))
     return out
 
 
