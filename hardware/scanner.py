@@ -159,6 +159,15 @@ def _sumsq(v: np.ndarray) -> np.ndarray:
     return out
 
 
+def _chsum(v: np.ndarray) -> np.ndarray:
+    """The sum over the last (channel) axis, added in order as numpy's sum does: the same numbers,
+    without numpy's slow reduction over an axis of three."""
+    out = v[..., 0]
+    for c in range(1, v.shape[-1]):
+        out = out + v[..., c]
+    return out
+
+
 def _wsumsq(v: np.ndarray) -> np.ndarray:
     """`_sumsq(v * _CHANNEL_W)`: each channel weighted and squared on its own, added in the same
     order; the same numbers, without numpy's slow broadcast over an axis of three."""
@@ -250,7 +259,10 @@ def _segment_profiles(ycc: np.ndarray, segments):
     gx = pts[:, :, 0, None] + (_OFFSETS[None, :] * normal[:, 0:1])[:, None, :]
     gy = pts[:, :, 1, None] + (_OFFSETS[None, :] * normal[:, 1:2])[:, None, :]
     h, w = ycc.shape[:2]
-    valid = ((gx >= 0) & (gx <= w - 1) & (gy >= 0) & (gy <= h - 1)).all(axis=2)
+    # inside the image at every offset: at both ends (each coordinate is monotone along the offsets,
+    # as its rounding is: the same answer as checking all eleven)
+    ends = np.stack([gx[:, :, 0], gx[:, :, -1], gy[:, :, 0], gy[:, :, -1]])
+    valid = (ends.min(axis=0) >= 0) & (np.maximum(ends[0], ends[1]) <= w - 1) & (np.maximum(ends[2], ends[3]) <= h - 1)
     s, n = gx.shape[:2]
     prof = cv2.remap(ycc, gx.reshape(s, -1).astype(np.float32), gy.reshape(s, -1).astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(s, n, len(_OFFSETS), -1)
@@ -270,8 +282,12 @@ def _masked_median(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
     v = np.where(keep, values, np.inf)
     v.sort(axis=-1)
     n = keep.sum(axis=-1)[..., None]
-    a = np.take_along_axis(v, np.maximum((n - 1) // 2, 0), axis=-1)[..., 0]
-    b = np.take_along_axis(v, n // 2, axis=-1)[..., 0]
+    if v.ndim == 2:  # (every caller's) the same elements, without take_along_axis's overhead
+        rows = np.arange(len(v))
+        a, b = v[rows, np.maximum((n[:, 0] - 1) // 2, 0)], v[rows, n[:, 0] // 2]
+    else:
+        a = np.take_along_axis(v, np.maximum((n - 1) // 2, 0), axis=-1)[..., 0]
+        b = np.take_along_axis(v, n // 2, axis=-1)[..., 0]
     return np.where(n[..., 0] > 0, (a + b) / 2, np.nan)
 
 
@@ -308,7 +324,7 @@ def _skin_over_points(skin: np.ndarray, pts: np.ndarray, normal: np.ndarray, rea
     p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * pts.ndim) * normal[None])
     x, y = p[..., 0].astype(np.intp), p[..., 1].astype(np.intp)
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-    return (inside & skin[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]).all(axis=0)
+    return (inside & skin[np.minimum(np.maximum(y, 0), h - 1), np.minimum(np.maximum(x, 0), w - 1)]).all(axis=0)
 
 
 def _hidden_by_hand(skin: np.ndarray, segments, valid: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -541,7 +557,12 @@ def _border_colours(ycc: np.ndarray, ring: int) -> np.ndarray:
     hist /= np.float32([[max(1.0, float(side.size))] for side in sides])
     grown = hist.reshape(4, 32, 16, 16)
     for axis in (1, 2, 3):  # a colour next to a border colour counts as border colour too
-        grown = np.maximum(grown, np.maximum(np.roll(grown, 1, axis), np.roll(grown, -1, axis)))
+        # the greatest of each level and its two neighbours (wrapping round, as np.roll does)
+        n = grown.shape[axis]
+        wrapped = np.take(grown, [n - 1, *range(n), 0], axis=axis)
+        lo, hi = [slice(None)] * 4, [slice(None)] * 4
+        lo[axis], hi[axis] = slice(0, n), slice(2, n + 2)
+        grown = np.maximum(grown, np.maximum(wrapped[tuple(lo)], wrapped[tuple(hi)]))
     votes = (grown.reshape(4, -1) >= 0.002).sum(axis=0)
     return np.take(votes >= 2, idx)
 
@@ -1001,7 +1022,7 @@ def find_document(
         # The smaller an outline, the more easily texture makes one up: small ones need more
         # support. A document reaching beyond the frame must show the rest of its outline
         # clearly, and a good part of itself (clutter pokes in at the edges).
-        small = float(np.clip((0.02 * frame_area - quad_area) / (0.015 * frame_area), 0.0, 1.0))
+        small = float(min(max((0.02 * frame_area - quad_area) / (0.015 * frame_area), 0.0), 1.0))
         if score < min_score + 0.25 * small + (0.15 if any(cut) else 0.0):
             continue
         if any(cut) and quad_area < 0.03 * frame_area:
@@ -1038,7 +1059,7 @@ def find_document(
     fine = order_corners((corners + 0.5) * work.f - 0.5)
     covered = max(_hidden_fraction(work, fine, hands), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
-    corners = np.clip(corners, [0, 0], [fw - 1, fh - 1])
+    corners = np.minimum(np.maximum(corners, [0, 0]), [fw - 1, fh - 1])
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
                      touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
                      covered_fraction=covered)
@@ -1264,7 +1285,9 @@ def _edges_across(ycc: np.ndarray, quad: np.ndarray, i: int, reach: int, directi
     diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))  # offsets 0..reach
     local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
     edge = ((diff >= 7.0) & local_max).astype(np.float32)
-    edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
+    rolled = np.empty_like(edge)  # np.roll(edge, 1, axis=1), without its overhead
+    rolled[:, 1:], rolled[:, 0] = edge[:, :-1], edge[:, -1]
+    edge = np.maximum(edge, rolled)  # a pixel either way
     return edge.mean(axis=0)
 
 
@@ -1400,7 +1423,7 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
     cut = _cut_sides(quad, (fh, fw), tol=2.5 * scale)
     for i in range(4):
         length = length_of(quad, i)
-        n = int(np.clip(length / 4, 12, 90))
+        n = int(min(max(length / 4, 12), 90))
         pts, normal, _ = _side_geometry(quad, i, n, 0.05, 0.95)
         if cut[i]:
             lines.append(None)
@@ -1416,12 +1439,12 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         j = score.argmax(axis=1)
         peak = diff[np.arange(n), j]
         # sub-pixel: a parabola through the peak and its neighbours
-        jl, jr = np.clip(j - 1, 0, diff.shape[1] - 1), np.clip(j + 1, 0, diff.shape[1] - 1)
+        jl, jr = np.maximum(j - 1, 0), np.minimum(j + 1, diff.shape[1] - 1)  # (j is one of the columns)
         dl, dr = diff[np.arange(n), jl], diff[np.arange(n), jr]
         den = dl - 2 * peak + dr
         sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
             np.abs(den) > 1e-6, den, 1.0), 0.0)
-        pos = offsets[1:-1][j] + np.clip(sub, -0.5, 0.5)
+        pos = offsets[1:-1][j] + np.minimum(np.maximum(sub, -0.5), 0.5)
         good = ok_rows & (peak >= max(8.0, 0.4 * float(_median(peak))))
         if skin is not None:
             seen = good & ~_skin_over_points(skin, (pts + 0.5) / scale - 0.5, normal)
@@ -1458,12 +1481,16 @@ def _project_corner(quad: np.ndarray, i: int, prev, cur) -> np.ndarray:
 def _robust_line(p: np.ndarray) -> np.ndarray:
     """Fit a line (vx, vy, x0, y0) to points, dropping the ones far from a first fit."""
     line = cv2.fitLine(p.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
+    used = None  # the points the line was fitted to (None: all)
     for tol in (3.0, 1.5):
         v, p0 = line[:2], line[2:]
         dist = np.abs((p[:, 0] - p0[0]) * v[1] - (p[:, 1] - p0[1]) * v[0])
         keep = dist < tol
         if keep.sum() < 6:
             break
+        if (keep.all() if used is None else np.array_equal(keep, used)):
+            continue  # the same points again: the same line (a fit is costly, and a pure function)
+        used = keep
         line = cv2.fitLine(p[keep].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
     return line
 
@@ -1612,6 +1639,18 @@ class Quality:
 
 
 _DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
+
+
+def _smear_kernel(dx: int, dy: int) -> np.ndarray:
+    k = np.zeros((9, 9), np.float32)
+    for t in range(-4, 5):
+        k[4 + t * dy, 4 + t * dx] = 1.0 / 9.0
+    k.flags.writeable = False
+    return k
+
+
+_SMEARS = tuple(_smear_kernel(dx, dy) for dx, dy in _DIRECTIONS)
+"""`directional_sharpness`'s 9-pixel line along each of `_DIRECTIONS`."""
 _GLARE_PATCH = np.ones((3, 3), np.uint8)
 
 
@@ -1630,19 +1669,25 @@ def directional_sharpness(page: np.ndarray) -> np.ndarray:
     grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
     g = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.7)
     out = []
-    for dx, dy in _DIRECTIONS:
-        k = np.zeros((9, 9), np.float32)
-        for t in range(-4, 5):
-            k[4 + t * dy, 4 + t * dx] = 1.0 / 9.0
+    for (dx, dy), k in zip(_DIRECTIONS, _SMEARS):
         smeared = cv2.filter2D(g, -1, k, borderType=cv2.BORDER_REFLECT)
         ys = slice(max(0, dy), g.shape[0] + min(0, dy))
         ys0 = slice(max(0, -dy), g.shape[0] + min(0, -dy))
         xs = slice(dx, None)
         xs0 = slice(0, g.shape[1] - dx)
-        d_f = np.abs(g[ys, xs] - g[ys0, xs0])[8:-8, 8:-8]
-        d_b = np.abs(smeared[ys, xs] - smeared[ys0, xs0])[8:-8, 8:-8]
+        # |a - b| by cv2: the same float32 numbers as numpy's np.abs(a - b), in an array of the same
+        # shape (so the sums below add in the same order), several times faster
+        d_f = cv2.absdiff(g[ys, xs], g[ys0, xs0])[8:-8, 8:-8]
+        d_b = cv2.absdiff(smeared[ys, xs], smeared[ys0, xs0])[8:-8, 8:-8]
         total = float(d_f.sum())
-        out.append(100.0 * float(np.maximum(d_f - d_b, 0).sum()) / total if total > 0 else 0.0)
+        if total > 0:
+            # np.maximum(d_f - d_b, 0): the same numbers by cv2 (no NaN here; a zero's sign does
+            # not change the sum)
+            lost = cv2.subtract(d_f, d_b)
+            cv2.threshold(lost, 0, 0, cv2.THRESH_TOZERO, dst=lost)
+            out.append(100.0 * float(lost.sum()) / total)
+        else:
+            out.append(0.0)
     return np.array(out)
 
 
@@ -1719,14 +1764,15 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
         good = inside & (height >= 25.0)
         if good.sum() < max(4, points // 4):
             continue
-        p = ((prof[good] - surf[good, None, :]) * step[good, None, :]).sum(axis=2) / (height[good, None] ** 2)
+        p = _chsum((prof[good] - surf[good, None, :]) * step[good, None, :]) / (height[good, None] ** 2)
         smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
         j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
         idx = np.arange(size)[None, :] + (j[:, None] - half)
-        aligned = np.take_along_axis(p, np.clip(idx, 0, size - 1), axis=1)
+        aligned = np.take_along_axis(p, np.minimum(np.maximum(idx, 0), size - 1), axis=1)
         # NaN at offsets no profile reaches after the alignment
         combined = _masked_median(aligned.T, ((idx >= 0) & (idx < size)).T)
-        grad = np.nan_to_num((combined[:-2] - combined[2:]) / 2)
+        grad = (combined[:-2] - combined[2:]) / 2
+        grad[np.isnan(grad)] = 0.0  # np.nan_to_num (the medians are finite or NaN)
         jj = int(np.argmax(grad))
         peak = grad[jj]
         if peak <= 0:
@@ -1790,13 +1836,13 @@ def _skin_across(skin: np.ndarray, quad: np.ndarray, *, reach: float = 4.0, fing
     for i in range(4):
         if cut[i]:
             continue
-        n = int(np.clip(length_of(quad, i), 8, 1000))  # about a work pixel apart
+        n = int(min(max(length_of(quad, i), 8), 1000))  # about a work pixel apart
         pts, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
         at = [np.round(pts + o * normal).astype(np.int32) for o in (-reach, 0.0, reach)]
         ok = np.ones(n, bool)
         for p in at:
             ok &= (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
-        got = [skin[np.clip(p[:, 1], 0, h - 1), np.clip(p[:, 0], 0, w - 1)] & ok for p in at]
+        got = [skin[np.minimum(np.maximum(p[:, 1], 0), h - 1), np.minimum(np.maximum(p[:, 0], 0), w - 1)] & ok for p in at]
         rows.append((got, ok))
     if not rows:
         return 0.0
@@ -1820,7 +1866,7 @@ def _skin_around(skin: np.ndarray, quad: np.ndarray, reach: float = 4.0) -> floa
     h, w = skin.shape
     pts = []
     for i in range(4):
-        n = int(np.clip(length_of(quad, i) / 2, 4, 200))
+        n = int(min(max(length_of(quad, i) / 2, 4), 200))
         p, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
         pts.append(np.round(p + reach * normal).astype(np.int32))
     p = np.concatenate(pts)
@@ -1841,7 +1887,7 @@ def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = No
     for i in range(4):
         if cut[i]:
             continue
-        n = int(np.clip(length_of(quad, i) / 2, 8, 64))
+        n = int(min(max(length_of(quad, i) / 2, 8), 64))
         prof, normal, _ = _edge_profiles(work.ycc, quad, i, n)
         diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
         edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)

@@ -248,3 +248,15 @@ def test_quads_from_hull_match_the_numpy_way():
         approx = len(cv2.approxPolyDP(hull, 0.015 * cv2.arcLength(hull, True), True))
         kinds["4" if approx == 4 else "5-7" if 5 <= approx <= 7 else "any"] += 1
     assert kinds["4"] > 100 and kinds["5-7"] > 100  # both ways were tried
+
+
+def test_channel_sum_is_numpys_sum_over_the_last_axis():
+    rng = np.random.default_rng(23)
+    for dtype in (np.float32, np.float64):
+        for channels in (1, 2, 3, 4):
+            for _ in range(100):
+                shape = tuple(int(v) for v in rng.integers(1, 30, int(rng.integers(0, 3)))) + (channels,)
+                v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e6])).astype(dtype)
+                want, got = v.sum(axis=-1), scanner._chsum(v)
+                assert want.dtype == got.dtype and np.array_equal(want, got)
+
