@@ -159,6 +159,12 @@ def _sumsq(v: np.ndarray) -> np.ndarray:
     return out
 
 
+def _mean3(v: np.ndarray) -> np.ndarray:
+    """`v.mean(axis=1)` of a float32 (n, 3, c) array: added in order and divided as numpy's mean
+    does, the same numbers without its overhead."""
+    return (v[:, 0] + v[:, 1] + v[:, 2]) / np.float32(3)
+
+
 def _chsum(v: np.ndarray) -> np.ndarray:
     """The sum over the last (channel) axis, added in order as numpy's sum does: the same numbers,
     without numpy's slow reduction over an axis of three."""
@@ -320,8 +326,9 @@ def _skin_over_points(skin: np.ndarray, pts: np.ndarray, normal: np.ndarray, rea
     """Whether skin colour lies at each point (..., 2) and `reach` work pixels either side of it
     along the (outward) normal (broadcast against the points)."""
     h, w = skin.shape
-    pts, normal = np.broadcast_arrays(pts, normal)
-    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * pts.ndim) * normal[None])
+    pts, normal = np.asarray(pts), np.asarray(normal)
+    nd = max(pts.ndim, normal.ndim)  # (broadcast as np.broadcast_arrays would, without its overhead)
+    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * nd) * normal[None])
     x, y = p[..., 0].astype(np.intp), p[..., 1].astype(np.intp)
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
     return (inside & skin[np.minimum(np.maximum(y, 0), h - 1), np.minimum(np.maximum(x, 0), w - 1)]).all(axis=0)
@@ -371,17 +378,18 @@ def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int])
     away): a blob's outline sits a pixel or two off the page's edge (smoothing, a shadow)."""
     if not quads:
         return quads
-    cuts = _cut_many(np.array(quads), shape)
-    index = [(k, i) for k, i in zip(*np.nonzero(~cuts))]
-    if not index:
+    qa = np.array(quads)
+    cuts = _cut_many(qa, shape)
+    qk, qi = np.nonzero(~cuts)  # each side inside the frame: its quad and which side
+    if not len(qk):
         return quads
-    peak, strength, step, valid = _segment_profiles(ycc, [(quads[k][i], quads[k][(i + 1) % 4]) for k, i in index])
+    peak, strength, step, valid = _segment_profiles(ycc, np.stack([qa[qk, qi], qa[qk, _NEXT[qi]]], axis=1))
     good = (strength >= 7.0) & (step >= 10.0) & valid & (np.abs(peak) <= 3)
     enough = good.sum(axis=1) >= _SUPPORT_N // 3
     offset = _masked_median(peak, good)  # NaN: a side without edge points has no offset
     out = [q.copy() for q in quads]
     sel = np.flatnonzero(enough & (np.abs(np.nan_to_num(offset)) >= 1.0))
-    ks, sides = np.array([index[j][0] for j in sel], np.int64), np.array([index[j][1] for j in sel], np.int64)
+    ks, sides = qk[sel].astype(np.int64), qi[sel].astype(np.int64)
     for side in range(4):  # a quad's sides move in turn, each from where the one before left it
         js = np.flatnonzero(sides == side)
         if not len(js):
@@ -1651,6 +1659,7 @@ def _smear_kernel(dx: int, dy: int) -> np.ndarray:
 
 _SMEARS = tuple(_smear_kernel(dx, dy) for dx, dy in _DIRECTIONS)
 """`directional_sharpness`'s 9-pixel line along each of `_DIRECTIONS`."""
+
 _GLARE_PATCH = np.ones((3, 3), np.uint8)
 
 
@@ -1894,7 +1903,7 @@ def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = No
         pts, _, _ = _side_geometry(quad, i, n)
         inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
         over = np.zeros(n, bool) if skin is None else _skin_over_points(skin, pts, normal)
-        sides.append((edge, prof[:, 0:3].mean(axis=1), prof[:, -3:].mean(axis=1), inside, over))
+        sides.append((edge, _mean3(prof[:, 0:3]), _mean3(prof[:, -3:]), inside, over))
     if not sides:
         return 0.0
     # the page's and the surface's usual colours along the whole outline (a hand over half of

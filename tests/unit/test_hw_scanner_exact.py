@@ -260,3 +260,12 @@ def test_channel_sum_is_numpys_sum_over_the_last_axis():
                 want, got = v.sum(axis=-1), scanner._chsum(v)
                 assert want.dtype == got.dtype and np.array_equal(want, got)
 
+
+def test_mean_of_three_is_numpys_mean():
+    rng = np.random.default_rng(29)
+    for _ in range(300):
+        n = int(rng.integers(1, 70))
+        prof = ((rng.random((n, 11, 3)) - 0.2) * rng.choice([1.0, 255.0, 1e5])).astype(np.float32)
+        for part in (prof[:, 0:3], prof[:, -3:]):
+            want, got = part.mean(axis=1), scanner._mean3(part)
+            assert want.dtype == got.dtype and np.array_equal(want, got)
