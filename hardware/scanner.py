@@ -78,17 +78,25 @@ def order_corners(points: np.ndarray) -> np.ndarray:
         points: Four (x, y) points in any order, any array-like of shape (4, 2).
     """
     pts = np.asarray(points, np.float64).reshape(4, 2)
+    return _order4(pts.tolist(), pts)
+
+
+def _order4(p: list, pts: np.ndarray | None = None) -> np.ndarray:
+    """`order_corners` of four points given as a list of [x, y] floats (and, when at hand, the
+    same points as a (4, 2) float64 array): a new (4, 2) float64 array."""
     # Four points are quicker in plain Python; when two directions from the centre are (nearly)
     # the same (a degenerate outline), numpy's own order is kept (its arctan2 may differ in the
     # last bit and its sort need not keep ties in place).
-    p = pts.tolist()
     cx, cy = (((p[0][0] + p[1][0]) + p[2][0]) + p[3][0]) / 4, (((p[0][1] + p[1][1]) + p[2][1]) + p[3][1]) / 4
     angle = [math.atan2(y - cy, x - cx) for x, y in p]
     order = sorted(range(4), key=angle.__getitem__)
     if all(angle[b] - angle[a] > 1e-9 for a, b in zip(order, order[1:])):
         sums = [p[k][0] + p[k][1] for k in order]
         start = sums.index(min(sums))
-        return pts[order[start:] + order[:start]]
+        order = order[start:] + order[:start]
+        return pts[order] if pts is not None else np.array([p[k] for k in order], np.float64)
+    if pts is None:
+        pts = np.array(p, np.float64)
     d = pts - pts.sum(axis=0) / 4  # from the centre (the mean, with fewer calls)
     pts = pts[np.argsort(np.arctan2(d[:, 1], d[:, 0]))]  # clockwise on screen (y points down)
     return pts[_TURNS[int(np.argmin(pts[:, 0] + pts[:, 1]))]]
@@ -151,6 +159,21 @@ def _sumsq(v: np.ndarray) -> np.ndarray:
     return out
 
 
+def _mean3(v: np.ndarray) -> np.ndarray:
+    """`v.mean(axis=1)` of a float32 (n, 3, c) array: added in order and divided as numpy's mean
+    does, the same numbers without its overhead."""
+    return (v[:, 0] + v[:, 1] + v[:, 2]) / np.float32(3)
+
+
+def _chsum(v: np.ndarray) -> np.ndarray:
+    """The sum over the last (channel) axis, added in order as numpy's sum does: the same numbers,
+    without numpy's slow reduction over an axis of three."""
+    out = v[..., 0]
+    for c in range(1, v.shape[-1]):
+        out = out + v[..., c]
+    return out
+
+
 def _wsumsq(v: np.ndarray) -> np.ndarray:
     """`_sumsq(v * _CHANNEL_W)`: each channel weighted and squared on its own, added in the same
     order; the same numbers, without numpy's slow broadcast over an axis of three."""
@@ -199,7 +222,7 @@ _NEXT = np.array([1, 2, 3, 0])
 _PREV = np.array([3, 0, 1, 2])
 _MAX_CORNER_COS = float(np.cos(np.radians(90 - 35)))
 """A candidate outline's corners must lie within 35 degrees of a right angle."""
-_COMBOS = {n: np.array(list(itertools.combinations(range(n), 4))) for n in (5, 6, 7)}
+_COMBO_LISTS = {n: list(itertools.combinations(range(n), 4)) for n in (5, 6, 7)}
 """Every choice of four sides of a five- to seven-sided outline, in order."""
 
 
@@ -242,7 +265,10 @@ def _segment_profiles(ycc: np.ndarray, segments):
     gx = pts[:, :, 0, None] + (_OFFSETS[None, :] * normal[:, 0:1])[:, None, :]
     gy = pts[:, :, 1, None] + (_OFFSETS[None, :] * normal[:, 1:2])[:, None, :]
     h, w = ycc.shape[:2]
-    valid = ((gx >= 0) & (gx <= w - 1) & (gy >= 0) & (gy <= h - 1)).all(axis=2)
+    # inside the image at every offset: at both ends (each coordinate is monotone along the offsets,
+    # as its rounding is: the same answer as checking all eleven)
+    ends = np.stack([gx[:, :, 0], gx[:, :, -1], gy[:, :, 0], gy[:, :, -1]])
+    valid = (ends.min(axis=0) >= 0) & (np.maximum(ends[0], ends[1]) <= w - 1) & (np.maximum(ends[2], ends[3]) <= h - 1)
     s, n = gx.shape[:2]
     prof = cv2.remap(ycc, gx.reshape(s, -1).astype(np.float32), gy.reshape(s, -1).astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(s, n, len(_OFFSETS), -1)
@@ -262,8 +288,12 @@ def _masked_median(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
     v = np.where(keep, values, np.inf)
     v.sort(axis=-1)
     n = keep.sum(axis=-1)[..., None]
-    a = np.take_along_axis(v, np.maximum((n - 1) // 2, 0), axis=-1)[..., 0]
-    b = np.take_along_axis(v, n // 2, axis=-1)[..., 0]
+    if v.ndim == 2:  # (every caller's) the same elements, without take_along_axis's overhead
+        rows = np.arange(len(v))
+        a, b = v[rows, np.maximum((n[:, 0] - 1) // 2, 0)], v[rows, n[:, 0] // 2]
+    else:
+        a = np.take_along_axis(v, np.maximum((n - 1) // 2, 0), axis=-1)[..., 0]
+        b = np.take_along_axis(v, n // 2, axis=-1)[..., 0]
     return np.where(n[..., 0] > 0, (a + b) / 2, np.nan)
 
 
@@ -296,11 +326,12 @@ def _skin_over_points(skin: np.ndarray, pts: np.ndarray, normal: np.ndarray, rea
     """Whether skin colour lies at each point (..., 2) and `reach` work pixels either side of it
     along the (outward) normal (broadcast against the points)."""
     h, w = skin.shape
-    pts, normal = np.broadcast_arrays(pts, normal)
-    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * pts.ndim) * normal[None])
+    pts, normal = np.asarray(pts), np.asarray(normal)
+    nd = max(pts.ndim, normal.ndim)  # (broadcast as np.broadcast_arrays would, without its overhead)
+    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * nd) * normal[None])
     x, y = p[..., 0].astype(np.intp), p[..., 1].astype(np.intp)
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-    return (inside & skin[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]).all(axis=0)
+    return (inside & skin[np.minimum(np.maximum(y, 0), h - 1), np.minimum(np.maximum(x, 0), w - 1)]).all(axis=0)
 
 
 def _hidden_by_hand(skin: np.ndarray, segments, valid: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -347,17 +378,18 @@ def _snap_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, int])
     away): a blob's outline sits a pixel or two off the page's edge (smoothing, a shadow)."""
     if not quads:
         return quads
-    cuts = _cut_many(np.array(quads), shape)
-    index = [(k, i) for k, i in zip(*np.nonzero(~cuts))]
-    if not index:
+    qa = np.array(quads)
+    cuts = _cut_many(qa, shape)
+    qk, qi = np.nonzero(~cuts)  # each side inside the frame: its quad and which side
+    if not len(qk):
         return quads
-    peak, strength, step, valid = _segment_profiles(ycc, [(quads[k][i], quads[k][(i + 1) % 4]) for k, i in index])
+    peak, strength, step, valid = _segment_profiles(ycc, np.stack([qa[qk, qi], qa[qk, _NEXT[qi]]], axis=1))
     good = (strength >= 7.0) & (step >= 10.0) & valid & (np.abs(peak) <= 3)
     enough = good.sum(axis=1) >= _SUPPORT_N // 3
     offset = _masked_median(peak, good)  # NaN: a side without edge points has no offset
     out = [q.copy() for q in quads]
     sel = np.flatnonzero(enough & (np.abs(np.nan_to_num(offset)) >= 1.0))
-    ks, sides = np.array([index[j][0] for j in sel], np.int64), np.array([index[j][1] for j in sel], np.int64)
+    ks, sides = qk[sel].astype(np.int64), qi[sel].astype(np.int64)
     for side in range(4):  # a quad's sides move in turn, each from where the one before left it
         js = np.flatnonzero(sides == side)
         if not len(js):
@@ -411,8 +443,10 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
         return out
     pts = hull.reshape(-1, 2).astype(np.float64)
     snap = 0.03 * min(h, w)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    near = [(0, lo[0] <= 1, 0.0), (0, hi[0] >= w - 2, w - 1.0), (1, lo[1] <= 1, 0.0), (1, hi[1] >= h - 2, h - 1.0)]
+    (lo_x, lo_y), (hi_x, hi_y) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
+    near = [(0, lo_x <= 1, 0.0), (0, hi_x >= w - 2, w - 1.0), (1, lo_y <= 1, 0.0), (1, hi_y >= h - 2, h - 1.0)]
+    if not any(touches for _, touches, _ in near):
+        return out  # nothing to put onto the border
     snapped = pts.copy()
     for axis, touches, line in near:
         if touches:
@@ -433,58 +467,72 @@ def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool
     if peri < 20:
         return []
     out = []
-    approx = None
     for eps in (0.015, 0.025, 0.04, 0.06):
-        approx = cv2.approxPolyDP(hull, eps * peri, True).reshape(-1, 2).astype(np.float64)
+        approx = cv2.approxPolyDP(hull, eps * peri, True)
         if len(approx) <= 7:
             break
-    if approx is None or len(approx) < 4:
+    if len(approx) < 4:
         return []
     h, w = shape
-    if len(approx) == 4:
-        out.append(order_corners(approx))
+    approx = approx.reshape(-1, 2).astype(np.float64)
+    # The few corners in plain Python (numpy's calls cost more than its arithmetic on four to
+    # seven points), each step the same float64 operation in the same order as numpy's: the
+    # same numbers. The side lengths stay numpy's hypot (the C library's; not always the same
+    # last bit as math.hypot or a square root).
+    p = approx.tolist()
+    if len(p) == 4:
+        out.append(_order4(p, approx))
     else:
-        n = len(approx)
-        edges = np.concatenate([approx[1:], approx[:1]]) - approx  # each corner to the next
-        lengths = np.hypot(edges[:, 0], edges[:, 1])
-        combos = _COMBOS[n]
+        n = len(p)
+        combos = _COMBO_LISTS[n]
+        nxt = p[1:] + p[:1]
+        edges = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(p, nxt)]  # each corner to the next
+        ed = np.array(edges)
+        lengths = np.hypot(ed[:, 0], ed[:, 1]).tolist()
         # a side along the frame border is the border's, not the page's
-        nxt = np.concatenate([approx[1:], approx[:1]])
-        along = ((np.abs(approx[:, 0]) <= 1) & (np.abs(nxt[:, 0]) <= 1)) \
-            | ((np.abs(approx[:, 0] - (w - 1)) <= 1) & (np.abs(nxt[:, 0] - (w - 1)) <= 1)) \
-            | ((np.abs(approx[:, 1]) <= 1) & (np.abs(nxt[:, 1]) <= 1)) \
-            | ((np.abs(approx[:, 1] - (h - 1)) <= 1) & (np.abs(nxt[:, 1] - (h - 1)) <= 1))
+        along = [(abs(a[0]) <= 1 and abs(b[0]) <= 1) or (abs(a[0] - (w - 1)) <= 1 and abs(b[0] - (w - 1)) <= 1)
+                 or (abs(a[1]) <= 1 and abs(b[1]) <= 1) or (abs(a[1] - (h - 1)) <= 1 and abs(b[1] - (h - 1)) <= 1)
+                 for a, b in zip(p, nxt)]
         picks = []
         if not border_only:
-            sums = lengths[combos].sum(axis=1)
-            # the two largest by (sum, sides), the largest first
-            picks += list(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], sums))[:-3:-1])
-        if cut_ok and along.any():
-            own = np.where(along, 0.0, lengths)[combos].sum(axis=1)
-            best = int(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], own))[-1])
-            if best not in picks and not along[combos[best]].any():
+            # the two largest by (sum, sides), the largest first (sums added in order, as numpy's)
+            sums = [((lengths[i] + lengths[j]) + lengths[k]) + lengths[m] for i, j, k, m in combos]
+            ranked = sorted(range(len(combos)), key=lambda c: (sums[c], combos[c]))
+            picks += ranked[:-3:-1]
+        if cut_ok and any(along):
+            own = [0.0 if a else v for a, v in zip(along, lengths)]
+            sums = [((own[i] + own[j]) + own[k]) + own[m] for i, j, k, m in combos]
+            best = max(range(len(combos)), key=lambda c: (sums[c], combos[c]))
+            if best not in picks and not any(along[s] for s in combos[best]):
                 picks.append(best)
-        for idx in combos[picks]:
+        for c in picks:
             # the four sides' lines, each meeting the next
-            p0, d = approx[idx], edges[idx] / np.maximum(lengths[idx], 1e-9)[:, None]
-            d1, p1 = d[_NEXT], p0[_NEXT]
-            den = d[:, 0] * d1[:, 1] - d[:, 1] * d1[:, 0]
-            if (np.abs(den) < 1e-6).any():
+            idx = combos[c]
+            p0 = [p[s] for s in idx]
+            d = [(edges[s][0] / max(lengths[s], 1e-9), edges[s][1] / max(lengths[s], 1e-9)) for s in idx]
+            q = []
+            for j in range(4):
+                (ax, ay), (dx, dy) = p0[j], d[j]
+                (bx, by), (ex, ey) = p0[(j + 1) % 4], d[(j + 1) % 4]
+                den = dx * ey - dy * ex
+                if abs(den) < 1e-6:
+                    break
+                t = ((bx - ax) * ey - (by - ay) * ex) / den
+                x, y = ax + t * dx, ay + t * dy
+                if x < -0.25 * w or x > 1.25 * w or y < -0.25 * h or y > 1.25 * h:
+                    break
+                q.append([x, y])
+            if len(q) < 4:
                 continue
-            t = ((p1[:, 0] - p0[:, 0]) * d1[:, 1] - (p1[:, 1] - p0[:, 1]) * d1[:, 0]) / den
-            q = p0 + t[:, None] * d
-            if (q[:, 0] < -0.25 * w).any() or (q[:, 0] > 1.25 * w).any() or (q[:, 1] < -0.25 * h).any() \
-                    or (q[:, 1] > 1.25 * h).any():
-                continue
-            if cv2.isContourConvex(q.astype(np.float32).reshape(-1, 1, 2)):
-                out.append(order_corners(q))  # corners beyond the frame border stay there
+            if cv2.isContourConvex(np.array(q, np.float32).reshape(-1, 1, 2)):
+                out.append(_order4(q))  # corners beyond the frame border stay there
         if border_only:
             return out
     if border_only:
         return out
-    rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32)))
-    out.append(order_corners(np.minimum(np.maximum(rect.astype(np.float64), 0.0),
-                                        np.array([shape[1] - 1, shape[0] - 1], np.float64))))
+    rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32))).tolist()
+    hi_x, hi_y = float(shape[1] - 1), float(shape[0] - 1)
+    out.append(_order4([[min(max(x, 0.0), hi_x), min(max(y, 0.0), hi_y)] for x, y in rect]))
     return out
 
 
@@ -517,7 +565,12 @@ def _border_colours(ycc: np.ndarray, ring: int) -> np.ndarray:
     hist /= np.float32([[max(1.0, float(side.size))] for side in sides])
     grown = hist.reshape(4, 32, 16, 16)
     for axis in (1, 2, 3):  # a colour next to a border colour counts as border colour too
-        grown = np.maximum(grown, np.maximum(np.roll(grown, 1, axis), np.roll(grown, -1, axis)))
+        # the greatest of each level and its two neighbours (wrapping round, as np.roll does)
+        n = grown.shape[axis]
+        wrapped = np.take(grown, [n - 1, *range(n), 0], axis=axis)
+        lo, hi = [slice(None)] * 4, [slice(None)] * 4
+        lo[axis], hi[axis] = slice(0, n), slice(2, n + 2)
+        grown = np.maximum(grown, np.maximum(wrapped[tuple(lo)], wrapped[tuple(hi)]))
     votes = (grown.reshape(4, -1) >= 0.002).sum(axis=0)
     return np.take(votes >= 2, idx)
 
@@ -979,7 +1032,7 @@ def find_document(
         # The smaller an outline, the more easily texture makes one up: small ones need more
         # support. A document reaching beyond the frame must show the rest of its outline
         # clearly, and a good part of itself (clutter pokes in at the edges).
-        small = float(np.clip((0.02 * frame_area - quad_area) / (0.015 * frame_area), 0.0, 1.0))
+        small = float(min(max((0.02 * frame_area - quad_area) / (0.015 * frame_area), 0.0), 1.0))
         if score < min_score + 0.25 * small + (0.15 if any(cut) else 0.0):
             continue
         if any(cut) and quad_area < 0.03 * frame_area:
@@ -1028,7 +1081,7 @@ def find_document(
     fine = order_corners((corners + 0.5) * work.f - 0.5)
     covered = max(_hidden_fraction(work, fine, hands), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
-    corners = np.clip(corners, [0, 0], [fw - 1, fh - 1])
+    corners = np.minimum(np.maximum(corners, [0, 0]), [fw - 1, fh - 1])
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
                      touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
                      covered_fraction=covered)
@@ -1287,7 +1340,9 @@ def _edges_across(ycc: np.ndarray, quad: np.ndarray, i: int, reach: int, directi
     diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))  # offsets 0..reach
     local_max = diff >= cv2.dilate(diff, np.ones((1, 5), np.uint8))
     edge = ((diff >= 7.0) & local_max).astype(np.float32)
-    edge = np.maximum(edge, np.roll(edge, 1, axis=1))  # a pixel either way
+    rolled = np.empty_like(edge)  # np.roll(edge, 1, axis=1), without its overhead
+    rolled[:, 1:], rolled[:, 0] = edge[:, :-1], edge[:, -1]
+    edge = np.maximum(edge, rolled)  # a pixel either way
     return edge.mean(axis=0)
 
 
@@ -1487,7 +1542,7 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
     cut = _cut_sides(quad, (fh, fw), tol=2.5 * scale)
     for i in range(4):
         length = length_of(quad, i)
-        n = int(np.clip(length / 4, 12, 90))
+        n = int(min(max(length / 4, 12), 90))
         pts, normal, _ = _side_geometry(quad, i, n, 0.05, 0.95)
         if cut[i]:
             lines.append(None)
@@ -1503,12 +1558,12 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         j = score.argmax(axis=1)
         peak = diff[np.arange(n), j]
         # sub-pixel: a parabola through the peak and its neighbours
-        jl, jr = np.clip(j - 1, 0, diff.shape[1] - 1), np.clip(j + 1, 0, diff.shape[1] - 1)
+        jl, jr = np.maximum(j - 1, 0), np.minimum(j + 1, diff.shape[1] - 1)  # (j is one of the columns)
         dl, dr = diff[np.arange(n), jl], diff[np.arange(n), jr]
         den = dl - 2 * peak + dr
         sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
             np.abs(den) > 1e-6, den, 1.0), 0.0)
-        pos = offsets[1:-1][j] + np.clip(sub, -0.5, 0.5)
+        pos = offsets[1:-1][j] + np.minimum(np.maximum(sub, -0.5), 0.5)
         good = ok_rows & (peak >= max(8.0, 0.4 * float(_median(peak))))
         if skin is not None:
             seen = good & ~_skin_over_points(skin, (pts + 0.5) / scale - 0.5, normal)
@@ -1545,12 +1600,16 @@ def _project_corner(quad: np.ndarray, i: int, prev, cur) -> np.ndarray:
 def _robust_line(p: np.ndarray) -> np.ndarray:
     """Fit a line (vx, vy, x0, y0) to points, dropping the ones far from a first fit."""
     line = cv2.fitLine(p.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
+    used = None  # the points the line was fitted to (None: all)
     for tol in (3.0, 1.5):
         v, p0 = line[:2], line[2:]
         dist = np.abs((p[:, 0] - p0[0]) * v[1] - (p[:, 1] - p0[1]) * v[0])
         keep = dist < tol
         if keep.sum() < 6:
             break
+        if (keep.all() if used is None else np.array_equal(keep, used)):
+            continue  # the same points again: the same line (a fit is costly, and a pure function)
+        used = keep
         line = cv2.fitLine(p[keep].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
     return line
 
@@ -1699,6 +1758,19 @@ class Quality:
 
 
 _DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
+
+
+def _smear_kernel(dx: int, dy: int) -> np.ndarray:
+    k = np.zeros((9, 9), np.float32)
+    for t in range(-4, 5):
+        k[4 + t * dy, 4 + t * dx] = 1.0 / 9.0
+    k.flags.writeable = False
+    return k
+
+
+_SMEARS = tuple(_smear_kernel(dx, dy) for dx, dy in _DIRECTIONS)
+"""`directional_sharpness`'s 9-pixel line along each of `_DIRECTIONS`."""
+
 _GLARE_PATCH = np.ones((3, 3), np.uint8)
 
 
@@ -1717,19 +1789,25 @@ def directional_sharpness(page: np.ndarray) -> np.ndarray:
     grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
     g = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 0.7)
     out = []
-    for dx, dy in _DIRECTIONS:
-        k = np.zeros((9, 9), np.float32)
-        for t in range(-4, 5):
-            k[4 + t * dy, 4 + t * dx] = 1.0 / 9.0
+    for (dx, dy), k in zip(_DIRECTIONS, _SMEARS):
         smeared = cv2.filter2D(g, -1, k, borderType=cv2.BORDER_REFLECT)
         ys = slice(max(0, dy), g.shape[0] + min(0, dy))
         ys0 = slice(max(0, -dy), g.shape[0] + min(0, -dy))
         xs = slice(dx, None)
         xs0 = slice(0, g.shape[1] - dx)
-        d_f = np.abs(g[ys, xs] - g[ys0, xs0])[8:-8, 8:-8]
-        d_b = np.abs(smeared[ys, xs] - smeared[ys0, xs0])[8:-8, 8:-8]
+        # |a - b| by cv2: the same float32 numbers as numpy's np.abs(a - b), in an array of the same
+        # shape (so the sums below add in the same order), several times faster
+        d_f = cv2.absdiff(g[ys, xs], g[ys0, xs0])[8:-8, 8:-8]
+        d_b = cv2.absdiff(smeared[ys, xs], smeared[ys0, xs0])[8:-8, 8:-8]
         total = float(d_f.sum())
-        out.append(100.0 * float(np.maximum(d_f - d_b, 0).sum()) / total if total > 0 else 0.0)
+        if total > 0:
+            # np.maximum(d_f - d_b, 0): the same numbers by cv2 (no NaN here; a zero's sign does
+            # not change the sum)
+            lost = cv2.subtract(d_f, d_b)
+            cv2.threshold(lost, 0, 0, cv2.THRESH_TOZERO, dst=lost)
+            out.append(100.0 * float(lost.sum()) / total)
+        else:
+            out.append(0.0)
     return np.array(out)
 
 
@@ -1806,14 +1884,15 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
         good = inside & (height >= 25.0)
         if good.sum() < max(4, points // 4):
             continue
-        p = ((prof[good] - surf[good, None, :]) * step[good, None, :]).sum(axis=2) / (height[good, None] ** 2)
+        p = _chsum((prof[good] - surf[good, None, :]) * step[good, None, :]) / (height[good, None] ** 2)
         smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
         j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
         idx = np.arange(size)[None, :] + (j[:, None] - half)
-        aligned = np.take_along_axis(p, np.clip(idx, 0, size - 1), axis=1)
+        aligned = np.take_along_axis(p, np.minimum(np.maximum(idx, 0), size - 1), axis=1)
         # NaN at offsets no profile reaches after the alignment
         combined = _masked_median(aligned.T, ((idx >= 0) & (idx < size)).T)
-        grad = np.nan_to_num((combined[:-2] - combined[2:]) / 2)
+        grad = (combined[:-2] - combined[2:]) / 2
+        grad[np.isnan(grad)] = 0.0  # np.nan_to_num (the medians are finite or NaN)
         jj = int(np.argmax(grad))
         peak = grad[jj]
         if peak <= 0:
@@ -1877,13 +1956,13 @@ def _skin_across(skin: np.ndarray, quad: np.ndarray, *, reach: float = 4.0, fing
     for i in range(4):
         if cut[i]:
             continue
-        n = int(np.clip(length_of(quad, i), 8, 1000))  # about a work pixel apart
+        n = int(min(max(length_of(quad, i), 8), 1000))  # about a work pixel apart
         pts, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
         at = [np.round(pts + o * normal).astype(np.int32) for o in (-reach, 0.0, reach)]
         ok = np.ones(n, bool)
         for p in at:
             ok &= (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
-        got = [skin[np.clip(p[:, 1], 0, h - 1), np.clip(p[:, 0], 0, w - 1)] & ok for p in at]
+        got = [skin[np.minimum(np.maximum(p[:, 1], 0), h - 1), np.minimum(np.maximum(p[:, 0], 0), w - 1)] & ok for p in at]
         rows.append((got, ok))
     if not rows:
         return 0.0
@@ -1907,7 +1986,7 @@ def _skin_around(skin: np.ndarray, quad: np.ndarray, reach: float = 4.0) -> floa
     h, w = skin.shape
     pts = []
     for i in range(4):
-        n = int(np.clip(length_of(quad, i) / 2, 4, 200))
+        n = int(min(max(length_of(quad, i) / 2, 4), 200))
         p, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
         pts.append(np.round(p + reach * normal).astype(np.int32))
     p = np.concatenate(pts)
@@ -1928,14 +2007,14 @@ def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = No
     for i in range(4):
         if cut[i]:
             continue
-        n = int(np.clip(length_of(quad, i) / 2, 8, 64))
+        n = int(min(max(length_of(quad, i) / 2, 8), 64))
         prof, normal, _ = _edge_profiles(work.ycc, quad, i, n)
         diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
         edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
         pts, _, _ = _side_geometry(quad, i, n)
         inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
         over = np.zeros(n, bool) if skin is None else _skin_over_points(skin, pts, normal)
-        sides.append((edge, prof[:, 0:3].mean(axis=1), prof[:, -3:].mean(axis=1), inside, over))
+        sides.append((edge, _mean3(prof[:, 0:3]), _mean3(prof[:, -3:]), inside, over))
     if not sides:
         return 0.0
     # the page's and the surface's usual colours along the whole outline (a hand over half of

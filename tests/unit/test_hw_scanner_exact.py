@@ -154,3 +154,118 @@ def test_weighted_sum_of_squares_is_the_sum_of_the_weighted_squares():
         v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e5])).astype(np.float32)
         want, got = scanner._sumsq(v * scanner._CHANNEL_W), scanner._wsumsq(v)
         assert want.dtype == got.dtype and np.array_equal(want, got)
+
+
+def test_order4_of_a_list_is_order_corners():
+    rng = np.random.default_rng(17)
+    quads = [rng.random((4, 2)) * 1280 for _ in range(500)]
+    quads += [np.round(rng.random((4, 2)) * 3) for _ in range(500)]  # repeated and collinear points
+    for q in quads:
+        want = scanner.order_corners(q)
+        for got in (scanner._order4(q.tolist()), scanner._order4(q.tolist(), q)):
+            assert got.dtype == np.float64 and got.shape == (4, 2) and np.array_equal(got, want)
+
+
+_COMBOS = {n: np.array(list(__import__("itertools").combinations(range(n), 4))) for n in (5, 6, 7)}
+
+
+def _quads_from_hull_numpy(hull, shape, border_only=False, cut_ok=True):
+    """The plain way: `_quads_from_hull` in numpy on the few corners, as it was written first."""
+    peri = cv2.arcLength(hull, True)
+    if peri < 20:
+        return []
+    out = []
+    for eps in (0.015, 0.025, 0.04, 0.06):
+        approx = cv2.approxPolyDP(hull, eps * peri, True).reshape(-1, 2).astype(np.float64)
+        if len(approx) <= 7:
+            break
+    if len(approx) < 4:
+        return []
+    h, w = shape
+    if len(approx) == 4:
+        out.append(scanner.order_corners(approx))
+    else:
+        edges = np.concatenate([approx[1:], approx[:1]]) - approx
+        lengths = np.hypot(edges[:, 0], edges[:, 1])
+        combos = _COMBOS[len(approx)]
+        nxt = np.concatenate([approx[1:], approx[:1]])
+        along = ((np.abs(approx[:, 0]) <= 1) & (np.abs(nxt[:, 0]) <= 1)) \
+            | ((np.abs(approx[:, 0] - (w - 1)) <= 1) & (np.abs(nxt[:, 0] - (w - 1)) <= 1)) \
+            | ((np.abs(approx[:, 1]) <= 1) & (np.abs(nxt[:, 1]) <= 1)) \
+            | ((np.abs(approx[:, 1] - (h - 1)) <= 1) & (np.abs(nxt[:, 1] - (h - 1)) <= 1))
+        picks = []
+        if not border_only:
+            sums = lengths[combos].sum(axis=1)
+            picks += list(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], sums))[:-3:-1])
+        if cut_ok and along.any():
+            own = np.where(along, 0.0, lengths)[combos].sum(axis=1)
+            best = int(np.lexsort((combos[:, 3], combos[:, 2], combos[:, 1], combos[:, 0], own))[-1])
+            if best not in picks and not along[combos[best]].any():
+                picks.append(best)
+        for idx in combos[picks]:
+            p0, d = approx[idx], edges[idx] / np.maximum(lengths[idx], 1e-9)[:, None]
+            d1, p1 = d[scanner._NEXT], p0[scanner._NEXT]
+            den = d[:, 0] * d1[:, 1] - d[:, 1] * d1[:, 0]
+            if (np.abs(den) < 1e-6).any():
+                continue
+            t = ((p1[:, 0] - p0[:, 0]) * d1[:, 1] - (p1[:, 1] - p0[:, 1]) * d1[:, 0]) / den
+            q = p0 + t[:, None] * d
+            if (q[:, 0] < -0.25 * w).any() or (q[:, 0] > 1.25 * w).any() or (q[:, 1] < -0.25 * h).any() \
+                    or (q[:, 1] > 1.25 * h).any():
+                continue
+            if cv2.isContourConvex(q.astype(np.float32).reshape(-1, 1, 2)):
+                out.append(scanner.order_corners(q))
+        if border_only:
+            return out
+    if border_only:
+        return out
+    rect = cv2.boxPoints(cv2.minAreaRect(hull.astype(np.float32)))
+    out.append(scanner.order_corners(np.minimum(np.maximum(rect.astype(np.float64), 0.0),
+                                                np.array([shape[1] - 1, shape[0] - 1], np.float64))))
+    return out
+
+
+def test_quads_from_hull_match_the_numpy_way():
+    rng = np.random.default_rng(19)
+    shape = (225, 400)
+    h, w = shape
+    kinds = {"any": 0, "4": 0, "5-7": 0}
+    for i in range(3000):
+        n = int(rng.integers(3, 40))
+        centre = rng.random(2) * [w, h]
+        spread = rng.random(2) * [w, h] * rng.choice([0.1, 0.5, 1.0])
+        pts = np.round(centre + (rng.random((n, 2)) - 0.5) * spread)
+        if i % 3 == 0:  # onto the frame border, and beyond it
+            pts = np.clip(pts, 0, [w - 1, h - 1])
+        hull = cv2.convexHull(pts.astype(np.int32 if i % 2 else np.float32))
+        for border_only, cut_ok in ((False, True), (False, False), (True, True)):
+            want = _quads_from_hull_numpy(hull, shape, border_only, cut_ok)
+            got = scanner._quads_from_hull(hull, shape, border_only, cut_ok)
+            assert len(got) == len(want)
+            for g, e in zip(got, want):
+                assert g.dtype == e.dtype and g.shape == e.shape and np.array_equal(g, e)
+            kinds["any"] += bool(want)
+        approx = len(cv2.approxPolyDP(hull, 0.015 * cv2.arcLength(hull, True), True))
+        kinds["4" if approx == 4 else "5-7" if 5 <= approx <= 7 else "any"] += 1
+    assert kinds["4"] > 100 and kinds["5-7"] > 100  # both ways were tried
+
+
+def test_channel_sum_is_numpys_sum_over_the_last_axis():
+    rng = np.random.default_rng(23)
+    for dtype in (np.float32, np.float64):
+        for channels in (1, 2, 3, 4):
+            for _ in range(100):
+                shape = tuple(int(v) for v in rng.integers(1, 30, int(rng.integers(0, 3)))) + (channels,)
+                v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e6])).astype(dtype)
+                want, got = v.sum(axis=-1), scanner._chsum(v)
+                assert want.dtype == got.dtype and np.array_equal(want, got)
+
+
+def test_mean_of_three_is_numpys_mean():
+    rng = np.random.default_rng(29)
+    for _ in range(300):
+        n = int(rng.integers(1, 70))
+        prof = ((rng.random((n, 11, 3)) - 0.2) * rng.choice([1.0, 255.0, 1e5])).astype(np.float32)
+        for part in (prof[:, 0:3], prof[:, -3:]):
+            want, got = part.mean(axis=1), scanner._mean3(part)
+            assert want.dtype == got.dtype and np.array_equal(want, got)
