@@ -1364,7 +1364,9 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         scale: frame pixels per work pixel (how rough the corners are).
         skin: the work image's skin mask: the points where a hand or a thumb lies across a side
             are left out of its line (the page's edge is hidden there; the hand's own outline
-            would pull the line), when enough others are left.
+            would pull the line), when enough others are left; and a corner the hand hides may
+            move farther from the rough one than a corner in view (up to `_HIDDEN_CORNER` of
+            the diagonal), to where its two sides' lines meet.
     """
     fh, fw = frame.shape[:2]
     img = frame if frame.ndim == 2 else frame
@@ -1418,10 +1420,31 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
             p = _line_intersection(prev, cur)
             if p is None:
                 p = quad[i]
-        if np.hypot(*(p - quad[i])) > 2.5 * scale + 0.02 * np.hypot(*(quad[2] - quad[0])) + 2:
-            p = quad[i]
+        diagonal = np.hypot(*(quad[2] - quad[0]))
+        moved = np.hypot(*(p - quad[i]))
+        if moved > 2.5 * scale + 0.02 * diagonal + 2:
+            # far from the rough corner: kept only where a hand hides the spot (a corner under a
+            # thumb is where the two sides seen meet; the rough one came from the hand's outline)
+            if not (skin is not None and prev is not None and cur is not None
+                    and moved <= _HIDDEN_CORNER * diagonal and _under_hand(skin, (p + 0.5) / scale - 0.5)):
+                p = quad[i]
         out.append(p)
     return np.array(out)
+
+
+_HIDDEN_CORNER = 0.15
+"""How far (fraction of the diagonal) the full-resolution refit may move a corner that a hand
+hides from where the rough outline put it."""
+
+
+def _under_hand(skin: np.ndarray, point: np.ndarray, reach: int = 2) -> bool:
+    """Whether skin covers most of the square `reach` work pixels around a point (x, y) of the
+    work image (a hand or a thumb lies over it)."""
+    h, w = skin.shape
+    x, y = int(round(float(point[0]))), int(round(float(point[1])))
+    if x < reach or y < reach or x >= w - reach or y >= h - reach:
+        return False
+    return float(skin[y - reach:y + reach + 1, x - reach:x + reach + 1].mean()) >= 0.6
 
 
 def _project_corner(quad: np.ndarray, i: int, prev, cur) -> np.ndarray:
