@@ -875,6 +875,20 @@ doubled (4.2 -> 8.3 %) and small crisp regions inside pages were chosen over the
 scene the own regions fixed was a region over 0.1 of the frame, and 0.05 gave the same results."""
 
 
+def _weakest_seen(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: list[bool],
+                  across_min: float = 0.2) -> float:
+    """The weakest support among an outline's sides inside the frame, leaving out a weak side
+    (under 0.5) that a hand or a thumb lies across over `across_min` of it or more: its edge is
+    hidden there, not missing, and whether the outline has a weak side (see `_choose`: a page
+    around a smaller crisp outline is preferred only without one) is told by the others. A
+    finger across a page splits it, and the crisp piece beside the finger was chosen over the
+    page. With every side left out, the weakest of all."""
+    sides = [v for v, c in zip(support, cut) if not c]
+    across = _skin_over(skin, [(quad[k], quad[(k + 1) % 4]) for k in range(4)]).mean(axis=1)
+    seen = [v for v, c, a in zip(support, cut, across) if not c and not (v < 0.5 and a >= across_min)]
+    return min(seen) if seen else min(sides)
+
+
 def _score(support: list[float], cut: list[bool]) -> float:
     vals = [s for s, c in zip(support, cut) if not c]
     if len(vals) < 2:
@@ -993,6 +1007,8 @@ def find_document(
             continue  # a line painted around the tray, not a page filling it
         if bent >= 2:
             continue  # a coin, a cup, a lit disc: its round edge bends away from the sides' ends
+        if hands is not None and weakest < 0.5:  # (only a side under 0.5 can be left out)
+            weakest = _weakest_seen(hands, quad, support, cut)
         passed.append((score, quad_area, quad, weakest))
     while passed:
         quad = _choose(passed, (h, w), work.ycc, hands)
@@ -1095,9 +1111,11 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[int, int],
             ycc: np.ndarray | None = None, skin: np.ndarray | None = None) -> np.ndarray:
-    """The document among the outlines that passed (score, area, quad, weakest side's support):
-    the best supported one, or the largest outline around it that is nearly as well supported
-    and has no weak side (a printed frame or a photo on a page is crisp too, but the page
+    """The document among the outlines that passed (score, area, quad, weakest side's support,
+    not counting a weak side a hand lies across: `_weakest_seen`): the best supported one, or
+    the largest outline around it that is nearly as well supported and has no weak side (a
+    printed frame, a photo on a page or the piece of a page beside a finger across it is crisp
+    too, but the page
     around it is the document; an outline running off into a textured surface is not); except
     that an outline inside the frame that fills most of a larger outline reaching the frame
     border is the page, and the larger one the page merged with a hand or an object beyond it,

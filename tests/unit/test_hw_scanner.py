@@ -551,6 +551,36 @@ def test_a_corner_under_a_thumb_is_where_the_seen_sides_meet():
     assert scanner.assess(frame, det).reason is Reason.COVERED
 
 
+def test_a_page_a_finger_splits_is_chosen_over_the_piece_beside_the_finger():
+    """A finger across a page leaves a crisp piece of it beside the finger; the page around it is
+    weak only where the finger hides its side, which does not count as a weak side when choosing
+    between them: the page is chosen. A side weak where no hand lies is still weak."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[30:90, 40:140] = (200.0, 128.0, 128.0)  # the page
+    ycc[0:130, 100:126] = (150.0, 155.0, 105.0)  # a thumb across it, top to bottom
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    skin = scanner._skin(ycc)
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    piece = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 89.5], [40.0, 89.5]])  # left of the finger
+    shape = ycc.shape[:2]
+    support, cut = scanner._support(ycc, page, shape)
+    assert min(support) < 0.9  # its top and bottom sides run under the finger
+    piece_support, _ = scanner._support(ycc, piece, shape)
+    # the page as if its top side were mostly hidden (weak), the others clear
+    weak = [0.3, support[1], support[2], support[3]]
+    assert scanner._weakest_seen(skin, page, weak, cut) == min(support[1:])
+    bare = np.zeros_like(skin)
+    assert scanner._weakest_seen(bare, page, weak, cut) == 0.3  # no hand: the weak side counts
+    assert min(piece_support) >= 0.9  # the piece is crisp all round
+    # scores as a photo split by a thumb gave them (the piece 0.75, the page around it 0.6)
+    passed = [(0.75, 59.5 * 59.5, piece, min(piece_support)),
+              (0.6, 99.5 * 59.5, page, scanner._weakest_seen(skin, page, weak, cut))]
+    assert scanner._choose(passed, shape) is page
+    passed[1] = passed[1][:3] + (0.3,)
+    assert scanner._choose(passed, shape) is piece
+
+
 @pytest.mark.parametrize("dcr", [8, 12])
 def test_a_faint_page_beside_two_larger_objects_is_found(dcr):
     """A page of nearly the surface's colour (a faint chroma step) between two larger objects
