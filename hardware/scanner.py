@@ -928,6 +928,20 @@ doubled (4.2 -> 8.3 %) and small crisp regions inside pages were chosen over the
 scene the own regions fixed was a region over 0.1 of the frame, and 0.05 gave the same results."""
 
 
+def _weakest_seen(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: list[bool],
+                  across_min: float = 0.2) -> float:
+    """The weakest support among an outline's sides inside the frame, leaving out a weak side
+    (under 0.5) that a hand or a thumb lies across over `across_min` of it or more: its edge is
+    hidden there, not missing, and whether the outline has a weak side (see `_choose`: a page
+    around a smaller crisp outline is preferred only without one) is told by the others. A
+    finger across a page splits it, and the crisp piece beside the finger was chosen over the
+    page. With every side left out, the weakest of all."""
+    sides = [v for v, c in zip(support, cut) if not c]
+    across = _skin_over(skin, [(quad[k], quad[(k + 1) % 4]) for k in range(4)]).mean(axis=1)
+    seen = [v for v, c, a in zip(support, cut, across) if not c and not (v < 0.5 and a >= across_min)]
+    return min(seen) if seen else min(sides)
+
+
 def _score(support: list[float], cut: list[bool]) -> float:
     vals = [s for s, c in zip(support, cut) if not c]
     if len(vals) < 2:
@@ -1048,6 +1062,8 @@ def find_document(
             continue  # a line painted around the tray, not a page filling it
         if bent >= 2:
             continue  # a coin, a cup, a lit disc: its round edge bends away from the sides' ends
+        if hands is not None and weakest < 0.5:  # (only a side under 0.5 can be left out)
+            weakest = _weakest_seen(hands, quad, support, cut)
         passed.append((score, quad_area, quad, weakest))
     while passed:
         quad = _choose(passed, (h, w), work.ycc, hands)
@@ -1162,9 +1178,11 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[int, int],
             ycc: np.ndarray | None = None, skin: np.ndarray | None = None) -> np.ndarray:
-    """The document among the outlines that passed (score, area, quad, weakest side's support):
-    the best supported one, or the largest outline around it that is nearly as well supported
-    and has no weak side (a printed frame or a photo on a page is crisp too, but the page
+    """The document among the outlines that passed (score, area, quad, weakest side's support,
+    not counting a weak side a hand lies across: `_weakest_seen`): the best supported one, or
+    the largest outline around it that is nearly as well supported and has no weak side (a
+    printed frame, a photo on a page or the piece of a page beside a finger across it is crisp
+    too, but the page
     around it is the document; an outline running off into a textured surface is not); except
     that an outline inside the frame that fills most of a larger outline reaching the frame
     border is the page, and the larger one the page merged with a hand or an object beyond it,
@@ -1530,7 +1548,9 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         scale: frame pixels per work pixel (how rough the corners are).
         skin: the work image's skin mask: the points where a hand or a thumb lies across a side
             are left out of its line (the page's edge is hidden there; the hand's own outline
-            would pull the line), when enough others are left.
+            would pull the line), when enough others are left; and a corner the hand hides may
+            move farther from the rough one than a corner in view (up to `_HIDDEN_CORNER` of
+            the diagonal), to where its two sides' lines meet.
     """
     fh, fw = frame.shape[:2]
     img = frame if frame.ndim == 2 else frame
@@ -1584,10 +1604,31 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
             p = _line_intersection(prev, cur)
             if p is None:
                 p = quad[i]
-        if np.hypot(*(p - quad[i])) > 2.5 * scale + 0.02 * np.hypot(*(quad[2] - quad[0])) + 2:
-            p = quad[i]
+        diagonal = np.hypot(*(quad[2] - quad[0]))
+        moved = np.hypot(*(p - quad[i]))
+        if moved > 2.5 * scale + 0.02 * diagonal + 2:
+            # far from the rough corner: kept only where a hand hides the spot (a corner under a
+            # thumb is where the two sides seen meet; the rough one came from the hand's outline)
+            if not (skin is not None and prev is not None and cur is not None
+                    and moved <= _HIDDEN_CORNER * diagonal and _under_hand(skin, (p + 0.5) / scale - 0.5)):
+                p = quad[i]
         out.append(p)
     return np.array(out)
+
+
+_HIDDEN_CORNER = 0.15
+"""How far (fraction of the diagonal) the full-resolution refit may move a corner that a hand
+hides from where the rough outline put it."""
+
+
+def _under_hand(skin: np.ndarray, point: np.ndarray, reach: int = 2) -> bool:
+    """Whether skin covers most of the square `reach` work pixels around a point (x, y) of the
+    work image (a hand or a thumb lies over it)."""
+    h, w = skin.shape
+    x, y = int(round(float(point[0]))), int(round(float(point[1])))
+    if x < reach or y < reach or x >= w - reach or y >= h - reach:
+        return False
+    return float(skin[y - reach:y + reach + 1, x - reach:x + reach + 1].mean()) >= 0.6
 
 
 def _project_corner(quad: np.ndarray, i: int, prev, cur) -> np.ndarray:

@@ -525,6 +525,62 @@ def test_a_card_band_under_a_thumb_is_still_added():
     assert min(new_support) >= 0.9
 
 
+def test_a_corner_under_a_thumb_is_where_the_seen_sides_meet():
+    """A corner hidden under a thumb is where the two sides, fitted on the stretches seen, meet,
+    even when the rough outline put it well inside the page (from the hand's outline); without a
+    hand there, a refit that far from the rough corner is not trusted and the rough one is kept."""
+    frame = np.full((720, 1280, 3), 70, np.uint8)
+    truth = np.array([[400.0, 150.0], [850.0, 190.0], [820.0, 560.0], [370.0, 520.0]])
+    cv2.fillConvexPoly(frame, np.round(truth * 16).astype(np.int32), (235, 235, 235), cv2.LINE_AA, 4)
+    c = truth[2].astype(int)
+    cv2.line(frame, (int(c[0]), int(c[1])), (int(c[0]) + 150, 719), (110, 140, 200), 70)  # a thumb from the bottom
+    cv2.circle(frame, (int(c[0]), int(c[1])), 40, (110, 140, 200), -1)  # its ball over the corner
+    frame = cv2.GaussianBlur(frame, (5, 5), 1.0)
+    work = scanner._prepare(frame, scanner.WORK_WIDTH)
+    skin = scanner._skin(work.ycc)
+    rough = truth.copy()
+    inward = truth.mean(axis=0) - truth[2]
+    rough[2] += 30 * inward / np.linalg.norm(inward)  # 30 px inside, beyond the usual refit's reach
+    seen = scanner._refine_full_resolution(frame, rough, 1 / work.f, skin)
+    bare = scanner._refine_full_resolution(frame, rough, 1 / work.f)
+    assert np.hypot(*(seen[2] - truth[2])) < 10.0
+    assert np.hypot(*(bare[2] - rough[2])) < 1.0  # no hand: the rough corner stays
+    assert np.abs(seen[[0, 1, 3]] - truth[[0, 1, 3]]).max() < 2.5
+    det = scanner.find_document(frame)
+    assert det is not None and corner_error(det.corners, truth) < 0.005
+    assert scanner.assess(frame, det).reason is Reason.COVERED
+
+
+def test_a_page_a_finger_splits_is_chosen_over_the_piece_beside_the_finger():
+    """A finger across a page leaves a crisp piece of it beside the finger; the page around it is
+    weak only where the finger hides its side, which does not count as a weak side when choosing
+    between them: the page is chosen. A side weak where no hand lies is still weak."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[30:90, 40:140] = (200.0, 128.0, 128.0)  # the page
+    ycc[0:130, 100:126] = (150.0, 155.0, 105.0)  # a thumb across it, top to bottom
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    skin = scanner._skin(ycc)
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    piece = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 89.5], [40.0, 89.5]])  # left of the finger
+    shape = ycc.shape[:2]
+    support, cut = scanner._support(ycc, page, shape)
+    assert min(support) < 0.9  # its top and bottom sides run under the finger
+    piece_support, _ = scanner._support(ycc, piece, shape)
+    # the page as if its top side were mostly hidden (weak), the others clear
+    weak = [0.3, support[1], support[2], support[3]]
+    assert scanner._weakest_seen(skin, page, weak, cut) == min(support[1:])
+    bare = np.zeros_like(skin)
+    assert scanner._weakest_seen(bare, page, weak, cut) == 0.3  # no hand: the weak side counts
+    assert min(piece_support) >= 0.9  # the piece is crisp all round
+    # scores as a photo split by a thumb gave them (the piece 0.75, the page around it 0.6)
+    passed = [(0.75, 59.5 * 59.5, piece, min(piece_support)),
+              (0.6, 99.5 * 59.5, page, scanner._weakest_seen(skin, page, weak, cut))]
+    assert scanner._choose(passed, shape) is page
+    passed[1] = passed[1][:3] + (0.3,)
+    assert scanner._choose(passed, shape) is piece
+
+
 @pytest.mark.parametrize("dcr", [8, 12])
 def test_a_faint_page_beside_two_larger_objects_is_found(dcr):
     """A page of nearly the surface's colour (a faint chroma step) between two larger objects
