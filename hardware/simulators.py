@@ -357,3 +357,15 @@ class SimulatedPrinter(PtyDevice):
     def cuts(self) -> int:
         """Return how many paper cuts were commanded (one per finished slip)."""
         return sum(1 for c in self.commands() if c.code == b"\x1dV")
+
+    def slips_received(self) -> int:
+        """Return how many slips have fully arrived (been cut) so far, for waiting on a print.
+
+        The booth's print returns once its bytes are written to the port; this printer reads them
+        on its own thread, so the last command may still be on its way: that, and only that, counts
+        as not arrived yet (0). Use :meth:`cuts` to have an invalid stream raise.
+        """
+        try:
+            return self.cuts()
+        except EscPosError:
+            return 0

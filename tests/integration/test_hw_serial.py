@@ -172,3 +172,22 @@ def test_escpos_builders_and_parser():
     assert [len(line) for line in lines if "xxx" in line] == [32, 24]  # long names wrap
     with pytest.raises(EscPosError, match="offset 2"):
         parse_escpos(b"ab\x1b\xff")
+
+
+def test_a_slip_counts_as_received_only_once_its_cut_has_arrived():
+    """The booth's print returns when its bytes are written; the simulated printer reads them on its
+    own thread. `slips_received` is what a test waits on: a slip whose cut is still on its way (the
+    last command cut short) is not counted yet, the whole slip is."""
+    data = slip_bytes(Slip(header=("Cabang Jakarta Selatan",), big="A-017"))
+    assert data.endswith(b"\x1dV\x00")  # a slip ends with its cut (GS V 0)
+    with SimulatedPrinter() as sim, serial.Serial(sim.port, timeout=1) as port:
+        port.write(data[:-1])  # the cut command's last byte held back
+        port.flush()
+        assert sim.wait_until(lambda: len(sim.stream()) == len(data) - 1, WAIT)
+        assert sim.slips_received() == 0
+        with pytest.raises(EscPosError):
+            sim.cuts()  # the strict reading names the cut-short command
+        port.write(data[-1:])
+        port.flush()
+        assert sim.wait_until(lambda: sim.slips_received() == 1, WAIT)
+        assert "A-017" in sim.text_lines()

@@ -147,7 +147,9 @@ def test_walk_in_document_rejected_and_shown_again_hold_end_receipt_and_wipe(qtb
         reference = rig.view.reference
         assert reference and text_of(rig, "reference") == reference
         rig.wait(lambda: rig.view.receipt is ReceiptState.PRINTED, "receipt printed")
-        lines = rig.booth.devices.simulators["printer"].text_lines()
+        printer = rig.booth.devices.simulators["printer"]
+        rig.wait(lambda: printer.slips_received() >= 1, "slip received by the printer")  # read on its own thread
+        lines = printer.text_lines()
         assert any(reference in line for line in lines) and any("KTP" in line for line in lines)
         assert text_of(rig, "receipt_state")
 
