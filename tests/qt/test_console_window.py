@@ -351,5 +351,6 @@ def test_the_officer_sees_their_own_camera_and_hears_when_it_is_off_or_broken(qt
     finally:
         w.show_own_camera(None, stop=True)
         broken.stop()
+        broken.join()  # its thread logs "stopped" last: not after the test's log capture is gone
     w.show_own_camera(None)
     assert view.status.isVisible() and "[camera]" in view.status.text() and not view.video.isVisible()
