@@ -1094,7 +1094,7 @@ def find_document(
     # what lies across the outline is looked for along the refined one (a side a pixel or two
     # off the page's edge misses the edge there and takes the page for something covering it)
     fine = order_corners((corners + 0.5) * work.f - 0.5)
-    touches = any(cut) or _near_border(quad, (h, w)) or _runs_to_border(work.ycc, fine, (h, w), hands)
+    touches = any(cut) or _near_border(quad, (h, w)) or _runs_to_border(work.ycc, fine, (h, w))
     covered = max(_hidden_fraction(work, fine, hands), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
     corners = np.minimum(np.maximum(corners, [0, 0]), [fw - 1, fh - 1])
@@ -1535,7 +1535,10 @@ def _runs_to_border(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int],
     edge, and the page goes on past that corner to the border: partly out of the frame. A page
     lying inside the frame ends at its corners; an edge of the surface that happens to line up
     with its side beyond a corner (a shelf's post, the page's shadow, a hand) has other colours
-    on one side or the other."""
+    on one side or the other. With a skin mask, stretches mostly under a hand are not counted (as
+    in `_carries_on`); `find_document` passes none: a hand's edge lining up with a side fails the
+    colour check anyway (the tune set's outcomes are the same), and the mask costs a third of the
+    time."""
     h, w = shape
     segments, near = [], []
     for i in range(4):

@@ -731,3 +731,10 @@ def test_an_outline_whose_side_runs_on_to_the_border_is_part_of_a_cut_page():
     assert not scanner._runs_to_border(inside, region, inside.shape[:2])
     page = np.array([[100.0, 60.0], [300.0, 60.0], [300.0, 170.0], [100.0, 170.0]])
     assert not scanner._runs_to_border(inside, page, inside.shape[:2])
+    # a dark post of the surface lining up with the page's side below it: an edge runs on to the
+    # border, but with other colours either side of it than the page's side has
+    post = inside.copy()
+    post[172:, 60:100, 0] = 20.0
+    post = cv2.GaussianBlur(post, (3, 3), 0.8)
+    assert scanner._carries_on(post, [((99.5, 175.0), (99.5, 224.0))])[0] >= 0.8
+    assert not scanner._runs_to_border(post, page, post.shape[:2])
