@@ -1090,11 +1090,11 @@ def find_document(
             quad = order_corners((corners + 0.5) * work.f - 0.5)
             support, cut = _support(work.ycc, quad, (h, w), hands)
     score = _score(support, cut)
+    touches = any(cut) or _near_border(quad, (h, w))
     quad_area = _visible_area(quad, (h, w))
     # what lies across the outline is looked for along the refined one (a side a pixel or two
     # off the page's edge misses the edge there and takes the page for something covering it)
     fine = order_corners((corners + 0.5) * work.f - 0.5)
-    touches = any(cut) or _near_border(quad, (h, w)) or _runs_to_border(work.ycc, fine, (h, w))
     covered = max(_hidden_fraction(work, fine, hands), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
     corners = np.minimum(np.maximum(corners, [0, 0]), [fw - 1, fh - 1])
@@ -1514,73 +1514,6 @@ def _carries_on(ycc: np.ndarray, segments, shift: int = 2, skin: np.ndarray | No
     nv = valid.sum(axis=1)
     out = np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
     return np.where(unseen, np.nan, out)
-
-
-_RUNS_ON = 0.8
-"""Fraction of the stretch from a corner of the chosen outline to the frame border, along one of
-its sides, where that side's edge carries on for the page to be taken as going on to the border
-(see `_runs_to_border`)."""
-_RUNS_ALIKE = 0.35
-"""How far (colour distance over the colour step across the side) the colours on either side of
-that stretch may lie from those on either side of the side itself (see `_runs_to_border`)."""
-
-
-def _runs_to_border(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int],
-                    skin: np.ndarray | None = None) -> bool:
-    """True when a side of an outline inside the frame carries on beyond one of its corners all
-    the way to the frame border as the same edge: a clear edge along `_RUNS_ON` of the stretch
-    from the corner to the border, with the same colours on either side of it as on either side
-    of the side near that corner (within `_RUNS_ALIKE` of the step across the side). The outline
-    is then a crisp region inside the page (a photo printed on it) whose side is the page's own
-    edge, and the page goes on past that corner to the border: partly out of the frame. A page
-    lying inside the frame ends at its corners; an edge of the surface that happens to line up
-    with its side beyond a corner (a shelf's post, the page's shadow, a hand) has other colours
-    on one side or the other. With a skin mask, stretches mostly under a hand are not counted (as
-    in `_carries_on`); `find_document` passes none: a hand's edge lining up with a side fails the
-    colour check anyway (the tune set's outcomes are the same), and the mask costs a third of the
-    time."""
-    h, w = shape
-    segments, near = [], []
-    for i in range(4):
-        p, q = quad[i], quad[(i + 1) % 4]
-        d = q - p
-        n = float(np.hypot(*d))
-        if n < 8:
-            continue
-        u = d / n
-        for a, v in ((q, u), (p, -u)):
-            # from just beyond the corner along the side's line up to the frame border
-            t = np.inf
-            for c, dc, hi in ((a[0], v[0], w - 1), (a[1], v[1], h - 1)):
-                if dc < -1e-9:
-                    t = min(t, -c / dc)
-                elif dc > 1e-9:
-                    t = min(t, (hi - c) / dc)
-            if t - 3.0 >= 8:
-                segments.append((a + 3.0 * v, a + t * v))
-                near.append((a - min(0.9 * n, t) * v, a - 3.0 * v))  # the side near that corner
-    if not segments:
-        return False
-    on = np.nan_to_num(_carries_on(ycc, segments, skin=skin), nan=0.0)
-    if on.max() < _RUNS_ON:
-        return False
-    centre = quad.mean(axis=0)
-    ts = np.linspace(0.1, 0.9, 16)[:, None]
-    for k in np.flatnonzero(on >= _RUNS_ON):
-        (a0, a1), (b0, b1) = segments[k], near[k]
-        normal = np.array([a1[1] - a0[1], a0[0] - a1[0]]) / max(float(np.hypot(*(a1 - a0))), 1e-9)
-        if np.dot(centre - a0, normal) > 0:
-            normal = -normal  # outwards
-        cols = []
-        for s0, s1 in ((a0, a1), (b0, b1)):
-            pts = s0 + ts * (s1 - s0)
-            cols.append((np.median(_sample(ycc, pts + 5 * normal), axis=0),
-                         np.median(_sample(ycc, pts - 5 * normal), axis=0)))
-        (out_c, in_c), (out_s, in_s) = cols
-        step = float(np.linalg.norm(in_s - out_s))
-        if max(np.linalg.norm(out_c - out_s), np.linalg.norm(in_c - in_s)) <= _RUNS_ALIKE * step:
-            return True
-    return False
 
 
 def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:

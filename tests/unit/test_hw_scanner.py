@@ -710,31 +710,3 @@ def test_a_small_card_keeps_its_narrow_band(angle):
     det = scanner.find_document(frame)
     assert det is not None
     assert corner_error(det.corners, truth) < 0.015
-
-
-def test_an_outline_whose_side_runs_on_to_the_border_is_part_of_a_cut_page():
-    """A crisp region inside a page (a photo printed on it) whose side is the page's own edge:
-    when that edge runs on past the region's corner to the frame border, the page goes on to the
-    border (out of frame); when the page ends before the border, or the outline is the whole page
-    lying inside the frame, nothing runs on."""
-    def surface(page):
-        ycc = np.full((225, 400, 3), 128.0, np.float32)
-        ycc[..., 0] = 70.0
-        y0, y1, x0, x1 = page
-        ycc[y0:y1, x0:x1, 0] = 200.0
-        return cv2.GaussianBlur(ycc, (3, 3), 0.8)
-
-    region = np.array([[100.0, 60.0], [220.0, 60.0], [220.0, 150.0], [100.0, 150.0]])  # its left side the page's
-    cut = surface((60, 225, 100, 300))  # the page runs on to the bottom border
-    assert scanner._runs_to_border(cut, region, cut.shape[:2])
-    inside = surface((60, 170, 100, 300))  # the page ends 55 pixels above the border
-    assert not scanner._runs_to_border(inside, region, inside.shape[:2])
-    page = np.array([[100.0, 60.0], [300.0, 60.0], [300.0, 170.0], [100.0, 170.0]])
-    assert not scanner._runs_to_border(inside, page, inside.shape[:2])
-    # a dark post of the surface lining up with the page's side below it: an edge runs on to the
-    # border, but with other colours either side of it than the page's side has
-    post = inside.copy()
-    post[172:, 60:100, 0] = 20.0
-    post = cv2.GaussianBlur(post, (3, 3), 0.8)
-    assert scanner._carries_on(post, [((99.5, 175.0), (99.5, 224.0))])[0] >= 0.8
-    assert not scanner._runs_to_border(post, page, post.shape[:2])
