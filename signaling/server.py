@@ -486,8 +486,15 @@ class SignalingServer:
             return
         try:
             self.store.apply_many(fx for fx, _ in batch)
-        except Exception:  # the disk refused: acknowledge none of it (the devices ask again)
-            logger.exception("could not write what %d input(s) changed to %s", len(batch), self.config.database)
+        except Exception:  # the disk refused: acknowledge none of what it was to hold
+            logger.exception("could not write what %d input(s) changed to %s",
+                             sum(1 for fx, _ in batch if fx.durable), self.config.database)
+            # What only waited to keep the order (replies to nothing durable, closes) does not
+            # depend on the write: say it still, so an error reply or a close (a flooder, a
+            # revoked token) is not lost with the turn.
+            for fx, deliveries in batch:
+                self._deliver(deliveries if not fx.durable else
+                              [(out, item) for out, item in deliveries if isinstance(item, _CloseRequest)])
             return
         for fx, deliveries in batch:
             if fx.discard_stills:  # the rows say "discarded" now; the files go after the commit

@@ -440,7 +440,18 @@ class _Transaction:
         return self.db
 
     def __exit__(self, exc_type, exc, tb):
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        # SQLite may already have rolled back on its own (a full disk: SQLITE_FULL), and a COMMIT
+        # that fails leaves the transaction open: either way the connection must end outside one,
+        # or every later BEGIN fails too.
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+        elif self.db.in_transaction:
+            self.db.execute("ROLLBACK")
         return False
 
 

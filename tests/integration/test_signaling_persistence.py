@@ -227,6 +227,7 @@ async def test_a_commit_the_disk_refuses_acknowledges_nothing_and_the_server_goe
     """The database is full (SQLite's own SQLITE_FULL, as on a full disk: the file may not grow
     past the pages it has): nothing of that turn is said, the failure is logged with the file,
     and once there is room again later turns are written and said."""
+    from signaling.protocol import ErrorCode
     from test_signaling_kit import raw_recv
 
     ctx, ws, conn, server = await _probe_server(tmp_path)
@@ -236,15 +237,36 @@ async def test_a_commit_the_disk_refuses_acknowledges_nothing_and_the_server_goe
         db.execute(f"PRAGMA max_page_count = {pages}")
         with caplog.at_level(logging.ERROR, logger="signaling.server"):
             _probes(server, conn, 3, pad=20_000)  # more than the free room in the last pages
+            server._reply(conn, p.Error(code=ErrorCode.INVALID_MESSAGE, message="probe reply"))  # nothing durable
             await asyncio.sleep(0.3)
         assert any("could not write what 3 input(s) changed" in r.getMessage() and "branch.db" in r.getMessage()
                    and "full" in (r.exc_text or "") for r in caplog.records)
         assert _probe_rows(tmp_path / "branch.db") == 0  # rolled back: none of the three
         db.execute("PRAGMA max_page_count = 1073741823")
         _probes(server, conn, 1)
+        said = await raw_recv(ws, lambda m: m["type"] == "error" and m["message"].startswith("probe"))
+        assert said["message"] == "probe reply"  # it only waited behind the refused turn: still said
         first = await raw_recv(ws, lambda m: m["type"] == "error" and m["message"].startswith("probe"))
         assert first["message"] == "probe 0"  # from the turn that was written, not the refused one
         assert _probe_rows(tmp_path / "branch.db") == 1
         await ws.close()
+    finally:
+        await ctx.__aexit__(None, None, None)
+
+
+async def test_a_close_decided_in_a_turn_the_disk_refuses_still_closes(tmp_path):
+    """A connection told to go (a flooder, a revoked token) in a turn whose commit fails is still
+    closed: the close waited behind the commit only to keep the order."""
+    from signaling.server import _CloseRequest
+
+    ctx, ws, conn, server = await _probe_server(tmp_path)
+    try:
+        db = server.store.db
+        db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+        _probes(server, conn, 3, pad=20_000)
+        server._put(conn, _CloseRequest(4008, "probe close"))
+        await asyncio.wait_for(ws.wait_closed(), 5.0)
+        assert ws.close_code == 4008 and ws.close_reason == "probe close"
+        assert _probe_rows(tmp_path / "branch.db") == 0
     finally:
         await ctx.__aexit__(None, None, None)
