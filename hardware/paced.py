@@ -28,7 +28,8 @@ class PacedWorker:
     def on(self) -> bool:
         return self._on.is_set()
 
-    def _switch(self, on: bool) -> None:
+    def set_on(self, on: bool) -> None:
+        """Start or stop the steps (a step under way finishes)."""
         if on:
             self._on.set()
         else:

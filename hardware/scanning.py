@@ -293,11 +293,11 @@ class QrReader(PacedWorker):
 
     def start(self) -> None:
         """Start looking for codes."""
-        self._switch(True)
+        self.set_on(True)
 
     def stop(self) -> None:
         """Stop looking, and forget the last code seen."""
-        self._switch(False)
+        self.set_on(False)
         self._last = None
 
     def _step(self) -> None:

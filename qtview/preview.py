@@ -42,10 +42,6 @@ class LocalPreview(PacedWorker):
         """Frames handed to the views."""
         super().__init__(1.0 / fps, f"preview-{name}")
 
-    def set_on(self, on: bool) -> None:
-        """Start or stop taking frames."""
-        self._switch(on)
-
     def _step(self) -> None:
         try:
             img = _grab(self.camera)

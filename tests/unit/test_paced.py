@@ -20,11 +20,11 @@ def test_steps_only_while_on_at_most_at_its_rate_and_ends_on_close():
     try:
         time.sleep(0.2)
         assert w.steps == 0 and not w.on  # starts off
-        w._switch(True)
+        w.set_on(True)
         time.sleep(0.5)
         n = w.steps
         assert 3 <= n <= 12  # about 10 in 0.5 s at 20/s; never more than the rate allows (+ the first)
-        w._switch(False)
+        w.set_on(False)
         time.sleep(0.1)  # a step under way may finish
         stopped = w.steps
         time.sleep(0.3)
