@@ -145,9 +145,14 @@ def _prepare(frame: np.ndarray, work_width: int) -> _Work:
     if f < 1.0:
         small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
     f = small.shape[1] / fw
-    ycc = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb).astype(np.float32)
-    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    ycc = _smoothed_ycc(small)
     return _Work(frame, f, small, ycc, small.shape[:2])
+
+
+def _smoothed_ycc(bgr: np.ndarray) -> np.ndarray:
+    """The colours every cue reads: YCrCb as float32, lightly smoothed (the work image's, and the
+    finer copy's of `_expand_fine`, alike)."""
+    return cv2.GaussianBlur(cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb).astype(np.float32), (3, 3), 0.8)
 
 
 def _sumsq(v: np.ndarray) -> np.ndarray:
@@ -1449,7 +1454,7 @@ def _expand_fine(work: _Work, corners: np.ndarray, skin: np.ndarray | None = Non
     if (crop.shape[1], crop.shape[0]) != size:
         crop = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
     scale = np.array([size[0] / (x1 - x0), size[1] / (y1 - y0)])
-    ycc = cv2.GaussianBlur(cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb).astype(np.float32), (3, 3), 0.8)
+    ycc = _smoothed_ycc(crop)
     shape = ycc.shape[:2]
     fine = (corners - (x0, y0) + 0.5) * scale - 0.5
     fine_skin = None
