@@ -251,7 +251,17 @@ _DLE_ARGS = {b"\x04": 1}
 
 
 class EscPosError(ValueError):
-    """The printer received bytes that are not a valid ESC/POS stream."""
+    """The printer received bytes that are not a valid ESC/POS stream.
+
+    Args:
+        message: What is wrong, naming the offset.
+        offset: Where in the stream the bad command starts.
+        cut_short: The stream ends inside this command (more bytes may still be on their way).
+    """
+
+    def __init__(self, message: str, offset: int, *, cut_short: bool = False) -> None:
+        super().__init__(message)
+        self.offset, self.cut_short = offset, cut_short
 
 
 @dataclass(frozen=True)
@@ -287,13 +297,13 @@ def parse_escpos(data: bytes) -> tuple[list[EscPosCommand], list[str]]:
             code = data[i:i + 2]
             table = {b"\x1b": _ESC_ARGS, b"\x1d": _GS_ARGS, b"\x10": _DLE_ARGS}[b]
             if len(code) < 2 or code[1:2] not in table:
-                raise EscPosError(f"unknown ESC/POS command {code!r} at offset {i}")
+                raise EscPosError(f"unknown ESC/POS command {code!r} at offset {i}", i, cut_short=len(code) < 2)
             n = table[code[1:2]]
             if code == b"\x1dV":  # GS V m [n]: function B (m = 65, 66) has a feed argument
                 n = 2 if i + 2 < len(data) and data[i + 2] in (65, 66) else 1
             args = data[i + 2:i + 2 + n]
             if len(args) < n:
-                raise EscPosError(f"ESC/POS command {code!r} at offset {i} is cut short")
+                raise EscPosError(f"ESC/POS command {code!r} at offset {i} is cut short", i, cut_short=True)
             commands.append(EscPosCommand(code, args, i))
             if code == b"\x1bd" and text:
                 lines.append(text.decode("cp437"))
@@ -304,7 +314,7 @@ def parse_escpos(data: bytes) -> tuple[list[EscPosCommand], list[str]]:
             text.clear()
             i += 1
         elif data[i] < 0x20 and b not in (b"\t", b"\r"):
-            raise EscPosError(f"unexpected control byte {b!r} at offset {i}")
+            raise EscPosError(f"unexpected control byte {b!r} at offset {i}", i)
         else:
             if b != b"\r":
                 text += b
@@ -357,6 +367,26 @@ class SimulatedPrinter(PtyDevice):
     def cuts(self) -> int:
         """Return how many paper cuts were commanded (one per finished slip)."""
         return sum(1 for c in self.commands() if c.code == b"\x1dV")
+
+    def slips(self) -> list[list[str]]:
+        """Return the text lines of each slip that has fully arrived (up to and including its
+        cut), oldest first: a booth prints a queue ticket at walk-in and a receipt at the end,
+        and a test waits for the one it means. A slip still on its way is not listed; raises
+        EscPosError if the stream is invalid."""
+        data = self.stream()
+        try:
+            commands, _ = parse_escpos(data)
+        except EscPosError as e:
+            if not e.cut_short:
+                raise  # not a valid stream: say so, do not guess
+            commands, _ = parse_escpos(data[:e.offset])  # the slips before the one on its way
+        slips, start = [], 0
+        for c in commands:
+            if c.code == b"\x1dV":
+                end = c.offset + 2 + len(c.args)
+                slips.append(parse_escpos(data[start:end])[1])
+                start = end
+        return slips
 
     def slips_received(self) -> int:
         """Return how many slips have fully arrived (been cut) so far, for waiting on a print.

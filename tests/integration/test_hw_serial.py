@@ -191,3 +191,26 @@ def test_a_slip_counts_as_received_only_once_its_cut_has_arrived():
         port.flush()
         assert sim.wait_until(lambda: sim.slips_received() == 1, WAIT)
         assert "A-017" in sim.text_lines()
+
+
+def test_slips_lists_each_slip_that_has_arrived_apart():
+    """A visit prints a queue ticket, then a receipt: a test waiting for the receipt waits on
+    `slips`, which lists each slip whose cut has arrived, apart, and not one still on its way."""
+    ticket = slip_bytes(Slip(header=("Cabang Jakarta Selatan",), big="A-017"))
+    receipt = slip_bytes(Slip(header=("Tanda terima",), rows=(("Ref", "20261126-A017"),)))
+    with SimulatedPrinter() as sim, serial.Serial(sim.port, timeout=1) as port:
+        port.write(ticket + receipt[:-1])
+        port.flush()
+        assert sim.wait_until(lambda: len(sim.stream()) == len(ticket) + len(receipt) - 1, WAIT)
+        slips = sim.slips()
+        assert len(slips) == 1 and "A-017" in slips[0]
+        port.write(receipt[-1:])
+        port.flush()
+        assert sim.wait_until(lambda: len(sim.slips()) == 2, WAIT)
+        assert any("20261126-A017" in line for line in sim.slips()[1])
+        assert not any("A-017" == line for line in sim.slips()[1])
+        port.write(b"\x1b\xff")  # not ESC/POS at all: an error naming it, not a guess
+        port.flush()
+        assert sim.wait_until(lambda: len(sim.stream()) == len(ticket) + len(receipt) + 2, WAIT)
+        with pytest.raises(EscPosError, match="unknown ESC/POS command"):
+            sim.slips()
