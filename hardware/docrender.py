@@ -21,6 +21,9 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 CARD_ASPECT = 85.6 / 54.0
+CARD_CORNER_RADIUS = 3.18 / 54.0
+"""An ID-1 card's rounded corners (ISO/IEC 7810: 3.18 mm on its 54 mm side), as a fraction of the
+card's shorter side, for `place_on_tray`'s ``corner_radius``."""
 """Width / height of an ISO ID-1 card (KTP, bank card)."""
 A4_ASPECT = 210.0 / 297.0
 """Width / height of an A4 portrait page."""
@@ -231,6 +234,7 @@ def place_on_tray(
     glare: tuple[float, float, float] | None = None,
     seed: int = 0,
     tray_seed: int | None = None,
+    corner_radius: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Warp a document onto the tray in perspective; returns (frame, corners_px).
 
@@ -253,9 +257,14 @@ def place_on_tray(
         seed: Chooses the tray texture and sensor noise.
         tray_seed: Chooses the tray texture instead of ``seed`` (one booth's tray under
             different documents).
+        corner_radius: Rounds the document's corners by this fraction of its shorter side (the
+            tray shows through), like a real card (`CARD_CORNER_RADIUS`); the corners returned
+            stay where its sides' lines meet.
     """
     if doc_img.ndim != 3 or doc_img.shape[2] != 3 or doc_img.dtype != np.uint8:
         raise ValueError(f"doc_img must be a BGR uint8 image, got shape {doc_img.shape} {doc_img.dtype}")
+    if not 0.0 <= corner_radius < 0.5:
+        raise ValueError(f"corner_radius must be from 0 to under half the shorter side (0.5), got {corner_radius}")
     dh, dw = doc_img.shape[:2]
     fw, fh = int(out_size[0]), int(out_size[1])
     if corners is None:
@@ -277,6 +286,11 @@ def place_on_tray(
     # Coverage of each frame pixel by the page (linear interpolation anti-aliases the edge).
     ones = np.ones((sh + 2, sw + 2), np.float32)
     ones[0, :] = ones[-1, :] = ones[:, 0] = ones[:, -1] = 0.0
+    if corner_radius > 0:
+        r = corner_radius * min(sw, sh)
+        yy, xx = np.mgrid[0:sh + 2, 0:sw + 2].astype(np.float32) - 1.0
+        d = np.hypot(xx - np.clip(xx, r, sw - r), yy - np.clip(yy, r, sh - r))
+        ones *= np.clip(r - d + 0.5, 0.0, 1.0)  # the arc anti-aliased over one pixel
     shift = np.array([[1, 0, -1], [0, 1, -1], [0, 0, 1]], np.float64)  # frame <- padded page
     alpha = cv2.warpPerspective(ones, m @ shift, (fw, fh), flags=cv2.INTER_LINEAR)
     dw, dh = sw, sh

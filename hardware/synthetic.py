@@ -305,7 +305,8 @@ def _render_page(kind: str, seed: int) -> np.ndarray:
     return docrender.render_id_card(seed=seed)
 
 
-def _place(page: np.ndarray, size: tuple[int, int], seed: int, tray_seed: int) -> np.ndarray:
+def _place(page: np.ndarray, size: tuple[int, int], seed: int, tray_seed: int, *, card: bool = False) -> np.ndarray:
+    """The page on the tray, as the document camera sees it (a card with an ID-1 card's rounded corners)."""
     rng = np.random.default_rng(seed)
     try:
         from hardware import docrender
@@ -325,6 +326,7 @@ def _place(page: np.ndarray, size: tuple[int, int], seed: int, tray_seed: int) -
         tilt=float(rng.uniform(0.0, 0.12)),
         seed=seed,
         tray_seed=tray_seed,
+        corner_radius=docrender.CARD_CORNER_RADIUS if card else 0.0,
     )
     return frame
 
@@ -386,7 +388,8 @@ class SyntheticDocumentCamera(PacedVideoTrack):
                 self._scene = docrender.tray_background(self.still_size, self._tray_seed)
             else:
                 page = _render_page(self.document, self._seed)
-                self._scene = _place(page, self.still_size, self._seed, self._tray_seed)
+                self._scene = _place(page, self.still_size, self._seed, self._tray_seed,
+                                     card=self.document != "claim_form")
         return self._scene
 
     def latest_frame(self) -> np.ndarray:
@@ -420,7 +423,8 @@ class SyntheticDocumentCamera(PacedVideoTrack):
 
                 scene = docrender.tray_background(self.still_size, self._tray_seed)
             else:
-                scene = _place(_render_page(document, seed), self.still_size, seed, self._tray_seed)
+                scene = _place(_render_page(document, seed), self.still_size, seed, self._tray_seed,
+                               card=document != "claim_form")
             small = cv2.resize(scene, (self.width, self.height), interpolation=cv2.INTER_AREA)
             video = cv2.cvtColor(small, cv2.COLOR_BGR2YUV_I420)
             # one assignment each: readers see the old scene or the new one, never a mix

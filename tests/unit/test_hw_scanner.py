@@ -104,6 +104,28 @@ def test_a_beige_card_is_the_card_not_its_photo():
     assert det is not None and corner_error(det.corners, truth) <= 0.015
 
 
+@pytest.mark.parametrize("placement", [
+    dict(angle=0, scale=0.5),
+    dict(angle=23, scale=0.35, tilt=0.12),
+    dict(angle=-61, scale=0.4, center=(0.35, 0.45)),
+    dict(angle=90, scale=0.6, tilt=-0.1, center=(0.6, 0.5)),
+])
+def test_a_card_with_rounded_corners_is_outlined_where_its_sides_meet(placement):
+    """A real KTP has rounded corners (3.18 mm on 54 mm): the outline is still the card's own
+    four corners, where its sides' lines meet, not points on the arcs or an eight-sided shape."""
+    frame, truth = docrender.place_on_tray(CARD, SIZE, seed=5, corner_radius=docrender.CARD_CORNER_RADIUS,
+                                           **placement)
+    det = scanner.find_document(frame)
+    assert det is not None
+    assert corner_error(det.corners, truth) <= 0.015
+    assert scanner.assess(frame, det).reason is Reason.OK
+
+
+def test_place_on_tray_refuses_a_corner_radius_past_half_the_side():
+    with pytest.raises(ValueError, match="corner_radius"):
+        docrender.place_on_tray(CARD, SIZE, corner_radius=0.5)
+
+
 def test_corners_come_ordered_tl_tr_br_bl():
     frame, truth = docrender.place_on_tray(CARD, SIZE, angle=20, scale=0.6, seed=1)
     det = scanner.find_document(frame)
