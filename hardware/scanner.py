@@ -1086,12 +1086,12 @@ def find_document(
     support, cut = known[id(quad)]  # what _support gives, found above
     quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
     corners = (quad + 0.5) / work.f - 0.5
-    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands)
+    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands, skin | ~common)
     if not any(cut) and min(length_of(quad, i) for i in range(4)) < _FINE_SIDE:
         # a small page: its band or margin is looked for again on a finer copy around it
         wider = _expand_fine(work, corners, hands)
         if wider is not None:
-            corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands)
+            corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands, skin | ~common)
             quad = order_corners((corners + 0.5) * work.f - 0.5)
             support, cut = _support(work.ycc, quad, (h, w), hands)
     score = _score(support, cut)
@@ -1540,7 +1540,7 @@ def _near_border(quad: np.ndarray, shape: tuple[int, int], tol: float = 1.5) -> 
 
 
 def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float,
-                            skin: np.ndarray | None = None) -> np.ndarray:
+                            skin: np.ndarray | None = None, cover: np.ndarray | None = None) -> np.ndarray:
     """Move each side onto the edge found across it on the full-resolution frame.
 
     Profiles are sampled across each side; on each the strongest colour change near the rough
@@ -1556,6 +1556,12 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
             would pull the line), when enough others are left; and a corner the hand hides may
             move farther from the rough one than a corner in view (up to `_HIDDEN_CORNER` of
             the diagonal), to where its two sides' lines meet.
+        cover: a work-image mask of what may lie on a page's corner: skin colour, or a colour
+            the surface does not show (`find_document` passes ``skin | ~common``). A corner
+            may also move that far when this covers the spot where its two sides' lines meet:
+            a hand on a skin-toned surface (where `skin` leaves out the colours the surface
+            shows), or a hand darker than the skin box (Cr under 136) on any surface. On the
+            bare surface the rough corner stays.
     """
     fh, fw = frame.shape[:2]
     img = frame if frame.ndim == 2 else frame
@@ -1612,10 +1618,13 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         diagonal = np.hypot(*(quad[2] - quad[0]))
         moved = np.hypot(*(p - quad[i]))
         if moved > 2.5 * scale + 0.02 * diagonal + 2:
-            # far from the rough corner: kept only where a hand hides the spot (a corner under a
-            # thumb is where the two sides seen meet; the rough one came from the hand's outline)
-            if not (skin is not None and prev is not None and cur is not None
-                    and moved <= _HIDDEN_CORNER * diagonal and _under_hand(skin, (p + 0.5) / scale - 0.5)):
+            # far from the rough corner: kept only where a hand (or something else that is not
+            # the surface) hides the spot (a corner under a thumb is where the two sides seen
+            # meet; the rough one came from the hand's outline)
+            at = (p + 0.5) / scale - 0.5
+            if not (prev is not None and cur is not None and moved <= _HIDDEN_CORNER * diagonal
+                    and ((skin is not None and _under_hand(skin, at))
+                         or (cover is not None and _under_hand(cover, at)))):
                 p = quad[i]
         out.append(p)
     return np.array(out)

@@ -110,6 +110,39 @@ def test_pages_on_the_painted_tray_outline():
     assert sum(e > 0.015 for e in errors) <= 1, errors
 
 
+def test_a_corner_under_a_hand_the_skin_box_misses_is_where_the_seen_sides_meet():
+    """A corner hidden under a hand whose colour the skin box does not take for skin (dark skin
+    at Cr about 134, measured on real fingers) is also where the two seen sides meet: the spot is
+    not the surface, so something lies on the page's corner there."""
+    frame = np.full((720, 1280, 3), 130, np.uint8)
+    truth = np.array([[400.0, 150.0], [850.0, 190.0], [820.0, 560.0], [370.0, 520.0]])
+    cv2.fillConvexPoly(frame, np.round(truth * 16).astype(np.int32), (235, 235, 235), cv2.LINE_AA, 4)
+    c = truth[2].astype(int)
+    dark = (55, 62, 72)  # BGR: YCrCb about (64, 134, 122), below the skin box's Cr
+    cv2.line(frame, (int(c[0]), int(c[1])), (int(c[0]) + 150, 719), dark, 70)  # a hand from the bottom
+    cv2.circle(frame, (int(c[0]), int(c[1])), 40, dark, -1)  # its thumb over the corner
+    frame = cv2.GaussianBlur(frame, (5, 5), 1.0)
+    work = scanner._prepare(frame, scanner.WORK_WIDTH)
+    h, w = work.shape
+    skin = scanner._skin(work.ycc)
+    common = scanner._border_colours(work.ycc, max(3, int(0.03 * min(h, w))))
+    spot = np.round((truth[2] + 0.5) * work.f - 0.5).astype(int)
+    assert not skin[spot[1] - 2:spot[1] + 3, spot[0] - 2:spot[0] + 3].any()  # not skin by colour
+    rough = truth.copy()
+    inward = truth.mean(axis=0) - truth[2]
+    rough[2] += 30 * inward / np.linalg.norm(inward)  # 30 px inside, beyond the usual refit's reach
+    seen = scanner._refine_full_resolution(frame, rough, 1 / work.f, None, skin | ~common)
+    bare = scanner._refine_full_resolution(frame, rough, 1 / work.f)
+    assert np.hypot(*(seen[2] - truth[2])) < 10.0
+    assert np.hypot(*(bare[2] - rough[2])) < 1.0  # nothing said about what covers it: kept
+    # where the sides' lines meet on the bare surface, the rough corner stays
+    on_surface = np.zeros((h, w), bool)
+    kept = scanner._refine_full_resolution(frame, rough, 1 / work.f, None, on_surface)
+    assert np.hypot(*(kept[2] - rough[2])) < 1.0
+    det = scanner.find_document(frame)
+    assert det is not None and corner_error(det.corners, truth) < 0.01
+
+
 def test_a_beige_card_is_the_card_not_its_photo():
     """A card whose body is skin-toned (cream, beige) is not taken for a hand: its four straight
     edges make it the document, rather than the crisp photo printed on it."""
