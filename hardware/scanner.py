@@ -977,8 +977,8 @@ def find_document(
     edges (where a hand or a thumb lies across a side, only the stretches where the edge can be
     seen count), and the best plausible one is refined at full resolution by fitting lines to the
     edge found across each side (the points under a hand and other outliers dropped). A chosen
-    outline that is a keyboard, or the surface beside a hand (a side that is the hand's edge), is
-    dropped and the next one chosen.
+    outline that is a keyboard, a block of floor tiles (`_tiling`), or the surface beside a hand
+    (a side that is the hand's edge), is dropped and the next one chosen.
 
     Args:
         frame: BGR (or greyscale) uint8 image from the document camera.
@@ -1077,9 +1077,11 @@ def find_document(
             # skin-toned surface, wood or fur beside a page would pass for a hand)
             passed = [p for p in passed if p[2] is not quad]
             continue
-        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5, cut=any(_cut_sides(quad, (h, w)))):
+        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5, cut=any(_cut_sides(quad, (h, w)))) \
+                and not _tiling(work.ycc, quad, (h, w), hands):
             break
-        # a keyboard or keypad: drop it and whatever lies mostly inside it, look again
+        # a keyboard or keypad, or tiles of a floor: drop it and whatever lies mostly inside it,
+        # look again
         passed = [p for p in passed if _overlap(p[2], quad) < 0.5]
     else:
         return None
@@ -1319,6 +1321,44 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
     mid = _median(cells)
     alike = cells[np.abs(cells - mid) < 0.25 * mid]
     return len(alike) >= least and alike.sum() >= 0.15 * area
+
+
+_TILE_REACH = 0.5
+"""How far beyond each corner (a fraction of the side) `_tiling` looks for the side's line going
+on as an edge."""
+
+
+def _tiling(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], skin: np.ndarray | None = None) -> bool:
+    """True when the outline is a block of floor tiles or a chequerboard's squares, not a page:
+    its sides' lines go on as edges beyond its corners, nearly all of them (a page's sides end at
+    its corners). Each side not along the frame border is carried on beyond both its corners by
+    `_TILE_REACH` of its length (up to the frame border; `_carries_on`, points under a hand left
+    out); at least four such stretches must be seen, and all of them must carry on (all but one
+    when six or more are seen). Tune set, main's outline of every scene found at 1280x720 and
+    1920x1080: a document's sides go on beyond at most half of the stretches seen (3 of 6, 4 of
+    8: a page along the grout of a brick wall, a card beside a ruled form); a rendered
+    chequerboard under perspective, all of them or all but one."""
+    h, w = shape
+    cut = _cut_sides(quad, shape)
+    segments = []
+    for i in range(4):
+        if cut[i]:
+            continue
+        p, q = quad[i], quad[(i + 1) % 4]
+        for a, d in ((q, q - p), (p, p - q)):
+            t = _TILE_REACH
+            for v, dv, hi in ((a[0], d[0], w - 1), (a[1], d[1], h - 1)):
+                if v + t * dv < 0:
+                    t = min(t, -v / dv)
+                elif v + t * dv > hi:
+                    t = min(t, (hi - v) / dv)
+            if t * np.hypot(*d) >= 8:  # (the stretch starts a little beyond the corner)
+                segments.append((a + 0.05 * d, a + t * d))
+    if len(segments) < 4:
+        return False
+    on = _carries_on(ycc, segments, skin=skin)
+    seen = on[~np.isnan(on)]
+    return len(seen) >= 4 and int((seen < 0.6).sum()) <= len(seen) // 6
 
 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:

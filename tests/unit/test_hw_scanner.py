@@ -781,3 +781,43 @@ def test_a_small_card_keeps_its_narrow_band(angle):
     det = scanner.find_document(frame)
     assert det is not None
     assert corner_error(det.corners, truth) < 0.015
+
+
+def _chequered_floor(cell: int, tilt: float, light=(230, 225, 215), dark=(60, 55, 50), size=SIZE, seed=0):
+    """A chequerboard of square tiles seen under perspective (a tiled floor), lightly blurred
+    and noisy."""
+    w, h = size
+    yy, xx = np.mgrid[0:h * 2, 0:w * 2]
+    big = np.zeros((h * 2, w * 2, 3), np.float32)
+    light_cells = ((yy // cell + xx // cell) % 2).astype(bool)
+    big[light_cells], big[~light_cells] = light, dark
+    src = np.float32([[0, 0], [w * 2, 0], [w * 2, h * 2], [0, h * 2]])
+    dst = np.float32([[-w * tilt, 0], [w * (1 + tilt), 0], [w * 1.2, h * 1.1], [-w * 0.2, h * 1.1]])
+    frame = cv2.warpPerspective(big, cv2.getPerspectiveTransform(src, dst), size, flags=cv2.INTER_AREA)
+    noise = np.random.default_rng(seed).normal(0, 2, frame.shape)
+    return np.clip(cv2.GaussianBlur(frame, (0, 0), 0.8) + noise, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("tilt", [0.15, 0.3])
+@pytest.mark.parametrize("light", [(200, 190, 180), (230, 225, 215)])
+def test_a_chequered_floor_is_not_a_document(tilt, light):
+    """Blocks of tiles on a chequered floor have four straight, crisp sides and right-angled
+    corners, but each side's line goes on as an edge beyond its corners (`_tiling`)."""
+    assert scanner.find_document(_chequered_floor(140, tilt, light)) is None
+
+
+def test_a_tiling_is_told_from_a_page_by_its_sides_going_on():
+    """The same outline, a block of two by three tiles on the chequered floor and a page of that
+    shape on a plain surface: only the block's sides go on beyond its corners."""
+    floor = _chequered_floor(140, 0.15)
+    work = scanner._prepare(floor, scanner.WORK_WIDTH)
+    h, w = work.shape
+    # a block of tiles as find_document chose it before `_tiling` (frame pixels)
+    block = np.array([[55, 448], [247, 448], [238, 686], [43, 686]], np.float64)
+    quad = scanner.order_corners((block + 0.5) * work.f - 0.5)
+    assert scanner._tiling(work.ycc, quad, (h, w))
+    page = docrender.tray_background(SIZE, seed=4)
+    cv2.fillConvexPoly(page, np.round(block).astype(np.int32), (235, 235, 235))
+    work = scanner._prepare(page, scanner.WORK_WIDTH)
+    assert not scanner._tiling(work.ycc, quad, (h, w))
+    assert scanner.find_document(page) is not None
