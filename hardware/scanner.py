@@ -1164,46 +1164,52 @@ def _straight_lines(work: _Work, most: int = 16) -> list[tuple[np.ndarray, np.nd
     # pieces of one edge (broken where grout or print meets it, a few degrees apart where the
     # edge is not quite straight) join a line when both their ends lie within 3 pixels of it and
     # their direction is within 6 degrees; the line is refitted to its pieces' ends as it grows
+    # (plain Python floats: numpy's per-call cost on a few numbers was most of the time)
     cos_tol = math.cos(math.radians(_LINE_ANGLE))
-    m = len(order)
-    P, U, N = np.zeros((m, 2)), np.zeros((m, 2)), np.zeros((m, 2))
-    ends: list[list] = []
-    for j in order.tolist():
-        a, b = segs[j, :2], segs[j, 2:]
-        d = (b - a) / max(length[j], 1e-9)
-        k = len(ends)
-        if k:
-            near = (np.abs(U[:k] @ d) >= cos_tol) & (np.abs(((a - P[:k]) * N[:k]).sum(axis=1)) <= 3.0) \
-                & (np.abs(((b - P[:k]) * N[:k]).sum(axis=1)) <= 3.0)
-            hit = np.flatnonzero(near)
-            if len(hit):
-                k = int(hit[0])
-                ends[k] += [a, b]
-                q = np.array(ends[k])
-                c = q.mean(axis=0)
-                _, _, vt = np.linalg.svd(q - c, full_matrices=False)
-                u2 = vt[0] if float(vt[0] @ U[k]) >= 0 else -vt[0]
-                P[k], U[k], N[k] = c, u2, (-u2[1], u2[0])
-                continue
-        ends.append([a, b])
-        P[k], U[k], N[k] = a, d, (-d[1], d[0])
-    lines = []
-    for k, pts in enumerate(ends):  # the pieces as stretches along the fitted line
-        t = (np.array(pts) - P[k]) @ U[k]
-        lines.append((P[k], U[k], [(min(t[i], t[i + 1]), max(t[i], t[i + 1])) for i in range(0, len(t), 2)]))
+    fits: list[list[float]] = []  # per line: px, py, ux, uy
+    mom: list[list[float]] = []  # per line: n, sum x, sum y, sum xx, sum xy, sum yy of its pieces' ends
+    ends: list[list[tuple[float, float]]] = []
+    for (ax, ay, bx, by), ln in zip(segs[order].tolist(), length[order].tolist()):
+        ln = max(ln, 1e-9)
+        dx, dy = (bx - ax) / ln, (by - ay) / ln
+        for k, (px, py, ux, uy) in enumerate(fits):
+            if abs(ux * dx + uy * dy) >= cos_tol and abs((ax - px) * -uy + (ay - py) * ux) <= 3.0 \
+                    and abs((bx - px) * -uy + (by - py) * ux) <= 3.0:
+                ends[k] += [(ax, ay), (bx, by)]
+                mk = mom[k]
+                mk[0] += 2
+                mk[1] += ax + bx
+                mk[2] += ay + by
+                mk[3] += ax * ax + bx * bx
+                mk[4] += ax * ay + bx * by
+                mk[5] += ay * ay + by * by
+                # refitted through its pieces' ends: their mean and principal direction (what an
+                # SVD of the centred ends gives, in closed form)
+                cx, cy = mk[1] / mk[0], mk[2] / mk[0]
+                ang = 0.5 * math.atan2(2 * (mk[4] / mk[0] - cx * cy),
+                                       (mk[3] / mk[0] - cx * cx) - (mk[5] / mk[0] - cy * cy))
+                vx, vy = math.cos(ang), math.sin(ang)
+                if vx * ux + vy * uy < 0:
+                    vx, vy = -vx, -vy
+                fits[k] = [cx, cy, vx, vy]
+                break
+        else:
+            fits.append([ax, ay, dx, dy])
+            mom.append([2.0, ax + bx, ay + by, ax * ax + bx * bx, ax * ay + bx * by, ay * ay + by * by])
+            ends.append([(ax, ay), (bx, by)])
     out = []
-    for p, u, iv in lines:
-        iv = np.array(sorted(iv))
+    for (px, py, ux, uy), pts in zip(fits, ends):  # the pieces as stretches along the fitted line
+        t = [(x - px) * ux + (y - py) * uy for x, y in pts]
+        iv = sorted((min(t[i], t[i + 1]), max(t[i], t[i + 1])) for i in range(0, len(t), 2))
         merged = [list(iv[0])]
         for s, e in iv[1:]:
             if s <= merged[-1][1] + _LINE_GAP:  # a short break (grout or print meeting the edge)
                 merged[-1][1] = max(merged[-1][1], e)
             else:
                 merged.append([s, e])
-        merged = np.array(merged)
-        out.append((float((merged[:, 1] - merged[:, 0]).sum()), p, u, merged))
+        out.append((sum(e - s for s, e in merged), (px, py), (ux, uy), merged))
     out.sort(key=lambda o: -o[0])
-    return [(p, u, [tuple(v) for v in iv.tolist()]) for _, p, u, iv in out[:most]]
+    return [(p, u, [tuple(v) for v in iv]) for _, p, u, iv in out[:most]]
 
 
 _LINE_SUPPORT = 0.5
@@ -1241,21 +1247,22 @@ def _quads_from_lines(work: _Work, most: int = 6) -> list[np.ndarray]:
     u = np.array([l[1] for l in lines])
     dots = np.abs(u @ u.T)
 
-    def ends_at(k: int, x: np.ndarray) -> bool:
-        p, uk, iv = lines[k]
-        t = float((x - p) @ uk)
+    def ends_at(k: int, x: tuple[float, float]) -> bool:
+        (px, py), (ux, uy), iv = lines[k]
+        t = (x[0] - px) * ux + (x[1] - py) * uy
         r = max(6.0, 0.1 * (iv[-1][1] - iv[0][0]))
         before = _covered(iv, t - r, t - 2) >= 0.5 and _covered(iv, t + 3, t + r) <= 0.25
         after = _covered(iv, t + 2, t + r) >= 0.5 and _covered(iv, t - r, t - 3) <= 0.25
         return before or after
 
-    meet: dict[tuple[int, int], np.ndarray] = {}
+    meet: dict[tuple[int, int], tuple[float, float]] = {}
     ell: dict[int, list[int]] = {k: [] for k in range(n)}
     for a, b in zip(*np.nonzero(np.triu(dots <= _MAX_CORNER_COS, 1))):
         a, b = int(a), int(b)
-        (pa, ua, _), (pb, ub, _) = lines[a], lines[b]
-        den = ua[0] * ub[1] - ua[1] * ub[0]  # not near zero: the lines are near right angles
-        x = pa + (((pb[0] - pa[0]) * ub[1] - (pb[1] - pa[1]) * ub[0]) / den) * ua
+        ((pax, pay), (uax, uay), _), ((pbx, pby), (ubx, uby), _) = lines[a], lines[b]
+        den = uax * uby - uay * ubx  # not near zero: the lines are near right angles
+        s = ((pbx - pax) * uby - (pby - pay) * ubx) / den
+        x = (pax + s * uax, pay + s * uay)
         if not (-2 <= x[0] <= w + 1 and -2 <= x[1] <= h + 1):
             continue
         meet[(a, b)] = meet[(b, a)] = x
@@ -1281,8 +1288,9 @@ def _quads_from_lines(work: _Work, most: int = 6) -> list[np.ndarray]:
                     corners = [meet[(order[k - 1], order[k])] for k in range(4)]
                     cover, runs_on = [], 0
                     for k in range(4):
-                        p, uk, iv = lines[order[k]]
-                        t0, t1 = sorted((float((corners[k] - p) @ uk), float((corners[(k + 1) % 4] - p) @ uk)))
+                        (px, py), (ux, uy), iv = lines[order[k]]
+                        (x0, y0), (x1, y1) = corners[k], corners[(k + 1) % 4]
+                        t0, t1 = sorted(((x0 - px) * ux + (y0 - py) * uy, (x1 - px) * ux + (y1 - py) * uy))
                         if t1 - t0 < least:
                             break
                         cover.append(_covered(iv, t0, t1))
