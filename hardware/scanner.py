@@ -933,9 +933,21 @@ doubled (4.2 -> 8.3 %) and small crisp regions inside pages were chosen over the
 scene the own regions fixed was a region over 0.1 of the frame, and 0.05 gave the same results."""
 
 
-_LINES_BELOW = 0.8
+_LINES_BELOW = 0.5
 """Outlines of long straight edges (`_quads_from_lines`) are looked for only when no outline that
-passed has all its seen sides at least this well supported."""
+passed has all its seen sides at least this well supported, and some outline has a side at least
+`_LINES_SIDE` well supported (a page the regions missed still shows one of its edges clearly in
+some candidate: without one the frame is most likely an empty surface, where the lines cost most
+and can only find texture)."""
+_LINES_SIDE = 0.8
+
+
+def _lines_wanted(weakest: list[float], supports: list) -> bool:
+    """Whether outlines of long straight edges are worth looking for, given the weakest seen side
+    of each outline that passed and the (support, cut, bent) of every candidate: see
+    `_LINES_BELOW`."""
+    return not any(v >= _LINES_BELOW for v in weakest) \
+        and any(v >= _LINES_SIDE for sup, cut, _ in supports for v, c in zip(sup, cut) if not c)
 
 
 def _weakest_seen(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: list[bool],
@@ -1080,7 +1092,7 @@ def find_document(
             passed.append((score, quad_area, quad, weakest))
 
     judge(quads, supports)
-    if not any(p[3] >= _LINES_BELOW for p in passed):
+    if _lines_wanted([p[3] for p in passed], supports):
         # no outline with four clear sides: the page may be none of them (its region broken by
         # grout or merged under a hand); outlines of long straight edges are looked at too
         lines = _plausible(_quads_from_lines(work), (h, w), min_area_fraction * frame_area,

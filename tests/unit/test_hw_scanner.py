@@ -742,3 +742,22 @@ def test_outlines_from_straight_lines_find_a_page_and_not_the_grout():
     tiles = _tiles(seed=1)
     assert scanner._straight_lines(scanner._prepare(tiles, scanner.WORK_WIDTH)) == []
     assert scanner.find_document(tiles) is None
+
+
+def test_lines_are_looked_for_only_where_a_page_shows_a_clear_edge():
+    # the line search (costly on textured surfaces, where it can only find texture) runs when no
+    # outline passed with all its sides fairly clear and some candidate has one clear side
+    rng = np.random.default_rng(3)
+    surface = cv2.resize(rng.normal(150, 25, (45, 80)).clip(0, 255).astype(np.uint8), (1280, 720),
+                         interpolation=cv2.INTER_CUBIC)
+    empty = cv2.cvtColor(surface, cv2.COLOR_GRAY2BGR)
+    page = empty.copy()
+    truth = scanner.order_corners(cv2.boxPoints(((640, 370), (430, 320), 20)))
+    cv2.fillConvexPoly(page, np.round(truth).astype(np.int32), (235, 235, 235))
+    for frame, clear in ((empty, False), (page, True)):
+        work = scanner._prepare(frame, scanner.WORK_WIDTH)
+        quad = (truth + 0.5) * work.f - 0.5
+        supports = scanner._support_many(work.ycc, [quad.astype(np.float32)], work.shape)
+        assert scanner._lines_wanted([], supports) is clear
+        assert scanner._lines_wanted([0.3], supports) is clear  # a weak outline passed
+        assert scanner._lines_wanted([0.9], supports) is False  # a clear outline passed
