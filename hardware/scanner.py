@@ -935,19 +935,25 @@ scene the own regions fixed was a region over 0.1 of the frame, and 0.05 gave th
 
 _LINES_BELOW = 0.5
 """Outlines of long straight edges (`_quads_from_lines`) are looked for only when no outline that
-passed has all its seen sides at least this well supported, and some outline has a side at least
-`_LINES_SIDE` well supported (a page the regions missed still shows one of its edges clearly in
-some candidate: without one the frame is most likely an empty surface, where the lines cost most
-and can only find texture)."""
+passed has all its seen sides at least this well supported, and some candidate outline of at
+least `_LINES_AREA` of the frame has a seen side at least `_LINES_SIDE` well supported (a page the
+regions missed still shows an edge clearly, around itself or a good part of it; an empty surface
+mostly shows none, or only on small cells of its texture: there the lines cost most and can only
+find texture)."""
 _LINES_SIDE = 0.8
+_LINES_AREA = 0.05
 
 
-def _lines_wanted(weakest: list[float], supports: list) -> bool:
+def _lines_wanted(weakest: list[float], quads: list[np.ndarray], supports: list,
+                  shape: tuple[int, int]) -> bool:
     """Whether outlines of long straight edges are worth looking for, given the weakest seen side
-    of each outline that passed and the (support, cut, bent) of every candidate: see
+    of each outline that passed, and every candidate with its (support, cut, bent): see
     `_LINES_BELOW`."""
-    return not any(v >= _LINES_BELOW for v in weakest) \
-        and any(v >= _LINES_SIDE for sup, cut, _ in supports for v, c in zip(sup, cut) if not c)
+    if any(v >= _LINES_BELOW for v in weakest):
+        return False
+    least = _LINES_AREA * shape[0] * shape[1]
+    return any(any(v >= _LINES_SIDE for v, c in zip(sup, cut) if not c) and _visible_area(q, shape) >= least
+               for q, (sup, cut, _) in zip(quads, supports))
 
 
 def _weakest_seen(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: list[bool],
@@ -1092,9 +1098,10 @@ def find_document(
             passed.append((score, quad_area, quad, weakest))
 
     judge(quads, supports)
-    if _lines_wanted([p[3] for p in passed], supports):
-        # no outline with four clear sides: the page may be none of them (its region broken by
-        # grout or merged under a hand); outlines of long straight edges are looked at too
+    if _lines_wanted([p[3] for p in passed], quads, supports, (h, w)):
+        # no fair outline passed, yet a sizeable candidate shows a clear edge: the page may be
+        # none of them (its region broken by grout or merged under a hand); outlines of long
+        # straight edges are looked at too (on about a tenth of the tune frames)
         lines = _plausible(_quads_from_lines(work), (h, w), min_area_fraction * frame_area,
                            max_area_fraction * frame_area, max_aspect)
         if lines:

@@ -756,8 +756,17 @@ def test_lines_are_looked_for_only_where_a_page_shows_a_clear_edge():
     cv2.fillConvexPoly(page, np.round(truth).astype(np.int32), (235, 235, 235))
     for frame, clear in ((empty, False), (page, True)):
         work = scanner._prepare(frame, scanner.WORK_WIDTH)
-        quad = (truth + 0.5) * work.f - 0.5
-        supports = scanner._support_many(work.ycc, [quad.astype(np.float32)], work.shape)
-        assert scanner._lines_wanted([], supports) is clear
-        assert scanner._lines_wanted([0.3], supports) is clear  # a weak outline passed
-        assert scanner._lines_wanted([0.9], supports) is False  # a clear outline passed
+        quad = ((truth + 0.5) * work.f - 0.5).astype(np.float32)
+        supports = scanner._support_many(work.ycc, [quad], work.shape)
+        assert scanner._lines_wanted([], [quad], supports, work.shape) is clear
+        assert scanner._lines_wanted([0.3], [quad], supports, work.shape) is clear  # a weak outline passed
+        assert scanner._lines_wanted([0.9], [quad], supports, work.shape) is False  # a clear one passed
+    # a clear edge on a small cell (a tile, a brick) is no sign of a page the regions missed
+    small = scanner.order_corners(cv2.boxPoints(((640, 370), (120, 90), 20)))
+    frame = empty.copy()
+    cv2.fillConvexPoly(frame, np.round(small).astype(np.int32), (235, 235, 235))
+    work = scanner._prepare(frame, scanner.WORK_WIDTH)
+    quad = ((small + 0.5) * work.f - 0.5).astype(np.float32)
+    supports = scanner._support_many(work.ycc, [quad], work.shape)
+    assert max(supports[0][0]) >= scanner._LINES_SIDE
+    assert scanner._lines_wanted([], [quad], supports, work.shape) is False
