@@ -933,6 +933,29 @@ doubled (4.2 -> 8.3 %) and small crisp regions inside pages were chosen over the
 scene the own regions fixed was a region over 0.1 of the frame, and 0.05 gave the same results."""
 
 
+_LINES_BELOW = 0.5
+"""Outlines of long straight edges (`_quads_from_lines`) are looked for only when no outline that
+passed has all its seen sides at least this well supported, and some candidate outline of at
+least `_LINES_AREA` of the frame has a seen side at least `_LINES_SIDE` well supported (a page the
+regions missed still shows an edge clearly, around itself or a good part of it; an empty surface
+mostly shows none, or only on small cells of its texture: there the lines cost most and can only
+find texture)."""
+_LINES_SIDE = 0.8
+_LINES_AREA = 0.05
+
+
+def _lines_wanted(weakest: list[float], quads: list[np.ndarray], supports: list,
+                  shape: tuple[int, int]) -> bool:
+    """Whether outlines of long straight edges are worth looking for, given the weakest seen side
+    of each outline that passed, and every candidate with its (support, cut, bent): see
+    `_LINES_BELOW`."""
+    if any(v >= _LINES_BELOW for v in weakest):
+        return False
+    least = _LINES_AREA * shape[0] * shape[1]
+    return any(any(v >= _LINES_SIDE for v, c in zip(sup, cut) if not c) and _visible_area(q, shape) >= least
+               for q, (sup, cut, _) in zip(quads, supports))
+
+
 def _weakest_seen(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: list[bool],
                   across_min: float = 0.2) -> float:
     """The weakest support among an outline's sides inside the frame, leaving out a weak side
@@ -1044,32 +1067,50 @@ def find_document(
     if inner:
         quads += inner
         supports += _support_many(work.ycc, inner, (h, w))
-    candidates = [(_visible_area(q, (h, w)), q) for q in quads]
-    known = {id(q): (sup, cut) for q, (sup, cut, _) in zip(quads, supports)}
-    for (quad_area, quad), (support, cut, bent) in zip(candidates, supports):
-        score = _score(support, cut)
-        # The smaller an outline, the more easily texture makes one up: small ones need more
-        # support. A document reaching beyond the frame must show the rest of its outline
-        # clearly, and a good part of itself (clutter pokes in at the edges).
-        small = float(min(max((0.02 * frame_area - quad_area) / (0.015 * frame_area), 0.0), 1.0))
-        if score < min_score + 0.25 * small + (0.15 if any(cut) else 0.0):
-            continue
-        if any(cut) and quad_area < 0.03 * frame_area:
-            continue
-        weakest = min(v for v, c in zip(support, cut) if not c)
-        if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5 \
-                and (weakest < 0.7 or (not skin_surface and _skin_around(skin_any, quad) > 0.1)):
-            continue  # a hand, not a document (a cream or beige page has four straight edges, and
-            # its colour does not carry on beyond them as a finger's does)
-        if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:
-            continue  # the empty tray itself
-        if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
-            continue  # a line painted around the tray, not a page filling it
-        if bent >= 2:
-            continue  # a coin, a cup, a lit disc: its round edge bends away from the sides' ends
-        if hands is not None and weakest < 0.5:  # (only a side under 0.5 can be left out)
-            weakest = _weakest_seen(hands, quad, support, cut)
-        passed.append((score, quad_area, quad, weakest))
+    known: dict = {}
+
+    def judge(quads: list[np.ndarray], supports: list) -> None:
+        known.update({id(q): (sup, cut) for q, (sup, cut, _) in zip(quads, supports)})
+        for quad, (support, cut, bent) in zip(quads, supports):
+            quad_area = _visible_area(quad, (h, w))
+            score = _score(support, cut)
+            # The smaller an outline, the more easily texture makes one up: small ones need more
+            # support. A document reaching beyond the frame must show the rest of its outline
+            # clearly, and a good part of itself (clutter pokes in at the edges).
+            small = float(min(max((0.02 * frame_area - quad_area) / (0.015 * frame_area), 0.0), 1.0))
+            if score < min_score + 0.25 * small + (0.15 if any(cut) else 0.0):
+                continue
+            if any(cut) and quad_area < 0.03 * frame_area:
+                continue
+            weakest = min(v for v, c in zip(support, cut) if not c)
+            if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5 \
+                    and (weakest < 0.7 or (not skin_surface and _skin_around(skin_any, quad) > 0.1)):
+                continue  # a hand, not a document (a cream or beige page has four straight edges, and
+                # its colour does not carry on beyond them as a finger's does)
+            if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:
+                continue  # the empty tray itself
+            if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
+                continue  # a line painted around the tray, not a page filling it
+            if bent >= 2:
+                continue  # a coin, a cup, a lit disc: its round edge bends away from the sides' ends
+            if hands is not None and weakest < 0.5:  # (only a side under 0.5 can be left out)
+                weakest = _weakest_seen(hands, quad, support, cut)
+            passed.append((score, quad_area, quad, weakest))
+
+    judge(quads, supports)
+    if _lines_wanted([p[3] for p in passed], quads, supports, (h, w)):
+        # no fair outline passed, yet a sizeable candidate shows a clear edge: the page may be
+        # none of them (its region broken by grout or merged under a hand); outlines of long
+        # straight edges are looked at too (on about a tenth of the tune frames)
+        lines = _plausible(_quads_from_lines(work), (h, w), min_area_fraction * frame_area,
+                           max_area_fraction * frame_area, max_aspect)
+        if lines:
+            lines = _snap_many(work.ycc, lines, (h, w))
+            # an outline of lines that is nearly one that passed (a side moved onto a straight
+            # line in the print or the background beside it) adds nothing: the region's is kept
+            lines = [q for q in lines if not any(_overlap(q, p[2]) >= 0.85 and _overlap(p[2], q) >= 0.85
+                                                 for p in passed)]
+            judge(lines, _support_many(work.ycc, lines, (h, w)))
     while passed:
         quad = _choose(passed, (h, w), work.ycc, hands)
         if skin_any is not None and not skin_surface and _hand_along(skin, common, quad, (h, w)):
@@ -1109,6 +1150,178 @@ def find_document(
                      touches_edge=bool(touches), frame_size=(fw, fh), score=float(score),
                      covered_fraction=covered)
 
+
+@functools.lru_cache(maxsize=1)
+def _lsd():
+    """OpenCV's line segment detector (made once), on a half-size copy of the work image (its own
+    scale 0.5: a third of the cost of its default 0.8, which found two more pages on the tune
+    set)."""
+    return cv2.createLineSegmentDetector(cv2.LSD_REFINE_NONE, 0.5)
+
+
+def _straight_lines(work: _Work, most: int = 16) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The longest straight edges of the work image: line segments (OpenCV's LSD on the
+    brightness; probabilistic or standard Hough on the masks' Canny edges found none of a page's
+    sides on brick, where grout breaks the edge into pieces and its own lines outvote it) along
+    which the colour changes most right on them, merged where collinear into lines, each as (a
+    point on it, its unit direction, the stretches along it that are edge: [(start, end)] in work
+    pixels from the point, sorted), the `most` with the most edge first."""
+    h, w = work.shape
+    y8 = np.clip(work.ycc[..., 0], 0, 255).astype(np.uint8)
+    segs = _lsd().detect(y8)[0]
+    if segs is None:
+        return []
+    shortest = 0.6 * max(10, int(0.06 * min(h, w)))
+    segs = segs.reshape(-1, 4).astype(np.float64)
+    segs = segs[np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1]) >= shortest]
+    if not len(segs):
+        return []
+    # only segments along which the colour changes most right on them, as along a page's edge
+    # (a grout line or a printed rule is a thin line: the same colour on both sides)
+    support, _ = _support_and_bend(work.ycc, segs.reshape(-1, 2, 2).astype(np.float32))
+    segs = segs[support >= _LINE_SUPPORT]
+    length = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
+    order = np.argsort(-length)[:_LINE_PIECES]
+    # pieces of one edge (broken where grout or print meets it, a few degrees apart where the
+    # edge is not quite straight) join a line when both their ends lie within 3 pixels of it and
+    # their direction is within 6 degrees; the line is refitted to its pieces' ends as it grows
+    # (plain Python floats: numpy's per-call cost on a few numbers was most of the time)
+    cos_tol = math.cos(math.radians(_LINE_ANGLE))
+    fits: list[list[float]] = []  # per line: px, py, ux, uy
+    mom: list[list[float]] = []  # per line: n, sum x, sum y, sum xx, sum xy, sum yy of its pieces' ends
+    ends: list[list[tuple[float, float]]] = []
+    for (ax, ay, bx, by), ln in zip(segs[order].tolist(), length[order].tolist()):
+        ln = max(ln, 1e-9)
+        dx, dy = (bx - ax) / ln, (by - ay) / ln
+        for k, (px, py, ux, uy) in enumerate(fits):
+            if abs(ux * dx + uy * dy) >= cos_tol and abs((ax - px) * -uy + (ay - py) * ux) <= 3.0 \
+                    and abs((bx - px) * -uy + (by - py) * ux) <= 3.0:
+                ends[k] += [(ax, ay), (bx, by)]
+                mk = mom[k]
+                mk[0] += 2
+                mk[1] += ax + bx
+                mk[2] += ay + by
+                mk[3] += ax * ax + bx * bx
+                mk[4] += ax * ay + bx * by
+                mk[5] += ay * ay + by * by
+                # refitted through its pieces' ends: their mean and principal direction (what an
+                # SVD of the centred ends gives, in closed form)
+                cx, cy = mk[1] / mk[0], mk[2] / mk[0]
+                ang = 0.5 * math.atan2(2 * (mk[4] / mk[0] - cx * cy),
+                                       (mk[3] / mk[0] - cx * cx) - (mk[5] / mk[0] - cy * cy))
+                vx, vy = math.cos(ang), math.sin(ang)
+                if vx * ux + vy * uy < 0:
+                    vx, vy = -vx, -vy
+                fits[k] = [cx, cy, vx, vy]
+                break
+        else:
+            fits.append([ax, ay, dx, dy])
+            mom.append([2.0, ax + bx, ay + by, ax * ax + bx * bx, ax * ay + bx * by, ay * ay + by * by])
+            ends.append([(ax, ay), (bx, by)])
+    out = []
+    for (px, py, ux, uy), pts in zip(fits, ends):  # the pieces as stretches along the fitted line
+        t = [(x - px) * ux + (y - py) * uy for x, y in pts]
+        iv = sorted((min(t[i], t[i + 1]), max(t[i], t[i + 1])) for i in range(0, len(t), 2))
+        merged = [list(iv[0])]
+        for s, e in iv[1:]:
+            if s <= merged[-1][1] + _LINE_GAP:  # a short break (grout or print meeting the edge)
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        out.append((sum(e - s for s, e in merged), (px, py), (ux, uy), merged))
+    out.sort(key=lambda o: -o[0])
+    return [(p, u, [tuple(v) for v in iv]) for _, p, u, iv in out[:most]]
+
+
+_LINE_SUPPORT = 0.5
+"""Least support (see `_support_and_bend`) of a straight segment for it to be part of a line."""
+_LINE_ANGLE = 6.0
+"""Most angle (degrees) between a segment and the line it joins (with both its ends within 3 work
+pixels of the line)."""
+_LINE_GAP = 4.0
+"""Breaks (work pixels) in a line shorter than this count as edge."""
+_LINE_PIECES = 100
+"""The longest segments merged into lines (the rest are texture's or print's)."""
+
+
+def _covered(iv, t0: float, t1: float) -> float:
+    """The fraction of [t0, t1] that the stretches `iv` ([(start, end)], sorted, apart) cover
+    (plain Python: a line has a few stretches)."""
+    if t1 <= t0:
+        return 0.0
+    return sum(max(min(e, t1) - max(s, t0), 0.0) for s, e in iv) / (t1 - t0)
+
+
+def _quads_from_lines(work: _Work, most: int = 6) -> list[np.ndarray]:
+    """Outlines made of long straight edges that meet at corners (a page seen from above whose
+    outline no region gives: a page on brick, whose grout breaks its region; a side under a
+    hand): two roughly parallel pairs of lines, three of whose four meetings are ends of both
+    lines near a right angle (an L, not the T or X of grout or tiles, whose lines run on past
+    each other), the `most` whose sides are most covered by their edge. A side whose edge runs
+    on beyond both its corners (grout, a tile's joint, a table's edge) is no page's side."""
+    h, w = work.shape
+    lines = _straight_lines(work, 30)
+    n = len(lines)
+    if n < 4:
+        return []
+    par_cos = math.cos(math.radians(12))
+    u = np.array([l[1] for l in lines])
+    dots = np.abs(u @ u.T)
+
+    def ends_at(k: int, x: tuple[float, float]) -> bool:
+        (px, py), (ux, uy), iv = lines[k]
+        t = (x[0] - px) * ux + (x[1] - py) * uy
+        r = max(6.0, 0.1 * (iv[-1][1] - iv[0][0]))
+        before = _covered(iv, t - r, t - 2) >= 0.5 and _covered(iv, t + 3, t + r) <= 0.25
+        after = _covered(iv, t + 2, t + r) >= 0.5 and _covered(iv, t - r, t - 3) <= 0.25
+        return before or after
+
+    meet: dict[tuple[int, int], tuple[float, float]] = {}
+    ell: dict[int, list[int]] = {k: [] for k in range(n)}
+    for a, b in zip(*np.nonzero(np.triu(dots <= _MAX_CORNER_COS, 1))):
+        a, b = int(a), int(b)
+        ((pax, pay), (uax, uay), _), ((pbx, pby), (ubx, uby), _) = lines[a], lines[b]
+        den = uax * uby - uay * ubx  # not near zero: the lines are near right angles
+        s = ((pbx - pax) * uby - (pby - pay) * ubx) / den
+        x = (pax + s * uax, pay + s * uay)
+        if not (-2 <= x[0] <= w + 1 and -2 <= x[1] <= h + 1):
+            continue
+        meet[(a, b)] = meet[(b, a)] = x
+        if ends_at(a, x) and ends_at(b, x):
+            ell[a].append(b)
+            ell[b].append(a)
+    seen: set = set()
+    found = []
+    least = 0.1 * min(h, w)
+    for a in range(n):
+        for c in ell[a]:
+            for b in ell[c]:
+                if b == a or dots[a, b] < par_cos:
+                    continue
+                for d in ell[b]:
+                    if d == c or dots[c, d] < par_cos or (d, a) not in meet:
+                        continue
+                    key = frozenset((a, b, c, d))
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    order = (a, c, b, d)  # sides in turn: corner k is where side k-1 meets side k
+                    corners = [meet[(order[k - 1], order[k])] for k in range(4)]
+                    cover, runs_on = [], 0
+                    for k in range(4):
+                        (px, py), (ux, uy), iv = lines[order[k]]
+                        (x0, y0), (x1, y1) = corners[k], corners[(k + 1) % 4]
+                        t0, t1 = sorted(((x0 - px) * ux + (y0 - py) * uy, (x1 - px) * ux + (y1 - py) * uy))
+                        if t1 - t0 < least:
+                            break
+                        cover.append(_covered(iv, t0, t1))
+                        reach = 0.2 * (t1 - t0)
+                        runs_on += _covered(iv, t0 - reach, t0) > 0.5 and _covered(iv, t1, t1 + reach) > 0.5
+                    if len(cover) < 4 or min(cover) < 0.25 or sum(cover) < 2.4 or runs_on:
+                        continue
+                    found.append((sum(cover) + min(cover), np.array(corners, np.float32)))
+    found.sort(key=lambda f: -f[0])
+    return [order_corners(q) for _, q in found[:most]]
 
 def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, max_area: float,
                max_aspect: float) -> list[np.ndarray]:

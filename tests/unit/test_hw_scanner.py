@@ -821,3 +821,63 @@ def test_a_tiling_is_told_from_a_page_by_its_sides_going_on():
     work = scanner._prepare(page, scanner.WORK_WIDTH)
     assert not scanner._tiling(work.ycc, quad, (h, w))
     assert scanner.find_document(page) is not None
+
+
+def _tiles(w: int = 1280, h: int = 720, pitch: int = 90, seed: int = 0) -> np.ndarray:
+    """A tiled floor: light tiles, dark grout lines running on across the whole frame."""
+    rng = np.random.default_rng(seed)
+    frame = np.full((h, w, 3), 190, np.uint8)
+    frame = (frame.astype(np.int16) + rng.normal(0, 4, frame.shape)).clip(0, 255).astype(np.uint8)
+    for x in range(pitch // 2, w, pitch):
+        cv2.line(frame, (x, 0), (x, h - 1), (70, 70, 70), 6)
+    for y in range(pitch // 3, h, pitch):
+        cv2.line(frame, (0, y), (w - 1, y), (70, 70, 70), 6)
+    return frame
+
+
+def test_outlines_from_straight_lines_find_a_page_and_not_the_grout():
+    # a page on a mottled surface: its four sides are straight edges that end at its corners
+    rng = np.random.default_rng(3)
+    surface = cv2.resize(rng.normal(150, 25, (45, 80)).clip(0, 255).astype(np.uint8), (1280, 720),
+                         interpolation=cv2.INTER_CUBIC)
+    frame = cv2.cvtColor(surface, cv2.COLOR_GRAY2BGR)
+    truth = scanner.order_corners(cv2.boxPoints(((640, 370), (430, 320), 20)))
+    cv2.fillConvexPoly(frame, np.round(truth).astype(np.int32), (235, 235, 235))
+    work = scanner._prepare(frame, scanner.WORK_WIDTH)
+    quads = scanner._quads_from_lines(work)
+    assert quads
+    best = min(np.abs(scanner.order_corners((q + 0.5) / work.f - 0.5) - truth).max() for q in quads)
+    assert best < 8.0  # full-resolution pixels (about 2.5 work pixels, before any snapping)
+    # tiles alone are no document: grout lines are thin lines (the same colour on both sides), no
+    # page's edge
+    tiles = _tiles(seed=1)
+    assert scanner._straight_lines(scanner._prepare(tiles, scanner.WORK_WIDTH)) == []
+    assert scanner.find_document(tiles) is None
+
+
+def test_lines_are_looked_for_only_where_a_page_shows_a_clear_edge():
+    # the line search (costly on textured surfaces, where it can only find texture) runs when no
+    # outline passed with all its sides fairly clear and some candidate has one clear side
+    rng = np.random.default_rng(3)
+    surface = cv2.resize(rng.normal(150, 25, (45, 80)).clip(0, 255).astype(np.uint8), (1280, 720),
+                         interpolation=cv2.INTER_CUBIC)
+    empty = cv2.cvtColor(surface, cv2.COLOR_GRAY2BGR)
+    page = empty.copy()
+    truth = scanner.order_corners(cv2.boxPoints(((640, 370), (430, 320), 20)))
+    cv2.fillConvexPoly(page, np.round(truth).astype(np.int32), (235, 235, 235))
+    for frame, clear in ((empty, False), (page, True)):
+        work = scanner._prepare(frame, scanner.WORK_WIDTH)
+        quad = ((truth + 0.5) * work.f - 0.5).astype(np.float32)
+        supports = scanner._support_many(work.ycc, [quad], work.shape)
+        assert scanner._lines_wanted([], [quad], supports, work.shape) is clear
+        assert scanner._lines_wanted([0.3], [quad], supports, work.shape) is clear  # a weak outline passed
+        assert scanner._lines_wanted([0.9], [quad], supports, work.shape) is False  # a clear one passed
+    # a clear edge on a small cell (a tile, a brick) is no sign of a page the regions missed
+    small = scanner.order_corners(cv2.boxPoints(((640, 370), (120, 90), 20)))
+    frame = empty.copy()
+    cv2.fillConvexPoly(frame, np.round(small).astype(np.int32), (235, 235, 235))
+    work = scanner._prepare(frame, scanner.WORK_WIDTH)
+    quad = ((small + 0.5) * work.f - 0.5).astype(np.float32)
+    supports = scanner._support_many(work.ycc, [quad], work.shape)
+    assert max(supports[0][0]) >= scanner._LINES_SIDE
+    assert scanner._lines_wanted([], [quad], supports, work.shape) is False
