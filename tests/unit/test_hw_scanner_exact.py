@@ -269,3 +269,65 @@ def test_mean_of_three_is_numpys_mean():
         for part in (prof[:, 0:3], prof[:, -3:]):
             want, got = part.mean(axis=1), scanner._mean3(part)
             assert want.dtype == got.dtype and np.array_equal(want, got)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_median_of_all_values_is_numpys(dtype):
+    rng = np.random.default_rng(31)
+    for i in range(600):
+        shape = tuple(int(v) for v in rng.integers(1, 60, rng.integers(1, 3)))
+        values = ((rng.random(shape) - 0.3) * rng.choice([1.0, 255.0, 1e6])).astype(dtype)
+        if i % 3 == 0:
+            values = np.round(values / 8).astype(dtype)  # ties
+        want = np.median(values)
+        got = scanner._median_flat(values.copy())
+        assert type(want) is type(got) and want == got
+    strided = (rng.random((57, 100, 3)) * 255).astype(np.float32)[::4, ::4, 1]  # a view: copied by ravel
+    before = strided.copy()
+    assert scanner._median_flat(strided) == np.median(before) and np.array_equal(strided, before)
+
+
+def test_tray_difference_is_numpys_square_root_and_division():
+    rng = np.random.default_rng(37)
+    for _ in range(6):
+        h, w = (int(v) for v in rng.integers(20, 240, 2))
+        base = (rng.random((h, w, 3)) * 255).astype(np.float32)
+        model = scanner.TrayModel(min_frames=3)
+        for _ in range(3):
+            model._learn((base + rng.normal(0, 3, base.shape)).astype(np.float32), (w, h))
+        ycc = (base * (0.5 + rng.random()) + rng.normal(0, 5, base.shape)).astype(np.float32)
+        got = model.difference(ycc, (w, h))
+        d = model._offset(ycc)
+        dist2 = cv2.transform(cv2.multiply(d, d), (scanner._CHANNEL_W * scanner._CHANNEL_W)[None, :])
+        want = np.sqrt(dist2) / model._spread
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_sample_many_is_each_sample():
+    rng = np.random.default_rng(41)
+    for img in ((rng.random((90, 160, 3)) * 255).astype(np.uint8), (rng.random((90, 160)) * 255).astype(np.uint8),
+                (rng.random((90, 160, 3)) * 255).astype(np.float32)):
+        for _ in range(30):
+            grids = [rng.random((int(rng.integers(1, 700)), int(rng.integers(1, 12)), 2)) * [180, 110] - 10
+                     for _ in range(int(rng.integers(1, 5)))]
+            for want, got in zip([scanner._sample(img, g) for g in grids], scanner._sample_many(img, grids)):
+                assert want.dtype == got.dtype and want.shape == got.shape and np.array_equal(want, got)
+    assert scanner._sample_many(img, []) == []
+
+
+def test_inside_fraction_counts_as_numpy():
+    rng = np.random.default_rng(43)
+    h, w = 225, 400
+    for _ in range(300):
+        mask = rng.random((h, w)) < rng.choice([0.0, 0.1, 0.5, 1.0])
+        quad = scanner.order_corners(rng.random((4, 2)) * [w + 80, h + 80] - 40)
+        x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(quad.max(axis=0)).astype(int) + 1, (w, h))
+        want = 0.0
+        if x1 > x0 and y1 > y0:
+            poly = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            cv2.fillConvexPoly(poly, np.round(quad - (x0, y0)).astype(np.int32), 1)
+            n = int(poly.sum())
+            want = float((mask[y0:y1, x0:x1] & (poly > 0)).sum()) / n if n else 0.0
+        assert scanner._inside_fraction(mask, quad) == want
+        assert scanner._inside_fraction(mask.astype(np.uint8) * 255, quad) == want
