@@ -237,6 +237,7 @@ def _spaced(lo: float, hi: float, n: int) -> np.ndarray:
 
 
 _CUT_T = np.linspace(0.1, 0.9, 9)[None, :, None]
+_CUT_TS = _CUT_T.ravel().tolist()
 _NEXT = np.array([1, 2, 3, 0])
 _PREV = np.array([3, 0, 1, 2])
 _MAX_CORNER_COS = float(np.cos(np.radians(90 - 35)))
@@ -247,7 +248,21 @@ _COMBO_LISTS = {n: list(itertools.combinations(range(n), 4)) for n in (5, 6, 7)}
 
 def _cut_sides(quad: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> list[bool]:
     """Which sides lie along the frame border or mostly beyond it (the document goes on there)."""
-    return _cut_many(np.asarray(quad, np.float64)[None], shape, tol)[0].tolist()
+    # `_cut_many` of one quad in plain Python (numpy's calls cost more than its arithmetic on
+    # four sides): each point the same float64 a + t * (b - a), the same comparisons
+    h, w = shape
+    p = np.asarray(quad, np.float64).reshape(4, 2).tolist()
+    x_hi, y_hi = w - 1 - tol, h - 1 - tol
+    out = []
+    for j in range(4):
+        (ax, ay), (bx, by) = p[j], p[(j + 1) % 4]
+        dx, dy = bx - ax, by - ay
+        inside = 0
+        for t in _CUT_TS:
+            x, y = ax + t * dx, ay + t * dy
+            inside += x > tol and x < x_hi and y > tol and y < y_hi
+        out.append(inside * 2 < len(_CUT_TS))
+    return out
 
 
 def _cut_many(quads: np.ndarray, shape: tuple[int, int], tol: float = 2.5) -> np.ndarray:
@@ -343,6 +358,7 @@ def _median_flat(values: np.ndarray):
 
 
 _THIRDS = (_SUPPORT_T.ravel() < 0.3, (_SUPPORT_T.ravel() > 0.4) & (_SUPPORT_T.ravel() < 0.6), _SUPPORT_T.ravel() > 0.7)
+_THIRDS_MASK = np.stack(_THIRDS)[None]  # (1, 3, n)
 
 
 def _skin_over(skin: np.ndarray, segments, reach: float = 4.0) -> np.ndarray:
@@ -395,13 +411,12 @@ def _support_and_bend(ycc: np.ndarray, segments, bend: float = 2.0,
     nv = valid.sum(axis=1)
     support = np.where(nv >= _SUPPORT_N // 3, ok.sum(axis=1) / np.maximum(nv, 1), 0.0)
     good = valid & (strength >= 7.0)
-    means, enough = [], np.ones(len(peak), bool)
-    for part in _THIRDS:
-        sel = good & part
-        n = sel.sum(axis=1)
-        enough &= n >= 3
-        means.append((peak * sel).sum(axis=1) / np.maximum(n, 1))
-    a, b = means[0] - means[1], means[2] - means[1]
+    # the three stretches at once (S, 3, n): sums of whole numbers, so the same in any order
+    sel = good[:, None, :] & _THIRDS_MASK
+    n = sel.sum(axis=2)
+    enough = (n >= 3).all(axis=1)
+    means = (peak[:, None, :] * sel).sum(axis=2) / np.maximum(n, 1)
+    a, b = means[:, 0] - means[:, 1], means[:, 2] - means[:, 1]
     bent = enough & (((a <= -bend) & (b <= -bend)) | ((a >= bend) & (b >= bend)))
     return support, bent
 
@@ -2045,33 +2060,35 @@ def _skin_across(skin: np.ndarray, quad: np.ndarray, *, reach: float = 4.0, fing
     and the answer is 0."""
     h, w = skin.shape
     cut = _cut_sides(quad, (h, w))
-    rows = []
+    # the sides inside the frame one after the other, `finger` blank points between them (so a
+    # run never joins two sides, as when each side was looked at on its own)
+    pts, normal = [], []
     for i in range(4):
         if cut[i]:
             continue
         n = int(min(max(length_of(quad, i), 8), 1000))  # about a work pixel apart
-        pts, normal, _ = _side_geometry(quad, i, n, 0.0, 1.0)
-        at = [np.round(pts + o * normal).astype(np.int32) for o in (-reach, 0.0, reach)]
-        ok = np.ones(n, bool)
-        for p in at:
-            ok &= (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
-        got = [skin[np.minimum(np.maximum(p[:, 1], 0), h - 1), np.minimum(np.maximum(p[:, 0], 0), w - 1)] & ok for p in at]
-        rows.append((got, ok))
-    if not rows:
+        p, nv, _ = _side_geometry(quad, i, n, 0.0, 1.0)
+        pts += [p, np.full((finger, 2), np.nan)]
+        normal.append(np.repeat(nv[None], n + finger, axis=0))
+    if not pts:
         return 0.0
-    total = sum(int(ok.sum()) for _, ok in rows)
+    pts, normal = np.concatenate(pts), np.concatenate(normal)
+    at = [np.round(pts + o * normal) for o in (-reach, 0.0, reach)]
+    ok = ~np.isnan(pts[:, 0])
+    for p in at:
+        ok &= (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+    at = [np.where(ok[:, None], p, 0).astype(np.int32) for p in at]
+    inner, on, outer = [skin[p[:, 1], p[:, 0]] & ok for p in at]
+    total = int(ok.sum())
     if not total:
         return 0.0
-    if sum(int(g[0].sum()) for g, _ in rows) > 0.4 * total or sum(int(g[2].sum()) for g, _ in rows) > 0.4 * total:
+    if int(inner.sum()) > 0.4 * total or int(outer.sum()) > 0.4 * total:
         return 0.0  # skin colour is common along the page's rim or the surface around it
-    crossed = 0
     kernel = np.ones(finger, np.float32)
-    for (inner, on, outer), _ in rows:
-        across = (inner & on & outer).astype(np.float32)
-        run = np.convolve(across, kernel, "same") >= finger - 0.5
-        run = np.convolve(run.astype(np.float32), kernel, "same") > 0
-        crossed += int((run & (across > 0)).sum())
-    return crossed / total
+    across = (inner & on & outer).astype(np.float32)
+    run = np.convolve(across, kernel, "same") >= finger - 0.5
+    run = np.convolve(run.astype(np.float32), kernel, "same") > 0
+    return int((run & (across > 0)).sum()) / total
 
 
 def _skin_around(skin: np.ndarray, quad: np.ndarray, reach: float = 4.0) -> float:

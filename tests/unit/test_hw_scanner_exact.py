@@ -331,3 +331,84 @@ def test_inside_fraction_counts_as_numpy():
             want = float((mask[y0:y1, x0:x1] & (poly > 0)).sum()) / n if n else 0.0
         assert scanner._inside_fraction(mask, quad) == want
         assert scanner._inside_fraction(mask.astype(np.uint8) * 255, quad) == want
+
+
+def _skin_across_side_by_side(skin: np.ndarray, quad: np.ndarray, reach: float = 4.0, finger: int = 3) -> float:
+    """The plain way: each side inside the frame on its own."""
+    h, w = skin.shape
+    cut = scanner._cut_sides(quad, (h, w))
+    rows = []
+    for i in range(4):
+        if cut[i]:
+            continue
+        n = int(min(max(scanner.length_of(quad, i), 8), 1000))
+        pts, normal, _ = scanner._side_geometry(quad, i, n, 0.0, 1.0)
+        at = [np.round(pts + o * normal).astype(np.int32) for o in (-reach, 0.0, reach)]
+        ok = np.ones(n, bool)
+        for p in at:
+            ok &= (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+        got = [skin[np.clip(p[:, 1], 0, h - 1), np.clip(p[:, 0], 0, w - 1)] & ok for p in at]
+        rows.append((got, ok))
+    total = sum(int(ok.sum()) for _, ok in rows)
+    if not rows or not total:
+        return 0.0
+    if sum(int(g[0].sum()) for g, _ in rows) > 0.4 * total or sum(int(g[2].sum()) for g, _ in rows) > 0.4 * total:
+        return 0.0
+    crossed = 0
+    for (inner, on, outer), _ in rows:
+        across = (inner & on & outer).astype(np.float32)
+        run = np.convolve(across, np.ones(finger, np.float32), "same") >= finger - 0.5
+        run = np.convolve(run.astype(np.float32), np.ones(finger, np.float32), "same") > 0
+        crossed += int((run & (across > 0)).sum())
+    return crossed / total
+
+
+def test_skin_across_all_sides_at_once_is_side_by_side():
+    rng = np.random.default_rng(47)
+    h, w = 225, 400
+    crossing = 0
+    for i in range(1500):
+        skin = np.zeros((h, w), bool)
+        for _ in range(int(rng.integers(0, 6))):
+            x, y, bw, bh = (int(v) for v in rng.integers(0, [w, h, 120, 120]))
+            skin[y:y + bh, x:x + bw] = True
+        if i % 4 == 0:
+            skin |= rng.random((h, w)) < 0.3
+        quad = scanner.order_corners(rng.random((4, 2)) * [w + 100, h + 100] - 50)
+        want = _skin_across_side_by_side(skin, quad)
+        assert scanner._skin_across(skin, quad) == want
+        crossing += want > 0
+    assert crossing > 100  # the runs were exercised, not only the zeros
+
+
+def test_cut_sides_of_one_quad_is_cut_many():
+    rng = np.random.default_rng(53)
+    for shape in ((225, 400), (720, 1280)):
+        h, w = shape
+        for i in range(3000):
+            quad = rng.random((4, 2)) * [w + 60, h + 60] - 30
+            if i % 3 == 0:
+                quad = np.round(quad).clip(0, [w - 1, h - 1])  # sides along the border
+            for tol in (2.5, 3.0, 7.5):
+                want = scanner._cut_many(quad[None], shape, tol)[0].tolist()
+                got = scanner._cut_sides(quad, shape, tol)
+                assert got == want and all(type(v) is bool for v in got)
+
+
+def test_bent_sides_by_thirds_at_once_are_third_by_third():
+    rng = np.random.default_rng(59)
+    for _ in range(40):
+        ycc = cv2.GaussianBlur((rng.random((120, 200, 3)) * 255).astype(np.float32), (0, 0), float(rng.choice([0.8, 3.0])))
+        cv2.circle(ycc, (100, 60), int(rng.integers(10, 50)), (250.0, 128.0, 128.0), -1)
+        segs = rng.random((int(rng.integers(1, 30)), 2, 2)) * [220, 140] - 10
+        peak, strength, step, valid = scanner._segment_profiles(ycc, segs)
+        good = valid & (strength >= 7.0)
+        means, enough = [], np.ones(len(peak), bool)
+        for part in scanner._THIRDS:
+            sel = good & part
+            n = sel.sum(axis=1)
+            enough &= n >= 3
+            means.append((peak * sel).sum(axis=1) / np.maximum(n, 1))
+        a, b = means[0] - means[1], means[2] - means[1]
+        want = enough & (((a <= -2.0) & (b <= -2.0)) | ((a >= 2.0) & (b >= 2.0)))
+        assert np.array_equal(scanner._support_and_bend(ycc, segs)[1], want)
