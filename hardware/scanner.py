@@ -942,7 +942,7 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     # 2. Colours not seen along the frame border (the surface is what surrounds everything).
     if common is None:
         common = _border_colours(ycc, max(3, int(0.03 * min(h, w))))
-    fg = cv2.compare(common.view(np.uint8), 0, cv2.CMP_EQ)  # (the masks made 0/255 by cv2 in one step)
+    fg = (~common).astype(np.uint8) * 255
     fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, open_k)
     fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, close_k)
     masks.append(fg)
@@ -953,20 +953,21 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     cw, ch = max(8, w // 8), max(8, h // 8)
     coarse = cv2.resize(y8, (cw, ch), interpolation=cv2.INTER_AREA)
     local = cv2.resize(cv2.medianBlur(coarse, 5), (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-    ratio = cv2.divide(y, cv2.max(local, 8.0))  # float32 maximum and IEEE division, as numpy's
-    for m in (cv2.compare(ratio, 1.25, cv2.CMP_GT), cv2.compare(ratio, 0.7, cv2.CMP_LT)):
+    ratio = y / np.maximum(local, 8.0)
+    for m in ((ratio > 1.25), (ratio < 0.7)):
+        m = m.astype(np.uint8) * 255
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
         masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
     # 4. What is not the empty tray, when it is known.
     if new_on_tray is not None:
-        m = cv2.compare(new_on_tray.view(np.uint8), 0, cv2.CMP_NE)
+        m = new_on_tray.astype(np.uint8) * 255
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
         masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
     # The same without skin: a hand or thumb merged with the page is cut away.
     skin = _skin(ycc) if skin is None else skin
     if np.count_nonzero(skin) / skin.size > 0.005:
-        cut = cv2.compare(skin.view(np.uint8), 0, cv2.CMP_EQ)
-        masks += [cv2.morphologyEx(cv2.bitwise_and(m, cut), cv2.MORPH_OPEN, open_k) for m in masks[:3]]
+        cut = (~skin).astype(np.uint8) * 255
+        masks += [cv2.morphologyEx(m & cut, cv2.MORPH_OPEN, open_k) for m in masks[:3]]
     return masks + necked
 
 
