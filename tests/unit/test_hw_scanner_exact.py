@@ -269,3 +269,146 @@ def test_mean_of_three_is_numpys_mean():
         for part in (prof[:, 0:3], prof[:, -3:]):
             want, got = part.mean(axis=1), scanner._mean3(part)
             assert want.dtype == got.dtype and np.array_equal(want, got)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_median_of_all_values_is_numpys(dtype):
+    rng = np.random.default_rng(31)
+    for i in range(600):
+        shape = tuple(int(v) for v in rng.integers(1, 60, rng.integers(1, 3)))
+        values = ((rng.random(shape) - 0.3) * rng.choice([1.0, 255.0, 1e6])).astype(dtype)
+        if i % 3 == 0:
+            values = np.round(values / 8).astype(dtype)  # ties
+        want = np.median(values)
+        got = scanner._median_flat(values.copy())
+        assert type(want) is type(got) and want == got
+    strided = (rng.random((57, 100, 3)) * 255).astype(np.float32)[::4, ::4, 1]  # a view: copied by ravel
+    before = strided.copy()
+    assert scanner._median_flat(strided) == np.median(before) and np.array_equal(strided, before)
+
+
+def test_tray_difference_is_numpys_square_root_and_division():
+    rng = np.random.default_rng(37)
+    for _ in range(6):
+        h, w = (int(v) for v in rng.integers(20, 240, 2))
+        base = (rng.random((h, w, 3)) * 255).astype(np.float32)
+        model = scanner.TrayModel(min_frames=3)
+        for _ in range(3):
+            model._learn((base + rng.normal(0, 3, base.shape)).astype(np.float32), (w, h))
+        ycc = (base * (0.5 + rng.random()) + rng.normal(0, 5, base.shape)).astype(np.float32)
+        got = model.difference(ycc, (w, h))
+        d = model._offset(ycc)
+        dist2 = cv2.transform(cv2.multiply(d, d), (scanner._CHANNEL_W * scanner._CHANNEL_W)[None, :])
+        want = np.sqrt(dist2) / model._spread
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_sample_many_is_each_sample():
+    rng = np.random.default_rng(41)
+    for img in ((rng.random((90, 160, 3)) * 255).astype(np.uint8), (rng.random((90, 160)) * 255).astype(np.uint8),
+                (rng.random((90, 160, 3)) * 255).astype(np.float32)):
+        for _ in range(30):
+            grids = [rng.random((int(rng.integers(1, 700)), int(rng.integers(1, 12)), 2)) * [180, 110] - 10
+                     for _ in range(int(rng.integers(1, 5)))]
+            for want, got in zip([scanner._sample(img, g) for g in grids], scanner._sample_many(img, grids)):
+                assert want.dtype == got.dtype and want.shape == got.shape and np.array_equal(want, got)
+    assert scanner._sample_many(img, []) == []
+
+
+def test_inside_fraction_counts_as_numpy():
+    rng = np.random.default_rng(43)
+    h, w = 225, 400
+    for _ in range(300):
+        mask = rng.random((h, w)) < rng.choice([0.0, 0.1, 0.5, 1.0])
+        quad = scanner.order_corners(rng.random((4, 2)) * [w + 80, h + 80] - 40)
+        x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(quad.max(axis=0)).astype(int) + 1, (w, h))
+        want = 0.0
+        if x1 > x0 and y1 > y0:
+            poly = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            cv2.fillConvexPoly(poly, np.round(quad - (x0, y0)).astype(np.int32), 1)
+            n = int(poly.sum())
+            want = float((mask[y0:y1, x0:x1] & (poly > 0)).sum()) / n if n else 0.0
+        assert scanner._inside_fraction(mask, quad) == want
+        assert scanner._inside_fraction(mask.astype(np.uint8) * 255, quad) == want
+
+
+def _skin_across_side_by_side(skin: np.ndarray, quad: np.ndarray, reach: float = 4.0, finger: int = 3) -> float:
+    """The plain way: each side inside the frame on its own."""
+    h, w = skin.shape
+    cut = scanner._cut_sides(quad, (h, w))
+    rows = []
+    for i in range(4):
+        if cut[i]:
+            continue
+        n = int(min(max(scanner.length_of(quad, i), 8), 1000))
+        pts, normal, _ = scanner._side_geometry(quad, i, n, 0.0, 1.0)
+        at = [np.round(pts + o * normal).astype(np.int32) for o in (-reach, 0.0, reach)]
+        ok = np.ones(n, bool)
+        for p in at:
+            ok &= (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+        got = [skin[np.clip(p[:, 1], 0, h - 1), np.clip(p[:, 0], 0, w - 1)] & ok for p in at]
+        rows.append((got, ok))
+    total = sum(int(ok.sum()) for _, ok in rows)
+    if not rows or not total:
+        return 0.0
+    if sum(int(g[0].sum()) for g, _ in rows) > 0.4 * total or sum(int(g[2].sum()) for g, _ in rows) > 0.4 * total:
+        return 0.0
+    crossed = 0
+    for (inner, on, outer), _ in rows:
+        across = (inner & on & outer).astype(np.float32)
+        run = np.convolve(across, np.ones(finger, np.float32), "same") >= finger - 0.5
+        run = np.convolve(run.astype(np.float32), np.ones(finger, np.float32), "same") > 0
+        crossed += int((run & (across > 0)).sum())
+    return crossed / total
+
+
+def test_skin_across_all_sides_at_once_is_side_by_side():
+    rng = np.random.default_rng(47)
+    h, w = 225, 400
+    crossing = 0
+    for i in range(1500):
+        skin = np.zeros((h, w), bool)
+        for _ in range(int(rng.integers(0, 6))):
+            x, y, bw, bh = (int(v) for v in rng.integers(0, [w, h, 120, 120]))
+            skin[y:y + bh, x:x + bw] = True
+        if i % 4 == 0:
+            skin |= rng.random((h, w)) < 0.3
+        quad = scanner.order_corners(rng.random((4, 2)) * [w + 100, h + 100] - 50)
+        want = _skin_across_side_by_side(skin, quad)
+        assert scanner._skin_across(skin, quad) == want
+        crossing += want > 0
+    assert crossing > 100  # the runs were exercised, not only the zeros
+
+
+def test_cut_sides_of_one_quad_is_cut_many():
+    rng = np.random.default_rng(53)
+    for shape in ((225, 400), (720, 1280)):
+        h, w = shape
+        for i in range(3000):
+            quad = rng.random((4, 2)) * [w + 60, h + 60] - 30
+            if i % 3 == 0:
+                quad = np.round(quad).clip(0, [w - 1, h - 1])  # sides along the border
+            for tol in (2.5, 3.0, 7.5):
+                want = scanner._cut_many(quad[None], shape, tol)[0].tolist()
+                got = scanner._cut_sides(quad, shape, tol)
+                assert got == want and all(type(v) is bool for v in got)
+
+
+def test_bent_sides_by_thirds_at_once_are_third_by_third():
+    rng = np.random.default_rng(59)
+    for _ in range(40):
+        ycc = cv2.GaussianBlur((rng.random((120, 200, 3)) * 255).astype(np.float32), (0, 0), float(rng.choice([0.8, 3.0])))
+        cv2.circle(ycc, (100, 60), int(rng.integers(10, 50)), (250.0, 128.0, 128.0), -1)
+        segs = rng.random((int(rng.integers(1, 30)), 2, 2)) * [220, 140] - 10
+        peak, strength, step, valid = scanner._segment_profiles(ycc, segs)
+        good = valid & (strength >= 7.0)
+        means, enough = [], np.ones(len(peak), bool)
+        for part in scanner._THIRDS:
+            sel = good & part
+            n = sel.sum(axis=1)
+            enough &= n >= 3
+            means.append((peak * sel).sum(axis=1) / np.maximum(n, 1))
+        a, b = means[0] - means[1], means[2] - means[1]
+        want = enough & (((a <= -2.0) & (b <= -2.0)) | ((a >= 2.0) & (b >= 2.0)))
+        assert np.array_equal(scanner._support_and_bend(ycc, segs)[1], want)
