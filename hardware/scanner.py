@@ -1368,6 +1368,7 @@ def _quads_from_lines(work: _Work, most: int = 6) -> list[np.ndarray]:
     found.sort(key=lambda f: -f[0])
     return [order_corners(q) for _, q in found[:most]]
 
+
 def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, max_area: float,
                max_aspect: float) -> list[np.ndarray]:
     """The distinct candidate quads (within 3 work pixels counts as the same) that could be a
