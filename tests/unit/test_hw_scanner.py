@@ -920,3 +920,21 @@ def test_a_skin_toned_card_a_thumb_holds_is_not_a_hand():
     # the finger covers the whole side: no edge of it seen beyond the finger
     card, support, cut, skin = _held_card(thumb_cols=(30, 150))
     assert not scanner._held_card(skin, card, support, cut)
+
+
+def test_a_skin_toned_card_held_by_a_thumb_is_found():
+    """A beige card (inside the skin box) on a dark tray, a thumb of another skin shade reaching
+    up from the bottom border over half its bottom side: the card is found with its own corners
+    and named covered (not the card and thumb together, cut by the border); the same card alone
+    is found and ok."""
+    for thumb in (True, False):
+        ycc = np.empty((720, 1280, 3), np.uint8)
+        ycc[:] = (70, 128, 128)
+        ycc[200:540, 400:880] = (185, 150, 112)
+        if thumb:
+            ycc[460:720, 520:760] = (140, 160, 105)
+        frame = cv2.GaussianBlur(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR), (5, 5), 1.2)
+        truth = np.array([[400, 200], [879, 200], [879, 539], [400, 539]], float)
+        det = scanner.find_document(frame)
+        assert det is not None and corner_error(det.corners, truth) < 0.005, thumb
+        assert scanner.assess(frame, det).reasons == ((Reason.COVERED,) if thumb else (Reason.OK,))
