@@ -1015,6 +1015,38 @@ def _weakest_seen(skin: np.ndarray, quad: np.ndarray, support: list[float], cut:
     return min(seen) if seen else min(sides)
 
 
+def _held_card(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: list[bool]) -> bool:
+    """Whether a skin-coloured outline is a skin-toned card (pink, beige, a brown bank-book cover)
+    that a thumb or a finger holds, rather than a hand: every side is either a clear edge (support
+    0.8 or more, no skin across it) or crossed by a finger, on one side or two neighbouring ones
+    (a thumb over a corner). A crossed side shows its edge along the same line where the finger
+    does not lie across it (support 0.25 or more, skin across 0.2 to 0.9 of it, the two together
+    0.95 of it or more), and the finger carries on well beyond it (skin 10 work pixels outside
+    over at least half the stretch it crosses: it comes from outside the card). A hand's own
+    outline is curved, not clear straight sides; a band of a hand or an arm has skin across two
+    opposite sides; a side whose "edge" lies under skin all along (a finger's own crease) is not
+    a card's side seen beyond a finger."""
+    if any(cut):
+        return False
+    across = _skin_over(skin, [(quad[j], quad[(j + 1) % 4]) for j in range(4)]).mean(axis=1)
+    crossed = [k for k in range(4) if across[k] >= 0.2]
+    if len(crossed) > 2 or (len(crossed) == 2 and crossed[1] - crossed[0] == 2):
+        return False
+    for k in range(4):
+        if support[k] + across[k] < 0.95:
+            return False
+        if k not in crossed:
+            if support[k] < 0.8:
+                return False
+        elif support[k] < 0.25 or across[k] > 0.9:
+            return False
+    for k in crossed:
+        pts, normal, _ = _side_geometry(quad, k, 24, 0.0, 1.0)
+        if _skin_over_points(skin, pts + 10.0 * normal, normal, 0.0).mean() < 0.5 * across[k]:
+            return False
+    return True
+
+
 def _score(support: list[float], cut: list[bool]) -> float:
     vals = [s for s, c in zip(support, cut) if not c]
     if len(vals) < 2:
@@ -1129,7 +1161,8 @@ def find_document(
                 continue
             weakest = min(v for v, c in zip(support, cut) if not c)
             if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5 \
-                    and (weakest < 0.7 or (not skin_surface and _skin_around(skin_any, quad) > 0.1)):
+                    and (weakest < 0.7 or (not skin_surface and _skin_around(skin_any, quad) > 0.1)) \
+                    and not _held_card(skin_any, quad, support, cut):
                 continue  # a hand, not a document (a cream or beige page has four straight edges, and
                 # its colour does not carry on beyond them as a finger's does)
             if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:

@@ -881,3 +881,60 @@ def test_lines_are_looked_for_only_where_a_page_shows_a_clear_edge():
     supports = scanner._support_many(work.ycc, [quad], work.shape)
     assert max(supports[0][0]) >= scanner._LINES_SIDE
     assert scanner._lines_wanted([], [quad], supports, work.shape) is False
+
+
+def _held_card(thumb_cols=(80, 110), thumb_rows=(70, 130), band=False):
+    """A work-size YCrCb image: a skin-toned card (rows 30-89, columns 40-139) on a dark surface
+    and a thumb of another skin shade over its bottom side, reaching up from the bottom border;
+    with `band`, a skin bar across the whole card from top to bottom border instead (a hand or an
+    arm). The card's outline, its support, and the skin mask."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[30:90, 40:140] = (175.0, 145.0, 112.0)  # beige: inside the skin box
+    if band:
+        ycc[:, 80:110] = (150.0, 155.0, 105.0)
+    else:
+        ycc[thumb_rows[0]:thumb_rows[1], thumb_cols[0]:thumb_cols[1]] = (150.0, 155.0, 105.0)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    card = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    skin = scanner._skin(ycc)
+    support, cut = scanner._support(ycc, card, ycc.shape[:2])  # the edges seen (as outlines are scored)
+    return card, support, cut, skin
+
+
+def test_a_skin_toned_card_a_thumb_holds_is_not_a_hand():
+    """A skin-coloured outline with three clear sides whose fourth side's edge is seen on either
+    side of a finger that crosses it from outside is a card held by a thumb (`_held_card`); a
+    hand's band across two opposite sides, a thumb that ends just past the side, or a side under
+    skin all along, is not."""
+    card, support, cut, skin = _held_card()
+    assert skin[60, 60] and skin[110, 95]
+    assert min(support[:2]) >= 0.9 and support[3] >= 0.9 and support[2] < 0.9
+    assert scanner._held_card(skin, card, support, cut)
+    # a band of skin across the top and bottom sides: a hand or an arm, not a held card
+    card, support, cut, skin = _held_card(band=True)
+    assert not scanner._held_card(skin, card, support, cut)
+    # the skin across the side ends a few pixels beyond it (not a finger from outside the card)
+    card, support, cut, skin = _held_card(thumb_rows=(70, 94))
+    assert not scanner._held_card(skin, card, support, cut)
+    # the finger covers the whole side: no edge of it seen beyond the finger
+    card, support, cut, skin = _held_card(thumb_cols=(30, 150))
+    assert not scanner._held_card(skin, card, support, cut)
+
+
+def test_a_skin_toned_card_held_by_a_thumb_is_found():
+    """A beige card (inside the skin box) on a dark tray, a thumb of another skin shade reaching
+    up from the bottom border over half its bottom side: the card is found with its own corners
+    and named covered (not the card and thumb together, cut by the border); the same card alone
+    is found and ok."""
+    for thumb in (True, False):
+        ycc = np.empty((720, 1280, 3), np.uint8)
+        ycc[:] = (70, 128, 128)
+        ycc[200:540, 400:880] = (185, 150, 112)
+        if thumb:
+            ycc[460:720, 520:760] = (140, 160, 105)
+        frame = cv2.GaussianBlur(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR), (5, 5), 1.2)
+        truth = np.array([[400, 200], [879, 200], [879, 539], [400, 539]], float)
+        det = scanner.find_document(frame)
+        assert det is not None and corner_error(det.corners, truth) < 0.005, thumb
+        assert scanner.assess(frame, det).reasons == ((Reason.COVERED,) if thumb else (Reason.OK,))
