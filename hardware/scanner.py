@@ -1176,6 +1176,22 @@ def find_document(
             passed.append((score, quad_area, quad, weakest))
 
     judge(quads, supports)
+    if not any(p[3] >= _LINES_BELOW for p in passed):
+        # no fair outline passed: an outline with one weak side and clear sides beside it gets
+        # that side put where their edges end (see `_placed_by_ends`; a photo whose margin is the
+        # surface's colour on one side, its blob run into the surface or into the print there).
+        # Tune set: 1080p +3 scenes (corners), nothing lost, no false document added.
+        cover = skin | ~common
+        ends = [_placed_by_ends(work.ycc, q, sup, cover) for q, (sup, cut, bent) in zip(quads, supports)
+                if not any(cut) and not bent and _score(sup, cut) < min_score + 0.15]
+        ends = _plausible([q for q in ends if q is not None], (h, w), min_area_fraction * frame_area,
+                          max_area_fraction * frame_area, max_aspect)
+        if ends:
+            ends = _snap_many(work.ycc, ends, (h, w))
+            ends_support = _support_many(work.ycc, ends, (h, w))
+            quads += ends
+            supports += ends_support
+            judge(ends, ends_support)
     if _lines_wanted([p[3] for p in passed], quads, supports, (h, w)):
         # no fair outline passed, yet a sizeable candidate shows a clear edge: the page may be
         # none of them (its region broken by grout or merged under a hand); outlines of long
@@ -1828,6 +1844,89 @@ def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support
                 quad, support, cut, moved_any = moved, sup, c, True
             break
     return quad if moved_any else None
+
+
+def _edge_end(ycc: np.ndarray, a: np.ndarray, b: np.ndarray, reach: float) -> np.ndarray | None:
+    """Where the edge along the line from a (a side's middle) through b (its corner) ends: the
+    point within `reach` of b (work pixels, along the line) with the edge (as `_support_and_bend`
+    counts it: the strongest colour change across the line right on it, clearly) along most of the
+    stretch before it and little of the stretch beyond it; None when no point has that."""
+    ab = b - a
+    length = float(np.hypot(*ab))
+    if length < 8:
+        return None
+    d = ab / length
+    normal = np.array([d[1], -d[0]], np.float32)
+    t = np.arange(0.0, length + reach + 1.0, 1.0, dtype=np.float32)
+    pts = a[None, :] + t[:, None] * d[None, :]
+    prof = _sample(ycc, pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :])
+    diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))  # offsets -4..4
+    at = diff.argmax(axis=1)
+    strength = diff[np.arange(len(t)), at]
+    step = np.sqrt(_wsumsq(prof[:, -1] - prof[:, 0]))
+    h, w = ycc.shape[:2]
+    inside = (pts[:, 0] >= 5) & (pts[:, 0] <= w - 6) & (pts[:, 1] >= 5) & (pts[:, 1] <= h - 6)
+    ok = ((np.abs(at - 4) <= 1) & (strength >= 7.0) & (step >= 10.0) & inside).astype(np.float32)
+    run = max(6, int(round(0.1 * length)))
+    c = np.concatenate([[0.0], np.cumsum(ok)])
+    ks = np.arange(max(run, int(length - reach)), min(len(t) - run, int(length + reach)) + 1)
+    if not len(ks):
+        return None
+    before = (c[ks] - c[ks - run]) / run  # edge along the stretch up to point k - 1
+    after = (c[ks + run] - c[ks]) / run  # and along the stretch from point k on
+    ends = (before >= _END_BEFORE) & (after <= _END_AFTER)
+    if not ends.any():
+        return None
+    k = ks[np.flatnonzero(ends)[np.argmax((before - after)[ends])]]  # the clearest end (the first of equals)
+    return pts[k - 1].astype(np.float32)
+
+
+_END_BEFORE = 0.6
+"""Least share of edge along the stretch (a tenth of the side, 6 work pixels or more) before a
+side's end (see `_edge_end`)."""
+_END_AFTER = 0.2
+"""Most share of edge along the stretch beyond it."""
+_END_SIDES = 0.6
+"""Least support of both sides that meet a weak side for it to be put where their edges end
+(`_placed_by_ends`)."""
+
+
+def _placed_by_ends(ycc: np.ndarray, quad: np.ndarray, support: list[float],
+                    cover: np.ndarray | None = None) -> np.ndarray | None:
+    """The quad with its one weak side (support under 0.5; both sides that meet it `_END_SIDES` or
+    more) put where those two sides' edges end: a page's side that shows little contrast
+    against the surface (a photo whose margin is the surface's colour) still lies between the
+    ends of the sides that meet it, where the blob's outline strayed into the surface or the print
+    beside it. None when it does not apply or an end is not found, or when what lies just beyond
+    an end along the line is not mostly the bare surface (`cover`: skin colour or a colour the
+    surface does not show; a finger or an object over the edge hides it there, it does not end)."""
+    weak = [i for i in range(4) if support[i] < 0.5]
+    if len(weak) != 1:
+        return None
+    i = weak[0]
+    prev_side, next_side = (i - 1) % 4, (i + 1) % 4
+    if min(support[prev_side], support[next_side]) < _END_SIDES:
+        return None
+    # side i runs from corner i to corner i+1; its neighbours: side i-1 (corner i-1 -> i) and
+    # side i+1 (corner i+1 -> i+2)
+    reach = 0.25 * length_of(quad, i)
+    mid_prev = 0.5 * (quad[prev_side] + quad[i])
+    mid_next = 0.5 * (quad[next_side] + quad[(i + 2) % 4])
+    p = _edge_end(ycc, mid_prev, quad[i], reach)
+    q = _edge_end(ycc, mid_next, quad[next_side], reach)
+    if p is None or q is None:
+        return None
+    if cover is not None:
+        hh, ww = cover.shape
+        for end, mid in ((p, mid_prev), (q, mid_next)):
+            d = (end - mid) / max(float(np.hypot(*(end - mid))), 1e-9)
+            beyond = np.rint(end[None, :] + np.arange(2.0, 10.0)[:, None] * d[None, :]).astype(np.intp)
+            x, y = np.clip(beyond[:, 0], 0, ww - 1), np.clip(beyond[:, 1], 0, hh - 1)
+            if cover[y, x].mean() > 1 / 3:
+                return None
+    out = quad.copy()
+    out[i], out[next_side] = p, q
+    return out
 
 
 def _carries_on(ycc: np.ndarray, segments, shift: int = 2, skin: np.ndarray | None = None) -> np.ndarray:

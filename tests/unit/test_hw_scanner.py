@@ -494,6 +494,33 @@ def test_a_weak_side_is_looked_for_inside_the_outline():
     assert scanner._contract(ycc, page, ycc.shape[:2], *scanner._support(ycc, page, ycc.shape[:2])) is None
 
 
+
+def test_a_side_without_contrast_is_put_where_its_neighbours_edges_end():
+    """A page whose one side shows (nearly) no contrast against the surface beside it (a dark
+    photo against a dark stretch of surface) has that side put where the edges of the two sides
+    meeting it end, when the outline's own side strayed off it; an outline with all sides clear,
+    or two weak ones, is left to the other cues."""
+    ycc = np.full((120, 180, 3), 128.0, np.float32)
+    ycc[..., 0] = 130.0
+    ycc[:, 100:, 0] = 66.0  # the surface right of the page: nearly the page's brightness
+    ycc[30:90, 40:100, 0] = 60.0  # the page
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    strayed = np.array([[40.0, 30.0], [104.0, 30.0], [95.0, 90.0], [40.0, 90.0]])
+    support = scanner._support(ycc, strayed, ycc.shape[:2])[0]
+    assert support[1] < 0.5 and min(support[0], support[2], support[3]) >= 0.6
+    placed = scanner._placed_by_ends(ycc, strayed, support)
+    assert placed is not None
+    assert np.allclose(placed[[1, 2], 0], 99.5, atol=1.5) and np.allclose(placed[[1, 2], 1], [30.0, 90.0], atol=1.5)
+    assert np.array_equal(placed[[0, 3]], strayed[[0, 3]])
+    # something not of the surface (a finger) just beyond where the top edge ends: hidden, not ending
+    cover = np.zeros(ycc.shape[:2], bool)
+    cover[24:36, 101:112] = True
+    assert scanner._placed_by_ends(ycc, strayed, support, cover) is None
+    assert scanner._placed_by_ends(ycc, strayed, support, np.zeros_like(cover)) is not None
+    page = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 90.0], [40.0, 90.0]])
+    assert scanner._placed_by_ends(ycc, page, [1.0, 1.0, 1.0, 1.0]) is None
+    assert scanner._placed_by_ends(ycc, strayed, [1.0, 0.2, 1.0, 0.3]) is None
+
 def test_a_keyboard_reaching_in_with_a_row_of_keys_is_not_a_document():
     """A keyboard mostly beyond the frame border shows only a row or two of its keys: four
     alike keys are enough to tell it from a page cut by the border."""
