@@ -21,10 +21,10 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 CARD_ASPECT = 85.6 / 54.0
+"""Width / height of an ISO ID-1 card (KTP, bank card)."""
 CARD_CORNER_RADIUS = 3.18 / 54.0
 """An ID-1 card's rounded corners (ISO/IEC 7810: 3.18 mm on its 54 mm side), as a fraction of the
 card's shorter side, for `place_on_tray`'s ``corner_radius``."""
-"""Width / height of an ISO ID-1 card (KTP, bank card)."""
 A4_ASPECT = 210.0 / 297.0
 """Width / height of an A4 portrait page."""
 
