@@ -1105,6 +1105,8 @@ def find_document(
         if diff is not None:
             new_on_tray = diff > TRAY_NEW
     common = _border_colours(work.ycc, max(3, int(0.03 * min(h, w))))
+    # what may lie on a page's corner or edge: skin, or a colour the surface does not show
+    not_surface = skin | ~common
     raw: list[np.ndarray] = []
     regions: list[np.ndarray] = []
     for mask in _candidate_masks(work, new_on_tray, skin, common, regions):
@@ -1181,8 +1183,7 @@ def find_document(
         # that side put where their edges end (see `_placed_by_ends`; a photo whose margin is the
         # surface's colour on one side, its blob run into the surface or into the print there).
         # Tune set: 1080p +3 scenes (corners), nothing lost, no false document added.
-        cover = skin | ~common
-        ends = [_placed_by_ends(work.ycc, q, sup, cover) for q, (sup, cut, bent) in zip(quads, supports)
+        ends = [_placed_by_ends(work.ycc, q, sup, not_surface) for q, (sup, cut, bent) in zip(quads, supports)
                 if not any(cut) and not bent and _score(sup, cut) < min_score + 0.15]
         ends = _plausible([q for q in ends if q is not None], (h, w), min_area_fraction * frame_area,
                           max_area_fraction * frame_area, max_aspect)
@@ -1223,12 +1224,12 @@ def find_document(
     support, cut = known[id(quad)]  # what _support gives, found above
     quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
     corners = (quad + 0.5) / work.f - 0.5
-    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands, skin | ~common)
+    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands, not_surface)
     if not any(cut) and min(length_of(quad, i) for i in range(4)) < _FINE_SIDE:
         # a small page: its band or margin is looked for again on a finer copy around it
         wider = _expand_fine(work, corners, hands)
         if wider is not None:
-            corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands, skin | ~common)
+            corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands, not_surface)
             quad = order_corners((corners + 0.5) * work.f - 0.5)
             support, cut = _support(work.ycc, quad, (h, w), hands)
     score = _score(support, cut)
@@ -1992,7 +1993,7 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
             move farther from the rough one than a corner in view (up to `_HIDDEN_CORNER` of
             the diagonal), to where its two sides' lines meet.
         cover: a work-image mask of what may lie on a page's corner: skin colour, or a colour
-            the surface does not show (`find_document` passes ``skin | ~common``). A corner
+            the surface does not show (`find_document` passes ``skin | ~common``, made once a frame). A corner
             may also move that far when this covers the spot where its two sides' lines meet:
             a hand on a skin-toned surface (where `skin` leaves out the colours the surface
             shows), or a hand darker than the skin box (Cr under 136) on any surface. On the
