@@ -131,14 +131,21 @@ def test_visible_area_of_quads_on_and_beyond_the_border():
     assert scanner._visible_area(half, shape) == pytest.approx(199 * 50, abs=1e-3)
 
 
+def _learned_tray(rng: np.random.Generator):
+    """A random empty tray of random size and a TrayModel that learned it from three noisy frames:
+    (h, w, tray, model)."""
+    h, w = (int(v) for v in rng.integers(20, 240, 2))
+    base = (rng.random((h, w, 3)) * 255).astype(np.float32)
+    model = scanner.TrayModel(min_frames=3)
+    for _ in range(3):
+        model._learn((base + rng.normal(0, 3, base.shape)).astype(np.float32), (w, h))
+    return h, w, base, model
+
+
 def test_tray_offset_is_the_float32_broadcast():
     rng = np.random.default_rng(11)
     for _ in range(10):
-        h, w = (int(v) for v in rng.integers(20, 240, 2))
-        base = (rng.random((h, w, 3)) * 255).astype(np.float32)
-        model = scanner.TrayModel(min_frames=3)
-        for _ in range(3):
-            model._learn((base + rng.normal(0, 3, base.shape)).astype(np.float32), (w, h))
+        h, w, base, model = _learned_tray(rng)
         ycc = (base * (0.5 + rng.random()) + rng.normal(0, 5, base.shape) + rng.choice([0, -20, 30])).astype(np.float32)
         mean = model._mean
         ratio = max(float(np.median(ycc[::4, ::4, 0] / np.maximum(mean[::4, ::4, 0], 1.0))), 1e-3)
@@ -290,11 +297,7 @@ def test_median_of_all_values_is_numpys(dtype):
 def test_tray_difference_is_numpys_square_root_and_division():
     rng = np.random.default_rng(37)
     for _ in range(6):
-        h, w = (int(v) for v in rng.integers(20, 240, 2))
-        base = (rng.random((h, w, 3)) * 255).astype(np.float32)
-        model = scanner.TrayModel(min_frames=3)
-        for _ in range(3):
-            model._learn((base + rng.normal(0, 3, base.shape)).astype(np.float32), (w, h))
+        h, w, base, model = _learned_tray(rng)
         ycc = (base * (0.5 + rng.random()) + rng.normal(0, 5, base.shape)).astype(np.float32)
         got = model.difference(ycc, (w, h))
         d = model._offset(ycc)
