@@ -1723,7 +1723,10 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
             max_reach: int | None = None) -> tuple[np.ndarray, list[float], list[bool]]:
     """Move a side outwards onto a farther parallel edge when the neighbouring sides carry on to
     it: a card's coloured band or a photo's dark margin that blends into the surface, which the
-    blob stopped short of (`max_reach`: the farthest edge looked for, pixels)."""
+    blob stopped short of (`max_reach`: the farthest edge looked for, pixels). When only one
+    neighbour carries on, the nearest farther edge is still taken if it is clear along the whole
+    side and the stretch added is one colour along its length (a band whose far end a hand the
+    skin mask misses lies over)."""
     h, w = shape
     for i in range(4):
         if cut[i]:
@@ -1750,11 +1753,48 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         ext = ext.reshape(-1, 2)
         ext = np.where(np.isnan(ext) & ~np.isnan(ext[:, ::-1]), 0.6, np.nan_to_num(ext))
         keep = np.flatnonzero(ext.min(axis=1) >= 0.2)
+        taken = False
         for j, (sup, c, _) in zip(keep, _support_many(ycc, [moves[j] for j in keep], shape, skin)):
             if (sup[i] >= 0.6 and ext[j].sum() >= 1.0) or ext[j].min() >= 0.6:
                 quad, support, cut = moves[j], sup, c
+                taken = True
                 break
+        if taken:
+            continue
+        # A band whose far end the other neighbour cannot show (a hand the skin mask misses lies
+        # over it, or the band is the surface's colour there): one neighbour clearly carries on,
+        # the band's outer edge is clear along the whole side, and the stretch added is one
+        # colour along its length (a printed band; the surface beside a page is not). The
+        # nearest such edge (the band's own), not the farthest.
+        loose = np.flatnonzero((ext.max(axis=1) >= _BAND_ONE_SIDE) & (ext.min(axis=1) < 0.2))[::-1]
+        if len(loose):
+            for j, (sup, c, _) in zip(loose, _support_many(ycc, [moves[j] for j in loose], shape, skin)):
+                if sup[i] >= _BAND_EDGE and _one_colour(ycc, quad, moves[j], i) >= _BAND_ONE_COLOUR:
+                    quad, support, cut = moves[j], sup, c
+                    break
     return quad, support, cut
+
+
+_BAND_ONE_SIDE = 0.8
+"""`_expand` without the second neighbour: how clearly the first must carry on over the band."""
+_BAND_EDGE = 0.8
+"""... and how clear the band's outer edge must be along the moved side (support)."""
+_BAND_ONE_COLOUR = 0.6
+"""... and the fraction of the band's middle line within `_BAND_COLOUR` of its median colour."""
+_BAND_COLOUR = 8.0
+"""Colour distance (weighted YCrCb, as the edge steps) within which a band counts as one colour."""
+
+
+def _one_colour(ycc: np.ndarray, quad: np.ndarray, moved: np.ndarray, i: int, n: int = 24) -> float:
+    """The fraction of points along the middle line of the stretch between side ``i`` of ``quad``
+    and of ``moved`` whose colour lies within `_BAND_COLOUR` of the median colour there."""
+    a = 0.5 * (quad[i] + moved[i])
+    b = 0.5 * (quad[(i + 1) % 4] + moved[(i + 1) % 4])
+    t = np.linspace(0.1, 0.9, n)[:, None]
+    prof = _sample(ycc, (a + t * (b - a))[:, None, :])[:, 0]
+    med = np.median(prof, axis=0)
+    d = np.sqrt(_wsumsq(prof - med))
+    return float((d <= _BAND_COLOUR).mean())
 
 
 _FINE_SIDE = 64

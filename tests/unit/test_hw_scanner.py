@@ -623,6 +623,33 @@ def test_a_card_band_under_a_thumb_is_still_added():
     assert min(new_support) >= 0.9
 
 
+@pytest.mark.parametrize("strip", ["band", "stripes"])
+def test_a_card_band_whose_far_end_is_hidden_is_added_when_it_is_one_colour(strip):
+    """A card's dark band the blob left out, its far end under a dark hand that the skin box
+    does not take for skin (Cr under 136): one short side carries on over the band, the other's
+    stretch there is the hand's. The band is added when its outer edge is clear along the whole
+    side and the stretch added is one colour along its length (a printed band); a strip of
+    alternating colours beside the card (the surface, another object) is not."""
+    ycc = np.empty((140, 200, 3), np.float32)
+    ycc[:] = (90.0, 128.0, 128.0)
+    ycc[20:100, 60:160] = (220.0, 128.0, 128.0)  # the card's light body
+    if strip == "band":
+        ycc[20:100, 40:60] = (40.0, 140.0, 110.0)  # its dark band
+    else:
+        for k, y in enumerate(range(20, 100, 8)):
+            ycc[y:y + 8, 40:60] = (40.0, 140.0, 110.0) if k % 2 else (160.0, 110.0, 150.0)
+    ycc[94:140, 34:80] = (60.0, 133.0, 112.0)  # a dark hand over the band's lower end, from the bottom border
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    body = np.array([[60.0, 20.0], [159.5, 20.0], [159.5, 99.5], [60.0, 99.5]])
+    support, cut = scanner._support(ycc, body, ycc.shape[:2])
+    assert min(support) >= 0.8
+    out, _, _ = scanner._expand(ycc, body, ycc.shape[:2], support, cut)
+    if strip == "band":
+        assert np.allclose(out[[0, 3], 0], 39.5, atol=1.0) and np.allclose(out[[1, 2]], body[[1, 2]])
+    else:
+        assert np.allclose(out, body)
+
+
 def test_a_corner_under_a_thumb_is_where_the_seen_sides_meet():
     """A corner hidden under a thumb is where the two sides, fitted on the stretches seen, meet,
     even when the rough outline put it well inside the page (from the hand's outline); without a
