@@ -1726,9 +1726,19 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
     blob stopped short of (`max_reach`: the farthest edge looked for, pixels). When only one
     neighbour carries on, the nearest farther edge is still taken if it is clear along the whole
     side and the stretch added is one colour along its length (a band whose far end a hand the
-    skin mask misses lies over)."""
+    skin mask misses lies over). When a side moved, the sides that did not are looked at once
+    more: whether a neighbour carries on depends on where that neighbour lies (a photo found as
+    the piece below a print line on it: its left side moves out onto the photo's edge, and only
+    then does the top side's neighbour carry on up to the photo's top edge)."""
     h, w = shape
-    for i in range(4):
+    moved_sides: list[int] = []
+    for i in _SIDE_ORDER:
+        if i in moved_sides:
+            continue  # (the second look is only at the sides that did not move)
+        if i is None:
+            if not moved_sides:
+                break
+            continue
         if cut[i]:
             continue
         span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
@@ -1758,6 +1768,7 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
             if (sup[i] >= 0.6 and ext[j].sum() >= 1.0) or ext[j].min() >= 0.6:
                 quad, support, cut = moves[j], sup, c
                 taken = True
+                moved_sides.append(i)
                 break
         if taken:
             continue
@@ -1771,10 +1782,13 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
             for j, (sup, c, _) in zip(loose, _support_many(ycc, [moves[j] for j in loose], shape, skin)):
                 if sup[i] >= _BAND_EDGE and _one_colour(ycc, quad, moves[j], i) >= _BAND_ONE_COLOUR:
                     quad, support, cut = moves[j], sup, c
+                    moved_sides.append(i)
                     break
     return quad, support, cut
 
 
+_SIDE_ORDER = (0, 1, 2, 3, None, 0, 1, 2, 3)
+"""The order `_expand` looks at the sides in: all four, then (None: only when one moved) again."""
 _BAND_ONE_SIDE = 0.8
 """`_expand` without the second neighbour: how clearly the first must carry on over the band."""
 _BAND_EDGE = 0.8

@@ -650,6 +650,32 @@ def test_a_card_band_whose_far_end_is_hidden_is_added_when_it_is_one_colour(stri
         assert np.allclose(out, body)
 
 
+def test_a_photo_found_as_a_piece_below_a_print_line_is_grown_whole(monkeypatch):
+    """A photo found as the piece of it below a print line (a light, mottled sky above an orange
+    and a blue suit, the blob stopped at the line between the suits and at the sky): its left side
+    moves out onto the photo's edge (both neighbours carry on over the orange suit), and only then
+    does the top side's left neighbour carry on up to the photo's top edge. `_expand` looks at the
+    sides that did not move once more, so the photo comes out whole; with one look at each side
+    the sky is left out."""
+    rng = np.random.default_rng(5)
+    ycc = np.empty((160, 220, 3), np.float32)
+    ycc[:] = (70.0, 128.0, 128.0)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (50, 120)).astype(np.float32), (0, 0), 2.0)
+    ycc[20:70, 40:160] = (200.0, 128.0, 128.0)
+    ycc[20:70, 40:160, 0] += 30 * noise / noise.std()  # the sky: not one colour (no band)
+    ycc[70:120, 40:100] = (120.0, 160.0, 100.0)  # an orange suit ...
+    ycc[70:120, 100:160] = (150.0, 110.0, 150.0)  # ... beside a blue one
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    photo = np.array([[39.5, 19.5], [159.5, 19.5], [159.5, 119.5], [39.5, 119.5]])
+    piece = np.array([[100.0, 70.0], [159.5, 70.0], [159.5, 119.5], [100.0, 119.5]])
+    support, cut = scanner._support(ycc, piece, ycc.shape[:2])
+    out, new_support, _ = scanner._expand(ycc, piece, ycc.shape[:2], support, cut)
+    assert np.abs(out - photo).max() <= 2.0 and min(new_support) >= 0.9
+    monkeypatch.setattr(scanner, "_SIDE_ORDER", (0, 1, 2, 3))
+    once, _, _ = scanner._expand(ycc, piece, ycc.shape[:2], support, cut)
+    assert np.allclose(once[:, 1], [70.0, 70.0, 119.5, 119.5]) and np.abs(once[[0, 3], 0] - 39.5).max() <= 2.0
+
+
 def test_a_corner_under_a_thumb_is_where_the_seen_sides_meet():
     """A corner hidden under a thumb is where the two sides, fitted on the stretches seen, meet,
     even when the rough outline put it well inside the page (from the hand's outline); without a
