@@ -1505,18 +1505,26 @@ def _choose(passed: list[tuple[float, float, np.ndarray, float]], shape: tuple[i
     unless the larger one's sides carry on as edges from the inner one's corners to the border
     (then the page goes on beyond the frame, and the inner outline is a band or a printed line
     along its cut)."""
-    best = max(passed, key=lambda p: p[0])
-    near = [p for p in passed if p is best or (p[0] >= best[0] - 0.2 and p[3] >= 0.5 and p[1] > best[1]
-                                              and _overlap(best[2], p[2]) >= 0.9)]
-    score, area, quad, _ = max(near, key=lambda p: p[1])
+    score, area, quad, _ = _best_and_around(passed)
     if any(_cut_sides(quad, shape)):
         inner = [p for p in passed if not any(_cut_sides(p[2], shape)) and p[0] >= 0.7 and p[1] >= 0.55 * area
                  and _overlap(p[2], quad) >= 0.85]
         if inner and ycc is not None:
             inner = [p for p in inner if not _goes_on(ycc, p[2], quad, shape, skin)]
         if inner:
-            score, area, quad, _ = max(inner, key=lambda p: p[1])
+            # the page among them by the same rule (the largest inner outline was taken before:
+            # one with a weak side, a corner run off along a shadow, won over the crisp page)
+            score, area, quad, _ = _best_and_around(inner)
     return quad
+
+
+def _best_and_around(passed: list[tuple[float, float, np.ndarray, float]]) -> tuple:
+    """The best supported outline, or the largest one around it that is nearly as well supported
+    and has no weak side (see `_choose`)."""
+    best = max(passed, key=lambda p: p[0])
+    near = [p for p in passed if p is best or (p[0] >= best[0] - 0.2 and p[3] >= 0.5 and p[1] > best[1]
+                                              and _overlap(best[2], p[2]) >= 0.9)]
+    return max(near, key=lambda p: p[1])
 
 
 def _goes_on(ycc: np.ndarray, inner: np.ndarray, outer: np.ndarray, shape: tuple[int, int],

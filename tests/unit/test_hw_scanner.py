@@ -758,6 +758,26 @@ def _cut_blob_quads(corners, shape=(225, 400)):
     return scanner._quads_from_contour(max(contours, key=cv2.contourArea), shape)
 
 
+def test_the_page_inside_an_outline_run_to_the_border_is_the_crisp_one():
+    """The best supported outline and a larger one around it run to the frame border (the page's
+    side followed a shadow or a line of the surface off to the border); inside the larger one lie
+    the crisp page and a slightly larger outline with a weak side (a corner run off along that
+    shadow). The page is chosen among the inner outlines by the same rule as among all: the
+    best supported one, not the largest."""
+    shape = (225, 400)
+    page = np.array([[100.0, 40.0], [300.0, 40.0], [300.0, 170.0], [100.0, 170.0]])
+    skewed = np.array([[100.0, 40.0], [300.0, 40.0], [300.0, 170.0], [95.0, 200.0]])  # a corner run off
+    to_border = np.array([[100.0, 40.0], [300.0, 40.0], [300.0, 224.0], [100.0, 224.0]])
+    assert any(scanner._cut_sides(to_border, shape)) and not any(scanner._cut_sides(skewed, shape))
+    area = lambda q: float(cv2.contourArea(q.astype(np.float32)))  # noqa: E731
+    passed = [(1.0, area(page), page, 1.0), (0.72, area(skewed), skewed, 0.33),
+              (0.97, area(to_border), to_border, 0.96)]
+    assert scanner._choose(passed, shape) is page
+    # a larger inner outline that is nearly as well supported, with no weak side, is still taken
+    passed[1] = (0.9, area(skewed), skewed, 0.8)
+    assert scanner._choose(passed, shape) is skewed
+
+
 def test_a_page_cut_by_the_border_is_outlined_by_its_own_sides():
     """A turned page with a corner beyond the top border shows five sides, one of them the
     border's: the page's four, meeting beyond the border, are among the outlines tried."""
