@@ -1734,19 +1734,21 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
     blob stopped short of (`max_reach`: the farthest edge looked for, pixels). When only one
     neighbour carries on, the nearest farther edge is still taken if it is clear along the whole
     side and the stretch added is one colour along its length (a band whose far end a hand the
-    skin mask misses lies over). When a side moved, the sides that did not are looked at once
-    more: whether a neighbour carries on depends on where that neighbour lies (a photo found as
-    the piece below a print line on it: its left side moves out onto the photo's edge, and only
-    then does the top side's neighbour carry on up to the photo's top edge)."""
+    skin mask misses lies over). When a side moved, the sides beside it that did not are looked
+    at once more: whether a neighbour carries on depends on where that neighbour lies (a photo
+    found as the piece below a print line on it: its left side moves out onto the photo's edge,
+    and only then does the top side's neighbour carry on up to the photo's top edge)."""
     h, w = shape
     moved_sides: list[int] = []
+    again = False
     for i in _SIDE_ORDER:
-        if i in moved_sides:
-            continue  # (the second look is only at the sides that did not move)
         if i is None:
             if not moved_sides:
                 break
+            again = True
             continue
+        if again and (i in moved_sides or ((i - 1) % 4 not in moved_sides and (i + 1) % 4 not in moved_sides)):
+            continue  # (the second look: only a side that did not move, beside one that did)
         if cut[i]:
             continue
         span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
@@ -1764,6 +1766,7 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         moves = list(moved[ok])
         if not moves:
             continue
+        offs = offs[ok]
         # the neighbouring sides must carry on over the stretch added
         ext = _carries_on(ycc, [seg for m in moves for seg in ((quad[i], m[i]), (quad[(i + 1) % 4], m[(i + 1) % 4]))],
                           skin=skin)
@@ -1783,20 +1786,22 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         # A band whose far end the other neighbour cannot show (a hand the skin mask misses lies
         # over it, or the band is the surface's colour there): one neighbour clearly carries on,
         # the band's outer edge is clear along the whole side, and the stretch added is one
-        # colour along its length (a printed band; the surface beside a page is not). The
-        # nearest such edge (the band's own), not the farthest.
-        loose = np.flatnonzero((ext.max(axis=1) >= _BAND_ONE_SIDE) & (ext.min(axis=1) < 0.2))[::-1]
-        if len(loose):
-            for j, (sup, c, _) in zip(loose, _support_many(ycc, [moves[j] for j in loose], shape, skin)):
-                if sup[i] >= _BAND_EDGE and _one_colour(ycc, quad, moves[j], i) >= _BAND_ONE_COLOUR:
-                    quad, support, cut = moves[j], sup, c
-                    moved_sides.append(i)
-                    break
+        # colour along its length (a printed band; the surface beside a page is not). Only the
+        # nearest farther edge (a band has no edge inside it): the band's own, within a pixel or two.
+        loose = np.flatnonzero((ext.max(axis=1) >= _BAND_ONE_SIDE) & (ext.min(axis=1) < 0.2)
+                               & (offs <= offs.min() + 2))[::-1]
+        loose = [j for j in loose if _one_colour(ycc, quad, moves[j], i) >= _BAND_ONE_COLOUR]
+        for j, (sup, c, _) in zip(loose, _support_many(ycc, [moves[j] for j in loose], shape, skin)):
+            if sup[i] >= _BAND_EDGE:
+                quad, support, cut = moves[j], sup, c
+                moved_sides.append(i)
+                break
     return quad, support, cut
 
 
 _SIDE_ORDER = (0, 1, 2, 3, None, 0, 1, 2, 3)
-"""The order `_expand` looks at the sides in: all four, then (None: only when one moved) again."""
+"""The order `_expand` looks at the sides in: all four, then (None: only when one moved) those
+beside a side that moved, again."""
 _BAND_ONE_SIDE = 0.8
 """`_expand` without the second neighbour: how clearly the first must carry on over the band."""
 _BAND_EDGE = 0.8
