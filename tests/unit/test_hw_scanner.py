@@ -1038,3 +1038,59 @@ def test_a_skin_toned_card_held_by_a_thumb_is_found():
         det = scanner.find_document(frame)
         assert det is not None and corner_error(det.corners, truth) < 0.005, thumb
         assert scanner.assess(frame, det).reasons == ((Reason.COVERED,) if thumb else (Reason.OK,))
+
+
+def _panel_in_the_corner(beam: bool) -> np.ndarray:
+    """A light panel (or page) filling the top left corner of the frame; with `beam`, a grey beam
+    lies under it, its upper edge running on along the panel's lower side well beyond the panel's
+    one corner in the frame (a wall panel over a shelf board, a bin under a shelf's edge)."""
+    frame = docrender.tray_background(SIZE, seed=3)
+    cv2.rectangle(frame, (0, 0), (430, 250), (205, 210, 215), -1)
+    if beam:
+        cv2.rectangle(frame, (0, 251), (1050, 267), (120, 120, 120), -1)
+    return frame
+
+
+def test_a_panel_in_a_frame_corner_whose_corners_are_crossings_is_not_a_document():
+    """An outline cut by two sides of the frame shows one corner of its own; when one of its sides
+    goes on as an edge beyond that corner (`_corners_are_crossings`), the corner is where lines of
+    a larger structure cross, and the outline no document. The same outline without the beam
+    (a page pushed into the frame corner) is found, out of frame."""
+    quad_px = np.array([[-1, -1], [430, -1], [430, 250], [-1, 250]], np.float64)
+    for beam in (False, True):
+        frame = _panel_in_the_corner(beam)
+        work = scanner._prepare(frame, scanner.WORK_WIDTH)
+        quad = scanner.order_corners((quad_px + 0.5) * work.f - 0.5)
+        assert scanner._corners_are_crossings(work.ycc, quad, work.shape) == beam
+        det = scanner.find_document(frame)
+        if beam:
+            assert det is None
+        else:
+            assert det is not None and det.touches_edge
+            assert np.abs(det.corners[2] - [430, 250]).max() < 3
+            assert scanner.assess(frame, det).reason == Reason.OUT_OF_FRAME
+
+
+def test_a_line_beside_a_page_in_a_frame_corner_is_no_crossing():
+    """A thin line (the same colour on both sides) on the surface along the page's lower side is
+    not the side's edge going on: the page in the frame corner is still found."""
+    frame = _panel_in_the_corner(False)
+    cv2.line(frame, (431, 250), (1050, 250), (120, 120, 120), 8)
+    det = scanner.find_document(frame)
+    assert det is not None and det.touches_edge
+
+
+@pytest.mark.parametrize("beam, found", [(None, True), ((100, 1050), False), ((100, 700), True)])
+def test_a_panel_cut_by_one_frame_side_is_dropped_only_when_both_its_corners_are_crossings(beam, found):
+    """A panel reaching beyond the top of the frame shows two corners: with a beam under it running
+    on beyond both of them it is a piece of a larger structure (`_corners_are_crossings`); with the
+    beam going on beyond one corner only (a page laid against a line of the surface), or without
+    one, it is still found."""
+    frame = docrender.tray_background(SIZE, seed=3)
+    cv2.rectangle(frame, (300, 0), (700, 250), (205, 210, 215), -1)
+    if beam is not None:
+        cv2.rectangle(frame, (beam[0], 251), (beam[1], 267), (120, 120, 120), -1)
+    det = scanner.find_document(frame)
+    assert (det is not None) == found
+    if found:
+        assert det.touches_edge and corner_error(det.corners, np.float64([[300, 0], [700, 0], [700, 250], [300, 250]])) < 0.05
