@@ -648,6 +648,7 @@ class TrayModel:
         self._mean: np.ndarray | None = None
         self._var: np.ndarray | None = None
         self._spread: np.ndarray | None = None
+        self._texture: np.ndarray | None = None  # the learned tray's brightness Laplacian (`texture_match`)
         self._size: tuple[int, int] | None = None
 
     @property
@@ -658,6 +659,7 @@ class TrayModel:
     def reset(self) -> None:
         """Forget the tray (the camera was moved, the tray replaced)."""
         self.frames, self._mean, self._var, self._spread, self._size = 0, None, None, None, None
+        self._texture = None
 
     def learn(self, frame: np.ndarray) -> None:
         """Learn from a frame of the empty tray.
@@ -678,7 +680,7 @@ class TrayModel:
             a = max(self.rate, 1.0 / (self.frames + 1))
             self._mean += a * d
             self._var = (1 - a) * (self._var + a * d * d)
-        self._spread = None
+        self._spread = self._texture = None
         self.frames += 1
 
     def _offset(self, ycc: np.ndarray) -> np.ndarray:
@@ -721,12 +723,17 @@ class TrayModel:
             return 0.0
         poly = np.zeros((y1 - y0, x1 - x0), np.uint8)
         cv2.fillConvexPoly(poly, np.round(quad - (x0, y0)).astype(np.int32), 1)
-        keep = cv2.erode(poly, np.ones((3, 3), np.uint8)) > 0
-        if np.count_nonzero(keep) < 25:
+        keep = cv2.erode(poly, np.ones((3, 3), np.uint8))
+        if cv2.countNonZero(keep) < 25:
             return 0.0
-        a = cv2.Laplacian(np.ascontiguousarray(ycc[y0:y1, x0:x1, 0]), cv2.CV_32F)[keep].astype(np.float64)
-        b = cv2.Laplacian(np.ascontiguousarray(self._mean[y0:y1, x0:x1, 0]), cv2.CV_32F)[keep].astype(np.float64)
-        return float(np.dot(a, b) / max(np.sqrt(np.dot(a, a) * np.dot(b, b)), 1e-9))
+        if self._texture is None:
+            self._texture = cv2.Laplacian(np.ascontiguousarray(self._mean[..., 0]), cv2.CV_32F)
+        # (the crop reaches a pixel beyond the quad and the kept pixels lie inside it, so the crop's
+        # Laplacian there is the whole image's)
+        keep = keep.astype(np.float32)
+        a = cv2.multiply(cv2.Laplacian(np.ascontiguousarray(ycc[y0:y1, x0:x1, 0]), cv2.CV_32F), keep).ravel()
+        b = cv2.multiply(self._texture[y0:y1, x0:x1], keep).ravel()
+        return float(np.dot(a, b)) / max(float(np.sqrt(float(np.dot(a, a)) * float(np.dot(b, b)))), 1e-9)
 
     def changed_fraction(self, frame: np.ndarray) -> float | None:
         """Fraction of the frame that differs from the empty tray (after matching the overall
