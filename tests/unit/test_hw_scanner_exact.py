@@ -415,3 +415,36 @@ def test_bent_sides_by_thirds_at_once_are_third_by_third():
         a, b = means[0] - means[1], means[2] - means[1]
         want = enough & (((a <= -2.0) & (b <= -2.0)) | ((a >= 2.0) & (b >= 2.0)))
         assert np.array_equal(scanner._support_and_bend(ycc, segs)[1], want)
+
+
+def test_tray_texture_match_is_the_correlation_of_the_laplacians_inside_the_quad():
+    """`TrayModel.texture_match` (the learned tray's Laplacian kept from one call to the next, a
+    crop reaching a pixel beyond the quad, float32 sums) against the plain way: both Laplacians of
+    the whole brightness plane, the pixels of the quad eroded by one, correlated in float64.
+    Random trays, frames (the tray under other light, or unrelated) and quads, some reaching
+    beyond the frame border."""
+    rng = np.random.default_rng(19)
+    for _ in range(40):
+        h, w, base, model = _learned_tray(rng)
+        lit = base * np.float32(0.4 + rng.random())
+        ycc = (lit if rng.random() < 0.5 else (rng.random(base.shape) * 255)).astype(np.float32)
+        for _ in range(5):
+            c = rng.random(2) * (w, h)
+            r = 3 + rng.random(2) * (w, h) / 2
+            quad = scanner.order_corners(c + (rng.random((4, 2)) - 0.5) * 2 * r)
+            x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int) - 1, 0)
+            x1, y1 = np.minimum(np.ceil(quad.max(axis=0)).astype(int) + 2, (w, h))
+            if x1 - x0 < 5 or y1 - y0 < 5:
+                continue
+            poly = np.zeros((h, w), np.uint8)
+            cv2.fillConvexPoly(poly[y0:y1, x0:x1], np.round(quad - (x0, y0)).astype(np.int32), 1)
+            keep = np.zeros((h, w), bool)
+            keep[y0:y1, x0:x1] = cv2.erode(poly[y0:y1, x0:x1], np.ones((3, 3), np.uint8)) > 0
+            got = model.texture_match(ycc, quad)
+            if keep.sum() < 25:
+                assert got == 0.0
+                continue
+            a = cv2.Laplacian(np.ascontiguousarray(ycc[..., 0]), cv2.CV_32F)[keep].astype(np.float64)
+            b = cv2.Laplacian(np.ascontiguousarray(model._mean[..., 0]), cv2.CV_32F)[keep].astype(np.float64)
+            want = float(np.dot(a, b) / max(np.sqrt(np.dot(a, a) * np.dot(b, b)), 1e-9))
+            assert got == pytest.approx(want, abs=1e-5)

@@ -133,6 +133,32 @@ def test_with_a_tray_model_the_bare_tray_is_never_a_document():
     assert sum(found) >= 5, found
 
 
+def test_with_a_tray_model_a_shadow_on_the_tray_is_not_a_document():
+    """A page-shaped shadow (or patch of light) that falls on the learned tray after it was
+    learned makes that part of it "new", with four straight edges: it is still the tray's own
+    texture, and not a document; a page put down hides the texture and still is one."""
+    sc = scene("plain", 0, tray=True)
+    tray = TrayModel(min_frames=2)
+    tray.learn(sc.tray[0])
+    tray.learn(sc.tray[1])
+    bare = sc.tray[2]
+    corners = np.float32([[420, 200], [820, 230], [800, 520], [400, 490]])
+    dim = np.zeros(bare.shape[:2], np.float32)
+    cv2.fillConvexPoly(dim, np.round(corners).astype(np.int32), 1.0)
+    for factor in (0.55, 1.6):  # a shadow, a patch of light
+        frame = np.clip(bare.astype(np.float32) * (1 + (factor - 1) * dim[..., None]), 0, 255).astype(np.uint8)
+        work = scanner._prepare(frame, scanner.WORK_WIDTH)
+        quad = (corners + 0.5) * work.f - 0.5
+        assert tray.changed_fraction(frame) > 0.05  # the patch differs from the learned tray ...
+        assert tray.texture_match(work.ycc, quad) >= scanner._TRAY_TEXTURE  # ... yet shows its texture
+        assert scanner.find_document(frame, tray=tray) is None
+    work = scanner._prepare(sc.frame, scanner.WORK_WIDTH)
+    page = (sc.corners + 0.5) * work.f - 0.5
+    assert tray.texture_match(work.ycc, page) < 0.3
+    det = scanner.find_document(sc.frame, tray=tray)
+    assert det is not None and D.corner_error(det.corners, sc.corners) <= 0.015
+
+
 def test_auto_capture_only_on_ok_with_the_new_reasons():
     auto = AutoCapture(hold_s=0.2)
     det = scanner.Detection(corners=np.array([[100.0, 100], [500, 100], [500, 400], [100, 400]]),
