@@ -1,4 +1,6 @@
 """The scanner's faster helpers give exactly what the plain ways they replace give."""
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -415,3 +417,36 @@ def test_bent_sides_by_thirds_at_once_are_third_by_third():
         a, b = means[0] - means[1], means[2] - means[1]
         want = enough & (((a <= -2.0) & (b <= -2.0)) | ((a >= 2.0) & (b >= 2.0)))
         assert np.array_equal(scanner._support_and_bend(ycc, segs)[1], want)
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1280, 720)])
+def test_area_resize_of_a_720p_frame_is_cv2s(size):
+    """The work image of a 720p frame (its halved copy shrunk 640x360 -> 400x225) by integer sums
+    is cv2's INTER_AREA pixel for pixel: random pixels (many outputs land on a half of the last
+    64th: cv2 rounds those to even), flat and saturated patches, and a real photograph."""
+    rng = np.random.default_rng(7)
+    w, h = size
+    frames = [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(3)]
+    flat = np.full((h, w, 3), 255, np.uint8)
+    flat[: h // 2] = 0
+    flat[:, w // 3: w // 2] = 17
+    frames.append(flat)
+    for name in ("coffee.jpg", "gravel.jpg"):  # committed real photographs
+        real = cv2.imread(str(Path(__file__).parents[1] / "data" / "documents" / name), cv2.IMREAD_COLOR)
+        assert real is not None
+        frames.append(cv2.resize(real, size, interpolation=cv2.INTER_LINEAR))
+    for frame in frames:
+        half = cv2.resize(frame, (w // 2, h // 2), interpolation=cv2.INTER_LINEAR) if w == 1280 else frame
+        want = cv2.resize(half, (400, 225), interpolation=cv2.INTER_AREA)
+        got = scanner._area_resize(half, (400, 225))
+        assert got.dtype == np.uint8 and got.shape == want.shape and np.array_equal(got, want)
+    # the integer sums are taken only where cv2's weights are whole eighths
+    assert scanner._area_phases(640, 400) is not None and scanner._area_phases(360, 225) is not None
+    assert scanner._area_phases(960, 400) is None and scanner._area_phases(800, 400) is None
+
+
+def test_area_resize_of_other_sizes_is_cv2s():
+    rng = np.random.default_rng(8)
+    for (h, w), size in (((540, 960), (400, 225)), ((300, 500), (256, 154)), ((360, 640), (200, 113))):
+        img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        assert np.array_equal(scanner._area_resize(img, size), cv2.resize(img, size, interpolation=cv2.INTER_AREA))
