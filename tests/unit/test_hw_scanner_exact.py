@@ -490,3 +490,45 @@ def test_stacked_gradients_give_each_planes_canny(shape):
                 r = k * (h + 2)
                 assert np.array_equal(both[r + 1:r + h + 1], cv2.Canny(plane, hi // 2, hi))
             assert not both[0::h + 2].any() and not both[h + 1::h + 2].any()
+
+
+def test_skin_toned_border_is_numpys_mean_of_the_strips():
+    rng = np.random.default_rng(11)
+    for shape in ((225, 400), (84, 150), (400, 400)):
+        h, w = shape
+        ring = max(3, int(0.03 * min(h, w)))
+        for p in (0.0, 0.05, 0.29, 0.3, 0.31, 0.5, 1.0):
+            for _ in range(5):
+                skin = rng.random(shape) < p
+                want = float(np.mean([skin[:ring].mean(), skin[-ring:].mean(), skin[:, :ring].mean(),
+                                      skin[:, -ring:].mean()])) > 0.3
+                assert scanner._skin_toned_border(skin) == want
+
+
+def test_page_transform_is_the_one_of_numpys_side_lengths():
+    """`_page_transform` of random outlines: the homography and size of the same steps with the
+    side lengths by np.linalg.norm."""
+    rng = np.random.default_rng(12)
+
+    def plain(corners, kind="auto", max_side=None):
+        c = np.asarray(corners, np.float64).reshape(4, 2)
+        top, bottom = np.linalg.norm(c[1] - c[0]), np.linalg.norm(c[2] - c[3])
+        left, right = np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])
+        w, h = max(top, bottom), max(left, right)
+        if kind == "auto":
+            kind = "card" if max(w, h) / min(w, h) >= 1.5 else "form"
+        if (w >= h) != (kind == "card"):
+            c = np.roll(c, 1, axis=0)
+            w, h = h, w
+        k = 1.0 if max_side is None else min(1.0, max_side / max(w, h))
+        out_w, out_h = max(2, int(round(w * k))), max(2, int(round(h * k)))
+        dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
+        return cv2.getPerspectiveTransform(c.astype(np.float32), dst), (out_w, out_h)
+
+    for _ in range(300):
+        x0, y0 = rng.uniform(0, 600, 2)
+        bw, bh = rng.uniform(20, 600, 2)
+        corners = np.array([[x0, y0], [x0 + bw, y0], [x0 + bw, y0 + bh], [x0, y0 + bh]]) + rng.normal(0, 8, (4, 2))
+        for kind, max_side in (("auto", None), ("auto", 360), ("card", None), ("form", 200)):
+            (m1, s1), (m2, s2) = scanner._page_transform(corners, kind, max_side), plain(corners, kind, max_side)
+            assert s1 == s2 and np.array_equal(m1, m2)
