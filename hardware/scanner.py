@@ -935,29 +935,6 @@ def _largest_regions(edges: np.ndarray, most: int, picks: list | None = None) ->
     return out
 
 
-def _stacked_gradients(planes) -> tuple[np.ndarray, np.ndarray]:
-    """The 3x3 Sobel gradients (dx, dy: int16) `cv2.Canny(plane, ...)` takes of each of several uint8
-    planes of one size, the planes one above the other with two zero rows between them, so
-    that one `cv2.Canny(dx, dy, ...)` gives each plane's edges: rows 1..h of each block of h + 2.
-    Each plane is stacked between copies of its first and last rows, so its gradients are those
-    of Canny's own replicated border; the rows between are zero gradient, as Canny takes the
-    magnitude beyond an image's border to be (no edge there, none joined across). The gradients
-    are taken once for both of `_candidate_masks`' thresholds."""
-    h, w = planes[0].shape
-    stack = np.empty((len(planes) * (h + 2), w), np.uint8)
-    for k, plane in enumerate(planes):
-        r = k * (h + 2)
-        stack[r + 1:r + h + 1] = plane
-        stack[r] = plane[0]
-        stack[r + h + 1] = plane[-1]
-    dx = cv2.Sobel(stack, cv2.CV_16S, 1, 0, ksize=3, borderType=cv2.BORDER_REPLICATE)
-    dy = cv2.Sobel(stack, cv2.CV_16S, 0, 1, ksize=3, borderType=cv2.BORDER_REPLICATE)
-    for g in (dx, dy):
-        g[0::h + 2] = 0
-        g[h + 1::h + 2] = 0
-    return dx, dy
-
-
 def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
                      skin: np.ndarray | None = None, common: np.ndarray | None = None,
                      regions: list | None = None) -> list[np.ndarray]:
@@ -985,11 +962,10 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
         t *= 3
         t += 128
         chroma.append(np.clip(t, 0, 255, out=t).astype(np.uint8))
-    dx, dy = _stacked_gradients((y8, *chroma))
     for hi in (70, 140):
-        # cv2.Canny of each plane, ORed: one Canny of the planes' gradients one above the other
-        both = cv2.Canny(dx, dy, hi // 2, hi)
-        edges = both[1:h + 1] | both[h + 3:2 * h + 3] | both[2 * h + 5:3 * h + 5]
+        edges = cv2.Canny(y8, hi // 2, hi)
+        for c in chroma:
+            edges |= cv2.Canny(c, hi // 2, hi)
         edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
         # one fill from a blank frame drawn around the image reaches every border opening
         flood = cv2.copyMakeBorder(edges, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)

@@ -452,46 +452,6 @@ def test_area_resize_of_other_sizes_is_cv2s():
         assert np.array_equal(scanner._area_resize(img, size), cv2.resize(img, size, interpolation=cv2.INTER_AREA))
 
 
-def _planes(rng: np.random.Generator, h: int, w: int) -> list[np.ndarray]:
-    """Three uint8 planes: noise, blocks with sharp edges, smooth gradients, real photographs."""
-    out = []
-    for _ in range(3):
-        kind = rng.integers(0, 3)
-        if kind == 0:
-            p = rng.integers(0, 256, (h, w), dtype=np.uint8)
-        elif kind == 1:
-            p = np.full((h, w), rng.integers(0, 256), np.uint8)
-            for _ in range(rng.integers(1, 12)):
-                x0, y0, x1, y1 = (int(v) for v in rng.integers(0, [w, h, w, h]))
-                cv2.rectangle(p, (x0, y0), (x1, y1), int(rng.integers(0, 256)), -1)
-        else:
-            yy, xx = np.mgrid[0:h, 0:w]
-            p = np.clip(128 + 60 * np.sin(xx / rng.uniform(3, 40)) * np.cos(yy / rng.uniform(3, 40)), 0, 255).astype(np.uint8)
-        out.append(p)
-    return out
-
-
-@pytest.mark.parametrize("shape", [(225, 400), (226, 401), (40, 64)])
-def test_stacked_gradients_give_each_planes_canny(shape):
-    """One Canny of the stacked planes' gradients is each plane's own cv2.Canny, at both of
-    `_candidate_masks`' thresholds, edges reaching every border included."""
-    rng = np.random.default_rng(shape[0])
-    h, w = shape
-    cases = [_planes(rng, h, w) for _ in range(12)]
-    for name in ("coffee.jpg", "gravel.jpg", "astronaut.jpg"):
-        real = cv2.imread(str(Path(__file__).parents[1] / "data" / "documents" / name), cv2.IMREAD_COLOR)
-        cases.append(list(cv2.split(cv2.cvtColor(cv2.resize(real, (w, h), interpolation=cv2.INTER_AREA),
-                                                 cv2.COLOR_BGR2YCrCb))))
-    for planes in cases:
-        dx, dy = scanner._stacked_gradients(planes)
-        for hi in (70, 140, 20):
-            both = cv2.Canny(dx, dy, hi // 2, hi)
-            for k, plane in enumerate(planes):
-                r = k * (h + 2)
-                assert np.array_equal(both[r + 1:r + h + 1], cv2.Canny(plane, hi // 2, hi))
-            assert not both[0::h + 2].any() and not both[h + 1::h + 2].any()
-
-
 def test_skin_toned_border_is_numpys_mean_of_the_strips():
     rng = np.random.default_rng(11)
     for shape in ((225, 400), (84, 150), (400, 400)):
