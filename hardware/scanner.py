@@ -143,10 +143,73 @@ def _prepare(frame: np.ndarray, work_width: int) -> _Work:
     while f < 1.0 and small.shape[1] >= 2 * size[0] + 2:  # halve exactly (a 2x2 mean) while far above
         small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2), interpolation=cv2.INTER_LINEAR)
     if f < 1.0:
-        small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
+        small = _area_resize(small, size)
     f = small.shape[1] / fw
     ycc = _smoothed_ycc(small)
     return _Work(frame, f, small, ycc, small.shape[:2])
+
+
+@functools.lru_cache(maxsize=8)
+def _area_phases(n_src: int, n_dst: int) -> tuple[int, tuple] | None:
+    """cv2's INTER_AREA weights shrinking n_src pixels to n_dst along one axis, when they are whole
+    eighths repeating every `period` source pixels (640 -> 400 and 360 -> 225: five outputs from
+    each eight pixels, as a 1280x720 frame halved comes to the work size): (period, for each
+    output of a period its (source offset, weight in eighths) taps in source order); else None.
+    The weights are read off cv2 itself (an identity image shrunk along its rows)."""
+    g = math.gcd(n_src, n_dst)
+    period, outs = n_src // g, n_dst // g
+    if n_dst >= n_src or n_src % n_dst == 0 or period > 16:
+        return None  # (an upscale, or a whole ratio: cv2's other, faster path, rounded otherwise)
+    w = cv2.resize(np.eye(n_src, dtype=np.float32), (n_dst, n_src), interpolation=cv2.INTER_AREA)
+    w8 = w * 8
+    if not np.array_equal(w8, np.round(w8)):
+        return None
+    w8 = w8.astype(np.int64)
+    phases = tuple(tuple((int(i), int(w8[i, d])) for i in np.flatnonzero(w8[:period, d])) for d in range(outs))
+    if any(w8[:period, d].sum() != 8 for d in range(outs)):
+        return None
+    for b in range(g):  # every block of the axis weighted as the first
+        block = np.zeros((period, outs), np.int64)
+        for d, taps in enumerate(phases):
+            for i, k in taps:
+                block[i, d] = k
+        if not np.array_equal(w8[b * period:(b + 1) * period, b * outs:(b + 1) * outs], block) \
+                or np.count_nonzero(w8[b * period:(b + 1) * period]) != np.count_nonzero(block):
+            return None
+    return period, phases
+
+
+def _area_rows(x: np.ndarray, period: int, phases: tuple) -> np.ndarray:
+    """Each output row of a period the sum of its source rows times their eighths (uint16, exact)."""
+    g = x.shape[0] // period
+    v = x.reshape(g, period, -1)
+    out = np.empty((g, len(phases), v.shape[2]), np.uint16)
+    tmp = np.empty((g, v.shape[2]), np.uint16)
+    for p, taps in enumerate(phases):
+        o = out[:, p]
+        (i, k), rest = taps[0], taps[1:]
+        np.multiply(v[:, i], np.uint16(k), out=o)
+        for i, k in rest:
+            np.multiply(v[:, i], np.uint16(k), out=tmp)
+            o += tmp
+    return out.reshape(g * len(phases), -1)
+
+
+def _area_resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`cv2.resize(img, size, interpolation=cv2.INTER_AREA)` of a BGR uint8 image: the same pixels.
+    Where cv2's weights along both axes are whole eighths (a 1280x720 frame's halved copy to the
+    400 px work size), each output is a whole number of 64ths before cv2 rounds it (half to
+    even) to uint8, whatever order the products are added in; the sums are then made in integers
+    (rows, then the transposed columns, as strided numpy steps) in about half cv2's time (its
+    area shrink by an uneven ratio is not vectorised). Other sizes go to cv2."""
+    h, w = img.shape[:2]
+    ys, xs = _area_phases(h, size[1]), _area_phases(w, size[0])
+    if ys is None or xs is None or img.ndim != 3 or img.dtype != np.uint8 or img.shape[2] != 3:
+        return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    rows = _area_rows(np.ascontiguousarray(img).reshape(h, w * 3), *ys).reshape(size[1], w, 3)
+    cols = _area_rows(cv2.transpose(rows).reshape(w, size[1] * 3), *xs)  # in 64ths, at most 255 * 64
+    # the 64ths to uint8: a power of two, so the scaled value is exact; rounded half to even as cv2 does
+    return cv2.transpose(cv2.convertScaleAbs(cols, alpha=1 / 64).reshape(size[0], size[1], 3))
 
 
 def _smoothed_ycc(bgr: np.ndarray) -> np.ndarray:
@@ -2291,8 +2354,9 @@ def rectify(
 def _page_transform(corners: np.ndarray, kind: str = "auto", max_side: int | None = None):
     """The homography from the frame to the upright page `rectify` makes, and the page size."""
     c = np.asarray(corners, np.float64).reshape(4, 2)
-    top, bottom = np.linalg.norm(c[1] - c[0]), np.linalg.norm(c[2] - c[3])
-    left, right = np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])
+    # each side's length as np.linalg.norm takes it (the square root of the vector's dot with
+    # itself), without its overhead
+    top, bottom, left, right = (math.sqrt(v.dot(v)) for v in (c[1] - c[0], c[2] - c[3], c[3] - c[0], c[2] - c[1]))
     w, h = max(top, bottom), max(left, right)
     if min(w, h) < 2:
         raise ValueError(f"corners enclose no page: {c.tolist()}")
@@ -2589,8 +2653,11 @@ def _skin_toned_border(skin: np.ndarray) -> bool:
     cardboard, fur), where skin colour says nothing about hands."""
     h, w = skin.shape
     ring = max(3, int(0.03 * min(h, w)))
-    return float(np.mean([skin[:ring].mean(), skin[-ring:].mean(), skin[:, :ring].mean(),
-                          skin[:, -ring:].mean()])) > 0.3
+    # each strip's mean as its count over its size (the same numbers as numpy's mean of a boolean
+    # mask), counted by cv2
+    b = skin.view(np.uint8) if skin.dtype == bool else skin
+    return float(np.mean([cv2.countNonZero(strip) / strip.size
+                          for strip in (b[:ring], b[-ring:], b[:, :ring], b[:, -ring:])])) > 0.3
 
 
 def _skin_across(skin: np.ndarray, quad: np.ndarray, *, reach: float = 4.0, finger: int = 3) -> float:

@@ -1,4 +1,6 @@
 """The scanner's faster helpers give exactly what the plain ways they replace give."""
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -448,3 +450,78 @@ def test_tray_texture_match_is_the_correlation_of_the_laplacians_inside_the_quad
             b = cv2.Laplacian(np.ascontiguousarray(model._mean[..., 0]), cv2.CV_32F)[keep].astype(np.float64)
             want = float(np.dot(a, b) / max(np.sqrt(np.dot(a, a) * np.dot(b, b)), 1e-9))
             assert got == pytest.approx(want, abs=1e-5)
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1280, 720)])
+def test_area_resize_of_a_720p_frame_is_cv2s(size):
+    """The work image of a 720p frame (its halved copy shrunk 640x360 -> 400x225) by integer sums
+    is cv2's INTER_AREA pixel for pixel: random pixels (many outputs land on a half of the last
+    64th: cv2 rounds those to even), flat and saturated patches, and a real photograph."""
+    rng = np.random.default_rng(7)
+    w, h = size
+    frames = [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(3)]
+    flat = np.full((h, w, 3), 255, np.uint8)
+    flat[: h // 2] = 0
+    flat[:, w // 3: w // 2] = 17
+    frames.append(flat)
+    for name in ("coffee.jpg", "gravel.jpg"):  # committed real photographs
+        real = cv2.imread(str(Path(__file__).parents[1] / "data" / "documents" / name), cv2.IMREAD_COLOR)
+        assert real is not None
+        frames.append(cv2.resize(real, size, interpolation=cv2.INTER_LINEAR))
+    for frame in frames:
+        half = cv2.resize(frame, (w // 2, h // 2), interpolation=cv2.INTER_LINEAR) if w == 1280 else frame
+        want = cv2.resize(half, (400, 225), interpolation=cv2.INTER_AREA)
+        got = scanner._area_resize(half, (400, 225))
+        assert got.dtype == np.uint8 and got.shape == want.shape and np.array_equal(got, want)
+    # the integer sums are taken only where cv2's weights are whole eighths
+    assert scanner._area_phases(640, 400) is not None and scanner._area_phases(360, 225) is not None
+    assert scanner._area_phases(960, 400) is None and scanner._area_phases(800, 400) is None
+
+
+def test_area_resize_of_other_sizes_is_cv2s():
+    rng = np.random.default_rng(8)
+    for (h, w), size in (((540, 960), (400, 225)), ((300, 500), (256, 154)), ((360, 640), (200, 113))):
+        img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        assert np.array_equal(scanner._area_resize(img, size), cv2.resize(img, size, interpolation=cv2.INTER_AREA))
+
+
+def test_skin_toned_border_is_numpys_mean_of_the_strips():
+    rng = np.random.default_rng(11)
+    for shape in ((225, 400), (84, 150), (400, 400)):
+        h, w = shape
+        ring = max(3, int(0.03 * min(h, w)))
+        for p in (0.0, 0.05, 0.29, 0.3, 0.31, 0.5, 1.0):
+            for _ in range(5):
+                skin = rng.random(shape) < p
+                want = float(np.mean([skin[:ring].mean(), skin[-ring:].mean(), skin[:, :ring].mean(),
+                                      skin[:, -ring:].mean()])) > 0.3
+                assert scanner._skin_toned_border(skin) == want
+
+
+def test_page_transform_is_the_one_of_numpys_side_lengths():
+    """`_page_transform` of random outlines: the homography and size of the same steps with the
+    side lengths by np.linalg.norm."""
+    rng = np.random.default_rng(12)
+
+    def plain(corners, kind="auto", max_side=None):
+        c = np.asarray(corners, np.float64).reshape(4, 2)
+        top, bottom = np.linalg.norm(c[1] - c[0]), np.linalg.norm(c[2] - c[3])
+        left, right = np.linalg.norm(c[3] - c[0]), np.linalg.norm(c[2] - c[1])
+        w, h = max(top, bottom), max(left, right)
+        if kind == "auto":
+            kind = "card" if max(w, h) / min(w, h) >= 1.5 else "form"
+        if (w >= h) != (kind == "card"):
+            c = np.roll(c, 1, axis=0)
+            w, h = h, w
+        k = 1.0 if max_side is None else min(1.0, max_side / max(w, h))
+        out_w, out_h = max(2, int(round(w * k))), max(2, int(round(h * k)))
+        dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
+        return cv2.getPerspectiveTransform(c.astype(np.float32), dst), (out_w, out_h)
+
+    for _ in range(300):
+        x0, y0 = rng.uniform(0, 600, 2)
+        bw, bh = rng.uniform(20, 600, 2)
+        corners = np.array([[x0, y0], [x0 + bw, y0], [x0 + bw, y0 + bh], [x0, y0 + bh]]) + rng.normal(0, 8, (4, 2))
+        for kind, max_side in (("auto", None), ("auto", 360), ("card", None), ("form", 200)):
+            (m1, s1), (m2, s2) = scanner._page_transform(corners, kind, max_side), plain(corners, kind, max_side)
+            assert s1 == s2 and np.array_equal(m1, m2)
