@@ -1285,6 +1285,18 @@ def find_document(
             quads += ends
             supports += ends_support
             judge(ends, ends_support)
+    # an outline cut by the frame border whose clear sides' edges end short of it: the page may
+    # end there (its side against the surface too faint to stop the blob); see `_cut_placed_by_ends`
+    cut_ends = [_cut_placed_by_ends(work.ycc, p[2], *known[id(p[2])], not_surface)
+                for p in sorted(passed, key=lambda p: -p[0])[:_CUT_ENDS_MOST] if any(known[id(p[2])][1])]
+    cut_ends = _plausible([q for q in cut_ends if q is not None], (h, w), min_area_fraction * frame_area,
+                          max_area_fraction * frame_area, max_aspect)
+    if cut_ends:
+        cut_ends = _snap_many(work.ycc, cut_ends, (h, w))
+        cut_ends_support = _support_many(work.ycc, cut_ends, (h, w))
+        quads += cut_ends
+        supports += cut_ends_support
+        judge(cut_ends, cut_ends_support)
     if _lines_wanted([p[3] for p in passed], quads, supports, (h, w)):
         # no fair outline passed, yet a sizeable candidate shows a clear edge: the page may be
         # none of them (its region broken by grout or merged under a hand); outlines of long
@@ -2063,11 +2075,14 @@ def _contract(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support
     return quad if moved_any else None
 
 
-def _edge_end(ycc: np.ndarray, a: np.ndarray, b: np.ndarray, reach: float) -> np.ndarray | None:
+def _edge_end(ycc: np.ndarray, a: np.ndarray, b: np.ndarray, reach: float,
+              clear_of_border: bool = False) -> np.ndarray | None:
     """Where the edge along the line from a (a side's middle) through b (its corner) ends: the
     point within `reach` of b (work pixels, along the line) with the edge (as `_support_and_bend`
     counts it: the strongest colour change across the line right on it, clearly) along most of the
-    stretch before it and little of the stretch beyond it; None when no point has that."""
+    stretch before it and little of the stretch beyond it; None when no point has that. With
+    ``clear_of_border`` the stretch beyond must lie inside the frame (an edge running on to the
+    border stops being seen there, it does not end)."""
     ab = b - a
     length = float(np.hypot(*ab))
     if length < 8:
@@ -2092,6 +2107,9 @@ def _edge_end(ycc: np.ndarray, a: np.ndarray, b: np.ndarray, reach: float) -> np
     before = (c[ks] - c[ks - run]) / run  # edge along the stretch up to point k - 1
     after = (c[ks + run] - c[ks]) / run  # and along the stretch from point k on
     ends = (before >= _END_BEFORE) & (after <= _END_AFTER)
+    if clear_of_border:
+        ci = np.concatenate([[0.0], np.cumsum(inside)])
+        ends &= (ci[ks + run] - ci[ks]) >= run
     if not ends.any():
         return None
     k = ks[np.flatnonzero(ends)[np.argmax((before - after)[ends])]]  # the clearest end (the first of equals)
@@ -2106,6 +2124,10 @@ _END_AFTER = 0.2
 _END_SIDES = 0.6
 """Least support of both sides that meet a weak side for it to be put where their edges end
 (`_placed_by_ends`)."""
+
+
+_CUT_ENDS_MOST = 3
+"""How many of the best outlines that passed and are cut by the border `_cut_placed_by_ends` tries."""
 
 
 def _placed_by_ends(ycc: np.ndarray, quad: np.ndarray, support: list[float],
@@ -2131,19 +2153,68 @@ def _placed_by_ends(ycc: np.ndarray, quad: np.ndarray, support: list[float],
     mid_next = 0.5 * (quad[next_side] + quad[(i + 2) % 4])
     p = _edge_end(ycc, mid_prev, quad[i], reach)
     q = _edge_end(ycc, mid_next, quad[next_side], reach)
-    if p is None or q is None:
+    if p is None or q is None or not _bare_beyond(cover, ((p, mid_prev), (q, mid_next))):
         return None
-    if cover is not None:
-        hh, ww = cover.shape
-        for end, mid in ((p, mid_prev), (q, mid_next)):
-            d = (end - mid) / max(float(np.hypot(*(end - mid))), 1e-9)
-            beyond = np.rint(end[None, :] + np.arange(2.0, 10.0)[:, None] * d[None, :]).astype(np.intp)
-            x, y = np.clip(beyond[:, 0], 0, ww - 1), np.clip(beyond[:, 1], 0, hh - 1)
-            if cover[y, x].mean() > 1 / 3:
-                return None
     out = quad.copy()
     out[i], out[next_side] = p, q
     return out
+
+
+def _cut_placed_by_ends(ycc: np.ndarray, quad: np.ndarray, support: list[float], cut: list[bool],
+                        cover: np.ndarray | None = None) -> np.ndarray | None:
+    """An outline cut by the frame border (one side, or two that meet beyond a frame corner) with
+    its cut sides put where the edges of the clear sides that meet them end, short of the border:
+    a page whose side shows little contrast against the surface (a photo's trees on brick), its
+    blob run on through the surface to the border. The ends are sought along each clear side
+    from a fifth of the way in (the blob may have run far past the page); what lies just beyond
+    them must be mostly bare surface (see `_placed_by_ends`). None when it does not apply."""
+    cuts = [i for i in range(4) if cut[i]]
+    if len(cuts) == 1:
+        i = cuts[0]  # side i: corners i and i+1 are where its neighbours meet the border
+        sides = ((i - 1) % 4, i), ((i + 1) % 4, (i + 1) % 4)  # (clear side, its corner on the border)
+        far = None
+    elif len(cuts) == 2 and (cuts[1] - cuts[0]) % 4 in (1, 3):
+        i = cuts[0] if (cuts[0] + 1) % 4 == cuts[1] else cuts[1]  # sides i and i+1 are cut
+        sides = ((i - 1) % 4, i), ((i + 2) % 4, (i + 2) % 4)
+        far = (i - 1) % 4  # the corner the clear sides share
+    else:
+        return None
+    ends = []
+    for side, corner in sides:
+        if support[side] < _END_SIDES:
+            return None
+        other = quad[(side + 1) % 4] if corner == side else quad[side]  # the side's other corner
+        length = float(np.hypot(*(quad[corner] - other)))
+        start = other + 0.2 * (quad[corner] - other)
+        end = _edge_end(ycc, start, quad[corner], 0.8 * length, clear_of_border=True)
+        if end is None:
+            return None
+        ends.append((end, start))
+    if not _bare_beyond(cover, ends):
+        return None
+    out = quad.copy()
+    (p, _), (q, _) = ends
+    if far is None:
+        out[i], out[(i + 1) % 4] = p, q
+    else:
+        out[i], out[(i + 2) % 4] = p, q
+        out[(i + 1) % 4] = p + q - quad[far]
+    return out
+
+
+def _bare_beyond(cover: np.ndarray | None, ends) -> bool:
+    """Whether what lies just beyond each end (point, the side's middle it was sought from) along
+    its line is mostly not ``cover`` (skin, or a colour the surface does not show)."""
+    if cover is None:
+        return True
+    hh, ww = cover.shape
+    for end, mid in ends:
+        d = (end - mid) / max(float(np.hypot(*(end - mid))), 1e-9)
+        beyond = np.rint(end[None, :] + np.arange(2.0, 10.0)[:, None] * d[None, :]).astype(np.intp)
+        x, y = np.clip(beyond[:, 0], 0, ww - 1), np.clip(beyond[:, 1], 0, hh - 1)
+        if cover[y, x].mean() > 1 / 3:
+            return False
+    return True
 
 
 def _carries_on(ycc: np.ndarray, segments, shift: int = 2, skin: np.ndarray | None = None) -> np.ndarray:

@@ -521,6 +521,49 @@ def test_a_side_without_contrast_is_put_where_its_neighbours_edges_end():
     assert scanner._placed_by_ends(ycc, page, [1.0, 1.0, 1.0, 1.0]) is None
     assert scanner._placed_by_ends(ycc, strayed, [1.0, 0.2, 1.0, 0.3]) is None
 
+def test_an_outline_run_on_to_the_frame_border_is_put_where_its_clear_sides_end():
+    """A page whose side shows no contrast against the surface (a dark photo on a dark stretch of
+    surface), its outline run on through the surface to the frame border: the cut side (or the two
+    cut sides meeting beyond a frame corner) is put where the edges of its clear sides end. A page
+    that does run on to the border (its sides' edges go on to it) is left cut."""
+    def scene(dark_right: bool) -> np.ndarray:
+        ycc = np.full((120, 180, 3), 128.0, np.float32)
+        ycc[..., 0] = 130.0
+        ycc[90:, :, 0] = 66.0  # the surface below the page: nearly its brightness
+        if dark_right:
+            ycc[:, 150:, 0] = 66.0  # and right of it
+        ycc[30:90, 40:150, 0] = 60.0  # the page
+        return cv2.GaussianBlur(ycc, (3, 3), 0.8)
+
+    ycc = scene(False)
+    shape = ycc.shape[:2]
+    # one side cut: the bottom ran on to the border
+    run_on = np.array([[40.0, 30.0], [149.5, 30.0], [149.5, 119.0], [40.0, 119.0]])
+    support, cut = scanner._support(ycc, run_on, shape)
+    assert cut == [False, False, True, False]
+    placed = scanner._cut_placed_by_ends(ycc, run_on, support, cut)
+    assert placed is not None
+    assert np.allclose(placed[[2, 3], 1], 89.5, atol=1.5) and np.allclose(placed[[2, 3], 0], [149.5, 40.0], atol=1.5)
+    # two sides cut, meeting beyond the frame's corner
+    corner = np.array([[40.0, 30.0], [179.0, 30.0], [179.0, 119.0], [40.0, 119.0]])
+    support, cut = scanner._support(scene(True), corner, shape)
+    assert cut == [False, True, True, False]
+    placed = scanner._cut_placed_by_ends(scene(True), corner, support, cut)
+    assert placed is not None
+    page = np.array([[40.0, 30.0], [149.5, 30.0], [149.5, 89.5], [40.0, 89.5]])
+    assert np.abs(scanner.order_corners(placed) - scanner.order_corners(page)).max() <= 1.5
+    # something not of the surface just beyond an end: hidden there, not ending
+    cover = np.zeros(shape, bool)
+    cover[92:104, 34:46] = True
+    assert scanner._cut_placed_by_ends(ycc, run_on, *scanner._support(ycc, run_on, shape), cover) is None
+    # a page that reaches the border: its sides' edges go on to it, nothing ends
+    ycc2 = np.full((120, 180, 3), 128.0, np.float32)
+    ycc2[..., 0] = 130.0
+    ycc2[30:, 40:150, 0] = 60.0
+    ycc2 = cv2.GaussianBlur(ycc2, (3, 3), 0.8)
+    assert scanner._cut_placed_by_ends(ycc2, run_on, *scanner._support(ycc2, run_on, shape)) is None
+
+
 def test_a_keyboard_reaching_in_with_a_row_of_keys_is_not_a_document():
     """A keyboard mostly beyond the frame border shows only a row or two of its keys: four
     alike keys are enough to tell it from a page cut by the border."""
