@@ -1137,3 +1137,34 @@ def test_a_panel_cut_by_one_frame_side_is_dropped_only_when_both_its_corners_are
     assert (det is not None) == found
     if found:
         assert det.touches_edge and corner_error(det.corners, np.float64([[300, 0], [700, 0], [700, 250], [300, 250]])) < 0.05
+
+
+def test_a_hands_rim_does_not_carry_the_page_outline_to_the_frame_border():
+    # The closed-edges mask of a page under a hand: the frame border reaches the hand through the
+    # arm, but the widened edges along the hand's sides stay as thin strips from the page to the
+    # frame border. Without them the page's blob is the page (with the hand's bite out of it).
+    h, w = 225, 400
+    page = np.array([[100.0, 40.0], [300.0, 55.0], [290.0, 190.0], [90.0, 175.0]])
+    closed = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(closed, [page.astype(np.int32)], 255)
+    hand = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(hand, [np.array([[230, 95], [399, 90], [399, 140], [230, 135]], np.int32)], 255)
+    closed[hand > 0] = 0
+    # the rim: three pixels just outside the hand along its long sides, from the page to the border
+    rim = cv2.dilate(hand, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 7))) & ~hand
+    rim[:, :230] = 0
+    closed |= rim
+    not_skin = (hand == 0).astype(np.uint8) * 255
+    open_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+
+    def blob(mask):
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        return max(contours, key=cv2.contourArea)
+
+    with_rim = blob(cv2.morphologyEx(closed & not_skin, cv2.MORPH_OPEN, open_k))
+    assert with_rim[:, 0, 0].max() == w - 1  # the skin cut alone leaves the strips to the border
+    without = blob(scanner._without_hand_rim(closed, not_skin, open_k))
+    assert without[:, 0, 0].max() < 305
+    quads = scanner._quads_from_contour(without, (h, w))
+    err = min(np.abs(scanner.order_corners(q) - scanner.order_corners(page)).max() for q in quads)
+    assert err <= 3.0
