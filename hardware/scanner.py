@@ -1183,9 +1183,10 @@ def find_document(
     edges (where a hand or a thumb lies across a side, only the stretches where the edge can be
     seen count), and the best plausible one is refined at full resolution by fitting lines to the
     edge found across each side (the points under a hand and other outliers dropped). A chosen
-    outline that is a keyboard, a block of floor tiles (`_tiling`), the surface beside a hand
-    (a side that is the hand's edge), or (with a `TrayModel`) the empty tray's own texture under
-    another light, is dropped and the next one chosen.
+    outline that is a keyboard, a block of floor tiles (`_tiling`), a panel of a larger structure
+    reaching beyond the frame (`_corners_are_crossings`), the surface beside a hand (a side that is
+    the hand's edge), or (with a `TrayModel`) the empty tray's own texture under another light, is
+    dropped and the next one chosen.
 
     Args:
         frame: BGR (or greyscale) uint8 image from the document camera.
@@ -1820,7 +1821,7 @@ def _corners_are_crossings(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, 
     """True when the outline reaches beyond the frame (one side along the border, or two
     neighbouring ones) and at every corner of it the frame shows, a seen side's line goes on as an
     edge beyond the corner (`_carries_on` over `_CROSSING_REACH` of the side, up to the frame
-    border): the corners there are to see are then crossings of lines of a larger structure (a
+    border): the corners it shows are then crossings of lines of a larger structure (a
     wall panel above a beam, a bin or a box face under a shelf's edge), not the corners of
     something lying on its own, whose sides end at its corners. An outline inside the frame is
     not judged (there `_tiling` asks for nearly every stretch: the documents found on the tune set
