@@ -1285,34 +1285,30 @@ def find_document(
                 weakest = _weakest_seen(hands, quad, support, cut)
             passed.append((score, quad_area, quad, weakest))
 
+    def add(placed: list[np.ndarray | None]) -> None:
+        # outlines placed from others' edges: the plausible ones snapped, scored, kept with the
+        # candidates and judged like them
+        more = _plausible([q for q in placed if q is not None], (h, w), min_area_fraction * frame_area,
+                          max_area_fraction * frame_area, max_aspect)
+        if more:
+            more = _snap_many(work.ycc, more, (h, w))
+            more_support = _support_many(work.ycc, more, (h, w))
+            quads.extend(more)
+            supports.extend(more_support)
+            judge(more, more_support)
+
     judge(quads, supports)
     if not any(p[3] >= _LINES_BELOW for p in passed):
         # no fair outline passed: an outline with one weak side and clear sides beside it gets
         # that side put where their edges end (see `_placed_by_ends`; a photo whose margin is the
         # surface's colour on one side, its blob run into the surface or into the print there).
         # Tune set: 1080p +3 scenes (corners), nothing lost, no false document added.
-        ends = [_placed_by_ends(work.ycc, q, sup, not_surface) for q, (sup, cut, bent) in zip(quads, supports)
-                if not any(cut) and not bent and _score(sup, cut) < min_score + 0.15]
-        ends = _plausible([q for q in ends if q is not None], (h, w), min_area_fraction * frame_area,
-                          max_area_fraction * frame_area, max_aspect)
-        if ends:
-            ends = _snap_many(work.ycc, ends, (h, w))
-            ends_support = _support_many(work.ycc, ends, (h, w))
-            quads += ends
-            supports += ends_support
-            judge(ends, ends_support)
+        add([_placed_by_ends(work.ycc, q, sup, not_surface) for q, (sup, cut, bent) in zip(quads, supports)
+             if not any(cut) and not bent and _score(sup, cut) < min_score + 0.15])
     # an outline cut by the frame border whose clear sides' edges end short of it: the page may
     # end there (its side against the surface too faint to stop the blob); see `_cut_placed_by_ends`
-    cut_ends = [_cut_placed_by_ends(work.ycc, p[2], *known[id(p[2])], not_surface)
-                for p in sorted(passed, key=lambda p: -p[0])[:_CUT_ENDS_MOST] if any(known[id(p[2])][1])]
-    cut_ends = _plausible([q for q in cut_ends if q is not None], (h, w), min_area_fraction * frame_area,
-                          max_area_fraction * frame_area, max_aspect)
-    if cut_ends:
-        cut_ends = _snap_many(work.ycc, cut_ends, (h, w))
-        cut_ends_support = _support_many(work.ycc, cut_ends, (h, w))
-        quads += cut_ends
-        supports += cut_ends_support
-        judge(cut_ends, cut_ends_support)
+    add([_cut_placed_by_ends(work.ycc, p[2], *known[id(p[2])], not_surface)
+         for p in sorted(passed, key=lambda p: -p[0])[:_CUT_ENDS_MOST] if any(known[id(p[2])][1])])
     if _lines_wanted([p[3] for p in passed], quads, supports, (h, w)):
         # no fair outline passed, yet a sizeable candidate shows a clear edge: the page may be
         # none of them (its region broken by grout or merged under a hand); outlines of long
