@@ -1177,7 +1177,9 @@ def find_document(
     (what the frame border cannot reach without crossing an edge), colours not seen along the
     frame border (the surface), brightness against the local surface level (lighting gradients
     and shadows), the difference from the empty tray when a `TrayModel` is given, and each of
-    these again with skin-coloured pixels cut away (a hand or thumb on the page). Every blob is
+    these again with skin-coloured pixels cut away (a hand or thumb on the page); the crisp piece
+    of a page beside a finger across it is also carried on across the finger to where the page's
+    edges end beyond it (`_across_finger`). Every blob is
     simplified to a quadrilateral (a corner hidden by a thumb is restored by extending the
     neighbouring sides). Each quadrilateral is scored by how well its four sides follow real
     edges (where a hand or a thumb lies across a side, only the stretches where the edge can be
@@ -1309,6 +1311,12 @@ def find_document(
     # end there (its side against the surface too faint to stop the blob); see `_cut_placed_by_ends`
     add([_cut_placed_by_ends(work.ycc, p[2], *known[id(p[2])], not_surface)
          for p in sorted(passed, key=lambda p: -p[0])[:_CUT_ENDS_MOST] if any(known[id(p[2])][1])])
+    if skin_any is not None:
+        # a finger across a page: the piece beside it carried on across the finger (see
+        # `_across_finger`; on a skin-toned surface a finger is of the surface's colours, and the
+        # page's edges seen again beyond it tell it from the surface)
+        add([_across_finger(work.ycc, p[2], known[id(p[2])][0], skin, not_surface)
+             for p in sorted(passed, key=lambda p: -p[0])[:_FINGER_MOST] if not any(known[id(p[2])][1])])
     if _lines_wanted([p[3] for p in passed], quads, supports, (h, w)):
         # no fair outline passed, yet a sizeable candidate shows a clear edge: the page may be
         # none of them (its region broken by grout or merged under a hand); outlines of long
@@ -2212,6 +2220,138 @@ def _cut_placed_by_ends(ycc: np.ndarray, quad: np.ndarray, support: list[float],
         out[i], out[(i + 2) % 4] = p, q
         out[(i + 1) % 4] = p + q - quad[far]
     return out
+
+
+def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.ndarray,
+                   reach: float) -> tuple[str, np.ndarray | None]:
+    """Along a side's line carried on from its corner (unit direction d, up to `reach` work
+    pixels, inside the frame): whether skin lies on the line at the corner (within 4 work pixels)
+    and, beyond the skin, the side's edge is seen again (as `_edge_end` counts it) and ends.
+    ("end", the point where it ends); ("hidden", None) when skin lies on the line from the corner
+    on to the frame border or to `reach` (the page's corner under the hand); ("no", None)
+    otherwise: no skin at the corner, or no edge seen again beyond it that ends."""
+    h, w = ycc.shape[:2]
+    normal = np.array([d[1], -d[0]], np.float32)
+    t = np.arange(0.0, reach, 1.0, dtype=np.float32)
+    pts = corner[None, :] + t[:, None] * d[None, :]
+    inside = (pts[:, 0] >= 5) & (pts[:, 0] <= w - 6) & (pts[:, 1] >= 5) & (pts[:, 1] <= h - 6)
+    n_in = int(np.argmin(inside)) if not inside.all() else len(t)
+    if n_in < 12:
+        return "no", None
+    pts, t = pts[:n_in], t[:n_in]
+    xi = np.clip(np.rint(pts[:, 0]).astype(np.intp), 0, w - 1)
+    yi = np.clip(np.rint(pts[:, 1]).astype(np.intp), 0, h - 1)
+    on = skin[yi, xi]
+    if not on[:4].any():
+        return "no", None  # no finger at the corner
+    # where the skin from the corner on ends: the first 3 points in a row without skin
+    off = np.convolve((~on).astype(np.float32), np.ones(3, np.float32), "valid") >= 3
+    if not off.any():
+        return "hidden", None
+    s1 = int(np.argmax(off))
+    prof = _sample(ycc, pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :])
+    diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
+    at = diff.argmax(axis=1)
+    strength = diff[np.arange(len(t)), at]
+    step = np.sqrt(_wsumsq(prof[:, -1] - prof[:, 0]))
+    ok = ((np.abs(at - 4) <= 1) & (strength >= 7.0) & (step >= 10.0)).astype(np.float32)
+    run = 6
+    c = np.concatenate([[0.0], np.cumsum(ok)])
+    ks = np.arange(s1 + run, len(t) - run + 1)
+    if not len(ks):
+        return "no", None
+    before = (c[ks] - c[ks - run]) / run
+    after = (c[ks + run] - c[ks]) / run
+    seen = (c[ks] - c[s1]) / np.maximum(ks - s1, 1)
+    ends = (before >= _END_BEFORE) & (after <= _END_AFTER) & (seen >= _END_BEFORE)
+    if not ends.any():
+        return "no", None
+    k = int(ks[np.argmax(ends)])  # the first end beyond the finger
+    return "end", pts[k - 1].astype(np.float32)
+
+
+def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin: np.ndarray,
+                   cover: np.ndarray) -> np.ndarray | None:
+    """The page a finger or a hand lies across, from the piece of it beside the finger: one side
+    of the quad (inside the frame) moved to where the edges of the two clear sides that meet it
+    (support `_END_SIDES` or more) end beyond the finger: their lines carried on from the corners
+    across skin, the page's edge seen again beyond it, then ending with bare surface beyond
+    (`cover`: skin or a colour the surface does not show; something lying there hides the edge,
+    it does not end it), see `_beyond_finger`. When one of the two lines stays under the hand to
+    its end (the page's corner hidden there), the new side runs through the other's end parallel
+    to the side opposite it, and the hidden corner is where it meets that line, provided a hand
+    or something other than the surface covers that spot. The new side must be nearly parallel
+    to the opposite one (`_FINGER_PARALLEL`). None when it does not apply."""
+    h, w = skin.shape
+    q = order_corners(quad)
+    if any(_cut_sides(q, (h, w))):
+        return None
+    for k in range(4):
+        a, b = q[k], q[(k + 1) % 4]
+        prev_side, next_side = (k - 1) % 4, (k + 1) % 4
+        if min(support[prev_side], support[next_side]) < _END_SIDES:
+            continue
+        lines = []
+        for corner, other in ((a, q[prev_side]), (b, q[(k + 2) % 4])):
+            d = corner - other
+            side_len = float(np.hypot(*d))
+            if side_len < 8:
+                break
+            d = d / side_len
+            if not _skin_from(skin, float(corner[0]), float(corner[1]), float(d[0]), float(d[1])):
+                break
+            lines.append((corner, d, 3.0 * side_len))
+        if len(lines) < 2:
+            continue  # skin must lie on both lines at the corners (a finger along this side)
+        found = [_beyond_finger(ycc, skin, corner, d, reach) for corner, d, reach in lines]
+        if any(f[0] == "no" for f in found):
+            continue
+        (ka, pa), (kb, pb) = found
+        if ka == "hidden" and kb == "hidden":
+            continue
+        opp = q[(k + 3) % 4] - q[(k + 2) % 4]  # the opposite side, from corner k+2 to k+3
+        if ka == "hidden":
+            pa = _line_intersection(_line_through(pb, opp), _line_through(a, a - q[prev_side]))
+            if pa is None or not _under_hand(cover, pa):
+                continue
+        elif kb == "hidden":
+            pb = _line_intersection(_line_through(pa, opp), _line_through(b, b - q[(k + 2) % 4]))
+            if pb is None or not _under_hand(cover, pb):
+                continue
+        if not _bare_beyond(cover, [(e, c) for e, c, kind in ((pa, a, ka), (pb, b, kb)) if kind == "end"]):
+            continue
+        # a page is a rectangle the camera looks down on: its sides opposite each other are
+        # nearly parallel (two ends that are not are one page edge and something else's)
+        side = pb - pa
+        cos = abs(float(np.dot(side, opp))) / max(float(np.hypot(*side) * np.hypot(*opp)), 1e-9)
+        if cos < _FINGER_PARALLEL:
+            continue
+        new = q.copy()
+        new[k], new[(k + 1) % 4] = pa, pb
+        return new
+    return None
+
+
+def _skin_from(skin: np.ndarray, x: float, y: float, dx: float, dy: float) -> bool:
+    """Whether skin lies on the line from (x, y) along (dx, dy) within 4 work pixels (as
+    `_beyond_finger` looks first), by a few lookups."""
+    h, w = skin.shape
+    for t in range(4):
+        xi, yi = int(round(x + t * dx)), int(round(y + t * dy))
+        if 0 <= xi < w and 0 <= yi < h and skin[yi, xi]:
+            return True
+    return False
+
+
+def _line_through(p: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """The line through p along d, as `_line_intersection` takes it."""
+    return np.array([d[0], d[1], p[0], p[1]], np.float64)
+
+
+_FINGER_PARALLEL = float(np.cos(np.radians(10.0)))
+"""Least cosine of the angle between the side `_across_finger` places and the side opposite it."""
+_FINGER_MOST = 3
+"""How many of the best outlines that passed `_across_finger` tries."""
 
 
 def _bare_beyond(cover: np.ndarray | None, ends) -> bool:

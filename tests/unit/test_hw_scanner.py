@@ -775,6 +775,62 @@ def test_a_page_a_finger_splits_is_chosen_over_the_piece_beside_the_finger():
     assert scanner._choose(passed, shape) is piece
 
 
+def _page_a_finger_crosses(finger_at: int | None = 70, hand_beside: bool = False):
+    """A work-size YCrCb image: a page (rows 30-89, columns 40-139) on a dark surface, a finger
+    (a skin-coloured bar, columns finger_at to finger_at + 13) across it from the top border to
+    the bottom one, or (hand_beside) a hand flush along the outside of its right side."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[30:90, 40:140] = (200.0, 128.0, 128.0)
+    if finger_at is not None:
+        ycc[:, finger_at:finger_at + 14] = (150.0, 155.0, 105.0)
+    if hand_beside:
+        ycc[10:110, 140:170] = (150.0, 155.0, 105.0)
+    return cv2.GaussianBlur(ycc, (3, 3), 0.8)
+
+
+def test_a_piece_beside_a_finger_is_carried_on_across_it_to_the_page():
+    """The crisp piece of a page beside a finger across it is carried on across the finger: the
+    lines of the two sides that meet the finger go on under it, the page's edges are seen again
+    beyond it and end at the page's far side, which is where the new side goes. Where nothing
+    lies across those lines (the piece is the whole page, a hand only beside it) or the edges do
+    not come back beyond the skin, nothing is placed."""
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    piece = np.array([[84.0, 30.0], [139.5, 30.0], [139.5, 89.5], [84.0, 89.5]])  # right of the finger
+    ycc = _page_a_finger_crosses()
+    skin = scanner._skin(ycc)
+    cover = skin | ~scanner._border_colours(ycc, 3)
+    support, _ = scanner._support(ycc, piece, skin.shape)
+    assert min(support) >= 0.9
+    whole = scanner._across_finger(ycc, piece, support, skin, cover)
+    assert whole is not None and np.abs(scanner.order_corners(whole) - page).max() <= 2.0
+    # a hand flush beside the page: its sides' edges do not come back beyond the hand
+    ycc = _page_a_finger_crosses(None, hand_beside=True)
+    skin = scanner._skin(ycc)
+    cover = skin | ~scanner._border_colours(ycc, 3)
+    support, _ = scanner._support(ycc, page, skin.shape)
+    assert scanner._across_finger(ycc, page, support, skin, cover) is None
+    # no finger at all: nothing to carry on across
+    ycc = _page_a_finger_crosses(None)
+    skin = scanner._skin(ycc)
+    assert scanner._across_finger(ycc, piece, scanner._support(ycc, piece, skin.shape)[0], skin, skin) is None
+
+
+def test_a_page_a_finger_lies_across_is_found_whole():
+    """A finger laid across a page from the frame border splits it into two crisp pieces, each
+    with a side that is the finger's edge (not a page's side, see `_hand_along`): the page is found
+    whole, by carrying a piece on across the finger, and named covered."""
+    frame = np.full((720, 1280, 3), 70, np.uint8)
+    truth = np.array([[400.0, 180.0], [900.0, 200.0], [890.0, 520.0], [390.0, 500.0]])
+    cv2.fillConvexPoly(frame, np.round(truth * 16).astype(np.int32), (235, 235, 235), cv2.LINE_AA, 4)
+    cv2.line(frame, (560, 120), (560, 719), (110, 140, 200), 60)  # a finger from the bottom border
+    cv2.circle(frame, (560, 120), 30, (110, 140, 200), -1)
+    frame = cv2.GaussianBlur(frame, (5, 5), 1.0)
+    det = scanner.find_document(frame)
+    assert det is not None and corner_error(det.corners, truth) < 0.005
+    assert scanner.assess(frame, det).reason is Reason.COVERED
+
+
 @pytest.mark.parametrize("dcr", [8, 12])
 def test_a_faint_page_beside_two_larger_objects_is_found(dcr):
     """A page of nearly the surface's colour (a faint chroma step) between two larger objects
