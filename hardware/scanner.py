@@ -1188,7 +1188,10 @@ def find_document(
     outline that is a keyboard, a block of floor tiles (`_tiling`), a panel of a larger structure
     reaching beyond the frame (`_corners_are_crossings`), the surface beside a hand (a side that is
     the hand's edge), or (with a `TrayModel`) the empty tray's own texture under another light, is
-    dropped and the next one chosen.
+    dropped and the next one chosen; so is one seen whole (no side cut by the frame border) that,
+    once refined, has none of the shapes a booth's documents have (`_document_shaped`: a box face,
+    a bin, a piece of a page with its neighbour), except that with a hand lying across it, it is
+    kept when no other outline will do (a page partly hidden or joined to the hand).
 
     Args:
         frame: BGR (or greyscale) uint8 image from the document camera.
@@ -1330,6 +1333,7 @@ def find_document(
             lines = [q for q in lines if not any(_overlap(q, p[2]) >= 0.85 and _overlap(p[2], q) >= 0.85
                                                  for p in passed)]
             judge(lines, _support_many(work.ycc, lines, (h, w)))
+    fallback = None
     while passed:
         quad = _choose(passed, (h, w), work.ycc, hands)
         if new_on_tray is not None and tray.texture_match(work.ycc, quad) >= _TRAY_TEXTURE:
@@ -1342,26 +1346,39 @@ def find_document(
             # skin-toned surface, wood or fur beside a page would pass for a hand)
             passed = [p for p in passed if p[2] is not quad]
             continue
-        if not _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5, cut=any(_cut_sides(quad, (h, w)))) \
-                and not _tiling(work.ycc, quad, (h, w), hands) \
-                and not _corners_are_crossings(work.ycc, quad, (h, w), hands):
-            break
-        # a keyboard or keypad, tiles of a floor, or a piece of a larger structure reaching beyond
-        # the frame: drop it and whatever lies mostly inside it, look again
-        passed = [p for p in passed if _overlap(p[2], quad) < 0.5]
+        if _grid_of_keys(frame, (quad + 0.5) / work.f - 0.5, cut=any(_cut_sides(quad, (h, w)))) \
+                or _tiling(work.ycc, quad, (h, w), hands) \
+                or _corners_are_crossings(work.ycc, quad, (h, w), hands):
+            # a keyboard or keypad, tiles of a floor, or a piece of a larger structure reaching
+            # beyond the frame: drop it and whatever lies mostly inside it, look again
+            passed = [p for p in passed if _overlap(p[2], quad) < 0.5]
+            continue
+        chosen = quad
+        support, cut = known[id(quad)]  # what _support gives, found above
+        quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
+        corners = (quad + 0.5) / work.f - 0.5
+        corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands, not_surface)
+        if not any(cut) and min(length_of(quad, i) for i in range(4)) < _FINE_SIDE:
+            # a small page: its band or margin is looked for again on a finer copy around it
+            wider = _expand_fine(work, corners, hands)
+            if wider is not None:
+                corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands, not_surface)
+                quad = order_corners((corners + 0.5) * work.f - 0.5)
+                support, cut = _support(work.ycc, quad, (h, w), hands)
+        if not any(cut) and not _document_shaped(corners):
+            # seen whole, it has no document's shape (a box face, a bin, a piece of a page with
+            # something beside it): the next outline is looked at. With a hand lying across it, it
+            # may be a page partly hidden or joined to the hand: kept if no other one will do.
+            if fallback is None and skin_any is not None \
+                    and _skin_across(skin, order_corners((corners + 0.5) * work.f - 0.5)) > 0.0:
+                fallback = (quad, support, cut, corners)
+            passed = [p for p in passed if p[2] is not chosen]
+            continue
+        break
     else:
-        return None
-    support, cut = known[id(quad)]  # what _support gives, found above
-    quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
-    corners = (quad + 0.5) / work.f - 0.5
-    corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands, not_surface)
-    if not any(cut) and min(length_of(quad, i) for i in range(4)) < _FINE_SIDE:
-        # a small page: its band or margin is looked for again on a finer copy around it
-        wider = _expand_fine(work, corners, hands)
-        if wider is not None:
-            corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands, not_surface)
-            quad = order_corners((corners + 0.5) * work.f - 0.5)
-            support, cut = _support(work.ycc, quad, (h, w), hands)
+        if fallback is None:
+            return None
+        quad, support, cut, corners = fallback
     score = _score(support, cut)
     touches = any(cut) or _near_border(quad, (h, w))
     quad_area = _visible_area(quad, (h, w))
@@ -1857,6 +1874,30 @@ def _corners_are_crossings(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, 
             segments.append((a + 0.05 * d, a + t * d) if t * np.hypot(*d) >= 8 else (a, a))
     on = np.nan_to_num(_carries_on(ycc, segments, skin=skin), nan=0.0).reshape(len(seen), 2) >= 0.6
     return bool(on.any(axis=1).all())
+
+
+_DOC_ASPECT = (1.2, 2.2)
+"""Long / short side ratio of the documents a booth takes (US letter 1.29, bank books and photo
+prints 1.33-1.5, A4 1.41, F4 1.54, an ID-1 card 1.59), with room for a mild perspective and the
+fit, and above for a card whose coloured band along a long side was not told from the surface
+(1.59 / (1 - band) comes to 1.8-2.1: still a card, outlined wrong). Tune set, main's chosen
+outlines seen whole (both sizes, with and without a TrayModel): documents outlined right measure
+1.28-1.70 (868), every one outside 1.2-2.2 was outlined wrong (a piece of the page, the page
+joined to a hand or a neighbour); false documents 1.06 (a coin) to 4.3 (a shelf's strip), but
+most (box faces, the bin) 1.2-1.8, like pages."""
+
+
+def _document_shaped(corners: np.ndarray) -> bool:
+    """True when a whole outline (no side cut by the frame border) has the shape of a document a
+    booth takes (`_DOC_ASPECT`), its opposite sides' mean lengths standing for the page's (the
+    document camera looks nearly straight down)."""
+    c = corners
+    top, right, bottom, left = (math.hypot(*(c[(i + 1) % 4] - c[i])) for i in range(4))
+    across, along = top + bottom, left + right
+    if min(across, along) <= 0:
+        return False
+    r = max(across, along) / min(across, along)
+    return _DOC_ASPECT[0] <= r <= _DOC_ASPECT[1]
 
 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:
