@@ -1345,6 +1345,10 @@ def find_document(
         return None
     support, cut = known[id(quad)]  # what _support gives, found above
     quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
+    # a card's band the colour of the textured surface beside it: flat, where the surface is not
+    banded = _flat_band(work.ycc, quad, (h, w), support, cut)
+    if banded is not None:
+        quad = banded
     corners = (quad + 0.5) / work.f - 0.5
     corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands, not_surface)
     if not any(cut) and min(length_of(quad, i) for i in range(4)) < _FINE_SIDE:
@@ -1983,6 +1987,76 @@ _BAND_ONE_COLOUR = 0.6
 """... and the fraction of the band's middle line within `_BAND_COLOUR` of its median colour."""
 _BAND_COLOUR = 8.0
 """Colour distance (weighted YCrCb, as the edge steps) within which a band counts as one colour."""
+
+
+def _flat_band(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
+               cut: list[bool]) -> np.ndarray | None:
+    """The quad with a side moved outwards over a flat band that ends where a textured surface
+    begins; None when no side moved.
+
+    A card's printed band the colour of the textured surface it lies on (a grey band on grey
+    gravel or brick, a dark red one on a red motorbike) has no clear outer edge: `_expand` looks
+    for a farther colour edge, and the surface's own edges (stones, grout) are as strong there as
+    the band's. But the band is one colour along and across it, and the surface is not: beyond a
+    clear side (the band's inner edge) the colour just outside it is followed outwards while it
+    stays the same at most points along the side (nine in ten or more); where a quarter of them
+    leave it, and soon half, the band ends. It is taken when it is at least 3 and at most
+    `_FLAT_BAND_WIDTH` of the neighbouring sides wide, and texture bounds it on its three open
+    sides: along the side, the steps between neighbouring points beyond the band's end average
+    `_FLAT_BAND_ROUGH` or more and three times the band's; across its ends (lines from just
+    past each neighbouring side's line outwards, against the same lines inwards through the band)
+    likewise. A page beside a plain surface has none of this (a shadow fading out along a page's
+    side is smooth beyond it as well): the bands told by colour are `_expand`'s."""
+    h, w = shape
+    moved_any = False
+    for i in range(4):
+        if cut[i] or support[i] < 0.8:
+            continue
+        span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
+        reach = int(_FLAT_BAND_WIDTH * span)
+        if reach < 4:
+            continue
+        pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
+        offs = np.arange(2, reach + 8, dtype=np.float32)
+        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
+        colour = np.median(prof[:, 1:3].reshape(-1, 3), axis=0)  # (offset 2 may still be the edge's ramp)
+        frac = (np.sqrt(_wsumsq(prof - colour)) <= _BAND_COLOUR).mean(axis=0)
+        out = np.flatnonzero(frac[2:] < 0.75)
+        if not len(out):
+            continue
+        e = int(out[0]) + 2  # (index of) the first offset beyond the band
+        if e < 3 or e > reach - 2 or frac[1:e - 1].min() < 0.9 or frac[e:e + 6].mean() > 0.55:
+            continue
+        along = np.sqrt(_wsumsq(np.diff(prof, axis=0))).mean(axis=0)  # steps along the side, per offset
+        flat, rough = float(along[1:e - 1].mean()), float(along[e + 1:e + 5].mean())
+        if rough < _FLAT_BAND_ROUGH or rough < 3.0 * flat:
+            continue
+        moved = _move_side(quad, i, float(offs[e]) - 0.5)
+        if moved is None or (moved < -2).any() or (moved[:, 0] > w + 1).any() or (moved[:, 1] > h + 1).any():
+            continue
+        bounded = True
+        for j, k in ((i, (i + 1) % 4), ((i + 1) % 4, i)):  # each end: its corner, the other end's
+            u = quad[k] - quad[j]
+            u = u / max(float(np.hypot(*u)), 1e-9)
+            start = quad[j] + np.array([0.3, 0.5, 0.7])[:, None, None] * (moved[j] - quad[j])  # on the neighbour's line
+            steps = (2.5 + np.arange(max(4, e), dtype=np.float64))[None, :, None] * u
+            beyond, inside = _sample(ycc, start - steps), _sample(ycc, start + steps)
+            rough = float(np.sqrt(_wsumsq(np.diff(beyond, axis=1))).mean())
+            if rough < _FLAT_BAND_ROUGH or rough < 3.0 * float(np.sqrt(_wsumsq(np.diff(inside, axis=1))).mean()):
+                bounded = False
+                break
+        if bounded:
+            quad, moved_any = moved, True
+    return quad if moved_any else None
+
+
+_FLAT_BAND_WIDTH = 0.35
+"""The widest band `_flat_band` adds, as a fraction of the shorter neighbouring side."""
+_FLAT_BAND_ROUGH = 1.5
+"""Texture, for `_flat_band`: the mean colour step (weighted YCrCb, as the edge steps) between
+neighbouring points a work pixel or a few apart. On the tune scenes looked at: printed bands
+0.2-0.8, a plain surface under a soft shadow about 2 (hence also three times the band's own),
+gravel, brick's grout and a motorbike's parts beyond a band 3-34."""
 
 
 def _one_colour(ycc: np.ndarray, quad: np.ndarray, moved: np.ndarray, i: int, n: int = 24) -> float:
