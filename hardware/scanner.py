@@ -2353,9 +2353,8 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
     """Move each side onto the edge found across it on the full-resolution frame.
 
     Profiles are sampled across each side; on each the strongest colour change near the rough
-    side is located to a fraction of a pixel (on a blurred edge, the middle of its ramp), and a
-    line is fitted to those points with the outliers (a thumb, a shadow, a printed line near the
-    edge) dropped (`_robust_line`).
+    side is located to a fraction of a pixel, and a line is fitted to those points with the
+    outliers (a thumb, a shadow, a printed line near the edge) dropped (`_robust_line`).
 
     Args:
         frame: the full-resolution frame.
@@ -2379,12 +2378,6 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
     reach = max(3.0, 2.0 * scale + 1.0)
     offsets = np.arange(-reach, reach + 1.0, 1.0, dtype=np.float32)
     weight = np.exp(-0.5 * (offsets[1:-1] / (1.2 * scale + 1.0)) ** 2)
-    # the profiles run on `more` pixels either way beyond the search window: a blurred edge's
-    # ramp may reach beyond it (see below)
-    more = int(math.ceil(reach))
-    step = np.arange(1, more + 1, dtype=np.float32)
-    wider = np.concatenate([offsets[0] - step[::-1], offsets, offsets[-1] + step])
-    k = len(offsets)
     lines = []
     cut = _cut_sides(quad, (fh, fw), tol=2.5 * scale)
     sides = []
@@ -2392,19 +2385,17 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         length = length_of(quad, i)
         n = int(min(max(length / 4, 12), 90))
         pts, normal, _ = _side_geometry(quad, i, n, 0.05, 0.95)
-        sides.append((n, pts, normal, None if cut[i] else pts[:, None, :] + wider[None, :, None] * normal[None, None, :]))
+        sides.append((n, pts, normal, None if cut[i] else pts[:, None, :] + offsets[None, :, None] * normal[None, None, :]))
     profs = iter(_sample_many(img, [g for *_, g in sides if g is not None]))  # the sides' profiles at once
     for n, pts, normal, grid in sides:
         if grid is None:
             lines.append(None)
             continue
-        grid = grid[:, more:more + k]
         inside = (grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= fh - 1)
         prof = next(profs).astype(np.float32)
         if prof.ndim == 2:
             prof = prof[..., None]
-        diff_wide = np.sqrt(_sumsq(prof[:, 2:] - prof[:, :-2]))  # wider[1:-1]
-        diff = diff_wide[:, more:more + k - 2]  # offsets[1:-1]
+        diff = np.sqrt(_sumsq(prof[:, 2:] - prof[:, :-2]))  # offsets[1:-1]
         ok_rows = inside.all(axis=1)
         score = diff * weight[None, :]
         j = score.argmax(axis=1)
@@ -2416,24 +2407,6 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
             np.abs(den) > 1e-6, den, 1.0), 0.0)
         pos = offsets[1:-1][j] + np.minimum(np.maximum(sub, -0.5), 0.5)
-        # A blurred edge (defocus, a motion smear) is a ramp whose colour step is about as strong
-        # all along it: its strongest point is wherever noise or texture puts it, and the weight
-        # centred on the rough side pulls it to the rough side (a smeared side came out tilted
-        # with the rough one, 3-5 px off at either end). Where the step stays at half its peak or
-        # more over `_RAMP_WIDE` offsets or more around the peak (looked at on the wider
-        # profile), the edge is the ramp's middle: the centre of the step above that half.
-        cols = np.arange(diff_wide.shape[1])[None, :]
-        jw = (j + more)[:, None]
-        half = 0.5 * peak[:, None]
-        below = diff_wide < half
-        left = np.where(below & (cols < jw), cols, -1).max(axis=1) + 1
-        right = np.where(below & (cols > jw), cols, diff_wide.shape[1]).min(axis=1) - 1
-        wide = right - left >= _RAMP_WIDE - 1
-        if wide.any():
-            run = (cols >= left[:, None]) & (cols <= right[:, None])
-            wts = np.where(run, diff_wide - half, 0.0)
-            centre = (wts * wider[None, 1:-1]).sum(axis=1) / np.maximum(wts.sum(axis=1), 1e-9)
-            pos = np.where(wide, centre, pos)
         good = ok_rows & (peak >= max(8.0, 0.4 * float(_median(peak))))
         if skin is not None:
             seen = good & ~_skin_over_points(skin, (pts + 0.5) / scale - 0.5, normal)
@@ -2518,13 +2491,6 @@ def _robust_line(p: np.ndarray) -> np.ndarray:
             if inl_best.sum() >= near + max(3, 0.15 * len(p)):
                 line = cv2.fitLine(p[inl_best].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
     return line
-
-
-_RAMP_WIDE = 6
-"""`_refine_full_resolution`: how many offsets (pixels) the colour step across a side must stay at
-half its peak or more for a ramp (a blurred edge, placed at its middle). An edge in focus keeps
-it over about 2-4. With 4 (tune, 720p) the same corners came right, but the covered check of one
-sharp page flipped (a run of three points along its outline: ok -> covered); with 6 it did not."""
 
 
 def _near_line(p: np.ndarray, line: np.ndarray, tol: float) -> np.ndarray:

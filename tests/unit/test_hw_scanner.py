@@ -1205,26 +1205,6 @@ def test_a_flat_band_the_colour_of_a_textured_surface_is_added(surface, strip):
         assert out is None
 
 
-@pytest.mark.parametrize("length", [9, 15])
-def test_a_motion_blurred_side_is_placed_at_the_middle_of_its_ramp(length):
-    """A card smeared sideways (a box kernel `length` px long across its left and right sides):
-    the colour step across those sides is a ramp about as strong all along its width, and its
-    strongest point is wherever the noise puts it, pulled towards the rough outline by the
-    refit's weight. The refit takes the ramp's middle (`_refine_full_resolution`), so rough
-    corners 3 px off in opposite directions along a side come out within a pixel of the card's."""
-    rng = np.random.default_rng(7)
-    frame = np.full((SIZE[1], SIZE[0], 3), 70, np.float32)
-    card = np.array([[500.0, 250.0], [780.0, 250.0], [780.0, 430.0], [500.0, 430.0]])
-    cv2.fillConvexPoly(frame, np.round(card * 16).astype(np.int32), (225, 228, 230), cv2.LINE_AA, 4)
-    frame = cv2.filter2D(frame, -1, np.full((1, length), 1.0 / length, np.float32))
-    frame = np.clip(frame + rng.normal(0, 3, frame.shape), 0, 255).astype(np.uint8)
-    scale = SIZE[0] / scanner.WORK_WIDTH
-    rough = card + np.array([[-3.0, 0.0], [3.0, 0.0], [-3.0, 0.0], [3.0, 0.0]])  # left and right sides tilted
-    out = scanner._refine_full_resolution(frame, rough, scale)
-    truth = card  # (pixel centres at whole numbers, as cv2 fills and samples)
-    assert np.abs(out[:, 0] - truth[:, 0]).max() <= 1.0, out
-
-
 def test_a_side_fit_is_not_tilted_by_inner_edges_along_part_of_it(monkeypatch):
     """Edge points found across a small photo's side (as on 720p too_small 11 of the tune set):
     along most of it the photo's edge, but over its first 40 % the side blends into the surface
