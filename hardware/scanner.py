@@ -2009,18 +2009,48 @@ def _flat_band(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], suppor
     side is smooth beyond it as well): the bands told by colour are `_expand`'s."""
     h, w = shape
     moved_any = False
-    for i in range(4):
-        if cut[i] or support[i] < 0.8:
-            continue
+
+    def look(i: int, quad: np.ndarray):
         span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
         reach = int(_FLAT_BAND_WIDTH * span)
         if reach < 4:
-            continue
+            return None
         pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
-        offs = np.arange(2, reach + 8, dtype=np.float32)
-        prof = _sample(ycc, pts[:, None, :] + offs[None, :, None] * normal[None, None, :])
-        colour = np.median(prof[:, 1:3].reshape(-1, 3), axis=0)  # (offset 2 may still be the edge's ramp)
-        frac = (np.sqrt(_wsumsq(prof - colour)) <= _BAND_COLOUR).mean(axis=0)
+        return i, reach, pts, normal
+
+    def profiles(looks: list, far: int):
+        # the sides' profiles outwards, offsets 2 .. far - 1, by one remap; the band's colour just
+        # outside each side and, per offset, the fraction of its points of that colour
+        offs = np.arange(2, far, dtype=np.float32)
+        pts = np.stack([v[2] for v in looks])
+        normal = np.stack([v[3] for v in looks])
+        prof = _sample(ycc, pts[:, :, None, :] + offs[None, None, :, None] * normal[:, None, None, :])
+        colour = _median(prof[:, :, 1:3].reshape(len(looks), -1, 3), axis=1)  # (offset 2 may be the edge's ramp)
+        frac = (np.sqrt(_wsumsq(prof - colour[:, None, None, :])) <= _BAND_COLOUR).mean(axis=1)
+        return offs, prof, colour, frac
+
+    # every side at once; once a side has moved, those after it are looked at again on the moved
+    # outline. (A side's profile runs on beyond its own reach when another's is longer: a band
+    # ending out there is too wide for it and is not taken.)
+    looks = [v for v in (look(i, quad) for i in range(4) if not cut[i] and support[i] >= 0.8) if v is not None]
+    if not looks:
+        return None
+    # first offsets 2-4 only: a band 3 px wide or more is one colour at offset 3 (nine in ten of
+    # the points) and mostly at 4 (the checks below ask the same of every band): most sides on a
+    # textured surface end here
+    _, _, _, fracs = profiles(looks, 5)
+    looks = [v for v, f in zip(looks, fracs) if f[1] >= 0.9 and f[2] >= 0.75]
+    if not looks:
+        return None
+    offs, profs, colours, fracs = profiles(looks, max(v[1] for v in looks) + 8)
+    for k, (i, reach, _, _) in enumerate(looks):
+        prof, colour, frac = profs[k], colours[k], fracs[k]
+        if moved_any:
+            again = look(i, quad)
+            if again is None:
+                continue
+            reach = again[1]
+            offs, prof, colour, frac = (v[0] if v.ndim > 1 else v for v in profiles([again], reach + 8))
         out = np.flatnonzero(frac[2:] < 0.75)
         if not len(out):
             continue
@@ -2035,8 +2065,8 @@ def _flat_band(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], suppor
         if moved is None or (moved < -2).any() or (moved[:, 0] > w + 1).any() or (moved[:, 1] > h + 1).any():
             continue
         bounded = True
-        for j, k in ((i, (i + 1) % 4), ((i + 1) % 4, i)):  # each end: its corner, the other end's
-            u = quad[k] - quad[j]
+        for j, o in ((i, (i + 1) % 4), ((i + 1) % 4, i)):  # each end: its corner, the other end's
+            u = quad[o] - quad[j]
             u = u / max(float(np.hypot(*u)), 1e-9)
             start = quad[j] + np.array([0.3, 0.5, 0.7])[:, None, None] * (moved[j] - quad[j])  # on the neighbour's line
             steps = (2.5 + np.arange(max(4, e), dtype=np.float64))[None, :, None] * u
