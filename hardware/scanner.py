@@ -1995,7 +1995,7 @@ def _flat_band(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], suppor
     begins; None when no side moved.
 
     A card's printed band the colour of the textured surface it lies on (a grey band on grey
-    gravel or brick, a dark red one on a red motorbike) has no clear outer edge: `_expand` looks
+    gravel, a dark red one on a red motorbike) has no clear outer edge: `_expand` looks
     for a farther colour edge, and the surface's own edges (stones, grout) are as strong there as
     the band's. But the band is one colour along and across it, and the surface is not: beyond a
     clear side (the band's inner edge) the colour just outside it is followed outwards while it
@@ -2006,7 +2006,8 @@ def _flat_band(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], suppor
     `_FLAT_BAND_ROUGH` or more and three times the band's; across its ends (lines from just
     past each neighbouring side's line outwards, against the same lines inwards through the band)
     likewise. A page beside a plain surface has none of this (a shadow fading out along a page's
-    side is smooth beyond it as well): the bands told by colour are `_expand`'s."""
+    side is smooth beyond it as well): the bands told by colour are `_expand`'s. (Not taken: a
+    grey band on grey brick whose end meets a flat brick face, texture 0.8-1.3 there.)"""
     h, w = shape
     moved_any = False
 
