@@ -1356,6 +1356,10 @@ def find_document(
         chosen = quad
         support, cut = known[id(quad)]  # what _support gives, found above
         quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
+        # a card's band the colour of the textured surface beside it: flat, where the surface is not
+        banded = _flat_band(work.ycc, quad, (h, w), support, cut)
+        if banded is not None:
+            quad = banded
         corners = (quad + 0.5) / work.f - 0.5
         corners = _refine_full_resolution(frame, corners, 1.0 / work.f, hands, not_surface)
         if not any(cut) and min(length_of(quad, i) for i in range(4)) < _FINE_SIDE:
@@ -2034,6 +2038,107 @@ _BAND_COLOUR = 8.0
 """Colour distance (weighted YCrCb, as the edge steps) within which a band counts as one colour."""
 
 
+def _flat_band(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: list[float],
+               cut: list[bool]) -> np.ndarray | None:
+    """The quad with a side moved outwards over a flat band that ends where a textured surface
+    begins; None when no side moved.
+
+    A card's printed band the colour of the textured surface it lies on (a grey band on grey
+    gravel, a dark red one on a red motorbike) has no clear outer edge: `_expand` looks
+    for a farther colour edge, and the surface's own edges (stones, grout) are as strong there as
+    the band's. But the band is one colour along and across it, and the surface is not: beyond a
+    clear side (the band's inner edge) the colour just outside it is followed outwards while it
+    stays the same at most points along the side (nine in ten or more); where a quarter of them
+    leave it, and soon half, the band ends. It is taken when it is at least 3 and at most
+    `_FLAT_BAND_WIDTH` of the neighbouring sides wide, and texture bounds it on its three open
+    sides: along the side, the steps between neighbouring points beyond the band's end average
+    `_FLAT_BAND_ROUGH` or more and three times the band's; across its ends (lines from just
+    past each neighbouring side's line outwards, against the same lines inwards through the band)
+    likewise. A page beside a plain surface has none of this (a shadow fading out along a page's
+    side is smooth beyond it as well): the bands told by colour are `_expand`'s. (Not taken: a
+    grey band on grey brick whose end meets a flat brick face, texture 0.8-1.3 there.)"""
+    h, w = shape
+    moved_any = False
+
+    def look(i: int, quad: np.ndarray):
+        span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
+        reach = int(_FLAT_BAND_WIDTH * span)
+        if reach < 4:
+            return None
+        pts, normal, _ = _side_geometry(quad, i, 24, 0.15, 0.85)
+        return i, reach, pts, normal
+
+    def profiles(looks: list, far: int):
+        # the sides' profiles outwards, offsets 2 .. far - 1, by one remap; the band's colour just
+        # outside each side and, per offset, the fraction of its points of that colour
+        offs = np.arange(2, far, dtype=np.float32)
+        pts = np.stack([v[2] for v in looks])
+        normal = np.stack([v[3] for v in looks])
+        prof = _sample(ycc, pts[:, :, None, :] + offs[None, None, :, None] * normal[:, None, None, :])
+        colour = _median(prof[:, :, 1:3].reshape(len(looks), -1, 3), axis=1)  # (offset 2 may be the edge's ramp)
+        frac = (np.sqrt(_wsumsq(prof - colour[:, None, None, :])) <= _BAND_COLOUR).mean(axis=1)
+        return offs, prof, colour, frac
+
+    # every side at once; once a side has moved, those after it are looked at again on the moved
+    # outline. (A side's profile runs on beyond its own reach when another's is longer: a band
+    # ending out there is too wide for it and is not taken.)
+    looks = [v for v in (look(i, quad) for i in range(4) if not cut[i] and support[i] >= 0.8) if v is not None]
+    if not looks:
+        return None
+    # first offsets 2-4 only: a band 3 px wide or more is one colour at offset 3 (nine in ten of
+    # the points) and mostly at 4 (the checks below ask the same of every band): most sides on a
+    # textured surface end here
+    _, _, _, fracs = profiles(looks, 5)
+    looks = [v for v, f in zip(looks, fracs) if f[1] >= 0.9 and f[2] >= 0.75]
+    if not looks:
+        return None
+    offs, profs, colours, fracs = profiles(looks, max(v[1] for v in looks) + 8)
+    for k, (i, reach, _, _) in enumerate(looks):
+        prof, colour, frac = profs[k], colours[k], fracs[k]
+        if moved_any:
+            again = look(i, quad)
+            if again is None:
+                continue
+            reach = again[1]
+            offs, prof, colour, frac = (v[0] if v.ndim > 1 else v for v in profiles([again], reach + 8))
+        out = np.flatnonzero(frac[2:] < 0.75)
+        if not len(out):
+            continue
+        e = int(out[0]) + 2  # (index of) the first offset beyond the band
+        if e < 3 or e > reach - 2 or frac[1:e - 1].min() < 0.9 or frac[e:e + 6].mean() > 0.55:
+            continue
+        along = np.sqrt(_wsumsq(np.diff(prof, axis=0))).mean(axis=0)  # steps along the side, per offset
+        flat, rough = float(along[1:e - 1].mean()), float(along[e + 1:e + 5].mean())
+        if rough < _FLAT_BAND_ROUGH or rough < 3.0 * flat:
+            continue
+        moved = _move_side(quad, i, float(offs[e]) - 0.5)
+        if moved is None or (moved < -2).any() or (moved[:, 0] > w + 1).any() or (moved[:, 1] > h + 1).any():
+            continue
+        bounded = True
+        for j, o in ((i, (i + 1) % 4), ((i + 1) % 4, i)):  # each end: its corner, the other end's
+            u = quad[o] - quad[j]
+            u = u / max(float(np.hypot(*u)), 1e-9)
+            start = quad[j] + np.array([0.3, 0.5, 0.7])[:, None, None] * (moved[j] - quad[j])  # on the neighbour's line
+            steps = (2.5 + np.arange(max(4, e), dtype=np.float64))[None, :, None] * u
+            beyond, inside = _sample(ycc, start - steps), _sample(ycc, start + steps)
+            rough = float(np.sqrt(_wsumsq(np.diff(beyond, axis=1))).mean())
+            if rough < _FLAT_BAND_ROUGH or rough < 3.0 * float(np.sqrt(_wsumsq(np.diff(inside, axis=1))).mean()):
+                bounded = False
+                break
+        if bounded:
+            quad, moved_any = moved, True
+    return quad if moved_any else None
+
+
+_FLAT_BAND_WIDTH = 0.35
+"""The widest band `_flat_band` adds, as a fraction of the shorter neighbouring side."""
+_FLAT_BAND_ROUGH = 1.5
+"""Texture, for `_flat_band`: the mean colour step (weighted YCrCb, as the edge steps) between
+neighbouring points a work pixel or a few apart. On the tune scenes looked at: printed bands
+0.2-0.8, a plain surface under a soft shadow about 2 (hence also three times the band's own),
+gravel, brick's grout and a motorbike's parts beyond a band 3-34."""
+
+
 def _one_colour(ycc: np.ndarray, quad: np.ndarray, moved: np.ndarray, i: int, n: int = 24) -> float:
     """The fraction of points along the middle line of the stretch between side ``i`` of ``quad``
     and of ``moved`` whose colour lies within `_BAND_COLOUR` of the median colour there."""
@@ -2461,7 +2566,7 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
 
     Profiles are sampled across each side; on each the strongest colour change near the rough
     side is located to a fraction of a pixel, and a line is fitted to those points with the
-    outliers (a thumb, a shadow, a printed line near the edge) dropped.
+    outliers (a thumb, a shadow, a printed line near the edge) dropped (`_robust_line`).
 
     Args:
         frame: the full-resolution frame.
@@ -2572,7 +2677,9 @@ def _project_corner(quad: np.ndarray, i: int, prev, cur) -> np.ndarray:
 
 
 def _robust_line(p: np.ndarray) -> np.ndarray:
-    """Fit a line (vx, vy, x0, y0) to points, dropping the ones far from a first fit."""
+    """Fit a line (vx, vy, x0, y0) to points, dropping the ones far from a first fit; or to the
+    points near the line through two of them that most lie near (`_consensus_line`), when clearly
+    more do."""
     line = cv2.fitLine(p.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
     used = None  # the points the line was fitted to (None: all)
     for tol in (3.0, 1.5):
@@ -2585,7 +2692,44 @@ def _robust_line(p: np.ndarray) -> np.ndarray:
             continue  # the same points again: the same line (a fit is costly, and a pure function)
         used = keep
         line = cv2.fitLine(p[keep].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
+    # the points a side blends into the surface at, or a print edge or a coin inside took over,
+    # may pull the fit above (a small photo's side came out tilted, 5 px off at one end, though
+    # most points lay on its edge): when more of the points (3 and 15 % of them more) lie within
+    # a pixel of a line through two of them, that line's points are fitted instead
+    if (near := int(_near_line(p, line, 1.0).sum())) + max(3, 0.15 * len(p)) <= len(p):
+        best = _consensus_line(p)
+        if best is not None:
+            inl_best = _near_line(p, best, 1.0)
+            if inl_best.sum() >= near + max(3, 0.15 * len(p)):
+                line = cv2.fitLine(p[inl_best].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel().astype(np.float64)
     return line
+
+
+def _near_line(p: np.ndarray, line: np.ndarray, tol: float) -> np.ndarray:
+    """Which points lie within `tol` of a line (vx, vy, x0, y0)."""
+    v, p0 = line[:2], line[2:]
+    return np.abs((p[:, 0] - p0[0]) * v[1] - (p[:, 1] - p0[1]) * v[0]) < tol
+
+
+def _consensus_line(p: np.ndarray, most: int = 20) -> np.ndarray | None:
+    """The line through two of the points (up to `most` of them, evenly taken) that the most
+    points lie within a pixel of, as (vx, vy, x0, y0); None for too few points."""
+    n = len(p)
+    if n < 8:
+        return None
+    idx = np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int))
+    a, b = np.triu_indices(len(idx), 1)
+    pa, pb = p[idx[a]], p[idx[b]]
+    d = pb - pa
+    length = np.hypot(d[:, 0], d[:, 1])
+    ok = length >= 0.3 * float(np.hypot(*(p.max(axis=0) - p.min(axis=0))))
+    if not ok.any():
+        return None
+    pa, d, length = pa[ok], d[ok], length[ok]
+    v = d / length[:, None]
+    dist = np.abs((p[None, :, 0] - pa[:, None, 0]) * v[:, None, 1] - (p[None, :, 1] - pa[:, None, 1]) * v[:, None, 0])
+    k = int(np.argmax((dist < 1.0).sum(axis=1)))
+    return np.array([v[k, 0], v[k, 1], pa[k, 0], pa[k, 1]])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1257,3 +1257,66 @@ def test_a_hands_rim_does_not_carry_the_page_outline_to_the_frame_border():
     quads = scanner._quads_from_contour(without, (h, w))
     err = min(np.abs(scanner.order_corners(q) - scanner.order_corners(page)).max() for q in quads)
     assert err <= 3.0
+
+
+@pytest.mark.parametrize("surface", ["gravel", "plain", "shaded"])
+@pytest.mark.parametrize("strip", ["band", "stripes"])
+def test_a_flat_band_the_colour_of_a_textured_surface_is_added(surface, strip):
+    """A card's grey band the colour of the gravel it lies on: no colour edge bounds it (the
+    stones beside it are as often lighter as darker), but it is one colour along and across
+    while the gravel beyond its outer edge and beyond its ends is not (`_flat_band`). Beside a
+    plain surface (the band then is just more of the surface, or a shadow fading out) or where
+    the strip is not one colour (the surface's own pattern), nothing is added."""
+    rng = np.random.default_rng(3)
+    ycc = np.empty((160, 220, 3), np.float32)
+    ycc[:] = (100.0, 128.0, 128.0)
+    if surface == "gravel":
+        stones = cv2.resize(rng.normal(0, 1, (40, 55)).astype(np.float32), (220, 160), interpolation=cv2.INTER_NEAREST)
+        ycc[..., 0] += 35 * stones
+    elif surface == "shaded":
+        ycc[..., 0] += np.linspace(-20, 20, 160)[:, None]
+    ycc[50:120, 60:170] = (220.0, 128.0, 128.0)  # the card's light body
+    if strip == "band":
+        ycc[30:50, 60:170] = (100.0, 128.0, 128.0)  # its band, the surface's mean colour
+    else:
+        for k, x in enumerate(range(60, 170, 6)):
+            ycc[30:50, x:x + 6] = (60.0, 128.0, 128.0) if k % 2 else (140.0, 128.0, 128.0)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    body = np.array([[60.0, 50.0], [169.5, 50.0], [169.5, 119.5], [60.0, 119.5]])
+    support, cut = scanner._support(ycc, body, ycc.shape[:2])
+    assert support[0] >= 0.8
+    out = scanner._flat_band(ycc, body, ycc.shape[:2], support, cut)
+    if surface == "gravel" and strip == "band":
+        assert out is not None
+        assert np.abs(out[:2, 1] - 29.5).max() <= 1.5 and np.allclose(out[2:], body[2:])
+        assert np.abs(out[:, 0] - body[:, 0]).max() <= 0.5
+    else:
+        assert out is None
+
+
+def test_a_side_fit_is_not_tilted_by_inner_edges_along_part_of_it(monkeypatch):
+    """Edge points found across a small photo's side (as on 720p too_small 11 of the tune set):
+    along most of it the photo's edge, but over its first 40 % the side blends into the surface
+    and coins inside the photo give the strongest change, 4-8 px in. The Huber fit and its 3
+    then 1.5 px cuts tilt towards them; the line through two of the points that most of them lie
+    within a pixel of is the edge (`_robust_line`)."""
+    rng = np.random.default_rng(2)
+    t = np.linspace(0.03, 0.97, 30)
+    off = rng.normal(-0.6, 0.3, 30)  # the edge (found a little inside, as on a blurred step)
+    inner = t < 0.4
+    off[inner] = rng.uniform(-8.5, -4.0, inner.sum())  # the coins
+    off[[2, 6]] = -0.5  # the edge seen between them at two points
+    a, b = np.array([300.0, 200.0]), np.array([320.0, 380.0])  # the side, 181 px long
+    u = (b - a) / np.hypot(*(b - a))
+    normal = np.array([u[1], -u[0]])
+    p = a + t[:, None] * (b - a) + off[:, None] * normal
+
+    def offsets_at_ends(line):
+        v, p0 = line[:2], line[2:]
+        return [float(np.dot(p0 + np.dot(end - p0, v) * v - end, normal)) for end in (a, b)]
+
+    ends = offsets_at_ends(scanner._robust_line(p))
+    assert all(-1.2 <= e <= 0.0 for e in ends), ends
+    monkeypatch.setattr(scanner, "_consensus_line", lambda p: None)
+    tilted = offsets_at_ends(scanner._robust_line(p))
+    assert min(tilted) < -3.0, tilted
