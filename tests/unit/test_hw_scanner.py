@@ -1320,3 +1320,55 @@ def test_a_side_fit_is_not_tilted_by_inner_edges_along_part_of_it(monkeypatch):
     monkeypatch.setattr(scanner, "_consensus_line", lambda p: None)
     tilted = offsets_at_ends(scanner._robust_line(p))
     assert min(tilted) < -3.0, tilted
+def test_a_side_off_the_page_is_moved_onto_the_straight_edge_beside_it():
+    """`_side_search`: an outline with three fair sides and one that strayed off the page (its
+    blob ran out into the surface's texture) has that side moved onto the page's edge beside
+    it, parallel to the opposite side; its neighbours are carried on to meet it. Outlines with
+    every side fair, or two weak ones, are left out."""
+    ycc = np.full((160, 220, 3), 128.0, np.float32)
+    ycc[..., 0] = 130.0
+    ycc[30:120, 40:160, 0] = 50.0  # the page: columns 40-159
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    strayed = np.array([[40.0, 30.0], [167.0, 30.0], [167.0, 119.5], [40.0, 119.5]])
+    support, cut, _ = scanner._support_many(ycc, [strayed], ycc.shape[:2])[0]
+    assert support[1] < scanner._FINER_FAIR and min(support[0], support[2], support[3]) >= scanner._FINER_FAIR
+    moved = scanner._side_search(ycc, [strayed], [(support, cut, 0)])
+    assert len(moved) == 1
+    assert np.allclose(moved[0][[1, 2], 0], 159.5, atol=1.0)
+    assert np.allclose(moved[0][[1, 2], 1], [30.0, 119.5], atol=1.0)
+    assert np.array_equal(moved[0][[0, 3]], strayed[[0, 3]])
+    assert scanner._support(ycc, moved[0], ycc.shape[:2])[0][1] >= 0.9
+    assert scanner._side_search(ycc, [strayed], [([1.0, 1.0, 1.0, 1.0], cut, 0)]) == []
+    assert scanner._side_search(ycc, [strayed], [([1.0, 0.2, 1.0, 0.3], cut, 0)]) == []
+
+
+def test_opposite_sides_of_a_page_seen_from_above_are_near_parallel():
+    assert scanner._parallel(scanner.order_corners(cv2.boxPoints(((200, 150), (160, 100), 33))))
+    assert scanner._parallel(np.array([[0.0, 0.0], [100.0, 4.0], [104.0, 80.0], [2.0, 84.0]]))
+    # a box face under strong perspective, a shelf's piece beside a slanting rod
+    assert not scanner._parallel(np.array([[0.0, 0.0], [100.0, 0.0], [70.0, 90.0], [30.0, 90.0]]))
+    assert not scanner._parallel(np.array([[7.0, 0.0], [130.0, 45.0], [103.0, 69.0], [5.0, 28.0]]))
+
+
+def test_a_candidate_is_looked_at_again_on_a_finer_copy():
+    """`_finer_look`: a candidate outline of a page on a 1080p frame comes back (in work pixels,
+    where it was) with its support measured on a copy twice as fine; outlines cut by the frame
+    border, with opposite sides far from parallel, or too weak, are not looked at."""
+    rng = np.random.default_rng(5)
+    frame = np.full((1080, 1920, 3), 120, np.uint8)
+    frame = (frame.astype(np.int16) + rng.normal(0, 4, frame.shape)).clip(0, 255).astype(np.uint8)
+    truth = scanner.order_corners(cv2.boxPoints(((900, 520), (640, 460), 18)))
+    cv2.fillConvexPoly(frame, np.round(truth).astype(np.int32), (45, 45, 45))
+    work = scanner._prepare(frame, scanner.WORK_WIDTH)
+    quad = (truth + 0.5) * work.f - 0.5
+    # as if the surface's texture had outdone the page's edge along parts of its sides
+    weak = [([0.4, 0.45, 0.4, 0.45], [False] * 4, 0)]
+    more, more_support = scanner._finer_look(work, [quad], weak)
+    assert len(more) >= 1
+    assert np.abs(more[0] - quad).max() < 1.0
+    assert min(more_support[0][0]) >= 0.9 and not any(more_support[0][1])
+    assert scanner._finer_look(work, [quad], [([0.2, 0.2, 0.2, 0.3], [False] * 4, 0)]) == ([], [])
+    assert scanner._finer_look(work, [quad], [([0.4, float("nan"), 0.4, 0.45], [False, True, False, False], 0)]) == ([], [])
+    skewed = quad.copy()
+    skewed[1] += (0.0, 40.0)  # its top side turned by about 20 degrees against the bottom one
+    assert scanner._finer_look(work, [skewed], weak) == ([], [])
