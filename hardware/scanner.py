@@ -2404,20 +2404,22 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     if not off.any():
         return "hidden", None
     s1 = int(np.argmax(off))
+    run = 6
+    if s1 + run > len(t) - run:
+        return "no", None
+    # the edge is looked for only beyond the skin (from s1 on; indices below count from there)
+    pts = pts[s1:]
     prof = _sample(ycc, pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :])
     diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
     at = diff.argmax(axis=1)
-    strength = diff[np.arange(len(t)), at]
+    strength = diff[np.arange(len(pts)), at]
     step = np.sqrt(_wsumsq(prof[:, -1] - prof[:, 0]))
     ok = ((np.abs(at - 4) <= 1) & (strength >= 7.0) & (step >= 10.0)).astype(np.float32)
-    run = 6
     c = np.concatenate([[0.0], np.cumsum(ok)])
-    ks = np.arange(s1 + run, len(t) - run + 1)
-    if not len(ks):
-        return "no", None
+    ks = np.arange(run, len(pts) - run + 1)
     before = (c[ks] - c[ks - run]) / run
     after = (c[ks + run] - c[ks]) / run
-    seen = (c[ks] - c[s1]) / np.maximum(ks - s1, 1)
+    seen = c[ks] / ks
     ends = (before >= _END_BEFORE) & (after <= _END_AFTER) & (seen >= _END_BEFORE)
     if not ends.any():
         return "no", None
@@ -2458,10 +2460,12 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
             lines.append((corner, d, 3.0 * side_len))
         if len(lines) < 2:
             continue  # skin must lie on both lines at the corners (a finger along this side)
-        found = [_beyond_finger(ycc, skin, corner, d, reach) for corner, d, reach in lines]
-        if any(f[0] == "no" for f in found):
+        ka, pa = _beyond_finger(ycc, skin, *lines[0])
+        if ka == "no":
             continue
-        (ka, pa), (kb, pb) = found
+        kb, pb = _beyond_finger(ycc, skin, *lines[1])
+        if kb == "no":
+            continue
         if ka == "hidden" and kb == "hidden":
             continue
         opp = q[(k + 3) % 4] - q[(k + 2) % 4]  # the opposite side, from corner k+2 to k+3
