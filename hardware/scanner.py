@@ -1784,8 +1784,11 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
         return False
     k = min(1.0, n / max(x1 - x0, y1 - y0))
     crop = frame[y0:y1, x0:x1]
+    # grey first, then the area shrink (a third of the work of shrinking three planes; the grey
+    # levels differ from shrinking first by rounding only)
+    crop = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     crop = cv2.resize(crop, (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k))), interpolation=cv2.INTER_AREA)
-    grey = cv2.GaussianBlur(crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), (3, 3), 0)
+    grey = cv2.GaussianBlur(crop, (3, 3), 0)
     edges = cv2.dilate(cv2.Canny(grey, 20, 50), np.ones((2, 2), np.uint8))
     inside = np.zeros(grey.shape, np.uint8)
     cv2.fillConvexPoly(inside, np.round((q - (x0, y0)) * k).astype(np.int32), 255)
