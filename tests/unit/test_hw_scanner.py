@@ -1320,6 +1320,8 @@ def test_a_side_fit_is_not_tilted_by_inner_edges_along_part_of_it(monkeypatch):
     monkeypatch.setattr(scanner, "_consensus_line", lambda p: None)
     tilted = offsets_at_ends(scanner._robust_line(p))
     assert min(tilted) < -3.0, tilted
+
+
 def test_a_side_off_the_page_is_moved_onto_the_straight_edge_beside_it():
     """`_side_search`: an outline with three fair sides and one that strayed off the page (its
     blob ran out into the surface's texture) has that side moved onto the page's edge beside
