@@ -2176,6 +2176,23 @@ _FINE_PX = 128
 """Shortest side (pixels) the outline gets on that finer copy (never finer than the frame)."""
 
 
+def _finer_copy(frame: np.ndarray, box: tuple[int, int, int, int], g: float) -> tuple[np.ndarray, np.ndarray]:
+    """The frame's box (x0, y0, x1, y1) at g copy pixels per frame pixel, smoothed YCrCb as the
+    work image is, and the (x, y) scale from frame to copy pixels. Halved exactly (a 2x2 mean)
+    while far above the size, then linear: an area resize by an odd factor costs several
+    milliseconds on a crop this size, and the copy is smoothed anyway."""
+    x0, y0, x1, y1 = box
+    crop = frame[y0:y1, x0:x1]
+    if crop.ndim == 2:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    size = (max(8, round((x1 - x0) * g)), max(8, round((y1 - y0) * g)))
+    while crop.shape[1] >= 2 * size[0] + 2 and crop.shape[0] >= 2 * size[1] + 2:
+        crop = cv2.resize(crop, (crop.shape[1] // 2, crop.shape[0] // 2), interpolation=cv2.INTER_LINEAR)
+    if (crop.shape[1], crop.shape[0]) != size:
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
+    return _smoothed_ycc(crop), np.array([size[0] / (x1 - x0), size[1] / (y1 - y0)])
+
+
 def _expand_fine(work: _Work, corners: np.ndarray, skin: np.ndarray | None = None) -> np.ndarray | None:
     """`_expand` of a small outline (its refined corners, frame pixels) on a finer copy of the
     frame around it: the corners moved onto a farther edge, or None. A small card's coloured
@@ -2198,18 +2215,7 @@ def _expand_fine(work: _Work, corners: np.ndarray, skin: np.ndarray | None = Non
     x1, y1 = int(min(fw, math.ceil(hi[0] + margin) + 1)), int(min(fh, math.ceil(hi[1] + margin) + 1))
     if x1 - x0 < 8 or y1 - y0 < 8:
         return None
-    crop = frame[y0:y1, x0:x1]
-    if crop.ndim == 2:
-        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
-    size = (max(8, round((x1 - x0) * g)), max(8, round((y1 - y0) * g)))
-    # halved exactly (a 2x2 mean) while far above, then linear: an area resize by an odd factor
-    # costs several milliseconds on a crop this size, and the copy is smoothed anyway
-    while crop.shape[1] >= 2 * size[0] + 2 and crop.shape[0] >= 2 * size[1] + 2:
-        crop = cv2.resize(crop, (crop.shape[1] // 2, crop.shape[0] // 2), interpolation=cv2.INTER_LINEAR)
-    if (crop.shape[1], crop.shape[0]) != size:
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
-    scale = np.array([size[0] / (x1 - x0), size[1] / (y1 - y0)])
-    ycc = _smoothed_ycc(crop)
+    ycc, scale = _finer_copy(frame, (x0, y0, x1, y1), g)
     shape = ycc.shape[:2]
     fine = (corners - (x0, y0) + 0.5) * scale - 0.5
     fine_skin = None
@@ -2571,19 +2577,8 @@ def _finer_look(work: _Work, quads: list[np.ndarray], supports: list) -> tuple[l
     hi = (pts.max(axis=0) + _FINER_MARGIN + 0.5) / f - 0.5
     x0, y0 = int(max(0, math.floor(lo[0]))), int(max(0, math.floor(lo[1])))
     x1, y1 = int(min(fw, math.ceil(hi[0]) + 1)), int(min(fh, math.ceil(hi[1]) + 1))
-    crop = frame[y0:y1, x0:x1]
-    if crop.ndim == 2:
-        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
-    size = (max(8, round((x1 - x0) * g)), max(8, round((y1 - y0) * g)))
-    # halved exactly while far above, then linear (as `_expand_fine`: an area resize by an odd
-    # factor costs several milliseconds, and the copy is smoothed anyway)
-    while crop.shape[1] >= 2 * size[0] + 2 and crop.shape[0] >= 2 * size[1] + 2:
-        crop = cv2.resize(crop, (crop.shape[1] // 2, crop.shape[0] // 2), interpolation=cv2.INTER_LINEAR)
-    if (crop.shape[1], crop.shape[0]) != size:
-        crop = cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR)
-    scale = np.array([size[0] / (x1 - x0), size[1] / (y1 - y0)])
+    ycc, scale = _finer_copy(frame, (x0, y0, x1, y1), g)
     off = np.array([x0, y0], np.float64)
-    ycc = _smoothed_ycc(crop)
     shape = ycc.shape[:2]
     fine = [((quads[j] + 0.5) / f - 0.5 - off + 0.5) * scale - 0.5 for j in pick]
     fine_support = _support_many(ycc, fine, shape)
