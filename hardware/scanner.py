@@ -1268,6 +1268,21 @@ def find_document(
         hands = hands if np.count_nonzero(hands) / hands.size > 0.002 else None
     quads = _snap_many(work.ycc, quads, (h, w))
     supports = _support_many(work.ycc, quads, (h, w))
+    # a side without an edge lying just inside the frame border: the page may be cut by the
+    # border there (see `_onto_border`); looked at only where that side, left out, would leave
+    # the outline enough support to pass as a cut one
+    onto = []
+    for k in np.flatnonzero(_near_border_sides(np.array(quads), (h, w)).any(axis=1)).tolist():
+        sup, cut, _ = supports[k]
+        if any(v < 0.5 and _score(sup[:i] + [np.nan] + sup[i + 1:], cut[:i] + [True] + cut[i + 1:]) >= min_score + 0.15
+               for i, v in enumerate(sup) if not cut[i]):
+            onto.append(_onto_border(work.ycc, quads[k], sup, cut, (h, w)))
+    onto = _plausible([q for q in onto if q is not None], (h, w), min_area_fraction * frame_area,
+                      max_area_fraction * frame_area, max_aspect)
+    if onto:
+        onto = _snap_many(work.ycc, onto, (h, w))
+        quads += onto
+        supports += _support_many(work.ycc, onto, (h, w))
     # an outline with two clear sides and weak others may be a page merged with its neighbour
     # there: its weak sides are looked for inside it too
     inner = [_contract(work.ycc, q, (h, w), sup, cut, hands) for q, (sup, cut, _) in zip(quads, supports)
@@ -1634,6 +1649,74 @@ def _plausible(raw: list[np.ndarray], shape: tuple[int, int], min_area: float, m
         if min_area <= _visible_area(q[j], shape) <= max_area:
             out.append(q[j])
     return out
+
+
+_ONTO_BORDER = 0.04
+"""How near the frame border (a fraction of the frame's shorter side, at the work size) both ends
+of a side without an edge must lie for `_onto_border` to put it onto the border."""
+_ONTO_SAME = 24.0
+"""Colour distance (weighted YCrCb, as `_hidden_fraction` measures it) under which the colour on
+the frame border is the colour just inside a side (`_onto_border`)."""
+
+
+def _near_border_sides(quads: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(K, 4) booleans: which sides of K quads have both ends within `_ONTO_BORDER` of the same
+    frame border (what `_onto_border` looks at)."""
+    h, w = shape
+    reach = _ONTO_BORDER * min(h, w)
+    if not len(quads):
+        return np.zeros((0, 4), bool)
+    a, b = quads, quads[:, _NEXT]
+    near = np.zeros(quads.shape[:2], bool)
+    for axis, line in ((0, 0.0), (0, w - 1.0), (1, 0.0), (1, h - 1.0)):
+        near |= (np.abs(a[..., axis] - line) <= reach) & (np.abs(b[..., axis] - line) <= reach)
+    return near
+
+
+def _onto_border(ycc: np.ndarray, quad: np.ndarray, support: list[float], cut: list[bool],
+                 shape: tuple[int, int]) -> np.ndarray | None:
+    """The outline with a side put onto the frame border when both its ends lie within
+    `_ONTO_BORDER` of the same border, no edge follows it and the colours just inside it run on
+    to the border (the same colour on the border beside at least half of its points; print on
+    the page differs at the others): the blob of a page cut by
+    the border stops a few pixels short of it (the border ring's colours, smoothing), and the
+    side it leaves there, a little askew, is neither the page's edge nor counted as cut. Its
+    neighbours are carried on to the border. A page lying just inside the border, its edge too
+    close to the border to be seen at the work size, shows the surface or its shadow on the
+    border instead. None when no side is such a side."""
+    h, w = shape
+    reach = _ONTO_BORDER * min(h, w)
+    q = np.asarray(quad, np.float64)
+    for i in range(4):
+        if cut[i] or not support[i] < 0.5:
+            continue
+        a, b = q[i], q[(i + 1) % 4]
+        for axis, line in ((0, 0.0), (0, w - 1.0), (1, 0.0), (1, h - 1.0)):
+            if abs(a[axis] - line) > reach or abs(b[axis] - line) > reach:
+                continue
+            pts, normal, _ = _side_geometry(q, i, 12, 0.1, 0.9)
+            on = pts.copy()
+            on[:, axis] = line
+            inner, edge = _sample_many(ycc, [pts - 3.0 * normal, on])
+            if np.count_nonzero(_wsumsq(inner - edge) < _ONTO_SAME ** 2) < 0.5 * len(pts):
+                continue  # something else lies between it and the border: the page ends there
+            out = q.copy()
+            ok = True
+            for corner, other in ((i, (i - 1) % 4), ((i + 1) % 4, (i + 2) % 4)):
+                # the neighbouring side (from its other corner through this one) meets the border
+                p0, p1 = q[other], q[corner]
+                d = p1 - p0
+                if abs(d[axis]) < 1e-6:
+                    ok = False
+                    break
+                t = (line - p0[axis]) / d[axis]
+                if t < 0.5:
+                    ok = False  # the neighbour runs away from the border
+                    break
+                out[corner] = p0 + t * d
+            if ok:
+                return out
+    return None
 
 
 def _line_loop(ycc: np.ndarray, quad: np.ndarray, cut: list[bool]) -> bool:

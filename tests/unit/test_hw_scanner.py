@@ -597,6 +597,38 @@ def test_an_outline_run_on_to_the_frame_border_is_put_where_its_clear_sides_end(
     assert scanner._cut_placed_by_ends(ycc2, run_on, *scanner._support(ycc2, run_on, shape)) is None
 
 
+def test_a_side_left_just_inside_the_frame_border_is_put_onto_it():
+    """An outline whose side stops a few pixels short of the frame border, a little askew, with no
+    edge along it and the page's colour running on to the border beyond it, is a page cut by the
+    border: the side is put onto the border (its neighbours carried on to it) and counts as cut.
+    A page lying just inside the border, the surface between its edge and the border, is not cut;
+    nor is a side far from the border, or one that follows an edge."""
+    def scene(page_to_border: bool) -> np.ndarray:
+        ycc = np.full((120, 180, 3), 128.0, np.float32)
+        ycc[..., 0] = 60.0  # a dark surface
+        ycc[30:90, (0 if page_to_border else 4):110, 0] = 200.0  # a light page, left side 4 px in
+        ycc[40:80:8, 10:100, 0] = 90.0  # lines of print on it
+        return cv2.GaussianBlur(ycc, (3, 3), 0.8)
+
+    shape = (120, 180)
+    askew = np.array([[2.0, 30.0], [109.5, 30.0], [109.5, 89.5], [4.5, 89.5]])  # left side 2 to 4.5 px in
+    cut_page = scene(True)
+    support, cut = scanner._support(cut_page, askew, shape)
+    assert not any(cut) and support[3] < 0.5
+    onto = scanner._onto_border(cut_page, askew, support, cut, shape)
+    assert onto is not None
+    assert np.allclose(onto[[0, 3], 0], 0.0) and np.allclose(onto[[0, 3], 1], [30.0, 89.5], atol=0.5)
+    assert np.array_equal(onto[[1, 2]], askew[[1, 2]])
+    assert scanner._cut_sides(onto, shape) == [False, False, False, True]
+    # the page ends just inside the border: the surface shows on the border beside it
+    assert scanner._onto_border(scene(False), askew, support, cut, shape) is None
+    # a side with an edge along it is the page's own
+    assert scanner._onto_border(cut_page, askew, [1.0, 1.0, 1.0, 0.9], cut, shape) is None
+    # a side far from the border
+    far = askew + [20.0, 0.0]
+    assert scanner._onto_border(cut_page, far, *scanner._support(cut_page, far, shape), shape) is None
+
+
 def test_a_keyboard_reaching_in_with_a_row_of_keys_is_not_a_document():
     """A keyboard mostly beyond the frame border shows only a row or two of its keys: four
     alike keys are enough to tell it from a page cut by the border."""
