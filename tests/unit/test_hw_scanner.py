@@ -1430,3 +1430,25 @@ def test_a_hand_reaching_in_is_not_a_document_with_or_without_a_tray_model():
     tray.learn(bare)
     assert scanner.find_document(frame) is None
     assert scanner.find_document(frame, tray=tray) is None
+
+
+def test_a_held_card_with_the_hand_carrying_on_beyond_two_opposite_sides_is_a_hand():
+    """With a learned empty tray, an outline that passes for a skin-toned card held by a thumb is
+    still a hand when something new lies beyond two of its opposite sides (a piece of a hand:
+    fingers beyond one side, the palm beyond the other, however dark); new beyond one side only
+    (the thumb, a blurred fringe) or beyond two neighbouring ones leaves it a card."""
+    card, support, cut, skin = _held_card()
+    assert scanner._held_card(skin, card, support, cut)
+    assert scanner._a_hand(skin, False, card, support, cut, None) is False
+    new = np.zeros(skin.shape, bool)
+    new[30:90, 40:140] = True  # the card itself is new on the tray
+    assert not scanner._changed_beyond_opposite_sides(new, card)
+    assert scanner._a_hand(skin, False, card, support, cut, new) is False
+    new[0:30, 40:140] = True  # beyond the top side ...
+    assert not scanner._changed_beyond_opposite_sides(new, card)
+    new[30:90, 140:200] = True  # ... and the right one: neighbouring sides
+    assert not scanner._changed_beyond_opposite_sides(new, card)
+    assert scanner._a_hand(skin, False, card, support, cut, new) is False
+    new[90:, 40:140] = True  # ... and the bottom one: opposite sides
+    assert scanner._changed_beyond_opposite_sides(new, card)
+    assert scanner._a_hand(skin, False, card, support, cut, new) is True
