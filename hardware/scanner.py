@@ -1168,6 +1168,39 @@ def _held_card(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: li
     return True
 
 
+def _changed_beyond_opposite_sides(new: np.ndarray, quad: np.ndarray, most: float = 0.7) -> bool:
+    """Whether, against the learned empty tray, something new lies just beyond two opposite
+    sides of an outline (3 and 5 work pixels out) over `most` of each: a band of a hand or an
+    arm, the hand carrying on past both, whatever its colour (a dark hand below the skin box)."""
+    h, w = new.shape
+    beyond = []
+    for i in range(4):
+        p, normal, _ = _side_geometry(quad, i, 24)
+        at = np.rint(p[None] + np.array([3.0, 5.0])[:, None, None] * normal).astype(np.intp)
+        x, y = at[..., 0], at[..., 1]
+        ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        seen = new[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)] & ok
+        beyond.append(float((seen[0] & seen[1]).mean()))
+    return (beyond[0] >= most and beyond[2] >= most) or (beyond[1] >= most and beyond[3] >= most)
+
+
+def _a_hand(skin: np.ndarray, skin_surface: bool, quad: np.ndarray, support: list[float], cut: list[bool],
+            new: np.ndarray | None = None) -> bool:
+    """Whether an outline is a hand (or a piece of one), not a document: mostly skin-coloured
+    inside, with a weak side (support under 0.7: a hand's outline is curved, its fingertips a
+    row of bumps) or, off a skin-toned surface, skin just outside it (the hand carries on beyond
+    the outline); unless it is a skin-toned card a finger holds (`_held_card`) and, with `new`
+    (what differs from a learned empty tray), nothing new lies beyond two opposite sides of it:
+    a piece of a hand between two creases, whose fingers carry on beyond one side and whose palm
+    beyond the other, passes for a held card where the skin box misses the darker skin beyond."""
+    if _inside_fraction(skin, quad) <= 0.5:
+        return False
+    weakest = min((v for v, c in zip(support, cut) if not c), default=1.0)
+    return (weakest < 0.7 or (not skin_surface and _skin_around(skin, quad) > 0.1)) \
+        and not (_held_card(skin, quad, support, cut)
+                 and (new is None or not _changed_beyond_opposite_sides(new, quad)))
+
+
 def _score(support: list[float], cut: list[bool]) -> float:
     vals = [s for s, c in zip(support, cut) if not c]
     if len(vals) < 2:
@@ -1200,7 +1233,9 @@ def find_document(
     edges (where a hand or a thumb lies across a side, only the stretches where the edge can be
     seen count), and the best plausible one is refined at full resolution by fitting lines to the
     edge found across each side (the points under a hand and other outliers dropped). A chosen
-    outline that is a keyboard, a block of floor tiles (`_tiling`), a panel of a larger structure
+    outline reaching beyond the frame that, once refined, is a hand after all (`_a_hand`: its
+    row of fingertips a fair edge only at the rough outline's place), or one that is a keyboard,
+    a block of floor tiles (`_tiling`), a panel of a larger structure
     reaching beyond the frame (`_corners_are_crossings`), the surface beside a hand (a side that is
     the hand's edge), or (with a `TrayModel`) the empty tray's own texture under another light, is
     dropped and the next one chosen; so is one seen whole (no side cut by the frame border) that,
@@ -1307,9 +1342,7 @@ def find_document(
             if any(cut) and quad_area < 0.03 * frame_area:
                 continue
             weakest = min(v for v, c in zip(support, cut) if not c)
-            if skin_any is not None and _inside_fraction(skin_any, quad) > 0.5 \
-                    and (weakest < 0.7 or (not skin_surface and _skin_around(skin_any, quad) > 0.1)) \
-                    and not _held_card(skin_any, quad, support, cut):
+            if skin_any is not None and _a_hand(skin_any, skin_surface, quad, support, cut, new_on_tray):
                 continue  # a hand, not a document (a cream or beige page has four straight edges, and
                 # its colour does not carry on beyond them as a finger's does)
             if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:
@@ -1408,6 +1441,18 @@ def find_document(
                 corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands, not_surface)
                 quad = order_corners((corners + 0.5) * work.f - 0.5)
                 support, cut = _support(work.ycc, quad, (h, w), hands)
+        if skin_any is not None and any(cut):
+            # the hand rule again, on the outline as refined, where it reaches beyond the frame: a
+            # hand reaching in that passed it narrowly (its row of fingertips a fair edge at the
+            # rough outline's place; with a tray model, every false document of 1000 tune empty
+            # surfaces at 720p was a hand) shows the fingertips' bumps once its sides sit on the
+            # hand's own edges. Not for outlines seen whole: there the refined outline's work-size
+            # support and the skin just outside it read a blurred or small card's fringe as a hand
+            # (tune: 2 cards lost, 1 piece of a hand won)
+            fine = order_corners((corners + 0.5) * work.f - 0.5)
+            if _a_hand(skin_any, skin_surface, fine, *_support(work.ycc, fine, (h, w)), new_on_tray):
+                passed = [p for p in passed if p[2] is not chosen]
+                continue
         if not any(cut) and not _document_shaped(corners):
             # seen whole, it has no document's shape (a box face, a bin, a piece of a page with
             # something beside it): the next outline is looked at. With a hand lying across it, it

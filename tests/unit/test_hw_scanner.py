@@ -1406,3 +1406,81 @@ def test_a_candidate_is_looked_at_again_on_a_finer_copy():
     skewed = quad.copy()
     skewed[1] += (0.0, 40.0)  # its top side turned by about 20 degrees against the bottom one
     assert scanner._finer_look(work, [skewed], weak) == ([], [])
+
+
+def _hand_reaching_in(fingers: bool = True):
+    """A work-size YCrCb image: a dark surface and a hand (skin, columns 80-129) reaching up from
+    the bottom border, its top a row of three fingertips, not level, with the surface between
+    them (rows 35-59); without `fingers`, a skin-toned card cut by the border there instead (a straight
+    top). The outline around it (its bottom side along the frame border) and the skin mask."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[60:, 80:130] = (150.0, 155.0, 105.0)
+    for x0, y0 in (((80, 35), (99, 44), (118, 39)) if fingers else ((80, 35),)):
+        ycc[y0:60, x0:(x0 + 12 if fingers else 130)] = (150.0, 155.0, 105.0)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    outline = np.array([[80.0, 35.0], [129.5, 35.0], [129.5, 129.5], [80.0, 129.5]])
+    return ycc, outline, scanner._skin(ycc)
+
+
+def test_a_hand_is_told_from_a_skin_toned_card_by_its_outline():
+    """`_a_hand`: a skin-coloured outline whose fingertip side is a row of bumps (a weak side) is
+    a hand reaching in; the same outline with a straight top (a skin-toned card cut by the
+    border) is not; nor is any outline that is not mostly skin; a piece of a hand between two
+    creases (its top and bottom sides inside the skin, the hand carrying on beyond them) is a
+    hand even with clear sides, by the skin just outside it (not on a skin-toned surface)."""
+    ycc, outline, skin = _hand_reaching_in()
+    support, cut = scanner._support(ycc, outline, skin.shape)
+    assert cut == [False, False, True, False] and support[0] < 0.7
+    assert scanner._a_hand(skin, False, outline, support, cut)
+    assert not scanner._a_hand(np.zeros_like(skin), False, outline, support, cut)
+    ycc, outline, skin = _hand_reaching_in(fingers=False)
+    support, cut = scanner._support(ycc, outline, skin.shape)
+    assert min(s for s, c in zip(support, cut) if not c) >= 0.9
+    assert not scanner._a_hand(skin, False, outline, support, cut)
+    # a piece of the hand's palm: its sides are the hand's edges and two lines across the palm
+    ycc, _, skin = _hand_reaching_in()
+    piece = np.array([[80.0, 70.0], [129.5, 70.0], [129.5, 100.0], [80.0, 100.0]])
+    clear = [1.0, 1.0, 1.0, 1.0]  # however clear its sides might read
+    assert scanner._a_hand(skin, False, piece, clear, [False] * 4)
+    assert not scanner._a_hand(skin, True, piece, clear, [False] * 4)  # on wood or fur, skin says nothing
+
+
+def test_a_hand_reaching_in_is_not_a_document_with_or_without_a_tray_model():
+    """A hand with fingers reaching in from the bottom border over the tray, nothing else: no
+    document, with and without a learned empty tray."""
+    bare = docrender.tray_background(SIZE, seed=4)
+    frame = bare.copy()
+    skin = (120, 150, 210)  # BGR
+    frame[380:, 560:760] = skin
+    for x0 in (560, 628, 696):
+        cv2.rectangle(frame, (x0, 260), (x0 + 56, 380), skin, -1)
+        cv2.circle(frame, (x0 + 28, 262), 28, skin, -1)
+    frame = cv2.GaussianBlur(frame, (5, 5), 1.2)
+    tray = scanner.TrayModel(min_frames=2)
+    tray.learn(bare)
+    tray.learn(bare)
+    assert scanner.find_document(frame) is None
+    assert scanner.find_document(frame, tray=tray) is None
+
+
+def test_a_held_card_with_the_hand_carrying_on_beyond_two_opposite_sides_is_a_hand():
+    """With a learned empty tray, an outline that passes for a skin-toned card held by a thumb is
+    still a hand when something new lies beyond two of its opposite sides (a piece of a hand:
+    fingers beyond one side, the palm beyond the other, however dark); new beyond one side only
+    (the thumb, a blurred fringe) or beyond two neighbouring ones leaves it a card."""
+    card, support, cut, skin = _held_card()
+    assert scanner._held_card(skin, card, support, cut)
+    assert scanner._a_hand(skin, False, card, support, cut, None) is False
+    new = np.zeros(skin.shape, bool)
+    new[30:90, 40:140] = True  # the card itself is new on the tray
+    assert not scanner._changed_beyond_opposite_sides(new, card)
+    assert scanner._a_hand(skin, False, card, support, cut, new) is False
+    new[0:30, 40:140] = True  # beyond the top side ...
+    assert not scanner._changed_beyond_opposite_sides(new, card)
+    new[30:90, 140:200] = True  # ... and the right one: neighbouring sides
+    assert not scanner._changed_beyond_opposite_sides(new, card)
+    assert scanner._a_hand(skin, False, card, support, cut, new) is False
+    new[90:, 40:140] = True  # ... and the bottom one: opposite sides
+    assert scanner._changed_beyond_opposite_sides(new, card)
+    assert scanner._a_hand(skin, False, card, support, cut, new) is True

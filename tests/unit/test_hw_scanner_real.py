@@ -133,6 +133,23 @@ def test_with_a_tray_model_the_bare_tray_is_never_a_document():
     assert sum(found) >= 5, found
 
 
+def test_with_a_tray_model_a_hand_reaching_in_is_not_a_document():
+    """A hand reaching in from the bottom border over a learned empty tray (real skin on real
+    gravel): new on the tray, mostly skin, its fingertip row a fair edge where the rough outline
+    lay; once the outline is refined onto the hand's own edges the fingertips' bumps show and it
+    is a hand (`_a_hand`, checked again on outlines reaching beyond the frame), not a document
+    named out of frame."""
+    sc = scene("empty", 12, tray=True)
+    tray = TrayModel(min_frames=len(sc.tray))
+    for frame in sc.tray:
+        tray.learn(frame)
+    work = scanner._prepare(sc.frame, scanner.WORK_WIDTH)
+    skin = scanner._skin(work.ycc)
+    assert skin[200:, 200:260].mean() > 0.1  # the hand is there, reaching up from the bottom border
+    assert scanner.find_document(sc.frame, tray=tray) is None
+    assert scanner.find_document(sc.frame) is None
+
+
 def test_with_a_tray_model_a_shadow_on_the_tray_is_not_a_document():
     """A page-shaped shadow (or patch of light) that falls on the learned tray after it was
     learned makes that part of it "new", with four straight edges: it is still the tray's own
