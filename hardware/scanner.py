@@ -2387,13 +2387,15 @@ def _cut_placed_by_ends(ycc: np.ndarray, quad: np.ndarray, support: list[float],
 
 
 def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.ndarray,
-                   reach: float) -> tuple[str, np.ndarray | None]:
+                   reach: float, finger_first: bool = True) -> tuple[str, np.ndarray | None]:
     """Along a side's line carried on from its corner (unit direction d, up to `reach` work
     pixels, inside the frame): whether skin lies on the line at the corner (within 4 work pixels)
     and, beyond the skin, the side's edge is seen again (as `_edge_end` counts it) and ends.
     ("end", the point where it ends); ("hidden", None) when skin lies on the line from the corner
     on to the frame border or to `reach` (the page's corner under the hand); ("no", None)
-    otherwise: no skin at the corner, or no edge seen again beyond it that ends."""
+    otherwise: no skin at the corner, or no edge seen again beyond it that ends. Without
+    ``finger_first``, a line with no skin at its corner is followed too: the page's edge carries
+    on from the corner (seen, or hidden under skin, along most of the way) and ends ("end")."""
     h, w = ycc.shape[:2]
     normal = np.array([d[1], -d[0]], np.float32)
     t = np.arange(0.0, reach, 1.0, dtype=np.float32)
@@ -2407,12 +2409,15 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     yi = np.clip(np.rint(pts[:, 1]).astype(np.intp), 0, h - 1)
     on = skin[yi, xi]
     if not on[:4].any():
-        return "no", None  # no finger at the corner
-    # where the skin from the corner on ends: the first 3 points in a row without skin
-    off = np.convolve((~on).astype(np.float32), np.ones(3, np.float32), "valid") >= 3
-    if not off.any():
-        return "hidden", None
-    s1 = int(np.argmax(off))
+        if finger_first:
+            return "no", None  # no finger at the corner
+        s1 = 0
+    else:
+        # where the skin from the corner on ends: the first 3 points in a row without skin
+        off = np.convolve((~on).astype(np.float32), np.ones(3, np.float32), "valid") >= 3
+        if not off.any():
+            return "hidden", None
+        s1 = int(np.argmax(off))
     run = 6
     if s1 + run > len(t) - run:
         return "no", None
@@ -2428,7 +2433,13 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     ks = np.arange(run, len(pts) - run + 1)
     before = (c[ks] - c[ks - run]) / run
     after = (c[ks + run] - c[ks]) / run
-    seen = c[ks] / ks
+    if s1 == 0:
+        # from a corner in view, the edge carries on from it (hidden, not missing, where a
+        # finger lies across it further on)
+        cs = np.concatenate([[0.0], np.cumsum(np.maximum(ok, on[s1:]))])
+        seen = cs[ks] / ks
+    else:
+        seen = c[ks] / ks
     ends = (before >= _END_BEFORE) & (after <= _END_AFTER) & (seen >= _END_BEFORE)
     if not ends.any():
         return "no", None
@@ -2447,11 +2458,15 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
     its end (the page's corner hidden there), the new side runs through the other's end parallel
     to the side opposite it, and the hidden corner is where it meets that line, provided a hand
     or something other than the surface covers that spot. The new side must be nearly parallel
-    to the opposite one (`_FINGER_PARALLEL`). None when it does not apply."""
+    to the opposite one (`_FINGER_PARALLEL`). Skin need lie at only one of the two corners when
+    it is a hand's (skin told by its smoothness too, see `_smooth_skin`): the other line's edge
+    then carries on from its corner in view and ends (a thumb over the page's far corner, the
+    side beside it in view to its end). None when it does not apply."""
     h, w = skin.shape
     q = order_corners(quad)
     if any(_cut_sides(q, (h, w))):
         return None
+    hand = None  # skin told by its smoothness too (`_smooth_skin`), made when first needed
     for k in range(4):
         a, b = q[k], q[(k + 1) % 4]
         prev_side, next_side = (k - 1) % 4, (k + 1) % 4
@@ -2464,11 +2479,19 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
             if side_len < 8:
                 break
             d = d / side_len
-            if not _skin_from(skin, float(corner[0]), float(corner[1]), float(d[0]), float(d[1])):
-                break
-            lines.append((corner, d, 3.0 * side_len))
-        if len(lines) < 2:
-            continue  # skin must lie on both lines at the corners (a finger along this side)
+            lines.append((corner, d, 3.0 * side_len,
+                          _skin_from(skin, float(corner[0]), float(corner[1]), float(d[0]), float(d[1]))))
+        if len(lines) < 2 or not (lines[0][3] or lines[1][3]):
+            continue  # skin must lie on a line at its corner (a finger along this side)
+        if not (lines[0][3] and lines[1][3]):
+            hand = _smooth_skin(ycc, skin) if hand is None else hand
+        if not (lines[0][3] and lines[1][3]) and not all(
+                _skin_from(hand, float(c[0]), float(c[1]), float(d[0]), float(d[1]), 10) for c, d, _, on in lines if on):
+            # one line in view from its corner (the side ends at a thumb only at one end): the
+            # skin on the other must be a hand's, smooth within 10 work pixels of the corner (its
+            # rim is not: the Laplacian of its outline); wood or a box beside a page is
+            # skin-toned too, and its edge carries on beyond the page's corner
+            continue
         ka, pa = _beyond_finger(ycc, skin, *lines[0])
         if ka == "no":
             continue
@@ -2486,7 +2509,12 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
             pb = _line_intersection(_line_through(pa, opp), _line_through(b, b - q[(k + 2) % 4]))
             if pb is None or not _under_hand(cover, pb):
                 continue
-        if not _bare_beyond(cover, [(e, c) for e, c, kind in ((pa, a, ka), (pb, b, kb)) if kind == "end"]):
+        # beyond an end on a line a finger lies across, a hand of a colour the skin box misses would
+        # hide the edge too (`cover`). Not looked at beyond the end of an edge followed from a
+        # corner in view: there `cover` marks much of a busy surface (a dark part of a motorbike
+        # beside a card's corner), and the end is where the edge seen from the corner on stops.
+        if not _bare_beyond(cover, [(e, c) for e, c, kind, line in ((pa, a, ka, lines[0]), (pb, b, kb, lines[1]))
+                                    if kind == "end" and line[3]]):
             continue
         # a page is a rectangle the camera looks down on: its sides opposite each other are
         # nearly parallel (two ends that are not are one page edge and something else's)
@@ -2500,11 +2528,11 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
     return None
 
 
-def _skin_from(skin: np.ndarray, x: float, y: float, dx: float, dy: float) -> bool:
-    """Whether skin lies on the line from (x, y) along (dx, dy) within 4 work pixels (as
+def _skin_from(skin: np.ndarray, x: float, y: float, dx: float, dy: float, reach: int = 4) -> bool:
+    """Whether skin lies on the line from (x, y) along (dx, dy) within `reach` work pixels (4: as
     `_beyond_finger` looks first), by a few lookups."""
     h, w = skin.shape
-    for t in range(4):
+    for t in range(reach):
         xi, yi = int(round(x + t * dx)), int(round(y + t * dy))
         if 0 <= xi < w and 0 <= yi < h and skin[yi, xi]:
             return True
@@ -3202,6 +3230,20 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
     skin = _skin(work.ycc)
     return _hidden_fraction(work, order_corners((detection.corners + 0.5) * work.f - 0.5),
                             None if _skin_toned_border(skin) else skin)
+
+
+def _smooth_skin(ycc: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Skin colour where the work image is smooth: the mean absolute Laplacian of its brightness
+    over 5x5 work pixels under `_SMOOTH_SKIN` (a hand's inside measures about 0.4-1.7 on the tune
+    set; fur 1.4 at its smoothest 1 %, 2.1 at 5 %, 2.5 at 10 %; print and wood grain more). A
+    Laplacian, not a local spread: the shading across a curved finger is a smooth gradient."""
+    y = np.ascontiguousarray(ycc[..., 0], np.float32)
+    lap = np.abs(cv2.Laplacian(y, cv2.CV_32F, ksize=1))
+    return skin & (cv2.blur(lap, (5, 5)) < _SMOOTH_SKIN)
+
+
+_SMOOTH_SKIN = 2.0
+"""Most mean absolute Laplacian (work image brightness, 5x5) of skin told by its smoothness."""
 
 
 def _skin_toned_border(skin: np.ndarray) -> bool:

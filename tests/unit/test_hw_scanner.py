@@ -849,6 +849,48 @@ def test_a_piece_beside_a_finger_is_carried_on_across_it_to_the_page():
     assert scanner._across_finger(ycc, piece, scanner._support(ycc, piece, skin.shape)[0], skin, skin) is None
 
 
+def _page_a_thumb_hides_a_corner(textured: bool = False):
+    """A work-size YCrCb image: a page (rows 30-89, columns 40-139) on a dark surface, and a hand
+    of skin colour reaching in from the right border over the page's top-right corner (rows
+    0-54, columns 100 on); with ``textured`` the skin-coloured thing is grained like wood or fur
+    (a hand is smooth)."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[30:90, 40:140] = (200.0, 128.0, 128.0)
+    ycc[0:55, 100:200] = (150.0, 155.0, 105.0)
+    if textured:
+        grain = np.where((np.arange(200)[None, :] // 2 + np.arange(130)[:, None]) % 2 == 0, 25.0, -25.0)
+        ycc[0:55, 100:200, 0] += grain[0:55, 100:200]
+    return cv2.GaussianBlur(ycc, (3, 3), 0.8)
+
+
+def test_a_piece_beside_a_thumb_over_a_corner_is_carried_on_to_the_page():
+    """A thumb over a page's corner leaves a crisp piece beside it whose side ends at the thumb:
+    the line of the side the thumb lies on runs under the hand (the corner hidden there), the
+    other line's edge carries on from its corner in view and ends at the page's far side; the
+    new side goes through that end parallel to the opposite side. Only where the skin at the
+    corner is a hand's, smooth: a grained skin-toned thing there (wood, a box) does not count."""
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    piece = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 89.5], [40.0, 89.5]])  # left of the thumb
+    ycc = _page_a_thumb_hides_a_corner()
+    skin = scanner._skin(ycc)
+    cover = skin | ~scanner._border_colours(ycc, 3)
+    hand = scanner._smooth_skin(ycc, skin)
+    assert hand[20, 150] and skin[20, 150]
+    support, _ = scanner._support(ycc, piece, skin.shape)
+    assert support[0] >= 0.9 and support[2] >= 0.9
+    whole = scanner._across_finger(ycc, piece, support, skin, cover)
+    assert whole is not None and np.abs(scanner.order_corners(whole) - page).max() <= 2.0
+    # the same colours grained: skin by colour, not a hand
+    ycc = _page_a_thumb_hides_a_corner(textured=True)
+    skin = scanner._skin(ycc)
+    cover = skin | ~scanner._border_colours(ycc, 3)
+    hand = scanner._smooth_skin(ycc, skin)
+    assert skin[20, 150] and not hand[20, 150]
+    support, _ = scanner._support(ycc, piece, skin.shape)
+    assert scanner._across_finger(ycc, piece, support, skin, cover) is None
+
+
 def test_a_page_a_finger_lies_across_is_found_whole():
     """A finger laid across a page from the frame border splits it into two crisp pieces, each
     with a side that is the finger's edge (not a page's side, see `_hand_along`): the page is found
