@@ -1179,7 +1179,8 @@ def find_document(
     and shadows), the difference from the empty tray when a `TrayModel` is given, and each of
     these again with skin-coloured pixels cut away (a hand or thumb on the page); the crisp piece
     of a page beside a finger across it is also carried on across the finger to where the page's
-    edges end beyond it (`_across_finger`). Every blob is
+    edges end beyond it (`_across_finger`; so is the chosen outline once `_expand` grew it, where
+    the skin is a hand's, smooth). Every blob is
     simplified to a quadrilateral (a corner hidden by a thumb is restored by extending the
     neighbouring sides). Each quadrilateral is scored by how well its four sides follow real
     edges (where a hand or a thumb lies across a side, only the stretches where the edge can be
@@ -1364,7 +1365,21 @@ def find_document(
             continue
         chosen = quad
         support, cut = known[id(quad)]  # what _support gives, found above
+        grown = quad
         quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
+        if quad is not grown and skin_any is not None and not any(cut):
+            # the outline `_expand` grew may still be the piece of a page beside a hand (its side
+            # a line in the print, the sides beside it running on under a thumb): carried on
+            # across it as above, where the skin at those corners is a hand's
+            across = _across_finger(work.ycc, quad, support, skin, not_surface, strict=True)
+            if across is not None:
+                more = _plausible([across], (h, w), min_area_fraction * frame_area, max_area_fraction * frame_area,
+                                  max_aspect)
+                if more:
+                    more = _snap_many(work.ycc, more, (h, w))
+                    sup, more_cut, bent = _support_many(work.ycc, more, (h, w))[0]
+                    if not any(more_cut) and not bent and _score(sup, more_cut) >= min_score:
+                        quad, support, cut = more[0], sup, more_cut
         # a card's band the colour of the textured surface beside it: flat, where the surface is not
         banded = _flat_band(work.ycc, quad, (h, w), support, cut)
         if banded is not None:
@@ -1398,7 +1413,13 @@ def find_document(
     # what lies across the outline is looked for along the refined one (a side a pixel or two
     # off the page's edge misses the edge there and takes the page for something covering it)
     fine = order_corners((corners + 0.5) * work.f - 0.5)
-    covered = max(_hidden_fraction(work, fine, hands), _skin_across(skin, fine))
+    over = hands
+    if skin_surface:
+        # on a skin-toned surface (fur, wood) a hand of the surface's colours is told from it by
+        # its smoothness (see `_smooth_skin`)
+        smooth = _smooth_skin(work.ycc, skin)
+        over = smooth if hands is None else hands | smooth
+    covered = max(_hidden_fraction(work, fine, over), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
     corners = np.minimum(np.maximum(corners, [0, 0]), [fw - 1, fh - 1])
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
@@ -2448,7 +2469,7 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
 
 
 def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin: np.ndarray,
-                   cover: np.ndarray) -> np.ndarray | None:
+                   cover: np.ndarray, strict: bool = False) -> np.ndarray | None:
     """The page a finger or a hand lies across, from the piece of it beside the finger: one side
     of the quad (inside the frame) moved to where the edges of the two clear sides that meet it
     (support `_END_SIDES` or more) end beyond the finger: their lines carried on from the corners
@@ -2461,7 +2482,8 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
     to the opposite one (`_FINGER_PARALLEL`). Skin need lie at only one of the two corners when
     it is a hand's (skin told by its smoothness too, see `_smooth_skin`): the other line's edge
     then carries on from its corner in view and ends (a thumb over the page's far corner, the
-    side beside it in view to its end). None when it does not apply."""
+    side beside it in view to its end). With ``strict``, the skin at every corner where there is
+    some must be a hand's. None when it does not apply."""
     h, w = skin.shape
     q = order_corners(quad)
     if any(_cut_sides(q, (h, w))):
@@ -2483,9 +2505,9 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
                           _skin_from(skin, float(corner[0]), float(corner[1]), float(d[0]), float(d[1]))))
         if len(lines) < 2 or not (lines[0][3] or lines[1][3]):
             continue  # skin must lie on a line at its corner (a finger along this side)
-        if not (lines[0][3] and lines[1][3]):
+        if strict or not (lines[0][3] and lines[1][3]):
             hand = _smooth_skin(ycc, skin) if hand is None else hand
-        if not (lines[0][3] and lines[1][3]) and not all(
+        if (strict or not (lines[0][3] and lines[1][3])) and not all(
                 _skin_from(hand, float(c[0]), float(c[1]), float(d[0]), float(d[1]), 10) for c, d, _, on in lines if on):
             # one line in view from its corner (the side ends at a thumb only at one end): the
             # skin on the other must be a hand's, smooth within 10 work pixels of the corner (its
@@ -3234,9 +3256,11 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
 
 def _smooth_skin(ycc: np.ndarray, skin: np.ndarray) -> np.ndarray:
     """Skin colour where the work image is smooth: the mean absolute Laplacian of its brightness
-    over 5x5 work pixels under `_SMOOTH_SKIN` (a hand's inside measures about 0.4-1.7 on the tune
-    set; fur 1.4 at its smoothest 1 %, 2.1 at 5 %, 2.5 at 10 %; print and wood grain more). A
-    Laplacian, not a local spread: the shading across a curved finger is a smooth gradient."""
+    over 5x5 work pixels under `_SMOOTH_SKIN`. Measured on tune scenes: a hand's inside 0.4-1.7
+    (a palm and a thumb, 1080p covered 4 and 9), fur 1.4 at its smoothest 1 %, 2.1 at 5 %, 2.5 at
+    10 %, a wooden box 2-3 at its smoothest, print and grain more; but fingers with shading bands
+    and gaps between them read 1-5 (1080p covered 11), so a hand is not always found this way.
+    A Laplacian, not a local spread: the shading across a curved finger is a smooth gradient."""
     y = np.ascontiguousarray(ycc[..., 0], np.float32)
     lap = np.abs(cv2.Laplacian(y, cv2.CV_32F, ksize=1))
     return skin & (cv2.blur(lap, (5, 5)) < _SMOOTH_SKIN)
