@@ -1417,7 +1417,7 @@ def find_document(
     if skin_surface:
         # on a skin-toned surface (fur, wood) a hand of the surface's colours is told from it by
         # its smoothness (see `_smooth_skin`)
-        smooth = _smooth_skin(work.ycc, skin)
+        smooth = _smooth_skin(work.ycc, skin, fine)
         over = smooth if hands is None else hands | smooth
     covered = max(_hidden_fraction(work, fine, over), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
@@ -3254,13 +3254,28 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
                             None if _skin_toned_border(skin) else skin)
 
 
-def _smooth_skin(ycc: np.ndarray, skin: np.ndarray) -> np.ndarray:
+def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
     """Skin colour where the work image is smooth: the mean absolute Laplacian of its brightness
     over 5x5 work pixels under `_SMOOTH_SKIN`. Measured on tune scenes: a hand's inside 0.4-1.7
     (a palm and a thumb, 1080p covered 4 and 9), fur 1.4 at its smoothest 1 %, 2.1 at 5 %, 2.5 at
     10 %, a wooden box 2-3 at its smoothest, print and grain more; but fingers with shading bands
     and gaps between them read 1-5 (1080p covered 11), so a hand is not always found this way.
-    A Laplacian, not a local spread: the shading across a curved finger is a smooth gradient."""
+    A Laplacian, not a local spread: the shading across a curved finger is a smooth gradient.
+    With ``near`` (an outline), only within 8 work pixels of its bounding box (the rest left
+    False): the same values there, for `_hidden_fraction`, which looks 4 pixels either side."""
+    if near is not None:
+        h, w = skin.shape
+        x0, y0 = np.floor(near.min(axis=0)).astype(int) - 8
+        x1, y1 = np.ceil(near.max(axis=0)).astype(int) + 9
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        out = np.zeros_like(skin)
+        if x1 - x0 >= 3 and y1 - y0 >= 3:
+            # a margin of 3 more for the 5x5 mean and the 3x3 Laplacian, cut where the frame ends
+            # (there the frame's own border rule applies, as on the whole image)
+            a0, b0, a1, b1 = max(x0 - 3, 0), max(y0 - 3, 0), min(x1 + 3, w), min(y1 + 3, h)
+            part = _smooth_skin(ycc[b0:b1, a0:a1], skin[b0:b1, a0:a1])
+            out[y0:y1, x0:x1] = part[y0 - b0:y1 - b0, x0 - a0:x1 - a0]
+        return out
     y = np.ascontiguousarray(ycc[..., 0], np.float32)
     lap = np.abs(cv2.Laplacian(y, cv2.CV_32F, ksize=1))
     return skin & (cv2.blur(lap, (5, 5)) < _SMOOTH_SKIN)

@@ -926,6 +926,8 @@ def test_a_hand_of_a_skin_toned_surface_s_colours_is_told_by_its_smoothness():
         smooth = scanner._smooth_skin(ycc, skin)
         assert not hands[60, 150] and not smooth[60, 20]  # the grained surface is no hand
         by_colour = scanner._hidden_fraction(work, page, hands)
+        near = scanner._smooth_skin(ycc, skin, page)  # only around the outline: the same there
+        assert np.array_equal(near[22:99, 32:149], smooth[22:99, 32:149]) and not near[:, 149:].any()
         if hand:
             # the side under the hand counts too, not only the stretches of the sides beside it
             # where the hand is unusual for them
