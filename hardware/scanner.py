@@ -2488,7 +2488,6 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
     q = order_corners(quad)
     if any(_cut_sides(q, (h, w))):
         return None
-    hand = None  # skin told by its smoothness too (`_smooth_skin`), made when first needed
     for k in range(4):
         a, b = q[k], q[(k + 1) % 4]
         prev_side, next_side = (k - 1) % 4, (k + 1) % 4
@@ -2505,10 +2504,9 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
                           _skin_from(skin, float(corner[0]), float(corner[1]), float(d[0]), float(d[1]))))
         if len(lines) < 2 or not (lines[0][3] or lines[1][3]):
             continue  # skin must lie on a line at its corner (a finger along this side)
-        if strict or not (lines[0][3] and lines[1][3]):
-            hand = _smooth_skin(ycc, skin) if hand is None else hand
         if (strict or not (lines[0][3] and lines[1][3])) and not all(
-                _skin_from(hand, float(c[0]), float(c[1]), float(d[0]), float(d[1]), 10) for c, d, _, on in lines if on):
+                _skin_from(_smooth_skin(ycc, skin, np.array([c, c + 10.0 * d])), float(c[0]), float(c[1]),
+                           float(d[0]), float(d[1]), 10) for c, d, _, on in lines if on):
             # one line in view from its corner (the side ends at a thumb only at one end): the
             # skin on the other must be a hand's, smooth within 10 work pixels of the corner (its
             # rim is not: the Laplacian of its outline); wood or a box beside a page is
@@ -3261,8 +3259,9 @@ def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = No
     10 %, a wooden box 2-3 at its smoothest, print and grain more; but fingers with shading bands
     and gaps between them read 1-5 (1080p covered 11), so a hand is not always found this way.
     A Laplacian, not a local spread: the shading across a curved finger is a smooth gradient.
-    With ``near`` (an outline), only within 8 work pixels of its bounding box (the rest left
-    False): the same values there, for `_hidden_fraction`, which looks 4 pixels either side."""
+    With ``near`` (an outline, or the ends of a stretch of a line), only within 8 work pixels of
+    its bounding box (the rest left False): the same values there, for `_hidden_fraction`, which
+    looks 4 pixels either side, and `_across_finger`, which looks along the stretch."""
     if near is not None:
         h, w = skin.shape
         x0, y0 = np.floor(near.min(axis=0)).astype(int) - 8
