@@ -1227,7 +1227,8 @@ def find_document(
     and shadows), the difference from the empty tray when a `TrayModel` is given, and each of
     these again with skin-coloured pixels cut away (a hand or thumb on the page); the crisp piece
     of a page beside a finger across it is also carried on across the finger to where the page's
-    edges end beyond it (`_across_finger`). Every blob is
+    edges end beyond it (`_across_finger`; so is the chosen outline once `_expand` grew it, where
+    the skin is a hand's, smooth). Every blob is
     simplified to a quadrilateral (a corner hidden by a thumb is restored by extending the
     neighbouring sides). Each quadrilateral is scored by how well its four sides follow real
     edges (where a hand or a thumb lies across a side, only the stretches where the edge can be
@@ -1427,7 +1428,21 @@ def find_document(
             continue
         chosen = quad
         support, cut = known[id(quad)]  # what _support gives, found above
+        grown = quad
         quad, support, cut = _expand(work.ycc, quad, (h, w), support, cut, hands)
+        if quad is not grown and skin_any is not None and not any(cut):
+            # the outline `_expand` grew may still be the piece of a page beside a hand (its side
+            # a line in the print, the sides beside it running on under a thumb): carried on
+            # across it as above, where the skin at those corners is a hand's
+            across = _across_finger(work.ycc, quad, support, skin, not_surface, strict=True)
+            if across is not None:
+                more = _plausible([across], (h, w), min_area_fraction * frame_area, max_area_fraction * frame_area,
+                                  max_aspect)
+                if more:
+                    more = _snap_many(work.ycc, more, (h, w))
+                    sup, more_cut, bent = _support_many(work.ycc, more, (h, w))[0]
+                    if not any(more_cut) and not bent and _score(sup, more_cut) >= min_score:
+                        quad, support, cut = more[0], sup, more_cut
         # a card's band the colour of the textured surface beside it: flat, where the surface is not
         banded = _flat_band(work.ycc, quad, (h, w), support, cut)
         if banded is not None:
@@ -1473,7 +1488,13 @@ def find_document(
     # what lies across the outline is looked for along the refined one (a side a pixel or two
     # off the page's edge misses the edge there and takes the page for something covering it)
     fine = order_corners((corners + 0.5) * work.f - 0.5)
-    covered = max(_hidden_fraction(work, fine, hands), _skin_across(skin, fine))
+    over = hands
+    if skin_surface:
+        # on a skin-toned surface (fur, wood) a hand of the surface's colours is told from it by
+        # its smoothness (see `_smooth_skin`)
+        smooth = _smooth_skin(work.ycc, skin, fine)
+        over = smooth if hands is None else hands | smooth
+    covered = max(_hidden_fraction(work, fine, over), _skin_across(skin, fine))
     # corners beyond the frame border are where the sides would meet; report them on the border
     corners = np.minimum(np.maximum(corners, [0, 0]), [fw - 1, fh - 1])
     return Detection(corners=order_corners(corners), area_fraction=quad_area / frame_area,
@@ -2533,13 +2554,15 @@ def _cut_placed_by_ends(ycc: np.ndarray, quad: np.ndarray, support: list[float],
 
 
 def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.ndarray,
-                   reach: float) -> tuple[str, np.ndarray | None]:
+                   reach: float, finger_first: bool = True) -> tuple[str, np.ndarray | None]:
     """Along a side's line carried on from its corner (unit direction d, up to `reach` work
     pixels, inside the frame): whether skin lies on the line at the corner (within 4 work pixels)
     and, beyond the skin, the side's edge is seen again (as `_edge_end` counts it) and ends.
     ("end", the point where it ends); ("hidden", None) when skin lies on the line from the corner
     on to the frame border or to `reach` (the page's corner under the hand); ("no", None)
-    otherwise: no skin at the corner, or no edge seen again beyond it that ends."""
+    otherwise: no skin at the corner, or no edge seen again beyond it that ends. Without
+    ``finger_first``, a line with no skin at its corner is followed too: the page's edge carries
+    on from the corner (seen, or hidden under skin, along most of the way) and ends ("end")."""
     h, w = ycc.shape[:2]
     normal = np.array([d[1], -d[0]], np.float32)
     t = np.arange(0.0, reach, 1.0, dtype=np.float32)
@@ -2553,12 +2576,15 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     yi = np.clip(np.rint(pts[:, 1]).astype(np.intp), 0, h - 1)
     on = skin[yi, xi]
     if not on[:4].any():
-        return "no", None  # no finger at the corner
-    # where the skin from the corner on ends: the first 3 points in a row without skin
-    off = np.convolve((~on).astype(np.float32), np.ones(3, np.float32), "valid") >= 3
-    if not off.any():
-        return "hidden", None
-    s1 = int(np.argmax(off))
+        if finger_first:
+            return "no", None  # no finger at the corner
+        s1 = 0
+    else:
+        # where the skin from the corner on ends: the first 3 points in a row without skin
+        off = np.convolve((~on).astype(np.float32), np.ones(3, np.float32), "valid") >= 3
+        if not off.any():
+            return "hidden", None
+        s1 = int(np.argmax(off))
     run = 6
     if s1 + run > len(t) - run:
         return "no", None
@@ -2574,7 +2600,13 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     ks = np.arange(run, len(pts) - run + 1)
     before = (c[ks] - c[ks - run]) / run
     after = (c[ks + run] - c[ks]) / run
-    seen = c[ks] / ks
+    if s1 == 0:
+        # from a corner in view, the edge carries on from it (hidden, not missing, where a
+        # finger lies across it further on)
+        cs = np.concatenate([[0.0], np.cumsum(np.maximum(ok, on[s1:]))])
+        seen = cs[ks] / ks
+    else:
+        seen = c[ks] / ks
     ends = (before >= _END_BEFORE) & (after <= _END_AFTER) & (seen >= _END_BEFORE)
     if not ends.any():
         return "no", None
@@ -2583,7 +2615,7 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
 
 
 def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin: np.ndarray,
-                   cover: np.ndarray) -> np.ndarray | None:
+                   cover: np.ndarray, strict: bool = False) -> np.ndarray | None:
     """The page a finger or a hand lies across, from the piece of it beside the finger: one side
     of the quad (inside the frame) moved to where the edges of the two clear sides that meet it
     (support `_END_SIDES` or more) end beyond the finger: their lines carried on from the corners
@@ -2593,7 +2625,11 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
     its end (the page's corner hidden there), the new side runs through the other's end parallel
     to the side opposite it, and the hidden corner is where it meets that line, provided a hand
     or something other than the surface covers that spot. The new side must be nearly parallel
-    to the opposite one (`_FINGER_PARALLEL`). None when it does not apply."""
+    to the opposite one (`_FINGER_PARALLEL`). Skin need lie at only one of the two corners when
+    it is a hand's (skin told by its smoothness too, see `_smooth_skin`): the other line's edge
+    then carries on from its corner in view and ends (a thumb over the page's far corner, the
+    side beside it in view to its end). With ``strict``, the skin at every corner where there is
+    some must be a hand's. None when it does not apply."""
     h, w = skin.shape
     q = order_corners(quad)
     if any(_cut_sides(q, (h, w))):
@@ -2610,11 +2646,18 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
             if side_len < 8:
                 break
             d = d / side_len
-            if not _skin_from(skin, float(corner[0]), float(corner[1]), float(d[0]), float(d[1])):
-                break
-            lines.append((corner, d, 3.0 * side_len))
-        if len(lines) < 2:
-            continue  # skin must lie on both lines at the corners (a finger along this side)
+            lines.append((corner, d, 3.0 * side_len,
+                          _skin_from(skin, float(corner[0]), float(corner[1]), float(d[0]), float(d[1]))))
+        if len(lines) < 2 or not (lines[0][3] or lines[1][3]):
+            continue  # skin must lie on a line at its corner (a finger along this side)
+        if (strict or not (lines[0][3] and lines[1][3])) and not all(
+                _skin_from(_smooth_skin(ycc, skin, np.array([c, c + 10.0 * d])), float(c[0]), float(c[1]),
+                           float(d[0]), float(d[1]), 10) for c, d, _, on in lines if on):
+            # one line in view from its corner (the side ends at a thumb only at one end): the
+            # skin on the other must be a hand's, smooth within 10 work pixels of the corner (its
+            # rim is not: the Laplacian of its outline); wood or a box beside a page is
+            # skin-toned too, and its edge carries on beyond the page's corner
+            continue
         ka, pa = _beyond_finger(ycc, skin, *lines[0])
         if ka == "no":
             continue
@@ -2632,7 +2675,12 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
             pb = _line_intersection(_line_through(pa, opp), _line_through(b, b - q[(k + 2) % 4]))
             if pb is None or not _under_hand(cover, pb):
                 continue
-        if not _bare_beyond(cover, [(e, c) for e, c, kind in ((pa, a, ka), (pb, b, kb)) if kind == "end"]):
+        # beyond an end on a line a finger lies across, a hand of a colour the skin box misses would
+        # hide the edge too (`cover`). Not looked at beyond the end of an edge followed from a
+        # corner in view: there `cover` marks much of a busy surface (a dark part of a motorbike
+        # beside a card's corner), and the end is where the edge seen from the corner on stops.
+        if not _bare_beyond(cover, [(e, c) for e, c, kind, line in ((pa, a, ka, lines[0]), (pb, b, kb, lines[1]))
+                                    if kind == "end" and line[3]]):
             continue
         # a page is a rectangle the camera looks down on: its sides opposite each other are
         # nearly parallel (two ends that are not are one page edge and something else's)
@@ -2646,11 +2694,11 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
     return None
 
 
-def _skin_from(skin: np.ndarray, x: float, y: float, dx: float, dy: float) -> bool:
-    """Whether skin lies on the line from (x, y) along (dx, dy) within 4 work pixels (as
+def _skin_from(skin: np.ndarray, x: float, y: float, dx: float, dy: float, reach: int = 4) -> bool:
+    """Whether skin lies on the line from (x, y) along (dx, dy) within `reach` work pixels (4: as
     `_beyond_finger` looks first), by a few lookups."""
     h, w = skin.shape
-    for t in range(4):
+    for t in range(reach):
         xi, yi = int(round(x + t * dx)), int(round(y + t * dy))
         if 0 <= xi < w and 0 <= yi < h and skin[yi, xi]:
             return True
@@ -3348,6 +3396,38 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
     skin = _skin(work.ycc)
     return _hidden_fraction(work, order_corners((detection.corners + 0.5) * work.f - 0.5),
                             None if _skin_toned_border(skin) else skin)
+
+
+def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
+    """Skin colour where the work image is smooth: the mean absolute Laplacian of its brightness
+    over 5x5 work pixels under `_SMOOTH_SKIN`. Measured on tune scenes: a hand's inside 0.4-1.7
+    (a palm and a thumb, 1080p covered 4 and 9), fur 1.4 at its smoothest 1 %, 2.1 at 5 %, 2.5 at
+    10 %, a wooden box 2-3 at its smoothest, print and grain more; but fingers with shading bands
+    and gaps between them read 1-5 (1080p covered 11), so a hand is not always found this way.
+    A Laplacian, not a local spread: the shading across a curved finger is a smooth gradient.
+    With ``near`` (an outline, or the ends of a stretch of a line), only within 8 work pixels of
+    its bounding box (the rest left False): the same values there, for `_hidden_fraction`, which
+    looks 4 pixels either side, and `_across_finger`, which looks along the stretch."""
+    if near is not None:
+        h, w = skin.shape
+        x0, y0 = np.floor(near.min(axis=0)).astype(int) - 8
+        x1, y1 = np.ceil(near.max(axis=0)).astype(int) + 9
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        out = np.zeros_like(skin)
+        if x1 - x0 >= 3 and y1 - y0 >= 3:
+            # a margin of 3 more for the 5x5 mean and the 3x3 Laplacian, cut where the frame ends
+            # (there the frame's own border rule applies, as on the whole image)
+            a0, b0, a1, b1 = max(x0 - 3, 0), max(y0 - 3, 0), min(x1 + 3, w), min(y1 + 3, h)
+            part = _smooth_skin(ycc[b0:b1, a0:a1], skin[b0:b1, a0:a1])
+            out[y0:y1, x0:x1] = part[y0 - b0:y1 - b0, x0 - a0:x1 - a0]
+        return out
+    y = np.ascontiguousarray(ycc[..., 0], np.float32)
+    lap = np.abs(cv2.Laplacian(y, cv2.CV_32F, ksize=1))
+    return skin & (cv2.blur(lap, (5, 5)) < _SMOOTH_SKIN)
+
+
+_SMOOTH_SKIN = 2.0
+"""Most mean absolute Laplacian (work image brightness, 5x5) of skin told by its smoothness."""
 
 
 def _skin_toned_border(skin: np.ndarray) -> bool:

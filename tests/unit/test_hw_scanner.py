@@ -1,4 +1,6 @@
 """Document pipeline against synthetic documents whose true geometry is known."""
+import types
+
 import cv2
 import numpy as np
 import pytest
@@ -869,6 +871,8 @@ def test_a_piece_beside_a_finger_is_carried_on_across_it_to_the_page():
     assert min(support) >= 0.9
     whole = scanner._across_finger(ycc, piece, support, skin, cover)
     assert whole is not None and np.abs(scanner.order_corners(whole) - page).max() <= 2.0
+    strict = scanner._across_finger(ycc, piece, support, skin, cover, strict=True)  # (the skin is a hand's)
+    assert strict is not None and np.abs(strict - whole).max() == 0
     # a hand flush beside the page: its sides' edges do not come back beyond the hand
     ycc = _page_a_finger_crosses(None, hand_beside=True)
     skin = scanner._skin(ycc)
@@ -879,6 +883,90 @@ def test_a_piece_beside_a_finger_is_carried_on_across_it_to_the_page():
     ycc = _page_a_finger_crosses(None)
     skin = scanner._skin(ycc)
     assert scanner._across_finger(ycc, piece, scanner._support(ycc, piece, skin.shape)[0], skin, skin) is None
+
+
+def _page_a_thumb_hides_a_corner(textured: bool = False):
+    """A work-size YCrCb image: a page (rows 30-89, columns 40-139) on a dark surface, and a hand
+    of skin colour reaching in from the right border over the page's top-right corner (rows
+    0-54, columns 100 on); with ``textured`` the skin-coloured thing is grained like wood or fur
+    (a hand is smooth)."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[30:90, 40:140] = (200.0, 128.0, 128.0)
+    ycc[0:55, 100:200] = (150.0, 155.0, 105.0)
+    if textured:
+        grain = np.where((np.arange(200)[None, :] // 2 + np.arange(130)[:, None]) % 2 == 0, 25.0, -25.0)
+        ycc[0:55, 100:200, 0] += grain[0:55, 100:200]
+    return cv2.GaussianBlur(ycc, (3, 3), 0.8)
+
+
+def test_a_piece_beside_a_thumb_over_a_corner_is_carried_on_to_the_page():
+    """A thumb over a page's corner leaves a crisp piece beside it whose side ends at the thumb:
+    the line of the side the thumb lies on runs under the hand (the corner hidden there), the
+    other line's edge carries on from its corner in view and ends at the page's far side; the
+    new side goes through that end parallel to the opposite side. Only where the skin at the
+    corner is a hand's, smooth: a grained skin-toned thing there (wood, a box) does not count."""
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    piece = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 89.5], [40.0, 89.5]])  # left of the thumb
+    ycc = _page_a_thumb_hides_a_corner()
+    skin = scanner._skin(ycc)
+    cover = skin | ~scanner._border_colours(ycc, 3)
+    hand = scanner._smooth_skin(ycc, skin)
+    assert hand[20, 150] and skin[20, 150]
+    support, _ = scanner._support(ycc, piece, skin.shape)
+    assert support[0] >= 0.9 and support[2] >= 0.9
+    whole = scanner._across_finger(ycc, piece, support, skin, cover)
+    assert whole is not None and np.abs(scanner.order_corners(whole) - page).max() <= 2.0
+    strict = scanner._across_finger(ycc, piece, support, skin, cover, strict=True)  # (the skin is a hand's)
+    assert strict is not None and np.abs(strict - whole).max() == 0
+    # the same colours grained: skin by colour, not a hand
+    ycc = _page_a_thumb_hides_a_corner(textured=True)
+    skin = scanner._skin(ycc)
+    cover = skin | ~scanner._border_colours(ycc, 3)
+    hand = scanner._smooth_skin(ycc, skin)
+    assert skin[20, 150] and not hand[20, 150]
+    support, _ = scanner._support(ycc, piece, skin.shape)
+    assert scanner._across_finger(ycc, piece, support, skin, cover) is None
+    assert scanner._across_finger(ycc, piece, support, skin, cover, strict=True) is None
+
+
+def _page_on_grained_skin_tones(hand: bool):
+    """A work-size YCrCb image: a page (rows 30-89, columns 40-139) on a grained skin-toned
+    surface (fur, wood), and (``hand``) a smooth hand of the surface's own colour over the page's
+    right side and both its right corners."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (150.0, 155.0, 105.0)
+    ycc[..., 0] += np.where((np.arange(200)[None, :] // 2 + np.arange(130)[:, None]) % 2 == 0, 25.0, -25.0)
+    ycc[30:90, 40:140] = (200.0, 128.0, 128.0)
+    if hand:
+        ycc[20:130, 110:200] = (150.0, 155.0, 105.0)
+    return cv2.GaussianBlur(ycc, (3, 3), 0.8)
+
+
+def test_a_hand_of_a_skin_toned_surface_s_colours_is_told_by_its_smoothness():
+    """On a grained skin-toned surface a hand of the surface's own colours lying over a whole side
+    and two corners of a page is neither unusual for that side nor a colour the surface lacks:
+    only its smoothness tells it (`_smooth_skin`), and that side is covered too. The page alone
+    on that surface is not covered."""
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    for hand in (True, False):
+        ycc = _page_on_grained_skin_tones(hand)
+        work = types.SimpleNamespace(ycc=ycc, shape=ycc.shape[:2])
+        skin = scanner._skin(ycc)
+        assert scanner._skin_toned_border(skin)
+        hands = skin & ~scanner._border_colours(ycc, 3)  # as find_document takes them there
+        smooth = scanner._smooth_skin(ycc, skin)
+        assert not hands[60, 150] and not smooth[60, 20]  # the grained surface is no hand
+        by_colour = scanner._hidden_fraction(work, page, hands)
+        near = scanner._smooth_skin(ycc, skin, page)  # only around the outline: the same there
+        assert np.array_equal(near[22:99, 32:149], smooth[22:99, 32:149]) and not near[:, 149:].any()
+        if hand:
+            # the side under the hand counts too, not only the stretches of the sides beside it
+            # where the hand is unusual for them
+            assert smooth[60, 150]
+            assert scanner._hidden_fraction(work, page, hands | smooth) >= by_colour + 0.15
+        else:
+            assert by_colour < 0.01 and scanner._hidden_fraction(work, page, hands | smooth) < 0.01
 
 
 def test_a_page_a_finger_lies_across_is_found_whole():
