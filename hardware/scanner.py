@@ -1307,18 +1307,24 @@ def find_document(
     # a side without an edge lying just inside the frame border: the page may be cut by the
     # border there (see `_onto_border`); looked at only where that side, left out, would leave
     # the outline enough support to pass as a cut one
+    def placed_outlines(placed: list[np.ndarray | None]) -> tuple[list[np.ndarray], list]:
+        # outlines placed from others' edges: the plausible ones, snapped, with their support
+        more = _plausible([q for q in placed if q is not None], (h, w), min_area_fraction * frame_area,
+                          max_area_fraction * frame_area, max_aspect)
+        if not more:
+            return [], []
+        more = _snap_many(work.ycc, more, (h, w))
+        return more, _support_many(work.ycc, more, (h, w))
+
     onto = []
     for k in np.flatnonzero(_near_border_sides(np.array(quads), (h, w)).any(axis=1)).tolist():
         sup, cut, _ = supports[k]
         if any(v < 0.5 and _score(sup[:i] + [np.nan] + sup[i + 1:], cut[:i] + [True] + cut[i + 1:]) >= min_score + 0.15
                for i, v in enumerate(sup) if not cut[i]):
             onto.append(_onto_border(work.ycc, quads[k], sup, cut, (h, w)))
-    onto = _plausible([q for q in onto if q is not None], (h, w), min_area_fraction * frame_area,
-                      max_area_fraction * frame_area, max_aspect)
-    if onto:
-        onto = _snap_many(work.ycc, onto, (h, w))
-        quads += onto
-        supports += _support_many(work.ycc, onto, (h, w))
+    onto, onto_support = placed_outlines(onto)
+    quads += onto
+    supports += onto_support
     # an outline with two clear sides and weak others may be a page merged with its neighbour
     # there: its weak sides are looked for inside it too
     inner = [_contract(work.ycc, q, (h, w), sup, cut, hands) for q, (sup, cut, _) in zip(quads, supports)
@@ -1357,13 +1363,9 @@ def find_document(
             passed.append((score, quad_area, quad, weakest))
 
     def add(placed: list[np.ndarray | None]) -> None:
-        # outlines placed from others' edges: the plausible ones snapped, scored, kept with the
-        # candidates and judged like them
-        more = _plausible([q for q in placed if q is not None], (h, w), min_area_fraction * frame_area,
-                          max_area_fraction * frame_area, max_aspect)
+        # placed outlines kept with the candidates and judged like them
+        more, more_support = placed_outlines(placed)
         if more:
-            more = _snap_many(work.ycc, more, (h, w))
-            more_support = _support_many(work.ycc, more, (h, w))
             quads.extend(more)
             supports.extend(more_support)
             judge(more, more_support)
@@ -1434,15 +1436,12 @@ def find_document(
             # the outline `_expand` grew may still be the piece of a page beside a hand (its side
             # a line in the print, the sides beside it running on under a thumb): carried on
             # across it as above, where the skin at those corners is a hand's
-            across = _across_finger(work.ycc, quad, support, skin, not_surface, strict=True)
-            if across is not None:
-                more = _plausible([across], (h, w), min_area_fraction * frame_area, max_area_fraction * frame_area,
-                                  max_aspect)
-                if more:
-                    more = _snap_many(work.ycc, more, (h, w))
-                    sup, more_cut, bent = _support_many(work.ycc, more, (h, w))[0]
-                    if not any(more_cut) and not bent and _score(sup, more_cut) >= min_score:
-                        quad, support, cut = more[0], sup, more_cut
+            more, more_support = placed_outlines([_across_finger(work.ycc, quad, support, skin, not_surface,
+                                                                 strict=True)])
+            if more:
+                sup, more_cut, bent = more_support[0]
+                if not any(more_cut) and not bent and _score(sup, more_cut) >= min_score:
+                    quad, support, cut = more[0], sup, more_cut
         # a card's band the colour of the textured surface beside it: flat, where the surface is not
         banded = _flat_band(work.ycc, quad, (h, w), support, cut)
         if banded is not None:
