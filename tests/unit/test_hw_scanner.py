@@ -1572,3 +1572,27 @@ def test_a_held_card_with_the_hand_carrying_on_beyond_two_opposite_sides_is_a_ha
     new[90:, 40:140] = True  # ... and the bottom one: opposite sides
     assert scanner._changed_beyond_opposite_sides(new, card)
     assert scanner._a_hand(skin, False, card, support, cut, new) is True
+
+
+@pytest.mark.parametrize("strip_across", [True, False])
+def test_a_faint_edge_past_a_band_is_taken_only_where_the_sides_go_on(strip_across):
+    """`_carried_past_clear` (`_expand`): a card's dark band ends at a clear edge (the near move,
+    20 work px out); 10 px farther lies a faint edge. When the stretch between is a strip across
+    the whole surface (a pipe's shadow beyond the card, 1080p blurry 23), the card's sides do not
+    go on over it, and the faint edge is not taken; when the card itself goes on there (the strip
+    only as wide as the card), they do, and it is."""
+    ycc = np.empty((225, 400, 3), np.float32)
+    ycc[:] = (120.0, 128.0, 128.0)
+    ycc[80:180, 100:300, 0] = 220.0  # the page
+    ycc[60:80, 100:300, 0] = 60.0  # its band
+    if strip_across:
+        ycc[50:60, :, 0] = 72.0
+    else:
+        ycc[50:60, 100:300, 0] = 72.0
+    quad = np.array([[100.0, 80.0], [300.0, 80.0], [300.0, 180.0], [100.0, 180.0]])
+    far = scanner._move_side(quad, 0, 30.0)
+    near = scanner._move_side(quad, 0, 20.0)
+    clear = ([0.9, 1.0, 1.0, 1.0], [False] * 4, 0)
+    ext = np.ones((2, 2))
+    taken = scanner._carried_past_clear(ycc, quad, [far, near], 0, 0, [1], [clear], ext, None)
+    assert taken is (not strip_across)
