@@ -1596,3 +1596,49 @@ def test_a_faint_edge_past_a_band_is_taken_only_where_the_sides_go_on(strip_acro
     ext = np.ones((2, 2))
     taken = scanner._carried_past_clear(ycc, quad, [far, near], 0, 0, [1], [clear], ext, None)
     assert taken is (not strip_across)
+
+
+def _dark_photo_with_coins(inset: float):
+    """A small dark photo (280 x 200 px, turned 12 degrees) on a dark purple 1080p surface, as
+    1080p too_small 28 of the tune set: its dark ground differs from the surface by about 15
+    levels, and bright coins printed along its right side, 3-14 px in, give steps ten times as
+    strong. Returns the frame, the true corners and rough ones with the right side `inset` px in
+    (where the work-size outline put it)."""
+    rng = np.random.default_rng(5)
+    fh, fw = 1080, 1920
+    frame = np.empty((fh, fw, 3), np.uint8)
+    frame[:] = (62, 40, 58)
+    frame = cv2.add(frame, rng.integers(0, 10, frame.shape, dtype=np.uint8))
+    cx, cy, w, h = 1500.0, 420.0, 280.0, 200.0
+    m = cv2.getRotationMatrix2D((cx, cy), 12, 1.0)
+    rect = np.array([[cx - w / 2, cy - h / 2], [cx + w / 2, cy - h / 2], [cx + w / 2, cy + h / 2],
+                     [cx - w / 2, cy + h / 2]])
+    to_frame = lambda p: p @ m[:, :2].T + m[:, 2]  # noqa: E731
+    truth = scanner.order_corners(to_frame(rect))
+    cv2.fillConvexPoly(frame, np.round(truth * 16).astype(np.int32), (34, 32, 30), cv2.LINE_AA, 4)
+    for k in range(5):  # coins along the right side, at scattered depths
+        x = cx + w / 2 - rng.uniform(16, 30)
+        y = cy - h / 2 + 25 + k * 38
+        c = to_frame(np.array([[x, y]]))[0]
+        cv2.circle(frame, (int(round(c[0] * 16)), int(round(c[1] * 16))), int(rng.uniform(13, 16) * 16),
+                   (190, 192, 196), -1, cv2.LINE_AA, 4)
+    frame = cv2.GaussianBlur(frame, (3, 3), 0.8)
+    rough = rect.copy()
+    rough[1:3, 0] -= inset
+    return frame, truth, scanner.order_corners(to_frame(rough))
+
+
+@pytest.mark.parametrize("inset", [5.0, 8.0])
+def test_a_faint_side_beside_strong_print_is_the_straight_edge(inset, monkeypatch):
+    """`_refine_full_resolution` on a small dark photo whose right side is faint against a dark
+    surface, with coins printed near it: each row's strongest step is a coin's, scattered 3-14 px
+    in, and the line fitted to them would stay inside the photo. The photo's side is the one
+    edge that runs straight along the whole side (`_straightest_edge`): the refined corners lie
+    on it. Without that step the side stays off."""
+    frame, truth, rough = _dark_photo_with_coins(inset)
+    scale = 1920 / scanner.WORK_WIDTH
+    refined = scanner._refine_full_resolution(frame, rough, scale)
+    assert np.abs(refined - truth).max() < 1.5, refined - truth
+    monkeypatch.setattr(scanner, "_SCATTERED", 0.0)  # never scattered: the fit to the rows' strongest steps
+    fitted = scanner._refine_full_resolution(frame, rough, scale)
+    assert np.abs(fitted - truth).max() > 3.0, fitted - truth
