@@ -2141,18 +2141,26 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
     skin mask misses lies over). When a side moved, the sides beside it that did not are looked
     at once more: whether a neighbour carries on depends on where that neighbour lies (a photo
     found as the piece below a print line on it: its left side moves out onto the photo's edge,
-    and only then does the top side's neighbour carry on up to the photo's top edge)."""
+    and only then does the top side's neighbour carry on up to the photo's top edge); and when
+    one moved at that second look, the sides beside it are looked at a third time, those that
+    moved before too (a photo's side moved first onto the edge of dark hair printed along it, its
+    top side then up to the photo's top edge, and only then does that side carry on over the
+    hair to the photo's own edge beyond it: 1080p glare 17 of the tune set)."""
     h, w = shape
     moved_sides: list[int] = []
-    again = False
+    look, start, second = 1, 0, 0  # the look, where its moves begin in moved_sides, and the second's
     for i in _SIDE_ORDER:
         if i is None:
-            if not moved_sides:
-                break
-            again = True
+            if len(moved_sides) == start:
+                break  # nothing moved at this look
+            look += 1
+            second = start if look == 3 else second
+            start = len(moved_sides)
             continue
-        if again and (i in moved_sides or ((i - 1) % 4 not in moved_sides and (i + 1) % 4 not in moved_sides)):
+        if look == 2 and (i in moved_sides or ((i - 1) % 4 not in moved_sides and (i + 1) % 4 not in moved_sides)):
             continue  # (the second look: only a side that did not move, beside one that did)
+        if look == 3 and (i - 1) % 4 not in moved_sides[second:] and (i + 1) % 4 not in moved_sides[second:]:
+            continue  # (the third look: any side beside one that moved at the second look, or at this one)
         if cut[i]:
             continue
         span = min(length_of(quad, (i - 1) % 4), length_of(quad, (i + 1) % 4))
@@ -2224,9 +2232,10 @@ def _carried_past_clear(ycc: np.ndarray, quad: np.ndarray, moves: list, i: int, 
     return True
 
 
-_SIDE_ORDER = (0, 1, 2, 3, None, 0, 1, 2, 3)
-"""The order `_expand` looks at the sides in: all four, then (None: only when one moved) those
-beside a side that moved, again."""
+_SIDE_ORDER = (0, 1, 2, 3, None, 0, 1, 2, 3, None, 0, 1, 2, 3)
+"""The order `_expand` looks at the sides in: all four, then (None: only when one moved at the look
+before) those beside a side that moved, again, and a third time those beside one that moved at the
+second look, whether or not they moved before."""
 _BAND_ONE_SIDE = 0.8
 """`_expand` without the second neighbour: how clearly the first must carry on over the band."""
 _BAND_EDGE = 0.8

@@ -1642,3 +1642,30 @@ def test_a_faint_side_beside_strong_print_is_the_straight_edge(inset, monkeypatc
     monkeypatch.setattr(scanner, "_SCATTERED", 0.0)  # never scattered: the fit to the rows' strongest steps
     fitted = scanner._refine_full_resolution(frame, rough, scale)
     assert np.abs(fitted - truth).max() > 3.0, fitted - truth
+
+
+def test_a_side_moved_onto_print_goes_on_once_its_neighbour_moved(monkeypatch):
+    """`_expand`'s third look (as 1080p glare 17 of the tune set): a photo (x 100-300, y 40-180
+    work px) found as its face below the sky, with dark hair printed along its left side. First
+    the left side moves onto the hair's outer edge (the photo's own left edge is too far for the
+    top side's line to carry on to), then the top side up to the photo's top edge (the hair's
+    edge carries on up there). Only with the top side there does the top's line carry on over
+    the photo's margin to its left edge: the left side moves again and the outline is the photo.
+    With two looks it stays on the hair."""
+    ycc = np.empty((225, 400, 3), np.float32)
+    ycc[:] = (40.0, 128.0, 128.0)
+    ycc[40:180, 100:300, 0] = 90.0  # the photo's dark margin
+    ycc[40:180, 134:140, 0] = 170.0  # hair along its left side
+    ycc[40:90, 134:300, 0] = 200.0  # the sky above the face (and the hair there)
+    for x in range(150, 290, 20):
+        ycc[40:90, x:x + 10, 0] = 150.0  # (not one colour: no band)
+    ycc[90:180, 140:300, 0] = 240.0  # the face
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    face = np.array([[140.0, 90.0], [300.0, 90.0], [300.0, 180.0], [140.0, 180.0]])
+    photo = np.array([[100.0, 40.0], [300.0, 40.0], [300.0, 180.0], [100.0, 180.0]])
+    sup, cut = scanner._support(ycc, face, (225, 400))
+    grown, _, _ = scanner._expand(ycc, face, (225, 400), sup, cut)
+    assert np.abs(grown - photo).max() <= 1.5, grown
+    monkeypatch.setattr(scanner, "_SIDE_ORDER", (0, 1, 2, 3, None, 0, 1, 2, 3))
+    two_looks, _, _ = scanner._expand(ycc, face, (225, 400), sup, cut)
+    assert two_looks[0, 0] > 125 and abs(two_looks[0, 1] - 40) <= 1.5, two_looks
