@@ -2159,14 +2159,23 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         reach = int(min(2.5 * span, 0.4 * max(h, w), max_reach if max_reach is not None else np.inf))
         if reach < 4:
             continue
-        per_offset = _edges_across(ycc, quad, i, reach, 1.0)
+        # the side moved to every offset up to the reach at once (each quad moved on its own: the
+        # same numbers as moving it to the few offsets with an edge), and which moves stay in the
+        # frame; edges are looked for only up to the farthest of those (an offset's edge reads the
+        # colour steps up to two offsets farther, `_edges_across`: the same numbers there). Tune
+        # set, 720p: over half the offsets sampled lay beyond it.
+        moved_all, ok_all = _move_sides(np.repeat(quad[None], reach + 1, axis=0), np.full(reach + 1, i),
+                                        np.arange(reach + 1, dtype=np.float64))
+        ok_all &= ~((moved_all < -2).any(axis=(1, 2)) | (moved_all[:, :, 0] > w + 1).any(axis=1)
+                    | (moved_all[:, :, 1] > h + 1).any(axis=1))
+        in_frame = np.flatnonzero(ok_all[4:])
+        if not len(in_frame):
+            continue
+        per_offset = _edges_across(ycc, quad, i, min(reach, int(in_frame[-1]) + 4 + 2), 1.0)
         # every farther edge at once, the farthest that qualifies wins
         offs = np.flatnonzero(per_offset >= 0.6)[::-1]
         offs = offs[offs >= 4]
-        moved, ok = _move_sides(np.repeat(quad[None], len(offs), axis=0), np.full(len(offs), i),
-                                offs.astype(np.float64))
-        ok &= ~((moved < -2).any(axis=(1, 2)) | (moved[:, :, 0] > w + 1).any(axis=1)
-                | (moved[:, :, 1] > h + 1).any(axis=1))
+        moved, ok = moved_all[offs], ok_all[offs]
         moves = list(moved[ok])
         if not moves:
             continue

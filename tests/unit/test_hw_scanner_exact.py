@@ -525,3 +525,42 @@ def test_page_transform_is_the_one_of_numpys_side_lengths():
         for kind, max_side in (("auto", None), ("auto", 360), ("card", None), ("form", 200)):
             (m1, s1), (m2, s2) = scanner._page_transform(corners, kind, max_side), plain(corners, kind, max_side)
             assert s1 == s2 and np.array_equal(m1, m2)
+
+
+def _blobs_ycc(rng: np.random.Generator, h: int = 225, w: int = 400) -> np.ndarray:
+    """A work image of a few flat rectangles and bands on a noisy surface, as `_smoothed_ycc` makes it."""
+    bgr = np.full((h, w, 3), rng.integers(40, 200, 3), np.uint8)
+    for _ in range(int(rng.integers(2, 8))):
+        x0, y0, x1, y1 = (int(v) for v in rng.integers(0, [w, h, w, h]))
+        cv2.rectangle(bgr, (x0, y0), (x1, y1), [int(v) for v in rng.integers(0, 256, 3)], -1)
+    bgr = np.clip(bgr + rng.normal(0, 4, bgr.shape), 0, 255).astype(np.uint8)
+    return scanner._smoothed_ycc(bgr)
+
+
+def test_edges_across_a_shorter_reach_gives_the_same_offsets():
+    """`_edges_across` to a shorter reach r: the same fractions as to a longer one at offsets 1 to
+    r - 2 (what `_expand` relies on when it looks only as far as a move stays in the frame)."""
+    rng = np.random.default_rng(53)
+    for _ in range(40):
+        ycc = _blobs_ycc(rng)
+        c = rng.uniform([40, 30], [360, 195])
+        quad = scanner.order_corners(c + rng.uniform(-60, 60, (4, 2)))
+        for i in range(4):
+            for direction in (1.0, -1.0):
+                full = scanner._edges_across(ycc, quad, i, 160, direction)
+                for r in (4, 5, 9, 37, 100):
+                    short = scanner._edges_across(ycc, quad, i, r, direction)
+                    assert len(short) == r + 1 and np.array_equal(short[1:r - 1], full[1:r - 1])
+
+
+def test_move_sides_of_many_offsets_is_each_move():
+    """`_move_sides` of one side to many offsets at once: each row the same as that move alone."""
+    rng = np.random.default_rng(59)
+    for _ in range(100):
+        quad = scanner.order_corners(rng.uniform(0, 400, (4, 2)))
+        i = int(rng.integers(0, 4))
+        offs = np.arange(int(rng.integers(1, 160)), dtype=np.float64)
+        moved, ok = scanner._move_sides(np.repeat(quad[None], len(offs), axis=0), np.full(len(offs), i), offs)
+        for k in rng.choice(len(offs), min(len(offs), 5), replace=False):
+            one, one_ok = scanner._move_sides(quad[None], np.array([i]), offs[k:k + 1])
+            assert one_ok[0] == ok[k] and np.array_equal(one[0], moved[k])
