@@ -2948,36 +2948,48 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         n = int(min(max(length / 4, 12), 90))
         pts, normal, _ = _side_geometry(quad, i, n, 0.05, 0.95)
         sides.append((n, pts, normal, None if cut[i] else pts[:, None, :] + offsets[None, :, None] * normal[None, None, :]))
-    profs = iter(_sample_many(img, [g for *_, g in sides if g is not None]))  # the sides' profiles at once
-    for n, pts, normal, grid in sides:
-        if grid is None:
-            lines.append(None)
-            continue
+    # the sides' profiles at once, and every per-point step on all their points at once (the same
+    # per-element operations: the same numbers); per side only its median and its line
+    seen_sides = [(n, pts, normal, grid) for n, pts, normal, grid in sides if grid is not None]
+    if seen_sides:
+        grid = np.concatenate([g for *_, g in seen_sides])
         inside = (grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= fh - 1)
-        prof = next(profs).astype(np.float32)
+        ok_rows = inside.all(axis=1)
+        prof = _sample(img, grid).astype(np.float32)
         if prof.ndim == 2:
             prof = prof[..., None]
         diff = np.sqrt(_sumsq(prof[:, 2:] - prof[:, :-2]))  # offsets[1:-1]
-        ok_rows = inside.all(axis=1)
         score = diff * weight[None, :]
         j = score.argmax(axis=1)
-        peak = diff[np.arange(n), j]
+        rows = np.arange(len(j))
+        peak = diff[rows, j]
         # sub-pixel: a parabola through the peak and its neighbours
         jl, jr = np.maximum(j - 1, 0), np.minimum(j + 1, diff.shape[1] - 1)  # (j is one of the columns)
-        dl, dr = diff[np.arange(n), jl], diff[np.arange(n), jr]
+        dl, dr = diff[rows, jl], diff[rows, jr]
         den = dl - 2 * peak + dr
         sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
             np.abs(den) > 1e-6, den, 1.0), 0.0)
         pos = offsets[1:-1][j] + np.minimum(np.maximum(sub, -0.5), 0.5)
-        good = ok_rows & (peak >= max(8.0, 0.4 * float(_median(peak))))
         if skin is not None:
-            seen = good & ~_skin_over_points(skin, (pts + 0.5) / scale - 0.5, normal)
+            all_pts = np.concatenate([pts for _, pts, _, _ in seen_sides])
+            normals = np.concatenate([np.broadcast_to(normal, pts.shape) for _, pts, normal, _ in seen_sides])
+            under = _skin_over_points(skin, (all_pts + 0.5) / scale - 0.5, normals)
+    at = 0
+    for n, pts, normal, grid in sides:
+        if grid is None:
+            lines.append(None)
+            continue
+        side = slice(at, at + n)
+        at += n
+        good = ok_rows[side] & (peak[side] >= max(8.0, 0.4 * float(_median(peak[side]))))
+        if skin is not None:
+            seen = good & ~under[side]
             if seen.sum() >= max(6, 0.3 * n):
                 good = seen
         if good.sum() < max(6, 0.3 * n):
             lines.append(None)
             continue
-        p = pts[good] + pos[good, None] * normal
+        p = pts[good] + pos[side][good, None] * normal
         line = _robust_line(p)
         lines.append(line)
     out = []
@@ -3336,32 +3348,42 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
     out = np.full(4, np.nan)
     size = 2 * half + 1
     k = max(2, half // 3)
-    grids = {}
-    for i in range(4):
-        if not cut[i]:
-            pts, normal, _ = _side_geometry(quad, i, points, 0.1, 0.9)
-            grids[i] = pts[:, None, :] + offs[None, :, None] * normal[None, None, :]
-    profs = dict(zip(grids, _sample_many(frame, list(grids.values()))))  # the sides' profiles at once
-    for i, grid in grids.items():
-        inside = ((grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0)
-                  & (grid[..., 1] <= fh - 1)).all(axis=1)
-        prof = profs[i].astype(np.float32)
-        if prof.ndim == 2:
-            prof = prof[..., None]
-        page = _median(prof[:, :k], axis=1)  # negative offsets are inside the page
-        surf = _median(prof[:, -k:], axis=1)
-        step = page - surf
-        height = np.sqrt(_sumsq(step))
-        good = inside & (height >= 25.0)
-        if good.sum() < max(4, points // 4):
+    sides = [i for i in range(4) if not cut[i]]
+    if not sides:
+        return out
+    # the sides' profiles at once, (sides, points, size[, channels]); each step below is the same
+    # per-element operation (or sort along the same axis, or blur of a row on its own) as when
+    # each side was taken in turn: the same numbers
+    grid = np.stack([pts[:, None, :] + offs[None, :, None] * normal[None, None, :]
+                     for pts, normal, _ in (_side_geometry(quad, i, points, 0.1, 0.9) for i in sides)])
+    inside = ((grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0)
+              & (grid[..., 1] <= fh - 1)).all(axis=2)
+    prof = _sample(frame, grid).astype(np.float32)
+    if prof.ndim == 3:
+        prof = prof[..., None]
+    page = _median(prof[:, :, :k], axis=2)  # negative offsets are inside the page
+    surf = _median(prof[:, :, -k:], axis=2)
+    step = page - surf
+    height = np.sqrt(_sumsq(step))
+    good = inside & (height >= 25.0)
+    good &= (good.sum(axis=1) >= max(4, points // 4))[:, None]  # a side with too few is left out
+    if not good.any():
+        return out
+    p = _chsum((prof[good] - surf[good][:, None, :]) * step[good][:, None, :]) / (height[good][:, None] ** 2)
+    smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
+    j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
+    idx = np.arange(size)[None, :] + (j[:, None] - half)
+    aligned = np.take_along_axis(p, np.minimum(np.maximum(idx, 0), size - 1), axis=1)
+    # each side's median over its own profiles (the rows of the others, and those not good, are
+    # left out as the offsets no profile reaches: NaN at offsets no profile reaches after the
+    # alignment)
+    values = np.zeros((len(sides), points, size), aligned.dtype)
+    keep = np.zeros((len(sides), points, size), bool)
+    values[good], keep[good] = aligned, (idx >= 0) & (idx < size)
+    combined_all = _masked_median(values.transpose(0, 2, 1), keep.transpose(0, 2, 1))
+    for i, combined, any_good in zip(sides, combined_all, good.any(axis=1)):
+        if not any_good:
             continue
-        p = _chsum((prof[good] - surf[good, None, :]) * step[good, None, :]) / (height[good, None] ** 2)
-        smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
-        j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
-        idx = np.arange(size)[None, :] + (j[:, None] - half)
-        aligned = np.take_along_axis(p, np.minimum(np.maximum(idx, 0), size - 1), axis=1)
-        # NaN at offsets no profile reaches after the alignment
-        combined = _masked_median(aligned.T, ((idx >= 0) & (idx < size)).T)
         grad = (combined[:-2] - combined[2:]) / 2
         grad[np.isnan(grad)] = 0.0  # np.nan_to_num (the medians are finite or NaN)
         jj = int(np.argmax(grad))
@@ -3511,47 +3533,49 @@ def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = No
     h, w = work.shape
     cut = _cut_sides(quad, (h, w))
     dist = lambda a, b: np.sqrt(_wsumsq(a - b))  # noqa: E731
-    sides = []
-    # each side's profiles as `_edge_profiles` samples them, all sides by one remap
+    # each side's profiles as `_edge_profiles` samples them, all sides by one remap, and every
+    # per-point step below on all sides' points at once (the same per-element operations: the
+    # same numbers); per side only the medians and the runs along it
     geometry = [_side_geometry(quad, i, int(min(max(length_of(quad, i) / 2, 8), 64))) for i in range(4) if not cut[i]]
-    profs = _sample_many(work.ycc, [pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :]
-                                    for pts, normal, _ in geometry])
-    for (pts, normal, _), prof in zip(geometry, profs):
-        n = len(pts)
-        diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
-        edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
-        inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
-        over = np.zeros(n, bool) if skin is None else _skin_over_points(skin, pts, normal)
-        sides.append((edge, _mean3(prof[:, 0:3]), _mean3(prof[:, -3:]), inside, over))
-    if not sides:
+    if not geometry:
         return 0.0
+    pts = np.concatenate([g[0] for g in geometry])
+    normal = np.concatenate([np.broadcast_to(g[1], g[0].shape) for g in geometry])
+    ends = np.cumsum([len(g[0]) for g in geometry])[:-1]  # where each side's points start
+    prof = _sample(work.ycc, pts[:, None, :] + _OFFSETS[None, :, None] * normal[:, None, :])
+    diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
+    edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
+    inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
+    over = np.zeros(len(pts), bool) if skin is None else _skin_over_points(skin, pts, normal)
+    inner, outer = _mean3(prof[:, 0:3]), _mean3(prof[:, -3:])
     # the page's and the surface's usual colours along the whole outline (a hand over half of
     # one side does not become "usual" there)
-    ref_in = _median(np.concatenate([s[1] for s in sides]), axis=0)
-    ref_out = _median(np.concatenate([s[2] for s in sides]), axis=0)
-    spread_in = float(_median(np.concatenate([dist(s[1], ref_in) for s in sides])))
-    spread_out = float(_median(np.concatenate([dist(s[2], ref_out) for s in sides])))
-    hidden, total = 0, 0
-    for edge, inner, outer, inside, over in sides:
-        # something lying across the side carries on over it without an edge, unlike the page
-        # inside or the surface outside
-        same = dist(inner, outer) < 28.0
-        # unusual for the whole outline and for this side (a card's coloured band along one
-        # side is usual there)
-        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, _median(inner, axis=0)) > 18.0)
-        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, _median(outer, axis=0)) > 18.0)
-        # skin colour inside, on and outside the side is a finger across it whatever the colours
-        # around (its shaded rim need not match the colour just beyond it)
-        across = (same & (odd_in | odd_out)) | over
-        # a washed-out (glare) page is not a hand
-        bad = (~edge) & across & inside & (inner[:, 0] < 235.0)
-        # a lone point or two is noise; what hides the edge is a finger wide at least (3 points
-        # in a row, 6 work pixels)
-        run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 3
-        run = np.convolve(run.astype(np.float32), np.ones(3, np.float32), "same") >= 1
-        hidden += int((bad & run).sum())
-        total += int(inside.sum())
-    return hidden / total if total else 0.0
+    ref_in = _median(inner, axis=0)
+    ref_out = _median(outer, axis=0)
+    spread_in = float(_median(dist(inner, ref_in)))
+    spread_out = float(_median(dist(outer, ref_out)))
+    # something lying across a side carries on over it without an edge, unlike the page inside
+    # or the surface outside
+    same = dist(inner, outer) < 28.0
+    # unusual for the whole outline and for its side (a card's coloured band along one side is
+    # usual there)
+    side_in = np.concatenate([np.broadcast_to(_median(v, axis=0), v.shape) for v in np.split(inner, ends)])
+    side_out = np.concatenate([np.broadcast_to(_median(v, axis=0), v.shape) for v in np.split(outer, ends)])
+    odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, side_in) > 18.0)
+    odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, side_out) > 18.0)
+    # skin colour inside, on and outside the side is a finger across it whatever the colours
+    # around (its shaded rim need not match the colour just beyond it)
+    across = (same & (odd_in | odd_out)) | over
+    # a washed-out (glare) page is not a hand
+    bad = (~edge) & across & inside & (inner[:, 0] < 235.0)
+    # a lone point or two is noise; what hides the edge is a finger wide at least (3 points in a
+    # row, 6 work pixels): runs along each side on its own (two blank points between the sides)
+    gapped = np.insert(bad.astype(np.float32), np.repeat(ends, 2), 0.0)
+    run = np.convolve(gapped, np.ones(3, np.float32), "same") >= 3
+    run = np.convolve(run.astype(np.float32), np.ones(3, np.float32), "same") >= 1
+    run = np.delete(run, (ends[:, None] + 2 * np.arange(len(ends))[:, None] + np.arange(2)[None, :]).ravel())
+    total = int(inside.sum())
+    return int((bad & run).sum()) / total if total else 0.0
 
 
 def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits = QualityLimits()) -> Quality:
