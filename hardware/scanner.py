@@ -257,8 +257,9 @@ def _wsumsq(v: np.ndarray) -> np.ndarray:
     """`_sumsq(v * _CHANNEL_W)`: each channel weighted and squared on its own, added in the same
     order; the same numbers, without numpy's slow broadcast over an axis of three."""
     out = None
+    exact = v.dtype == np.float32 or v.dtype == np.float64  # (a weight of 1 then leaves the channel as it is)
     for c in range(v.shape[-1]):
-        x = v[..., c] * _CHANNEL_W[c]
+        x = v[..., c] if exact and _CHANNEL_W[c] == 1 else v[..., c] * _CHANNEL_W[c]
         out = x * x if out is None else out + x * x
     return out
 
@@ -383,7 +384,8 @@ def _segment_profiles(ycc: np.ndarray, segments):
     diff = np.sqrt(_wsumsq(prof[:, :, 2:] - prof[:, :, :-2]))  # offsets -4..4
     at = diff.argmax(axis=2)
     peak = at - 4
-    strength = np.take_along_axis(diff, at[..., None], axis=2)[..., 0]  # the max, where it is
+    # the max, where it is (by one flat index: the same elements, without take_along_axis's overhead)
+    strength = diff.reshape(-1, diff.shape[2])[np.arange(at.size), at.ravel()].reshape(at.shape)
     # The step across the side, far enough out to pass a soft or blurred edge.
     step = np.sqrt(_wsumsq(prof[:, :, -1] - prof[:, :, 0]))
     return peak, strength, step, valid
@@ -451,10 +453,11 @@ def _skin_over_points(skin: np.ndarray, pts: np.ndarray, normal: np.ndarray, rea
     h, w = skin.shape
     pts, normal = np.asarray(pts), np.asarray(normal)
     nd = max(pts.ndim, normal.ndim)  # (broadcast as np.broadcast_arrays would, without its overhead)
-    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * nd) * normal[None])
-    x, y = p[..., 0].astype(np.intp), p[..., 1].astype(np.intp)
+    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * nd) * normal[None]).astype(np.intp)
+    x, y = p[..., 0], p[..., 1]
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-    return (inside & skin[np.minimum(np.maximum(y, 0), h - 1), np.minimum(np.maximum(x, 0), w - 1)]).all(axis=0)
+    # the mask at each point (clamped into the image) by one flat index: the same elements
+    return (inside & skin.ravel()[np.clip(y, 0, h - 1) * w + np.clip(x, 0, w - 1)]).all(axis=0)
 
 
 def _hidden_by_hand(skin: np.ndarray, segments, valid: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -537,7 +540,8 @@ def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, in
     if len(k):
         segs = np.stack([q[k, i], q[k, _NEXT[i]]], axis=1)
         support[k, i], bent[k, i] = _support_and_bend(ycc, segs, skin=skin)
-    return [(support[j].tolist(), cuts[j].tolist(), int(bent[j].sum())) for j in range(len(quads))]
+    # (each quad's row as Python numbers, converted once for all: the same values)
+    return list(zip(support.tolist(), cuts.tolist(), bent.sum(axis=1).tolist()))
 
 
 def _support(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int],
@@ -563,12 +567,14 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
     out = _quads_from_hull(hull, shape, cut_ok=cut_ok)
     if not cut_ok:
         return out
-    pts = hull.reshape(-1, 2).astype(np.float64)
-    snap = 0.03 * min(h, w)
-    (lo_x, lo_y), (hi_x, hi_y) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
+    # the hull's least and greatest x and y (whole pixels) by cv2's bounding box: the same numbers
+    lo_x, lo_y, bw, bh = cv2.boundingRect(hull)
+    hi_x, hi_y = lo_x + bw - 1, lo_y + bh - 1
     near = [(0, lo_x <= 1, 0.0), (0, hi_x >= w - 2, w - 1.0), (1, lo_y <= 1, 0.0), (1, hi_y >= h - 2, h - 1.0)]
     if not any(touches for _, touches, _ in near):
         return out  # nothing to put onto the border
+    pts = hull.reshape(-1, 2).astype(np.float64)
+    snap = 0.03 * min(h, w)
     snapped = pts.copy()
     for axis, touches, line in near:
         if touches:
@@ -2890,8 +2896,10 @@ def _carries_on(ycc: np.ndarray, segments, shift: int = 2, skin: np.ndarray | No
 
 def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:
     """Fraction of the pixels inside quad that are set in a boolean mask."""
-    x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
-    x1, y1 = np.minimum(np.ceil(quad.max(axis=0)).astype(int) + 1, (mask.shape[1], mask.shape[0]))
+    # the bounding box in plain Python (numpy's calls cost more than its arithmetic on four points)
+    xs, ys = quad[:, 0].tolist(), quad[:, 1].tolist()
+    x0, y0 = max(math.floor(min(xs)), 0), max(math.floor(min(ys)), 0)
+    x1, y1 = min(math.ceil(max(xs)) + 1, mask.shape[1]), min(math.ceil(max(ys)) + 1, mask.shape[0])
     if x1 <= x0 or y1 <= y0:
         return 0.0
     poly = np.zeros((y1 - y0, x1 - x0), np.uint8)
@@ -3073,15 +3081,25 @@ def _near_line(p: np.ndarray, line: np.ndarray, tol: float) -> np.ndarray:
     return np.abs((p[:, 0] - p0[0]) * v[1] - (p[:, 1] - p0[1]) * v[0]) < tol
 
 
+@functools.lru_cache(maxsize=64)
+def _point_pairs(n: int, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """`_consensus_line`'s pairs of points (up to `most` of n, evenly taken): the first and the
+    second of each pair's indices, kept (the same few n come every frame); read-only."""
+    idx = np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int))
+    a, b = np.triu_indices(len(idx), 1)
+    ia, ib = idx[a], idx[b]
+    ia.flags.writeable = ib.flags.writeable = False
+    return ia, ib
+
+
 def _consensus_line(p: np.ndarray, most: int = 20) -> np.ndarray | None:
     """The line through two of the points (up to `most` of them, evenly taken) that the most
     points lie within a pixel of, as (vx, vy, x0, y0); None for too few points."""
     n = len(p)
     if n < 8:
         return None
-    idx = np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int))
-    a, b = np.triu_indices(len(idx), 1)
-    pa, pb = p[idx[a]], p[idx[b]]
+    ia, ib = _point_pairs(n, most)
+    pa, pb = p[ia], p[ib]
     d = pb - pa
     length = np.hypot(d[:, 0], d[:, 1])
     ok = length >= 0.3 * float(np.hypot(*(p.max(axis=0) - p.min(axis=0))))
@@ -3380,7 +3398,9 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
     values = np.zeros((len(sides), points, size), aligned.dtype)
     keep = np.zeros((len(sides), points, size), bool)
     values[good], keep[good] = aligned, (idx >= 0) & (idx < size)
-    combined_all = _masked_median(values.transpose(0, 2, 1), keep.transpose(0, 2, 1))
+    # (as rows of one 2-D array: the same medians by `_masked_median`'s quicker way)
+    combined_all = _masked_median(values.transpose(0, 2, 1).reshape(-1, points),
+                                  keep.transpose(0, 2, 1).reshape(-1, points)).reshape(len(sides), size)
     for i, combined, any_good in zip(sides, combined_all, good.any(axis=1)):
         if not any_good:
             continue

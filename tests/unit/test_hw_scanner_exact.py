@@ -160,9 +160,10 @@ def test_weighted_sum_of_squares_is_the_sum_of_the_weighted_squares():
     rng = np.random.default_rng(13)
     for _ in range(300):
         shape = tuple(int(v) for v in rng.integers(1, 12, int(rng.integers(0, 3)))) + (3,)
-        v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e5])).astype(np.float32)
-        want, got = scanner._sumsq(v * scanner._CHANNEL_W), scanner._wsumsq(v)
-        assert want.dtype == got.dtype and np.array_equal(want, got)
+        for dtype in (np.float32, np.float64):
+            v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e5])).astype(dtype)
+            want, got = scanner._sumsq(v * scanner._CHANNEL_W), scanner._wsumsq(v)
+            assert want.dtype == got.dtype and np.array_equal(want, got)
 
 
 def test_order4_of_a_list_is_order_corners():
@@ -659,7 +660,8 @@ def _hidden_fraction_side_by_side(work, quad: np.ndarray, skin: np.ndarray | Non
     dist = lambda a, b: np.sqrt(scanner._wsumsq(a - b))  # noqa: E731
     sides = []
     # each side's profiles as `_edge_profiles` samples them, all sides by one remap
-    geometry = [scanner._side_geometry(quad, i, int(min(max(scanner.length_of(quad, i) / 2, 8), 64))) for i in range(4) if not cut[i]]
+    geometry = [scanner._side_geometry(quad, i, int(min(max(scanner.length_of(quad, i) / 2, 8), 64)))
+                for i in range(4) if not cut[i]]
     profs = scanner._sample_many(work.ycc, [pts[:, None, :] + scanner._OFFSETS[None, :, None] * normal[None, None, :]
                                     for pts, normal, _ in geometry])
     for (pts, normal, _), prof in zip(geometry, profs):
@@ -684,8 +686,10 @@ def _hidden_fraction_side_by_side(work, quad: np.ndarray, skin: np.ndarray | Non
         same = dist(inner, outer) < 28.0
         # unusual for the whole outline and for this side (a card's coloured band along one
         # side is usual there)
-        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, scanner._median(inner, axis=0)) > 18.0)
-        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, scanner._median(outer, axis=0)) > 18.0)
+        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) \
+            & (dist(inner, scanner._median(inner, axis=0)) > 18.0)
+        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) \
+            & (dist(outer, scanner._median(outer, axis=0)) > 18.0)
         # skin colour inside, on and outside the side is a finger across it whatever the colours
         # around (its shaded rim need not match the colour just beyond it)
         across = (same & (odd_in | odd_out)) | over
@@ -825,3 +829,22 @@ def test_refine_full_resolution_of_all_sides_at_once_is_side_by_side():
                     got = scanner._refine_full_resolution(img, rough, scale, skin, cover)
                     want = _refine_side_by_side(img, rough, scale, skin, cover)
                     assert np.array_equal(got, want)
+
+
+def test_skin_over_points_is_the_mask_at_each_point_and_either_side():
+    """`_skin_over_points` (one flat index into the mask) against the plain way: each point and the
+    points `reach` either side of it along the normal, rounded, set in the mask and inside it."""
+    rng = np.random.default_rng(73)
+    for _ in range(50):
+        h, w = (int(v) for v in rng.integers(20, 300, 2))
+        skin = rng.random((h, w)) < rng.random()
+        pts = rng.uniform(-20, [w + 20, h + 20], (int(rng.integers(1, 40)), int(rng.integers(1, 30)), 2))
+        normal = rng.normal(0, 1, (pts.shape[0], 1, 2)) if rng.random() < 0.5 else rng.normal(0, 1, 2)
+        reach = float(rng.choice([0.0, 2.0, 4.0]))
+        want = np.ones(pts.shape[:-1], bool)
+        for r in (-reach, 0.0, reach):
+            q = np.rint(pts + r * normal)
+            x, y = q[..., 0].astype(np.intp), q[..., 1].astype(np.intp)
+            ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+            want &= ok & skin[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]
+        assert np.array_equal(scanner._skin_over_points(skin, pts, normal, reach), want)
