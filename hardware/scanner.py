@@ -257,8 +257,9 @@ def _wsumsq(v: np.ndarray) -> np.ndarray:
     """`_sumsq(v * _CHANNEL_W)`: each channel weighted and squared on its own, added in the same
     order; the same numbers, without numpy's slow broadcast over an axis of three."""
     out = None
+    exact = v.dtype == np.float32 or v.dtype == np.float64  # (a weight of 1 then leaves the channel as it is)
     for c in range(v.shape[-1]):
-        x = v[..., c] * _CHANNEL_W[c]
+        x = v[..., c] if exact and _CHANNEL_W[c] == 1 else v[..., c] * _CHANNEL_W[c]
         out = x * x if out is None else out + x * x
     return out
 
@@ -383,7 +384,8 @@ def _segment_profiles(ycc: np.ndarray, segments):
     diff = np.sqrt(_wsumsq(prof[:, :, 2:] - prof[:, :, :-2]))  # offsets -4..4
     at = diff.argmax(axis=2)
     peak = at - 4
-    strength = np.take_along_axis(diff, at[..., None], axis=2)[..., 0]  # the max, where it is
+    # the max, where it is (by one flat index: the same elements, without take_along_axis's overhead)
+    strength = diff.reshape(-1, diff.shape[2])[np.arange(at.size), at.ravel()].reshape(at.shape)
     # The step across the side, far enough out to pass a soft or blurred edge.
     step = np.sqrt(_wsumsq(prof[:, :, -1] - prof[:, :, 0]))
     return peak, strength, step, valid
@@ -451,10 +453,11 @@ def _skin_over_points(skin: np.ndarray, pts: np.ndarray, normal: np.ndarray, rea
     h, w = skin.shape
     pts, normal = np.asarray(pts), np.asarray(normal)
     nd = max(pts.ndim, normal.ndim)  # (broadcast as np.broadcast_arrays would, without its overhead)
-    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * nd) * normal[None])
-    x, y = p[..., 0].astype(np.intp), p[..., 1].astype(np.intp)
+    p = np.rint(pts[None] + np.array([-reach, 0.0, reach]).reshape((3,) + (1,) * nd) * normal[None]).astype(np.intp)
+    x, y = p[..., 0], p[..., 1]
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-    return (inside & skin[np.minimum(np.maximum(y, 0), h - 1), np.minimum(np.maximum(x, 0), w - 1)]).all(axis=0)
+    # the mask at each point (clamped into the image) by one flat index: the same elements
+    return (inside & skin.ravel()[np.clip(y, 0, h - 1) * w + np.clip(x, 0, w - 1)]).all(axis=0)
 
 
 def _hidden_by_hand(skin: np.ndarray, segments, valid: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -537,7 +540,8 @@ def _support_many(ycc: np.ndarray, quads: list[np.ndarray], shape: tuple[int, in
     if len(k):
         segs = np.stack([q[k, i], q[k, _NEXT[i]]], axis=1)
         support[k, i], bent[k, i] = _support_and_bend(ycc, segs, skin=skin)
-    return [(support[j].tolist(), cuts[j].tolist(), int(bent[j].sum())) for j in range(len(quads))]
+    # (each quad's row as Python numbers, converted once for all: the same values)
+    return list(zip(support.tolist(), cuts.tolist(), bent.sum(axis=1).tolist()))
 
 
 def _support(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int],
@@ -563,12 +567,14 @@ def _quads_from_contour(contour: np.ndarray, shape: tuple[int, int]) -> list[np.
     out = _quads_from_hull(hull, shape, cut_ok=cut_ok)
     if not cut_ok:
         return out
-    pts = hull.reshape(-1, 2).astype(np.float64)
-    snap = 0.03 * min(h, w)
-    (lo_x, lo_y), (hi_x, hi_y) = pts.min(axis=0).tolist(), pts.max(axis=0).tolist()
+    # the hull's least and greatest x and y (whole pixels) by cv2's bounding box: the same numbers
+    lo_x, lo_y, bw, bh = cv2.boundingRect(hull)
+    hi_x, hi_y = lo_x + bw - 1, lo_y + bh - 1
     near = [(0, lo_x <= 1, 0.0), (0, hi_x >= w - 2, w - 1.0), (1, lo_y <= 1, 0.0), (1, hi_y >= h - 2, h - 1.0)]
     if not any(touches for _, touches, _ in near):
         return out  # nothing to put onto the border
+    pts = hull.reshape(-1, 2).astype(np.float64)
+    snap = 0.03 * min(h, w)
     snapped = pts.copy()
     for axis, touches, line in near:
         if touches:
@@ -2167,14 +2173,23 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         reach = int(min(2.5 * span, 0.4 * max(h, w), max_reach if max_reach is not None else np.inf))
         if reach < 4:
             continue
-        per_offset = _edges_across(ycc, quad, i, reach, 1.0)
+        # the side moved to every offset up to the reach at once (each quad moved on its own: the
+        # same numbers as moving it to the few offsets with an edge), and which moves stay in the
+        # frame; edges are looked for only up to the farthest of those (an offset's edge reads the
+        # colour steps up to two offsets farther, `_edges_across`: the same numbers there). Tune
+        # set, 720p: over half the offsets sampled lay beyond it.
+        moved_all, ok_all = _move_sides(np.repeat(quad[None], reach + 1, axis=0), np.full(reach + 1, i),
+                                        np.arange(reach + 1, dtype=np.float64))
+        ok_all &= ~((moved_all < -2).any(axis=(1, 2)) | (moved_all[:, :, 0] > w + 1).any(axis=1)
+                    | (moved_all[:, :, 1] > h + 1).any(axis=1))
+        in_frame = np.flatnonzero(ok_all[4:])
+        if not len(in_frame):
+            continue
+        per_offset = _edges_across(ycc, quad, i, min(reach, int(in_frame[-1]) + 4 + 2), 1.0)
         # every farther edge at once, the farthest that qualifies wins
         offs = np.flatnonzero(per_offset >= 0.6)[::-1]
         offs = offs[offs >= 4]
-        moved, ok = _move_sides(np.repeat(quad[None], len(offs), axis=0), np.full(len(offs), i),
-                                offs.astype(np.float64))
-        ok &= ~((moved < -2).any(axis=(1, 2)) | (moved[:, :, 0] > w + 1).any(axis=1)
-                | (moved[:, :, 1] > h + 1).any(axis=1))
+        moved, ok = moved_all[offs], ok_all[offs]
         moves = list(moved[ok])
         if not moves:
             continue
@@ -2911,8 +2926,10 @@ def _carries_on(ycc: np.ndarray, segments, shift: int = 2, skin: np.ndarray | No
 
 def _inside_fraction(mask: np.ndarray, quad: np.ndarray) -> float:
     """Fraction of the pixels inside quad that are set in a boolean mask."""
-    x0, y0 = np.maximum(np.floor(quad.min(axis=0)).astype(int), 0)
-    x1, y1 = np.minimum(np.ceil(quad.max(axis=0)).astype(int) + 1, (mask.shape[1], mask.shape[0]))
+    # the bounding box in plain Python (numpy's calls cost more than its arithmetic on four points)
+    xs, ys = quad[:, 0].tolist(), quad[:, 1].tolist()
+    x0, y0 = max(math.floor(min(xs)), 0), max(math.floor(min(ys)), 0)
+    x1, y1 = min(math.ceil(max(xs)) + 1, mask.shape[1]), min(math.ceil(max(ys)) + 1, mask.shape[0])
     if x1 <= x0 or y1 <= y0:
         return 0.0
     poly = np.zeros((y1 - y0, x1 - x0), np.uint8)
@@ -2971,36 +2988,48 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
         n = int(min(max(length / 4, 12), 90))
         pts, normal, _ = _side_geometry(quad, i, n, 0.05, 0.95)
         sides.append((n, pts, normal, None if cut[i] else pts[:, None, :] + offsets[None, :, None] * normal[None, None, :]))
-    profs = iter(_sample_many(img, [g for *_, g in sides if g is not None]))  # the sides' profiles at once
-    for n, pts, normal, grid in sides:
-        if grid is None:
-            lines.append(None)
-            continue
+    # the sides' profiles at once, and every per-point step on all their points at once (the same
+    # per-element operations: the same numbers); per side only its median and its line
+    seen_sides = [(n, pts, normal, grid) for n, pts, normal, grid in sides if grid is not None]
+    if seen_sides:
+        grid = np.concatenate([g for *_, g in seen_sides])
         inside = (grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= fh - 1)
-        prof = next(profs).astype(np.float32)
+        ok_rows = inside.all(axis=1)
+        prof = _sample(img, grid).astype(np.float32)
         if prof.ndim == 2:
             prof = prof[..., None]
         diff = np.sqrt(_sumsq(prof[:, 2:] - prof[:, :-2]))  # offsets[1:-1]
-        ok_rows = inside.all(axis=1)
         score = diff * weight[None, :]
         j = score.argmax(axis=1)
-        peak = diff[np.arange(n), j]
+        rows = np.arange(len(j))
+        peak = diff[rows, j]
         # sub-pixel: a parabola through the peak and its neighbours
         jl, jr = np.maximum(j - 1, 0), np.minimum(j + 1, diff.shape[1] - 1)  # (j is one of the columns)
-        dl, dr = diff[np.arange(n), jl], diff[np.arange(n), jr]
+        dl, dr = diff[rows, jl], diff[rows, jr]
         den = dl - 2 * peak + dr
         sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
             np.abs(den) > 1e-6, den, 1.0), 0.0)
         pos = offsets[1:-1][j] + np.minimum(np.maximum(sub, -0.5), 0.5)
-        good = ok_rows & (peak >= max(8.0, 0.4 * float(_median(peak))))
         if skin is not None:
-            seen = good & ~_skin_over_points(skin, (pts + 0.5) / scale - 0.5, normal)
+            all_pts = np.concatenate([pts for _, pts, _, _ in seen_sides])
+            normals = np.concatenate([np.broadcast_to(normal, pts.shape) for _, pts, normal, _ in seen_sides])
+            under = _skin_over_points(skin, (all_pts + 0.5) / scale - 0.5, normals)
+    at = 0
+    for n, pts, normal, grid in sides:
+        if grid is None:
+            lines.append(None)
+            continue
+        side = slice(at, at + n)
+        at += n
+        good = ok_rows[side] & (peak[side] >= max(8.0, 0.4 * float(_median(peak[side]))))
+        if skin is not None:
+            seen = good & ~under[side]
             if seen.sum() >= max(6, 0.3 * n):
                 good = seen
         if good.sum() < max(6, 0.3 * n):
             lines.append(None)
             continue
-        p = pts[good] + pos[good, None] * normal
+        p = pts[good] + pos[side][good, None] * normal
         line = _robust_line(p)
         if _near_line(p, line, 1.5).sum() < _SCATTERED * len(p):
             # the rows' strongest edges scatter about the line: print inside the page near its side
@@ -3169,15 +3198,25 @@ def _near_line(p: np.ndarray, line: np.ndarray, tol: float) -> np.ndarray:
     return np.abs((p[:, 0] - p0[0]) * v[1] - (p[:, 1] - p0[1]) * v[0]) < tol
 
 
+@functools.lru_cache(maxsize=64)
+def _point_pairs(n: int, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """`_consensus_line`'s pairs of points (up to `most` of n, evenly taken): the first and the
+    second of each pair's indices, kept (the same few n come every frame); read-only."""
+    idx = np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int))
+    a, b = np.triu_indices(len(idx), 1)
+    ia, ib = idx[a], idx[b]
+    ia.flags.writeable = ib.flags.writeable = False
+    return ia, ib
+
+
 def _consensus_line(p: np.ndarray, most: int = 20) -> np.ndarray | None:
     """The line through two of the points (up to `most` of them, evenly taken) that the most
     points lie within a pixel of, as (vx, vy, x0, y0); None for too few points."""
     n = len(p)
     if n < 8:
         return None
-    idx = np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(int))
-    a, b = np.triu_indices(len(idx), 1)
-    pa, pb = p[idx[a]], p[idx[b]]
+    ia, ib = _point_pairs(n, most)
+    pa, pb = p[ia], p[ib]
     d = pb - pa
     length = np.hypot(d[:, 0], d[:, 1])
     ok = length >= 0.3 * float(np.hypot(*(p.max(axis=0) - p.min(axis=0))))
@@ -3444,32 +3483,44 @@ def outline_blur(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) ->
     out = np.full(4, np.nan)
     size = 2 * half + 1
     k = max(2, half // 3)
-    grids = {}
-    for i in range(4):
-        if not cut[i]:
-            pts, normal, _ = _side_geometry(quad, i, points, 0.1, 0.9)
-            grids[i] = pts[:, None, :] + offs[None, :, None] * normal[None, None, :]
-    profs = dict(zip(grids, _sample_many(frame, list(grids.values()))))  # the sides' profiles at once
-    for i, grid in grids.items():
-        inside = ((grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0)
-                  & (grid[..., 1] <= fh - 1)).all(axis=1)
-        prof = profs[i].astype(np.float32)
-        if prof.ndim == 2:
-            prof = prof[..., None]
-        page = _median(prof[:, :k], axis=1)  # negative offsets are inside the page
-        surf = _median(prof[:, -k:], axis=1)
-        step = page - surf
-        height = np.sqrt(_sumsq(step))
-        good = inside & (height >= 25.0)
-        if good.sum() < max(4, points // 4):
+    sides = [i for i in range(4) if not cut[i]]
+    if not sides:
+        return out
+    # the sides' profiles at once, (sides, points, size[, channels]); each step below is the same
+    # per-element operation (or sort along the same axis, or blur of a row on its own) as when
+    # each side was taken in turn: the same numbers
+    grid = np.stack([pts[:, None, :] + offs[None, :, None] * normal[None, None, :]
+                     for pts, normal, _ in (_side_geometry(quad, i, points, 0.1, 0.9) for i in sides)])
+    inside = ((grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0)
+              & (grid[..., 1] <= fh - 1)).all(axis=2)
+    prof = _sample(frame, grid).astype(np.float32)
+    if prof.ndim == 3:
+        prof = prof[..., None]
+    page = _median(prof[:, :, :k], axis=2)  # negative offsets are inside the page
+    surf = _median(prof[:, :, -k:], axis=2)
+    step = page - surf
+    height = np.sqrt(_sumsq(step))
+    good = inside & (height >= 25.0)
+    good &= (good.sum(axis=1) >= max(4, points // 4))[:, None]  # a side with too few is left out
+    if not good.any():
+        return out
+    p = _chsum((prof[good] - surf[good][:, None, :]) * step[good][:, None, :]) / (height[good][:, None] ** 2)
+    smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
+    j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
+    idx = np.arange(size)[None, :] + (j[:, None] - half)
+    aligned = np.take_along_axis(p, np.minimum(np.maximum(idx, 0), size - 1), axis=1)
+    # each side's median over its own profiles (the rows of the others, and those not good, are
+    # left out as the offsets no profile reaches: NaN at offsets no profile reaches after the
+    # alignment)
+    values = np.zeros((len(sides), points, size), aligned.dtype)
+    keep = np.zeros((len(sides), points, size), bool)
+    values[good], keep[good] = aligned, (idx >= 0) & (idx < size)
+    # (as rows of one 2-D array: the same medians by `_masked_median`'s quicker way)
+    combined_all = _masked_median(values.transpose(0, 2, 1).reshape(-1, points),
+                                  keep.transpose(0, 2, 1).reshape(-1, points)).reshape(len(sides), size)
+    for i, combined, any_good in zip(sides, combined_all, good.any(axis=1)):
+        if not any_good:
             continue
-        p = _chsum((prof[good] - surf[good, None, :]) * step[good, None, :]) / (height[good, None] ** 2)
-        smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
-        j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
-        idx = np.arange(size)[None, :] + (j[:, None] - half)
-        aligned = np.take_along_axis(p, np.minimum(np.maximum(idx, 0), size - 1), axis=1)
-        # NaN at offsets no profile reaches after the alignment
-        combined = _masked_median(aligned.T, ((idx >= 0) & (idx < size)).T)
         grad = (combined[:-2] - combined[2:]) / 2
         grad[np.isnan(grad)] = 0.0  # np.nan_to_num (the medians are finite or NaN)
         jj = int(np.argmax(grad))
@@ -3619,47 +3670,49 @@ def _hidden_fraction(work: _Work, quad: np.ndarray, skin: np.ndarray | None = No
     h, w = work.shape
     cut = _cut_sides(quad, (h, w))
     dist = lambda a, b: np.sqrt(_wsumsq(a - b))  # noqa: E731
-    sides = []
-    # each side's profiles as `_edge_profiles` samples them, all sides by one remap
+    # each side's profiles as `_edge_profiles` samples them, all sides by one remap, and every
+    # per-point step below on all sides' points at once (the same per-element operations: the
+    # same numbers); per side only the medians and the runs along it
     geometry = [_side_geometry(quad, i, int(min(max(length_of(quad, i) / 2, 8), 64))) for i in range(4) if not cut[i]]
-    profs = _sample_many(work.ycc, [pts[:, None, :] + _OFFSETS[None, :, None] * normal[None, None, :]
-                                    for pts, normal, _ in geometry])
-    for (pts, normal, _), prof in zip(geometry, profs):
-        n = len(pts)
-        diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
-        edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
-        inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
-        over = np.zeros(n, bool) if skin is None else _skin_over_points(skin, pts, normal)
-        sides.append((edge, _mean3(prof[:, 0:3]), _mean3(prof[:, -3:]), inside, over))
-    if not sides:
+    if not geometry:
         return 0.0
+    pts = np.concatenate([g[0] for g in geometry])
+    normal = np.concatenate([np.broadcast_to(g[1], g[0].shape) for g in geometry])
+    ends = np.cumsum([len(g[0]) for g in geometry])[:-1]  # where each side's points start
+    prof = _sample(work.ycc, pts[:, None, :] + _OFFSETS[None, :, None] * normal[:, None, :])
+    diff = np.sqrt(_wsumsq(prof[:, 2:] - prof[:, :-2]))
+    edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
+    inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
+    over = np.zeros(len(pts), bool) if skin is None else _skin_over_points(skin, pts, normal)
+    inner, outer = _mean3(prof[:, 0:3]), _mean3(prof[:, -3:])
     # the page's and the surface's usual colours along the whole outline (a hand over half of
     # one side does not become "usual" there)
-    ref_in = _median(np.concatenate([s[1] for s in sides]), axis=0)
-    ref_out = _median(np.concatenate([s[2] for s in sides]), axis=0)
-    spread_in = float(_median(np.concatenate([dist(s[1], ref_in) for s in sides])))
-    spread_out = float(_median(np.concatenate([dist(s[2], ref_out) for s in sides])))
-    hidden, total = 0, 0
-    for edge, inner, outer, inside, over in sides:
-        # something lying across the side carries on over it without an edge, unlike the page
-        # inside or the surface outside
-        same = dist(inner, outer) < 28.0
-        # unusual for the whole outline and for this side (a card's coloured band along one
-        # side is usual there)
-        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, _median(inner, axis=0)) > 18.0)
-        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, _median(outer, axis=0)) > 18.0)
-        # skin colour inside, on and outside the side is a finger across it whatever the colours
-        # around (its shaded rim need not match the colour just beyond it)
-        across = (same & (odd_in | odd_out)) | over
-        # a washed-out (glare) page is not a hand
-        bad = (~edge) & across & inside & (inner[:, 0] < 235.0)
-        # a lone point or two is noise; what hides the edge is a finger wide at least (3 points
-        # in a row, 6 work pixels)
-        run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 3
-        run = np.convolve(run.astype(np.float32), np.ones(3, np.float32), "same") >= 1
-        hidden += int((bad & run).sum())
-        total += int(inside.sum())
-    return hidden / total if total else 0.0
+    ref_in = _median(inner, axis=0)
+    ref_out = _median(outer, axis=0)
+    spread_in = float(_median(dist(inner, ref_in)))
+    spread_out = float(_median(dist(outer, ref_out)))
+    # something lying across a side carries on over it without an edge, unlike the page inside
+    # or the surface outside
+    same = dist(inner, outer) < 28.0
+    # unusual for the whole outline and for its side (a card's coloured band along one side is
+    # usual there)
+    side_in = np.concatenate([np.broadcast_to(_median(v, axis=0), v.shape) for v in np.split(inner, ends)])
+    side_out = np.concatenate([np.broadcast_to(_median(v, axis=0), v.shape) for v in np.split(outer, ends)])
+    odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) & (dist(inner, side_in) > 18.0)
+    odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) & (dist(outer, side_out) > 18.0)
+    # skin colour inside, on and outside the side is a finger across it whatever the colours
+    # around (its shaded rim need not match the colour just beyond it)
+    across = (same & (odd_in | odd_out)) | over
+    # a washed-out (glare) page is not a hand
+    bad = (~edge) & across & inside & (inner[:, 0] < 235.0)
+    # a lone point or two is noise; what hides the edge is a finger wide at least (3 points in a
+    # row, 6 work pixels): runs along each side on its own (two blank points between the sides)
+    gapped = np.insert(bad.astype(np.float32), np.repeat(ends, 2), 0.0)
+    run = np.convolve(gapped, np.ones(3, np.float32), "same") >= 3
+    run = np.convolve(run.astype(np.float32), np.ones(3, np.float32), "same") >= 1
+    run = np.delete(run, (ends[:, None] + 2 * np.arange(len(ends))[:, None] + np.arange(2)[None, :]).ravel())
+    total = int(inside.sum())
+    return int((bad & run).sum()) / total if total else 0.0
 
 
 def assess(frame: np.ndarray, detection: Detection | None, limits: QualityLimits = QualityLimits()) -> Quality:

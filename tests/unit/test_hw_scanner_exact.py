@@ -160,9 +160,10 @@ def test_weighted_sum_of_squares_is_the_sum_of_the_weighted_squares():
     rng = np.random.default_rng(13)
     for _ in range(300):
         shape = tuple(int(v) for v in rng.integers(1, 12, int(rng.integers(0, 3)))) + (3,)
-        v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e5])).astype(np.float32)
-        want, got = scanner._sumsq(v * scanner._CHANNEL_W), scanner._wsumsq(v)
-        assert want.dtype == got.dtype and np.array_equal(want, got)
+        for dtype in (np.float32, np.float64):
+            v = ((rng.random(shape) - 0.5) * rng.choice([1.0, 255.0, 1e5])).astype(dtype)
+            want, got = scanner._sumsq(v * scanner._CHANNEL_W), scanner._wsumsq(v)
+            assert want.dtype == got.dtype and np.array_equal(want, got)
 
 
 def test_order4_of_a_list_is_order_corners():
@@ -525,3 +526,325 @@ def test_page_transform_is_the_one_of_numpys_side_lengths():
         for kind, max_side in (("auto", None), ("auto", 360), ("card", None), ("form", 200)):
             (m1, s1), (m2, s2) = scanner._page_transform(corners, kind, max_side), plain(corners, kind, max_side)
             assert s1 == s2 and np.array_equal(m1, m2)
+
+
+def _blobs_ycc(rng: np.random.Generator, h: int = 225, w: int = 400) -> np.ndarray:
+    """A work image of a few flat rectangles and bands on a noisy surface, as `_smoothed_ycc` makes it."""
+    bgr = np.full((h, w, 3), rng.integers(40, 200, 3), np.uint8)
+    for _ in range(int(rng.integers(2, 8))):
+        x0, y0, x1, y1 = (int(v) for v in rng.integers(0, [w, h, w, h]))
+        cv2.rectangle(bgr, (x0, y0), (x1, y1), [int(v) for v in rng.integers(0, 256, 3)], -1)
+    bgr = np.clip(bgr + rng.normal(0, 4, bgr.shape), 0, 255).astype(np.uint8)
+    return scanner._smoothed_ycc(bgr)
+
+
+def test_edges_across_a_shorter_reach_gives_the_same_offsets():
+    """`_edges_across` to a shorter reach r: the same fractions as to a longer one at offsets 1 to
+    r - 2 (what `_expand` relies on when it looks only as far as a move stays in the frame)."""
+    rng = np.random.default_rng(53)
+    for _ in range(40):
+        ycc = _blobs_ycc(rng)
+        c = rng.uniform([40, 30], [360, 195])
+        quad = scanner.order_corners(c + rng.uniform(-60, 60, (4, 2)))
+        for i in range(4):
+            for direction in (1.0, -1.0):
+                full = scanner._edges_across(ycc, quad, i, 160, direction)
+                for r in (4, 5, 9, 37, 100):
+                    short = scanner._edges_across(ycc, quad, i, r, direction)
+                    assert len(short) == r + 1 and np.array_equal(short[1:r - 1], full[1:r - 1])
+
+
+def test_move_sides_of_many_offsets_is_each_move():
+    """`_move_sides` of one side to many offsets at once: each row the same as that move alone."""
+    rng = np.random.default_rng(59)
+    for _ in range(100):
+        quad = scanner.order_corners(rng.uniform(0, 400, (4, 2)))
+        i = int(rng.integers(0, 4))
+        offs = np.arange(int(rng.integers(1, 160)), dtype=np.float64)
+        moved, ok = scanner._move_sides(np.repeat(quad[None], len(offs), axis=0), np.full(len(offs), i), offs)
+        for k in rng.choice(len(offs), min(len(offs), 5), replace=False):
+            one, one_ok = scanner._move_sides(quad[None], np.array([i]), offs[k:k + 1])
+            assert one_ok[0] == ok[k] and np.array_equal(one[0], moved[k])
+
+
+def _outline_blur_side_by_side(frame: np.ndarray, corners: np.ndarray, *, points: int = 24) -> np.ndarray:
+    """The plain way: `outline_blur` one side after the other."""
+    fh, fw = frame.shape[:2]
+    s = fh / 720.0
+    half = int(np.ceil(14 * s))
+    offs = np.arange(-half, half + 1, dtype=np.float32)
+    quad = scanner.order_corners(corners)
+    cut = scanner._cut_sides(quad, (fh, fw), tol=3.0)
+    out = np.full(4, np.nan)
+    size = 2 * half + 1
+    k = max(2, half // 3)
+    grids = {}
+    for i in range(4):
+        if not cut[i]:
+            pts, normal, _ = scanner._side_geometry(quad, i, points, 0.1, 0.9)
+            grids[i] = pts[:, None, :] + offs[None, :, None] * normal[None, None, :]
+    profs = dict(zip(grids, scanner._sample_many(frame, list(grids.values()))))  # the sides' profiles at once
+    for i, grid in grids.items():
+        inside = ((grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0)
+                  & (grid[..., 1] <= fh - 1)).all(axis=1)
+        prof = profs[i].astype(np.float32)
+        if prof.ndim == 2:
+            prof = prof[..., None]
+        page = scanner._median(prof[:, :k], axis=1)  # negative offsets are inside the page
+        surf = scanner._median(prof[:, -k:], axis=1)
+        step = page - surf
+        height = np.sqrt(scanner._sumsq(step))
+        good = inside & (height >= 25.0)
+        if good.sum() < max(4, points // 4):
+            continue
+        p = scanner._chsum((prof[good] - surf[good, None, :]) * step[good, None, :]) / (height[good, None] ** 2)
+        smooth = cv2.GaussianBlur(p, (0, 0), sigmaX=1.5 * s, sigmaY=1e-3)  # along each profile only
+        j = (smooth[:, :-2] - smooth[:, 2:]).argmax(axis=1) + 1
+        idx = np.arange(size)[None, :] + (j[:, None] - half)
+        aligned = np.take_along_axis(p, np.minimum(np.maximum(idx, 0), size - 1), axis=1)
+        # NaN at offsets no profile reaches after the alignment
+        combined = scanner._masked_median(aligned.T, ((idx >= 0) & (idx < size)).T)
+        grad = (combined[:-2] - combined[2:]) / 2
+        grad[np.isnan(grad)] = 0.0  # np.nan_to_num (the medians are finite or NaN)
+        jj = int(np.argmax(grad))
+        peak = grad[jj]
+        if peak <= 0:
+            continue
+        # the lobe: the run of gradient above a tenth of its peak around it. A motion smear is
+        # a ramp whose gradient is a flat, noisy plateau, so the lobe is not cut where the
+        # gradient stops falling (that stopped at the first bump of noise and measured a
+        # smear of 30 px on a 1080p frame as barely blurred).
+        above = grad > 0.1 * peak
+        lo = hi = jj
+        while lo > 0 and above[lo - 1]:
+            lo -= 1
+        while hi < len(grad) - 1 and above[hi + 1]:
+            hi += 1
+        w = grad[lo:hi + 1]
+        x = np.arange(lo, hi + 1, dtype=np.float64)
+        m = float((w * x).sum() / w.sum())
+        out[i] = float(np.sqrt((w * (x - m) ** 2).sum() / w.sum()))
+    return out
+
+
+
+def test_outline_blur_of_all_sides_at_once_is_side_by_side():
+    """`outline_blur` on pages of every blur, cut by the border or not, colour and grey: the same
+    numbers (NaN alike) as taking the sides one after the other."""
+    rng = np.random.default_rng(61)
+    for size in ((720, 1280), (1080, 1920), (360, 480)):
+        h, w = size
+        for _ in range(12):
+            frame = np.full((h, w, 3), rng.integers(20, 120, 3), np.uint8)
+            c = rng.uniform([0.2 * w, 0.2 * h], [0.8 * w, 0.8 * h])
+            half = rng.uniform([0.1 * w, 0.1 * h], [0.5 * w, 0.5 * h])
+            corners = np.array([c - half, [c[0] + half[0], c[1] - half[1]], c + half, [c[0] - half[0], c[1] + half[1]]])
+            corners = corners + rng.normal(0, 0.02 * w, (4, 2))
+            cv2.fillConvexPoly(frame, np.round(corners).astype(np.int32), [int(v) for v in rng.integers(120, 256, 3)])
+            sigma = float(rng.choice([0.0, 1.0, 3.0, 8.0]))
+            if sigma:
+                frame = cv2.GaussianBlur(frame, (0, 0), sigma)
+            if rng.random() < 0.3:  # a smear along one direction
+                frame = cv2.blur(frame, (int(rng.integers(5, 30)), 1))
+            frame = np.clip(frame + rng.normal(0, 3, frame.shape), 0, 255).astype(np.uint8)
+            corners = np.minimum(np.maximum(corners, 0), [w - 1, h - 1])
+            for img in (frame, cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)):
+                got, want = scanner.outline_blur(img, corners), _outline_blur_side_by_side(img, corners)
+                assert np.array_equal(got, want, equal_nan=True)
+
+
+def _hidden_fraction_side_by_side(work, quad: np.ndarray, skin: np.ndarray | None = None) -> float:
+    """The plain way: `_hidden_fraction` one side after the other."""
+    h, w = work.shape
+    cut = scanner._cut_sides(quad, (h, w))
+    dist = lambda a, b: np.sqrt(scanner._wsumsq(a - b))  # noqa: E731
+    sides = []
+    # each side's profiles as `_edge_profiles` samples them, all sides by one remap
+    geometry = [scanner._side_geometry(quad, i, int(min(max(scanner.length_of(quad, i) / 2, 8), 64)))
+                for i in range(4) if not cut[i]]
+    profs = scanner._sample_many(work.ycc, [pts[:, None, :] + scanner._OFFSETS[None, :, None] * normal[None, None, :]
+                                    for pts, normal, _ in geometry])
+    for (pts, normal, _), prof in zip(geometry, profs):
+        n = len(pts)
+        diff = np.sqrt(scanner._wsumsq(prof[:, 2:] - prof[:, :-2]))
+        edge = (np.abs(diff.argmax(axis=1) - 4) <= 1) & (diff.max(axis=1) >= 7.0)
+        inside = (pts[:, 0] > 6) & (pts[:, 0] < w - 7) & (pts[:, 1] > 6) & (pts[:, 1] < h - 7)
+        over = np.zeros(n, bool) if skin is None else scanner._skin_over_points(skin, pts, normal)
+        sides.append((edge, scanner._mean3(prof[:, 0:3]), scanner._mean3(prof[:, -3:]), inside, over))
+    if not sides:
+        return 0.0
+    # the page's and the surface's usual colours along the whole outline (a hand over half of
+    # one side does not become "usual" there)
+    ref_in = scanner._median(np.concatenate([s[1] for s in sides]), axis=0)
+    ref_out = scanner._median(np.concatenate([s[2] for s in sides]), axis=0)
+    spread_in = float(scanner._median(np.concatenate([dist(s[1], ref_in) for s in sides])))
+    spread_out = float(scanner._median(np.concatenate([dist(s[2], ref_out) for s in sides])))
+    hidden, total = 0, 0
+    for edge, inner, outer, inside, over in sides:
+        # something lying across the side carries on over it without an edge, unlike the page
+        # inside or the surface outside
+        same = dist(inner, outer) < 28.0
+        # unusual for the whole outline and for this side (a card's coloured band along one
+        # side is usual there)
+        odd_in = (dist(inner, ref_in) > max(18.0, 2.5 * spread_in)) \
+            & (dist(inner, scanner._median(inner, axis=0)) > 18.0)
+        odd_out = (dist(outer, ref_out) > max(18.0, 2.5 * spread_out)) \
+            & (dist(outer, scanner._median(outer, axis=0)) > 18.0)
+        # skin colour inside, on and outside the side is a finger across it whatever the colours
+        # around (its shaded rim need not match the colour just beyond it)
+        across = (same & (odd_in | odd_out)) | over
+        # a washed-out (glare) page is not a hand
+        bad = (~edge) & across & inside & (inner[:, 0] < 235.0)
+        # a lone point or two is noise; what hides the edge is a finger wide at least (3 points
+        # in a row, 6 work pixels)
+        run = np.convolve(bad.astype(np.float32), np.ones(3, np.float32), "same") >= 3
+        run = np.convolve(run.astype(np.float32), np.ones(3, np.float32), "same") >= 1
+        hidden += int((bad & run).sum())
+        total += int(inside.sum())
+    return hidden / total if total else 0.0
+
+
+
+def test_hidden_fraction_of_all_sides_at_once_is_side_by_side():
+    """`_hidden_fraction` of pages under hands and bands, cut by the border or not, with and
+    without a skin mask: the same fraction as taking the sides one after the other."""
+    rng = np.random.default_rng(67)
+    for _ in range(60):
+        h, w = 225, 400
+        bgr = np.full((h, w, 3), rng.integers(30, 140, 3), np.uint8)
+        c = rng.uniform([60, 40], [340, 185])
+        half = rng.uniform([20, 15], [200, 120])
+        quad = np.array([c - half, [c[0] + half[0], c[1] - half[1]], c + half, [c[0] - half[0], c[1] + half[1]]])
+        quad = quad + rng.normal(0, 4, (4, 2))
+        cv2.fillConvexPoly(bgr, np.round(quad).astype(np.int32), [int(v) for v in rng.integers(140, 256, 3)])
+        for _ in range(int(rng.integers(0, 4))):  # hands and thumbs across the outline, bands inside it
+            x0, y0 = (int(v) for v in rng.uniform(quad.min(axis=0) - 10, quad.max(axis=0) + 10))
+            cv2.rectangle(bgr, (x0, y0), (x0 + int(rng.integers(4, 60)), y0 + int(rng.integers(4, 60))),
+                          [int(v) for v in rng.integers(0, 256, 3)], -1)
+        bgr = np.clip(bgr + rng.normal(0, 3, bgr.shape), 0, 255).astype(np.uint8)
+        work = scanner._prepare(bgr, 400)
+        skin = scanner._skin(work.ycc)
+        page = scanner.order_corners(np.minimum(np.maximum(quad + rng.normal(0, 1, (4, 2)), -20), [w + 20, h + 20]))
+        for mask in (None, skin, rng.random((h, w)) < 0.3):
+            assert scanner._hidden_fraction(work, page, mask) == _hidden_fraction_side_by_side(work, page, mask)
+
+
+def _refine_side_by_side(frame: np.ndarray, corners: np.ndarray, scale: float,
+                         skin: np.ndarray | None = None, cover: np.ndarray | None = None) -> np.ndarray:
+    """The plain way: `_refine_full_resolution` one side after the other."""
+    fh, fw = frame.shape[:2]
+    img = frame if frame.ndim == 2 else frame
+    quad = scanner.order_corners(corners)
+    reach = max(3.0, 2.0 * scale + 1.0)
+    offsets = np.arange(-reach, reach + 1.0, 1.0, dtype=np.float32)
+    weight = np.exp(-0.5 * (offsets[1:-1] / (1.2 * scale + 1.0)) ** 2)
+    lines = []
+    cut = scanner._cut_sides(quad, (fh, fw), tol=2.5 * scale)
+    sides = []
+    for i in range(4):
+        length = scanner.length_of(quad, i)
+        n = int(min(max(length / 4, 12), 90))
+        pts, normal, _ = scanner._side_geometry(quad, i, n, 0.05, 0.95)
+        sides.append((n, pts, normal, None if cut[i] else pts[:, None, :] + offsets[None, :, None] * normal[None, None, :]))
+    profs = iter(scanner._sample_many(img, [g for *_, g in sides if g is not None]))  # the sides' profiles at once
+    for n, pts, normal, grid in sides:
+        if grid is None:
+            lines.append(None)
+            continue
+        inside = (grid[..., 0] >= 0) & (grid[..., 0] <= fw - 1) & (grid[..., 1] >= 0) & (grid[..., 1] <= fh - 1)
+        prof = next(profs).astype(np.float32)
+        if prof.ndim == 2:
+            prof = prof[..., None]
+        diff = np.sqrt(scanner._sumsq(prof[:, 2:] - prof[:, :-2]))  # offsets[1:-1]
+        ok_rows = inside.all(axis=1)
+        score = diff * weight[None, :]
+        j = score.argmax(axis=1)
+        peak = diff[np.arange(n), j]
+        # sub-pixel: a parabola through the peak and its neighbours
+        jl, jr = np.maximum(j - 1, 0), np.minimum(j + 1, diff.shape[1] - 1)  # (j is one of the columns)
+        dl, dr = diff[np.arange(n), jl], diff[np.arange(n), jr]
+        den = dl - 2 * peak + dr
+        sub = np.where((j > 0) & (j < diff.shape[1] - 1) & (np.abs(den) > 1e-6), 0.5 * (dl - dr) / np.where(
+            np.abs(den) > 1e-6, den, 1.0), 0.0)
+        pos = offsets[1:-1][j] + np.minimum(np.maximum(sub, -0.5), 0.5)
+        good = ok_rows & (peak >= max(8.0, 0.4 * float(scanner._median(peak))))
+        if skin is not None:
+            seen = good & ~scanner._skin_over_points(skin, (pts + 0.5) / scale - 0.5, normal)
+            if seen.sum() >= max(6, 0.3 * n):
+                good = seen
+        if good.sum() < max(6, 0.3 * n):
+            lines.append(None)
+            continue
+        p = pts[good] + pos[good, None] * normal
+        line = scanner._robust_line(p)
+        lines.append(line)
+    out = []
+    for i in range(4):
+        prev, cur = lines[(i - 1) % 4], lines[i]
+        if prev is None or cur is None:
+            p = quad[i] if prev is None and cur is None else scanner._project_corner(quad, i, prev, cur)
+        else:
+            p = scanner._line_intersection(prev, cur)
+            if p is None:
+                p = quad[i]
+        diagonal = np.hypot(*(quad[2] - quad[0]))
+        moved = np.hypot(*(p - quad[i]))
+        if moved > 2.5 * scale + 0.02 * diagonal + 2:
+            # far from the rough corner: kept only where a hand (or something else that is not
+            # the surface) hides the spot (a corner under a thumb is where the two sides seen
+            # meet; the rough one came from the hand's outline)
+            at = (p + 0.5) / scale - 0.5
+            if not (prev is not None and cur is not None and moved <= scanner._HIDDEN_CORNER * diagonal
+                    and ((skin is not None and scanner._under_hand(skin, at))
+                         or (cover is not None and scanner._under_hand(cover, at)))):
+                p = quad[i]
+        out.append(p)
+    return np.array(out)
+
+
+def test_refine_full_resolution_of_all_sides_at_once_is_side_by_side():
+    """`_refine_full_resolution` of rough outlines of pages, cut by the border or not, with and
+    without a hand mask, colour and grey: the same corners as taking the sides one after the other."""
+    rng = np.random.default_rng(71)
+    for _ in range(20):
+        h, w = (720, 1280) if rng.random() < 0.7 else (1080, 1920)
+        frame = np.full((h, w, 3), rng.integers(20, 120, 3), np.uint8)
+        c = rng.uniform([0.2 * w, 0.2 * h], [0.8 * w, 0.8 * h])
+        half = rng.uniform([0.05 * w, 0.05 * h], [0.5 * w, 0.5 * h])
+        true = np.array([c - half, [c[0] + half[0], c[1] - half[1]], c + half, [c[0] - half[0], c[1] + half[1]]])
+        true = true + rng.normal(0, 0.02 * w, (4, 2))
+        cv2.fillConvexPoly(frame, np.round(true).astype(np.int32), [int(v) for v in rng.integers(120, 256, 3)])
+        for _ in range(int(rng.integers(0, 3))):  # something lying across a side
+            x0, y0 = (int(v) for v in rng.uniform(true.min(axis=0), true.max(axis=0)))
+            cv2.rectangle(frame, (x0, y0), (x0 + int(rng.integers(10, 120)), y0 + int(rng.integers(10, 120))),
+                          [int(v) for v in rng.integers(0, 256, 3)], -1)
+        frame = np.clip(cv2.GaussianBlur(frame, (0, 0), 1.0) + rng.normal(0, 3, frame.shape), 0, 255).astype(np.uint8)
+        scale = w / 400
+        rough = true + rng.normal(0, scale, (4, 2))
+        wh, ww = round(h / scale), 400
+        masks = [None, rng.random((wh, ww)) < 0.2]
+        for img in (frame, cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)):
+            for skin in masks:
+                for cover in masks:
+                    got = scanner._refine_full_resolution(img, rough, scale, skin, cover)
+                    want = _refine_side_by_side(img, rough, scale, skin, cover)
+                    assert np.array_equal(got, want)
+
+
+def test_skin_over_points_is_the_mask_at_each_point_and_either_side():
+    """`_skin_over_points` (one flat index into the mask) against the plain way: each point and the
+    points `reach` either side of it along the normal, rounded, set in the mask and inside it."""
+    rng = np.random.default_rng(73)
+    for _ in range(50):
+        h, w = (int(v) for v in rng.integers(20, 300, 2))
+        skin = rng.random((h, w)) < rng.random()
+        pts = rng.uniform(-20, [w + 20, h + 20], (int(rng.integers(1, 40)), int(rng.integers(1, 30)), 2))
+        normal = rng.normal(0, 1, (pts.shape[0], 1, 2)) if rng.random() < 0.5 else rng.normal(0, 1, 2)
+        reach = float(rng.choice([0.0, 2.0, 4.0]))
+        want = np.ones(pts.shape[:-1], bool)
+        for r in (-reach, 0.0, reach):
+            q = np.rint(pts + r * normal)
+            x, y = q[..., 0].astype(np.intp), q[..., 1].astype(np.intp)
+            ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+            want &= ok & skin[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]
+        assert np.array_equal(scanner._skin_over_points(skin, pts, normal, reach), want)
