@@ -3038,9 +3038,10 @@ def _refine_full_resolution(frame: np.ndarray, corners: np.ndarray, scale: float
             # not on a smeared side (motion blur, defocus), where the step each row's edge was
             # found at is a small part of the row's whole change and the steps scatter along the
             # smear (its outer end is a straight edge too)
-            spread = np.sqrt(_sumsq(prof.max(axis=1) - prof.min(axis=1)))
-            if float(_median(peak[good] / np.maximum(spread[good], 1.0))) >= _SHARP_STEP:
-                line = _straightest_edge(diff, good, pts, normal, offsets[1:-1], line, pos)
+            sprof = prof[side]
+            spread = np.sqrt(_sumsq(sprof.max(axis=1) - sprof.min(axis=1)))
+            if float(_median(peak[side][good] / np.maximum(spread[good], 1.0))) >= _SHARP_STEP:
+                line = _straightest_edge(diff[side], good, pts, normal, offsets[1:-1], line, pos[side])
         lines.append(line)
     out = []
     for i in range(4):
