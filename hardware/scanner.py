@@ -1168,6 +1168,42 @@ def _held_card(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: li
     return True
 
 
+def _held_on_skin_tone(ycc: np.ndarray, skin: np.ndarray, hands: np.ndarray | None, quad: np.ndarray,
+                       skin_any: np.ndarray, new: np.ndarray | None = None) -> bool:
+    """On a skin-toned surface (wood, fur), whether an outline seen whole that the hand rule takes
+    for a hand (mostly skin inside, a weak side) is a skin-toned card (pink, beige) a finger lies
+    across. There `_held_card` cannot tell: the surface around the card is skin-coloured too, so
+    every side reads as crossed by skin. Here a hand is skin the surface does not show, by its
+    colour (``hands``) or its smoothness (`_smooth_skin`): with the stretches of the sides where
+    such a hand lies across them and their edge is not seen left out (as `_support` does), the
+    outline is no hand; no side lies under the hand all along (a band of a hand between two
+    creases); skin lies across one side or two neighbouring ones (a finger, a thumb over a
+    corner; two opposite ones are a band of a hand or an arm); and over every side with a
+    stretch left out (a fifth of it or more) the edge is seen beside the hand and the hand
+    carries on outside the card (10 work pixels out, over at least half the stretch it crosses:
+    a finger comes from outside; a row of fingertips' gaps does not). Tune set: 720p covered 16
+    (a pink card on the garage photo, a finger across its lower sides) found; no empty surface
+    called a document."""
+    h, w = skin.shape
+    # (smoothness looked at 8 work pixels around the outline's box, and 4 more: the 10 out below)
+    over = _smooth_skin(ycc, skin, np.array([quad.min(axis=0) - 4.0, quad.max(axis=0) + 4.0]))
+    if hands is not None:
+        over |= hands
+    (base, cut, _), (seen, _, _) = _support_many(ycc, [quad], (h, w)) + _support_many(ycc, [quad], (h, w), over)
+    if _a_hand(skin_any, True, quad, seen, cut, new):
+        return False
+    across = _skin_over(over, [(quad[j], quad[(j + 1) % 4]) for j in range(4)]).mean(axis=1)
+    crossed = [k for k in range(4) if across[k] >= 0.2]
+    if len(crossed) > 2 or (len(crossed) == 2 and crossed[1] - crossed[0] == 2) or across.max() > 0.9:
+        return False
+    for k in crossed:
+        if seen[k] > base[k]:
+            pts, normal, _ = _side_geometry(quad, k, 24, 0.0, 1.0)
+            if base[k] < 0.25 or _skin_over_points(over, pts + 10.0 * normal, normal, 0.0).mean() < 0.5 * across[k]:
+                return False
+    return True
+
+
 def _changed_beyond_opposite_sides(new: np.ndarray, quad: np.ndarray, most: float = 0.7) -> bool:
     """Whether, against the learned empty tray, something new lies just beyond two opposite
     sides of an outline (3 and 5 work pixels out) over `most` of each: a band of a hand or an
@@ -1349,9 +1385,12 @@ def find_document(
             if any(cut) and quad_area < 0.03 * frame_area:
                 continue
             weakest = min(v for v, c in zip(support, cut) if not c)
-            if skin_any is not None and _a_hand(skin_any, skin_surface, quad, support, cut, new_on_tray):
+            if skin_any is not None and _a_hand(skin_any, skin_surface, quad, support, cut, new_on_tray) \
+                    and not (skin_surface and not any(cut)
+                             and _held_on_skin_tone(work.ycc, skin, hands, quad, skin_any, new_on_tray)):
                 continue  # a hand, not a document (a cream or beige page has four straight edges, and
-                # its colour does not carry on beyond them as a finger's does)
+                # its colour does not carry on beyond them as a finger's does; on a skin-toned
+                # surface a pink card with a finger across a side is told by `_held_on_skin_tone`)
             if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:
                 continue  # the empty tray itself
             if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):

@@ -1274,6 +1274,45 @@ def test_a_skin_toned_card_a_thumb_holds_is_not_a_hand():
     assert not scanner._held_card(skin, card, support, cut)
 
 
+def _pink_card_on_skin_tones(finger_cols=(60, 110), finger_rows=(70, 130), band=False):
+    """A work-size YCrCb image: a pink card (rows 30-89, columns 40-139; inside the skin box, a
+    colour the surface lacks) on a grained skin-toned surface (wood, fur), and a smooth finger of
+    the surface's own colour over its bottom side, reaching up from the bottom border; with
+    `band`, a smooth bar of skin from the top border to the bottom one across the card instead
+    (a hand or an arm). The card's outline and what find_document has at hand there."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (150.0, 155.0, 105.0)
+    ycc[..., 0] += np.where((np.arange(200)[None, :] // 2 + np.arange(130)[:, None]) % 2 == 0, 25.0, -25.0)
+    ycc[30:90, 40:140] = (200.0, 150.0, 120.0)
+    if band:
+        ycc[:, 80:110] = (150.0, 155.0, 105.0)
+    else:
+        ycc[finger_rows[0]:finger_rows[1], finger_cols[0]:finger_cols[1]] = (150.0, 155.0, 105.0)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    card = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    skin = scanner._skin(ycc)
+    hands = skin & ~scanner._border_colours(ycc, 3)  # as find_document takes them there
+    support, cut = scanner._support(ycc, card, ycc.shape[:2])
+    return ycc, card, support, cut, skin, hands
+
+
+def test_a_pink_card_a_finger_lies_across_on_a_skin_toned_surface_is_not_a_hand():
+    """On a skin-toned surface every side of a skin-toned card reads as crossed by skin, so a
+    finger across one side makes the card a hand by the hand rule (a weak side) and `_held_card`
+    cannot say otherwise. `_held_on_skin_tone` leaves out the stretch a smooth finger hides: the
+    card is held. Not so for a band of skin across two opposite sides, a finger that ends just past
+    the side (not from outside the card), or a side under skin all along."""
+    ycc, card, support, cut, skin, hands = _pink_card_on_skin_tones()
+    assert scanner._skin_toned_border(skin) and skin[60, 90] and hands[60, 90] and not hands[110, 85]
+    assert support[2] < 0.7 and min(support[:2] + support[3:]) >= 0.9
+    assert scanner._a_hand(skin, True, card, support, cut)  # the hand rule alone: a hand
+    assert not scanner._held_card(skin, card, support, cut)
+    assert scanner._held_on_skin_tone(ycc, skin, hands, card, skin)
+    for kw in (dict(band=True), dict(finger_rows=(70, 94)), dict(finger_cols=(30, 150))):
+        ycc, card, support, cut, skin, hands = _pink_card_on_skin_tones(**kw)
+        assert not scanner._held_on_skin_tone(ycc, skin, hands, card, skin), kw
+
+
 def test_a_skin_toned_card_held_by_a_thumb_is_found():
     """A beige card (inside the skin box) on a dark tray, a thumb of another skin shade reaching
     up from the bottom border over half its bottom side: the card is found with its own corners
