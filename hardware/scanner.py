@@ -1432,7 +1432,8 @@ def find_document(
         # a finger across a page: the piece beside it carried on across the finger (see
         # `_across_finger`; on a skin-toned surface a finger is of the surface's colours, and the
         # page's edges seen again beyond it tell it from the surface)
-        add([_across_finger(work.ycc, p[2], known[id(p[2])][0], skin, not_surface)
+        unusual = skin & ~common  # skin of a colour the surface does not show: a hand's
+        add([_across_finger(work.ycc, p[2], known[id(p[2])][0], skin, not_surface, unusual=unusual)
              for p in sorted(passed, key=lambda p: -p[0])[:_FINGER_MOST] if not any(known[id(p[2])][1])])
     if _lines_wanted([p[3] for p in passed], quads, supports, (h, w)):
         # no fair outline passed, yet a sizeable candidate shows a clear edge: the page may be
@@ -1476,7 +1477,7 @@ def find_document(
             # a line in the print, the sides beside it running on under a thumb): carried on
             # across it as above, where the skin at those corners is a hand's
             more, more_support = placed_outlines([_across_finger(work.ycc, quad, support, skin, not_surface,
-                                                                 strict=True)])
+                                                                 strict=True, unusual=skin & ~common)])
             if more:
                 sup, more_cut, bent = more_support[0]
                 if not any(more_cut) and not bent and _score(sup, more_cut) >= min_score:
@@ -2595,7 +2596,8 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
                    reach: float, finger_first: bool = True) -> tuple[str, np.ndarray | None]:
     """Along a side's line carried on from its corner (unit direction d, up to `reach` work
     pixels, inside the frame): whether skin lies on the line at the corner (within 4 work pixels)
-    and, beyond the skin, the side's edge is seen again (as `_edge_end` counts it) and ends.
+    and, beyond the skin, the side's edge is seen again (as `_edge_end` counts it; not where a
+    body of skin lies on one side of it only: the hand's own rim) and ends.
     ("end", the point where it ends); ("hidden", None) when skin lies on the line from the corner
     on to the frame border or to `reach` (the page's corner under the hand); ("no", None)
     otherwise: no skin at the corner, or no edge seen again beyond it that ends. Without
@@ -2633,7 +2635,15 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     at = diff.argmax(axis=1)
     strength = diff[np.arange(len(pts)), at]
     step = np.sqrt(_wsumsq(prof[:, -1] - prof[:, 0]))
-    ok = ((np.abs(at - 4) <= 1) & (strength >= 7.0) & (step >= 10.0)).astype(np.float32)
+    ok = (np.abs(at - 4) <= 1) & (strength >= 7.0) & (step >= 10.0)
+    if s1:
+        # beyond a finger, an edge with a body of skin on one side of it (2 and 4 work pixels out)
+        # and none on the other is the hand's own rim, not the page's edge seen again (a line
+        # grazing the side of a hand whose fingers hide the page's corner)
+        side = np.rint(pts[:, None, :] + _RIM_OFFSETS[None, :, None] * normal[None, None, :]).astype(np.intp)
+        o = skin[np.clip(side[..., 1], 0, h - 1), np.clip(side[..., 0], 0, w - 1)]
+        ok &= ~((o[:, 0] & o[:, 1] & ~o[:, 2]) | (o[:, 3] & o[:, 2] & ~o[:, 1]))
+    ok = ok.astype(np.float32)
     c = np.concatenate([[0.0], np.cumsum(ok)])
     ks = np.arange(run, len(pts) - run + 1)
     before = (c[ks] - c[ks - run]) / run
@@ -2652,8 +2662,12 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     return "end", pts[k - 1].astype(np.float32)
 
 
+_RIM_OFFSETS = np.array([-4.0, -2.0, 2.0, 4.0], np.float32)
+"""Offsets (work pixels, across the line) at which `_beyond_finger` looks for skin beside an edge."""
+
+
 def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin: np.ndarray,
-                   cover: np.ndarray, strict: bool = False) -> np.ndarray | None:
+                   cover: np.ndarray, strict: bool = False, unusual: np.ndarray | None = None) -> np.ndarray | None:
     """The page a finger or a hand lies across, from the piece of it beside the finger: one side
     of the quad (inside the frame) moved to where the edges of the two clear sides that meet it
     (support `_END_SIDES` or more) end beyond the finger: their lines carried on from the corners
@@ -2662,12 +2676,17 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
     it does not end it), see `_beyond_finger`. When one of the two lines stays under the hand to
     its end (the page's corner hidden there), the new side runs through the other's end parallel
     to the side opposite it, and the hidden corner is where it meets that line, provided a hand
-    or something other than the surface covers that spot. The new side must be nearly parallel
+    or something other than the surface covers that spot. A line with skin at its corner whose
+    edge is not seen again beyond the skin is taken as one that stays under the hand (a hand
+    whose fingers hide the page's corner, the line running on beside or out of the hand onto
+    bare surface): its corner is placed in the same way, under the hand, and the refit at full
+    resolution then fits that side on its seen stretch. The new side must be nearly parallel
     to the opposite one (`_FINGER_PARALLEL`). Skin need lie at only one of the two corners when
-    it is a hand's (skin told by its smoothness too, see `_smooth_skin`): the other line's edge
-    then carries on from its corner in view and ends (a thumb over the page's far corner, the
-    side beside it in view to its end). With ``strict``, the skin at every corner where there is
-    some must be a hand's. None when it does not apply."""
+    it is a hand's (skin the surface does not show: by its smoothness, see `_smooth_skin`, or by
+    a colour not common along the frame border, ``unusual``): the other line's edge then carries
+    on from its corner in view and ends (a thumb over the page's far corner, the side beside it
+    in view to its end). With ``strict``, the skin at every corner where there is some must be a
+    hand's. None when it does not apply."""
     h, w = skin.shape
     q = order_corners(quad)
     if any(_cut_sides(q, (h, w))):
@@ -2690,16 +2709,26 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
             continue  # skin must lie on a line at its corner (a finger along this side)
         if (strict or not (lines[0][3] and lines[1][3])) and not all(
                 _skin_from(_smooth_skin(ycc, skin, np.array([c, c + 10.0 * d])), float(c[0]), float(c[1]),
-                           float(d[0]), float(d[1]), 10) for c, d, _, on in lines if on):
+                           float(d[0]), float(d[1]), 10)
+                or (unusual is not None and _skin_from(
+                    _smooth_skin(ycc, unusual, np.array([c, c + 10.0 * d]), _UNUSUAL_SMOOTH),
+                    float(c[0]), float(c[1]), float(d[0]), float(d[1]), 10))
+                for c, d, _, on in lines if on):
             # one line in view from its corner (the side ends at a thumb only at one end): the
             # skin on the other must be a hand's, smooth within 10 work pixels of the corner (its
-            # rim is not: the Laplacian of its outline); wood or a box beside a page is
-            # skin-toned too, and its edge carries on beyond the page's corner
+            # rim is not: the Laplacian of its outline), or of a colour the surface does not show
+            # and fairly smooth (`_UNUSUAL_SMOOTH`: fingers with shading bands and gaps between
+            # them); wood or a box beside a page is skin-toned too, and its edge carries on beyond
+            # the page's corner
             continue
         ka, pa = _beyond_finger(ycc, skin, *lines[0])
+        if ka == "no" and lines[0][3]:
+            ka = "hidden"  # a finger at the corner, the edge not seen again beyond it: under the hand
         if ka == "no":
             continue
         kb, pb = _beyond_finger(ycc, skin, *lines[1])
+        if kb == "no" and lines[1][3]:
+            kb = "hidden"
         if kb == "no":
             continue
         if ka == "hidden" and kb == "hidden":
@@ -3436,7 +3465,8 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
                             None if _skin_toned_border(skin) else skin)
 
 
-def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
+def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = None,
+                 bound: float | None = None) -> np.ndarray:
     """Skin colour where the work image is smooth: the mean absolute Laplacian of its brightness
     over 5x5 work pixels under `_SMOOTH_SKIN`. Measured on tune scenes: a hand's inside 0.4-1.7
     (a palm and a thumb, 1080p covered 4 and 9), fur 1.4 at its smoothest 1 %, 2.1 at 5 %, 2.5 at
@@ -3445,7 +3475,8 @@ def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = No
     A Laplacian, not a local spread: the shading across a curved finger is a smooth gradient.
     With ``near`` (an outline, or the ends of a stretch of a line), only within 8 work pixels of
     its bounding box (the rest left False): the same values there, for `_hidden_fraction`, which
-    looks 4 pixels either side, and `_across_finger`, which looks along the stretch."""
+    looks 4 pixels either side, and `_across_finger`, which looks along the stretch. ``bound``:
+    another bound than `_SMOOTH_SKIN`."""
     if near is not None:
         h, w = skin.shape
         x0, y0 = np.floor(near.min(axis=0)).astype(int) - 8
@@ -3456,16 +3487,20 @@ def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = No
             # a margin of 3 more for the 5x5 mean and the 3x3 Laplacian, cut where the frame ends
             # (there the frame's own border rule applies, as on the whole image)
             a0, b0, a1, b1 = max(x0 - 3, 0), max(y0 - 3, 0), min(x1 + 3, w), min(y1 + 3, h)
-            part = _smooth_skin(ycc[b0:b1, a0:a1], skin[b0:b1, a0:a1])
+            part = _smooth_skin(ycc[b0:b1, a0:a1], skin[b0:b1, a0:a1], bound=bound)
             out[y0:y1, x0:x1] = part[y0 - b0:y1 - b0, x0 - a0:x1 - a0]
         return out
     y = np.ascontiguousarray(ycc[..., 0], np.float32)
     lap = np.abs(cv2.Laplacian(y, cv2.CV_32F, ksize=1))
-    return skin & (cv2.blur(lap, (5, 5)) < _SMOOTH_SKIN)
+    return skin & (cv2.blur(lap, (5, 5)) < (_SMOOTH_SKIN if bound is None else bound))
 
 
 _SMOOTH_SKIN = 2.0
 """Most mean absolute Laplacian (work image brightness, 5x5) of skin told by its smoothness."""
+_UNUSUAL_SMOOTH = 4.0
+"""The same for skin of a colour the surface does not show to count as a hand's in
+`_across_finger`: banded fingers read 2.2-2.9 (1080p covered 11), a skin-toned block of wood
+beside a card on the garage photo 7-12 (1080p plain 15), grain and print more."""
 
 
 def _skin_toned_border(skin: np.ndarray) -> bool:

@@ -930,6 +930,52 @@ def test_a_piece_beside_a_thumb_over_a_corner_is_carried_on_to_the_page():
     assert scanner._across_finger(ycc, piece, support, skin, cover, strict=True) is None
 
 
+def test_a_corner_under_banded_fingers_of_a_colour_the_surface_lacks_is_carried_on_to():
+    """Fingers with shading bands and gaps between them are not smooth, but skin of a colour the
+    surface does not show (not common along the frame border: the hand reaches in over one border
+    only) is a hand's too: the piece beside it is carried on to the page, the corner under the
+    hand (its line leaves the hand onto bare surface short of the border, the page's edge not seen
+    again) placed where the other side's end puts it. The same grained skin reaching in over two
+    borders is a surface colour there, and not smooth: not carried on."""
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    piece = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 89.5], [40.0, 89.5]])
+    for right in (185, 200):
+        ycc = np.empty((130, 200, 3), np.float32)
+        ycc[:] = (60.0, 128.0, 128.0)
+        ycc[30:90, 40:140] = (200.0, 128.0, 128.0)
+        grain = np.where((np.arange(200)[None, :] // 2 + np.arange(130)[:, None]) % 2 == 0, 25.0, -25.0)
+        ycc[0:55, 100:right] = (150.0, 155.0, 105.0)
+        ycc[0:55, 100:right, 0] += grain[0:55, 100:right]
+        ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+        skin = scanner._skin(ycc)
+        common = scanner._border_colours(ycc, 3)
+        cover = skin | ~common
+        assert skin[20, 150] and not scanner._smooth_skin(ycc, skin)[20, 150]
+        support, _ = scanner._support(ycc, piece, skin.shape)
+        placed = scanner._across_finger(ycc, piece, support, skin, cover, strict=True, unusual=skin & ~common)
+        if right < 200:
+            assert placed is not None and np.abs(scanner.order_corners(placed) - page).max() <= 2.0
+        else:
+            assert placed is None
+        # without the colour cue, smoothness alone does not take banded fingers for a hand
+        assert scanner._across_finger(ycc, piece, support, skin, cover, strict=True) is None
+
+
+def test_a_hands_rim_beyond_a_finger_is_not_the_page_s_edge_seen_again():
+    """A side's line carried on from a corner under a hand that slowly leaves the hand along its
+    rim sees a clear edge there, with a body of skin on one side of it only: the hand's own rim,
+    not the page's edge seen again, so no end is found there."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[0:110, 40:120] = (150.0, 155.0, 105.0)  # a hand from the top border down to row 109
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    skin = scanner._skin(ycc)
+    d = np.array([0.08, 1.0], np.float32)
+    d /= np.hypot(*d)
+    kind, _ = scanner._beyond_finger(ycc, skin, np.array([116.0, 10.0], np.float32), d, 115.0)
+    assert kind != "end"
+
+
 def _page_on_grained_skin_tones(hand: bool):
     """A work-size YCrCb image: a page (rows 30-89, columns 40-139) on a grained skin-toned
     surface (fur, wood), and (``hand``) a smooth hand of the surface's own colour over the page's
