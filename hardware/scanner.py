@@ -1174,6 +1174,42 @@ def _held_card(skin: np.ndarray, quad: np.ndarray, support: list[float], cut: li
     return True
 
 
+def _held_on_skin_tone(ycc: np.ndarray, skin: np.ndarray, hands: np.ndarray | None, quad: np.ndarray,
+                       skin_any: np.ndarray, new: np.ndarray | None = None) -> bool:
+    """On a skin-toned surface (wood, fur), whether an outline seen whole that the hand rule takes
+    for a hand (mostly skin inside, a weak side) is a skin-toned card (pink, beige) a finger lies
+    across. There `_held_card` cannot tell: the surface around the card is skin-coloured too, so
+    every side reads as crossed by skin. Here a hand is skin the surface does not show, by its
+    colour (``hands``) or its smoothness (`_smooth_skin`): with the stretches of the sides where
+    such a hand lies across them and their edge is not seen left out (as `_support` does), the
+    outline is no hand; no side lies under the hand all along (a band of a hand between two
+    creases); skin lies across one side or two neighbouring ones (a finger, a thumb over a
+    corner; two opposite ones are a band of a hand or an arm); and over every side with a
+    stretch left out (a fifth of it or more) the edge is seen beside the hand and the hand
+    carries on outside the card (10 work pixels out, over at least half the stretch it crosses:
+    a finger comes from outside; a row of fingertips' gaps does not). Tune set: 720p covered 16
+    (a pink card on the garage photo, a finger across its lower sides) found; no empty surface
+    called a document."""
+    h, w = skin.shape
+    # (smoothness looked at 8 work pixels around the outline's box, and 4 more: the 10 out below)
+    over = _smooth_skin(ycc, skin, np.array([quad.min(axis=0) - 4.0, quad.max(axis=0) + 4.0]))
+    if hands is not None:
+        over |= hands
+    (base, cut, _), (seen, _, _) = _support_many(ycc, [quad], (h, w)) + _support_many(ycc, [quad], (h, w), over)
+    if _a_hand(skin_any, True, quad, seen, cut, new):
+        return False
+    across = _skin_over(over, [(quad[j], quad[(j + 1) % 4]) for j in range(4)]).mean(axis=1)
+    crossed = [k for k in range(4) if across[k] >= 0.2]
+    if len(crossed) > 2 or (len(crossed) == 2 and crossed[1] - crossed[0] == 2) or across.max() > 0.9:
+        return False
+    for k in crossed:
+        if seen[k] > base[k]:
+            pts, normal, _ = _side_geometry(quad, k, 24, 0.0, 1.0)
+            if base[k] < 0.25 or _skin_over_points(over, pts + 10.0 * normal, normal, 0.0).mean() < 0.5 * across[k]:
+                return False
+    return True
+
+
 def _changed_beyond_opposite_sides(new: np.ndarray, quad: np.ndarray, most: float = 0.7) -> bool:
     """Whether, against the learned empty tray, something new lies just beyond two opposite
     sides of an outline (3 and 5 work pixels out) over `most` of each: a band of a hand or an
@@ -1355,9 +1391,12 @@ def find_document(
             if any(cut) and quad_area < 0.03 * frame_area:
                 continue
             weakest = min(v for v, c in zip(support, cut) if not c)
-            if skin_any is not None and _a_hand(skin_any, skin_surface, quad, support, cut, new_on_tray):
+            if skin_any is not None and _a_hand(skin_any, skin_surface, quad, support, cut, new_on_tray) \
+                    and not (skin_surface and not any(cut)
+                             and _held_on_skin_tone(work.ycc, skin, hands, quad, skin_any, new_on_tray)):
                 continue  # a hand, not a document (a cream or beige page has four straight edges, and
-                # its colour does not carry on beyond them as a finger's does)
+                # its colour does not carry on beyond them as a finger's does; on a skin-toned
+                # surface a pink card with a finger across a side is told by `_held_on_skin_tone`)
             if new_on_tray is not None and _inside_fraction(new_on_tray, quad) < 0.5:
                 continue  # the empty tray itself
             if quad_area > 0.6 * frame_area and _line_loop(work.ycc, quad, cut):
@@ -1399,7 +1438,8 @@ def find_document(
         # a finger across a page: the piece beside it carried on across the finger (see
         # `_across_finger`; on a skin-toned surface a finger is of the surface's colours, and the
         # page's edges seen again beyond it tell it from the surface)
-        add([_across_finger(work.ycc, p[2], known[id(p[2])][0], skin, not_surface)
+        unusual = skin & ~common  # skin of a colour the surface does not show: a hand's
+        add([_across_finger(work.ycc, p[2], known[id(p[2])][0], skin, not_surface, unusual=unusual)
              for p in sorted(passed, key=lambda p: -p[0])[:_FINGER_MOST] if not any(known[id(p[2])][1])])
     if _lines_wanted([p[3] for p in passed], quads, supports, (h, w)):
         # no fair outline passed, yet a sizeable candidate shows a clear edge: the page may be
@@ -1443,7 +1483,7 @@ def find_document(
             # a line in the print, the sides beside it running on under a thumb): carried on
             # across it as above, where the skin at those corners is a hand's
             more, more_support = placed_outlines([_across_finger(work.ycc, quad, support, skin, not_surface,
-                                                                 strict=True)])
+                                                                 strict=True, unusual=skin & ~common)])
             if more:
                 sup, more_cut, bent = more_support[0]
                 if not any(more_cut) and not bent and _score(sup, more_cut) >= min_score:
@@ -2601,7 +2641,8 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
                    reach: float, finger_first: bool = True) -> tuple[str, np.ndarray | None]:
     """Along a side's line carried on from its corner (unit direction d, up to `reach` work
     pixels, inside the frame): whether skin lies on the line at the corner (within 4 work pixels)
-    and, beyond the skin, the side's edge is seen again (as `_edge_end` counts it) and ends.
+    and, beyond the skin, the side's edge is seen again (as `_edge_end` counts it; not where a
+    body of skin lies on one side of it only: the hand's own rim) and ends.
     ("end", the point where it ends); ("hidden", None) when skin lies on the line from the corner
     on to the frame border or to `reach` (the page's corner under the hand); ("no", None)
     otherwise: no skin at the corner, or no edge seen again beyond it that ends. Without
@@ -2639,7 +2680,15 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     at = diff.argmax(axis=1)
     strength = diff[np.arange(len(pts)), at]
     step = np.sqrt(_wsumsq(prof[:, -1] - prof[:, 0]))
-    ok = ((np.abs(at - 4) <= 1) & (strength >= 7.0) & (step >= 10.0)).astype(np.float32)
+    ok = (np.abs(at - 4) <= 1) & (strength >= 7.0) & (step >= 10.0)
+    if s1:
+        # beyond a finger, an edge with a body of skin on one side of it (2 and 4 work pixels out)
+        # and none on the other is the hand's own rim, not the page's edge seen again (a line
+        # grazing the side of a hand whose fingers hide the page's corner)
+        side = np.rint(pts[:, None, :] + _RIM_OFFSETS[None, :, None] * normal[None, None, :]).astype(np.intp)
+        o = skin[np.clip(side[..., 1], 0, h - 1), np.clip(side[..., 0], 0, w - 1)]
+        ok &= ~((o[:, 0] & o[:, 1] & ~o[:, 2]) | (o[:, 3] & o[:, 2] & ~o[:, 1]))
+    ok = ok.astype(np.float32)
     c = np.concatenate([[0.0], np.cumsum(ok)])
     ks = np.arange(run, len(pts) - run + 1)
     before = (c[ks] - c[ks - run]) / run
@@ -2658,8 +2707,12 @@ def _beyond_finger(ycc: np.ndarray, skin: np.ndarray, corner: np.ndarray, d: np.
     return "end", pts[k - 1].astype(np.float32)
 
 
+_RIM_OFFSETS = np.array([-4.0, -2.0, 2.0, 4.0], np.float32)
+"""Offsets (work pixels, across the line) at which `_beyond_finger` looks for skin beside an edge."""
+
+
 def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin: np.ndarray,
-                   cover: np.ndarray, strict: bool = False) -> np.ndarray | None:
+                   cover: np.ndarray, strict: bool = False, unusual: np.ndarray | None = None) -> np.ndarray | None:
     """The page a finger or a hand lies across, from the piece of it beside the finger: one side
     of the quad (inside the frame) moved to where the edges of the two clear sides that meet it
     (support `_END_SIDES` or more) end beyond the finger: their lines carried on from the corners
@@ -2668,12 +2721,17 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
     it does not end it), see `_beyond_finger`. When one of the two lines stays under the hand to
     its end (the page's corner hidden there), the new side runs through the other's end parallel
     to the side opposite it, and the hidden corner is where it meets that line, provided a hand
-    or something other than the surface covers that spot. The new side must be nearly parallel
+    or something other than the surface covers that spot. A line with skin at its corner whose
+    edge is not seen again beyond the skin is taken as one that stays under the hand (a hand
+    whose fingers hide the page's corner, the line running on beside or out of the hand onto
+    bare surface): its corner is placed in the same way, under the hand, and the refit at full
+    resolution then fits that side on its seen stretch. The new side must be nearly parallel
     to the opposite one (`_FINGER_PARALLEL`). Skin need lie at only one of the two corners when
-    it is a hand's (skin told by its smoothness too, see `_smooth_skin`): the other line's edge
-    then carries on from its corner in view and ends (a thumb over the page's far corner, the
-    side beside it in view to its end). With ``strict``, the skin at every corner where there is
-    some must be a hand's. None when it does not apply."""
+    it is a hand's (skin the surface does not show: by its smoothness, see `_smooth_skin`, or by
+    a colour not common along the frame border, ``unusual``): the other line's edge then carries
+    on from its corner in view and ends (a thumb over the page's far corner, the side beside it
+    in view to its end). With ``strict``, the skin at every corner where there is some must be a
+    hand's. None when it does not apply."""
     h, w = skin.shape
     q = order_corners(quad)
     if any(_cut_sides(q, (h, w))):
@@ -2696,16 +2754,26 @@ def _across_finger(ycc: np.ndarray, quad: np.ndarray, support: list[float], skin
             continue  # skin must lie on a line at its corner (a finger along this side)
         if (strict or not (lines[0][3] and lines[1][3])) and not all(
                 _skin_from(_smooth_skin(ycc, skin, np.array([c, c + 10.0 * d])), float(c[0]), float(c[1]),
-                           float(d[0]), float(d[1]), 10) for c, d, _, on in lines if on):
+                           float(d[0]), float(d[1]), 10)
+                or (unusual is not None and _skin_from(
+                    _smooth_skin(ycc, unusual, np.array([c, c + 10.0 * d]), _UNUSUAL_SMOOTH),
+                    float(c[0]), float(c[1]), float(d[0]), float(d[1]), 10))
+                for c, d, _, on in lines if on):
             # one line in view from its corner (the side ends at a thumb only at one end): the
             # skin on the other must be a hand's, smooth within 10 work pixels of the corner (its
-            # rim is not: the Laplacian of its outline); wood or a box beside a page is
-            # skin-toned too, and its edge carries on beyond the page's corner
+            # rim is not: the Laplacian of its outline), or of a colour the surface does not show
+            # and fairly smooth (`_UNUSUAL_SMOOTH`: fingers with shading bands and gaps between
+            # them); wood or a box beside a page is skin-toned too, and its edge carries on beyond
+            # the page's corner
             continue
         ka, pa = _beyond_finger(ycc, skin, *lines[0])
+        if ka == "no" and lines[0][3]:
+            ka = "hidden"  # a finger at the corner, the edge not seen again beyond it: under the hand
         if ka == "no":
             continue
         kb, pb = _beyond_finger(ycc, skin, *lines[1])
+        if kb == "no" and lines[1][3]:
+            kb = "hidden"
         if kb == "no":
             continue
         if ka == "hidden" and kb == "hidden":
@@ -3566,7 +3634,8 @@ def covered_fraction(frame: np.ndarray, detection: Detection, *, work_width: int
                             None if _skin_toned_border(skin) else skin)
 
 
-def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = None) -> np.ndarray:
+def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = None,
+                 bound: float | None = None) -> np.ndarray:
     """Skin colour where the work image is smooth: the mean absolute Laplacian of its brightness
     over 5x5 work pixels under `_SMOOTH_SKIN`. Measured on tune scenes: a hand's inside 0.4-1.7
     (a palm and a thumb, 1080p covered 4 and 9), fur 1.4 at its smoothest 1 %, 2.1 at 5 %, 2.5 at
@@ -3575,7 +3644,8 @@ def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = No
     A Laplacian, not a local spread: the shading across a curved finger is a smooth gradient.
     With ``near`` (an outline, or the ends of a stretch of a line), only within 8 work pixels of
     its bounding box (the rest left False): the same values there, for `_hidden_fraction`, which
-    looks 4 pixels either side, and `_across_finger`, which looks along the stretch."""
+    looks 4 pixels either side, and `_across_finger`, which looks along the stretch. ``bound``:
+    another bound than `_SMOOTH_SKIN`."""
     if near is not None:
         h, w = skin.shape
         x0, y0 = np.floor(near.min(axis=0)).astype(int) - 8
@@ -3586,16 +3656,20 @@ def _smooth_skin(ycc: np.ndarray, skin: np.ndarray, near: np.ndarray | None = No
             # a margin of 3 more for the 5x5 mean and the 3x3 Laplacian, cut where the frame ends
             # (there the frame's own border rule applies, as on the whole image)
             a0, b0, a1, b1 = max(x0 - 3, 0), max(y0 - 3, 0), min(x1 + 3, w), min(y1 + 3, h)
-            part = _smooth_skin(ycc[b0:b1, a0:a1], skin[b0:b1, a0:a1])
+            part = _smooth_skin(ycc[b0:b1, a0:a1], skin[b0:b1, a0:a1], bound=bound)
             out[y0:y1, x0:x1] = part[y0 - b0:y1 - b0, x0 - a0:x1 - a0]
         return out
     y = np.ascontiguousarray(ycc[..., 0], np.float32)
     lap = np.abs(cv2.Laplacian(y, cv2.CV_32F, ksize=1))
-    return skin & (cv2.blur(lap, (5, 5)) < _SMOOTH_SKIN)
+    return skin & (cv2.blur(lap, (5, 5)) < (_SMOOTH_SKIN if bound is None else bound))
 
 
 _SMOOTH_SKIN = 2.0
 """Most mean absolute Laplacian (work image brightness, 5x5) of skin told by its smoothness."""
+_UNUSUAL_SMOOTH = 4.0
+"""The same for skin of a colour the surface does not show to count as a hand's in
+`_across_finger`: banded fingers read 2.2-2.9 (1080p covered 11), a skin-toned block of wood
+beside a card on the garage photo 7-12 (1080p plain 15), grain and print more."""
 
 
 def _skin_toned_border(skin: np.ndarray) -> bool:

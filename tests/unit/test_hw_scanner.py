@@ -930,6 +930,52 @@ def test_a_piece_beside_a_thumb_over_a_corner_is_carried_on_to_the_page():
     assert scanner._across_finger(ycc, piece, support, skin, cover, strict=True) is None
 
 
+def test_a_corner_under_banded_fingers_of_a_colour_the_surface_lacks_is_carried_on_to():
+    """Fingers with shading bands and gaps between them are not smooth, but skin of a colour the
+    surface does not show (not common along the frame border: the hand reaches in over one border
+    only) is a hand's too: the piece beside it is carried on to the page, the corner under the
+    hand (its line leaves the hand onto bare surface short of the border, the page's edge not seen
+    again) placed where the other side's end puts it. The same grained skin reaching in over two
+    borders is a surface colour there, and not smooth: not carried on."""
+    page = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    piece = np.array([[40.0, 30.0], [99.5, 30.0], [99.5, 89.5], [40.0, 89.5]])
+    for right in (185, 200):
+        ycc = np.empty((130, 200, 3), np.float32)
+        ycc[:] = (60.0, 128.0, 128.0)
+        ycc[30:90, 40:140] = (200.0, 128.0, 128.0)
+        grain = np.where((np.arange(200)[None, :] // 2 + np.arange(130)[:, None]) % 2 == 0, 25.0, -25.0)
+        ycc[0:55, 100:right] = (150.0, 155.0, 105.0)
+        ycc[0:55, 100:right, 0] += grain[0:55, 100:right]
+        ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+        skin = scanner._skin(ycc)
+        common = scanner._border_colours(ycc, 3)
+        cover = skin | ~common
+        assert skin[20, 150] and not scanner._smooth_skin(ycc, skin)[20, 150]
+        support, _ = scanner._support(ycc, piece, skin.shape)
+        placed = scanner._across_finger(ycc, piece, support, skin, cover, strict=True, unusual=skin & ~common)
+        if right < 200:
+            assert placed is not None and np.abs(scanner.order_corners(placed) - page).max() <= 2.0
+        else:
+            assert placed is None
+        # without the colour cue, smoothness alone does not take banded fingers for a hand
+        assert scanner._across_finger(ycc, piece, support, skin, cover, strict=True) is None
+
+
+def test_a_hands_rim_beyond_a_finger_is_not_the_page_s_edge_seen_again():
+    """A side's line carried on from a corner under a hand that slowly leaves the hand along its
+    rim sees a clear edge there, with a body of skin on one side of it only: the hand's own rim,
+    not the page's edge seen again, so no end is found there."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[0:110, 40:120] = (150.0, 155.0, 105.0)  # a hand from the top border down to row 109
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    skin = scanner._skin(ycc)
+    d = np.array([0.08, 1.0], np.float32)
+    d /= np.hypot(*d)
+    kind, _ = scanner._beyond_finger(ycc, skin, np.array([116.0, 10.0], np.float32), d, 115.0)
+    assert kind != "end"
+
+
 def _page_on_grained_skin_tones(hand: bool):
     """A work-size YCrCb image: a page (rows 30-89, columns 40-139) on a grained skin-toned
     surface (fur, wood), and (``hand``) a smooth hand of the surface's own colour over the page's
@@ -1272,6 +1318,45 @@ def test_a_skin_toned_card_a_thumb_holds_is_not_a_hand():
     # the finger covers the whole side: no edge of it seen beyond the finger
     card, support, cut, skin = _held_card(thumb_cols=(30, 150))
     assert not scanner._held_card(skin, card, support, cut)
+
+
+def _pink_card_on_skin_tones(finger_cols=(60, 110), finger_rows=(70, 130), band=False):
+    """A work-size YCrCb image: a pink card (rows 30-89, columns 40-139; inside the skin box, a
+    colour the surface lacks) on a grained skin-toned surface (wood, fur), and a smooth finger of
+    the surface's own colour over its bottom side, reaching up from the bottom border; with
+    `band`, a smooth bar of skin from the top border to the bottom one across the card instead
+    (a hand or an arm). The card's outline and what find_document has at hand there."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (150.0, 155.0, 105.0)
+    ycc[..., 0] += np.where((np.arange(200)[None, :] // 2 + np.arange(130)[:, None]) % 2 == 0, 25.0, -25.0)
+    ycc[30:90, 40:140] = (200.0, 150.0, 120.0)
+    if band:
+        ycc[:, 80:110] = (150.0, 155.0, 105.0)
+    else:
+        ycc[finger_rows[0]:finger_rows[1], finger_cols[0]:finger_cols[1]] = (150.0, 155.0, 105.0)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    card = np.array([[40.0, 30.0], [139.5, 30.0], [139.5, 89.5], [40.0, 89.5]])
+    skin = scanner._skin(ycc)
+    hands = skin & ~scanner._border_colours(ycc, 3)  # as find_document takes them there
+    support, cut = scanner._support(ycc, card, ycc.shape[:2])
+    return ycc, card, support, cut, skin, hands
+
+
+def test_a_pink_card_a_finger_lies_across_on_a_skin_toned_surface_is_not_a_hand():
+    """On a skin-toned surface every side of a skin-toned card reads as crossed by skin, so a
+    finger across one side makes the card a hand by the hand rule (a weak side) and `_held_card`
+    cannot say otherwise. `_held_on_skin_tone` leaves out the stretch a smooth finger hides: the
+    card is held. Not so for a band of skin across two opposite sides, a finger that ends just past
+    the side (not from outside the card), or a side under skin all along."""
+    ycc, card, support, cut, skin, hands = _pink_card_on_skin_tones()
+    assert scanner._skin_toned_border(skin) and skin[60, 90] and hands[60, 90] and not hands[110, 85]
+    assert support[2] < 0.7 and min(support[:2] + support[3:]) >= 0.9
+    assert scanner._a_hand(skin, True, card, support, cut)  # the hand rule alone: a hand
+    assert not scanner._held_card(skin, card, support, cut)
+    assert scanner._held_on_skin_tone(ycc, skin, hands, card, skin)
+    for kw in (dict(band=True), dict(finger_rows=(70, 94)), dict(finger_cols=(30, 150))):
+        ycc, card, support, cut, skin, hands = _pink_card_on_skin_tones(**kw)
+        assert not scanner._held_on_skin_tone(ycc, skin, hands, card, skin), kw
 
 
 def test_a_skin_toned_card_held_by_a_thumb_is_found():
