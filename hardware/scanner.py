@@ -1241,11 +1241,11 @@ def find_document(
     the hand's edge), or (with a `TrayModel`) the empty tray's own texture under another light, is
     dropped and the next one chosen; so is one whose opposite sides, where the frame shows both,
     converge more than a flat page's seen from above (`_seen_sides_parallel`: a bin's face beside
-    a motorbike's fork in a photographed room), and one seen whole (no side cut by the frame
-    border) that, once refined, has none of the shapes a booth's documents have
-    (`_document_shaped`: a box face, a bin, a piece of a page with its neighbour), except that
-    with a hand lying across the latter, it is kept when no other outline will do (a page partly
-    hidden or joined to the hand). When no
+    a motorbike's fork in a photographed room; with it, what lies mostly inside it), and one seen
+    whole (no side cut by the frame border) that, once refined, has none of the shapes a booth's
+    documents have (`_document_shaped`: a box face, a bin, a piece of a page with its neighbour),
+    except that with a hand lying across the latter, it is kept when no other outline will do (a
+    page partly hidden or joined to the hand). When no
     outline passes, the best few are looked at again on a finer copy of the frame around them
     (`_finer_look`: a page on brick whose grout outdoes its edge at the work size).
 
@@ -1476,11 +1476,13 @@ def find_document(
             # bin's side beside a motorbike's fork), or, seen whole, it has no document's shape (a
             # box face, a bin, a piece of a page with something beside it): the next outline is
             # looked at. With a hand lying across one of the shape a document has not, it may be a
-            # page partly hidden or joined to the hand: kept if no other one will do.
+            # page partly hidden or joined to the hand: kept if no other one will do. One whose
+            # sides converge is dropped with whatever lies mostly inside it (the bin's face cut
+            # again at the fork or at a line on it: its pieces came back as the next outline).
             if parallel and fallback is None and skin_any is not None \
                     and _skin_across(skin, order_corners((corners + 0.5) * work.f - 0.5)) > 0.0:
                 fallback = (quad, support, cut, corners)
-            passed = [p for p in passed if p[2] is not chosen]
+            passed = [p for p in passed if p[2] is not chosen and (parallel or _overlap(p[2], chosen) < 0.5)]
             continue
         break
     else:

@@ -226,6 +226,16 @@ def test_an_outline_whose_opposite_sides_converge_is_not_a_document(poly):
     assert scanner.find_document(frame) is None
 
 
+def test_the_pieces_of_an_outline_whose_sides_converge_are_not_documents_either():
+    """A bin's face with a line across it (a fork in front of it): once the whole face is ruled
+    out, the piece beside the line, of a document's shape and with parallel sides, is dropped with
+    it, not chosen next."""
+    frame = docrender.tray_background(SIZE, seed=4)
+    cv2.fillPoly(frame, [np.array([[300, 200], [1000, 200], [1000, 500], [480, 500]], np.int32)], (60, 60, 200))
+    cv2.line(frame, (600, 200), (600, 500), (20, 20, 20), 3)
+    assert scanner.find_document(frame) is None
+
+
 def test_seen_sides_parallel_allows_a_keystone_and_skips_sides_cut_by_the_border():
     """Up to 20 degrees between opposite sides (a card whose top edge is foreshortened by a fifth
     measures 18); a pair with a side cut by the frame border is not judged."""
