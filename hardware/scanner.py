@@ -1281,13 +1281,10 @@ def find_document(
     a block of floor tiles (`_tiling`), a panel of a larger structure
     reaching beyond the frame (`_corners_are_crossings`), the surface beside a hand (a side that is
     the hand's edge), or (with a `TrayModel`) the empty tray's own texture under another light, is
-    dropped and the next one chosen; so is one whose opposite sides, where the frame shows both,
-    converge more than a flat page's seen from above (`_seen_sides_parallel`: a bin's face beside
-    a motorbike's fork in a photographed room; with it, what lies mostly inside it), and one seen
-    whole (no side cut by the frame border) that, once refined, has none of the shapes a booth's
-    documents have (`_document_shaped`: a box face, a bin, a piece of a page with its neighbour),
-    except that with a hand lying across the latter, it is kept when no other outline will do (a
-    page partly hidden or joined to the hand). When no
+    dropped and the next one chosen; so is one seen whole (no side cut by the frame border) that,
+    once refined, has none of the shapes a booth's documents have (`_document_shaped`: a box face,
+    a bin, a piece of a page with its neighbour), except that with a hand lying across it, it is
+    kept when no other outline will do (a page partly hidden or joined to the hand). When no
     outline passes, the best few are looked at again on a finer copy of the frame around them
     (`_finer_look`: a page on brick whose grout outdoes its edge at the work size).
 
@@ -1516,19 +1513,14 @@ def find_document(
             if _a_hand(skin_any, skin_surface, fine, *_support(work.ycc, fine, (h, w)), new_on_tray):
                 passed = [p for p in passed if p[2] is not chosen]
                 continue
-        parallel = _seen_sides_parallel(corners, _cut_sides((corners + 0.5) * work.f - 0.5, (h, w)))
-        if not parallel or (not any(cut) and not _document_shaped(corners)):
-            # two opposite sides it shows are not parallel as a page's seen from above are (a
-            # bin's side beside a motorbike's fork), or, seen whole, it has no document's shape (a
-            # box face, a bin, a piece of a page with something beside it): the next outline is
-            # looked at. With a hand lying across one of the shape a document has not, it may be a
-            # page partly hidden or joined to the hand: kept if no other one will do. One whose
-            # sides converge is dropped with whatever lies mostly inside it (the bin's face cut
-            # again at the fork or at a line on it: its pieces came back as the next outline).
-            if parallel and fallback is None and skin_any is not None \
+        if not any(cut) and not _document_shaped(corners):
+            # seen whole, it has no document's shape (a box face, a bin, a piece of a page with
+            # something beside it): the next outline is looked at. With a hand lying across it, it
+            # may be a page partly hidden or joined to the hand: kept if no other one will do.
+            if fallback is None and skin_any is not None \
                     and _skin_across(skin, order_corners((corners + 0.5) * work.f - 0.5)) > 0.0:
                 fallback = (quad, support, cut, corners)
-            passed = [p for p in passed if p[2] is not chosen and (parallel or _overlap(p[2], chosen) < 0.5)]
+            passed = [p for p in passed if p[2] is not chosen]
             continue
         break
     else:
@@ -2134,23 +2126,6 @@ def _document_shaped(corners: np.ndarray) -> bool:
         return False
     r = max(across, along) / min(across, along)
     return _DOC_ASPECT[0] <= r <= _DOC_ASPECT[1]
-
-
-_SEEN_PARALLEL_COS = float(np.cos(np.radians(20)))
-"""The chosen outline's opposite sides must lie within 20 degrees of parallel: a page lying flat
-under the document camera shows them nearly parallel (the tune set's pages outlined right: at most
-5.2 degrees at both sizes), with room for a camera tilted far more than a booth's (a card whose top
-edge is foreshortened by a fifth, the unit tests' strongest keystone, measures 18)."""
-
-
-def _seen_sides_parallel(corners: np.ndarray, cut: list[bool]) -> bool:
-    """Whether each pair of opposite sides that the frame shows (neither cut by its border) lies
-    within `_SEEN_PARALLEL_COS` of parallel. An outline whose sides converge more is not a page
-    lying on the tray but something seen at an angle in a photographed room, or bounded by
-    another thing's edge in front of it (a bin's side and a motorbike's fork: 26-37 degrees)."""
-    e = corners[_NEXT] - corners
-    u = e / np.maximum(np.hypot(e[:, 0], e[:, 1]), 1e-9)[:, None]
-    return all(cut[i] or cut[i + 2] or abs(float(u[i] @ u[i + 2])) >= _SEEN_PARALLEL_COS for i in (0, 1))
 
 
 def _move_side(quad: np.ndarray, i: int, offset: float) -> np.ndarray | None:

@@ -213,40 +213,6 @@ def test_a_whole_outline_without_a_documents_shape_is_not_a_document(ratio):
     assert not scanner._document_shaped(np.array([[0, 0], [w, 0], [w, w * ratio], [0, w * ratio]], float))
 
 
-@pytest.mark.parametrize("poly", [
-    [[300, 200], [1000, 200], [1000, 500], [480, 500]],  # one side slanted 31 degrees: a bin beside a fork
-    [[380, 200], [900, 200], [1000, 500], [280, 500]],  # both slanted 18 degrees: a face seen at an angle
-])
-def test_an_outline_whose_opposite_sides_converge_is_not_a_document(poly):
-    """A flat page under the document camera shows its opposite sides nearly parallel; a region
-    of a document's size and shape whose sides converge by 30 degrees or more (a bin's face beside
-    a motorbike's fork in a photographed garage) is not one."""
-    frame = docrender.tray_background(SIZE, seed=4)
-    cv2.fillPoly(frame, [np.array(poly, np.int32)], (60, 60, 200))
-    assert scanner.find_document(frame) is None
-
-
-def test_the_pieces_of_an_outline_whose_sides_converge_are_not_documents_either():
-    """A bin's face with a line across it (a fork in front of it): once the whole face is ruled
-    out, the piece beside the line, of a document's shape and with parallel sides, is dropped with
-    it, not chosen next."""
-    frame = docrender.tray_background(SIZE, seed=4)
-    cv2.fillPoly(frame, [np.array([[300, 200], [1000, 200], [1000, 500], [480, 500]], np.int32)], (60, 60, 200))
-    cv2.line(frame, (600, 200), (600, 500), (20, 20, 20), 3)
-    assert scanner.find_document(frame) is None
-
-
-def test_seen_sides_parallel_allows_a_keystone_and_skips_sides_cut_by_the_border():
-    """Up to 20 degrees between opposite sides (a card whose top edge is foreshortened by a fifth
-    measures 18); a pair with a side cut by the frame border is not judged."""
-    card = docrender.document_corners((CARD.shape[1], CARD.shape[0]), SIZE, angle=30, scale=0.5, tilt=0.2)
-    assert scanner._seen_sides_parallel(card, [False] * 4)
-    slanted = np.array([[300, 200], [1000, 200], [1000, 500], [480, 500]], float)
-    assert not scanner._seen_sides_parallel(slanted, [False] * 4)
-    assert scanner._seen_sides_parallel(slanted, [False, False, False, True])  # the slanted side cut
-    assert not scanner._seen_sides_parallel(slanted, [True, False, False, False])  # the pair 1, 3 seen
-
-
 @pytest.mark.parametrize("ratio", [1.29, 4 / 3, 1.5])
 def test_letters_bank_books_and_photo_prints_are_found(ratio):
     """The shapes a booth takes besides A4 and ID-1 cards (US letter, bank books, photo prints)."""
