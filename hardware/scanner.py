@@ -1522,6 +1522,11 @@ def find_document(
                 fallback = (quad, support, cut, corners)
             passed = [p for p in passed if p[2] is not chosen]
             continue
+        if _framed(work.ycc, order_corners((corners + 0.5) * work.f - 0.5), (h, w)):
+            # a face of a larger structure, a further edge parallel to three or more sides (see
+            # `_framed`): drop it and whatever lies mostly inside it, look again
+            passed = [p for p in passed if _overlap(p[2], chosen) < 0.5]
+            continue
         break
     else:
         if fallback is None:
@@ -2102,6 +2107,71 @@ def _corners_are_crossings(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, 
             segments.append((a + 0.05 * d, a + t * d) if t * np.hypot(*d) >= 8 else (a, a))
     on = np.nan_to_num(_carries_on(ycc, segments, skin=skin), nan=0.0).reshape(len(seen), 2) >= 0.6
     return bool(on.any(axis=1).all())
+
+
+_FRAMED_REACH = 20
+"""How far beyond a side (work pixels) `_framed` looks for a further edge parallel to it."""
+_FRAMED_STEP = 0.6
+"""A further edge counts when its step is at least this fraction of the side's own."""
+_FRAMED_VALLEY = 0.5
+"""... and the colour change between the two falls to at most this fraction of the further one's
+(two edges, not one smeared edge)."""
+_FRAMED_OFFSETS = np.arange(-3, _FRAMED_REACH + 3, dtype=np.float32)
+_FRAMED_T = np.linspace(0.1, 0.9, 24)
+_FRAMED_NEAR = np.flatnonzero(np.abs(_FRAMED_OFFSETS[1:-1]) <= 2).tolist()  # the side's own edge: -2 .. 2
+_FRAMED_FAR = np.flatnonzero((_FRAMED_OFFSETS[1:-1] >= 3) & (_FRAMED_OFFSETS[1:-1] <= _FRAMED_REACH)).tolist()
+
+
+def _framed(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int]) -> bool:
+    """True when beyond three or more of the outline's sides seen (not cut by the frame border), a
+    further straight edge runs parallel to the side along most of it within `_FRAMED_REACH` work
+    pixels: the outline is a face of a larger structure (a
+    box between the shelf's board, its post and the bin beside it, a door in its frame, a panel in
+    a wall), not something lying on the open surface. Each side is read by one profile across it,
+    the median colour over points along it at each offset: a parallel edge along most of the side
+    makes a step in it, a textured or cluttered surface around a page averages out (the surface's
+    own lines cross a page's sides at any angle). One sampling pass over the seen sides."""
+    cut = _cut_sides(quad, shape)
+    seen = [i for i in range(4) if not cut[i]]
+    if len(seen) < 3:
+        return False
+    h, w = shape
+    q = np.asarray(quad, np.float64)
+    a = q[seen]
+    d = q[_NEXT[seen]] - a
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+    normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / length[:, None]  # outwards (corners in order)
+    pts = a[:, None, :] + _FRAMED_T[None, :, None] * d[:, None, :]  # (S, n, 2)
+    gx = (pts[:, :, 0, None] + _FRAMED_OFFSETS[None, None, :] * normal[:, None, 0:1]).astype(np.float32)
+    gy = (pts[:, :, 1, None] + _FRAMED_OFFSETS[None, None, :] * normal[:, None, 1:2]).astype(np.float32)
+    inside = (gx >= 0) & (gx <= w - 1) & (gy >= 0) & (gy <= h - 1)  # (S, n, m)
+    s, n, m = gx.shape
+    prof = cv2.remap(ycc, gx.reshape(s, -1), gy.reshape(s, -1), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE).reshape(s, n, m, -1)
+    # the median colour at each offset over the points along the side (S, m, 3); an offset with
+    # under 0.6 of the points inside the frame tells nothing
+    if inside.all():  # (mostly: the same numbers as the masked median, by one sort)
+        srt = np.sort(prof, axis=1)
+        med = (srt[:, (n - 1) // 2] + srt[:, n // 2]) / 2
+    else:
+        med = _masked_median(prof.transpose(0, 2, 3, 1), inside.transpose(0, 2, 1)[:, :, None, :])
+        med[inside.sum(axis=1) < 0.6 * n] = np.nan
+    # the colour change at each offset (-2 .. reach + 1); none where the profile left the frame
+    steps = np.nan_to_num(np.sqrt(_wsumsq(med[:, 2:] - med[:, :-2]))).tolist()
+    framed = 0
+    for k, st in enumerate(steps):  # (a few dozen numbers: plain Python)
+        e = max(_FRAMED_NEAR, key=st.__getitem__)  # the side's own edge
+        own = st[e]
+        low = min(st[e:_FRAMED_FAR[0]])  # the least change from it out to the offset looked at
+        for j in _FRAMED_FAR:
+            v = st[j]
+            if v >= _FRAMED_STEP * own and v >= st[j - 1] and v >= st[j + 1] and low <= _FRAMED_VALLEY * v and own > 0:
+                framed += 1
+                break
+            low = min(low, v)
+        if framed + (s - 1 - k) < 3:
+            return False
+    return framed >= 3
 
 
 _DOC_ASPECT = (1.2, 2.2)

@@ -1754,3 +1754,42 @@ def test_a_side_moved_onto_print_goes_on_once_its_neighbour_moved(monkeypatch):
     monkeypatch.setattr(scanner, "_SIDE_ORDER", (0, 1, 2, 3, None, 0, 1, 2, 3))
     two_looks, _, _ = scanner._expand(ycc, face, (225, 400), sup, cut)
     assert two_looks[0, 0] > 125 and abs(two_looks[0, 1] - 40) <= 1.5, two_looks
+
+
+def _framed_of(frame: np.ndarray, quad_px) -> bool:
+    work = scanner._prepare(frame, scanner.WORK_WIDTH)
+    quad = scanner.order_corners((np.float64(quad_px) + 0.5) * work.f - 0.5)
+    return scanner._framed(work.ycc, quad, work.shape)
+
+
+def test_a_panel_with_parallel_structure_beyond_three_sides_is_framed():
+    """A light panel in a darker frame (a door in its frame, a box face between a shelf's board,
+    its post and the bin beside it): beyond three or more of its sides a further edge runs parallel
+    within reach (`_framed`). Beyond two sides only (a page pushed against the tray's walls in a
+    corner), or on the open tray, it is not."""
+    panel = np.float64([[420, 200], [860, 200], [860, 520], [420, 520]])
+    open_tray = docrender.tray_background(SIZE, seed=3)
+    cv2.rectangle(open_tray, (420, 200), (860, 520), (205, 210, 215), -1)
+    assert not _framed_of(open_tray, panel)
+    for walls, framed in (((0, 1, 2, 3), True), ((0, 1, 2), True), ((0, 1), False), ((1,), False)):
+        frame = docrender.tray_background(SIZE, seed=3)
+        # the frame's outer edges 30 px (9 work px) beyond the panel, on the sides listed
+        x0, y0, x1, y1 = 420 - 30 * (3 in walls), 200 - 30 * (0 in walls), 860 + 30 * (1 in walls), 520 + 30 * (2 in walls)
+        cv2.rectangle(frame, (x0, y0), (x1, y1), (120, 135, 150), -1)
+        cv2.rectangle(frame, (420, 200), (860, 520), (205, 210, 215), -1)
+        assert _framed_of(frame, panel) == framed, walls
+
+
+def test_a_page_on_a_textured_or_lined_surface_is_not_framed():
+    """The surface's own structure crosses a page's sides at any angle and averages out along a
+    side; lines of the surface parallel to two of its sides (a page laid along a painted line, in
+    a tray's corner) do not make it framed: the page is still found."""
+    frame, truth = docrender.place_on_tray(FORM, SIZE, angle=0, scale=0.55, seed=3)
+    cv2.line(frame, (0, int(truth[2, 1]) + 25), (SIZE[0] - 1, int(truth[2, 1]) + 25), (60, 60, 60), 6)
+    cv2.line(frame, (int(truth[1, 0]) + 25, 0), (int(truth[1, 0]) + 25, SIZE[1] - 1), (60, 60, 60), 6)
+    assert not _framed_of(frame, truth)
+    det = scanner.find_document(frame)
+    assert det is not None and corner_error(det.corners, truth) <= 0.015
+    for seed, angle in ((5, 17), (11, -33)):
+        frame, truth = docrender.place_on_tray(CARD, SIZE, angle=angle, scale=0.5, seed=seed)
+        assert not _framed_of(frame, truth)
