@@ -864,3 +864,84 @@ def test_skin_over_points_is_the_mask_at_each_point_and_either_side():
             ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
             want &= ok & skin[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]
         assert np.array_equal(scanner._skin_over_points(skin, pts, normal, reach), want)
+
+
+def test_median5_of_a_small_plane_is_cv2s_median():
+    """`_median5` (a narrow plane widened by its replicated edge columns, filtered, cut back) is
+    cv2.medianBlur(img, 5) pixel for pixel: random, banded and flat planes of every small size,
+    the 50 x 28 coarse copy of `_candidate_masks` among them, and wider ones left as they are."""
+    rng = np.random.default_rng(79)
+    shapes = [(28, 50), (1, 1), (1, 7), (5, 3), (28, 200)] + [tuple(int(v) for v in rng.integers(1, [60, 220]))
+                                                              for _ in range(150)]
+    for h, w in shapes:
+        for kind in range(3):
+            if kind == 0:
+                img = rng.integers(0, 256, (h, w), dtype=np.uint8)
+            elif kind == 1:
+                img = (rng.integers(0, 3, (h, w)) * 127).astype(np.uint8)
+            else:
+                img = np.full((h, w), rng.integers(0, 256), np.uint8)
+            got = scanner._median5(img)
+            assert got.shape == img.shape and got.dtype == np.uint8
+            assert np.array_equal(got, cv2.medianBlur(img, 5))
+
+
+def test_move_side_by_many_offsets_is_move_sides_of_copies():
+    """`_move_side_by` (one quad's side moved to many offsets, its lines worked out once) is
+    `_move_sides` of that many copies of the quad: random, rounded, degenerate and parallel-sided
+    quads, outwards and inwards."""
+    rng = np.random.default_rng(83)
+    for t in range(600):
+        quad = rng.uniform(-50, 450, (4, 2))
+        if t % 5 == 0:
+            quad[2] = quad[1] + (quad[1] - quad[0]) * rng.random()  # a side along its neighbour
+        if t % 7 == 0:
+            quad = np.round(quad)
+        if t % 11 == 0:
+            quad[3] = quad[0]  # a side of no length
+        if t % 3 == 0:
+            quad = scanner.order_corners(quad)
+        i = int(rng.integers(0, 4))
+        offs = np.arange(int(rng.integers(1, 200)), dtype=np.float64) * (1.0 if t % 2 else -0.37)
+        want, want_ok = scanner._move_sides(np.repeat(quad[None], len(offs), axis=0), np.full(len(offs), i), offs)
+        got, got_ok = scanner._move_side_by(quad, i, offs)
+        assert got.shape == want.shape and np.array_equal(got, want, equal_nan=True)
+        assert got_ok.dtype == bool and np.array_equal(got_ok, want_ok)
+
+
+def test_skin_by_planes_is_the_three_channel_box():
+    """`_skin` with the work image's planes (the box plane by plane) is cv2's inRange across the
+    three channels: values on and just beside every bound, and the committed real photographs."""
+    rng = np.random.default_rng(89)
+    images = []
+    for _ in range(20):
+        ycc = (rng.random((60, 90, 3)) * [120, 80, 80] + [0, 110, 60]).astype(np.float32)
+        for k, v in enumerate((35, 136, 175, 80, 128)):
+            c = 0 if k == 0 else 1 if k < 3 else 2
+            f = np.float32(v)
+            for x in (f, np.nextafter(f, np.float32(-1e9)), np.nextafter(f, np.float32(1e9))):
+                ycc[rng.random(ycc.shape[:2]) < 0.05, c] = x
+        images.append(ycc)
+    for name in ("coffee.jpg", "gravel.jpg"):
+        real = cv2.imread(str(Path(__file__).parents[1] / "data" / "documents" / name), cv2.IMREAD_COLOR)
+        images.append(scanner._prepare(real, scanner.WORK_WIDTH).ycc)
+    for ycc in images:
+        got = scanner._skin(ycc, tuple(cv2.split(ycc)))
+        assert got.dtype == bool and np.array_equal(got, scanner._skin(ycc))
+
+
+def test_zero_255_masks_by_compare_are_numpys():
+    """The 0/255 masks `_candidate_masks` makes by cv2.compare are numpy's comparisons cast and
+    scaled: float32 ratios on and beside the bounds 1.25 and 0.7, and boolean masks negated."""
+    rng = np.random.default_rng(97)
+    for _ in range(20):
+        ratio = (rng.random((225, 400)) * 2).astype(np.float32)
+        for v in (1.25, 0.7):
+            f = np.float32(v)
+            for x in (f, np.nextafter(f, np.float32(0)), np.nextafter(f, np.float32(2))):
+                ratio[rng.random(ratio.shape) < 0.05] = x
+        assert np.array_equal(cv2.compare(ratio, 1.25, cv2.CMP_GT), (ratio > 1.25).astype(np.uint8) * 255)
+        assert np.array_equal(cv2.compare(ratio, 0.7, cv2.CMP_LT), (ratio < 0.7).astype(np.uint8) * 255)
+        mask = rng.random((225, 400)) < rng.random()
+        assert np.array_equal(cv2.compare(mask.view(np.uint8), 0, cv2.CMP_EQ), (~mask).astype(np.uint8) * 255)
+        assert np.array_equal(cv2.compare(mask.view(np.uint8), 0, cv2.CMP_NE), mask.astype(np.uint8) * 255)
