@@ -365,6 +365,7 @@ def _edge_profiles(ycc: np.ndarray, quad: np.ndarray, i: int, n: int = 40) -> tu
 
 _SUPPORT_N = 24
 _SUPPORT_T = np.linspace(0.08, 0.92, _SUPPORT_N)[None, :, None]
+_SUPPORT_TS = _SUPPORT_T.reshape(1, -1)  # (1, n)
 
 
 def _segment_profiles(ycc: np.ndarray, segments):
@@ -375,16 +376,18 @@ def _segment_profiles(ycc: np.ndarray, segments):
     a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
     length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
     normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / length[:, None]
-    pts = a[:, None, :] + _SUPPORT_T * d[:, None, :]  # (S, n, 2)
-    # the sampling grid (S, n, 11) as x and y apart (the same numbers as one (..., 2) grid), each
-    # segment one row of remap's maps; samples (S, n, 11, 3)
-    gx = pts[:, :, 0, None] + (_OFFSETS[None, :] * normal[:, 0:1])[:, None, :]
-    gy = pts[:, :, 1, None] + (_OFFSETS[None, :] * normal[:, 1:2])[:, None, :]
+    # the sampling grid (S, n, 11) as x and y apart (the same numbers as one (..., 2) grid of the
+    # points a + t d, each coordinate worked out on its own), each segment one row of remap's
+    # maps; samples (S, n, 11, 3)
+    gx = (a[:, 0:1] + _SUPPORT_TS * d[:, 0:1])[:, :, None] + (_OFFSETS[None, :] * normal[:, 0:1])[:, None, :]
+    gy = (a[:, 1:2] + _SUPPORT_TS * d[:, 1:2])[:, :, None] + (_OFFSETS[None, :] * normal[:, 1:2])[:, None, :]
     h, w = ycc.shape[:2]
     # inside the image at every offset: at both ends (each coordinate is monotone along the offsets,
-    # as its rounding is: the same answer as checking all eleven)
-    ends = np.stack([gx[:, :, 0], gx[:, :, -1], gy[:, :, 0], gy[:, :, -1]])
-    valid = (ends.min(axis=0) >= 0) & (np.maximum(ends[0], ends[1]) <= w - 1) & (np.maximum(ends[2], ends[3]) <= h - 1)
+    # as its rounding is: the same answer as checking all eleven; the least of the four ends by
+    # pairs, the same number as their min)
+    x0, x1, y0, y1 = gx[:, :, 0], gx[:, :, -1], gy[:, :, 0], gy[:, :, -1]
+    valid = (np.minimum(np.minimum(x0, x1), np.minimum(y0, y1)) >= 0) & (np.maximum(x0, x1) <= w - 1) \
+        & (np.maximum(y0, y1) <= h - 1)
     s, n = gx.shape[:2]
     prof = cv2.remap(ycc, gx.reshape(s, -1).astype(np.float32), gy.reshape(s, -1).astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(s, n, len(_OFFSETS), -1)
@@ -629,15 +632,17 @@ def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool
                  or (abs(a[1]) <= 1 and abs(b[1]) <= 1) or (abs(a[1] - (h - 1)) <= 1 and abs(b[1] - (h - 1)) <= 1)
                  for a, b in zip(p, nxt)]
         picks = []
+        # (the combinations are listed in ascending order, so ordering by (sum, sides) is ordering
+        # by (sum, index): a stable sort by the sums alone, or the greatest (sum, index) pair)
         if not border_only:
             # the two largest by (sum, sides), the largest first (sums added in order, as numpy's)
             sums = [((lengths[i] + lengths[j]) + lengths[k]) + lengths[m] for i, j, k, m in combos]
-            ranked = sorted(range(len(combos)), key=lambda c: (sums[c], combos[c]))
+            ranked = sorted(range(len(combos)), key=sums.__getitem__)
             picks += ranked[:-3:-1]
         if cut_ok and any(along):
             own = [0.0 if a else v for a, v in zip(along, lengths)]
             sums = [((own[i] + own[j]) + own[k]) + own[m] for i, j, k, m in combos]
-            best = max(range(len(combos)), key=lambda c: (sums[c], combos[c]))
+            best = max(zip(sums, range(len(combos))))[1]
             if best not in picks and not any(along[s] for s in combos[best]):
                 picks.append(best)
         for c in picks:
@@ -2040,14 +2045,25 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
         return False
     # the cells: inside the outline and off the edges (both masks 0/255), one cv2 call (16-bit
     # labels where they can hold every region of a crop this size: the same statistics, quicker)
+    cells_mask = cv2.bitwise_and(cv2.bitwise_not(edges), inside)
+    least = 4 if cut else 6  # a keyboard reaching in from beyond the frame shows a row or two
+    if grey.size // 2 + 2 <= 65535:
+        # First the regions' areas alone (labels and a histogram of them: a third of the cost of
+        # every region's statistics): the cells below are regions of these areas, so with fewer
+        # than `least` of them, or all of them together under 0.15 of the outline, there is no
+        # grid: the same answer, without the statistics (120 of 154 calls on every other tune
+        # frame at 720p with a tray model end here)
+        n, labels = cv2.connectedComponents(cells_mask, connectivity=4, ltype=cv2.CV_16U)
+        sizes = cv2.calcHist([labels], [0], None, [n], [0, n]).ravel()[1:].astype(np.float64)  # exact counts
+        sized = sizes[(sizes >= 0.002 * area) & (sizes <= 0.1 * area)]
+        if len(sized) < least or sized.sum() < 0.15 * area:
+            return False
     _, _, stats, _ = cv2.connectedComponentsWithStats(
-        cv2.bitwise_and(cv2.bitwise_not(edges), inside), connectivity=4,
-        ltype=cv2.CV_16U if grey.size // 2 + 2 <= 65535 else cv2.CV_32S)
+        cells_mask, connectivity=4, ltype=cv2.CV_16U if grey.size // 2 + 2 <= 65535 else cv2.CV_32S)
     bw, bh, a = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
         & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))
     cells = a[ok].astype(np.float64)
-    least = 4 if cut else 6  # a keyboard reaching in from beyond the frame shows a row or two
     if len(cells) < least:
         return False
     mid = _median(cells)
