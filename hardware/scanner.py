@@ -191,7 +191,8 @@ def _area_phases(n_src: int, n_dst: int) -> tuple[int, tuple] | None:
 
 
 def _area_rows(x: np.ndarray, period: int, phases: tuple) -> np.ndarray:
-    """Each output row of a period the sum of its source rows times their eighths (uint16, exact)."""
+    """Each output row of a period the sum of its source rows times their eighths (uint16, exact;
+    a tap of weight 1 added or copied as it is, without a product)."""
     g = x.shape[0] // period
     v = x.reshape(g, period, -1)
     out = np.empty((g, len(phases), v.shape[2]), np.uint16)
@@ -199,10 +200,16 @@ def _area_rows(x: np.ndarray, period: int, phases: tuple) -> np.ndarray:
     for p, taps in enumerate(phases):
         o = out[:, p]
         (i, k), rest = taps[0], taps[1:]
-        np.multiply(v[:, i], np.uint16(k), out=o)
+        if k == 1:
+            o[...] = v[:, i]
+        else:
+            np.multiply(v[:, i], np.uint16(k), out=o)
         for i, k in rest:
-            np.multiply(v[:, i], np.uint16(k), out=tmp)
-            o += tmp
+            if k == 1:
+                o += v[:, i]
+            else:
+                np.multiply(v[:, i], np.uint16(k), out=tmp)
+                o += tmp
     return out.reshape(g * len(phases), -1)
 
 
@@ -358,6 +365,7 @@ def _edge_profiles(ycc: np.ndarray, quad: np.ndarray, i: int, n: int = 40) -> tu
 
 _SUPPORT_N = 24
 _SUPPORT_T = np.linspace(0.08, 0.92, _SUPPORT_N)[None, :, None]
+_SUPPORT_TS = _SUPPORT_T.reshape(1, -1)  # (1, n)
 
 
 def _segment_profiles(ycc: np.ndarray, segments):
@@ -368,16 +376,18 @@ def _segment_profiles(ycc: np.ndarray, segments):
     a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
     length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
     normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / length[:, None]
-    pts = a[:, None, :] + _SUPPORT_T * d[:, None, :]  # (S, n, 2)
-    # the sampling grid (S, n, 11) as x and y apart (the same numbers as one (..., 2) grid), each
-    # segment one row of remap's maps; samples (S, n, 11, 3)
-    gx = pts[:, :, 0, None] + (_OFFSETS[None, :] * normal[:, 0:1])[:, None, :]
-    gy = pts[:, :, 1, None] + (_OFFSETS[None, :] * normal[:, 1:2])[:, None, :]
+    # the sampling grid (S, n, 11) as x and y apart (the same numbers as one (..., 2) grid of the
+    # points a + t d, each coordinate worked out on its own), each segment one row of remap's
+    # maps; samples (S, n, 11, 3)
+    gx = (a[:, 0:1] + _SUPPORT_TS * d[:, 0:1])[:, :, None] + (_OFFSETS[None, :] * normal[:, 0:1])[:, None, :]
+    gy = (a[:, 1:2] + _SUPPORT_TS * d[:, 1:2])[:, :, None] + (_OFFSETS[None, :] * normal[:, 1:2])[:, None, :]
     h, w = ycc.shape[:2]
     # inside the image at every offset: at both ends (each coordinate is monotone along the offsets,
-    # as its rounding is: the same answer as checking all eleven)
-    ends = np.stack([gx[:, :, 0], gx[:, :, -1], gy[:, :, 0], gy[:, :, -1]])
-    valid = (ends.min(axis=0) >= 0) & (np.maximum(ends[0], ends[1]) <= w - 1) & (np.maximum(ends[2], ends[3]) <= h - 1)
+    # as its rounding is: the same answer as checking all eleven; the least of the four ends by
+    # pairs, the same number as their min)
+    x0, x1, y0, y1 = gx[:, :, 0], gx[:, :, -1], gy[:, :, 0], gy[:, :, -1]
+    valid = (np.minimum(np.minimum(x0, x1), np.minimum(y0, y1)) >= 0) & (np.maximum(x0, x1) <= w - 1) \
+        & (np.maximum(y0, y1) <= h - 1)
     s, n = gx.shape[:2]
     prof = cv2.remap(ycc, gx.reshape(s, -1).astype(np.float32), gy.reshape(s, -1).astype(np.float32),
                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(s, n, len(_OFFSETS), -1)
@@ -622,15 +632,17 @@ def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool
                  or (abs(a[1]) <= 1 and abs(b[1]) <= 1) or (abs(a[1] - (h - 1)) <= 1 and abs(b[1] - (h - 1)) <= 1)
                  for a, b in zip(p, nxt)]
         picks = []
+        # (the combinations are listed in ascending order, so ordering by (sum, sides) is ordering
+        # by (sum, index): a stable sort by the sums alone, or the greatest (sum, index) pair)
         if not border_only:
             # the two largest by (sum, sides), the largest first (sums added in order, as numpy's)
             sums = [((lengths[i] + lengths[j]) + lengths[k]) + lengths[m] for i, j, k, m in combos]
-            ranked = sorted(range(len(combos)), key=lambda c: (sums[c], combos[c]))
+            ranked = sorted(range(len(combos)), key=sums.__getitem__)
             picks += ranked[:-3:-1]
         if cut_ok and any(along):
             own = [0.0 if a else v for a, v in zip(along, lengths)]
             sums = [((own[i] + own[j]) + own[k]) + own[m] for i, j, k, m in combos]
-            best = max(range(len(combos)), key=lambda c: (sums[c], combos[c]))
+            best = max(zip(sums, range(len(combos))))[1]
             if best not in picks and not any(along[s] for s in combos[best]):
                 picks.append(best)
         for c in picks:
@@ -664,9 +676,16 @@ def _quads_from_hull(hull: np.ndarray, shape: tuple[int, int], border_only: bool
     return out
 
 
-def _skin(ycc: np.ndarray) -> np.ndarray:
-    """Pixels of skin colour (a hand, a thumb), by the usual YCrCb box."""
-    return cv2.inRange(ycc, _SKIN_LO, _SKIN_HI) > 0  # in one pass, bounds just inside the open box
+def _skin(ycc: np.ndarray, planes: tuple | None = None) -> np.ndarray:
+    """Pixels of skin colour (a hand, a thumb), by the usual YCrCb box (`planes`: ycc's, when
+    already split, `_Work.planes`: the same box plane by plane, a quarter quicker than cv2's
+    inRange across three float channels)."""
+    if planes is None:
+        return cv2.inRange(ycc, _SKIN_LO, _SKIN_HI) > 0  # in one pass, bounds just inside the open box
+    m = cv2.inRange(planes[1], _SKIN_LO[1], _SKIN_HI[1])
+    cv2.bitwise_and(m, cv2.inRange(planes[2], _SKIN_LO[2], _SKIN_HI[2]), dst=m)
+    cv2.bitwise_and(m, cv2.inRange(planes[0], _SKIN_LO[0], _SKIN_HI[0]), dst=m)
+    return m > 0
 
 
 # (y > 35, 136 < cr < 175, 80 < cb < 128) as closed bounds on float32 values
@@ -1055,7 +1074,7 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     # 2. Colours not seen along the frame border (the surface is what surrounds everything).
     if common is None:
         common = _border_colours(ycc, max(3, int(0.03 * min(h, w))), work.planes)
-    fg = (~common).astype(np.uint8) * 255
+    fg = cv2.compare(common.view(np.uint8), 0, cv2.CMP_EQ)  # 255 where not common (one pass, the same mask)
     fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, open_k)
     fg = cv2.morphologyEx(fg, cv2.MORPH_CLOSE, close_k)
     masks.append(fg)
@@ -1065,25 +1084,44 @@ def _candidate_masks(work: _Work, new_on_tray: np.ndarray | None,
     y = planes[0]
     cw, ch = max(8, w // 8), max(8, h // 8)
     coarse = cv2.resize(y8, (cw, ch), interpolation=cv2.INTER_AREA)
-    local = cv2.resize(cv2.medianBlur(coarse, 5), (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    local = cv2.resize(_median5(coarse), (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     ratio = y / np.maximum(local, 8.0)
-    for m in ((ratio > 1.25), (ratio < 0.7)):
-        m = m.astype(np.uint8) * 255
+    # (the 0/255 masks of ratio > 1.25 and ratio < 0.7 by cv2.compare: the float32 bounds compared
+    # as numpy compares them, in one pass)
+    for m in (cv2.compare(ratio, 1.25, cv2.CMP_GT), cv2.compare(ratio, 0.7, cv2.CMP_LT)):
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
         masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
     # 4. What is not the empty tray, when it is known.
     if new_on_tray is not None:
-        m = new_on_tray.astype(np.uint8) * 255
+        m = cv2.compare(new_on_tray.view(np.uint8), 0, cv2.CMP_NE)  # (0/255 in one pass)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, open_k)
         masks.append(cv2.morphologyEx(m, cv2.MORPH_CLOSE, close_k))
     # The same without skin: a hand or thumb merged with the page is cut away.
     skin = _skin(ycc) if skin is None else skin
     if np.count_nonzero(skin) / skin.size > 0.005:
-        cut = (~skin).astype(np.uint8) * 255
+        cut = cv2.compare(skin.view(np.uint8), 0, cv2.CMP_EQ)  # 255 where not skin (one pass)
         masks += [cv2.morphologyEx(m & cut, cv2.MORPH_OPEN, open_k) for m in masks[:3]]
         if skin[0].any() or skin[-1].any() or skin[:, 0].any() or skin[:, -1].any():
             masks.append(_without_hand_rim(closed, cut, open_k))  # an arm reaching in
     return masks + necked
+
+
+def _median5(img: np.ndarray) -> np.ndarray:
+    """`cv2.medianBlur(img, 5)` of a small uint8 plane: the same pixels. OpenCV's vectorised median
+    needs a row wider than a few of its vectors; a narrower one (the 50-pixel coarse copy of
+    `_candidate_masks`) takes its plain per-pixel path, eight times slower (130 against 16 us).
+    The plane is widened by replicating its first and last columns (what the median's own
+    replicated border reads there), filtered, and its own columns taken back."""
+    pad = max(0, (_MEDIAN_WIDE - img.shape[1] + 1) // 2)
+    if not pad:
+        return cv2.medianBlur(img, 5)
+    wide = cv2.copyMakeBorder(img, 0, 0, pad, pad, cv2.BORDER_REPLICATE)
+    return cv2.medianBlur(wide, 5)[:, pad:pad + img.shape[1]]
+
+
+_MEDIAN_WIDE = 160
+"""The width `_median5` widens a plane to (OpenCV's vectorised path took rows from about 70
+pixels here; 160 leaves room for wider vectors)."""
 
 
 def _without_hand_rim(closed: np.ndarray, not_skin: np.ndarray, open_k: np.ndarray) -> np.ndarray:
@@ -1306,7 +1344,7 @@ def find_document(
     h, w = work.shape
     fh, fw = frame.shape[:2]
     frame_area = float(h * w)
-    skin = _skin(work.ycc)
+    skin = _skin(work.ycc, work.planes)
     # With a learned empty tray, a document is something that was not there: an outline whose
     # inside is mostly the empty tray (its texture, a mark on it) is not one.
     new_on_tray = None
@@ -2014,14 +2052,25 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
         return False
     # the cells: inside the outline and off the edges (both masks 0/255), one cv2 call (16-bit
     # labels where they can hold every region of a crop this size: the same statistics, quicker)
+    cells_mask = cv2.bitwise_and(cv2.bitwise_not(edges), inside)
+    least = 4 if cut else 6  # a keyboard reaching in from beyond the frame shows a row or two
+    if grey.size // 2 + 2 <= 65535:
+        # First the regions' areas alone (labels and a histogram of them: a third of the cost of
+        # every region's statistics): the cells below are regions of these areas, so with fewer
+        # than `least` of them, or all of them together under 0.15 of the outline, there is no
+        # grid: the same answer, without the statistics (120 of 154 calls on every other tune
+        # frame at 720p with a tray model end here)
+        n, labels = cv2.connectedComponents(cells_mask, connectivity=4, ltype=cv2.CV_16U)
+        sizes = cv2.calcHist([labels], [0], None, [n], [0, n]).ravel()[1:].astype(np.float64)  # exact counts
+        sized = sizes[(sizes >= 0.002 * area) & (sizes <= 0.1 * area)]
+        if len(sized) < least or sized.sum() < 0.15 * area:
+            return False
     _, _, stats, _ = cv2.connectedComponentsWithStats(
-        cv2.bitwise_and(cv2.bitwise_not(edges), inside), connectivity=4,
-        ltype=cv2.CV_16U if grey.size // 2 + 2 <= 65535 else cv2.CV_32S)
+        cells_mask, connectivity=4, ltype=cv2.CV_16U if grey.size // 2 + 2 <= 65535 else cv2.CV_32S)
     bw, bh, a = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
         & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))
     cells = a[ok].astype(np.float64)
-    least = 4 if cut else 6  # a keyboard reaching in from beyond the frame shows a row or two
     if len(cells) < least:
         return False
     mid = _median(cells)
@@ -2239,6 +2288,31 @@ def _move_sides(quads: np.ndarray, i: np.ndarray, offsets: np.ndarray) -> tuple[
     return out, ok
 
 
+def _move_side_by(quad: np.ndarray, i: int, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_move_sides` of K copies of one quad, side i of each moved by its own offset (K,): the
+    sides' directions and their lines worked out once, each step the same float64 operation as
+    `_move_sides` does on every row (the same numbers, without gathering K copies of them)."""
+    q = quad[None]
+    a, b = q[:, i], q[:, _NEXT[i]]
+    ab = b - a
+    d = ab / np.maximum(np.hypot(ab[:, 0], ab[:, 1]), 1e-9)[:, None]
+    normal = np.stack([d[:, 1], -d[:, 0]], axis=1)
+    origin = a + offsets[:, None] * normal  # a point of each moved side; d runs along it
+    out = np.repeat(q, len(offsets), axis=0)
+    par_any = False
+    nxt = int(_NEXT[i])
+    for corner, p0, p1 in ((i, q[:, _PREV[i]], q[:, i]), (nxt, q[:, nxt], q[:, _NEXT[nxt]])):
+        pp = p1 - p0
+        v = pp / np.maximum(np.hypot(pp[:, 0], pp[:, 1]), 1e-9)[:, None]
+        den = v[:, 0] * d[:, 1] - v[:, 1] * d[:, 0]
+        par = bool(np.abs(den[0]) < 1e-6)
+        par_any |= par
+        t = ((origin[:, 0] - p0[:, 0]) * d[:, 1] - (origin[:, 1] - p0[:, 1]) * d[:, 0]) \
+            / (np.ones_like(den) if par else den)
+        out[:, corner] = p0 + t[:, None] * v
+    return out, np.full(len(offsets), not par_any)
+
+
 def _edges_across(ycc: np.ndarray, quad: np.ndarray, i: int, reach: int, direction: float) -> np.ndarray:
     """For each offset 0..reach from side ``i`` (outwards with ``direction`` 1, inwards with -1),
     the fraction of 24 points along the side's middle 70 % where a colour edge (a local maximum
@@ -2297,8 +2371,7 @@ def _expand(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int], support: 
         # frame; edges are looked for only up to the farthest of those (an offset's edge reads the
         # colour steps up to two offsets farther, `_edges_across`: the same numbers there). Tune
         # set, 720p: over half the offsets sampled lay beyond it.
-        moved_all, ok_all = _move_sides(np.repeat(quad[None], reach + 1, axis=0), np.full(reach + 1, i),
-                                        np.arange(reach + 1, dtype=np.float64))
+        moved_all, ok_all = _move_side_by(quad, i, np.arange(reach + 1, dtype=np.float64))
         ok_all &= ~((moved_all < -2).any(axis=(1, 2)) | (moved_all[:, :, 0] > w + 1).any(axis=1)
                     | (moved_all[:, :, 1] > h + 1).any(axis=1))
         in_frame = np.flatnonzero(ok_all[4:])

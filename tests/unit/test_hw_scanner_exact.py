@@ -864,3 +864,198 @@ def test_skin_over_points_is_the_mask_at_each_point_and_either_side():
             ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
             want &= ok & skin[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]
         assert np.array_equal(scanner._skin_over_points(skin, pts, normal, reach), want)
+
+
+def test_median5_of_a_small_plane_is_cv2s_median():
+    """`_median5` (a narrow plane widened by its replicated edge columns, filtered, cut back) is
+    cv2.medianBlur(img, 5) pixel for pixel: random, banded and flat planes of every small size,
+    the 50 x 28 coarse copy of `_candidate_masks` among them, and wider ones left as they are."""
+    rng = np.random.default_rng(79)
+    shapes = [(28, 50), (1, 1), (1, 7), (5, 3), (28, 200)] + [tuple(int(v) for v in rng.integers(1, [60, 220]))
+                                                              for _ in range(150)]
+    for h, w in shapes:
+        for kind in range(3):
+            if kind == 0:
+                img = rng.integers(0, 256, (h, w), dtype=np.uint8)
+            elif kind == 1:
+                img = (rng.integers(0, 3, (h, w)) * 127).astype(np.uint8)
+            else:
+                img = np.full((h, w), rng.integers(0, 256), np.uint8)
+            got = scanner._median5(img)
+            assert got.shape == img.shape and got.dtype == np.uint8
+            assert np.array_equal(got, cv2.medianBlur(img, 5))
+
+
+def test_move_side_by_many_offsets_is_move_sides_of_copies():
+    """`_move_side_by` (one quad's side moved to many offsets, its lines worked out once) is
+    `_move_sides` of that many copies of the quad: random, rounded, degenerate and parallel-sided
+    quads, outwards and inwards."""
+    rng = np.random.default_rng(83)
+    for t in range(600):
+        quad = rng.uniform(-50, 450, (4, 2))
+        if t % 5 == 0:
+            quad[2] = quad[1] + (quad[1] - quad[0]) * rng.random()  # a side along its neighbour
+        if t % 7 == 0:
+            quad = np.round(quad)
+        if t % 11 == 0:
+            quad[3] = quad[0]  # a side of no length
+        if t % 3 == 0:
+            quad = scanner.order_corners(quad)
+        i = int(rng.integers(0, 4))
+        offs = np.arange(int(rng.integers(1, 200)), dtype=np.float64) * (1.0 if t % 2 else -0.37)
+        want, want_ok = scanner._move_sides(np.repeat(quad[None], len(offs), axis=0), np.full(len(offs), i), offs)
+        got, got_ok = scanner._move_side_by(quad, i, offs)
+        assert got.shape == want.shape and np.array_equal(got, want, equal_nan=True)
+        assert got_ok.dtype == bool and np.array_equal(got_ok, want_ok)
+
+
+def test_skin_by_planes_is_the_three_channel_box():
+    """`_skin` with the work image's planes (the box plane by plane) is cv2's inRange across the
+    three channels: values on and just beside every bound, and the committed real photographs."""
+    rng = np.random.default_rng(89)
+    images = []
+    for _ in range(20):
+        ycc = (rng.random((60, 90, 3)) * [120, 80, 80] + [0, 110, 60]).astype(np.float32)
+        for k, v in enumerate((35, 136, 175, 80, 128)):
+            c = 0 if k == 0 else 1 if k < 3 else 2
+            f = np.float32(v)
+            for x in (f, np.nextafter(f, np.float32(-1e9)), np.nextafter(f, np.float32(1e9))):
+                ycc[rng.random(ycc.shape[:2]) < 0.05, c] = x
+        images.append(ycc)
+    for name in ("coffee.jpg", "gravel.jpg"):
+        real = cv2.imread(str(Path(__file__).parents[1] / "data" / "documents" / name), cv2.IMREAD_COLOR)
+        images.append(scanner._prepare(real, scanner.WORK_WIDTH).ycc)
+    for ycc in images:
+        got = scanner._skin(ycc, tuple(cv2.split(ycc)))
+        assert got.dtype == bool and np.array_equal(got, scanner._skin(ycc))
+
+
+def test_zero_255_masks_by_compare_are_numpys():
+    """The 0/255 masks `_candidate_masks` makes by cv2.compare are numpy's comparisons cast and
+    scaled: float32 ratios on and beside the bounds 1.25 and 0.7, and boolean masks negated."""
+    rng = np.random.default_rng(97)
+    for _ in range(20):
+        ratio = (rng.random((225, 400)) * 2).astype(np.float32)
+        for v in (1.25, 0.7):
+            f = np.float32(v)
+            for x in (f, np.nextafter(f, np.float32(0)), np.nextafter(f, np.float32(2))):
+                ratio[rng.random(ratio.shape) < 0.05] = x
+        assert np.array_equal(cv2.compare(ratio, 1.25, cv2.CMP_GT), (ratio > 1.25).astype(np.uint8) * 255)
+        assert np.array_equal(cv2.compare(ratio, 0.7, cv2.CMP_LT), (ratio < 0.7).astype(np.uint8) * 255)
+        mask = rng.random((225, 400)) < rng.random()
+        assert np.array_equal(cv2.compare(mask.view(np.uint8), 0, cv2.CMP_EQ), (~mask).astype(np.uint8) * 255)
+        assert np.array_equal(cv2.compare(mask.view(np.uint8), 0, cv2.CMP_NE), mask.astype(np.uint8) * 255)
+
+
+def _grid_of_keys_by_stats(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: bool = False) -> bool:
+    """The plain way: `_grid_of_keys` with every region's statistics taken at once."""
+    fh, fw = frame.shape[:2]
+    q = scanner.order_corners(corners)
+    x0, y0 = np.maximum(np.floor(q.min(axis=0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(q.max(axis=0)).astype(int) + 1, (fw, fh))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return False
+    k = min(1.0, n / max(x1 - x0, y1 - y0))
+    crop = frame[y0:y1, x0:x1]
+    crop = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    crop = cv2.resize(crop, (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k))), interpolation=cv2.INTER_AREA)
+    grey = cv2.GaussianBlur(crop, (3, 3), 0)
+    edges = cv2.dilate(cv2.Canny(grey, 20, 50), np.ones((2, 2), np.uint8))
+    inside = np.zeros(grey.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round((q - (x0, y0)) * k).astype(np.int32), 255)
+    inside = cv2.erode(inside, np.ones((5, 5), np.uint8))
+    area = float(cv2.countNonZero(inside))
+    if area < 64:
+        return False
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(cv2.bitwise_not(edges), inside), connectivity=4)
+    bw, bh, a = stats[1:, 2], stats[1:, 3], stats[1:, 4]
+    ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
+        & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))
+    cells = a[ok].astype(np.float64)
+    least = 4 if cut else 6
+    if len(cells) < least:
+        return False
+    mid = np.median(cells)
+    alike = cells[np.abs(cells - mid) < 0.25 * mid]
+    return len(alike) >= least and alike.sum() >= 0.15 * area
+
+
+def test_grid_of_keys_by_areas_first_is_by_every_regions_statistics():
+    """`_grid_of_keys` (regions' areas first; their statistics only when enough of them are of a
+    key's size) answers as with every region's statistics: keyboards of many key sizes and
+    spacings, whole and reaching in (cut), pages of print and blobs, noise, and the committed
+    real photographs, under outlines around them, inside them and beyond the frame."""
+    rng = np.random.default_rng(101)
+    frames = []
+    for _ in range(30):
+        frame = np.full((360, 480, 3), rng.integers(60, 200, 3), np.uint8)
+        x0, y0 = (int(v) for v in rng.integers(0, 120, 2))
+        kw, kh, gap = (int(v) for v in rng.integers([8, 8, 2], [40, 40, 12]))
+        for y in range(y0, 360, kh + gap):
+            for x in range(x0, 480, kw + gap):
+                if rng.random() < 0.9:
+                    cv2.rectangle(frame, (x, y), (x + kw, y + kh), [int(v) for v in rng.integers(0, 256, 3)],
+                                  int(rng.choice([1, 2, -1])))
+        frames.append(frame)
+    for _ in range(20):
+        frame = np.full((360, 480, 3), rng.integers(150, 256, 3), np.uint8)
+        for _ in range(int(rng.integers(0, 60))):
+            p = [int(v) for v in rng.integers(0, [480, 360, 480, 360])]
+            if rng.random() < 0.5:
+                cv2.line(frame, tuple(p[:2]), tuple(p[2:]), [int(v) for v in rng.integers(0, 120, 3)],
+                         int(rng.integers(1, 4)))
+            else:
+                cv2.circle(frame, tuple(p[:2]), int(rng.integers(2, 40)), [int(v) for v in rng.integers(0, 256, 3)], -1)
+        frames.append(np.clip(frame + rng.normal(0, rng.choice([0, 4, 30]), frame.shape), 0, 255).astype(np.uint8))
+    for name in ("coffee.jpg", "gravel.jpg", "grass.jpg", "astronaut.jpg", "text.png"):
+        real = cv2.imread(str(Path(__file__).parents[1] / "data" / "documents" / name), cv2.IMREAD_COLOR)
+        frames.append(cv2.resize(real, (480, 360), interpolation=cv2.INTER_AREA))
+    answers = set()
+    for frame in frames:
+        for _ in range(6):
+            c = rng.uniform([-40, -40], [520, 400])
+            corners = c + rng.uniform(-300, 300, (4, 2)) * rng.choice([0.05, 0.4, 1.0])
+            for cut in (False, True):
+                want = _grid_of_keys_by_stats(frame, corners, cut=cut)
+                assert scanner._grid_of_keys(frame, corners, cut=cut) == want
+                answers.add(bool(want))
+        whole = np.array([[0.0, 0.0], [479.0, 0.0], [479.0, 359.0], [0.0, 359.0]])
+        assert scanner._grid_of_keys(frame, whole) == _grid_of_keys_by_stats(frame, whole)
+    assert answers == {False, True}  # both answers were asked for
+
+
+def _segment_profiles_by_points(ycc: np.ndarray, segments):
+    """The plain way: `_segment_profiles` from one (S, n, 2) array of points along the segments,
+    and every one of the four grid ends' least by numpy's min."""
+    seg = np.asarray(segments, np.float64).reshape(-1, 2, 2)
+    a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
+    length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)
+    normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / length[:, None]
+    pts = a[:, None, :] + scanner._SUPPORT_T * d[:, None, :]
+    gx = pts[:, :, 0, None] + (scanner._OFFSETS[None, :] * normal[:, 0:1])[:, None, :]
+    gy = pts[:, :, 1, None] + (scanner._OFFSETS[None, :] * normal[:, 1:2])[:, None, :]
+    h, w = ycc.shape[:2]
+    ends = np.stack([gx[:, :, 0], gx[:, :, -1], gy[:, :, 0], gy[:, :, -1]])
+    valid = (ends.min(axis=0) >= 0) & (np.maximum(ends[0], ends[1]) <= w - 1) & (np.maximum(ends[2], ends[3]) <= h - 1)
+    s, n = gx.shape[:2]
+    prof = cv2.remap(ycc, gx.reshape(s, -1).astype(np.float32), gy.reshape(s, -1).astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(s, n, len(scanner._OFFSETS), -1)
+    diff = np.sqrt(scanner._wsumsq(prof[:, :, 2:] - prof[:, :, :-2]))
+    at = diff.argmax(axis=2)
+    strength = np.take_along_axis(diff, at[..., None], axis=2)[..., 0]
+    step = np.sqrt(scanner._wsumsq(prof[:, :, -1] - prof[:, :, 0]))
+    return at - 4, strength, step, valid
+
+
+def test_segment_profiles_by_coordinates_is_by_points():
+    """`_segment_profiles` (the grid's x and y worked out apart, the ends' least by pairs) against
+    the plain way: segments inside, across and beyond the image, degenerate ones among them."""
+    rng = np.random.default_rng(103)
+    for _ in range(60):
+        ycc = _blobs_ycc(rng)
+        segs = rng.uniform([-30, -30], [430, 255], (int(rng.integers(1, 60)), 2, 2))
+        segs[::7, 1] = segs[::7, 0]  # of no length
+        segs[::5] = np.round(segs[::5])
+        got, want = scanner._segment_profiles(ycc, segs), _segment_profiles_by_points(ycc, segs)
+        for g, e in zip(got, want):
+            assert g.dtype == e.dtype and g.shape == e.shape and np.array_equal(g, e)
