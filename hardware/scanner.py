@@ -1488,6 +1488,12 @@ def find_document(
                 sup, more_cut, bent = more_support[0]
                 if not any(more_cut) and not bent and _score(sup, more_cut) >= min_score:
                     quad, support, cut = more[0], sup, more_cut
+        if hands is not None and not any(cut):
+            # a side a hand hides most of, left where the blob's outline put it: moved onto the
+            # edge its seen stretches show (see `_hidden_side_search`)
+            found = _hidden_side_search(work.ycc, quad, support, hands)
+            if found is not None:
+                quad, support = found
         # a card's band the colour of the textured surface beside it: flat, where the surface is not
         banded = _flat_band(work.ycc, quad, (h, w), support, cut)
         if banded is not None:
@@ -2952,6 +2958,94 @@ def _side_search(ycc: np.ndarray, quads: list[np.ndarray], supports: list) -> li
         moved[i], moved[(i + 1) % 4] = p0, p1
         out.append(moved)
     return out
+
+
+def _hidden_side_search(ycc: np.ndarray, quad: np.ndarray, support: list[float],
+                        hands: np.ndarray) -> tuple[np.ndarray, list[float]] | None:
+    """The outline with its one weak side, which a hand lies across, moved onto the straight edge
+    that the side's stretches beside the hand show best, with its new support (``hands`` left out as
+    in `_support`); None when there is none clearly better.
+
+    Where a hand lies across a side (skin over 0.15 of its points or more) and covers most of it
+    (over half: `_support` then judges the side by all its points), the blob's outline there is the
+    hand's or the surface's, the side is weak (under 0.5, the other three 0.6 or more), and the
+    full-resolution refit cannot reach the page's edge from there; the edge still shows beside the
+    hand. Both ends' offsets are searched, `_HIDDEN_REACH` work pixels either way (every 2 pixels,
+    then every half pixel around the best), for the segment along which the points beside the hand
+    (where skin does not lie just inside, on and just outside it, see `_skin_over`) show the edge
+    most often; it must lie within `_PARALLEL_COS` of parallel to the opposite side and have at
+    least `_SUPPORT_N` // 4 seen points, in two of the side's thirds (a short stretch does not fix a
+    line's direction). When none reaches `_HIDDEN_SEEN` so, a side seen along one stretch only is
+    taken parallel to the opposite side (a page seen from above), and only its offset searched. The
+    winner must reach `_HIDDEN_SEEN` and beat the side's own place by 0.2. Its neighbours are
+    carried on or cut back to meet it. Tune set, 1080p: covered 37 (the top side under a hand, 2.3
+    -> 0.07 % of the diagonal) and covered 63 (the left side seen below the hand only, 4.8 -> 0.97
+    %), both detectors; no other scene changed."""
+    weak = [k for k in range(4) if support[k] < 0.5]
+    if len(weak) != 1 or min(support[k] for k in range(4) if k != weak[0]) < 0.6:
+        return None
+    i = weak[0]
+    a, b = quad[i], quad[(i + 1) % 4]
+    if _skin_over(hands, [(a, b)])[0].mean() < 0.15:
+        return None  # no hand across it
+    d = b - a
+    n = np.array([d[1], -d[0]]) / max(float(np.hypot(*d)), 1e-9)
+    od = quad[(i + 3) % 4] - quad[(i + 2) % 4]
+    opp = od / max(float(np.hypot(*od)), 1e-9)
+
+    def seen_support(da: np.ndarray, db: np.ndarray, spread: int):
+        segs = np.stack([a[None] + da[:, None] * n[None], b[None] + db[:, None] * n[None]], axis=1)
+        peak, strength, step, valid = _segment_profiles(ycc, segs)
+        ok = (np.abs(peak) <= 1) & (strength >= 7.0) & (step >= 10.0) & valid
+        seen = valid & ~_skin_over(hands, segs)
+        ns = seen.sum(axis=1)
+        thirds = ((seen[:, None, :] & _THIRDS_MASK[0][None]).sum(axis=2) >= 2).sum(axis=1)
+        enough = (ns >= _SUPPORT_N // 4) & (thirds >= spread)
+        s = np.where(enough, (ok & seen).sum(axis=1) / np.maximum(ns, 1), 0.0)
+        dv = segs[:, 1] - segs[:, 0]
+        along = np.abs(dv @ opp) / np.maximum(np.hypot(dv[:, 0], dv[:, 1]), 1e-9)
+        return np.where(along < _PARALLEL_COS, 0.0, s)
+
+    own = float(seen_support(np.zeros(1), np.zeros(1), 2)[0])
+    coarse = np.arange(-_HIDDEN_REACH, _HIDDEN_REACH + 1, 2, dtype=np.float64)
+    da, db = (v.ravel() for v in np.meshgrid(coarse, coarse, indexing="ij"))
+    s = seen_support(da, db, 2)
+    k = int(np.argmax(s - 0.001 * (np.abs(da) + np.abs(db))))
+    fine = np.arange(-1.5, 2.0, 0.5)
+    fa, fb = (v.ravel() for v in np.meshgrid(fine + da[k], fine + db[k], indexing="ij"))
+    s2 = seen_support(fa, fb, 2)
+    k2 = int(np.argmax(s2 - 0.001 * (np.abs(fa) + np.abs(fb))))
+    best, oa, ob = float(s2[k2]), float(fa[k2]), float(fb[k2])
+    if best < _HIDDEN_SEEN:
+        # seen along one stretch only: its direction is the opposite side's
+        # (b + ob n) - (a + oa n) parallel to opp: ob - oa = -(b - a) x opp / (n x opp)
+        den = float(n[0] * opp[1] - n[1] * opp[0])
+        if abs(den) < 0.5:
+            return None
+        tilt = -float((b - a)[0] * opp[1] - (b - a)[1] * opp[0]) / den
+        off = np.arange(-_HIDDEN_REACH, _HIDDEN_REACH + 0.25, 0.5)
+        s3 = seen_support(off, off + tilt, 1)
+        k3 = int(np.argmax(s3 - 0.001 * np.abs(off)))
+        if s3[k3] > best:
+            best, oa, ob = float(s3[k3]), float(off[k3]), float(off[k3] + tilt)
+    if best < _HIDDEN_SEEN or best < own + 0.2:
+        return None
+    prev_l = np.array([*(quad[i] - quad[(i - 1) % 4]), *quad[(i - 1) % 4]])
+    next_l = np.array([*(quad[(i + 2) % 4] - quad[(i + 1) % 4]), *quad[(i + 1) % 4]])
+    side = np.array([*(b + ob * n - (a + oa * n)), *(a + oa * n)])
+    p0, p1 = _line_intersection(prev_l, side), _line_intersection(side, next_l)
+    if p0 is None or p1 is None:
+        return None
+    moved = quad.copy()
+    moved[i], moved[(i + 1) % 4] = p0, p1
+    sup, _, _ = _support_many(ycc, [moved], ycc.shape[:2], hands)[0]
+    return moved, sup
+
+
+_HIDDEN_REACH = 8
+"""How far (work pixels) `_hidden_side_search` looks for a hidden side's edge, at each end."""
+_HIDDEN_SEEN = 0.7
+"""The fraction of a hidden side's seen points that must show its edge there."""
 
 
 def _bare_beyond(cover: np.ndarray | None, ends) -> bool:
