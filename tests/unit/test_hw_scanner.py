@@ -713,6 +713,61 @@ def test_a_hand_on_a_skin_toned_page_is_covered():
                 assert hidden == 0.0, surface
 
 
+def _page_a_hand_hides_the_top_of(hand: bool = True):
+    """A work-size YCrCb image: a page (rows 30-89, columns 40-139) on a dark surface with a hand
+    (a skin-coloured block from the top border down to row 45, columns 60-115) over most of its
+    top side; the rough outline's top side 6 pixels too high, on the surface beside the hand (the
+    blob's outline there was the hand's). Without the hand, the same page and rough outline."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (60.0, 128.0, 128.0)
+    ycc[30:90, 40:140] = (200.0, 128.0, 128.0)
+    if hand:
+        ycc[0:46, 60:116] = (150.0, 155.0, 105.0)
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    rough = np.array([[40.0, 24.0], [139.5, 24.0], [139.5, 89.5], [40.0, 89.5]])
+    return ycc, rough
+
+
+def test_a_side_a_hand_hides_is_put_on_the_edge_seen_beside_the_hand():
+    """A side a hand lies across most of, put by the blob's outline on the surface beside the
+    hand, is moved onto the edge its stretches beside the hand show (`_weak_side_search`): both
+    ends move 6 pixels down onto the page's top edge. Without the hand the side, as weak on the
+    bare surface, moves there too: the stretch it gives up is the surface's."""
+    for hand in (True, False):
+        ycc, rough = _page_a_hand_hides_the_top_of(hand)
+        hands = scanner._skin(ycc) if hand else None
+        surface = np.abs(ycc[..., 0] - 60.0) < 10.0
+        support, _ = scanner._support(ycc, rough, ycc.shape[:2], hands)
+        assert support[0] < 0.5 and min(support[1:]) >= 0.6
+        moved, new_support = scanner._weak_side_search(ycc, rough, support, hands, surface | scanner._skin(ycc))
+        # on the page's edge, to the pixel the support allows (the full-resolution refit places it finer)
+        assert np.allclose(moved[[0, 1], 1], 29.5, atol=1.5)
+        assert np.allclose(moved[[2, 3]], rough[[2, 3]])  # the other corners stay
+        assert np.allclose(moved[[0, 1], 0], rough[[0, 1], 0], atol=0.5)  # along the neighbouring sides
+        assert new_support[0] > support[0]
+
+
+def test_a_faint_side_is_not_moved_onto_a_line_of_print_inside_the_page():
+    """A page whose top edge is soft (a ramp over 24 pixels: no clear step anywhere on it) and
+    which has a ruled line printed 6 pixels inside it: the rough side on the ramp's middle is
+    weak and the printed line is a clear straight edge beside it, but the stretch a move there
+    would give up is the page, not the surface: left alone. Counted as the surface, it would
+    have been taken."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (90.0, 128.0, 128.0)
+    ycc[30:90, 40:140] = (150.0, 128.0, 128.0)
+    ycc[18:42, 40:140, 0] = np.linspace(90.0, 150.0, 24)[:, None]  # the soft top edge, middle at row 30
+    ycc[36:38, 46:134, 0] = 40.0  # a ruled line inside the page
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    rough = np.array([[40.0, 29.5], [139.5, 29.5], [139.5, 89.5], [40.0, 89.5]])
+    support, _ = scanner._support(ycc, rough, ycc.shape[:2])
+    assert support[0] < 0.5 and min(support[1:]) >= 0.6
+    surface = ycc[..., 0] < 100.0
+    assert scanner._weak_side_search(ycc, rough, support, None, surface) is None
+    moved, _ = scanner._weak_side_search(ycc, rough, support, None, np.ones_like(surface))
+    assert np.allclose(moved[[0, 1], 1], 36.5, atol=1.5)  # (the line, had the stretch been the surface)
+
+
 def test_a_card_band_under_a_thumb_is_still_added():
     """A card's dark band that the blob left out is added when the card's sides carry on over
     it (`_expand`); where a thumb lies across the band, one side's stretch over it cannot be
