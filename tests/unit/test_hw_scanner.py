@@ -1754,3 +1754,34 @@ def test_a_side_moved_onto_print_goes_on_once_its_neighbour_moved(monkeypatch):
     monkeypatch.setattr(scanner, "_SIDE_ORDER", (0, 1, 2, 3, None, 0, 1, 2, 3))
     two_looks, _, _ = scanner._expand(ycc, face, (225, 400), sup, cut)
     assert two_looks[0, 0] > 125 and abs(two_looks[0, 1] - 40) <= 1.5, two_looks
+
+
+def test_a_piece_of_a_hand_seen_whole_is_a_hand_where_the_tray_says_the_hand_goes_on():
+    """`_hand_once_refined`: a chosen outline seen whole that is mostly skin is looked at again as
+    a hand only when, against the learned empty tray, new skin carries on beyond one of its sides
+    (a piece of a hand between its fingertips and a crease: the rest of the hand beyond it); the
+    same outline with only the empty tray around it (a skin-toned card lying there), with new
+    things beyond it that are not skin, or without a tray model, is left to the rules before."""
+    ycc, _, skin = _hand_reaching_in()
+    piece = np.array([[80.0, 60.0], [129.5, 60.0], [129.5, 100.0], [80.0, 100.0]])  # of the palm
+    assert scanner._inside_fraction(skin, piece) > 0.5
+    support, cut = scanner._support(ycc, piece, skin.shape)
+    assert not any(cut)
+    hand = skin.copy()  # the whole hand is new on the tray
+    assert max(scanner._new_beyond(hand, piece)) >= scanner._HAND_CARRIES_ON
+    assert scanner._hand_once_refined(ycc, skin, False, piece, False, hand)
+    assert not scanner._hand_once_refined(ycc, skin, False, piece, False, None)
+    alone = np.zeros_like(skin)
+    alone[60:101, 80:130] = True  # only the outline itself is new: a card on the empty tray
+    assert max(scanner._new_beyond(alone, piece)) < scanner._HAND_CARRIES_ON
+    assert not scanner._hand_once_refined(ycc, skin, False, piece, False, alone)
+    # new all round but skin only inside (a skin-toned card, a shadow or something else beyond it)
+    card = np.zeros_like(skin)
+    card[60:101, 80:130] = skin[60:101, 80:130]
+    everywhere = np.ones_like(skin)
+    assert max(scanner._new_beyond(everywhere, piece)) >= scanner._HAND_CARRIES_ON
+    assert not scanner._hand_once_refined(ycc, card, False, piece, False, everywhere)
+    # reaching beyond the frame, the refined outline is looked at again with or without a tray
+    ycc, outline, skin = _hand_reaching_in()
+    assert scanner._hand_once_refined(ycc, skin, False, outline, True, None)
+    assert not scanner._hand_once_refined(ycc, np.zeros_like(skin), False, outline, True, None)
