@@ -1265,7 +1265,14 @@ def _hand_once_refined(ycc: np.ndarray, skin: np.ndarray, skin_surface: bool, qu
     part of a side (1080p covered 81: 0.58; whatever is new there, the hand's shadow included,
     lies beyond all of it). Without that, the refined outline's work-size support and the skin
     just outside it read a blurred or small card's fringe as a hand (tune 720p with a tray model,
-    every whole outline looked at again: covered 16 and blurry 8 lost)."""
+    every whole outline looked at again: covered 16 and blurry 8 lost). On a skin-toned surface
+    (wood, fur), where `_a_hand` cannot use the skin just outside an outline, the tray tells the
+    hand there too: it is the skin that is new on the tray (a hand reaching in over the cat-fur
+    photo, its fingers beyond the outline's top, was called a document under booth stress)."""
+    if skin_surface and new is not None:
+        # on a skin-toned surface (wood, fur) the skin colour says nothing about a hand, but the
+        # tray does: the hand is the skin that is new on it
+        skin, skin_surface = skin & new, False
     if _inside_fraction(skin, quad) <= 0.5:  # (the rule's first test, before the support is measured)
         return False
     if not cut and (new is None or max(_new_beyond(new & skin, quad)) < _HAND_CARRIES_ON):

@@ -1785,3 +1785,28 @@ def test_a_piece_of_a_hand_seen_whole_is_a_hand_where_the_tray_says_the_hand_goe
     ycc, outline, skin = _hand_reaching_in()
     assert scanner._hand_once_refined(ycc, skin, False, outline, True, None)
     assert not scanner._hand_once_refined(ycc, np.zeros_like(skin), False, outline, True, None)
+
+
+def test_on_a_skin_toned_surface_the_tray_tells_the_hand():
+    """On a skin-toned surface (wood, fur) every pixel may read as skin, so skin just outside an
+    outline says nothing there; with a learned empty tray, the skin that is new on it is the hand.
+    A lit band across an arm (clear edges on all four sides: the arm's own edges and the band's)
+    reaching in over such a surface is a hand by the new skin carrying on beyond two of its sides;
+    the same band with only itself new (a card lying on the tray) is not."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (90.0, 150.0, 110.0)  # a skin-toned surface
+    ycc[:, 80:130] = (150.0, 155.0, 105.0)  # an arm reaching across the frame
+    ycc[60:100, 80:130, 0] = 200.0  # a lit band across it
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    skin = scanner._skin(ycc)
+    assert skin.mean() > 0.95
+    band = np.array([[80.0, 60.0], [129.5, 60.0], [129.5, 99.5], [80.0, 99.5]])
+    support, cut = scanner._support(ycc, band, skin.shape)
+    assert not any(cut) and min(support) >= 0.7
+    assert not scanner._a_hand(skin, True, band, support, cut)  # skin alone cannot tell
+    arm = np.zeros_like(skin)
+    arm[:, 80:130] = True
+    assert scanner._hand_once_refined(ycc, skin, True, band, False, arm)
+    alone = np.zeros_like(skin)
+    alone[60:100, 80:130] = True
+    assert not scanner._hand_once_refined(ycc, skin, True, band, False, alone)
