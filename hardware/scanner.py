@@ -1252,6 +1252,13 @@ def _changed_beyond_opposite_sides(new: np.ndarray, quad: np.ndarray, most: floa
     """Whether, against the learned empty tray, something new lies just beyond two opposite
     sides of an outline (3 and 5 work pixels out) over `most` of each: a band of a hand or an
     arm, the hand carrying on past both, whatever its colour (a dark hand below the skin box)."""
+    beyond = _new_beyond(new, quad)
+    return (beyond[0] >= most and beyond[2] >= most) or (beyond[1] >= most and beyond[3] >= most)
+
+
+def _new_beyond(new: np.ndarray, quad: np.ndarray) -> list[float]:
+    """For each side of an outline, the fraction of it (24 points, its ends left out) beyond which
+    something new against the learned empty tray lies 3 and 5 work pixels out (0 beyond the frame)."""
     h, w = new.shape
     beyond = []
     for i in range(4):
@@ -1261,7 +1268,7 @@ def _changed_beyond_opposite_sides(new: np.ndarray, quad: np.ndarray, most: floa
         ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
         seen = new[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)] & ok
         beyond.append(float((seen[0] & seen[1]).mean()))
-    return (beyond[0] >= most and beyond[2] >= most) or (beyond[1] >= most and beyond[3] >= most)
+    return beyond
 
 
 def _a_hand(skin: np.ndarray, skin_surface: bool, quad: np.ndarray, support: list[float], cut: list[bool],
@@ -1279,6 +1286,36 @@ def _a_hand(skin: np.ndarray, skin_surface: bool, quad: np.ndarray, support: lis
     return (weakest < 0.7 or (not skin_surface and _skin_around(skin, quad) > 0.1)) \
         and not (_held_card(skin, quad, support, cut)
                  and (new is None or not _changed_beyond_opposite_sides(new, quad)))
+
+
+def _hand_once_refined(ycc: np.ndarray, skin: np.ndarray, skin_surface: bool, quad: np.ndarray, cut: bool,
+                       new: np.ndarray | None) -> bool:
+    """The hand rule (`_a_hand`) again on a chosen outline as refined (`quad`, work size), where
+    the rough one reached beyond the frame (`cut`) or, with a learned empty tray (`new`), where
+    skin that is new on the tray carries on beyond one of its sides over `_HAND_CARRIES_ON` of it.
+    A hand reaching in that passed the rule narrowly (its row of fingertips a fair edge at the
+    rough outline's place; with a tray model, every false document of 1000 tune empty surfaces at
+    720p was a hand) shows the fingertips' bumps once its sides sit on the hand's own edges. An
+    outline seen whole is looked at again only when the tray says the hand goes on past it: a
+    piece of a hand or an arm (between its fingertips and a crease, or a band of it) is joined to
+    the rest of the hand, which reaches in from the frame's edge, while a card lying on the tray
+    has the empty tray around it, and a skin-toned card held in a hand has the hand beyond only a
+    part of a side (1080p covered 81: 0.58; whatever is new there, the hand's shadow included,
+    lies beyond all of it). Without that, the refined outline's work-size support and the skin
+    just outside it read a blurred or small card's fringe as a hand (tune 720p with a tray model,
+    every whole outline looked at again: covered 16 and blurry 8 lost). On a skin-toned surface
+    (wood, fur), where `_a_hand` cannot use the skin just outside an outline, the tray tells the
+    hand there too: it is the skin that is new on the tray (a hand reaching in over the cat-fur
+    photo, its fingers beyond the outline's top, was called a document under booth stress)."""
+    if skin_surface and new is not None:
+        # on a skin-toned surface (wood, fur) the skin colour says nothing about a hand, but the
+        # tray does: the hand is the skin that is new on it
+        skin, skin_surface = skin & new, False
+    if _inside_fraction(skin, quad) <= 0.5:  # (the rule's first test, before the support is measured)
+        return False
+    if not cut and (new is None or max(_new_beyond(new & skin, quad)) < _HAND_CARRIES_ON):
+        return False
+    return _a_hand(skin, skin_surface, quad, *_support(ycc, quad, ycc.shape[:2]), new)
 
 
 def _score(support: list[float], cut: list[bool]) -> float:
@@ -1548,16 +1585,10 @@ def find_document(
                 corners = _refine_full_resolution(frame, wider, 1.0 / work.f, hands, not_surface)
                 quad = order_corners((corners + 0.5) * work.f - 0.5)
                 support, cut = _support(work.ycc, quad, (h, w), hands)
-        if skin_any is not None and any(cut):
-            # the hand rule again, on the outline as refined, where it reaches beyond the frame: a
-            # hand reaching in that passed it narrowly (its row of fingertips a fair edge at the
-            # rough outline's place; with a tray model, every false document of 1000 tune empty
-            # surfaces at 720p was a hand) shows the fingertips' bumps once its sides sit on the
-            # hand's own edges. Not for outlines seen whole: there the refined outline's work-size
-            # support and the skin just outside it read a blurred or small card's fringe as a hand
-            # (tune: 2 cards lost, 1 piece of a hand won)
+        if skin_any is not None and (any(cut) or new_on_tray is not None):
+            # the hand rule again, on the outline as refined (see `_hand_once_refined`)
             fine = order_corners((corners + 0.5) * work.f - 0.5)
-            if _a_hand(skin_any, skin_surface, fine, *_support(work.ycc, fine, (h, w)), new_on_tray):
+            if _hand_once_refined(work.ycc, skin_any, skin_surface, fine, any(cut), new_on_tray):
                 passed = [p for p in passed if p[2] is not chosen]
                 continue
         if not any(cut) and not _document_shaped(corners):
@@ -1996,6 +2027,15 @@ _TRAY_TEXTURE = 0.7
 or above which it is the tray itself, lit differently. Tune set, every outline chosen with a tray
 model at 1280x720 and 1920x1080: the documents found measure -0.19 to 0.26, a lit cardboard box
 of the garage photo that a moved shadow made "new" 0.99."""
+
+
+_HAND_CARRIES_ON = 0.7
+"""Fraction of a side beyond which skin that is new against the learned empty tray lies for an
+outline seen whole to be looked at as a piece of a hand again once refined (`_hand_once_refined`).
+Tune, the documents the refined hand rule would drop: at most 0.58 (a pink card, the palm of the
+hand holding it beyond part of a side); the pieces of a hand or an arm called documents (the
+composer's empty surfaces, and stressed ones: see `_hand_once_refined`): 0.88 and 1.0 (the rest of
+the hand beyond them)."""
 
 
 _HAND_ALONG = 0.9

@@ -1848,3 +1848,59 @@ def test_a_page_on_a_textured_or_lined_surface_is_not_framed():
     for seed, angle in ((5, 17), (11, -33)):
         frame, truth = docrender.place_on_tray(CARD, SIZE, angle=angle, scale=0.5, seed=seed)
         assert not _framed_of(frame, truth)
+
+
+def test_a_piece_of_a_hand_seen_whole_is_a_hand_where_the_tray_says_the_hand_goes_on():
+    """`_hand_once_refined`: a chosen outline seen whole that is mostly skin is looked at again as
+    a hand only when, against the learned empty tray, new skin carries on beyond one of its sides
+    (a piece of a hand between its fingertips and a crease: the rest of the hand beyond it); the
+    same outline with only the empty tray around it (a skin-toned card lying there), with new
+    things beyond it that are not skin, or without a tray model, is left to the rules before."""
+    ycc, _, skin = _hand_reaching_in()
+    piece = np.array([[80.0, 60.0], [129.5, 60.0], [129.5, 100.0], [80.0, 100.0]])  # of the palm
+    assert scanner._inside_fraction(skin, piece) > 0.5
+    support, cut = scanner._support(ycc, piece, skin.shape)
+    assert not any(cut)
+    hand = skin.copy()  # the whole hand is new on the tray
+    assert max(scanner._new_beyond(hand, piece)) >= scanner._HAND_CARRIES_ON
+    assert scanner._hand_once_refined(ycc, skin, False, piece, False, hand)
+    assert not scanner._hand_once_refined(ycc, skin, False, piece, False, None)
+    alone = np.zeros_like(skin)
+    alone[60:101, 80:130] = True  # only the outline itself is new: a card on the empty tray
+    assert max(scanner._new_beyond(alone, piece)) < scanner._HAND_CARRIES_ON
+    assert not scanner._hand_once_refined(ycc, skin, False, piece, False, alone)
+    # new all round but skin only inside (a skin-toned card, a shadow or something else beyond it)
+    card = np.zeros_like(skin)
+    card[60:101, 80:130] = skin[60:101, 80:130]
+    everywhere = np.ones_like(skin)
+    assert max(scanner._new_beyond(everywhere, piece)) >= scanner._HAND_CARRIES_ON
+    assert not scanner._hand_once_refined(ycc, card, False, piece, False, everywhere)
+    # reaching beyond the frame, the refined outline is looked at again with or without a tray
+    ycc, outline, skin = _hand_reaching_in()
+    assert scanner._hand_once_refined(ycc, skin, False, outline, True, None)
+    assert not scanner._hand_once_refined(ycc, np.zeros_like(skin), False, outline, True, None)
+
+
+def test_on_a_skin_toned_surface_the_tray_tells_the_hand():
+    """On a skin-toned surface (wood, fur) every pixel may read as skin, so skin just outside an
+    outline says nothing there; with a learned empty tray, the skin that is new on it is the hand.
+    A lit band across an arm (clear edges on all four sides: the arm's own edges and the band's)
+    reaching in over such a surface is a hand by the new skin carrying on beyond two of its sides;
+    the same band with only itself new (a card lying on the tray) is not."""
+    ycc = np.empty((130, 200, 3), np.float32)
+    ycc[:] = (90.0, 150.0, 110.0)  # a skin-toned surface
+    ycc[:, 80:130] = (150.0, 155.0, 105.0)  # an arm reaching across the frame
+    ycc[60:100, 80:130, 0] = 200.0  # a lit band across it
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    skin = scanner._skin(ycc)
+    assert skin.mean() > 0.95
+    band = np.array([[80.0, 60.0], [129.5, 60.0], [129.5, 99.5], [80.0, 99.5]])
+    support, cut = scanner._support(ycc, band, skin.shape)
+    assert not any(cut) and min(support) >= 0.7
+    assert not scanner._a_hand(skin, True, band, support, cut)  # skin alone cannot tell
+    arm = np.zeros_like(skin)
+    arm[:, 80:130] = True
+    assert scanner._hand_once_refined(ycc, skin, True, band, False, arm)
+    alone = np.zeros_like(skin)
+    alone[60:100, 80:130] = True
+    assert not scanner._hand_once_refined(ycc, skin, True, band, False, alone)
