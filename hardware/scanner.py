@@ -1356,12 +1356,12 @@ def find_document(
     a block of floor tiles (`_tiling`), a panel of a larger structure
     reaching beyond the frame (`_corners_are_crossings`), the surface beside a hand (a side that is
     the hand's edge), or (with a `TrayModel`) the empty tray's own texture under another light, is
-    dropped and the next one chosen; so is one with a further edge parallel to three or more of
-    its sides (`_framed`: a box face in its shelf, a door in its frame); so is one seen whole (no
-    side cut by the frame border) that,
-    once refined, has none of the shapes a booth's documents have (`_document_shaped`: a box face,
-    a bin, a piece of a page with its neighbour), except that with a hand lying across it, it is
-    kept when no other outline will do (a page partly hidden or joined to the hand). When no
+    dropped and the next one chosen; so, without a learned tray, is one with a further edge
+    parallel to three or more of its sides (`_framed`: a box face in its shelf, a door in its
+    frame); so is one seen whole (no side cut by the frame border) that, once refined, has none
+    of the shapes a booth's documents have (`_document_shaped`: a box face, a bin, a piece of a
+    page with its neighbour), except that with a hand lying across it, it is kept when no other
+    outline will do (a page partly hidden or joined to the hand). When no
     outline passes, the best few are looked at again on a finer copy of the frame around them
     (`_finer_look`: a page on brick whose grout outdoes its edge at the work size).
 
@@ -1600,9 +1600,11 @@ def find_document(
                 fallback = (quad, support, cut, corners)
             passed = [p for p in passed if p[2] is not chosen]
             continue
-        if _framed(work.ycc, order_corners((corners + 0.5) * work.f - 0.5), (h, w)):
+        if new_on_tray is None and _framed(work.ycc, order_corners((corners + 0.5) * work.f - 0.5), (h, w)):
             # a face of a larger structure, a further edge parallel to three or more sides (see
-            # `_framed`): drop it and whatever lies mostly inside it, look again
+            # `_framed`): drop it and whatever lies mostly inside it, look again. Not with a
+            # learned empty tray: the surface's own structure is the tray there, and what is new
+            # on it lies on the tray (a dark photo on a busy surface read as framed)
             passed = [p for p in passed if _overlap(p[2], chosen) < 0.5]
             continue
         break

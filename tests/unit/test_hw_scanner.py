@@ -1850,6 +1850,27 @@ def test_a_page_on_a_textured_or_lined_surface_is_not_framed():
         assert not _framed_of(frame, truth)
 
 
+def test_a_page_in_a_recess_of_a_learned_tray_is_found():
+    """A tray whose recess fits the page closely makes the page read as framed (`_framed`: a
+    further edge beyond every side). Without a learned tray that outline is taken for a face of a
+    larger structure; with one, the recess is part of the empty tray and the page is what is new
+    on it, so `_framed` is not applied and the page is found with its corners."""
+    placed, truth = docrender.place_on_tray(FORM, SIZE, angle=0, scale=0.5, seed=3)
+    bare = docrender.tray_background(SIZE, seed=3)
+    x0, y0 = np.floor(truth.min(axis=0)).astype(int) - 25
+    x1, y1 = np.ceil(truth.max(axis=0)).astype(int) + 25
+    cv2.rectangle(bare, (int(x0), int(y0)), (int(x1), int(y1)), (200, 205, 210), 10)  # the recess's light rim
+    page = np.zeros(SIZE[::-1], np.uint8)
+    cv2.fillConvexPoly(page, np.round(truth).astype(np.int32), 255)
+    frame = np.where(page[..., None] > 0, placed, bare)
+    assert _framed_of(frame, truth)
+    tray = scanner.TrayModel(min_frames=2)
+    tray.learn(bare)
+    tray.learn(bare)
+    det = scanner.find_document(frame, tray=tray)
+    assert det is not None and corner_error(det.corners, truth) <= 0.015
+
+
 def test_a_piece_of_a_hand_seen_whole_is_a_hand_where_the_tray_says_the_hand_goes_on():
     """`_hand_once_refined`: a chosen outline seen whole that is mostly skin is looked at again as
     a hand only when, against the learned empty tray, new skin carries on beyond one of its sides
