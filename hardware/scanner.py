@@ -2237,7 +2237,8 @@ def _framed(ycc: np.ndarray, quad: np.ndarray, shape: tuple[int, int]) -> bool:
     step at 720p, 0.42 at 1080p); the outlines hit in scenes with a document were all something
     else (the red bin chosen over the page). At 0.5 instead of 0.6 a photo outlined right on the
     garage photo's shelves (its sides parallel to them) was dropped. A page lying in a recess of
-    the tray that fits it closely would be framed too."""
+    the tray that fits it closely is framed too: `find_document` asks only without a learned
+    tray (with one, the surface's structure is the tray, and what is new lies on it)."""
     cut = _cut_sides(quad, shape)
     seen = [i for i in range(4) if not cut[i]]
     if len(seen) < 3:
