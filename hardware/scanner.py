@@ -2079,12 +2079,20 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
     cells are looked for in the frame as it is (no warp, which would make alike keys unalike
     when the outline is cut by the frame border). An outline cut by the frame border (`cut`)
     needs four such cells, not six: a keyboard reaching in from beyond it shows a row or two."""
+    found = _key_cells(frame, corners, n)
+    return found is not None and _grid_in_cells(*found, cut=cut)
+
+
+def _key_cells(frame: np.ndarray, corners: np.ndarray, n: int = 256) -> tuple[np.ndarray, float] | None:
+    """What `_grid_of_keys` looks for cells in: the regions inside the outline and off its edges
+    (0/255, the outline's box shrunk to at most `n` pixels) and the outline's area there; None
+    when the outline is too small to hold any."""
     fh, fw = frame.shape[:2]
     q = order_corners(corners)
     x0, y0 = np.maximum(np.floor(q.min(axis=0)).astype(int), 0)
     x1, y1 = np.minimum(np.ceil(q.max(axis=0)).astype(int) + 1, (fw, fh))
     if x1 - x0 < 8 or y1 - y0 < 8:
-        return False
+        return None
     k = min(1.0, n / max(x1 - x0, y1 - y0))
     crop = frame[y0:y1, x0:x1]
     # grey first, then the area shrink (a third of the work of shrinking three planes; the grey
@@ -2098,12 +2106,16 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
     inside = cv2.erode(inside, np.ones((5, 5), np.uint8))
     area = float(cv2.countNonZero(inside))
     if area < 64:
-        return False
-    # the cells: inside the outline and off the edges (both masks 0/255), one cv2 call (16-bit
-    # labels where they can hold every region of a crop this size: the same statistics, quicker)
-    cells_mask = cv2.bitwise_and(cv2.bitwise_not(edges), inside)
+        return None
+    return cv2.bitwise_and(cv2.bitwise_not(edges), inside), area
+
+
+def _grid_in_cells(cells_mask: np.ndarray, area: float, *, cut: bool = False) -> bool:
+    """`_grid_of_keys`' answer from its cells' mask (see `_key_cells`): enough regions of a key's
+    size, compact, alike, covering 0.15 of the outline (16-bit labels where they can hold every
+    region of a mask this size: the same statistics, quicker)."""
     least = 4 if cut else 6  # a keyboard reaching in from beyond the frame shows a row or two
-    if grey.size // 2 + 2 <= 65535:
+    if cells_mask.size // 2 + 2 <= 65535:
         # First the regions' areas alone (labels and a histogram of them: a third of the cost of
         # every region's statistics): the cells below are regions of these areas, so with fewer
         # than `least` of them, or all of them together under 0.15 of the outline, there is no
@@ -2115,7 +2127,7 @@ def _grid_of_keys(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: 
         if len(sized) < least or sized.sum() < 0.15 * area:
             return False
     _, _, stats, _ = cv2.connectedComponentsWithStats(
-        cells_mask, connectivity=4, ltype=cv2.CV_16U if grey.size // 2 + 2 <= 65535 else cv2.CV_32S)
+        cells_mask, connectivity=4, ltype=cv2.CV_16U if cells_mask.size // 2 + 2 <= 65535 else cv2.CV_32S)
     bw, bh, a = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
         & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))

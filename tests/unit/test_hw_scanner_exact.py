@@ -947,27 +947,9 @@ def test_zero_255_masks_by_compare_are_numpys():
         assert np.array_equal(cv2.compare(mask.view(np.uint8), 0, cv2.CMP_NE), mask.astype(np.uint8) * 255)
 
 
-def _grid_of_keys_by_stats(frame: np.ndarray, corners: np.ndarray, n: int = 256, *, cut: bool = False) -> bool:
-    """The plain way: `_grid_of_keys` with every region's statistics taken at once."""
-    fh, fw = frame.shape[:2]
-    q = scanner.order_corners(corners)
-    x0, y0 = np.maximum(np.floor(q.min(axis=0)).astype(int), 0)
-    x1, y1 = np.minimum(np.ceil(q.max(axis=0)).astype(int) + 1, (fw, fh))
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return False
-    k = min(1.0, n / max(x1 - x0, y1 - y0))
-    crop = frame[y0:y1, x0:x1]
-    crop = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    crop = cv2.resize(crop, (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k))), interpolation=cv2.INTER_AREA)
-    grey = cv2.GaussianBlur(crop, (3, 3), 0)
-    edges = cv2.dilate(cv2.Canny(grey, 20, 50), np.ones((2, 2), np.uint8))
-    inside = np.zeros(grey.shape, np.uint8)
-    cv2.fillConvexPoly(inside, np.round((q - (x0, y0)) * k).astype(np.int32), 255)
-    inside = cv2.erode(inside, np.ones((5, 5), np.uint8))
-    area = float(cv2.countNonZero(inside))
-    if area < 64:
-        return False
-    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(cv2.bitwise_not(edges), inside), connectivity=4)
+def _grid_in_cells_by_stats(cells_mask: np.ndarray, area: float, *, cut: bool = False) -> bool:
+    """The plain way: `_grid_in_cells` with every region's statistics taken at once."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cells_mask, connectivity=4)
     bw, bh, a = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     ok = (a >= 0.002 * area) & (a <= 0.1 * area) & (a >= 0.5 * bw * bh) \
         & (np.maximum(bw, bh) <= 2 * np.maximum(np.minimum(bw, bh), 1))
@@ -978,6 +960,11 @@ def _grid_of_keys_by_stats(frame: np.ndarray, corners: np.ndarray, n: int = 256,
     mid = np.median(cells)
     alike = cells[np.abs(cells - mid) < 0.25 * mid]
     return len(alike) >= least and alike.sum() >= 0.15 * area
+
+
+def _grid_of_keys_by_stats(frame: np.ndarray, corners: np.ndarray, *, cut: bool = False) -> bool:
+    found = scanner._key_cells(frame, corners)
+    return found is not None and _grid_in_cells_by_stats(*found, cut=cut)
 
 
 def test_grid_of_keys_by_areas_first_is_by_every_regions_statistics():
