@@ -1,5 +1,6 @@
 """Document pipeline against synthetic documents whose true geometry is known."""
 import types
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -1607,6 +1608,19 @@ def test_a_smeared_side_is_put_in_the_middle_of_its_smear(doc, angle, smear):
     det = scanner.find_document(_smeared(frame, 20, smear))
     assert det is not None
     assert corner_error(det.corners, truth) <= 0.005
+
+
+@pytest.mark.parametrize("surface", ["gravel.jpg", "grass.jpg"])
+def test_a_smear_is_measured_whole_when_the_outline_lies_in_its_middle(surface):
+    """A page smeared 24 px across its top and bottom sides (its outline, as found, in the middle
+    of the smear): `outline_blur` reads the whole ramp (a box of 24 px has a sigma of 6.9), not
+    a bump of the textured surface at the end of a window that barely held the ramp (it read
+    2.5-2.8 with a window of 14 px to either side at 720p)."""
+    frame = cv2.resize(cv2.imread(str(Path(__file__).parents[1] / "data" / "documents" / surface)), SIZE)
+    truth = np.array([[400.0, 150.0], [880.0, 170.0], [860.0, 560.0], [380.0, 540.0]])
+    cv2.fillPoly(frame, [truth.astype(np.int32)], (235, 230, 240))
+    blur = scanner.outline_blur(_smeared(frame, 24, np.pi / 2), truth)
+    assert np.sort(blur)[-2] >= 4.0, blur
 
 
 def test_a_side_off_the_page_is_moved_onto_the_straight_edge_beside_it():
