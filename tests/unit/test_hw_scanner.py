@@ -1583,6 +1583,46 @@ def test_a_side_fit_is_not_tilted_by_inner_edges_along_part_of_it(monkeypatch):
     assert min(tilted) < -3.0, tilted
 
 
+def _smeared(frame: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """The frame smeared along a straight line (a page moved during the exposure): a line kernel
+    centred on the pixel, as the page's mean position over the exposure is where it is seen."""
+    n = int(np.ceil(length)) | 1
+    k = np.zeros((n, n), np.float32)
+    c = n // 2
+    for t in np.linspace(-length / 2, length / 2, 8 * n):
+        k[int(round(c + t * np.sin(angle))), int(round(c + t * np.cos(angle)))] += 1
+    out = cv2.filter2D(frame.astype(np.float32), -1, k / k.sum())
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("doc, angle, smear", [("card", 8, 2.4), ("card", 25, 0.3), ("form", 8, 1.2),
+                                               ("form", -20, 1.2)])
+def test_a_smeared_side_is_put_in_the_middle_of_its_smear(doc, angle, smear):
+    """A page moved during the exposure: each side across the motion is a ramp 20 px wide with no
+    peak in its colour change, and the strongest change at each row fell anywhere on it (the
+    fitted side tilted, 0.7-1.4 % of the diagonal off at a corner). The page's mean position lies
+    in the middle of the ramp (a smear is symmetric): `_smear_centre_line` puts the side through
+    the centroids of the rows' colour-change lobes."""
+    img = CARD if doc == "card" else FORM
+    frame, truth = docrender.place_on_tray(img, SIZE, angle=angle, scale=0.55, seed=3)
+    det = scanner.find_document(_smeared(frame, 20, smear))
+    assert det is not None
+    assert corner_error(det.corners, truth) <= 0.005
+
+
+@pytest.mark.parametrize("surface", ["gravel.jpg", "grass.jpg"])
+def test_a_smear_is_measured_whole_when_the_outline_lies_in_its_middle(surface):
+    """A page smeared 24 px across its top and bottom sides (its outline, as found, in the middle
+    of the smear): `outline_blur` reads the whole ramp (a box of 24 px has a sigma of 6.9), not
+    a bump of the textured surface at the end of a window that barely held the ramp (it read
+    2.5-2.8 with a window of 14 px to either side at 720p)."""
+    frame = cv2.resize(cv2.imread(str(Path(__file__).parents[1] / "data" / "documents" / surface)), SIZE)
+    truth = np.array([[400.0, 150.0], [880.0, 170.0], [860.0, 560.0], [380.0, 540.0]])
+    cv2.fillPoly(frame, [truth.astype(np.int32)], (235, 230, 240))
+    blur = scanner.outline_blur(_smeared(frame, 24, np.pi / 2), truth)
+    assert np.sort(blur)[-2] >= 4.0, blur
+
+
 def test_a_side_off_the_page_is_moved_onto_the_straight_edge_beside_it():
     """`_side_search`: an outline with three fair sides and one that strayed off the page (its
     blob ran out into the surface's texture) has that side moved onto the page's edge beside

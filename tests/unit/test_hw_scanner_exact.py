@@ -571,7 +571,7 @@ def _outline_blur_side_by_side(frame: np.ndarray, corners: np.ndarray, *, points
     """The plain way: `outline_blur` one side after the other."""
     fh, fw = frame.shape[:2]
     s = fh / 720.0
-    half = int(np.ceil(14 * s))
+    half = int(np.ceil(20 * s))
     offs = np.arange(-half, half + 1, dtype=np.float32)
     quad = scanner.order_corners(corners)
     cut = scanner._cut_sides(quad, (fh, fw), tol=3.0)
