@@ -3553,8 +3553,6 @@ def _smear_centre_line(img: np.ndarray, pts: np.ndarray, normal: np.ndarray, goo
     own = u[:, -k:].mean(axis=1) - u[:, :k].mean(axis=1)
     g = np.maximum(u[:, 2:] - u[:, :-2], 0.0)
     o = offs[1:-1]
-    # each row's lobe is the one through the step the side's line was fitted on (a surface's own
-    # edge beside the smear may be stronger)
     v, p0 = line[:2], line[2:]
     den = normal[0] * v[1] - normal[1] * v[0]
     if abs(den) < 1e-6:
