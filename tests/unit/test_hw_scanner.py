@@ -2019,3 +2019,31 @@ def test_on_a_skin_toned_surface_the_tray_tells_the_hand():
     alone = np.zeros_like(skin)
     alone[60:100, 80:130] = True
     assert not scanner._hand_once_refined(ycc, skin, True, band, False, alone)
+
+
+def test_outlines_cut_by_one_border_are_joined_where_each_shows_a_side_clearly():
+    """A card cut by the frame border whose band blends into the surface along one side: one blob
+    stops short of that side, another follows it but not the others. Each side is clear in some
+    outline cut by the same border, never all in one: the weak side of one is replaced by the
+    clear side, nearly parallel, of another (`_joined_across`), and the joined outline is judged
+    like any other. A short clear piece of a side (a poster's, a shelf's) is not taken."""
+    ycc = np.full((120, 180, 3), 128.0, np.float32)
+    ycc[..., 0] = 130.0
+    ycc[30:90, 60:, 0] = 60.0  # the card, cut by the right border
+    ycc = cv2.GaussianBlur(ycc, (3, 3), 0.8)
+    shape = ycc.shape[:2]
+    short = np.array([[60.0, 30.0], [179.0, 30.0], [179.0, 70.0], [60.0, 70.0]])  # bottom inside the card
+    lower = np.array([[80.0, 55.0], [179.0, 55.0], [179.0, 89.5], [80.0, 89.5]])  # only its bottom clear
+    quads = [short, lower]
+    supports = [(*scanner._support(ycc, q, shape), 0) for q in quads]
+    assert supports[0][1] == [False, True, False, False] and supports[0][0][2] < 0.5
+    assert supports[1][0][2] >= 0.8
+    joined = scanner._joined_across(quads, supports, shape)
+    card = np.array([[60.0, 30.0], [179.0, 30.0], [179.0, 89.5], [60.0, 89.5]])
+    assert any(np.abs(scanner.order_corners(q) - card).max() <= 1.5 for q in joined)
+    support, cut = scanner._support(ycc, card, shape)
+    assert scanner._score(support, cut) >= 0.70  # passes as a cut outline
+    # a short clear piece of the side (a third of it) is not taken
+    piece = np.array([[140.0, 55.0], [179.0, 55.0], [179.0, 89.5], [140.0, 89.5]])
+    joined = scanner._joined_across([short, piece], [supports[0], (*scanner._support(ycc, piece, shape), 0)], shape)
+    assert not any(np.abs(q[:, 0] - 60.0).min() <= 1.5 and np.abs(q[:, 1] - 89.5).min() <= 1.5 for q in joined)
